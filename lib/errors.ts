@@ -68,11 +68,16 @@ export const unsupportedMediaType = (message: string): TemporaError =>
 
 /** Convert zod-like issues (path arrays) to dotted FieldIssues under an optional prefix. */
 export const toFieldIssues = (
-  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; keys?: readonly string[] }>,
   prefix = '',
 ): FieldIssue[] =>
-  issues.map((i) => {
-    const p = i.path.map((s) => (typeof s === 'number' ? `[${s}]` : String(s))).join('.');
-    const joined = [prefix, p].filter(Boolean).join('.').replace(/\.\[/g, '[');
-    return { path: joined, message: i.message };
+  issues.flatMap((i) => {
+    // An "unrecognized keys" issue names its keys: report each one at its own path.
+    if (i.keys?.length) return i.keys.map((k) => ({ path: dotted(prefix, [...i.path, k]), message: 'unknown field' }));
+    return [{ path: dotted(prefix, i.path), message: i.message }];
   });
+
+const dotted = (prefix: string, path: ReadonlyArray<PropertyKey>): string => {
+  const p = path.map((s) => (typeof s === 'number' ? `[${s}]` : String(s))).join('.');
+  return [prefix, p].filter(Boolean).join('.').replace(/\.\[/g, '[');
+};

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { TemporaStack } from './stack.ts';
+
+const app = new App();
+const environment = String(app.node.tryGetContext('env') ?? process.env.TEMPORA_ENV ?? 'dev');
+if (!/^[a-z][a-z0-9-]{0,15}$/.test(environment)) {
+  throw new Error(`CDK context env "${environment}" must be lower-case letters, digits and dashes`);
+}
+
+new TemporaStack(app, `Tempora-${environment}`, {
+  environment,
+  description: `Tempora metadata platform (${environment})`,
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+});
+
+// cdk-nag: every synth is checked against the AWS Solutions rules; accepted findings are
+// acknowledged with a reason in the stack, anything new fails the synth.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

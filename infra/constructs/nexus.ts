@@ -1,0 +1,66 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ServiceFunction } from './service-function.ts';
+
+export interface NexusProps {
+  prefix: string;
+  environment: string;
+  removalPolicy: RemovalPolicy;
+  retention: logs.RetentionDays;
+}
+
+/**
+ * Nexus: the platform's event bus, and the transactional outbox that feeds it.
+ * Writers put the event envelope in the outbox table in the same transaction as their
+ * data; the outbox stream drives the publisher, which puts it on the bus.
+ */
+export class Nexus extends Construct {
+  readonly bus: events.EventBus;
+  readonly outbox: dynamodb.Table;
+  readonly publisherDlq: sqs.Queue;
+  readonly publisher: ServiceFunction;
+
+  constructor(scope: Construct, id: string, props: NexusProps) {
+    super(scope, id);
+    this.bus = new events.EventBus(this, 'Bus', { eventBusName: `${props.prefix}-nexus` });
+    this.outbox = new dynamodb.Table(this, 'Outbox', {
+      tableName: `${props.prefix}-_nexus_outbox`,
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      timeToLiveAttribute: 'expires_at',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy,
+    });
+    this.publisherDlq = new sqs.Queue(this, 'PublisherDlq', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    this.publisher = new ServiceFunction(this, 'Publisher', {
+      folder: 'nexus-publisher',
+      serviceName: 'nexus',
+      retention: props.retention,
+      environment: { TEMPORA_ENV: props.environment, EVENT_BUS_NAME: this.bus.eventBusName },
+    });
+    this.publisher.fn.addEventSource(
+      new DynamoEventSource(this.outbox, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.millis(0),
+        bisectBatchOnError: true,
+        retryAttempts: 20,
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(this.publisherDlq),
+        filters: [lambda.FilterCriteria.filter({ eventName: lambda.FilterRule.isEqual('INSERT') })],
+      }),
+    );
+    this.bus.grantPutEventsTo(this.publisher.fn);
+  }
+}

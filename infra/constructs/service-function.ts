@@ -1,0 +1,64 @@
+import { Duration } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The bundling every Tempora Lambda uses: ESM, minified, tree-shaken, SDK v3 bundled
+ * (never left external: the emulator substitutes stubs for an external SDK, and bundling
+ * lets esbuild keep only the commands a function imports).
+ */
+export const BUNDLING: NodejsFunctionProps['bundling'] = {
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: false,
+  externalModules: [],
+  mainFields: ['module', 'main'],
+  banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+};
+
+export interface ServiceFunctionProps {
+  /** Folder under functions/ holding index.ts. */
+  folder: string;
+  /** Service name for Powertools (logs, metrics). */
+  serviceName: string;
+  environment: Record<string, string>;
+  memorySize?: number;
+  timeout?: Duration;
+  retention: logs.RetentionDays;
+}
+
+/** A Tempora Lambda: Node.js 22 on arm64, bundled from functions/<folder>/index.ts. */
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+    const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.retention });
+    this.fn = new NodejsFunction(this, 'Fn', {
+      entry: path.join(ROOT, 'functions', props.folder, 'index.ts'),
+      handler: 'handler',
+      projectRoot: ROOT,
+      depsLockFilePath: path.join(ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(15),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      bundling: BUNDLING,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'Tempora',
+        TEMPORA_SERVICE: props.serviceName,
+        ...props.environment,
+      },
+    });
+  }
+}

@@ -1,0 +1,153 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { registry, serviceRoutes } from '../lib/registry/index.ts';
+import { EntityTable } from './constructs/entity-table.ts';
+import { Nexus } from './constructs/nexus.ts';
+import { ServiceFunction } from './constructs/service-function.ts';
+
+export interface TemporaStackProps extends StackProps {
+  /** Stack environment (`dev`, `prod`, …): the policy matrix's environment dimension. */
+  environment: string;
+}
+
+const EPHEMERAL_ENVS = new Set(['dev', 'test', 'local', 'ci']);
+const pascal = (s: string) => s.replace(/(^|[-_/])([a-z])/g, (_m, _p, c: string) => c.toUpperCase());
+
+/**
+ * Tempora-<env>: everything is derived from the service registry in lib/registry.
+ * Per service: one Lambda, one entity table, its HTTP routes, and only its own grants.
+ */
+export class TemporaStack extends Stack {
+  constructor(scope: Construct, id: string, props: TemporaStackProps) {
+    super(scope, id, props);
+    const env = props.environment;
+    const prefix = `tempora-${env}`;
+    const removalPolicy = EPHEMERAL_ENVS.has(env) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    const retention = EPHEMERAL_ENVS.has(env) ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.SIX_MONTHS;
+
+    const jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
+      description: 'HS256 signing key of Tempora bearer tokens',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+
+    const master = new dynamodb.Table(this, 'MetadataMaster', {
+      tableName: `${prefix}-_metadata_master`,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+
+    const nexus = new Nexus(this, 'Nexus', { prefix, environment: env, removalPolicy, retention });
+
+    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention, removalPolicy });
+    const api = new apigwv2.HttpApi(this, 'HttpApi', {
+      apiName: `${prefix}-api`,
+      description: 'Tempora HTTPS API',
+      createDefaultStage: true,
+    });
+    const stage = api.defaultStage?.node.defaultChild as apigwv2.CfnStage;
+    stage.accessLogSettings = {
+      destinationArn: accessLogs.logGroupArn,
+      format: JSON.stringify({
+        requestId: '$context.requestId',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        latency: '$context.integrationLatency',
+        ip: '$context.identity.sourceIp',
+      }),
+    };
+
+    for (const service of registry) {
+      const entity = new EntityTable(this, `${pascal(service.name)}Table`, {
+        tableName: `${prefix}-${service.table}`,
+        removalPolicy,
+      });
+      const { fn } = new ServiceFunction(this, `${pascal(service.name)}Service`, {
+        folder: service.name,
+        serviceName: service.name,
+        retention,
+        environment: {
+          TEMPORA_ENV: env,
+          ENTITY_TABLE: entity.table.tableName,
+          MASTER_TABLE: master.tableName,
+          OUTBOX_TABLE: nexus.outbox.tableName,
+          JWT_SECRET_ID: jwtSecret.secretArn,
+        },
+      });
+      // Least privilege: exactly what the entity store and health check call.
+      grantTable(fn, entity.table, [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DescribeTable',
+      ]);
+      grantTable(fn, entity.table, ['dynamodb:Query'], [EntityTable.LIST_INDEX]);
+      grantTable(fn, master, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+      grantTable(fn, nexus.outbox, ['dynamodb:PutItem']);
+      jwtSecret.grantRead(fn);
+
+      const integration = new HttpLambdaIntegration(`${pascal(service.name)}Integration`, fn);
+      for (const r of serviceRoutes(service)) {
+        api.addRoutes({
+          path: r.path,
+          methods: [apigwv2.HttpMethod[r.method]],
+          integration,
+        });
+      }
+      new CfnOutput(this, `Table${pascal(service.name)}`, { value: entity.table.tableName });
+    }
+
+    new CfnOutput(this, 'HttpApiId', { value: api.apiId });
+    new CfnOutput(this, 'HttpApiEndpoint', { value: api.apiEndpoint });
+    new CfnOutput(this, 'JwtSecretArn', { value: jwtSecret.secretArn });
+    new CfnOutput(this, 'EventBusName', { value: nexus.bus.eventBusName });
+    new CfnOutput(this, 'TableMetadataMaster', { value: master.tableName });
+    new CfnOutput(this, 'TableNexusOutbox', { value: nexus.outbox.tableName });
+    new CfnOutput(this, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
+
+    suppressAcceptedFindings(this);
+  }
+}
+
+/** Allow exactly `actions` on a table (or on named indexes of it): no `index/*` wildcards. */
+function grantTable(fn: lambda.IFunction, table: dynamodb.ITable, actions: string[], indexes?: string[]): void {
+  const resources = indexes ? indexes.map((i) => `${table.tableArn}/index/${i}`) : [table.tableArn];
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+}
+
+/** cdk-nag findings accepted on purpose, each with its reason. */
+const ACCEPTED_FINDINGS: ReadonlyArray<{ id: string; reason: string }> = [
+  {
+    id: 'AwsSolutions-APIG4',
+    reason:
+      'Routes are authorised inside each Lambda (bearer JWT verified by lib/auth) so that the same check, and the contract error shape, hold on AWS and on the emulator.',
+  },
+  {
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    reason: 'AWSLambdaBasicExecutionRole only grants writing the function’s own CloudWatch logs.',
+  },
+  {
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scoping.',
+  },
+  {
+    id: 'AwsSolutions-SMG4',
+    reason: 'The JWT signing key is rotated by redeploying with a new secret; automatic rotation would invalidate live tokens.',
+  },
+  { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the outbox publisher.' },
+  { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime this project targets and tests against.' },
+];
+
+function suppressAcceptedFindings(stack: Stack): void {
+  for (const f of ACCEPTED_FINDINGS) Validations.of(stack).acknowledge(f);
+}

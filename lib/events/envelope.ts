@@ -1,0 +1,66 @@
+/**
+ * The Nexus event envelope of the contract: every event on the bus carries it as `detail`.
+ */
+import { ulid } from 'ulidx';
+import { z } from 'zod';
+import type { Metadata } from '../metadata/index.ts';
+import type { Role } from '../registry/types.ts';
+
+export const ENVELOPE_VERSION = '1.0.0';
+
+export const envelopeSchema = z.object({
+  id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID'),
+  type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'must be a dotted lower-case event type'),
+  version: z.string(),
+  source: z.string().startsWith('tempora.'),
+  environment: z.string().min(1),
+  occurred_at: z.iso.datetime({ offset: true }),
+  correlation_id: z.string().min(8).max(128),
+  actor: z.object({ id: z.string().min(1), role: z.enum(['user', 'admin', 'service']) }),
+  entity: z.object({ type: z.string().min(1), id: z.string().min(1), version: z.number().int().nonnegative() }),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+  payload: z.record(z.string(), z.unknown()).optional(),
+});
+
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  version: string;
+  source: string;
+  environment: string;
+  occurred_at: string;
+  correlation_id: string;
+  actor: { id: string; role: Role };
+  entity: { type: string; id: string; version: number };
+  metadata?: Metadata;
+  payload?: Record<string, unknown>;
+}
+
+export interface EnvelopeInput {
+  type: string;
+  service: string;
+  environment: string;
+  correlationId: string;
+  actor: { id: string; role: Role };
+  entity: { type: string; id: string; version: number };
+  metadata?: Metadata;
+  payload?: Record<string, unknown>;
+  occurredAt?: string;
+}
+
+/** Build an envelope with a fresh ULID id. */
+export function buildEnvelope(i: EnvelopeInput): EventEnvelope {
+  return {
+    id: ulid(),
+    type: i.type,
+    version: ENVELOPE_VERSION,
+    source: `tempora.${i.service}`,
+    environment: i.environment,
+    occurred_at: i.occurredAt ?? new Date().toISOString(),
+    correlation_id: i.correlationId,
+    actor: i.actor,
+    entity: i.entity,
+    ...(i.metadata === undefined ? {} : { metadata: i.metadata }),
+    ...(i.payload === undefined ? {} : { payload: i.payload }),
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * The HTTP face of an entity service, built from its registry entry: CRUD, list, health
+ * and domain verbs over the entity store. A service's Lambda is one line:
+ * `export const handler = serviceHandler(getService('campaign'))`.
+ */
+import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { documentClient } from '../aws/clients.ts';
+import { config } from '../config.ts';
+import { toFieldIssues, validationError } from '../errors.ts';
+import { routeKey, serviceRoutes } from '../registry/index.ts';
+import type { RouteDefinition, ServiceDefinition } from '../registry/types.ts';
+import { EntityStore, listQuerySchema, parseIfMatch, type RequestContext } from '../store/entity-store.ts';
+import { httpHandler } from './handler.ts';
+import type { HttpRequest, Route, Routes } from './middleware.ts';
+import { json } from './response.ts';
+
+const ctxOf = (req: HttpRequest): RequestContext => {
+  if (!req.principal) throw new Error('route requires a principal');
+  return { actor: req.principal, correlationId: req.correlationId };
+};
+
+const idOf = (req: HttpRequest): string => {
+  const id = req.params.id;
+  if (!id || id.length > 128) throw validationError([{ path: 'path.id', message: 'is required (≤ 128 chars)' }]);
+  return id;
+};
+
+/** Build the routes of a service over a store; exported for unit tests. */
+export function entityRoutes(service: ServiceDefinition, store: EntityStore, health: () => Promise<Route['handler']>): Routes {
+  const routes: Routes = {};
+  for (const r of serviceRoutes(service)) routes[routeKey(r)] = routeFor(r, service, store, health);
+  return routes;
+}
+
+function routeFor(
+  r: RouteDefinition,
+  service: ServiceDefinition,
+  store: EntityStore,
+  health: () => Promise<Route['handler']>,
+): Route {
+  const base = `/api/${service.collection}`;
+  if (r.public) return { public: true, handler: async (req) => (await health())(req) };
+  if (r.path === base && r.method === 'POST') {
+    return { handler: async (req) => json(201, await store.create(req.body, ctxOf(req))) };
+  }
+  if (r.path === base && r.method === 'GET') {
+    return {
+      handler: async (req) => {
+        const q = listQuerySchema.safeParse(req.query);
+        if (!q.success) throw validationError(toFieldIssues(q.error.issues, 'query'));
+        return json(200, await store.list(q.data, ctxOf(req).actor));
+      },
+    };
+  }
+  if (r.path === `${base}/{id}`) {
+    if (r.method === 'GET') return { handler: async (req) => json(200, await store.get(idOf(req), ctxOf(req).actor)) };
+    if (r.method === 'PATCH') {
+      return {
+        handler: async (req) =>
+          json(200, await store.patch(idOf(req), req.body, ctxOf(req), parseIfMatch(req.headers['if-match']))),
+      };
+    }
+    if (r.method === 'DELETE') {
+      return {
+        handler: async (req) => {
+          await store.remove(idOf(req), ctxOf(req), parseIfMatch(req.headers['if-match']));
+          return json(204);
+        },
+      };
+    }
+  }
+  const verb = service.verbs.find((v) => r.path === `${base}/{id}/${v.name}`);
+  if (verb) return { handler: async (req) => json(200, await store.verb(idOf(req), verb.name, ctxOf(req))) };
+  throw new Error(`No handler for route ${routeKey(r)}`);
+}
+
+/** Health: the service's table answers DescribeTable and is ACTIVE. */
+export function tableHealth(service: ServiceDefinition, table: string): Route['handler'] {
+  return async () => {
+    const started = Date.now();
+    let status: 'ok' | 'degraded' = 'ok';
+    let detail: string;
+    try {
+      const out = await documentClient().send(new DescribeTableCommand({ TableName: table }));
+      detail = out.Table?.TableStatus ?? 'UNKNOWN';
+      if (detail !== 'ACTIVE') status = 'degraded';
+    } catch (e) {
+      status = 'degraded';
+      detail = (e as Error).name;
+    }
+    const body = {
+      service: service.name,
+      status,
+      checks: { table: { name: service.table, status: detail, latency_ms: Date.now() - started } },
+    };
+    return json(status === 'ok' ? 200 : 503, body);
+  };
+}
+
+/** The Lambda handler of an entity service. */
+export function serviceHandler(service: ServiceDefinition) {
+  const cfg = config();
+  const store = new EntityStore(
+    service,
+    { entity: cfg.entityTable, master: cfg.masterTable, outbox: cfg.outboxTable },
+    cfg.environment,
+    documentClient(),
+  );
+  const health = tableHealth(service, cfg.entityTable);
+  return httpHandler(entityRoutes(service, store, async () => health));
+}

@@ -1,0 +1,59 @@
+import type { z } from 'zod';
+
+/** Caller roles carried in the JWT `role` claim. */
+export type Role = 'user' | 'admin' | 'service';
+export const ROLES: readonly Role[] = ['user', 'admin', 'service'];
+
+/** The CRUD operations every entity collection offers. */
+export type CrudOperation = 'create' | 'read' | 'update' | 'delete' | 'list';
+
+/**
+ * A domain verb on one entity: `POST /api/<collection>/{id}/<name>`.
+ * It is one atomic write of the entity (optionally moving it to `setState`) that emits `emits`.
+ */
+export interface VerbDefinition {
+  name: string;
+  emits: string;
+  roles: readonly Role[];
+  setState?: string;
+}
+
+/** One HTTP route as API Gateway sees it (`routeKey` = `${method} ${path}`). */
+export interface RouteDefinition {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  /** Public routes skip bearer auth (health only). */
+  public?: boolean;
+}
+
+/**
+ * One service of the platform. This is the single source of truth: infra builds the
+ * Lambda, table, routes and rules from it; Amadeus builds the knowledge graph from it.
+ */
+export interface ServiceDefinition {
+  /** Service name, e.g. `campaign`; also the Lambda folder under functions/. */
+  name: string;
+  description: string;
+  /** Entity type the service owns, e.g. `campaign` (events are `<entity>.created`, …). */
+  entity: string;
+  /** Collection path under /api, e.g. `campaigns` or `moderation/cases`. */
+  collection: string;
+  /** Logical table name `service_{service}_{entity}`. */
+  table: string;
+  /** Policy category of the service's entities. */
+  category: string;
+  /** The `service_specific` namespace the service owns, if any. */
+  namespace?: string;
+  /** zod schema of the entity's own fields (everything but metadata and system fields). */
+  fields: z.ZodObject;
+  /** Roles allowed per CRUD operation. */
+  access: Record<CrudOperation, readonly Role[]>;
+  verbs: readonly VerbDefinition[];
+  capabilities: readonly string[];
+  dependencies: readonly string[];
+  integrationPoints: readonly string[];
+  /** Event types the service emits (CRUD events are derived, see `emittedEvents`). */
+  emits: readonly string[];
+  /** Event types the service consumes from the Nexus bus. */
+  consumes: readonly string[];
+}

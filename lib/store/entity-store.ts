@@ -1,0 +1,424 @@
+/**
+ * The entity store: CRUD of one service's entities on DynamoDB.
+ *
+ * Every write is ONE DynamoDB transaction of three items:
+ *   1. the entity row in the service table (`service_{service}_{entity}`),
+ *   2. its `_metadata_master` row (the two reference each other),
+ *   3. the contract event envelope in the Nexus outbox table.
+ * The outbox table's stream publishes the envelope to EventBridge, so an event exists
+ * if and only if the write committed, and a failed publish is retried from the stream
+ * instead of being lost (transactional outbox).
+ */
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulidx';
+import { z } from 'zod';
+import type { Principal } from '../auth/tokens.ts';
+import { badRequest, conflict, forbidden, notFound, toFieldIssues, validationError } from '../errors.ts';
+import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
+import {
+  appendAudit,
+  idempotencyKey,
+  type Metadata,
+  mergeMetadata,
+  parseMetadata,
+  type ValidationMode,
+} from '../metadata/index.ts';
+import { type ResolvedPolicy, resolvePolicy } from '../policy/matrix.ts';
+import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+
+/** Who is writing, and the correlation id that ties the write to its events and logs. */
+export interface RequestContext {
+  actor: Principal;
+  correlationId: string;
+}
+
+export interface StoreTables {
+  entity: string;
+  master: string;
+  outbox: string;
+}
+
+/** The public shape of an entity, as the API returns it. */
+export interface EntityView {
+  id: string;
+  state: string;
+  owner_id: string;
+  metadata: Metadata;
+  version: number;
+  created_at: string;
+  updated_at: string;
+  [field: string]: unknown;
+}
+
+/** The stored entity row: the view plus the store's own bookkeeping attributes. */
+interface EntityRow extends EntityView {
+  entity_type: string;
+  category: string;
+  master_key: string;
+  list_sk: string;
+}
+
+export interface ListQuery {
+  state?: string;
+  tag?: string;
+  feature?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** Fields the server owns: a client may not set them. */
+const READ_ONLY = new Set(['id', 'version', 'created_at', 'updated_at', 'owner_id']);
+const INTERNAL = new Set(['entity_type', 'category', 'master_key', 'list_sk']);
+/** Outbox rows are kept a week after commit (they are published within seconds). */
+const OUTBOX_TTL_SECONDS = 7 * 24 * 3600;
+const MAX_UNCONDITIONAL_RETRIES = 3;
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_STATE = 'active';
+
+export const masterKey = (entityType: string, id: string): string => `${entityType}#${id}`;
+
+export class EntityStore {
+  constructor(
+    readonly service: ServiceDefinition,
+    private readonly tables: StoreTables,
+    private readonly environment: string,
+    private readonly ddb: DynamoDBDocumentClient,
+  ) {}
+
+  /** The policy row for this actor on this service's entities. */
+  policyFor(actor: Principal): ResolvedPolicy {
+    return resolvePolicy({ role: actor.role, environment: this.environment, category: this.service.category });
+  }
+
+  /** 403 unless the actor's role may perform `op` on this service. */
+  authorize(actor: Principal, op: CrudOperation | VerbDefinition): void {
+    const roles = typeof op === 'string' ? this.service.access[op] : op.roles;
+    const name = typeof op === 'string' ? op : op.name;
+    if (!roles.includes(actor.role)) {
+      throw forbidden(`Role "${actor.role}" may not ${name} ${this.service.collection}`, {
+        rule: `${this.service.name}.${name}`,
+        allowed_roles: roles,
+      });
+    }
+  }
+
+  async create(body: unknown, ctx: RequestContext): Promise<EntityView> {
+    this.authorize(ctx.actor, 'create');
+    const policy = this.policyFor(ctx.actor);
+    const { fields, metadata: rawMeta } = this.parseBody(body, 'create', policy.validation);
+    const now = new Date().toISOString();
+    const id = ulid();
+    const metadata = appendAudit(parseMetadata(rawMeta ?? {}, { mode: policy.validation }), {
+      actor: ctx.actor.sub,
+      action: 'create',
+      at: now,
+    });
+    const row: EntityRow = {
+      ...fields,
+      id,
+      state: typeof fields.state === 'string' ? fields.state : DEFAULT_STATE,
+      owner_id: ctx.actor.sub,
+      metadata,
+      version: 1,
+      created_at: now,
+      updated_at: now,
+      entity_type: this.service.entity,
+      category: this.service.category,
+      master_key: masterKey(this.service.entity, id),
+      list_sk: `${now}#${id}`,
+    };
+    await this.commit(row, { kind: 'put', expectedVersion: undefined }, this.event('created'), ctx, policy);
+    return toView(row);
+  }
+
+  async get(id: string, actor: Principal): Promise<EntityView> {
+    this.authorize(actor, 'read');
+    return toView(await this.load(id));
+  }
+
+  async patch(id: string, body: unknown, ctx: RequestContext, ifMatch?: number): Promise<EntityView> {
+    this.authorize(ctx.actor, 'update');
+    const policy = this.policyFor(ctx.actor);
+    const parsed = this.parseBody(body, 'update', policy.validation);
+    const update = parsed.metadata === undefined ? undefined : parseMetadata(parsed.metadata, { mode: policy.validation });
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.load(id);
+      if (ifMatch !== undefined && current.version !== ifMatch) throw versionConflict(id, ifMatch, current.version);
+      const now = new Date().toISOString();
+      const merged = update === undefined ? current.metadata : mergeMetadata(current.metadata, update);
+      const metadata = parseMetadata(appendAudit(merged, { actor: ctx.actor.sub, action: 'update', at: now }), {
+        mode: policy.validation,
+      });
+      const row: EntityRow = { ...current, ...parsed.fields, metadata, version: current.version + 1, updated_at: now };
+      try {
+        await this.commit(row, { kind: 'put', expectedVersion: current.version }, this.event('updated'), ctx, policy);
+        return toView(row);
+      } catch (e) {
+        // Without If-Match the caller asked for "apply my change": re-read and retry a few times.
+        if (ifMatch !== undefined || !isConflict(e) || attempt >= MAX_UNCONDITIONAL_RETRIES) throw e;
+      }
+    }
+  }
+
+  async remove(id: string, ctx: RequestContext, ifMatch?: number): Promise<void> {
+    this.authorize(ctx.actor, 'delete');
+    const current = await this.load(id);
+    if (ifMatch !== undefined && current.version !== ifMatch) throw versionConflict(id, ifMatch, current.version);
+    const policy = this.policyFor(ctx.actor);
+    await this.commit(current, { kind: 'delete', expectedVersion: current.version }, this.event('deleted'), ctx, policy);
+  }
+
+  /** A domain verb: one write of the entity (optionally to a new state) that emits the verb's event. */
+  async verb(id: string, verbName: string, ctx: RequestContext): Promise<EntityView> {
+    const verb = this.service.verbs.find((v) => v.name === verbName);
+    if (!verb) throw notFound(`Unknown action "${verbName}" on ${this.service.collection}`);
+    this.authorize(ctx.actor, verb);
+    const current = await this.load(id);
+    const now = new Date().toISOString();
+    const row: EntityRow = {
+      ...current,
+      ...(verb.setState ? { state: verb.setState } : {}),
+      metadata: appendAudit(current.metadata, { actor: ctx.actor.sub, action: verb.name, at: now }),
+      version: current.version + 1,
+      updated_at: now,
+    };
+    await this.commit(row, { kind: 'put', expectedVersion: current.version }, verb.emits, ctx, this.policyFor(ctx.actor));
+    return toView(row);
+  }
+
+  async list(q: ListQuery, actor: Principal): Promise<{ items: EntityView[]; next_cursor: string | null }> {
+    this.authorize(actor, 'list');
+    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, unknown> = { ':state': q.state ?? DEFAULT_STATE };
+    const filters: string[] = [];
+    if (q.tag !== undefined) {
+      names['#m'] = 'metadata';
+      names['#tags'] = 'tags';
+      values[':tag'] = q.tag;
+      filters.push('contains(#m.#tags, :tag)');
+    }
+    if (q.feature !== undefined) {
+      names['#m'] = 'metadata';
+      names['#features'] = 'features';
+      values[':feature'] = q.feature;
+      filters.push('contains(#m.#features, :feature)');
+    }
+    const input: QueryCommandInput = {
+      TableName: this.tables.entity,
+      IndexName: 'by_state',
+      KeyConditionExpression: '#state = :state',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(q.cursor ? { ExclusiveStartKey: decodeCursor(q.cursor) } : {}),
+    };
+    const out = await this.ddb.send(new QueryCommand(input));
+    return {
+      items: (out.Items ?? []).map((i) => toView(i as EntityRow)),
+      next_cursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null,
+    };
+  }
+
+  /** Read the master row of an entity (used by tests and operators). */
+  async masterRow(id: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.ddb.send(
+      new GetCommand({
+        TableName: this.tables.master,
+        Key: { pk: masterKey(this.service.entity, id) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item;
+  }
+
+  // ---------------------------------------------------------------------------
+
+  private event(change: 'created' | 'updated' | 'deleted'): string {
+    return `${this.service.entity}.${change}`;
+  }
+
+  private async load(id: string): Promise<EntityRow> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.tables.entity, Key: { id }, ConsistentRead: true }));
+    if (!out.Item) throw notFound(`${this.service.entity} "${id}" not found`);
+    return out.Item as EntityRow;
+  }
+
+  private parseBody(
+    body: unknown,
+    op: 'create' | 'update',
+    _mode: ValidationMode,
+  ): { fields: Record<string, unknown>; metadata: unknown } {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw validationError([{ path: '', message: 'request body must be a JSON object' }]);
+    }
+    const { metadata, ...rest } = body as Record<string, unknown>;
+    const readOnly = Object.keys(rest).filter((k) => READ_ONLY.has(k) || INTERNAL.has(k));
+    const schema = op === 'create' ? this.service.fields : this.service.fields.partial();
+    const fieldsOnly = Object.fromEntries(Object.entries(rest).filter(([k]) => !readOnly.includes(k)));
+    const parsed = schema.safeParse(fieldsOnly);
+    const issues = [
+      ...readOnly.map((k) => ({ path: k, message: 'is read-only' })),
+      ...(parsed.success ? [] : toFieldIssues(parsed.error.issues)),
+    ];
+    if (metadata !== undefined && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
+      issues.push({ path: 'metadata', message: 'must be an object' });
+    }
+    if (issues.length > 0 || !parsed.success) throw validationError(issues);
+    if (op === 'update' && Object.keys(parsed.data).length === 0 && metadata === undefined) {
+      throw badRequest('Nothing to update: send at least one field or metadata');
+    }
+    return { fields: parsed.data as Record<string, unknown>, metadata };
+  }
+
+  private async commit(
+    row: EntityRow,
+    write: { kind: 'put' | 'delete'; expectedVersion: number | undefined },
+    eventType: string,
+    ctx: RequestContext,
+    policy: ResolvedPolicy,
+  ): Promise<EventEnvelope> {
+    const envelope = buildEnvelope({
+      type: eventType,
+      service: this.service.name,
+      environment: this.environment,
+      correlationId: ctx.correlationId,
+      actor: ctx.actor,
+      entity: { type: this.service.entity, id: row.id, version: row.version },
+      metadata: row.metadata,
+      payload: { fields: publicFields(row), state: row.state },
+    });
+    const guard =
+      write.expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(id)' }
+        : {
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':v': write.expectedVersion },
+          };
+    const masterGuard =
+      write.expectedVersion === undefined
+        ? { ConditionExpression: 'attribute_not_exists(pk)' }
+        : {
+            ConditionExpression: 'attribute_not_exists(pk) OR version = :v',
+            ExpressionAttributeValues: { ':v': write.expectedVersion },
+          };
+    const outbox = {
+      Put: {
+        TableName: this.tables.outbox,
+        Item: {
+          id: envelope.id,
+          envelope,
+          created_at: envelope.occurred_at,
+          expires_at: Math.floor(Date.now() / 1000) + OUTBOX_TTL_SECONDS,
+        },
+        ConditionExpression: 'attribute_not_exists(id)',
+      },
+    };
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> =
+      write.kind === 'delete'
+        ? [
+            { Delete: { TableName: this.tables.entity, Key: { id: row.id }, ...guard } },
+            { Delete: { TableName: this.tables.master, Key: { pk: row.master_key } } },
+            outbox,
+          ]
+        : [
+            { Put: { TableName: this.tables.entity, Item: row, ...guard } },
+            { Put: { TableName: this.tables.master, Item: this.masterItem(row, ctx, policy), ...masterGuard } },
+            outbox,
+          ];
+    try {
+      await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (e) {
+      if (isConflict(e)) {
+        throw conflict(`${this.service.entity} "${row.id}" was changed concurrently; re-read and retry`, {
+          id: row.id,
+        });
+      }
+      throw e;
+    }
+    return envelope;
+  }
+
+  private masterItem(row: EntityRow, ctx: RequestContext, policy: ResolvedPolicy): Record<string, unknown> {
+    return {
+      pk: row.master_key,
+      entity_id: row.id,
+      entity_type: row.entity_type,
+      service: this.service.name,
+      entity_table: this.tables.entity,
+      category: row.category,
+      environment: this.environment,
+      role: ctx.actor.role,
+      policy,
+      metadata: row.metadata,
+      metadata_hash: idempotencyKey(row.metadata),
+      lineage: {
+        owner_id: row.owner_id,
+        created_by: row.metadata.audit?.created_by ?? row.owner_id,
+        last_modified_by: ctx.actor.sub,
+        correlation_id: ctx.correlationId,
+        source: `tempora.${this.service.name}`,
+      },
+      state: row.state,
+      version: row.version,
+      created_at: row.created_at,
+      updated_at: row.updated_at,
+    };
+  }
+}
+
+const versionConflict = (id: string, expected: number, actual: number) =>
+  conflict(`Version conflict on "${id}": If-Match ${expected}, current version ${actual}`, {
+    id,
+    expected_version: expected,
+    current_version: actual,
+  });
+
+function isConflict(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  if (e.name === 'ConditionalCheckFailedException') return true;
+  if (e.name !== 'TransactionCanceledException') return false;
+  const reasons = (e as Error & { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+  return !reasons || reasons.some((r) => r.Code === 'ConditionalCheckFailed');
+}
+
+function publicFields(row: EntityRow): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (!INTERNAL.has(k) && k !== 'metadata') out[k] = v;
+  }
+  return out;
+}
+
+function toView(row: EntityRow): EntityView {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (!INTERNAL.has(k)) out[k] = v;
+  return out as EntityView;
+}
+
+/** Parse `If-Match` (a version number, optionally quoted as an ETag). */
+export function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header === '' || header === '*') return undefined;
+  const m = /^(?:W\/)?"?(\d{1,12})"?$/.exec(header.trim());
+  if (!m?.[1]) throw validationError([{ path: 'headers.if-match', message: 'must be a version number' }]);
+  return Number(m[1]);
+}
+
+export const listQuerySchema = z.object({
+  state: z.string().regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word').optional(),
+  tag: z.string().min(1).max(128).optional(),
+  feature: z.string().min(1).max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  cursor: z.string().min(1).max(2048).optional(),
+});
