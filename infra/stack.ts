@@ -120,7 +120,12 @@ export class TemporaStack extends Stack {
 }
 
 /** Allow exactly `actions` on a table (or on named indexes of it): no `index/*` wildcards. */
-function grantTable(fn: lambda.IFunction, table: dynamodb.ITable, actions: string[], indexes?: string[]): void {
+function grantTable(
+  fn: lambda.IFunction,
+  table: dynamodb.ITable,
+  actions: string[],
+  indexes?: string[],
+): void {
   const resources = indexes ? indexes.map((i) => `${table.tableArn}/index/${i}`) : [table.tableArn];
   fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
 }
@@ -142,7 +147,8 @@ const ACCEPTED_FINDINGS: ReadonlyArray<{ id: string; reason: string }> = [
   },
   {
     id: 'AwsSolutions-SMG4',
-    reason: 'The JWT signing key is rotated by redeploying with a new secret; automatic rotation would invalidate live tokens.',
+    reason:
+      'The JWT signing key is rotated by redeploying with a new secret; automatic rotation would invalidate live tokens.',
   },
   { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the outbox publisher.' },
   { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime this project targets and tests against.' },

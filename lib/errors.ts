@@ -73,7 +73,8 @@ export const toFieldIssues = (
 ): FieldIssue[] =>
   issues.flatMap((i) => {
     // An "unrecognized keys" issue names its keys: report each one at its own path.
-    if (i.keys?.length) return i.keys.map((k) => ({ path: dotted(prefix, [...i.path, k]), message: 'unknown field' }));
+    if (i.keys?.length)
+      return i.keys.map((k) => ({ path: dotted(prefix, [...i.path, k]), message: 'unknown field' }));
     return [{ path: dotted(prefix, i.path), message: i.message }];
   });
 

@@ -12,11 +12,17 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event) => {
-    const { published, batchItemFailures } = await relayOutbox(event.Records, eventBridgeClient(), config().eventBusName);
+    const { published, batchItemFailures } = await relayOutbox(
+      event.Records,
+      eventBridgeClient(),
+      config().eventBusName,
+    );
     metrics.addMetric('EventsPublished', 'Count', published);
     if (batchItemFailures.length) {
       metrics.addMetric('EventsPublishFailed', 'Count', batchItemFailures.length);
-      logger.warn('some events were not published; the stream will retry them', { failed: batchItemFailures.length });
+      logger.warn('some events were not published; the stream will retry them', {
+        failed: batchItemFailures.length,
+      });
     }
     return { batchItemFailures };
   });

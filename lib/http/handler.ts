@@ -2,9 +2,10 @@
  * `httpHandler(routes)`: the middy handler of an HTTP Lambda, with Powertools logging,
  * metrics and tracing, header normalisation and the Tempora HTTP middleware.
  */
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';

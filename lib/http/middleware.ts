@@ -74,7 +74,10 @@ export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    throw validationError([{ path: '', message: `malformed JSON: ${(e as Error).message}` }], 'Malformed JSON body');
+    throw validationError(
+      [{ path: '', message: `malformed JSON: ${(e as Error).message}` }],
+      'Malformed JSON body',
+    );
   }
 }
 
@@ -82,7 +85,10 @@ export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
  * Route by API Gateway's `routeKey` (exactly the keys infra created from the registry),
  * authenticate, parse the body. `signingKey` is resolved lazily and cached by its provider.
  */
-export function temporaHttp(routes: Routes, signingKey: () => Promise<string>): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> {
+export function temporaHttp(
+  routes: Routes,
+  signingKey: () => Promise<string>,
+): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse> {
   const before = async (request: HttpMiddyRequest): Promise<void> => {
     const event = request.event;
     const correlationId = correlationIdOf(event);
@@ -128,7 +134,10 @@ export function temporaHttp(routes: Routes, signingKey: () => Promise<string>): 
 }
 
 /** The handler middy wraps: calls the matched route with the request the middleware prepared. */
-export async function dispatch(event: APIGatewayProxyEventV2, context: TemporaContext): Promise<HttpResponse> {
+export async function dispatch(
+  event: APIGatewayProxyEventV2,
+  context: TemporaContext,
+): Promise<HttpResponse> {
   const state = context.tempora;
   if (!state?.route) throw new Error('temporaHttp middleware did not run');
   return state.route.handler({

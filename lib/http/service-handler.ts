@@ -21,12 +21,17 @@ const ctxOf = (req: HttpRequest): RequestContext => {
 
 const idOf = (req: HttpRequest): string => {
   const id = req.params.id;
-  if (!id || id.length > 128) throw validationError([{ path: 'path.id', message: 'is required (≤ 128 chars)' }]);
+  if (!id || id.length > 128)
+    throw validationError([{ path: 'path.id', message: 'is required (≤ 128 chars)' }]);
   return id;
 };
 
 /** Build the routes of a service over a store; exported for unit tests. */
-export function entityRoutes(service: ServiceDefinition, store: EntityStore, health: () => Promise<Route['handler']>): Routes {
+export function entityRoutes(
+  service: ServiceDefinition,
+  store: EntityStore,
+  health: () => Promise<Route['handler']>,
+): Routes {
   const routes: Routes = {};
   for (const r of serviceRoutes(service)) routes[routeKey(r)] = routeFor(r, service, store, health);
   return routes;
@@ -53,11 +58,15 @@ function routeFor(
     };
   }
   if (r.path === `${base}/{id}`) {
-    if (r.method === 'GET') return { handler: async (req) => json(200, await store.get(idOf(req), ctxOf(req).actor)) };
+    if (r.method === 'GET')
+      return { handler: async (req) => json(200, await store.get(idOf(req), ctxOf(req).actor)) };
     if (r.method === 'PATCH') {
       return {
         handler: async (req) =>
-          json(200, await store.patch(idOf(req), req.body, ctxOf(req), parseIfMatch(req.headers['if-match']))),
+          json(
+            200,
+            await store.patch(idOf(req), req.body, ctxOf(req), parseIfMatch(req.headers['if-match'])),
+          ),
       };
     }
     if (r.method === 'DELETE') {

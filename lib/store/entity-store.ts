@@ -20,7 +20,17 @@ import {
 import { ulid } from 'ulidx';
 import { z } from 'zod';
 import type { Principal } from '../auth/tokens.ts';
-import { badRequest, conflict, forbidden, notFound, toFieldIssues, validationError } from '../errors.ts';
+import {
+  badRequest,
+  conflict,
+  type FieldIssue,
+  forbidden,
+  isTemporaError,
+  notFound,
+  type TemporaError,
+  toFieldIssues,
+  validationError,
+} from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
 import {
   appendAudit,
@@ -96,7 +106,11 @@ export class EntityStore {
 
   /** The policy row for this actor on this service's entities. */
   policyFor(actor: Principal): ResolvedPolicy {
-    return resolvePolicy({ role: actor.role, environment: this.environment, category: this.service.category });
+    return resolvePolicy({
+      role: actor.role,
+      environment: this.environment,
+      category: this.service.category,
+    });
   }
 
   /** 403 unless the actor's role may perform `op` on this service. */
@@ -114,10 +128,10 @@ export class EntityStore {
   async create(body: unknown, ctx: RequestContext): Promise<EntityView> {
     this.authorize(ctx.actor, 'create');
     const policy = this.policyFor(ctx.actor);
-    const { fields, metadata: rawMeta } = this.parseBody(body, 'create', policy.validation);
+    const { fields, metadata: given } = this.parseBody(body, 'create', policy.validation);
     const now = new Date().toISOString();
     const id = ulid();
-    const metadata = appendAudit(parseMetadata(rawMeta ?? {}, { mode: policy.validation }), {
+    const metadata = appendAudit(given ?? {}, {
       actor: ctx.actor.sub,
       action: 'create',
       at: now,
@@ -149,18 +163,34 @@ export class EntityStore {
     this.authorize(ctx.actor, 'update');
     const policy = this.policyFor(ctx.actor);
     const parsed = this.parseBody(body, 'update', policy.validation);
-    const update = parsed.metadata === undefined ? undefined : parseMetadata(parsed.metadata, { mode: policy.validation });
+    const update = parsed.metadata;
     for (let attempt = 0; ; attempt++) {
       const current = await this.load(id);
-      if (ifMatch !== undefined && current.version !== ifMatch) throw versionConflict(id, ifMatch, current.version);
+      if (ifMatch !== undefined && current.version !== ifMatch)
+        throw versionConflict(id, ifMatch, current.version);
       const now = new Date().toISOString();
       const merged = update === undefined ? current.metadata : mergeMetadata(current.metadata, update);
-      const metadata = parseMetadata(appendAudit(merged, { actor: ctx.actor.sub, action: 'update', at: now }), {
-        mode: policy.validation,
-      });
-      const row: EntityRow = { ...current, ...parsed.fields, metadata, version: current.version + 1, updated_at: now };
+      const metadata = parseMetadata(
+        appendAudit(merged, { actor: ctx.actor.sub, action: 'update', at: now }),
+        {
+          mode: policy.validation,
+        },
+      );
+      const row: EntityRow = {
+        ...current,
+        ...parsed.fields,
+        metadata,
+        version: current.version + 1,
+        updated_at: now,
+      };
       try {
-        await this.commit(row, { kind: 'put', expectedVersion: current.version }, this.event('updated'), ctx, policy);
+        await this.commit(
+          row,
+          { kind: 'put', expectedVersion: current.version },
+          this.event('updated'),
+          ctx,
+          policy,
+        );
         return toView(row);
       } catch (e) {
         // Without If-Match the caller asked for "apply my change": re-read and retry a few times.
@@ -172,9 +202,16 @@ export class EntityStore {
   async remove(id: string, ctx: RequestContext, ifMatch?: number): Promise<void> {
     this.authorize(ctx.actor, 'delete');
     const current = await this.load(id);
-    if (ifMatch !== undefined && current.version !== ifMatch) throw versionConflict(id, ifMatch, current.version);
+    if (ifMatch !== undefined && current.version !== ifMatch)
+      throw versionConflict(id, ifMatch, current.version);
     const policy = this.policyFor(ctx.actor);
-    await this.commit(current, { kind: 'delete', expectedVersion: current.version }, this.event('deleted'), ctx, policy);
+    await this.commit(
+      current,
+      { kind: 'delete', expectedVersion: current.version },
+      this.event('deleted'),
+      ctx,
+      policy,
+    );
   }
 
   /** A domain verb: one write of the entity (optionally to a new state) that emits the verb's event. */
@@ -191,7 +228,13 @@ export class EntityStore {
       version: current.version + 1,
       updated_at: now,
     };
-    await this.commit(row, { kind: 'put', expectedVersion: current.version }, verb.emits, ctx, this.policyFor(ctx.actor));
+    await this.commit(
+      row,
+      { kind: 'put', expectedVersion: current.version },
+      verb.emits,
+      ctx,
+      this.policyFor(ctx.actor),
+    );
     return toView(row);
   }
 
@@ -250,30 +293,44 @@ export class EntityStore {
   }
 
   private async load(id: string): Promise<EntityRow> {
-    const out = await this.ddb.send(new GetCommand({ TableName: this.tables.entity, Key: { id }, ConsistentRead: true }));
+    const out = await this.ddb.send(
+      new GetCommand({ TableName: this.tables.entity, Key: { id }, ConsistentRead: true }),
+    );
     if (!out.Item) throw notFound(`${this.service.entity} "${id}" not found`);
     return out.Item as EntityRow;
   }
 
+  /**
+   * Validate a create/update body: the service's own fields and the metadata, reporting
+   * every invalid field of both at once (400), or 413 for oversize metadata.
+   */
   private parseBody(
     body: unknown,
     op: 'create' | 'update',
-    _mode: ValidationMode,
-  ): { fields: Record<string, unknown>; metadata: unknown } {
+    mode: ValidationMode,
+  ): { fields: Record<string, unknown>; metadata: Metadata | undefined } {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw validationError([{ path: '', message: 'request body must be a JSON object' }]);
     }
-    const { metadata, ...rest } = body as Record<string, unknown>;
+    const { metadata: rawMeta, ...rest } = body as Record<string, unknown>;
     const readOnly = Object.keys(rest).filter((k) => READ_ONLY.has(k) || INTERNAL.has(k));
     const schema = op === 'create' ? this.service.fields : this.service.fields.partial();
-    const fieldsOnly = Object.fromEntries(Object.entries(rest).filter(([k]) => !readOnly.includes(k)));
-    const parsed = schema.safeParse(fieldsOnly);
-    const issues = [
+    const parsed = schema.safeParse(
+      Object.fromEntries(Object.entries(rest).filter(([k]) => !readOnly.includes(k))),
+    );
+    const issues: FieldIssue[] = [
       ...readOnly.map((k) => ({ path: k, message: 'is read-only' })),
       ...(parsed.success ? [] : toFieldIssues(parsed.error.issues)),
     ];
-    if (metadata !== undefined && (metadata === null || typeof metadata !== 'object' || Array.isArray(metadata))) {
-      issues.push({ path: 'metadata', message: 'must be an object' });
+    let metadata: Metadata | undefined;
+    if (rawMeta !== undefined) {
+      try {
+        metadata = parseMetadata(rawMeta, { mode });
+      } catch (e) {
+        const nested = isTemporaError(e) && e.status === 400 ? issuesOf(e) : undefined;
+        if (!nested) throw e;
+        issues.push(...nested);
+      }
     }
     if (issues.length > 0 || !parsed.success) throw validationError(issues);
     if (op === 'update' && Object.keys(parsed.data).length === 0 && metadata === undefined) {
@@ -294,7 +351,7 @@ export class EntityStore {
       service: this.service.name,
       environment: this.environment,
       correlationId: ctx.correlationId,
-      actor: ctx.actor,
+      actor: { id: ctx.actor.sub, role: ctx.actor.role },
       entity: { type: this.service.entity, id: row.id, version: row.version },
       metadata: row.metadata,
       payload: { fields: publicFields(row), state: row.state },
@@ -334,7 +391,9 @@ export class EntityStore {
           ]
         : [
             { Put: { TableName: this.tables.entity, Item: row, ...guard } },
-            { Put: { TableName: this.tables.master, Item: this.masterItem(row, ctx, policy), ...masterGuard } },
+            {
+              Put: { TableName: this.tables.master, Item: this.masterItem(row, ctx, policy), ...masterGuard },
+            },
             outbox,
           ];
     try {
@@ -416,9 +475,18 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 }
 
 export const listQuerySchema = z.object({
-  state: z.string().regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word').optional(),
+  state: z
+    .string()
+    .regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word')
+    .optional(),
   tag: z.string().min(1).max(128).optional(),
   feature: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   cursor: z.string().min(1).max(2048).optional(),
 });
+
+/** The field issues a validation error carries, if it is one. */
+function issuesOf(e: TemporaError): FieldIssue[] | undefined {
+  const d = e.details as { issues?: FieldIssue[] } | undefined;
+  return Array.isArray(d?.issues) ? d.issues : undefined;
+}
