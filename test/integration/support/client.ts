@@ -1,0 +1,112 @@
+/**
+ * A client of the deployed platform, as an app would use it: HTTPS + bearer tokens,
+ * plus direct AWS SDK access to the emulator for checks a client cannot make.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { loadOutputs } from './outputs.ts';
+
+export type Role = 'admin' | 'user' | 'service';
+
+export interface ApiResponse<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  as?: Role | null;
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** Call the HTTP API. `as` picks a dev token (default admin; `null` sends none). */
+export async function api<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  opts: CallOptions = {},
+): Promise<ApiResponse<T>> {
+  const out = loadOutputs();
+  const headers: Record<string, string> = { ...opts.headers };
+  const role = opts.as === undefined ? 'admin' : opts.as;
+  const token = opts.token ?? (role ? out.tokens[role] : undefined);
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined = opts.rawBody;
+  if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${out.httpApiUrl}${path}`, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+let ddb: DynamoDBDocumentClient | undefined;
+export function dynamo(): DynamoDBDocumentClient {
+  const out = loadOutputs();
+  ddb ??= DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: out.endpoint,
+      region: out.region,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    }),
+  );
+  return ddb;
+}
+
+export function table(short: string): string {
+  const name = loadOutputs().tables[short];
+  if (!name) throw new Error(`No table output "${short}" (have: ${Object.keys(loadOutputs().tables).join(', ')})`);
+  return name;
+}
+
+export async function masterRow(entityType: string, id: string): Promise<Record<string, unknown> | undefined> {
+  const out = await dynamo().send(
+    new GetCommand({ TableName: table('metadataMaster'), Key: { pk: `${entityType}#${id}` }, ConsistentRead: true }),
+  );
+  return out.Item;
+}
+
+export async function entityRow(short: string, id: string): Promise<Record<string, unknown> | undefined> {
+  const out = await dynamo().send(new GetCommand({ TableName: table(short), Key: { id }, ConsistentRead: true }));
+  return out.Item;
+}
+
+/** Number of items in a table (tests only: a Scan, which the platform itself never does). */
+export async function countItems(short: string): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo().send(
+      new ScanCommand({ TableName: table(short), Select: 'COUNT', ExclusiveStartKey: start, ConsistentRead: true }),
+    );
+    count += out.Count ?? 0;
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return count;
+}
+
+/** Poll `fn` until it returns a value that is not undefined, or fail after `timeoutMs`. */
+export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
