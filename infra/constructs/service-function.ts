@@ -5,22 +5,23 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_BUNDLE } from '../bundling.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /**
- * The bundling every Tempora Lambda uses: ESM, minified, tree-shaken, SDK v3 bundled
- * (never left external: the emulator substitutes stubs for an external SDK, and bundling
- * lets esbuild keep only the commands a function imports).
+ * NodejsFunction bundling from the shared esbuild settings (infra/bundling.ts): ESM,
+ * minified, SDK v3 bundled (never left external: the emulator substitutes stubs for an
+ * external SDK, and bundling lets esbuild keep only the commands a function imports).
  */
 export const BUNDLING: NodejsFunctionProps['bundling'] = {
   format: OutputFormat.ESM,
-  target: 'node22',
-  minify: true,
-  sourceMap: false,
-  externalModules: [],
-  mainFields: ['module', 'main'],
-  banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+  target: LAMBDA_BUNDLE.target,
+  minify: LAMBDA_BUNDLE.minify,
+  sourceMap: LAMBDA_BUNDLE.sourcemap,
+  externalModules: [...LAMBDA_BUNDLE.external],
+  mainFields: [...LAMBDA_BUNDLE.mainFields],
+  banner: LAMBDA_BUNDLE.banner,
 };
 
 export interface ServiceFunctionProps {

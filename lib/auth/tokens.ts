@@ -4,7 +4,7 @@
  * is a Secrets Manager secret created by the stack.
  */
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { unauthorized } from '../errors.ts';
 import type { Role } from '../registry/types.ts';
 
@@ -32,7 +32,11 @@ const keyOf = (secret: string): Uint8Array => {
 };
 
 /** Sign a token for `principal`, valid for `ttlSeconds` (default 12 h). */
-export async function mintToken(secret: string, principal: Principal, ttlSeconds = 12 * 3600): Promise<string> {
+export async function mintToken(
+  secret: string,
+  principal: Principal,
+  ttlSeconds = 12 * 3600,
+): Promise<string> {
   return new SignJWT({ role: principal.role })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(principal.sub)
@@ -66,7 +70,8 @@ export async function verifyToken(secret: string, token: string): Promise<Princi
       algorithms: ['HS256'],
     });
     const claims = claimsSchema.safeParse(payload);
-    if (!claims.success) throw unauthorized('Token claims must include sub and role (user | admin | service)');
+    if (!claims.success)
+      throw unauthorized('Token claims must include sub and role (user | admin | service)');
     return claims.data;
   } catch (e) {
     if (e instanceof joseErrors.JWTExpired) throw unauthorized('Token expired');

@@ -2,7 +2,7 @@
  * The Nexus event envelope of the contract: every event on the bus carries it as `detail`.
  */
 import { ulid } from 'ulidx';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Metadata } from '../metadata/index.ts';
 import type { Role } from '../registry/types.ts';
 
@@ -17,7 +17,11 @@ export const envelopeSchema = z.object({
   occurred_at: z.iso.datetime({ offset: true }),
   correlation_id: z.string().min(8).max(128),
   actor: z.object({ id: z.string().min(1), role: z.enum(['user', 'admin', 'service']) }),
-  entity: z.object({ type: z.string().min(1), id: z.string().min(1), version: z.number().int().nonnegative() }),
+  entity: z.object({
+    type: z.string().min(1),
+    id: z.string().min(1),
+    version: z.number().int().nonnegative(),
+  }),
   metadata: z.record(z.string(), z.unknown()).optional(),
   payload: z.record(z.string(), z.unknown()).optional(),
 });

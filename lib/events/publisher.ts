@@ -4,11 +4,12 @@
  * failed are reported as batch item failures so Lambda retries from the first of them
  * (at-least-once; consumers are idempotent on the envelope id).
  */
-import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventEnvelope } from './envelope.ts';
 
 export const PUT_EVENTS_MAX_ENTRIES = 10;
@@ -49,7 +50,9 @@ export async function relayOutbox(
   for (let i = 0; i < pending.length; i += PUT_EVENTS_MAX_ENTRIES) {
     const chunk = pending.slice(i, i + PUT_EVENTS_MAX_ENTRIES);
     try {
-      const res = await client.send(new PutEventsCommand({ Entries: chunk.map((p) => toEntry(p.envelope, busName)) }));
+      const res = await client.send(
+        new PutEventsCommand({ Entries: chunk.map((p) => toEntry(p.envelope, busName)) }),
+      );
       (res.Entries ?? []).forEach((entry, j) => {
         const p = chunk[j];
         if (!p) return;

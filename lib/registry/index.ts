@@ -1,8 +1,8 @@
 import { campaign, user } from './services.ts';
 import type { RouteDefinition, ServiceDefinition } from './types.ts';
 
-export type * from './types.ts';
 export { stateSchema } from './services.ts';
+export type * from './types.ts';
 
 /** Every service of the platform, in declaration order. Add a service here. */
 export const registry: readonly ServiceDefinition[] = [user, campaign];

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ServiceDefinition } from './types.ts';
 
 const ALL_ROLES = ['user', 'admin', 'service'] as const;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { validationError } from '../errors.ts';
 
 const keySchema = z.record(z.string(), z.union([z.string(), z.number()]));

@@ -18,7 +18,7 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulidx';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Principal } from '../auth/tokens.ts';
 import {
   badRequest,

@@ -1,0 +1,105 @@
+/**
+ * Bundle size and module load time of every Lambda, built with the project's esbuild
+ * settings (infra/bundling.ts), side by side with a baseline bundle of the same handler
+ * that takes the AWS SDK v3 clients whole (their CommonJS builds, every command of each
+ * client, no tree-shaking). Load time: `import()` of the built file in a fresh Node
+ * process, median of interleaved runs.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { LAMBDA_BUNDLE } from '../infra/bundling.ts';
+import { printTable } from './lib.ts';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const OUT = join(ROOT, 'bench', 'out', 'bundles');
+const RUNS = Number(process.env.BENCH_LOAD_RUNS ?? 7);
+/** Targets of the foundation issue. */
+const MAX_BUNDLE_KB = 500;
+const MAX_LOAD_MS = 150;
+
+async function build(entry: string, outfile: string, baseline: boolean): Promise<void> {
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: LAMBDA_BUNDLE.platform,
+    target: LAMBDA_BUNDLE.target,
+    minify: LAMBDA_BUNDLE.minify,
+    sourcemap: LAMBDA_BUNDLE.sourcemap,
+    external: [...LAMBDA_BUNDLE.external],
+    logLevel: 'silent',
+    ...(baseline
+      ? { format: 'cjs', mainFields: ['main'] }
+      : { format: 'esm', mainFields: [...LAMBDA_BUNDLE.mainFields], banner: { js: LAMBDA_BUNDLE.banner } }),
+  });
+}
+
+/** Milliseconds from start of `import()` to the module (and its init code) being ready, in a fresh process. */
+function loadMs(file: string): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+    },
+  });
+  if (r.status !== 0) throw new Error(`loading ${file} failed: ${r.stderr}`);
+  return Number(r.stdout);
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? Number.NaN;
+};
+
+export async function runBundleBench(): Promise<void> {
+  const fns = readdirSync(join(ROOT, 'functions')).filter((d) =>
+    statSync(join(ROOT, 'functions', d)).isDirectory(),
+  );
+  const rows: Array<Record<string, string | number>> = [];
+  let failures = 0;
+  for (const fn of fns) {
+    const entry = join(ROOT, 'functions', fn, 'index.ts');
+    const ours = join(OUT, fn, 'index.mjs');
+    const base = join(OUT, `${fn}.baseline`, 'index.cjs');
+    mkdirSync(join(OUT, fn), { recursive: true });
+    await build(entry, ours, false);
+    await build(entry, base, true);
+    const a = statSync(ours).size;
+    const b = statSync(base).size;
+    const ga = gzipSync(readFileSync(ours)).length;
+    const la: number[] = [];
+    const lb: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      la.push(loadMs(ours));
+      lb.push(loadMs(base));
+    }
+    const [ma, mb] = [median(la), median(lb)];
+    const ok = a / 1024 <= MAX_BUNDLE_KB && ma <= MAX_LOAD_MS;
+    if (!ok) failures++;
+    rows.push({
+      function: fn,
+      'size KB': (a / 1024).toFixed(0),
+      'gzip KB': (ga / 1024).toFixed(0),
+      'baseline KB': (b / 1024).toFixed(0),
+      'size ratio': `${(a / b).toFixed(2)}×`,
+      'load ms (p50)': ma.toFixed(1),
+      'baseline load ms': mb.toFixed(1),
+      'load ratio': `${(ma / mb).toFixed(2)}×`,
+      [`≤${MAX_BUNDLE_KB}KB & ≤${MAX_LOAD_MS}ms`]: ok ? 'yes' : 'NO',
+    });
+  }
+  printTable(rows);
+  console.log(
+    `${fns.length - failures}/${fns.length} functions within ${MAX_BUNDLE_KB} KB and ${MAX_LOAD_MS} ms; ${RUNS} interleaved loads each.`,
+  );
+}

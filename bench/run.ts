@@ -1,0 +1,30 @@
+/**
+ * Run the registered benchmarks in sequence: `npx tsx bench/run.ts [filter ...]`
+ * (a bench runs when its name contains one of the filters; all run without filters).
+ */
+import { runBundleBench } from './bundles.ts';
+import { runMetadataBench } from './metadata.ts';
+
+const benches: Array<[string, () => Promise<void>]> = [
+  ['metadata', runMetadataBench],
+  ['bundles', runBundleBench],
+];
+
+const filters = process.argv.slice(2);
+const selected = benches.filter(([name]) => filters.length === 0 || filters.some((f) => name.includes(f)));
+
+if (selected.length === 0) {
+  console.error(`No bench matches "${filters.join(' ')}". Known: ${benches.map(([n]) => n).join(', ')}`);
+  process.exitCode = 1;
+} else {
+  console.log(`node ${process.version} on ${process.platform}/${process.arch}`);
+}
+
+for (const [i, [name, run]] of selected.entries()) {
+  console.log(`\n[${i + 1}/${selected.length}] ${name} …`);
+  const start = performance.now();
+  await run();
+  console.log(
+    `[${i + 1}/${selected.length}] ${name} done in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+  );
+}

@@ -1,0 +1,17 @@
+/**
+ * How every Lambda is bundled, as plain esbuild settings: infra/ hands them to
+ * NodejsFunction, bench/bundles.ts builds with exactly the same ones.
+ */
+export const LAMBDA_BUNDLE = {
+  format: 'esm',
+  target: 'node22',
+  platform: 'node',
+  minify: true,
+  sourcemap: false,
+  /** Nothing external: the SDK v3 is bundled and tree-shaken to the commands a function uses. */
+  external: [] as string[],
+  /** Prefer packages' ES module builds so esbuild can tree-shake them. */
+  mainFields: ['module', 'main'],
+  /** ESM output with CommonJS dependencies needs a `require`. */
+  banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+} as const;

@@ -1,0 +1,189 @@
+/**
+ * The canonical metadata document (`common.Metadata`) and its validation.
+ *
+ * Two modes, chosen per request by the policy matrix:
+ * - `strict`: unknown top-level fields are rejected, known `service_specific` namespaces
+ *   are type-checked, unknown namespaces must be objects.
+ * - `lenient`: unknown fields are kept at every level, namespaces are only required to be
+ *   objects; the canonical top-level fields are still type-checked.
+ *
+ * Schemas are built once at module load; the strict one is rebuilt only after a new
+ * namespace is registered.
+ */
+import * as z from 'zod';
+import { type FieldIssue, payloadTooLarge, toFieldIssues, validationError } from '../errors.ts';
+import { knownNamespaces, namespacesRevision } from './namespaces.ts';
+
+/** Largest accepted serialized size (UTF-8 bytes of the JSON text); 413 beyond. */
+export const MAX_METADATA_BYTES = 65536;
+/** Highest accepted `scheduling.frequency`, in Hz. */
+export const MAX_FREQUENCY_HZ = 50;
+/** Broadcast frequency to use when `scheduling.frequency` is absent (never injected by parsing). */
+export const DEFAULT_FREQUENCY_HZ = 1;
+
+export type ValidationMode = 'strict' | 'lenient';
+
+export interface ParseMetadataOptions {
+  /** Default `strict`. */
+  mode?: ValidationMode;
+  /** Prefix of every issue path; default `metadata`. */
+  pathPrefix?: string;
+}
+
+const rfc3339 = z.iso.datetime({
+  offset: true,
+  error: 'must be an RFC 3339 date-time with a time zone, e.g. 2025-06-01T00:00:00Z',
+});
+
+const schedulingSchema = z
+  .looseObject({
+    frequency: z
+      .number()
+      .gt(0, { error: 'must be greater than 0 Hz' })
+      .max(MAX_FREQUENCY_HZ, { error: `must be at most ${MAX_FREQUENCY_HZ} Hz` })
+      .optional(),
+    start_time: rfc3339.optional(),
+    end_time: rfc3339.optional(),
+    cron: z.string().optional(),
+    timezone: z.string().optional(),
+    intents: z.array(z.looseObject({})).optional(),
+  })
+  .refine((s) => !endsBeforeStart(s.start_time, s.end_time), {
+    path: ['end_time'],
+    error: 'must be after scheduling.start_time',
+  });
+
+/** True only when both times are valid RFC 3339 and end <= start (bad formats are reported apart). */
+function endsBeforeStart(start: unknown, end: unknown): boolean {
+  const s = rfc3339.safeParse(start);
+  const e = rfc3339.safeParse(end);
+  return s.success && e.success && Date.parse(e.data) <= Date.parse(s.data);
+}
+
+const auditEntrySchema = z.looseObject({ at: rfc3339, actor: z.string(), action: z.string() });
+
+const auditSchema = z.looseObject({
+  created_by: z.string().optional(),
+  last_modified_by: z.string().optional(),
+  history: z
+    .array(
+      z.union([rfc3339, auditEntrySchema], {
+        error: 'must be an RFC 3339 date-time or an entry { at, actor, action }',
+      }),
+    )
+    .optional(),
+});
+
+const knowledgeGraphSchema = z.looseObject({
+  pattern: z.string().optional(),
+  dependencies: z.array(z.string()).optional(),
+});
+
+/** Any namespace object: what lenient mode and unknown namespaces require. */
+const anyNamespace = z.record(z.string(), z.unknown(), { error: 'must be an object' });
+
+const canonicalFields = {
+  scheduling: schedulingSchema.optional(),
+  features: z.array(z.string()).optional(),
+  custom_rules: z.record(z.string(), z.unknown()).optional(),
+  audit: auditSchema.optional(),
+  tags: z.array(z.string()).optional(),
+  knowledge_graph: knowledgeGraphSchema.optional(),
+};
+
+const lenientServiceSpecific = z.record(z.string(), anyNamespace);
+
+/** Shape of the canonical document; {@link Metadata} is inferred from it. */
+const metadataSchema = z.object({
+  ...canonicalFields,
+  service_specific: lenientServiceSpecific.optional(),
+});
+
+/** The canonical metadata document. All top-level fields are optional. */
+export type Metadata = z.infer<typeof metadataSchema>;
+
+/** Canonical top-level field names (what strict mode accepts). */
+export const CANONICAL_FIELDS: readonly string[] = Object.keys(metadataSchema.shape);
+
+const lenientSchema = z.looseObject({
+  ...canonicalFields,
+  service_specific: lenientServiceSpecific.optional(),
+});
+
+function buildStrictSchema(): z.ZodType {
+  const namespaces: Record<string, z.ZodType> = {};
+  for (const [name, schema] of Object.entries(knownNamespaces)) namespaces[name] = z.optional(schema);
+  return z.strictObject({
+    ...canonicalFields,
+    service_specific: z.object(namespaces).catchall(anyNamespace).optional(),
+  });
+}
+
+let strictCache = { revision: namespacesRevision(), schema: buildStrictSchema() };
+
+/** The strict schema, rebuilt only when {@link registerNamespace} has added a namespace. */
+function strictSchema(): z.ZodType {
+  const revision = namespacesRevision();
+  if (strictCache.revision !== revision) strictCache = { revision, schema: buildStrictSchema() };
+  return strictCache.schema;
+}
+
+/**
+ * Serialized size of a metadata value: UTF-8 bytes of its `JSON.stringify` text
+ * (0 for `undefined`).
+ *
+ * @throws TypeError when the value cannot be serialized (cycle, BigInt).
+ */
+export function metadataSize(m: unknown): number {
+  const json = JSON.stringify(m);
+  return json === undefined ? 0 : Buffer.byteLength(json, 'utf8');
+}
+
+/**
+ * Validate a metadata document and return the parsed document.
+ *
+ * `undefined` yields `{}`. The size cap is checked before the schema. The result is a new
+ * object tree, except that free-form values (e.g. `custom_rules` entries, `intents`) may be
+ * shared with the input (`mergeMetadata` returns fully independent copies).
+ *
+ * @throws TemporaError 413 `payload_too_large` (details `{ limit, size }`) beyond
+ *   {@link MAX_METADATA_BYTES}; 400 `validation_failed` naming every invalid field by its
+ *   dotted path under `pathPrefix` (e.g. `metadata.scheduling.frequency`, `metadata.tags[1]`).
+ */
+export function parseMetadata(input: unknown, opts: ParseMetadataOptions = {}): Metadata {
+  const prefix = opts.pathPrefix ?? 'metadata';
+  if (input === undefined) return {};
+
+  let size: number;
+  try {
+    size = metadataSize(input);
+  } catch {
+    throw validationError([{ path: prefix, message: 'must be serializable as JSON' }]);
+  }
+  if (size > MAX_METADATA_BYTES) {
+    const message = `${prefix || 'metadata'} is ${size} bytes; the limit is ${MAX_METADATA_BYTES} bytes`;
+    throw payloadTooLarge(message, { limit: MAX_METADATA_BYTES, size });
+  }
+
+  const schema = opts.mode === 'lenient' ? lenientSchema : strictSchema();
+  const result = schema.safeParse(input);
+  if (!result.success) throw validationError(toIssues(result.error.issues, prefix));
+  // The schema's output is the canonical shape (plus, in lenient mode, extra keys).
+  return result.data as Metadata;
+}
+
+/** Zod issues → dotted FieldIssues; an unrecognized-keys issue becomes one issue per key. */
+function toIssues(issues: readonly z.core.$ZodIssue[], prefix: string): FieldIssue[] {
+  const flat = issues.flatMap((issue) =>
+    issue.code === 'unrecognized_keys'
+      ? issue.keys.map((key) => ({
+          path: [...issue.path, key],
+          message:
+            issue.path.length === 0
+              ? `is not a canonical metadata field (allowed: ${CANONICAL_FIELDS.join(', ')})`
+              : 'is not an allowed field',
+        }))
+      : [issue],
+  );
+  return toFieldIssues(flat, prefix);
+}
