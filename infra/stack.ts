@@ -66,6 +66,11 @@ export class TemporaStack extends Stack {
       }),
     };
 
+    const healthTables: Record<string, { logical: string; physical: string; table: dynamodb.ITable }> = {
+      _metadata_master: { logical: '_metadata_master', physical: master.tableName, table: master },
+      _nexus_outbox: { logical: '_nexus_outbox', physical: nexus.outbox.tableName, table: nexus.outbox },
+    };
+
     for (const service of registry) {
       const entity = new EntityTable(this, `${pascal(service.name)}Table`, {
         tableName: `${prefix}-${service.table}`,
@@ -105,7 +110,34 @@ export class TemporaStack extends Stack {
         });
       }
       new CfnOutput(this, `Table${pascal(service.name)}`, { value: entity.table.tableName });
+      healthTables[service.name] = {
+        logical: service.table,
+        physical: entity.table.tableName,
+        table: entity.table,
+      };
     }
+
+    // GET /api/health: one small function that checks every table (DescribeTable only).
+    const health = new ServiceFunction(this, 'PlatformHealth', {
+      folder: 'health',
+      serviceName: 'health',
+      retention,
+      memorySize: 256,
+      environment: {
+        TEMPORA_ENV: env,
+        HEALTH_TABLES: JSON.stringify(
+          Object.fromEntries(
+            Object.entries(healthTables).map(([k, v]) => [k, { logical: v.logical, physical: v.physical }]),
+          ),
+        ),
+      },
+    });
+    for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
+    api.addRoutes({
+      path: '/api/health',
+      methods: [apigwv2.HttpMethod.GET],
+      integration: new HttpLambdaIntegration('PlatformHealthIntegration', health.fn),
+    });
 
     new CfnOutput(this, 'HttpApiId', { value: api.apiId });
     new CfnOutput(this, 'HttpApiEndpoint', { value: api.apiEndpoint });

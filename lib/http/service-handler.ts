@@ -3,10 +3,10 @@
  * and domain verbs over the entity store. A service's Lambda is one line:
  * `export const handler = serviceHandler(getService('campaign'))`.
  */
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { toFieldIssues, validationError } from '../errors.ts';
+import { healthReport } from '../health.ts';
 import { routeKey, serviceRoutes } from '../registry/index.ts';
 import type { RouteDefinition, ServiceDefinition } from '../registry/types.ts';
 import { EntityStore, listQuerySchema, parseIfMatch, type RequestContext } from '../store/entity-store.ts';
@@ -83,26 +83,11 @@ function routeFor(
   throw new Error(`No handler for route ${routeKey(r)}`);
 }
 
-/** Health: the service's table answers DescribeTable and is ACTIVE. */
+/** Health of a service: its own table answers DescribeTable and is ACTIVE (503 otherwise). */
 export function tableHealth(service: ServiceDefinition, table: string): Route['handler'] {
   return async () => {
-    const started = Date.now();
-    let status: 'ok' | 'degraded' = 'ok';
-    let detail: string;
-    try {
-      const out = await documentClient().send(new DescribeTableCommand({ TableName: table }));
-      detail = out.Table?.TableStatus ?? 'UNKNOWN';
-      if (detail !== 'ACTIVE') status = 'degraded';
-    } catch (e) {
-      status = 'degraded';
-      detail = (e as Error).name;
-    }
-    const body = {
-      service: service.name,
-      status,
-      checks: { table: { name: service.table, status: detail, latency_ms: Date.now() - started } },
-    };
-    return json(status === 'ok' ? 200 : 503, body);
+    const report = await healthReport(service.name, { table: { logical: service.table, physical: table } });
+    return json(report.status === 'ok' ? 200 : 503, report);
   };
 }
 

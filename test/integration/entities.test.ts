@@ -30,11 +30,16 @@ const cases = [
         features: ['waitlist', 'leaderboard', 'broadcast'],
         custom_rules: { max_participants: 1000, reward_tier: 'platinum' },
         tags: ['ovasabi', 'launch'],
-        service_specific: { campaign: { broadcast_enabled: true, leaderboard: [{ user: 'alice', score: 120 }] } },
+        service_specific: {
+          campaign: { broadcast_enabled: true, leaderboard: [{ user: 'alice', score: 120 }] },
+        },
         knowledge_graph: { pattern: 'waitlist', dependencies: ['user', 'notification'] },
       },
     }),
-    patch: { description: 'Now with prizes', metadata: { tags: ['summer'], custom_rules: { reward_tier: 'gold' } } },
+    patch: {
+      description: 'Now with prizes',
+      metadata: { tags: ['summer'], custom_rules: { reward_tier: 'gold' } },
+    },
   },
   {
     collection: 'users',
@@ -51,7 +56,10 @@ const cases = [
         },
       };
     },
-    patch: { display_name: 'Ada', metadata: { tags: ['vip'], service_specific: { user: { preferred_language: 'fr' } } } },
+    patch: {
+      display_name: 'Ada',
+      metadata: { tags: ['vip'], service_specific: { user: { preferred_language: 'fr' } } },
+    },
   },
 ] as const;
 
@@ -84,7 +92,9 @@ describe.each(cases)('$collection CRUD', (c) => {
     expect(master?.lineage).toMatchObject({ owner_id: 'dev-admin', created_by: 'dev-admin' });
     const row = await entityRow(c.table, e.id);
     expect(row?.master_key).toBe(`${c.entity}#${e.id}`);
-    expect(String(master?.entity_table)).toContain(c.table === 'campaign' ? 'service_campaign_main' : 'service_user_master');
+    expect(String(master?.entity_table)).toContain(
+      c.table === 'campaign' ? 'service_campaign_main' : 'service_user_master',
+    );
 
     const got = await api<Entity>('GET', `/api/${c.collection}/${e.id}`);
     expect(got.status).toBe(200);
@@ -120,7 +130,10 @@ describe.each(cases)('$collection CRUD', (c) => {
     expect(stale.body).toMatchObject({ error: { code: 'conflict' } });
     expect((await api<Entity>('GET', `/api/${c.collection}/${e.id}`)).body.version).toBe(2);
 
-    const listed = await api<{ items: Entity[]; next_cursor: string | null }>('GET', `/api/${c.collection}?limit=100`);
+    const listed = await api<{ items: Entity[]; next_cursor: string | null }>(
+      'GET',
+      `/api/${c.collection}?limit=100`,
+    );
     expect(listed.status).toBe(200);
     expect(listed.body.items.map((i) => i.id)).toContain(e.id);
 
@@ -137,7 +150,9 @@ describe.each(cases)('$collection CRUD', (c) => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const body = c.create();
-      const r = await api<Entity>('POST', `/api/${c.collection}`, { body: { ...body, metadata: { ...body.metadata, tags: [tag] } } });
+      const r = await api<Entity>('POST', `/api/${c.collection}`, {
+        body: { ...body, metadata: { ...body.metadata, tags: [tag] } },
+      });
       expect(r.status, r.text).toBe(201);
       ids.push(r.body.id);
     }
@@ -172,6 +187,18 @@ describe('user verbs and health', () => {
     expect((await api('POST', '/api/users/01ZZZZZZZZZZZZZZZZZZZZZZZZ/reactivate')).status).toBe(404);
   });
 
+  it('GET /api/health is public and checks every table of the platform', async () => {
+    const r = await api<{ service: string; status: string; checks: Record<string, { status: string }> }>(
+      'GET',
+      '/api/health',
+      { as: null },
+    );
+    expect(r.status, r.text).toBe(200);
+    expect(r.body.status).toBe('ok');
+    expect(Object.keys(r.body.checks).sort()).toEqual(['_metadata_master', '_nexus_outbox', 'campaign', 'user']);
+    expect(Object.values(r.body.checks).every((c) => c.status === 'ACTIVE')).toBe(true);
+  });
+
   it.each(['user', 'campaign'])('GET /api/%s/health is public and checks its table', async (s) => {
     const r = await api('GET', `/api/${s}/health`, { as: null });
     expect(r.status).toBe(200);
@@ -184,7 +211,12 @@ function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Reco
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
     out[k] =
-      prev && v && typeof prev === 'object' && typeof v === 'object' && !Array.isArray(prev) && !Array.isArray(v)
+      prev &&
+      v &&
+      typeof prev === 'object' &&
+      typeof v === 'object' &&
+      !Array.isArray(prev) &&
+      !Array.isArray(v)
         ? deepMerge(prev as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }

@@ -1,0 +1,3 @@
+import { platformHealthHandler } from '../../lib/http/platform-health.ts';
+
+export const handler = platformHealthHandler();
