@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+/**
+ * Makes sure node_modules matches package-lock.json before anything else runs.
+ *
+ * Plain Node with no dependencies: it runs before node_modules exists. It installs when
+ * node_modules is missing, or when package-lock.json is newer than npm's own install record
+ * (node_modules/.package-lock.json, rewritten by every `npm ci` / `npm install`).
+ * Uses `npm ci`, or `npm install` when the repository has no lock file.
+ *
+ * Run it as a script (`node localstack/ensure-deps.mjs`) or import it for its effect
+ * (`import './ensure-deps.mjs'`); it exports nothing and exits the process on failure.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const lockFile = join(root, 'package-lock.json');
+const nodeModules = join(root, 'node_modules');
+const installRecord = join(nodeModules, '.package-lock.json');
+
+/** Why an install is needed, or null when node_modules is current. */
+function staleReason() {
+  if (!existsSync(nodeModules)) return 'node_modules is missing';
+  if (!existsSync(installRecord)) return 'node_modules has no install record (.package-lock.json)';
+  if (existsSync(lockFile) && statSync(installRecord).mtimeMs < statSync(lockFile).mtimeMs) {
+    return 'package-lock.json is newer than node_modules';
+  }
+  return null;
+}
+
+const reason = staleReason();
+if (reason) {
+  const args = existsSync(lockFile) ? ['ci'] : ['install'];
+  const started = Date.now();
+  console.log(`[deps] ${reason}: running npm ${args[0]} ...`);
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const res = spawnSync(npm, [...args, '--no-audit', '--no-fund'], {
+    cwd: root,
+    stdio: 'inherit',
+    shell: process.platform === 'win32',
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (res.error || res.status !== 0) {
+    const why = res.error ? res.error.message : `exit code ${res.status}`;
+    console.error(`[deps] npm ${args[0]} failed after ${seconds} s (${why})`);
+    process.exit(res.status || 1);
+  }
+  console.log(`[deps] npm ${args[0]} done in ${seconds} s`);
+}

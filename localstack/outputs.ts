@@ -1,0 +1,128 @@
+/**
+ * `.local/outputs.json`: everything a test or a developer needs to call the local platform.
+ * This shape is a contract (tests read it through test/integration/support/outputs.ts);
+ * add fields, do not rename them.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DEFAULT_STAGE, localHttpApiUrl, localWebSocketUrl } from './urls.ts';
+
+/** Bearer JWTs, one per role, signed with the stack's JWT secret. */
+export interface DevTokens {
+  admin: string;
+  user: string;
+  service: string;
+}
+
+/** Contents of `.local/outputs.json`. */
+export interface LocalOutputs {
+  /** Emulator base URL, e.g. `http://127.0.0.1:4566`. */
+  endpoint: string;
+  region: string;
+  /** `TEMPORA_ENV` of the deployment, e.g. `dev`. */
+  environment: string;
+  /** e.g. `Tempora-dev`. */
+  stackName: string;
+  /** Base URL of the HTTP API: `httpApiUrl + '/api/health'` reaches the health route. */
+  httpApiUrl: string;
+  /** `ws://.../_aws/execute-api/<apiId>/<stage>`; present when the stack outputs `WebSocketApiId`. */
+  webSocketUrl?: string;
+  eventBusName: string;
+  /** Physical table names by short name: output `TableMetadataMaster` becomes key `metadataMaster`. */
+  tables: Record<string, string>;
+  tokens: DevTokens;
+  /** Every CloudFormation output of the stack, verbatim. */
+  stackOutputs: Record<string, string>;
+}
+
+/** Inputs of {@link buildLocalOutputs}. */
+export interface OutputsInput {
+  endpoint: string;
+  region: string;
+  environment: string;
+  stackName: string;
+  stackOutputs: Record<string, string>;
+  tokens: DevTokens;
+}
+
+/** Outputs the stack must have for the local platform to be usable. */
+export const REQUIRED_OUTPUTS = ['HttpApiId', 'JwtSecretArn', 'EventBusName'] as const;
+
+/** Short table names from outputs named `Table<Name>`: `TableMetadataMaster` → `metadataMaster`. */
+export function tablesFromOutputs(stackOutputs: Record<string, string>): Record<string, string> {
+  const tables: Record<string, string> = {};
+  for (const [key, value] of Object.entries(stackOutputs).sort(([a], [b]) => a.localeCompare(b))) {
+    const m = /^Table([A-Z0-9][A-Za-z0-9]*)$/.exec(key);
+    if (m?.[1]) tables[m[1].charAt(0).toLowerCase() + m[1].slice(1)] = value;
+  }
+  return tables;
+}
+
+/** Throws, listing what the stack does output, unless every required output is present. */
+export function assertRequiredOutputs(stackName: string, stackOutputs: Record<string, string>): void {
+  const missing = REQUIRED_OUTPUTS.filter((k) => !stackOutputs[k]);
+  if (missing.length > 0) {
+    const present = Object.keys(stackOutputs).sort().join(', ') || 'none';
+    throw new Error(`stack ${stackName} lacks output(s) ${missing.join(', ')} (it has: ${present})`);
+  }
+}
+
+/** Assembles the outputs file from the stack's outputs (pure). */
+export function buildLocalOutputs(input: OutputsInput): LocalOutputs {
+  const o = input.stackOutputs;
+  assertRequiredOutputs(input.stackName, o);
+  const out: LocalOutputs = {
+    endpoint: input.endpoint.replace(/\/+$/, ''),
+    region: input.region,
+    environment: input.environment,
+    stackName: input.stackName,
+    httpApiUrl: localHttpApiUrl(input.endpoint, o.HttpApiId!, o.HttpApiStage || DEFAULT_STAGE),
+    eventBusName: o.EventBusName!,
+    tables: tablesFromOutputs(o),
+    tokens: input.tokens,
+    stackOutputs: o,
+  };
+  if (o.WebSocketApiId) {
+    if (!o.WebSocketStage)
+      throw new Error(`stack ${input.stackName} outputs WebSocketApiId but not WebSocketStage`);
+    out.webSocketUrl = localWebSocketUrl(input.endpoint, o.WebSocketApiId, o.WebSocketStage);
+  }
+  return out;
+}
+
+/** Writes the file atomically (temp file + rename) so readers never see half of it. */
+export function writeLocalOutputs(file: string, outputs: LocalOutputs): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(outputs, null, 2)}\n`);
+  renameSync(tmp, file);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** Reads and checks the file; throws with the next step to take when it is missing or malformed. */
+export function readLocalOutputs(file: string): LocalOutputs {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new Error(
+      `cannot read ${file} (${why}). Run "npm run local" to start and deploy the local platform.`,
+    );
+  }
+  const strings = ['endpoint', 'region', 'environment', 'stackName', 'httpApiUrl', 'eventBusName'] as const;
+  if (
+    !isRecord(parsed) ||
+    strings.some((k) => typeof parsed[k] !== 'string') ||
+    !isRecord(parsed.tables) ||
+    !isRecord(parsed.tokens) ||
+    !isRecord(parsed.stackOutputs) ||
+    (['admin', 'user', 'service'] as const).some(
+      (r) => typeof (parsed.tokens as Record<string, unknown>)[r] !== 'string',
+    )
+  ) {
+    throw new Error(`${file} does not have the expected shape. Run "npm run local:deploy" to rewrite it.`);
+  }
+  return parsed as unknown as LocalOutputs;
+}

@@ -1,0 +1,109 @@
+/**
+ * The whole local platform in one call: a healthy emulator, the stack deployed on it, and
+ * `.local/outputs.json` written. Shared by the CLI (`npm run local`) and the integration
+ * tests' global setup, so both do exactly the same thing.
+ */
+import { rmSync } from 'node:fs';
+import type { LocalConfig } from './config.ts';
+import { bootstrapAndDeploy } from './deploy.ts';
+import { type EmulatorHandle, ensureEmulator, probeHealth, resetEmulator, stopEmulator } from './emulator.ts';
+import type { LocalOutputs } from './outputs.ts';
+import { elapsed, info, LocalError, step } from './progress.ts';
+import { refreshLocalOutputs } from './stack.ts';
+
+/** What {@link upPlatform} produced. */
+export interface Platform {
+  emulator: EmulatorHandle;
+  outputs: LocalOutputs;
+  /** Absolute path of `.local/outputs.json`. */
+  outputsFile: string;
+}
+
+/** Reads the stack back and writes `.local/outputs.json`, as a progress step. */
+export async function writeOutputs(cfg: LocalConfig, endpoint: string): Promise<LocalOutputs> {
+  const s = step(`writing ${cfg.paths.outputsFile} (stack outputs + dev tokens)`);
+  try {
+    const outputs = await refreshLocalOutputs(cfg, endpoint);
+    s.done('outputs written');
+    return outputs;
+  } catch (e) {
+    s.fail();
+    throw e;
+  }
+}
+
+/**
+ * Ensures an emulator (reusing a healthy one), deploys the stack (always: CDK skips an
+ * unchanged stack quickly) and writes the outputs. With `stopOnFailure`, an emulator started
+ * by this call is stopped again when the deploy fails.
+ */
+export async function upPlatform(
+  cfg: LocalConfig,
+  opts: { stopOnFailure?: boolean } = {},
+): Promise<Platform> {
+  const started = Date.now();
+  const emulator = await ensureEmulator(cfg);
+  try {
+    await bootstrapAndDeploy(cfg, emulator.endpoint);
+    const outputs = await writeOutputs(cfg, emulator.endpoint);
+    info(`local platform ready in ${elapsed(started)}`);
+    return { emulator, outputs, outputsFile: cfg.paths.outputsFile };
+  } catch (e) {
+    if (opts.stopOnFailure && emulator.startedHere && emulator.pid !== undefined) {
+      await stopEmulator(cfg, emulator.pid);
+    }
+    throw e;
+  }
+}
+
+/** Deploys to the emulator that is already running (no start), then writes the outputs. */
+export async function deployPlatform(cfg: LocalConfig): Promise<LocalOutputs> {
+  await requireHealthy(cfg);
+  await bootstrapAndDeploy(cfg, cfg.endpoint);
+  return writeOutputs(cfg, cfg.endpoint);
+}
+
+/** Wipes the emulator's state, forgets the outputs, then bootstraps and deploys again. */
+export async function resetPlatform(cfg: LocalConfig): Promise<LocalOutputs> {
+  const started = Date.now();
+  await requireHealthy(cfg);
+  rmSync(cfg.paths.outputsFile, { force: true });
+  rmSync(cfg.paths.cdkOutputsFile, { force: true });
+  await resetEmulator(cfg.endpoint);
+  await bootstrapAndDeploy(cfg, cfg.endpoint);
+  const outputs = await writeOutputs(cfg, cfg.endpoint);
+  info(`reset + redeploy took ${elapsed(started)}`);
+  return outputs;
+}
+
+async function requireHealthy(cfg: LocalConfig): Promise<void> {
+  if (await probeHealth(cfg.endpoint)) return;
+  throw new LocalError(
+    cfg.external
+      ? `no emulator answers at AWS_ENDPOINT_URL=${cfg.endpoint}: start it first`
+      : `no emulator answers at ${cfg.endpoint}: run "npm run local" first`,
+  );
+}
+
+/** Prints the URLs and tokens a developer needs (the full tokens: they only work locally). */
+export function printSummary(outputs: LocalOutputs, outputsFile: string): void {
+  const rows: [string, string][] = [
+    ['Endpoint', `${outputs.endpoint}  (region ${outputs.region}, stack ${outputs.stackName})`],
+    ['HTTP API', outputs.httpApiUrl],
+    ...(outputs.webSocketUrl ? [['WebSocket', outputs.webSocketUrl] as [string, string]] : []),
+    ['Event bus', outputs.eventBusName],
+    ...Object.entries(outputs.tables).map(([k, v]): [string, string] => [`Table ${k}`, v]),
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  const lines = [
+    '',
+    ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`),
+    '',
+    '  Dev tokens (Authorization: Bearer <token>, valid 12 h; "npm run local:deploy" mints new ones):',
+    ...(['admin', 'user', 'service'] as const).map((r) => `  ${r.padEnd(width)}${outputs.tokens[r]}`),
+    '',
+    `  All of the above: ${outputsFile}`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+}

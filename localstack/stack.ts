@@ -1,0 +1,98 @@
+/**
+ * Reads the deployed stack back from the emulator: its outputs and its JWT signing secret,
+ * then mints the dev tokens and writes `.local/outputs.json`.
+ */
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { mintDevTokens } from '../lib/auth/tokens.ts';
+import { LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';
+import { buildLocalOutputs, type LocalOutputs, writeLocalOutputs } from './outputs.ts';
+import { LocalError } from './progress.ts';
+
+/** SDK client settings for the emulator at `endpoint`. */
+export const clientConfig = (endpoint: string, region: string) => ({
+  endpoint,
+  region,
+  credentials: LOCAL_CREDENTIALS,
+  maxAttempts: 2,
+});
+
+/** Status of `stackName`, or null when it does not exist. */
+export async function stackStatus(
+  endpoint: string,
+  region: string,
+  stackName: string,
+): Promise<string | null> {
+  const cfn = new CloudFormationClient(clientConfig(endpoint, region));
+  try {
+    const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    return res.Stacks?.[0]?.StackStatus ?? null;
+  } catch (e) {
+    if (e instanceof Error && /does not exist|not found/i.test(e.message)) return null;
+    throw e;
+  } finally {
+    cfn.destroy();
+  }
+}
+
+/** The stack's CloudFormation outputs as a key → value map. */
+export async function stackOutputs(
+  endpoint: string,
+  region: string,
+  stackName: string,
+): Promise<Record<string, string>> {
+  const cfn = new CloudFormationClient(clientConfig(endpoint, region));
+  try {
+    const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+    const stack = res.Stacks?.[0];
+    if (!stack)
+      throw new LocalError(`stack ${stackName} not found at ${endpoint}: run "npm run local:deploy"`);
+    const out: Record<string, string> = {};
+    for (const o of stack.Outputs ?? [])
+      if (o.OutputKey && o.OutputValue !== undefined) out[o.OutputKey] = o.OutputValue;
+    return out;
+  } finally {
+    cfn.destroy();
+  }
+}
+
+/** SecretString of the secret `secretId`. */
+export async function readSecret(endpoint: string, region: string, secretId: string): Promise<string> {
+  const sm = new SecretsManagerClient(clientConfig(endpoint, region));
+  try {
+    const res = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
+    if (!res.SecretString) throw new LocalError(`secret ${secretId} has no SecretString`);
+    return res.SecretString;
+  } finally {
+    sm.destroy();
+  }
+}
+
+/** Reads the stack's outputs and secret, mints dev tokens, writes `.local/outputs.json`. */
+export async function refreshLocalOutputs(
+  cfg: LocalConfig,
+  endpoint: string = cfg.endpoint,
+): Promise<LocalOutputs> {
+  const raw = await stackOutputs(endpoint, cfg.region, cfg.stackName);
+  const secretArn = raw.JwtSecretArn;
+  if (!secretArn) {
+    const present = Object.keys(raw).sort().join(', ') || 'none';
+    throw new LocalError(`stack ${cfg.stackName} has no JwtSecretArn output (it has: ${present})`);
+  }
+  const tokens = await mintDevTokens(await readSecret(endpoint, cfg.region, secretArn));
+  let outputs: LocalOutputs;
+  try {
+    outputs = buildLocalOutputs({
+      endpoint,
+      region: cfg.region,
+      environment: cfg.environment,
+      stackName: cfg.stackName,
+      stackOutputs: raw,
+      tokens,
+    });
+  } catch (e) {
+    throw new LocalError(e instanceof Error ? e.message : String(e));
+  }
+  writeLocalOutputs(cfg.paths.outputsFile, outputs);
+  return outputs;
+}

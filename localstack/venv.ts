@@ -1,0 +1,91 @@
+/**
+ * The Python virtualenv (`.venv`) holding the pinned MiniStack. Created on first use:
+ * `python3 -m venv .venv && .venv/bin/python -m pip install ministack==<pin>`; skipped when
+ * the pinned version is already installed.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type LocalConfig, MINISTACK_VERSION } from './config.ts';
+import { capture, runLogged } from './proc.ts';
+import { errorWithLog, info, LocalError, step } from './progress.ts';
+
+const isWindows = process.platform === 'win32';
+
+/** The virtualenv's Python interpreter. */
+export const venvPython = (venvDir: string): string =>
+  isWindows ? join(venvDir, 'Scripts', 'python.exe') : join(venvDir, 'bin', 'python');
+
+/** Version of MiniStack importable by `python`, or null (no interpreter, or not installed). */
+export function installedMinistackVersion(python: string): string | null {
+  const res = capture(python, ['-c', 'import importlib.metadata as m; print(m.version("ministack"))']);
+  return res.ok && res.stdout ? res.stdout : null;
+}
+
+const runs = (python: string): boolean => capture(python, ['-c', 'pass']).ok;
+
+/** A Python >= 3.10 on PATH (`TEMPORA_PYTHON` first), or throws with what to install. */
+function systemPython(): string {
+  const candidates = [process.env.TEMPORA_PYTHON, 'python3', 'python'].filter((c): c is string => Boolean(c));
+  for (const candidate of candidates) {
+    const res = capture(candidate, ['-c', 'import sys; print(int(sys.version_info >= (3, 10)))']);
+    if (res.ok && res.stdout === '1') return candidate;
+  }
+  throw new LocalError(
+    'MiniStack needs Python 3.10 or newer (with the venv module) on PATH as python3, or set TEMPORA_PYTHON. ' +
+      'Alternatively run an emulator yourself and set AWS_ENDPOINT_URL (see docs/local.md).',
+  );
+}
+
+/**
+ * Makes sure `.venv` holds MiniStack {@link MINISTACK_VERSION}; returns the venv's Python.
+ * Prints a progress line only when it has to install.
+ */
+export async function ensureMinistack(
+  cfg: LocalConfig,
+  version: string = MINISTACK_VERSION,
+): Promise<string> {
+  const { venvDir, pipLog, localDir, root } = cfg.paths;
+  const python = venvPython(venvDir);
+  const current = installedMinistackVersion(python);
+  if (current === version) return python;
+
+  mkdirSync(localDir, { recursive: true });
+  const s = step(
+    current
+      ? `replacing MiniStack ${current} with ${version} in .venv`
+      : `installing MiniStack ${version} into .venv (first run)`,
+  );
+  let createdVenv = false;
+  if (!runs(python)) {
+    // Missing, or a venv whose interpreter no longer exists (e.g. the repo was moved): recreate.
+    const sys = systemPython();
+    s.note(`creating virtualenv with ${sys}`);
+    const code = await runLogged(sys, ['-m', 'venv', '--clear', venvDir], {
+      cwd: root,
+      env: process.env,
+      logFile: pipLog,
+    });
+    if (code !== 0) {
+      s.fail();
+      throw errorWithLog(`"${sys} -m venv ${venvDir}" failed (exit ${code})`, pipLog);
+    }
+    createdVenv = true;
+  }
+  s.note(`pip install ministack==${version} (log: ${pipLog})`);
+  const code = await runLogged(
+    python,
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `ministack==${version}`],
+    { cwd: root, env: { ...process.env, PIP_REQUIRE_VIRTUALENV: '' }, logFile: pipLog, append: createdVenv },
+  );
+  const installed = installedMinistackVersion(python);
+  if (code !== 0 || installed !== version) {
+    s.fail();
+    throw errorWithLog(
+      `pip install ministack==${version} failed (exit ${code}, installed: ${installed ?? 'none'})`,
+      pipLog,
+    );
+  }
+  s.done(`MiniStack ${version} installed`);
+  info(`virtualenv: ${venvDir}`);
+  return python;
+}
