@@ -1,4 +1,12 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -7,6 +15,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { SEED_POLICIES } from '../lib/policy/matrix.ts';
 import { registry, serviceRoutes } from '../lib/registry/index.ts';
 import { EntityTable } from './constructs/entity-table.ts';
 import { Nexus } from './constructs/nexus.ts';
@@ -48,6 +57,41 @@ export class TemporaStack extends Stack {
 
     const nexus = new Nexus(this, 'Nexus', { prefix, environment: env, removalPolicy, retention });
 
+    // Tag and feature index rows of every entity (written in the entity's transaction).
+    const metadataIndex = new dynamodb.Table(this, 'MetadataIndex', {
+      tableName: `${prefix}-_metadata_index`,
+      partitionKey: { name: 'ix', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+
+    // The policy matrix (partition environment, sort role#category), seeded on deploy.
+    const policies = new dynamodb.Table(this, 'Policies', {
+      tableName: `${prefix}-_policies`,
+      partitionKey: { name: 'environment', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'key', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+    const policyCacheTtlMs = String(this.node.tryGetContext('policyCacheTtlMs') ?? 5000);
+    const seed = new ServiceFunction(this, 'PolicySeed', {
+      folder: 'policy-seed',
+      serviceName: 'security',
+      retention,
+      memorySize: 256,
+      timeout: Duration.seconds(60),
+      environment: { TEMPORA_ENV: env, POLICIES_TABLE: policies.tableName },
+    });
+    grantTable(seed.fn, policies, ['dynamodb:PutItem']);
+    new CustomResource(this, 'PolicySeedRows', {
+      serviceToken: seed.fn.functionArn,
+      resourceType: 'Custom::TemporaPolicySeed',
+      properties: { seeds: JSON.stringify(SEED_POLICIES) },
+    });
+
     const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention, removalPolicy });
     const api = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `${prefix}-api`,
@@ -69,6 +113,12 @@ export class TemporaStack extends Stack {
     const healthTables: Record<string, { logical: string; physical: string; table: dynamodb.ITable }> = {
       _metadata_master: { logical: '_metadata_master', physical: master.tableName, table: master },
       _nexus_outbox: { logical: '_nexus_outbox', physical: nexus.outbox.tableName, table: nexus.outbox },
+      _metadata_index: {
+        logical: '_metadata_index',
+        physical: metadataIndex.tableName,
+        table: metadataIndex,
+      },
+      _policies: { logical: '_policies', physical: policies.tableName, table: policies },
     };
 
     for (const service of registry) {
@@ -85,6 +135,9 @@ export class TemporaStack extends Stack {
           ENTITY_TABLE: entity.table.tableName,
           MASTER_TABLE: master.tableName,
           OUTBOX_TABLE: nexus.outbox.tableName,
+          INDEX_TABLE: metadataIndex.tableName,
+          POLICIES_TABLE: policies.tableName,
+          POLICY_CACHE_TTL_MS: policyCacheTtlMs,
           JWT_SECRET_ID: jwtSecret.secretArn,
         },
       });
@@ -96,9 +149,25 @@ export class TemporaStack extends Stack {
         'dynamodb:ConditionCheckItem',
         'dynamodb:DescribeTable',
       ]);
-      grantTable(fn, entity.table, ['dynamodb:Query'], [EntityTable.LIST_INDEX]);
+      grantTable(fn, entity.table, ['dynamodb:BatchGetItem']);
+      grantTable(fn, entity.table, ['dynamodb:Query'], EntityTable.INDEXES);
       grantTable(fn, master, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
       grantTable(fn, nexus.outbox, ['dynamodb:PutItem']);
+      // Index rows: only under the service's own entity type (partition `<entity>#…`).
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+          resources: [metadataIndex.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${service.entity}#*`] } },
+        }),
+      );
+      grantTable(
+        fn,
+        policies,
+        service.needs?.includes('policies:write')
+          ? ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem']
+          : ['dynamodb:Query'],
+      );
       jwtSecret.grantRead(fn);
 
       const integration = new HttpLambdaIntegration(`${pascal(service.name)}Integration`, fn);
@@ -145,6 +214,8 @@ export class TemporaStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: nexus.bus.eventBusName });
     new CfnOutput(this, 'TableMetadataMaster', { value: master.tableName });
     new CfnOutput(this, 'TableNexusOutbox', { value: nexus.outbox.tableName });
+    new CfnOutput(this, 'TableMetadataIndex', { value: metadataIndex.tableName });
+    new CfnOutput(this, 'TablePolicies', { value: policies.tableName });
     new CfnOutput(this, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
 
     suppressAcceptedFindings(this);

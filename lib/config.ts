@@ -13,6 +13,12 @@ export interface RuntimeConfig {
   outboxTable: string;
   /** Physical name of the service's own entity table (empty for platform functions). */
   entityTable: string;
+  /** Physical name of `_metadata_index` (tag and feature index rows). */
+  indexTable: string;
+  /** Physical name of `_policies` (the policy matrix). */
+  policiesTable: string;
+  /** How long a Lambda caches policy rows (ms). */
+  policyCacheTtlMs: number;
   /** Name of the Nexus event bus. */
   eventBusName: string;
   /** ARN (or name) of the Secrets Manager secret holding the JWT signing key. */
@@ -32,6 +38,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     masterTable: read(env, 'MASTER_TABLE', ''),
     outboxTable: read(env, 'OUTBOX_TABLE', ''),
     entityTable: read(env, 'ENTITY_TABLE', ''),
+    indexTable: read(env, 'INDEX_TABLE', ''),
+    policiesTable: read(env, 'POLICIES_TABLE', ''),
+    policyCacheTtlMs: Number(read(env, 'POLICY_CACHE_TTL_MS', '5000')),
     eventBusName: read(env, 'EVENT_BUS_NAME', ''),
     jwtSecretId: read(env, 'JWT_SECRET_ID', ''),
   };

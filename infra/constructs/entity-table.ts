@@ -10,11 +10,16 @@ export interface EntityTableProps {
 
 /**
  * A service's entity table: `id` key, on-demand, point-in-time recovery, and the
- * `by_state` index (state → newest first) that lists serve from without scanning.
+ * indexes lists are served from without scanning (by state, by owner, active broadcasts).
  */
 export class EntityTable extends Construct {
-  /** The index lists query: partition `state`, sort `list_sk` (`<created_at>#<id>`). */
+  /** Lists by state: partition `state`, sort `list_sk` (`<created_at>#<id>`). */
   static readonly LIST_INDEX = 'by_state';
+  /** A user's own entities (policy access self+admin): partition `owner_id`. */
+  static readonly OWNER_INDEX = 'by_owner';
+  /** Sparse: only entities with an active broadcast carry `broadcast_pk`. */
+  static readonly BROADCAST_INDEX = 'by_broadcast';
+  static readonly INDEXES = [EntityTable.LIST_INDEX, EntityTable.OWNER_INDEX, EntityTable.BROADCAST_INDEX];
   readonly table: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: EntityTableProps) {
@@ -29,6 +34,18 @@ export class EntityTable extends Construct {
     this.table.addGlobalSecondaryIndex({
       indexName: EntityTable.LIST_INDEX,
       partitionKey: { name: 'state', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'list_sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: EntityTable.OWNER_INDEX,
+      partitionKey: { name: 'owner_id', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'list_sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: EntityTable.BROADCAST_INDEX,
+      partitionKey: { name: 'broadcast_pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'list_sk', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });

@@ -7,12 +7,20 @@ import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { toFieldIssues, validationError } from '../errors.ts';
 import { healthReport } from '../health.ts';
-import { routeKey, serviceRoutes } from '../registry/index.ts';
+import { PolicyStore } from '../policy/store.ts';
+import { collectionRoutes, routeKey } from '../registry/index.ts';
 import type { RouteDefinition, ServiceDefinition } from '../registry/types.ts';
 import { EntityStore, listQuerySchema, parseIfMatch, type RequestContext } from '../store/entity-store.ts';
 import { httpHandler } from './handler.ts';
 import type { HttpRequest, Route, Routes } from './middleware.ts';
 import { json } from './response.ts';
+
+/** What a service's extra routes may use. */
+export interface ServiceDeps {
+  store: EntityStore;
+  policies: PolicyStore;
+  environment: string;
+}
 
 const ctxOf = (req: HttpRequest): RequestContext => {
   if (!req.principal) throw new Error('route requires a principal');
@@ -33,7 +41,7 @@ export function entityRoutes(
   health: () => Promise<Route['handler']>,
 ): Routes {
   const routes: Routes = {};
-  for (const r of serviceRoutes(service)) routes[routeKey(r)] = routeFor(r, service, store, health);
+  for (const r of collectionRoutes(service)) routes[routeKey(r)] = routeFor(r, service, store, health);
   return routes;
 }
 
@@ -91,15 +99,27 @@ export function tableHealth(service: ServiceDefinition, table: string): Route['h
   };
 }
 
-/** The Lambda handler of an entity service. */
-export function serviceHandler(service: ServiceDefinition) {
+/** The Lambda handler of an entity service (plus the extra routes the registry declares for it). */
+export function serviceHandler(
+  service: ServiceDefinition,
+  extra: (deps: ServiceDeps) => Routes = () => ({}),
+) {
   const cfg = config();
+  const policies = new PolicyStore(cfg.policiesTable, documentClient(), cfg.policyCacheTtlMs);
   const store = new EntityStore(
     service,
-    { entity: cfg.entityTable, master: cfg.masterTable, outbox: cfg.outboxTable },
+    { entity: cfg.entityTable, master: cfg.masterTable, outbox: cfg.outboxTable, index: cfg.indexTable },
     cfg.environment,
     documentClient(),
+    (key) => policies.resolve(key),
   );
   const health = tableHealth(service, cfg.entityTable);
-  return httpHandler(entityRoutes(service, store, async () => health));
+  const routes = {
+    ...entityRoutes(service, store, async () => health),
+    ...extra({ store, policies, environment: cfg.environment }),
+  };
+  const missing = (service.routes ?? []).map(routeKey).filter((k) => !routes[k]);
+  if (missing.length)
+    throw new Error(`Service ${service.name} declares routes without handlers: ${missing.join(', ')}`);
+  return httpHandler(routes);
 }

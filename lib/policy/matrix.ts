@@ -56,15 +56,16 @@ export const SEED_POLICIES: ReadonlyArray<PolicyKey & Policy> = [
 ];
 
 /**
- * Safe default when no row matches: keep data (no automatic deletion), validate strictly,
- * let users see only what they own and show them a summary.
+ * Safe default when no row matches (documented in docs/policies.md):
+ * - users: see only what they own (`self+admin`), strict validation, a metadata summary;
+ * - admins and services: full access and exposure, strict validation;
+ * - retention `forever`: nothing is deleted unless a row says so.
  */
-export const DEFAULT_POLICY: Policy = {
-  retention: 'forever',
-  access: 'self+admin',
-  validation: 'strict',
-  exposure: 'summary',
-};
+export function defaultPolicy(role: Role): Policy {
+  return role === 'user'
+    ? { retention: 'forever', access: 'self+admin', validation: 'strict', exposure: 'summary' }
+    : { retention: 'forever', access: 'full', validation: 'strict', exposure: 'full' };
+}
 
 export interface ResolvedPolicy extends Policy {
   /** `role/environment/category` of the matched row, or `default`. */
@@ -79,7 +80,7 @@ export function resolvePolicy(
   const row = rows.find(
     (r) => r.role === key.role && r.environment === key.environment && r.category === key.category,
   );
-  if (!row) return { ...DEFAULT_POLICY, source: 'default' };
+  if (!row) return { ...defaultPolicy(key.role), source: 'default' };
   return {
     retention: row.retention,
     access: row.access,

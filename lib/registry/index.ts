@@ -1,11 +1,39 @@
-import { campaign, user } from './services.ts';
+import {
+  admin,
+  analytics,
+  campaign,
+  commerce,
+  content,
+  localization,
+  moderation,
+  notification,
+  referral,
+  search,
+  security,
+  talent,
+  user,
+} from './services.ts';
 import type { RouteDefinition, ServiceDefinition } from './types.ts';
 
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
 
 /** Every service of the platform, in declaration order. Add a service here. */
-export const registry: readonly ServiceDefinition[] = [user, campaign];
+export const registry: readonly ServiceDefinition[] = [
+  user,
+  notification,
+  campaign,
+  referral,
+  security,
+  content,
+  commerce,
+  localization,
+  search,
+  admin,
+  analytics,
+  moderation,
+  talent,
+];
 
 const byName = new Map(registry.map((s) => [s.name, s]));
 
@@ -21,8 +49,13 @@ export function emittedEvents(s: ServiceDefinition): string[] {
   return [...new Set([...crud, ...s.verbs.map((v) => v.emits), ...s.emits])];
 }
 
-/** The HTTP routes of a service, derived from its collection and verbs. */
+/** Every HTTP route of a service: its collection routes and the extra ones it declares. */
 export function serviceRoutes(s: ServiceDefinition): RouteDefinition[] {
+  return [...collectionRoutes(s), ...(s.routes ?? [])];
+}
+
+/** The routes derived from a service's collection and verbs (health, CRUD, list, verbs). */
+export function collectionRoutes(s: ServiceDefinition): RouteDefinition[] {
   const base = `/api/${s.collection}`;
   return [
     { method: 'GET', path: `/api/${s.name}/health`, public: true },

@@ -1,15 +1,87 @@
+/**
+ * The thirteen domain services of the platform (seed 001's service table): one entry each.
+ * Capabilities, dependencies and integration points come from that table; `fields` is each
+ * entity's own schema (metadata and system fields are common to all).
+ */
 import * as z from 'zod';
-import type { ServiceDefinition } from './types.ts';
+import type { CrudOperation, Role, ServiceDefinition } from './types.ts';
 
-const ALL_ROLES = ['user', 'admin', 'service'] as const;
-const OPERATORS = ['admin', 'service'] as const;
+const ALL: readonly Role[] = ['user', 'admin', 'service'];
+const OPS: readonly Role[] = ['admin', 'service'];
+const ADMIN: readonly Role[] = ['admin'];
 
-const name = z.string().trim().min(1).max(200);
+/** Role access per CRUD operation: reads by `read`, writes by `write` (policy access applies on top). */
+const access = (
+  read: readonly Role[],
+  write: readonly Role[],
+  create = write,
+): Record<CrudOperation, readonly Role[]> => ({
+  create,
+  read,
+  list: read,
+  update: write,
+  delete: write,
+});
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const id = z.string().min(1).max(128);
 
 /** Entity `state`: free-form lower-case word (active, inactive, archived, …). */
 export const stateSchema = z
   .string()
   .regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word (a-z, _), at most 32 chars');
+
+const state = stateSchema.optional();
+
+export const user: ServiceDefinition = {
+  name: 'user',
+  description: 'User management: accounts, profiles and roles.',
+  entity: 'user',
+  collection: 'users',
+  table: 'service_user_master',
+  category: 'user',
+  namespace: 'user',
+  selfOwned: true,
+  fields: z.strictObject({
+    email: z.email().max(254),
+    username: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dots, dashes or underscores'),
+    display_name: text(200).optional(),
+    state,
+  }),
+  access: { create: OPS, read: ALL, list: OPS, update: ALL, delete: OPS },
+  verbs: [{ name: 'reactivate', emits: 'user.reactivated', roles: OPS, setState: 'active' }],
+  capabilities: ['user management', 'profile', 'rbac'],
+  dependencies: ['security'],
+  integrationPoints: ['notification', 'nexus'],
+  emits: [],
+  consumes: [],
+};
+
+export const notification: ServiceDefinition = {
+  name: 'notification',
+  description: 'Multi-channel notifications, templates, real-time delivery.',
+  entity: 'notification',
+  collection: 'notifications',
+  table: 'service_notification_main',
+  category: 'notification',
+  fields: z.strictObject({
+    user_id: id,
+    channel: z.enum(['email', 'sms', 'push', 'in_app']),
+    title: text(200),
+    body: z.string().max(4000).optional(),
+    read: z.boolean().optional(),
+    state,
+  }),
+  access: access(ALL, OPS),
+  verbs: [],
+  capabilities: ['multi-channel', 'templates', 'real-time', 'streaming'],
+  dependencies: ['user'],
+  integrationPoints: ['nexus'],
+  emits: [],
+  consumes: [],
+};
 
 export const campaign: ServiceDefinition = {
   name: 'campaign',
@@ -20,21 +92,15 @@ export const campaign: ServiceDefinition = {
   category: 'campaign',
   namespace: 'campaign',
   fields: z.strictObject({
-    name,
+    name: text(200),
     slug: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
       .optional(),
     description: z.string().max(4000).optional(),
-    state: stateSchema.optional(),
+    state,
   }),
-  access: {
-    create: OPERATORS,
-    read: ALL_ROLES,
-    list: ALL_ROLES,
-    update: OPERATORS,
-    delete: OPERATORS,
-  },
+  access: access(ALL, OPS),
   verbs: [],
   capabilities: ['campaign management', 'analytics', 'leaderboards', 'live broadcast'],
   dependencies: ['user', 'notification'],
@@ -43,33 +109,259 @@ export const campaign: ServiceDefinition = {
   consumes: [],
 };
 
-export const user: ServiceDefinition = {
-  name: 'user',
-  description: 'User management: accounts, profiles and roles.',
-  entity: 'user',
-  collection: 'users',
-  table: 'service_user_master',
-  category: 'user',
-  namespace: 'user',
+export const referral: ServiceDefinition = {
+  name: 'referral',
+  description: 'Referrals, rewards and fraud checks.',
+  entity: 'referral',
+  collection: 'referrals',
+  table: 'service_referral_main',
+  category: 'referral',
   fields: z.strictObject({
-    email: z.email().max(254),
-    username: z
-      .string()
-      .regex(/^[A-Za-z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dots, dashes or underscores'),
-    display_name: z.string().trim().min(1).max(200).optional(),
-    state: stateSchema.optional(),
+    referrer_id: id,
+    code: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/, 'must be 3-64 letters, digits, dashes or underscores'),
+    referee_email: z.email().max(254).optional(),
+    campaign_id: id.optional(),
+    state,
   }),
-  access: {
-    create: OPERATORS,
-    read: ALL_ROLES,
-    list: OPERATORS,
-    update: ALL_ROLES,
-    delete: OPERATORS,
-  },
-  verbs: [{ name: 'reactivate', emits: 'user.reactivated', roles: OPERATORS, setState: 'active' }],
-  capabilities: ['user management', 'profile', 'rbac'],
-  dependencies: ['security'],
-  integrationPoints: ['notification', 'nexus'],
+  access: access(ALL, ALL),
+  verbs: [],
+  capabilities: ['referral', 'rewards', 'fraud detection'],
+  dependencies: ['user', 'notification'],
+  integrationPoints: ['nexus'],
+  emits: [],
+  consumes: [],
+};
+
+export const security: ServiceDefinition = {
+  name: 'security',
+  description: 'Policies, audit and compliance: owns the policy matrix and the audit trail.',
+  entity: 'audit',
+  collection: 'security/audits',
+  table: 'service_security_audit',
+  category: 'security',
+  fields: z.strictObject({
+    action: text(128),
+    entity_type: z.string().max(64).optional(),
+    entity_id: id.optional(),
+    outcome: z.enum(['allowed', 'denied', 'error']).optional(),
+    state,
+  }),
+  access: access(OPS, OPS),
+  verbs: [],
+  routes: [
+    { method: 'GET', path: '/api/policies' },
+    { method: 'PUT', path: '/api/policies/{role}/{environment}/{category}' },
+    { method: 'DELETE', path: '/api/policies/{role}/{environment}/{category}' },
+  ],
+  needs: ['policies:write'],
+  capabilities: ['policies', 'audit', 'compliance'],
+  dependencies: [
+    'user',
+    'notification',
+    'campaign',
+    'referral',
+    'content',
+    'commerce',
+    'localization',
+    'search',
+    'admin',
+    'analytics',
+    'moderation',
+    'talent',
+  ],
+  integrationPoints: ['nexus'],
+  emits: [],
+  consumes: [],
+};
+
+export const content: ServiceDefinition = {
+  name: 'content',
+  description: 'Articles, micro-posts, video, comments, reactions and full-text search feeds.',
+  entity: 'content',
+  collection: 'content',
+  table: 'service_content_main',
+  category: 'content',
+  namespace: 'content',
+  fields: z.strictObject({
+    title: text(300),
+    kind: z.enum(['article', 'micro_post', 'video', 'comment', 'reaction']),
+    body: z.string().max(20_000).optional(),
+    parent_id: id.optional(),
+    state,
+  }),
+  access: access(ALL, ALL),
+  verbs: [],
+  capabilities: ['articles', 'micro-posts', 'video', 'comments', 'reactions', 'full-text search'],
+  dependencies: ['user', 'notification', 'search', 'moderation'],
+  integrationPoints: ['nexus', 'analytics'],
+  emits: [],
+  consumes: [],
+};
+
+export const commerce: ServiceDefinition = {
+  name: 'commerce',
+  description: 'Orders, payments and billing.',
+  entity: 'order',
+  collection: 'orders',
+  table: 'service_commerce_order',
+  category: 'commerce',
+  namespace: 'commerce',
+  fields: z.strictObject({
+    customer_id: id,
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+    items: z
+      .array(
+        z.strictObject({
+          sku: text(64),
+          quantity: z.number().int().positive().max(10_000),
+          unit_price: z.number().nonnegative(),
+        }),
+      )
+      .min(1)
+      .max(100),
+    state,
+  }),
+  access: access(ALL, ALL),
+  verbs: [],
+  capabilities: ['orders', 'payments', 'billing'],
+  dependencies: ['user'],
+  integrationPoints: ['nexus'],
+  emits: [],
+  consumes: [],
+};
+
+export const localization: ServiceDefinition = {
+  name: 'localization',
+  description: 'i18n and translation jobs.',
+  entity: 'localization_job',
+  collection: 'localization/jobs',
+  table: 'service_localization_job',
+  category: 'localization',
+  namespace: 'localization',
+  fields: z.strictObject({
+    source_locale: z.string().min(2).max(35),
+    target_locales: z.array(z.string().min(2).max(35)).min(1).max(50),
+    entity_type: z.string().max(64).optional(),
+    entity_id: id.optional(),
+    state,
+  }),
+  access: access(ALL, OPS),
+  verbs: [],
+  capabilities: ['i18n', 'translation'],
+  dependencies: [],
+  integrationPoints: ['user', 'content'],
+  emits: [],
+  consumes: [],
+};
+
+export const search: ServiceDefinition = {
+  name: 'search',
+  description: 'Full-text, fuzzy and entity search; saved searches.',
+  entity: 'saved_search',
+  collection: 'search',
+  table: 'service_search_query',
+  category: 'search',
+  fields: z.strictObject({
+    q: text(256),
+    entity_types: z.array(z.string().max(64)).max(20).optional(),
+    state,
+  }),
+  access: access(ALL, ALL),
+  verbs: [],
+  capabilities: ['full-text', 'fuzzy', 'entity search'],
+  dependencies: ['content', 'user'],
+  integrationPoints: ['nexus'],
+  emits: [],
+  consumes: [],
+};
+
+export const admin: ServiceDefinition = {
+  name: 'admin',
+  description: 'Admin user management, roles and audit.',
+  entity: 'admin_user',
+  collection: 'admin/users',
+  table: 'service_admin_user',
+  category: 'orchestration',
+  fields: z.strictObject({
+    user_id: id,
+    roles: z
+      .array(z.string().regex(/^[a-z][a-z_]{0,31}$/))
+      .min(1)
+      .max(20),
+    state,
+  }),
+  access: access(ADMIN, ADMIN),
+  verbs: [],
+  capabilities: ['admin user management', 'roles', 'audit'],
+  dependencies: ['user'],
+  integrationPoints: ['security', 'nexus'],
+  emits: [],
+  consumes: [],
+};
+
+export const analytics: ServiceDefinition = {
+  name: 'analytics',
+  description: 'Events, usage and reporting.',
+  entity: 'analytics_event',
+  collection: 'analytics/events',
+  table: 'service_analytics_event',
+  category: 'analytics',
+  fields: z.strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9_.]{0,127}$/, 'must be a dotted lower-case event name'),
+    user_id: id.optional(),
+    properties: z.record(z.string(), z.unknown()).optional(),
+    occurred_at: z.iso.datetime({ offset: true }).optional(),
+    state,
+  }),
+  access: access(OPS, OPS, ALL),
+  verbs: [],
+  capabilities: ['events', 'usage', 'reporting'],
+  dependencies: ['user', 'content'],
+  integrationPoints: ['nexus'],
+  emits: [],
+  consumes: [],
+};
+
+export const moderation: ServiceDefinition = {
+  name: 'moderation',
+  description: 'Content moderation cases and compliance.',
+  entity: 'moderation_case',
+  collection: 'moderation/cases',
+  table: 'service_moderation_case',
+  category: 'moderation',
+  fields: z.strictObject({
+    content_id: id,
+    reason: text(1000),
+    decision: z.enum(['pending', 'approved', 'rejected']).optional(),
+    state,
+  }),
+  access: access(ALL, OPS, ALL),
+  verbs: [],
+  capabilities: ['moderation', 'compliance'],
+  dependencies: ['content', 'user'],
+  integrationPoints: ['nexus'],
+  emits: [],
+  consumes: [],
+};
+
+export const talent: ServiceDefinition = {
+  name: 'talent',
+  description: 'Talent profiles and bookings.',
+  entity: 'talent',
+  collection: 'talent',
+  table: 'service_talent_profile',
+  category: 'talent',
+  fields: z.strictObject({
+    display_name: text(200),
+    skills: z.array(text(64)).max(50).optional(),
+    hourly_rate: z.number().nonnegative().optional(),
+    state,
+  }),
+  access: access(ALL, ALL),
+  verbs: [],
+  capabilities: ['talent profiles', 'bookings'],
+  dependencies: ['user'],
+  integrationPoints: ['nexus'],
   emits: [],
   consumes: [],
 };

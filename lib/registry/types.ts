@@ -18,6 +18,9 @@ export interface VerbDefinition {
   setState?: string;
 }
 
+/** Platform resources a service may be granted. */
+export type PlatformNeed = 'policies:write';
+
 /** One HTTP route as API Gateway sees it (`routeKey` = `${method} ${path}`). */
 export interface RouteDefinition {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -46,6 +49,12 @@ export interface ServiceDefinition {
   namespace?: string;
   /** zod schema of the entity's own fields (everything but metadata and system fields). */
   fields: z.ZodObject;
+  /** The entity is its own owner (`owner_id` = its id): a user entity belongs to that user. */
+  selfOwned?: boolean;
+  /** Extra HTTP routes the service's Lambda serves besides its collection. */
+  routes?: readonly RouteDefinition[];
+  /** Platform resources the service needs beyond its own table (infra grants exactly these). */
+  needs?: readonly PlatformNeed[];
   /** Roles allowed per CRUD operation. */
   access: Record<CrudOperation, readonly Role[]>;
   verbs: readonly VerbDefinition[];

@@ -10,6 +10,7 @@
  * instead of being lost (transactional outbox).
  */
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -40,9 +41,18 @@ import {
   parseMetadata,
   type ValidationMode,
 } from '../metadata/index.ts';
-import { type ResolvedPolicy, resolvePolicy } from '../policy/matrix.ts';
+import { checkAccess, exposeMetadata, ownOnly } from '../policy/apply.ts';
+import { type PolicyKey, type ResolvedPolicy, resolvePolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import {
+  broadcastKey,
+  type IndexKind,
+  indexDiff,
+  indexPartition,
+  MAX_FEATURES,
+  MAX_TAGS,
+} from './indexes.ts';
 
 /** Who is writing, and the correlation id that ties the write to its events and logs. */
 export interface RequestContext {
@@ -54,7 +64,15 @@ export interface StoreTables {
   entity: string;
   master: string;
   outbox: string;
+  /** `_metadata_index`: tag and feature index rows. */
+  index: string;
 }
+
+/** Resolves the policy-matrix row of a key (the PolicyStore in Lambdas, a constant in tests). */
+export type PolicySource = (key: PolicyKey) => Promise<ResolvedPolicy>;
+
+/** The contract's seed rows only (no central table): for tests and tools. */
+export const staticPolicies: PolicySource = async (key) => resolvePolicy(key);
 
 /** The public shape of an entity, as the API returns it. */
 export interface EntityView {
@@ -74,9 +92,13 @@ interface EntityRow extends EntityView {
   category: string;
   master_key: string;
   list_sk: string;
+  /** Present only while the entity is actively broadcasting (sparse index key). */
+  broadcast_pk?: string;
 }
 
 export interface ListQuery {
+  /** Only entities with an active broadcast (sparse index). */
+  broadcasting?: boolean;
   state?: string;
   tag?: string;
   feature?: string;
@@ -86,7 +108,7 @@ export interface ListQuery {
 
 /** Fields the server owns: a client may not set them. */
 const READ_ONLY = new Set(['id', 'version', 'created_at', 'updated_at', 'owner_id']);
-const INTERNAL = new Set(['entity_type', 'category', 'master_key', 'list_sk']);
+const INTERNAL = new Set(['entity_type', 'category', 'master_key', 'list_sk', 'broadcast_pk']);
 /** Outbox rows are kept a week after commit (they are published within seconds). */
 const OUTBOX_TTL_SECONDS = 7 * 24 * 3600;
 const MAX_UNCONDITIONAL_RETRIES = 3;
@@ -102,15 +124,27 @@ export class EntityStore {
     private readonly tables: StoreTables,
     private readonly environment: string,
     private readonly ddb: DynamoDBDocumentClient,
+    private readonly policies: PolicySource = staticPolicies,
   ) {}
 
-  /** The policy row for this actor on this service's entities. */
-  policyFor(actor: Principal): ResolvedPolicy {
-    return resolvePolicy({
+  /** The policy-matrix row for this actor on this service's entities. */
+  policyFor(actor: Principal): Promise<ResolvedPolicy> {
+    return this.policies({
       role: actor.role,
       environment: this.environment,
       category: this.service.category,
     });
+  }
+
+  /** The view of an entity this actor may see (exposure rule of the policy). */
+  private present(row: EntityRow, policy: ResolvedPolicy, actor: Principal): EntityView {
+    const view = toView(row);
+    const metadata = exposeMetadata(policy, actor, row.metadata, this.service.namespace);
+    if (metadata === undefined) {
+      const { metadata: _m, ...rest } = view;
+      return rest as EntityView;
+    }
+    return { ...view, metadata };
   }
 
   /** 403 unless the actor's role may perform `op` on this service. */
@@ -127,7 +161,8 @@ export class EntityStore {
 
   async create(body: unknown, ctx: RequestContext): Promise<EntityView> {
     this.authorize(ctx.actor, 'create');
-    const policy = this.policyFor(ctx.actor);
+    const policy = await this.policyFor(ctx.actor);
+    checkAccess(policy, ctx.actor, undefined);
     const { fields, metadata: given } = this.parseBody(body, 'create', policy.validation);
     const now = new Date().toISOString();
     const id = ulid();
@@ -140,7 +175,7 @@ export class EntityStore {
       ...fields,
       id,
       state: typeof fields.state === 'string' ? fields.state : DEFAULT_STATE,
-      owner_id: ctx.actor.sub,
+      owner_id: this.service.selfOwned ? id : ctx.actor.sub,
       metadata,
       version: 1,
       created_at: now,
@@ -150,32 +185,32 @@ export class EntityStore {
       master_key: masterKey(this.service.entity, id),
       list_sk: `${now}#${id}`,
     };
-    await this.commit(row, { kind: 'put', expectedVersion: undefined }, this.event('created'), ctx, policy);
-    return toView(row);
+    await this.commit(undefined, row, this.event('created'), ctx, policy);
+    return this.present(row, policy, ctx.actor);
   }
 
   async get(id: string, actor: Principal): Promise<EntityView> {
     this.authorize(actor, 'read');
-    return toView(await this.load(id));
+    const policy = await this.policyFor(actor);
+    const row = await this.load(id);
+    checkAccess(policy, actor, row.owner_id);
+    return this.present(row, policy, actor);
   }
 
   async patch(id: string, body: unknown, ctx: RequestContext, ifMatch?: number): Promise<EntityView> {
     this.authorize(ctx.actor, 'update');
-    const policy = this.policyFor(ctx.actor);
+    const policy = await this.policyFor(ctx.actor);
     const parsed = this.parseBody(body, 'update', policy.validation);
     const update = parsed.metadata;
     for (let attempt = 0; ; attempt++) {
       const current = await this.load(id);
+      checkAccess(policy, ctx.actor, current.owner_id);
       if (ifMatch !== undefined && current.version !== ifMatch)
         throw versionConflict(id, ifMatch, current.version);
       const now = new Date().toISOString();
       const merged = update === undefined ? current.metadata : mergeMetadata(current.metadata, update);
-      const metadata = parseMetadata(
-        appendAudit(merged, { actor: ctx.actor.sub, action: 'update', at: now }),
-        {
-          mode: policy.validation,
-        },
-      );
+      const audited = appendAudit(merged, { actor: ctx.actor.sub, action: 'update', at: now });
+      const metadata = parseMetadata(audited, { mode: policy.validation });
       const row: EntityRow = {
         ...current,
         ...parsed.fields,
@@ -184,34 +219,24 @@ export class EntityStore {
         updated_at: now,
       };
       try {
-        await this.commit(
-          row,
-          { kind: 'put', expectedVersion: current.version },
-          this.event('updated'),
-          ctx,
-          policy,
-        );
-        return toView(row);
+        await this.commit(current, row, this.event('updated'), ctx, policy);
+        return this.present(row, policy, ctx.actor);
       } catch (e) {
         // Without If-Match the caller asked for "apply my change": re-read and retry a few times.
-        if (ifMatch !== undefined || !isConflict(e) || attempt >= MAX_UNCONDITIONAL_RETRIES) throw e;
+        const retryable = ifMatch === undefined && isTemporaError(e) && e.status === 409;
+        if (!retryable || attempt >= MAX_UNCONDITIONAL_RETRIES) throw e;
       }
     }
   }
 
   async remove(id: string, ctx: RequestContext, ifMatch?: number): Promise<void> {
     this.authorize(ctx.actor, 'delete');
+    const policy = await this.policyFor(ctx.actor);
     const current = await this.load(id);
+    checkAccess(policy, ctx.actor, current.owner_id);
     if (ifMatch !== undefined && current.version !== ifMatch)
       throw versionConflict(id, ifMatch, current.version);
-    const policy = this.policyFor(ctx.actor);
-    await this.commit(
-      current,
-      { kind: 'delete', expectedVersion: current.version },
-      this.event('deleted'),
-      ctx,
-      policy,
-    );
+    await this.commit(current, undefined, this.event('deleted'), ctx, policy);
   }
 
   /** A domain verb: one write of the entity (optionally to a new state) that emits the verb's event. */
@@ -219,7 +244,9 @@ export class EntityStore {
     const verb = this.service.verbs.find((v) => v.name === verbName);
     if (!verb) throw notFound(`Unknown action "${verbName}" on ${this.service.collection}`);
     this.authorize(ctx.actor, verb);
+    const policy = await this.policyFor(ctx.actor);
     const current = await this.load(id);
+    checkAccess(policy, ctx.actor, current.owner_id);
     const now = new Date().toISOString();
     const row: EntityRow = {
       ...current,
@@ -228,50 +255,103 @@ export class EntityStore {
       version: current.version + 1,
       updated_at: now,
     };
-    await this.commit(
-      row,
-      { kind: 'put', expectedVersion: current.version },
-      verb.emits,
-      ctx,
-      this.policyFor(ctx.actor),
-    );
-    return toView(row);
+    await this.commit(current, row, verb.emits, ctx, policy);
+    return this.present(row, policy, ctx.actor);
   }
 
+  /**
+   * A page of entities, newest first, always through an index (never a Scan):
+   * tag/feature → `_metadata_index`; `broadcasting` → the sparse `by_broadcast` index;
+   * a user under `self+admin` → `by_owner`; otherwise `by_state`.
+   */
   async list(q: ListQuery, actor: Principal): Promise<{ items: EntityView[]; next_cursor: string | null }> {
     this.authorize(actor, 'list');
-    const limit = q.limit ?? DEFAULT_PAGE_SIZE;
-    const names: Record<string, string> = { '#state': 'state' };
-    const values: Record<string, unknown> = { ':state': q.state ?? DEFAULT_STATE };
-    const filters: string[] = [];
-    if (q.tag !== undefined) {
-      names['#m'] = 'metadata';
-      names['#tags'] = 'tags';
-      values[':tag'] = q.tag;
-      filters.push('contains(#m.#tags, :tag)');
-    }
-    if (q.feature !== undefined) {
-      names['#m'] = 'metadata';
-      names['#features'] = 'features';
-      values[':feature'] = q.feature;
-      filters.push('contains(#m.#features, :feature)');
-    }
-    const input: QueryCommandInput = {
-      TableName: this.tables.entity,
-      IndexName: 'by_state',
-      KeyConditionExpression: '#state = :state',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
+    const policy = await this.policyFor(actor);
+    checkAccess(policy, actor, undefined);
+    const state = q.state ?? DEFAULT_STATE;
+    const own = ownOnly(policy, actor);
+    const filter = new Filter();
+    const base = {
       ScanIndexForward: false,
-      Limit: limit,
-      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      Limit: q.limit ?? DEFAULT_PAGE_SIZE,
       ...(q.cursor ? { ExclusiveStartKey: decodeCursor(q.cursor) } : {}),
     };
-    const out = await this.ddb.send(new QueryCommand(input));
+    let rows: EntityRow[];
+    let last: Record<string, unknown> | undefined;
+    if (q.tag !== undefined || q.feature !== undefined) {
+      const [kind, value]: [IndexKind, string] =
+        q.tag !== undefined ? ['tag', q.tag] : ['feature', q.feature ?? ''];
+      if (q.tag !== undefined && q.feature !== undefined) filter.contains('features', q.feature);
+      if (own) filter.equals('owner_id', actor.sub);
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.tables.index,
+          KeyConditionExpression: 'ix = :ix',
+          ...filter.expression({ ':ix': indexPartition(this.service.entity, kind, value, state) }),
+          ...base,
+        }),
+      );
+      rows = await this.batchLoad((out.Items ?? []).map((i) => String(i.id)));
+      last = out.LastEvaluatedKey;
+    } else {
+      let index: string;
+      let key: { name: string; value: string };
+      if (q.broadcasting) {
+        index = EntityStore.BROADCAST_INDEX;
+        key = { name: 'broadcast_pk', value: this.service.entity };
+        filter.equals('state', state);
+      } else if (own) {
+        index = EntityStore.OWNER_INDEX;
+        key = { name: 'owner_id', value: actor.sub };
+        filter.equals('state', state);
+      } else {
+        index = EntityStore.STATE_INDEX;
+        key = { name: 'state', value: state };
+      }
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.tables.entity,
+          IndexName: index,
+          KeyConditionExpression: '#k = :k',
+          ...filter.expression({ ':k': key.value }, { '#k': key.name }),
+          ...base,
+        }),
+      );
+      rows = (out.Items ?? []) as EntityRow[];
+      last = out.LastEvaluatedKey;
+    }
     return {
-      items: (out.Items ?? []).map((i) => toView(i as EntityRow)),
-      next_cursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null,
+      items: rows.map((r) => this.present(r, policy, actor)),
+      next_cursor: last ? encodeCursor(last) : null,
     };
+  }
+
+  static readonly STATE_INDEX = 'by_state';
+  static readonly OWNER_INDEX = 'by_owner';
+  static readonly BROADCAST_INDEX = 'by_broadcast';
+
+  /** Entity rows by id, in the given order (BatchGetItem, 100 keys a call, unprocessed keys retried). */
+  private async batchLoad(ids: string[]): Promise<EntityRow[]> {
+    const found = new Map<string, EntityRow>();
+    for (let i = 0; i < ids.length; i += 100) {
+      let keys: Array<Record<string, unknown>> = ids.slice(i, i + 100).map((id) => ({ id }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+        if (attempt > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
+        const out = await this.ddb.send(
+          new BatchGetCommand({
+            RequestItems: { [this.tables.entity]: { Keys: keys, ConsistentRead: true } },
+          }),
+        );
+        for (const item of out.Responses?.[this.tables.entity] ?? [])
+          found.set(String(item.id), item as EntityRow);
+        keys = (out.UnprocessedKeys?.[this.tables.entity]?.Keys ?? []) as Array<Record<string, unknown>>;
+      }
+    }
+    return ids.flatMap((id) => {
+      const row = found.get(id);
+      return row ? [row] : [];
+    });
   }
 
   /** Read the master row of an entity (used by tests and operators). */
@@ -339,13 +419,21 @@ export class EntityStore {
     return { fields: parsed.data as Record<string, unknown>, metadata };
   }
 
+  /**
+   * One transaction: the entity row (conditional on its version), its master row, its index
+   * rows and the event envelope in the outbox. `before` undefined = create; `after`
+   * undefined = delete.
+   */
   private async commit(
-    row: EntityRow,
-    write: { kind: 'put' | 'delete'; expectedVersion: number | undefined },
+    before: EntityRow | undefined,
+    after: EntityRow | undefined,
     eventType: string,
     ctx: RequestContext,
     policy: ResolvedPolicy,
   ): Promise<EventEnvelope> {
+    const row = after ?? before;
+    if (!row) throw new Error('commit needs a row');
+    if (after) checkIndexLimits(after.metadata);
     const envelope = buildEnvelope({
       type: eventType,
       service: this.service.name,
@@ -356,21 +444,24 @@ export class EntityStore {
       metadata: row.metadata,
       payload: { fields: publicFields(row), state: row.state },
     });
-    const guard =
-      write.expectedVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(id)' }
-        : {
-            ConditionExpression: 'version = :v',
-            ExpressionAttributeValues: { ':v': write.expectedVersion },
-          };
-    const masterGuard =
-      write.expectedVersion === undefined
-        ? { ConditionExpression: 'attribute_not_exists(pk)' }
-        : {
-            ConditionExpression: 'attribute_not_exists(pk) OR version = :v',
-            ExpressionAttributeValues: { ':v': write.expectedVersion },
-          };
-    const outbox = {
+    const guard = before
+      ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } }
+      : { ConditionExpression: 'attribute_not_exists(id)' };
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [];
+    if (after) {
+      const { broadcast_pk: _old, ...rest } = after;
+      const bk = broadcastKey(after);
+      const item: EntityRow = bk ? { ...rest, broadcast_pk: bk } : rest;
+      items.push({ Put: { TableName: this.tables.entity, Item: item, ...guard } });
+      items.push({ Put: { TableName: this.tables.master, Item: this.masterItem(after, ctx, policy) } });
+    } else {
+      items.push({ Delete: { TableName: this.tables.entity, Key: { id: row.id }, ...guard } });
+      items.push({ Delete: { TableName: this.tables.master, Key: { pk: row.master_key } } });
+    }
+    const diff = indexDiff(before, after);
+    for (const r of diff.put) items.push({ Put: { TableName: this.tables.index, Item: r } });
+    for (const k of diff.remove) items.push({ Delete: { TableName: this.tables.index, Key: k } });
+    items.push({
       Put: {
         TableName: this.tables.outbox,
         Item: {
@@ -381,21 +472,7 @@ export class EntityStore {
         },
         ConditionExpression: 'attribute_not_exists(id)',
       },
-    };
-    const items: NonNullable<TransactWriteCommandInput['TransactItems']> =
-      write.kind === 'delete'
-        ? [
-            { Delete: { TableName: this.tables.entity, Key: { id: row.id }, ...guard } },
-            { Delete: { TableName: this.tables.master, Key: { pk: row.master_key } } },
-            outbox,
-          ]
-        : [
-            { Put: { TableName: this.tables.entity, Item: row, ...guard } },
-            {
-              Put: { TableName: this.tables.master, Item: this.masterItem(row, ctx, policy), ...masterGuard },
-            },
-            outbox,
-          ];
+    });
     try {
       await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (e) {
@@ -474,6 +551,39 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
+/** A small builder of FilterExpressions with placeholder names. */
+class Filter {
+  private readonly parts = new Map<string, { expr: string; value: unknown }>();
+
+  equals(attr: string, value: unknown): void {
+    this.parts.set(attr, { expr: `#f_${attr} = :f_${attr}`, value });
+  }
+
+  contains(attr: string, value: unknown): void {
+    this.parts.set(attr, { expr: `contains(#f_${attr}, :f_${attr})`, value });
+  }
+
+  /** Expression fields for a Query, merged with the key condition's own names and values. */
+  expression(
+    values: Record<string, unknown>,
+    names: Record<string, string> = {},
+  ): Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+    const allNames = { ...names };
+    const allValues = { ...values };
+    for (const [attr, p] of this.parts) {
+      allNames[`#f_${attr}`] = attr;
+      allValues[`:f_${attr}`] = p.value;
+    }
+    return {
+      ...(this.parts.size
+        ? { FilterExpression: [...this.parts.values()].map((p) => p.expr).join(' AND ') }
+        : {}),
+      ...(Object.keys(allNames).length ? { ExpressionAttributeNames: allNames } : {}),
+      ExpressionAttributeValues: allValues,
+    };
+  }
+}
+
 export const listQuerySchema = z.object({
   state: z
     .string()
@@ -483,10 +593,25 @@ export const listQuerySchema = z.object({
   feature: z.string().min(1).max(128).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   cursor: z.string().min(1).max(2048).optional(),
+  broadcasting: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 /** The field issues a validation error carries, if it is one. */
 function issuesOf(e: TemporaError): FieldIssue[] | undefined {
   const d = e.details as { issues?: FieldIssue[] } | undefined;
   return Array.isArray(d?.issues) ? d.issues : undefined;
+}
+
+/** Tags and features are indexed in the write's transaction (≤ 100 actions): cap them. */
+function checkIndexLimits(m: Metadata): void {
+  const issues: FieldIssue[] = [];
+  if ((m.tags?.length ?? 0) > MAX_TAGS)
+    issues.push({ path: 'metadata.tags', message: `at most ${MAX_TAGS} tags` });
+  if ((m.features?.length ?? 0) > MAX_FEATURES) {
+    issues.push({ path: 'metadata.features', message: `at most ${MAX_FEATURES} features` });
+  }
+  if (issues.length) throw validationError(issues);
 }

@@ -72,7 +72,9 @@ describe.each(cases)('$collection CRUD', (c) => {
     expect(e.id).toMatch(/^[0-9A-Z]{26}$/);
     expect(e.version).toBe(1);
     expect(e.state).toBe('active');
-    expect(e.owner_id).toBe('dev-admin');
+    // A user entity owns itself (its id is the `sub` of that user's tokens); others belong to their creator.
+    const owner = c.entity === 'user' ? e.id : 'dev-admin';
+    expect(e.owner_id).toBe(owner);
     expect(e.created_at).toBe(e.updated_at);
     expect(e.metadata.tags).toEqual(input.metadata.tags);
     expect(e.metadata.audit).toMatchObject({ created_by: 'dev-admin', last_modified_by: 'dev-admin' });
@@ -89,7 +91,7 @@ describe.each(cases)('$collection CRUD', (c) => {
       metadata: e.metadata,
     });
     expect(master?.policy).toMatchObject({ validation: expect.any(String), retention: expect.any(String) });
-    expect(master?.lineage).toMatchObject({ owner_id: 'dev-admin', created_by: 'dev-admin' });
+    expect(master?.lineage).toMatchObject({ owner_id: owner, created_by: 'dev-admin' });
     const row = await entityRow(c.table, e.id);
     expect(row?.master_key).toBe(`${c.entity}#${e.id}`);
     expect(String(master?.entity_table)).toContain(
@@ -195,7 +197,16 @@ describe('user verbs and health', () => {
     );
     expect(r.status, r.text).toBe(200);
     expect(r.body.status).toBe('ok');
-    expect(Object.keys(r.body.checks).sort()).toEqual(['_metadata_master', '_nexus_outbox', 'campaign', 'user']);
+    const { registry } = await import('../../lib/registry/index.ts');
+    expect(Object.keys(r.body.checks).sort()).toEqual(
+      [
+        '_metadata_index',
+        '_metadata_master',
+        '_nexus_outbox',
+        '_policies',
+        ...registry.map((s) => s.name),
+      ].sort(),
+    );
     expect(Object.values(r.body.checks).every((c) => c.status === 'ACTIVE')).toBe(true);
   });
 

@@ -1,0 +1,3 @@
+import { datasourceHandler } from '../../lib/datasource/handler.ts';
+
+export const handler = datasourceHandler();

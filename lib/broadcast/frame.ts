@@ -1,0 +1,88 @@
+/**
+ * Server frames of the WebSocket broadcast (CONTRACT.md, "WebSocket broadcast"):
+ * `{ type: "campaign.state", campaign_id, seq, ts, payload: { leaderboard,
+ * live_participant_count, … } }`, plus the `broadcast.started` / `broadcast.stopped`
+ * notices sent at the edges of a broadcast window.
+ *
+ * Builders return the JSON text: a frame is serialized once per tick and the same text
+ * (bytes) goes to every connection. The builders trust their typed input and do not
+ * validate it (they run on every tick); the schemas are for readers of frames (clients,
+ * tests) and for checking input that did not come from typed code.
+ */
+import * as z from 'zod';
+
+const rfc3339 = z.iso.datetime({ offset: true });
+
+/** One leaderboard row (as in `service_specific.campaign.leaderboard`). */
+export const leaderboardEntrySchema = z.looseObject({ user: z.string(), score: z.number() });
+
+/** Payload of a `campaign.state` frame; further fields are allowed and kept. */
+export const campaignStatePayloadSchema = z.looseObject({
+  leaderboard: z.array(leaderboardEntrySchema),
+  live_participant_count: z.number().int().nonnegative(),
+});
+
+/** A `campaign.state` frame as clients receive it. */
+export const campaignStateFrameSchema = z.strictObject({
+  type: z.literal('campaign.state'),
+  campaign_id: z.string().min(1),
+  seq: z.number().int().positive(),
+  ts: rfc3339,
+  payload: campaignStatePayloadSchema,
+});
+
+/** A `broadcast.started` / `broadcast.stopped` notice. */
+export const broadcastNoticeSchema = z.strictObject({
+  type: z.enum(['broadcast.started', 'broadcast.stopped']),
+  campaign_id: z.string().min(1),
+  ts: rfc3339,
+});
+
+export type LeaderboardEntry = z.infer<typeof leaderboardEntrySchema>;
+export type CampaignStatePayload = z.infer<typeof campaignStatePayloadSchema>;
+export type CampaignStateFrame = z.infer<typeof campaignStateFrameSchema>;
+export type BroadcastNotice = z.infer<typeof broadcastNoticeSchema>;
+
+/** A point in wall-clock time: epoch milliseconds, a `Date`, or an RFC 3339 string. */
+export type Timestamp = number | Date | string;
+
+/** RFC 3339 text (UTC, millisecond precision) of a timestamp. */
+export function rfc3339Of(ts: Timestamp): string {
+  return (ts instanceof Date ? ts : new Date(ts)).toISOString();
+}
+
+/** Serialize a `campaign.state` frame (call once per tick, not per connection). */
+export function campaignStateFrame(input: {
+  campaignId: string;
+  seq: number;
+  ts: Timestamp;
+  payload: CampaignStatePayload;
+}): string {
+  const frame: CampaignStateFrame = {
+    type: 'campaign.state',
+    campaign_id: input.campaignId,
+    seq: input.seq,
+    ts: rfc3339Of(input.ts),
+    payload: input.payload,
+  };
+  return JSON.stringify(frame);
+}
+
+/** Serialize a `broadcast.started` / `broadcast.stopped` notice. */
+export function broadcastNotice(input: {
+  type: BroadcastNotice['type'];
+  campaignId: string;
+  ts: Timestamp;
+}): string {
+  const notice: BroadcastNotice = {
+    type: input.type,
+    campaign_id: input.campaignId,
+    ts: rfc3339Of(input.ts),
+  };
+  return JSON.stringify(notice);
+}
+
+/** Parse and validate a `campaign.state` frame's JSON text; throws a `ZodError` when invalid. */
+export function parseCampaignStateFrame(text: string): CampaignStateFrame {
+  return campaignStateFrameSchema.parse(JSON.parse(text));
+}

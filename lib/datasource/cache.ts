@@ -1,0 +1,56 @@
+/**
+ * The in-Lambda read cache: entries live `ttlMs` (0 disables the cache) and the cache holds
+ * at most `maxEntries` (oldest inserted evicted first). The datasource clears it on every
+ * write made through this Lambda instance; other instances see a change once their entry
+ * expires, i.e. within the TTL.
+ */
+export const DEFAULT_CACHE_TTL_MS = 5000;
+export const DEFAULT_CACHE_MAX_ENTRIES = 1000;
+
+export class TtlCache<V> {
+  private readonly entries = new Map<string, { value: V; expires: number }>();
+
+  constructor(
+    readonly ttlMs: number = DEFAULT_CACHE_TTL_MS,
+    readonly maxEntries: number = DEFAULT_CACHE_MAX_ENTRIES,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(key: string): V | undefined {
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    if (e.expires <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  set(key: string, value: V): void {
+    if (this.ttlMs <= 0) return;
+    this.entries.delete(key);
+    this.entries.set(key, { value, expires: this.now() + this.ttlMs });
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next();
+      if (oldest.done) break;
+      this.entries.delete(oldest.value);
+    }
+  }
+
+  /** The cached value, or `load()`'s result cached (undefined results are not cached). */
+  async getOrLoad(key: string, load: () => Promise<V | undefined>): Promise<V | undefined> {
+    const hit = this.get(key);
+    if (hit !== undefined) return hit;
+    const v = await load();
+    if (v !== undefined) this.set(key, v);
+    return v;
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

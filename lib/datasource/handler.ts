@@ -1,0 +1,144 @@
+/**
+ * The HTTP routes of the metadata datasource (thin: authorise, parse the path and query,
+ * call the service, shape the response) and the Lambda handler.
+ */
+import type * as z from 'zod';
+import type { Principal } from '../auth/tokens.ts';
+import { documentClient } from '../aws/clients.ts';
+import { forbidden, toFieldIssues, validationError } from '../errors.ts';
+import { httpHandler } from '../http/handler.ts';
+import type { HttpRequest, Routes } from '../http/middleware.ts';
+import { json } from '../http/response.ts';
+import type { Role } from '../registry/types.ts';
+import { parseIfMatch } from '../store/entity-store.ts';
+import { loadDatasourceConfig } from './config.ts';
+import { parseListQuery } from './query.ts';
+import { effectiveQuerySchema, getQuerySchema, parseKeyParams, putQuerySchema } from './schema.ts';
+import { DatasourceService } from './service.ts';
+import { DynamoRecordRepo } from './store.ts';
+
+type Action = 'read' | 'write' | 'export';
+
+/** Roles allowed per action: reads for every authenticated role, writes and export for admin and service. */
+export const DATASOURCE_ACCESS: Record<Action, readonly Role[]> = {
+  read: ['user', 'admin', 'service'],
+  write: ['admin', 'service'],
+  export: ['admin', 'service'],
+};
+
+function authorize(req: HttpRequest, action: Action): Principal {
+  const p = req.principal;
+  if (!p) throw new Error('route requires a principal');
+  const allowed = DATASOURCE_ACCESS[action];
+  if (!allowed.includes(p.role)) {
+    throw forbidden(`Role "${p.role}" may not ${action} metadata records`, {
+      rule: `metadata.${action}`,
+      allowed_roles: allowed,
+    });
+  }
+  return p;
+}
+
+function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
+  const r = schema.safeParse(query);
+  if (!r.success) throw validationError(toFieldIssues(r.error.issues, 'query'));
+  return r.data;
+}
+
+const etag = (version: number) => ({ etag: `"${version}"` });
+
+/** The routes, keyed by API Gateway route key (exactly {@link DATASOURCE_ROUTES}). */
+export function datasourceRoutes(svc: DatasourceService): Routes {
+  return {
+    'GET /api/metadata': {
+      handler: async (req) => {
+        authorize(req, 'read');
+        return json(200, await svc.query(parseListQuery(req.query)));
+      },
+    },
+    'GET /api/metadata/export': {
+      handler: async (req) => {
+        authorize(req, 'export');
+        return json(200, await svc.exportRecords(req.query));
+      },
+    },
+    'POST /api/metadata/import': {
+      handler: async (req) => {
+        const actor = authorize(req, 'write');
+        return json(200, await svc.importRecords(req.body, actor));
+      },
+    },
+    'POST /api/metadata/bulk': {
+      handler: async (req) => {
+        const actor = authorize(req, 'write');
+        return json(200, await svc.bulk(req.body, actor));
+      },
+    },
+    'GET /api/metadata/{type}/{name}': {
+      handler: async (req) => {
+        authorize(req, 'read');
+        const key = parseKeyParams(req.params);
+        const q = parseQuery(getQuerySchema, req.query);
+        if (q.resolve === 'true') {
+          const v = await svc.effective(key);
+          return json(
+            200,
+            { ...v.record, effective_metadata: v.effective_metadata, resolution: v.resolution },
+            etag(v.record.version),
+          );
+        }
+        const record = await svc.get(key);
+        return json(200, record, etag(record.version));
+      },
+    },
+    'GET /api/metadata/{type}/{name}/effective': {
+      handler: async (req) => {
+        authorize(req, 'read');
+        const key = parseKeyParams(req.params);
+        parseQuery(effectiveQuerySchema, req.query);
+        const v = await svc.effective(key);
+        return json(
+          200,
+          { ...v.record, effective_metadata: v.effective_metadata, resolution: v.resolution },
+          etag(v.record.version),
+        );
+      },
+    },
+    'PUT /api/metadata/{type}/{name}': {
+      handler: async (req) => {
+        const actor = authorize(req, 'write');
+        const key = parseKeyParams(req.params);
+        const q = parseQuery(putQuerySchema, req.query);
+        const ifMatch = parseIfMatch(req.headers['if-match']);
+        const r = await svc.save(
+          key,
+          req.body,
+          {
+            ...(q.on_conflict ? { onConflict: q.on_conflict } : {}),
+            ...(ifMatch === undefined ? {} : { ifMatch }),
+          },
+          actor,
+        );
+        return json(r.status, r.record, { ...etag(r.record.version), 'x-tempora-outcome': r.outcome });
+      },
+    },
+    'DELETE /api/metadata/{type}/{name}': {
+      handler: async (req) => {
+        authorize(req, 'write');
+        const key = parseKeyParams(req.params);
+        await svc.remove(key, parseIfMatch(req.headers['if-match']));
+        return json(204);
+      },
+    },
+  };
+}
+
+/** The Lambda handler: `export const handler = datasourceHandler();` (reads its env at cold start). */
+export function datasourceHandler() {
+  const cfg = loadDatasourceConfig();
+  const svc = new DatasourceService(new DynamoRecordRepo(documentClient(), cfg.table), {
+    cacheTtlMs: cfg.cacheTtlMs,
+    maxConflictRetries: cfg.maxConflictRetries,
+  });
+  return httpHandler(datasourceRoutes(svc));
+}

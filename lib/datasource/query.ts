@@ -1,0 +1,579 @@
+/**
+ * Queries over the records table (pure; DynamoDB calls are injected): parameters, the plan
+ * (which key or index partitions to Query, which filters remain), multi-key sorting, keyset
+ * pagination with an opaque cursor, field selection and the response byte budget.
+ *
+ * Every query is a DynamoDB Query, never a Scan:
+ * - `type` given → the base table, one partition per type (key `type`, sort `name`);
+ * - else `namespace` given → GSI `by_namespace` (key `namespace`, sort `type_name`);
+ * - else → GSI `by_state`, one partition per visible state (`active` and `draft`; plus
+ *   `archived` with `include_archived=true`; or exactly the `state` filter).
+ * Other filters are FilterExpressions on those partitions.
+ *
+ * Order: the requested sort keys, then `type`, `name` (unique) as tie-breakers. When that
+ * order is the index order (`type,name`, or `name` under a single type, either direction),
+ * pages are read straight from the partitions (Limit page_size + 1, merged). Any other order
+ * reads the matching keys (at most {@link MAX_SORT_SET}), sorts them in memory and fetches the
+ * page's records with BatchGetItem.
+ */
+import * as z from 'zod';
+import { badRequest, type FieldIssue, toFieldIssues, validationError } from '../errors.ts';
+import { idempotencyKey } from '../metadata/index.ts';
+import { decodeCursor, encodeCursor } from '../store/cursor.ts';
+import { BY_NAMESPACE_INDEX, BY_STATE_INDEX } from './design.ts';
+import {
+  IDENT_MESSAGE,
+  IDENT_RE,
+  MAX_OWNER_LENGTH,
+  type MetadataRecord,
+  RECORD_FIELDS,
+  type RecordKey,
+  type RecordState,
+  refOf,
+  STATES,
+} from './schema.ts';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
+/** Most values of one comma-separated filter. */
+export const MAX_FILTER_VALUES = 10;
+/** Most sort keys. */
+export const MAX_SORT_KEYS = 5;
+/** Most records a query sorted in memory may match. */
+export const MAX_SORT_SET = 10_000;
+/** Largest page body (JSON bytes of the items); a page stops early beyond it (Lambda responses are ≤ 6 MB). */
+export const MAX_PAGE_BYTES = 3_000_000;
+/** Most `fields` paths. */
+export const MAX_FIELDS = 50;
+
+export const SORTABLE_FIELDS = [
+  'type',
+  'name',
+  'namespace',
+  'scope',
+  'state',
+  'owner',
+  'version',
+  'created_at',
+  'updated_at',
+  'id',
+] as const;
+export type SortableField = (typeof SORTABLE_FIELDS)[number];
+
+export interface SortKey {
+  field: SortableField;
+  desc: boolean;
+}
+
+/** States a query returns when it names none: archived records only on request. */
+export const VISIBLE_STATES: readonly RecordState[] = ['active', 'draft'];
+
+export type PartitionIndex = 'table' | typeof BY_NAMESPACE_INDEX | typeof BY_STATE_INDEX;
+
+/** One DynamoDB Query partition: the base table (value = a type) or a GSI (value = its key). */
+export interface Partition {
+  index: PartitionIndex;
+  value: string;
+}
+
+export type FilterField = 'namespace' | 'scope' | 'state' | 'owner';
+/** Filters applied as a FilterExpression (attribute IN values). */
+export type PartitionFilters = Partial<Record<FilterField, string[]>>;
+
+export interface PartitionQuery {
+  partition: Partition;
+  filters: PartitionFilters;
+  /** Keyset bound on the partition's sort key (`name` on the table, `type_name` on the GSIs): strictly after it. */
+  after?: string;
+  descending: boolean;
+  limit?: number;
+  startKey?: Record<string, unknown>;
+  /** Only these attributes (then the items hold just them). */
+  projection?: readonly string[];
+}
+
+export interface PartitionPage {
+  items: MetadataRecord[];
+  lastKey?: Record<string, unknown>;
+}
+
+export type PartitionFetcher = (q: PartitionQuery) => Promise<PartitionPage>;
+export type BatchFetcher = (keys: RecordKey[]) => Promise<Map<string, MetadataRecord>>;
+
+// ---------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------
+
+/** The parsed query string of `GET /api/metadata` (and, in part, of export). */
+export interface ListQuery {
+  types?: string[];
+  namespaces?: string[];
+  scopes?: string[];
+  states?: RecordState[];
+  owners?: string[];
+  includeArchived: boolean;
+  sort: SortKey[];
+  pageSize: number;
+  cursor?: string;
+  /** Selected field paths, e.g. [['name'], ['metadata', 'tags']]. */
+  fields?: string[][];
+}
+
+const csv = <T extends string>(item: z.ZodType<T, string>) =>
+  z
+    .string()
+    .transform((s) => [...new Set(s.split(',').map((v) => v.trim()))])
+    .pipe(
+      z
+        .array(item)
+        .min(1)
+        .max(MAX_FILTER_VALUES, { error: `at most ${MAX_FILTER_VALUES} comma-separated values` }),
+    );
+
+const identItem = z.string().regex(IDENT_RE, { error: IDENT_MESSAGE });
+const stateItem = z.enum(STATES, { error: 'must be "active", "archived" or "draft"' });
+const ownerItem = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` });
+
+const listParamsSchema = z.strictObject({
+  type: csv(identItem).optional(),
+  namespace: csv(identItem).optional(),
+  scope: csv(identItem).optional(),
+  state: csv(stateItem).optional(),
+  owner: csv(ownerItem).optional(),
+  sort: z.string().max(200).optional(),
+  page_size: z.coerce
+    .number({ error: 'must be a number' })
+    .int({ error: 'must be an integer' })
+    .min(1, { error: 'must be at least 1' })
+    .max(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE}` })
+    .optional(),
+  cursor: z.string().min(1).max(4096).optional(),
+  fields: z.string().max(2000).optional(),
+  include_archived: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
+});
+
+/** Parse the query string of `GET /api/metadata`; 400 names every bad parameter (`query.<name>`). */
+export function parseListQuery(raw: Record<string, string | undefined>): ListQuery {
+  const r = listParamsSchema.safeParse(raw);
+  const issues: FieldIssue[] = r.success ? [] : toFieldIssues(r.error.issues, 'query');
+  let sort: SortKey[] = [];
+  let fields: string[][] | undefined;
+  try {
+    sort = parseSort(raw.sort);
+  } catch (e) {
+    issues.push(...issuesOf(e));
+  }
+  try {
+    fields = parseFields(raw.fields);
+  } catch (e) {
+    issues.push(...issuesOf(e));
+  }
+  if (issues.length || !r.success) throw validationError(issues);
+  const p = r.data;
+  return {
+    ...(p.type ? { types: p.type } : {}),
+    ...(p.namespace ? { namespaces: p.namespace } : {}),
+    ...(p.scope ? { scopes: p.scope } : {}),
+    ...(p.state ? { states: p.state } : {}),
+    ...(p.owner ? { owners: p.owner } : {}),
+    includeArchived: p.include_archived === 'true',
+    sort,
+    pageSize: p.page_size ?? DEFAULT_PAGE_SIZE,
+    ...(p.cursor ? { cursor: p.cursor } : {}),
+    ...(fields ? { fields } : {}),
+  };
+}
+
+function issuesOf(e: unknown): FieldIssue[] {
+  const details = (e as { details?: { issues?: FieldIssue[] } }).details;
+  if (Array.isArray(details?.issues)) return details.issues;
+  throw e;
+}
+
+/** `sort=namespace,-updated_at,name`: `-` descending, `+` or nothing ascending. */
+export function parseSort(raw: string | undefined): SortKey[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  const keys: SortKey[] = [];
+  const issues: FieldIssue[] = [];
+  for (const part of raw.split(',').map((s) => s.trim())) {
+    const desc = part.startsWith('-');
+    const field = part.replace(/^[-+]/, '');
+    if (!(SORTABLE_FIELDS as readonly string[]).includes(field)) {
+      issues.push({
+        path: 'query.sort',
+        message: `cannot sort by "${field}" (sortable: ${SORTABLE_FIELDS.join(', ')})`,
+      });
+    } else if (keys.some((k) => k.field === field)) {
+      issues.push({ path: 'query.sort', message: `"${field}" is given twice` });
+    } else {
+      keys.push({ field: field as SortableField, desc });
+    }
+  }
+  if (keys.length + issues.length > MAX_SORT_KEYS)
+    issues.push({ path: 'query.sort', message: `at most ${MAX_SORT_KEYS} sort keys` });
+  if (issues.length) throw validationError(issues);
+  return keys;
+}
+
+const FIELD_SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
+const MAX_FIELD_DEPTH = 8;
+
+/** `fields=name,type,metadata.tags`: record fields, or paths into `metadata`. */
+export function parseFields(raw: string | undefined): string[][] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const issues: FieldIssue[] = [];
+  const paths: string[][] = [];
+  const parts = [...new Set(raw.split(',').map((s) => s.trim()))];
+  if (parts.length > MAX_FIELDS)
+    issues.push({ path: 'query.fields', message: `at most ${MAX_FIELDS} fields` });
+  for (const part of parts) {
+    const segs = part.split('.');
+    const [head, ...rest] = segs;
+    const known = (RECORD_FIELDS as readonly string[]).includes(head ?? '');
+    if (!known) {
+      issues.push({
+        path: 'query.fields',
+        message: `unknown field "${part}" (fields: ${RECORD_FIELDS.join(', ')}, or metadata.<path>)`,
+      });
+    } else if (rest.length > 0 && head !== 'metadata') {
+      issues.push({ path: 'query.fields', message: `"${head}" has no sub-fields ("${part}")` });
+    } else if (segs.length > MAX_FIELD_DEPTH || !rest.every((s) => FIELD_SEGMENT.test(s))) {
+      issues.push({ path: 'query.fields', message: `"${part}" is not a valid metadata path` });
+    } else {
+      paths.push(segs);
+    }
+  }
+  if (issues.length) throw validationError(issues);
+  return paths;
+}
+
+/** The selected fields of a record (plus `type` and `name`, which identify it). */
+export function selectFields(record: MetadataRecord, paths: string[][] | undefined): Record<string, unknown> {
+  if (!paths) return record as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = { type: record.type, name: record.name };
+  for (const path of paths) {
+    let src: unknown = record;
+    for (const seg of path) {
+      src =
+        src !== null && typeof src === 'object' && Object.hasOwn(src, seg)
+          ? (src as Record<string, unknown>)[seg]
+          : undefined;
+    }
+    if (src === undefined) continue;
+    let dst = out;
+    path.forEach((seg, i) => {
+      if (i === path.length - 1) {
+        dst[seg] = src;
+        return;
+      }
+      const next = dst[seg];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) dst[seg] = {};
+      dst = dst[seg] as Record<string, unknown>;
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Plan
+// ---------------------------------------------------------------------------------------
+
+export interface QueryPlan {
+  partitions: Partition[];
+  /** Filters not implied by the partitions. */
+  filters: PartitionFilters;
+  /** The full order: requested keys, then `type`, `name`. */
+  order: SortKey[];
+  /** True when `order` is the partitions' own order: pages are read directly. */
+  native: boolean;
+  /** Direction of the partition reads (native plans). */
+  descending: boolean;
+  /** Identifies the query a cursor belongs to. */
+  fingerprint: string;
+}
+
+export type PlanInput = Pick<
+  ListQuery,
+  'types' | 'namespaces' | 'scopes' | 'states' | 'owners' | 'includeArchived' | 'sort'
+>;
+
+/** Choose the partitions, remaining filters and reading strategy of a query. */
+export function planQuery(q: PlanInput, purpose = 'query'): QueryPlan {
+  const states: string[] = q.states ?? (q.includeArchived ? [...STATES] : [...VISIBLE_STATES]);
+  const allStates = STATES.every((s) => states.includes(s));
+  const filters: PartitionFilters = {};
+  let partitions: Partition[];
+  if (q.types) {
+    partitions = q.types.map((value) => ({ index: 'table', value }));
+    if (q.namespaces) filters.namespace = q.namespaces;
+    if (!allStates) filters.state = states;
+  } else if (q.namespaces) {
+    partitions = q.namespaces.map((value) => ({ index: BY_NAMESPACE_INDEX, value }));
+    if (!allStates) filters.state = states;
+  } else {
+    partitions = states.map((value) => ({ index: BY_STATE_INDEX, value }));
+  }
+  if (q.scopes) filters.scope = q.scopes;
+  if (q.owners) filters.owner = q.owners;
+
+  const order: SortKey[] = [...q.sort];
+  for (const field of ['type', 'name'] as const)
+    if (!order.some((k) => k.field === field)) order.push({ field, desc: false });
+
+  const constant = new Set<string>();
+  if (q.types?.length === 1) constant.add('type');
+  if (q.namespaces?.length === 1) constant.add('namespace');
+  if (q.scopes?.length === 1) constant.add('scope');
+  if (q.owners?.length === 1) constant.add('owner');
+  if (states.length === 1) constant.add('state');
+  const varying = order.filter((k) => !constant.has(k.field));
+  const [first, second] = varying;
+  const native =
+    (varying.length === 2 &&
+      first?.field === 'type' &&
+      second?.field === 'name' &&
+      first.desc === second.desc) ||
+    (varying.length === 1 && first?.field === 'name');
+  const descending = native ? (first?.desc ?? false) : false;
+  const fingerprint = idempotencyKey({ purpose, partitions, filters, order }).slice(0, 24);
+  return { partitions, filters, order, native, descending, fingerprint };
+}
+
+// ---------------------------------------------------------------------------------------
+// Order and cursor
+// ---------------------------------------------------------------------------------------
+
+function compareValues(a: unknown, b: unknown): number {
+  const x = a ?? null;
+  const y = b ?? null;
+  if (x === y) return 0;
+  if (x === null) return -1;
+  if (y === null) return 1;
+  if (typeof x === 'number' && typeof y === 'number') return x - y;
+  const sx = String(x);
+  const sy = String(y);
+  return sx < sy ? -1 : sx > sy ? 1 : 0;
+}
+
+/** Comparator of records by `order` (absent values first when ascending). */
+export function comparator(order: readonly SortKey[]) {
+  return (a: object, b: object): number => {
+    for (const k of order) {
+      const c = compareValues(
+        (a as Record<string, unknown>)[k.field],
+        (b as Record<string, unknown>)[k.field],
+      );
+      if (c !== 0) return k.desc ? -c : c;
+    }
+    return 0;
+  };
+}
+
+/** Position after which the next page starts: the order's values of the last record returned. */
+export type CursorPosition = Record<string, string | number | null>;
+
+export function positionOf(record: object, order: readonly SortKey[]): CursorPosition {
+  const r = record as Record<string, unknown>;
+  const out: CursorPosition = {};
+  for (const k of order) {
+    const v = r[k.field];
+    out[k.field] = typeof v === 'string' || typeof v === 'number' ? v : null;
+  }
+  return out;
+}
+
+export function encodeListCursor(plan: QueryPlan, position: CursorPosition): string {
+  return encodeCursor({
+    v: 1,
+    q: plan.fingerprint,
+    k: JSON.stringify(plan.order.map((k) => position[k.field])),
+  });
+}
+
+/** Decode a cursor of this plan (400 `query.cursor` for a foreign, altered or other query's cursor). */
+export function decodeListCursor(plan: QueryPlan, cursor: string): CursorPosition {
+  const raw = decodeCursor(cursor);
+  const bad = (message: string) => validationError([{ path: 'query.cursor', message }]);
+  if (raw.v !== 1 || typeof raw.q !== 'string' || typeof raw.k !== 'string')
+    throw bad('is not a cursor returned by this API');
+  if (raw.q !== plan.fingerprint)
+    throw bad('belongs to a different query (filters or sort changed); start again without a cursor');
+  let values: unknown;
+  try {
+    values = JSON.parse(raw.k);
+  } catch {
+    throw bad('is not a cursor returned by this API');
+  }
+  if (
+    !Array.isArray(values) ||
+    values.length !== plan.order.length ||
+    !values.every((v) => v === null || typeof v === 'string' || typeof v === 'number')
+  )
+    throw bad('is not a cursor returned by this API');
+  const out: CursorPosition = {};
+  plan.order.forEach((k, i) => {
+    out[k.field] = values[i] as string | number | null;
+  });
+  return out;
+}
+
+/**
+ * Keyset bound of a native read on one partition: skip it entirely, or start strictly after
+ * `after` in the partition's sort key. The position always holds `type` and `name`.
+ */
+export function partitionBound(
+  p: Partition,
+  position: CursorPosition | undefined,
+  descending: boolean,
+): { skip: boolean; after?: string } {
+  if (!position) return { skip: false };
+  const type = String(position.type ?? '');
+  const name = String(position.name ?? '');
+  if (p.index !== 'table') return { skip: false, after: `${type}#${name}` };
+  if (p.value === type) return { skip: false, after: name };
+  const before = descending ? p.value > type : p.value < type;
+  return before ? { skip: true } : { skip: false };
+}
+
+// ---------------------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------------------
+
+export interface PageResult {
+  /** In order, at most the page size. */
+  items: MetadataRecord[];
+  /** More records follow the last item. */
+  more: boolean;
+  /** Where to continue when `items` is empty but `more` is true (records vanished between reads). */
+  tail?: CursorPosition;
+}
+
+const hasFilters = (f: PartitionFilters): boolean => Object.values(f).some((v) => v && v.length > 0);
+
+/** A page read straight from the partitions in index order (native plans). */
+export async function nativePage(
+  plan: QueryPlan,
+  position: CursorPosition | undefined,
+  pageSize: number,
+  fetch: PartitionFetcher,
+): Promise<PageResult> {
+  const need = pageSize + 1;
+  const filtered = hasFilters(plan.filters);
+  const perPartition = await Promise.all(
+    plan.partitions.map(async (partition) => {
+      const bound = partitionBound(partition, position, plan.descending);
+      if (bound.skip) return [];
+      const out: MetadataRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await fetch({
+          partition,
+          filters: plan.filters,
+          descending: plan.descending,
+          ...(bound.after === undefined ? {} : { after: bound.after }),
+          ...(filtered ? {} : { limit: need - out.length }),
+          ...(startKey ? { startKey } : {}),
+        });
+        out.push(...page.items);
+        startKey = page.lastKey;
+      } while (startKey && out.length < need);
+      return out;
+    }),
+  );
+  const merged = perPartition.flat().sort(comparator(plan.order));
+  return { items: merged.slice(0, pageSize), more: merged.length > pageSize };
+}
+
+/** A page of a query sorted in memory: keys first (projection), then the page's records. */
+export async function sortedPage(
+  plan: QueryPlan,
+  position: CursorPosition | undefined,
+  pageSize: number,
+  fetch: PartitionFetcher,
+  batchGet: BatchFetcher,
+  maxSortSet = MAX_SORT_SET,
+): Promise<PageResult> {
+  const projection = [...new Set(['type', 'name', ...plan.order.map((k) => k.field)])];
+  let total = 0;
+  const tooMany = () =>
+    badRequest(
+      `This sort needs every matching record in memory and the query matches more than ${maxSortSet}; ` +
+        'add filters or use the default order (type, name), which pages without that limit',
+      { limit: maxSortSet },
+    );
+  const perPartition = await Promise.all(
+    plan.partitions.map(async (partition) => {
+      const out: MetadataRecord[] = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const page = await fetch({
+          partition,
+          filters: plan.filters,
+          descending: false,
+          projection,
+          ...(startKey ? { startKey } : {}),
+        });
+        out.push(...page.items);
+        total += page.items.length;
+        if (total > maxSortSet) throw tooMany();
+        startKey = page.lastKey;
+      } while (startKey);
+      return out;
+    }),
+  );
+  const cmp = comparator(plan.order);
+  const all = perPartition.flat().sort(cmp);
+  const start = position ? firstAfter(all, position, cmp) : 0;
+  const window = all.slice(start, start + pageSize);
+  const more = all.length > start + pageSize;
+  if (window.length === 0) return { items: [], more: false };
+  const full = await batchGet(window.map((k) => ({ type: k.type, name: k.name })));
+  const items = window.flatMap((k) => {
+    const r = full.get(refOf(k));
+    return r ? [r] : [];
+  });
+  const last = window[window.length - 1];
+  return { items, more, ...(last ? { tail: positionOf(last, plan.order) } : {}) };
+}
+
+/** Index of the first element strictly after `position` (binary search over sorted `all`). */
+function firstAfter(
+  all: readonly object[],
+  position: CursorPosition,
+  cmp: (a: object, b: object) => number,
+): number {
+  let lo = 0;
+  let hi = all.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cmp(all[mid] as object, position) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** JSON bytes of a value. */
+export const jsonBytes = (v: unknown): number => Buffer.byteLength(JSON.stringify(v), 'utf8');
+
+/**
+ * The longest prefix of `values` whose JSON stays within `maxBytes` (always at least one
+ * value, so a page always advances).
+ */
+export function cutToBudget<T>(
+  values: readonly T[],
+  maxBytes: number,
+  size: (v: T) => number = jsonBytes,
+): T[] {
+  let used = 0;
+  const out: T[] = [];
+  for (const v of values) {
+    const s = size(v) + 1;
+    if (out.length > 0 && used + s > maxBytes) break;
+    used += s;
+    out.push(v);
+  }
+  return out;
+}

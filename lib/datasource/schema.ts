@@ -1,0 +1,221 @@
+/**
+ * Records of the metadata datasource and the request shapes of its routes (zod v4).
+ *
+ * A record is unique per (type, name). `metadata` is validated separately with
+ * `parseMetadata`, in the mode named by the record's `validation` field, because an update
+ * merges it into the stored document first.
+ */
+import * as z from 'zod';
+import { type FieldIssue, validationError } from '../errors.ts';
+import type { Metadata, ValidationMode } from '../metadata/index.ts';
+
+/** Format of type, name, namespace and scope. */
+export const IDENT_RE = /^[a-z][a-z0-9_.-]{0,63}$/;
+export const IDENT_MESSAGE =
+  'must start with a lower-case letter and contain only a-z, 0-9, "_", "." or "-" (at most 64 characters)';
+/** `extends`: `type/name`, or a bare `name` within the record's own type. */
+export const EXTENDS_RE = /^(?:[a-z][a-z0-9_.-]{0,63}\/)?[a-z][a-z0-9_.-]{0,63}$/;
+
+export const STATES = ['active', 'archived', 'draft'] as const;
+export type RecordState = (typeof STATES)[number];
+export const STRATEGIES = ['merge', 'replace'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+export const VALIDATION_MODES = ['strict', 'lenient'] as const satisfies readonly ValidationMode[];
+export const ON_CONFLICT = ['update', 'error', 'skip', 'replace'] as const;
+export type OnConflict = (typeof ON_CONFLICT)[number];
+
+export const DEFAULT_NAMESPACE = 'default';
+export const DEFAULT_SCOPE = 'platform';
+export const DEFAULT_STATE: RecordState = 'active';
+export const DEFAULT_STRATEGY: Strategy = 'merge';
+export const DEFAULT_VALIDATION: ValidationMode = 'strict';
+export const MAX_OWNER_LENGTH = 256;
+
+export interface RecordKey {
+  type: string;
+  name: string;
+}
+
+/** A record as the API returns it. */
+export interface MetadataRecord extends RecordKey {
+  id: string;
+  namespace: string;
+  scope: string;
+  metadata: Metadata;
+  /** Base record, always stored as `type/name`. Absent when the record extends nothing. */
+  extends?: string;
+  strategy: Strategy;
+  validation: ValidationMode;
+  owner: string;
+  state: RecordState;
+  version: number;
+  created_by: string;
+  created_at: string;
+  updated_by: string;
+  updated_at: string;
+}
+
+/** Every field of a record, in the order the API writes them. */
+export const RECORD_FIELDS = [
+  'id',
+  'type',
+  'name',
+  'namespace',
+  'scope',
+  'metadata',
+  'extends',
+  'strategy',
+  'validation',
+  'owner',
+  'state',
+  'version',
+  'created_by',
+  'created_at',
+  'updated_by',
+  'updated_at',
+] as const satisfies ReadonlyArray<keyof MetadataRecord>;
+
+/** Fields the server owns: PUT rejects them, import ignores them. */
+export const SERVER_FIELDS = [
+  'id',
+  'version',
+  'created_by',
+  'created_at',
+  'updated_by',
+  'updated_at',
+] as const;
+
+/** `type/name`: how records are named in `extends`, messages and reports. */
+export const refOf = (k: RecordKey): string => `${k.type}/${k.name}`;
+
+/** `type#name`: the sort key of the GSIs; orders exactly like the tuple (type, name). */
+export const typeNameOf = (k: RecordKey): string => `${k.type}#${k.name}`;
+
+/** Parse a `type/name` reference (as produced by {@link refOf}). */
+export function parseRef(ref: string): RecordKey {
+  const slash = ref.indexOf('/');
+  return { type: ref.slice(0, slash), name: ref.slice(slash + 1) };
+}
+
+/** Normalise an `extends` value to `type/name` (a bare name means the record's own type). */
+export const normalizeExtends = (value: string, ownType: string): string =>
+  value.includes('/') ? value : `${ownType}/${value}`;
+
+const ident = z.string({ error: 'must be a string' }).regex(IDENT_RE, { error: IDENT_MESSAGE });
+
+/** Fields a client may write (PUT body, bulk operation, import record). */
+const writableShape = {
+  namespace: ident.optional(),
+  scope: ident.optional(),
+  /** Validated with parseMetadata in the record's validation mode. */
+  metadata: z.unknown().optional(),
+  extends: z
+    .union([z.string().regex(EXTENDS_RE, { error: 'must be "type/name" or "name" (same type)' }), z.null()], {
+      error: 'must be "type/name", "name" (same type) or null',
+    })
+    .optional(),
+  strategy: z.enum(STRATEGIES, { error: 'must be "merge" or "replace"' }).optional(),
+  validation: z.enum(VALIDATION_MODES, { error: 'must be "strict" or "lenient"' }).optional(),
+  owner: z
+    .string({ error: 'must be a string' })
+    .min(1, { error: 'must not be empty' })
+    .max(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` })
+    .optional(),
+  state: z.enum(STATES, { error: 'must be "active", "archived" or "draft"' }).optional(),
+};
+
+const onConflict = z.enum(ON_CONFLICT, { error: 'must be "update", "error", "skip" or "replace"' });
+
+/** The writable fields of a request, `metadata` still unparsed. */
+export interface WriteInput {
+  namespace?: string;
+  scope?: string;
+  metadata?: unknown;
+  /** `null` clears the base on update. */
+  extends?: string | null;
+  strategy?: Strategy;
+  validation?: ValidationMode;
+  owner?: string;
+  state?: RecordState;
+}
+
+/** PUT body. `type`/`name` may be repeated (e.g. a record read back) but must equal the path. */
+export const putBodySchema = z.strictObject({
+  ...writableShape,
+  type: ident.optional(),
+  name: ident.optional(),
+  on_conflict: onConflict.optional(),
+});
+
+export const putQuerySchema = z.strictObject({ on_conflict: onConflict.optional() });
+export const effectiveQuerySchema = z.strictObject({});
+export const getQuerySchema = z.strictObject({
+  resolve: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
+});
+
+/** One operation of `POST /api/metadata/bulk`. */
+export const bulkOperationSchema = z.strictObject({
+  op: z.enum(['upsert', 'delete'], { error: 'must be "upsert" or "delete"' }),
+  type: ident,
+  name: ident,
+  ...writableShape,
+  on_conflict: onConflict.optional(),
+});
+export type BulkOperationInput = z.infer<typeof bulkOperationSchema>;
+
+/** The bulk body without its operations, which are validated one by one. */
+export const bulkEnvelopeSchema = z.strictObject({
+  operations: z.array(z.unknown(), { error: 'must be an array of operations' }),
+  continue_on_error: z.boolean({ error: 'must be a boolean' }).optional(),
+  transactional: z.boolean({ error: 'must be a boolean' }).optional(),
+  on_conflict: onConflict.optional(),
+});
+
+/** One record of `POST /api/metadata/import`: what export writes (server fields are ignored). */
+export const importRecordSchema = z.strictObject({
+  type: ident,
+  name: ident,
+  ...writableShape,
+  id: z.unknown().optional(),
+  version: z.unknown().optional(),
+  created_by: z.unknown().optional(),
+  created_at: z.unknown().optional(),
+  updated_by: z.unknown().optional(),
+  updated_at: z.unknown().optional(),
+});
+
+export const IMPORT_MODES = ['merge', 'replace', 'skip'] as const;
+export type ImportMode = (typeof IMPORT_MODES)[number];
+
+export const importEnvelopeSchema = z.strictObject({
+  records: z.array(z.unknown(), { error: 'must be an array of records' }),
+  mode: z.enum(IMPORT_MODES, { error: 'must be "merge", "replace" or "skip"' }).optional(),
+  continue_on_error: z.boolean({ error: 'must be a boolean' }).optional(),
+  dry_run: z.boolean({ error: 'must be a boolean' }).optional(),
+});
+
+/** Validate the `{type}` and `{name}` path parameters (400 naming `path.type` / `path.name`). */
+export function parseKeyParams(params: Record<string, string | undefined>): RecordKey {
+  const issues: FieldIssue[] = [];
+  const type = params.type ?? '';
+  const name = params.name ?? '';
+  if (!IDENT_RE.test(type)) issues.push({ path: 'path.type', message: IDENT_MESSAGE });
+  if (!IDENT_RE.test(name)) issues.push({ path: 'path.name', message: IDENT_MESSAGE });
+  if (issues.length) throw validationError(issues);
+  return { type, name };
+}
+
+/** The writable fields of a parsed body/operation/record, `extends` normalised to `type/name`. */
+export function writeInputOf(parsed: WriteInput, ownType: string): WriteInput {
+  const out: WriteInput = {};
+  if (parsed.namespace !== undefined) out.namespace = parsed.namespace;
+  if (parsed.scope !== undefined) out.scope = parsed.scope;
+  if (parsed.metadata !== undefined) out.metadata = parsed.metadata;
+  if (parsed.extends !== undefined)
+    out.extends = parsed.extends === null ? null : normalizeExtends(parsed.extends, ownType);
+  if (parsed.strategy !== undefined) out.strategy = parsed.strategy;
+  if (parsed.validation !== undefined) out.validation = parsed.validation;
+  if (parsed.owner !== undefined) out.owner = parsed.owner;
+  if (parsed.state !== undefined) out.state = parsed.state;
+  return out;
+}

@@ -1,0 +1,494 @@
+/**
+ * The metadata datasource protocol over a {@link RecordRepo}: reads (cached), effective
+ * resolution, query, save with on_conflict and optimistic locking, delete, bulk, export and
+ * import. Routes (handler.ts) only authorise, parse the path and call these.
+ */
+import { ulid } from 'ulidx';
+import * as z from 'zod';
+import type { Principal } from '../auth/tokens.ts';
+import { conflict, notFound, TemporaError, toFieldIssues, validationError } from '../errors.ts';
+import type { Metadata } from '../metadata/index.ts';
+import {
+  batchWritesOf,
+  buildResults,
+  MAX_BULK_OPERATIONS,
+  MAX_TRANSACTIONAL_OPERATIONS,
+  type OpResult,
+  onConflictOfImportMode,
+  type ParsedOps,
+  parseOps,
+  planOps,
+  recordsError,
+  summarize,
+  txActionsOf,
+} from './bulk.ts';
+import { TtlCache } from './cache.ts';
+import { DEFAULT_CONFLICT_RETRIES } from './config.ts';
+import {
+  type CursorPosition,
+  cutToBudget,
+  decodeListCursor,
+  encodeListCursor,
+  jsonBytes,
+  type ListQuery,
+  MAX_FILTER_VALUES,
+  MAX_PAGE_BYTES,
+  nativePage,
+  planQuery,
+  positionOf,
+  selectFields,
+  sortedPage,
+} from './query.ts';
+import { applyWrite, type WriteContext, type WriteOutcome } from './records.ts';
+import { checkExtends, effectiveMetadata, type ResolveWarning, resolveChain } from './resolve.ts';
+import {
+  bulkEnvelopeSchema,
+  IDENT_MESSAGE,
+  IDENT_RE,
+  importEnvelopeSchema,
+  type MetadataRecord,
+  type OnConflict,
+  parseRef,
+  putBodySchema,
+  type RecordKey,
+  refOf,
+  STATES,
+  writeInputOf,
+} from './schema.ts';
+import { backoffDelay, type RecordRepo, WriteConflictError } from './store.ts';
+
+export const EXPORT_FORMAT = 'tempora.metadata/v1';
+/** Largest export body (JSON bytes of the records); beyond it the export continues with `next_cursor`. */
+export const MAX_EXPORT_BYTES = MAX_PAGE_BYTES;
+
+export interface DatasourceOptions {
+  /** Re-read-and-retry attempts after a version conflict without If-Match (default 3). */
+  maxConflictRetries?: number;
+  /** Read cache TTL in ms (default 5000; 0 disables). */
+  cacheTtlMs?: number;
+  now?: () => Date;
+  newId?: () => string;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface EffectiveView {
+  record: MetadataRecord;
+  effective_metadata: Metadata;
+  resolution: { chain: string[]; warnings: ResolveWarning[] };
+}
+
+export interface SaveResult {
+  status: 200 | 201;
+  outcome: WriteOutcome;
+  record: MetadataRecord;
+}
+
+export interface BulkReport {
+  summary: Record<string, number>;
+  results: OpResult[];
+}
+
+const objectBody = (body: unknown): Record<string, unknown> => {
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw validationError([{ path: '', message: 'request body must be a JSON object' }]);
+  return body as Record<string, unknown>;
+};
+
+const exportParamsSchema = z.strictObject({
+  type: z.string().optional(),
+  namespace: z.string().optional(),
+  cursor: z.string().min(1).max(4096).optional(),
+});
+
+/** `a,b` → validated identifiers (400 naming `query.<param>`). */
+function identList(raw: string | undefined, param: string): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const values = [...new Set(raw.split(',').map((v) => v.trim()))];
+  const bad = values.filter((v) => !IDENT_RE.test(v));
+  if (bad.length || values.length > MAX_FILTER_VALUES)
+    throw validationError([
+      {
+        path: `query.${param}`,
+        message: bad.length
+          ? `"${bad.join('", "')}" ${IDENT_MESSAGE}`
+          : `at most ${MAX_FILTER_VALUES} comma-separated values`,
+      },
+    ]);
+  return values;
+}
+
+export class DatasourceService {
+  private readonly records: TtlCache<MetadataRecord>;
+  private readonly effectives: TtlCache<EffectiveView>;
+  private readonly maxRetries: number;
+  private readonly now: () => Date;
+  private readonly newId: () => string;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    readonly repo: RecordRepo,
+    opts: DatasourceOptions = {},
+  ) {
+    this.records = new TtlCache(opts.cacheTtlMs);
+    this.effectives = new TtlCache(opts.cacheTtlMs);
+    this.maxRetries = opts.maxConflictRetries ?? DEFAULT_CONFLICT_RETRIES;
+    this.now = opts.now ?? (() => new Date());
+    this.newId = opts.newId ?? (() => ulid());
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /** Drop every cached read (after any write: a record's change reaches every record extending it). */
+  invalidate(): void {
+    this.records.clear();
+    this.effectives.clear();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Reads
+  // -------------------------------------------------------------------------------------
+
+  /** A record by key through the cache, or undefined. */
+  async find(key: RecordKey): Promise<MetadataRecord | undefined> {
+    return this.records.getOrLoad(refOf(key), () => this.repo.get(key, false));
+  }
+
+  /** A record by key (404 when absent). */
+  async get(key: RecordKey): Promise<MetadataRecord> {
+    const r = await this.find(key);
+    if (!r) throw notFound(`Metadata record ${refOf(key)} not found`, { type: key.type, name: key.name });
+    return r;
+  }
+
+  /** The record with its effective metadata along the extends chain (cached). */
+  async effective(key: RecordKey): Promise<EffectiveView> {
+    const ref = refOf(key);
+    const cached = this.effectives.get(ref);
+    if (cached) return cached;
+    const record = await this.get(key);
+    const { chain, warnings } = await resolveChain(record, (r) => this.find(parseRef(r)));
+    const view: EffectiveView = {
+      record,
+      effective_metadata: effectiveMetadata(chain),
+      resolution: { chain: chain.map(refOf), warnings },
+    };
+    this.effectives.set(ref, view);
+    return view;
+  }
+
+  async query(q: ListQuery): Promise<{ items: Record<string, unknown>[]; next_cursor: string | null }> {
+    const plan = planQuery(q);
+    const position = q.cursor ? decodeListCursor(plan, q.cursor) : undefined;
+    const fetch = this.repo.queryPartition.bind(this.repo);
+    const page = plan.native
+      ? await nativePage(plan, position, q.pageSize, fetch)
+      : await sortedPage(plan, position, q.pageSize, fetch, (keys) => this.repo.batchGet(keys));
+    const views = page.items.map((r) => selectFields(r, q.fields));
+    const kept = cutToBudget(views, MAX_PAGE_BYTES);
+    const more = page.more || kept.length < views.length;
+    const last = kept.length > 0 ? page.items[kept.length - 1] : undefined;
+    const next: CursorPosition | undefined = last ? positionOf(last, plan.order) : page.tail;
+    return { items: kept, next_cursor: more && next ? encodeListCursor(plan, next) : null };
+  }
+
+  /** Every record matching `type`/`namespace` (all states), in (type, name) order. */
+  async exportRecords(raw: Record<string, string | undefined>): Promise<{
+    format: string;
+    exported_at: string;
+    count: number;
+    records: MetadataRecord[];
+    next_cursor: string | null;
+  }> {
+    const p = exportParamsSchema.safeParse(raw);
+    if (!p.success) throw validationError(toFieldIssues(p.error.issues, 'query'));
+    const types = identList(p.data.type, 'type');
+    const namespaces = identList(p.data.namespace, 'namespace');
+    const plan = planQuery(
+      {
+        ...(types ? { types } : {}),
+        ...(namespaces ? { namespaces } : {}),
+        states: [...STATES],
+        includeArchived: true,
+        sort: [],
+      },
+      'export',
+    );
+    let position = p.data.cursor ? decodeListCursor(plan, p.data.cursor) : undefined;
+    const records: MetadataRecord[] = [];
+    let bytes = 0;
+    let truncated = false;
+    const fetch = this.repo.queryPartition.bind(this.repo);
+    for (;;) {
+      const page = await nativePage(plan, position, 1000, fetch);
+      for (const r of page.items) {
+        const size = jsonBytes(r) + 1;
+        if (records.length > 0 && bytes + size > MAX_EXPORT_BYTES) {
+          truncated = true;
+          break;
+        }
+        bytes += size;
+        records.push(r);
+        position = positionOf(r, plan.order);
+      }
+      if (truncated || !page.more) break;
+    }
+    return {
+      format: EXPORT_FORMAT,
+      exported_at: this.now().toISOString(),
+      count: records.length,
+      records,
+      next_cursor: truncated && position ? encodeListCursor(plan, position) : null,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Writes
+  // -------------------------------------------------------------------------------------
+
+  private writeContext(actor: Principal): WriteContext {
+    return { actor: actor.sub, now: this.now().toISOString(), newId: this.newId };
+  }
+
+  private async pause(attempt: number): Promise<void> {
+    await this.sleep(backoffDelay(attempt, { baseDelayMs: 20, maxDelayMs: 200 }));
+  }
+
+  /**
+   * `PUT /api/metadata/{type}/{name}`. Conditional on the version read (or on absence); on a
+   * conditional failure without If-Match, re-read and retry up to `maxConflictRetries` times,
+   * then 409; with If-Match, 409 at once.
+   */
+  async save(
+    key: RecordKey,
+    body: unknown,
+    opts: { onConflict?: OnConflict; ifMatch?: number },
+    actor: Principal,
+  ): Promise<SaveResult> {
+    const parsed = putBodySchema.safeParse(objectBody(body));
+    if (!parsed.success) throw validationError(toFieldIssues(parsed.error.issues));
+    const { type, name, on_conflict, ...fields } = parsed.data;
+    const issues = [
+      ...(type !== undefined && type !== key.type
+        ? [{ path: 'type', message: `must equal the path's type "${key.type}"` }]
+        : []),
+      ...(name !== undefined && name !== key.name
+        ? [{ path: 'name', message: `must equal the path's name "${key.name}"` }]
+        : []),
+      ...(on_conflict && opts.onConflict && on_conflict !== opts.onConflict
+        ? [{ path: 'on_conflict', message: `differs from the query parameter (${opts.onConflict})` }]
+        : []),
+    ];
+    if (issues.length) throw validationError(issues);
+    const onConflict = on_conflict ?? opts.onConflict ?? 'update';
+    const input = writeInputOf(fields, key.type);
+
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.repo.get(key, true);
+      if (opts.ifMatch !== undefined && current?.version !== opts.ifMatch) {
+        throw conflict(
+          current
+            ? `Version conflict on ${refOf(key)}: If-Match ${opts.ifMatch}, current version ${current.version}`
+            : `${refOf(key)} does not exist (If-Match ${opts.ifMatch})`,
+          {
+            type: key.type,
+            name: key.name,
+            expected_version: opts.ifMatch,
+            current_version: current?.version ?? null,
+          },
+        );
+      }
+      const { outcome, record } = applyWrite(current, key, input, onConflict, this.writeContext(actor));
+      if (outcome === 'skipped') return { status: 200, outcome, record };
+      const issue = await checkExtends(key, record.extends, (ref) => this.repo.get(parseRef(ref), true));
+      if (issue) throw validationError([issue]);
+      try {
+        await this.repo.put(record, current?.version ?? null);
+        this.invalidate();
+        return { status: outcome === 'created' ? 201 : 200, outcome, record };
+      } catch (e) {
+        if (!(e instanceof WriteConflictError)) throw e;
+        if (opts.ifMatch !== undefined) {
+          throw conflict(`${refOf(key)} changed concurrently (If-Match ${opts.ifMatch}); re-read and retry`, {
+            type: key.type,
+            name: key.name,
+            expected_version: opts.ifMatch,
+          });
+        }
+        if (attempt >= this.maxRetries) throw this.gaveUp(key, attempt + 1);
+        await this.pause(attempt + 1);
+      }
+    }
+  }
+
+  private gaveUp(key: RecordKey, attempts: number): TemporaError {
+    return conflict(
+      `${refOf(key)} kept changing concurrently; gave up after ${attempts} attempts. Re-read and retry`,
+      { type: key.type, name: key.name, attempts },
+    );
+  }
+
+  /** `DELETE /api/metadata/{type}/{name}`: 404 when absent; If-Match and retries as for save. */
+  async remove(key: RecordKey, ifMatch: number | undefined): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.repo.get(key, true);
+      if (!current)
+        throw notFound(`Metadata record ${refOf(key)} not found`, { type: key.type, name: key.name });
+      if (ifMatch !== undefined && current.version !== ifMatch) {
+        throw conflict(
+          `Version conflict on ${refOf(key)}: If-Match ${ifMatch}, current version ${current.version}`,
+          {
+            type: key.type,
+            name: key.name,
+            expected_version: ifMatch,
+            current_version: current.version,
+          },
+        );
+      }
+      try {
+        await this.repo.delete(key, current.version);
+        this.invalidate();
+        return;
+      } catch (e) {
+        if (!(e instanceof WriteConflictError)) throw e;
+        if (ifMatch !== undefined)
+          throw conflict(`${refOf(key)} changed concurrently (If-Match ${ifMatch}); re-read and retry`, {
+            type: key.type,
+            name: key.name,
+            expected_version: ifMatch,
+          });
+        if (attempt >= this.maxRetries) throw this.gaveUp(key, attempt + 1);
+        await this.pause(attempt + 1);
+      }
+    }
+  }
+
+  /** `POST /api/metadata/bulk`. */
+  async bulk(body: unknown, actor: Principal): Promise<BulkReport & { transactional: boolean }> {
+    const env = bulkEnvelopeSchema.safeParse(objectBody(body));
+    if (!env.success) throw validationError(toFieldIssues(env.error.issues));
+    const { operations, continue_on_error = false, transactional = false, on_conflict } = env.data;
+    checkCount(operations.length, 'operations');
+    if (transactional && operations.length > MAX_TRANSACTIONAL_OPERATIONS) {
+      throw validationError(
+        [
+          {
+            path: 'operations',
+            message: `transactional: true allows at most ${MAX_TRANSACTIONAL_OPERATIONS} operations (DynamoDB TransactWriteItems limit of ${MAX_TRANSACTIONAL_OPERATIONS} actions); got ${operations.length}`,
+          },
+        ],
+        `A transactional bulk request holds at most ${MAX_TRANSACTIONAL_OPERATIONS} operations (the 100-action limit of DynamoDB transactions); got ${operations.length}. Split it or send transactional: false`,
+      );
+    }
+    if (transactional && continue_on_error) {
+      throw validationError([
+        {
+          path: 'continue_on_error',
+          message: 'cannot be combined with transactional: true (all or nothing)',
+        },
+      ]);
+    }
+    const parsed = parseOps(operations, 'bulk', { onConflict: on_conflict ?? 'update' });
+    const report = await this.run(
+      parsed,
+      'operations',
+      { continueOnError: continue_on_error, transactional },
+      actor,
+    );
+    return { transactional, ...report };
+  }
+
+  /** `POST /api/metadata/import`. */
+  async importRecords(
+    body: unknown,
+    actor: Principal,
+  ): Promise<BulkReport & { mode: string; dry_run: boolean }> {
+    const env = importEnvelopeSchema.safeParse(objectBody(body));
+    if (!env.success) throw validationError(toFieldIssues(env.error.issues));
+    const { records, mode = 'merge', continue_on_error = false, dry_run = false } = env.data;
+    checkCount(records.length, 'records');
+    const parsed = parseOps(records, 'import', { onConflict: onConflictOfImportMode(mode) });
+    const report = await this.run(
+      parsed,
+      'records',
+      { continueOnError: continue_on_error, transactional: false, dryRun: dry_run },
+      actor,
+    );
+    return { mode, dry_run, ...report };
+  }
+
+  /** Plan, refuse or report invalid records, then write (batch or transaction). */
+  private async run(
+    parsed: ParsedOps,
+    listName: 'operations' | 'records',
+    opts: { continueOnError: boolean; transactional: boolean; dryRun?: boolean },
+    actor: Principal,
+  ): Promise<BulkReport> {
+    for (let attempt = 0; ; attempt++) {
+      const { planned, errors } = await planOps(parsed.ops, this.repo, this.writeContext(actor));
+      const results = buildResults(parsed, planned, errors);
+      const failed = results.some((r) => r.status === 'error');
+      if (failed && (!opts.continueOnError || opts.transactional))
+        throw recordsError(results, listName, parsed.total);
+      if (opts.dryRun) return { summary: summarize(results), results };
+
+      if (opts.transactional) {
+        const actions = txActionsOf(planned);
+        try {
+          await this.repo.transactWrite(actions.map((a) => a.action));
+        } catch (e) {
+          if (!(e instanceof WriteConflictError)) throw e;
+          if (attempt < this.maxRetries) {
+            await this.pause(attempt + 1);
+            continue;
+          }
+          const culprits = e.indexes.flatMap((i) => {
+            const a = actions[i];
+            return a ? [{ index: a.index, ...parsed.keys.get(a.index) }] : [];
+          });
+          throw conflict(
+            `The transaction was cancelled by concurrent changes ${attempt + 1} times; nothing was written. Retry`,
+            { records: culprits, attempts: attempt + 1 },
+          );
+        }
+        this.invalidate();
+        return { summary: summarize(results), results };
+      }
+
+      const writes = batchWritesOf(planned);
+      const left = writes.length > 0 ? await this.repo.batchWrite(writes.map((w) => w.write)) : [];
+      if (writes.length > 0) this.invalidate();
+      if (left.length > 0) {
+        const leftRefs = new Set(left.map((w) => refOf('put' in w ? w.put : w.delete)));
+        for (const w of writes) {
+          const ref = refOf('put' in w.write ? w.write.put : w.write.delete);
+          if (!leftRefs.has(ref)) continue;
+          const r = results[w.index];
+          if (!r) continue;
+          results[w.index] = {
+            index: r.index,
+            type: r.type,
+            name: r.name,
+            status: 'error',
+            error: { code: 'throttled', message: 'not written: the table kept throttling; send it again' },
+          };
+        }
+        throw new TemporaError(
+          503,
+          'throttled',
+          `${left.length} of ${writes.length} writes were not applied (throttled after retries); the others were. Resend the failed ones`,
+          { summary: summarize(results), results },
+        );
+      }
+      return { summary: summarize(results), results };
+    }
+  }
+}
+
+function checkCount(n: number, listName: 'operations' | 'records'): void {
+  if (n === 0) throw validationError([{ path: listName, message: 'must not be empty' }]);
+  if (n > MAX_BULK_OPERATIONS) {
+    throw validationError(
+      [{ path: listName, message: `at most ${MAX_BULK_OPERATIONS} per request; got ${n}` }],
+      `A request holds at most ${MAX_BULK_OPERATIONS} ${listName}; got ${n}. Split it into several requests`,
+    );
+  }
+}

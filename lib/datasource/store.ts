@@ -1,0 +1,352 @@
+/**
+ * DynamoDB I/O of the datasource behind a narrow interface ({@link RecordRepo}) so the
+ * protocol logic runs unchanged over an in-memory repo in unit tests.
+ *
+ * - single writes are conditional on `version` (optimistic locking) or on absence (create);
+ * - BatchGetItem in chunks of 100 and BatchWriteItem in chunks of 25, each retrying its
+ *   unprocessed keys/items with exponential backoff and full jitter, a bounded number of times;
+ * - TransactWriteItems (≤ 100 actions) with a condition per action.
+ */
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { badRequest, TemporaError } from '../errors.ts';
+import { RECORDS_TABLE_DESIGN, TYPE_NAME_ATTRIBUTE } from './design.ts';
+import type { PartitionPage, PartitionQuery } from './query.ts';
+import { fromItem, toItem } from './records.ts';
+import { type MetadataRecord, type RecordKey, refOf } from './schema.ts';
+
+/** BatchWriteItem accepts at most 25 requests. */
+export const BATCH_WRITE_LIMIT = 25;
+/** BatchGetItem accepts at most 100 keys. */
+export const BATCH_GET_LIMIT = 100;
+/** TransactWriteItems accepts at most 100 actions. */
+export const TRANSACT_LIMIT = 100;
+
+/** A write was refused by its condition (version changed, record created or deleted meanwhile). */
+export class WriteConflictError extends Error {
+  /** For a transaction: indexes of the actions whose condition failed (empty when unknown). */
+  readonly indexes: number[];
+  constructor(message: string, indexes: number[] = []) {
+    super(message);
+    this.name = 'WriteConflictError';
+    this.indexes = indexes;
+  }
+}
+
+export type BatchWrite = { put: MetadataRecord } | { delete: RecordKey };
+
+/**
+ * A transactional action. `expectedVersion`: a number = the stored version must equal it;
+ * `null` = the record must not exist.
+ */
+export type TxAction =
+  | { put: MetadataRecord; expectedVersion: number | null }
+  | { delete: RecordKey; expectedVersion: number };
+
+export interface RecordRepo {
+  get(key: RecordKey, consistent?: boolean): Promise<MetadataRecord | undefined>;
+  /** `expectedVersion`: number = must equal the stored version; null = must not exist. Throws WriteConflictError. */
+  put(record: MetadataRecord, expectedVersion: number | null): Promise<void>;
+  /** Delete if the stored version equals `expectedVersion`. Throws WriteConflictError. */
+  delete(key: RecordKey, expectedVersion: number): Promise<void>;
+  /** Records by key (absent ones missing from the map), keyed by `type/name`. Consistent reads. */
+  batchGet(keys: readonly RecordKey[]): Promise<Map<string, MetadataRecord>>;
+  /** Unconditional puts/deletes; returns what is still unprocessed after the bounded retries. */
+  batchWrite(writes: readonly BatchWrite[]): Promise<BatchWrite[]>;
+  /** All-or-nothing; throws WriteConflictError naming the failed actions. */
+  transactWrite(actions: readonly TxAction[]): Promise<void>;
+  queryPartition(q: PartitionQuery): Promise<PartitionPage>;
+}
+
+export interface RetryOptions {
+  /** Attempts per chunk, the first included (default 6). */
+  maxAttempts?: number;
+  /** Backoff base (default 50 ms): attempt n waits random(0, min(max, base·2ⁿ)). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Chunks sent at the same time (default 4). */
+  concurrency?: number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Split into chunks of at most `size`. */
+export function chunk<T>(values: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}
+
+/** Full-jitter exponential backoff delay before retry number `attempt` (1-based). */
+export function backoffDelay(attempt: number, opts: RetryOptions = {}): number {
+  const base = opts.baseDelayMs ?? 50;
+  const max = opts.maxDelayMs ?? 2000;
+  const random = opts.random ?? Math.random;
+  return Math.floor(random() * Math.min(max, base * 2 ** attempt));
+}
+
+/**
+ * Send `items` in chunks of `size`; `send` returns the part of its chunk left unprocessed,
+ * which is sent again after a backoff, up to `maxAttempts` per chunk. Returns what is still
+ * unprocessed at the end (empty on success).
+ */
+export async function sendInChunks<T>(
+  items: readonly T[],
+  size: number,
+  send: (chunk: T[]) => Promise<T[]>,
+  opts: RetryOptions = {},
+): Promise<T[]> {
+  const maxAttempts = opts.maxAttempts ?? 6;
+  const sleep = opts.sleep ?? defaultSleep;
+  const chunks = chunk(items, size);
+  const left: T[] = [];
+  const run = async (c: T[]) => {
+    let pending = c;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      pending = await send(pending);
+      if (pending.length === 0) return;
+      if (attempt >= maxAttempts) {
+        left.push(...pending);
+        return;
+      }
+      await sleep(backoffDelay(attempt, opts));
+    }
+  };
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const c = chunks[next++];
+      if (c) await run(c);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 4, chunks.length) }, worker));
+  return left;
+}
+
+const PK = RECORDS_TABLE_DESIGN.partitionKey.name;
+const SK = RECORDS_TABLE_DESIGN.sortKey.name;
+
+function keyOf(k: RecordKey): Record<string, string> {
+  return { [PK]: k.type, [SK]: k.name };
+}
+
+function isConditionFailure(e: unknown): boolean {
+  return e instanceof Error && e.name === 'ConditionalCheckFailedException';
+}
+
+/** The records table on DynamoDB. */
+export class DynamoRecordRepo implements RecordRepo {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly retry: RetryOptions = {},
+  ) {}
+
+  async get(key: RecordKey, consistent = true): Promise<MetadataRecord | undefined> {
+    const out = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: keyOf(key), ConsistentRead: consistent }),
+    );
+    return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async put(record: MetadataRecord, expectedVersion: number | null): Promise<void> {
+    try {
+      await this.ddb.send(
+        new PutCommand({ TableName: this.table, Item: toItem(record), ...condition(expectedVersion) }),
+      );
+    } catch (e) {
+      if (isConditionFailure(e)) throw new WriteConflictError(`${refOf(record)} changed concurrently`);
+      throw e;
+    }
+  }
+
+  async delete(key: RecordKey, expectedVersion: number): Promise<void> {
+    try {
+      await this.ddb.send(
+        new DeleteCommand({ TableName: this.table, Key: keyOf(key), ...condition(expectedVersion) }),
+      );
+    } catch (e) {
+      if (isConditionFailure(e)) throw new WriteConflictError(`${refOf(key)} changed concurrently`);
+      throw e;
+    }
+  }
+
+  async batchGet(keys: readonly RecordKey[]): Promise<Map<string, MetadataRecord>> {
+    const found = new Map<string, MetadataRecord>();
+    const unique = [...new Map(keys.map((k) => [refOf(k), k])).values()];
+    const left = await sendInChunks(
+      unique,
+      BATCH_GET_LIMIT,
+      async (c) => {
+        const out = await this.ddb.send(
+          new BatchGetCommand({
+            RequestItems: { [this.table]: { Keys: c.map(keyOf), ConsistentRead: true } },
+          }),
+        );
+        for (const item of out.Responses?.[this.table] ?? []) {
+          const r = fromItem(item);
+          found.set(refOf(r), r);
+        }
+        const unprocessed = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
+        return unprocessed.map((k) => ({ type: String(k[PK]), name: String(k[SK]) }));
+      },
+      this.retry,
+    );
+    if (left.length > 0) {
+      throw new TemporaError(
+        503,
+        'throttled',
+        `The records table is throttling reads (${left.length} keys unprocessed after retries); retry later`,
+      );
+    }
+    return found;
+  }
+
+  async batchWrite(writes: readonly BatchWrite[]): Promise<BatchWrite[]> {
+    return sendInChunks(
+      writes,
+      BATCH_WRITE_LIMIT,
+      async (c) => {
+        const out = await this.ddb.send(
+          new BatchWriteCommand({
+            RequestItems: {
+              [this.table]: c.map((w) =>
+                'put' in w
+                  ? { PutRequest: { Item: toItem(w.put) } }
+                  : { DeleteRequest: { Key: keyOf(w.delete) } },
+              ),
+            },
+          }),
+        );
+        const unprocessed = out.UnprocessedItems?.[this.table] ?? [];
+        return unprocessed.flatMap((u): BatchWrite[] => {
+          if (u.PutRequest?.Item) return [{ put: fromItem(u.PutRequest.Item) }];
+          if (u.DeleteRequest?.Key)
+            return [
+              { delete: { type: String(u.DeleteRequest.Key[PK]), name: String(u.DeleteRequest.Key[SK]) } },
+            ];
+          return [];
+        });
+      },
+      this.retry,
+    );
+  }
+
+  async transactWrite(actions: readonly TxAction[]): Promise<void> {
+    if (actions.length === 0) return;
+    if (actions.length > TRANSACT_LIMIT)
+      throw badRequest(`A transaction holds at most ${TRANSACT_LIMIT} actions (got ${actions.length})`);
+    try {
+      await this.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: actions.map((a) =>
+            'put' in a
+              ? { Put: { TableName: this.table, Item: toItem(a.put), ...condition(a.expectedVersion) } }
+              : { Delete: { TableName: this.table, Key: keyOf(a.delete), ...condition(a.expectedVersion) } },
+          ),
+        }),
+      );
+    } catch (e) {
+      if (!(e instanceof Error)) throw e;
+      if (e.name === 'TransactionCanceledException') {
+        const reasons = (e as Error & { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+        const codes = reasons?.map((r) => r.Code ?? 'None') ?? [];
+        const failed = codes.flatMap((c, i) => (c === 'ConditionalCheckFailed' ? [i] : []));
+        if (failed.length > 0 || codes.some((c) => c === 'TransactionConflict') || codes.length === 0)
+          throw new WriteConflictError('transaction cancelled by a concurrent change', failed);
+        if (codes.some((c) => c === 'ValidationError'))
+          throw badRequest('The transaction was rejected by DynamoDB (e.g. larger than 4 MB in total)', {
+            reasons: codes,
+          });
+      }
+      if (e.name === 'TransactionConflictException')
+        throw new WriteConflictError('transaction conflicted with a concurrent one');
+      throw e;
+    }
+  }
+
+  async queryPartition(q: PartitionQuery): Promise<PartitionPage> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const isTable = q.partition.index === 'table';
+    const pkAttr = isTable
+      ? PK
+      : (RECORDS_TABLE_DESIGN.globalSecondaryIndexes.find((i) => i.indexName === q.partition.index)
+          ?.partitionKey.name ?? '');
+    if (!pkAttr) throw new Error(`Unknown index ${q.partition.index}`);
+    const skAttr = isTable ? SK : TYPE_NAME_ATTRIBUTE;
+    names['#pk'] = pkAttr;
+    values[':pk'] = q.partition.value;
+    let keyCondition = '#pk = :pk';
+    if (q.after !== undefined) {
+      names['#sk'] = skAttr;
+      values[':after'] = q.after;
+      keyCondition += ` AND #sk ${q.descending ? '<' : '>'} :after`;
+    }
+    const filters: string[] = [];
+    for (const [field, list] of Object.entries(q.filters)) {
+      if (!list || list.length === 0) continue;
+      names[`#f_${field}`] = field;
+      const placeholders = list.map((v, i) => {
+        values[`:f_${field}_${i}`] = v;
+        return `:f_${field}_${i}`;
+      });
+      filters.push(
+        placeholders.length === 1
+          ? `#f_${field} = ${placeholders[0]}`
+          : `#f_${field} IN (${placeholders.join(', ')})`,
+      );
+    }
+    let projection: string | undefined;
+    if (q.projection) {
+      projection = q.projection
+        .map((attr, i) => {
+          names[`#p${i}`] = attr;
+          return `#p${i}`;
+        })
+        .join(', ');
+    }
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      ...(isTable ? { ConsistentRead: true } : { IndexName: q.partition.index }),
+      KeyConditionExpression: keyCondition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: !q.descending,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(projection ? { ProjectionExpression: projection } : {}),
+      ...(q.limit ? { Limit: q.limit } : {}),
+      ...(q.startKey ? { ExclusiveStartKey: q.startKey } : {}),
+    };
+    const out = await this.ddb.send(new QueryCommand(input));
+    return {
+      items: (out.Items ?? []).map(fromItem),
+      ...(out.LastEvaluatedKey ? { lastKey: out.LastEvaluatedKey } : {}),
+    };
+  }
+}
+
+function condition(expectedVersion: number | null): {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+} {
+  if (expectedVersion === null)
+    return { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': PK } };
+  return {
+    ConditionExpression: '#version = :version',
+    ExpressionAttributeNames: { '#version': 'version' },
+    ExpressionAttributeValues: { ':version': expectedVersion },
+  };
+}
