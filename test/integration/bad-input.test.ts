@@ -15,7 +15,9 @@ let before: Record<string, number> = {};
 const counted = ['campaign', 'user', 'metadataMaster', 'nexusOutbox'];
 
 beforeAll(async () => {
-  const r = await api<{ id: string }>('POST', '/api/campaigns', { body: { name: 'fixture', metadata: { tags: ['fixture'] } } });
+  const r = await api<{ id: string }>('POST', '/api/campaigns', {
+    body: { name: 'fixture', metadata: { tags: ['fixture'] } },
+  });
   expect(r.status, r.text).toBe(201);
   existingId = r.body.id;
   before = Object.fromEntries(await Promise.all(counted.map(async (t) => [t, await countItems(t)] as const)));
@@ -23,7 +25,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Nothing the bad requests below sent may have been written anywhere.
-  const after = Object.fromEntries(await Promise.all(counted.map(async (t) => [t, await countItems(t)] as const)));
+  const after = Object.fromEntries(
+    await Promise.all(counted.map(async (t) => [t, await countItems(t)] as const)),
+  );
   expect(after).toEqual(before);
   await api('DELETE', `/api/campaigns/${existingId}`);
 });
@@ -67,7 +71,10 @@ describe('bad input is refused with the contract error shape', () => {
 
   it('end_time before start_time → 400 at metadata.scheduling.end_time', async () => {
     const r = await api<ErrorBody>('POST', '/api/campaigns', {
-      body: { name: 'x', metadata: { scheduling: { start_time: '2025-06-30T00:00:00Z', end_time: '2025-06-01T00:00:00Z' } } },
+      body: {
+        name: 'x',
+        metadata: { scheduling: { start_time: '2025-06-30T00:00:00Z', end_time: '2025-06-01T00:00:00Z' } },
+      },
     });
     expect(r.status).toBe(400);
     expect(paths(r)).toContain('metadata.scheduling.end_time');
@@ -82,7 +89,9 @@ describe('bad input is refused with the contract error shape', () => {
   });
 
   it('read-only fields → 400', async () => {
-    const r = await api<ErrorBody>('PATCH', `/api/campaigns/${existingId}`, { body: { version: 7, id: 'x' } });
+    const r = await api<ErrorBody>('PATCH', `/api/campaigns/${existingId}`, {
+      body: { version: 7, id: 'x' },
+    });
     expect(r.status).toBe(400);
     expect(paths(r)).toEqual(['id', 'version']);
   });
@@ -96,7 +105,9 @@ describe('bad input is refused with the contract error shape', () => {
   });
 
   it('a body over the request limit → 413', async () => {
-    const r = await api<ErrorBody>('POST', '/api/campaigns', { rawBody: JSON.stringify({ name: 'x'.repeat(300 * 1024) }) });
+    const r = await api<ErrorBody>('POST', '/api/campaigns', {
+      rawBody: JSON.stringify({ name: 'x'.repeat(300 * 1024) }),
+    });
     expect(r.status).toBe(413);
   });
 
@@ -110,7 +121,9 @@ describe('bad input is refused with the contract error shape', () => {
 
   it('missing, malformed, forged and expired tokens → 401', async () => {
     expect((await api<ErrorBody>('GET', `/api/campaigns/${existingId}`, { as: null })).status).toBe(401);
-    expect((await api<ErrorBody>('GET', `/api/campaigns/${existingId}`, { token: 'not-a-jwt' })).status).toBe(401);
+    expect((await api<ErrorBody>('GET', `/api/campaigns/${existingId}`, { token: 'not-a-jwt' })).status).toBe(
+      401,
+    );
     const forged = await new SignJWT({ role: 'admin' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('mallory')
@@ -138,14 +151,18 @@ describe('bad input is refused with the contract error shape', () => {
 
   it('unknown id → 404; stale version → 409; bad If-Match → 400', async () => {
     expect((await api('GET', '/api/campaigns/01ZZZZZZZZZZZZZZZZZZZZZZZZ')).status).toBe(404);
-    expect((await api('PATCH', '/api/campaigns/01ZZZZZZZZZZZZZZZZZZZZZZZZ', { body: { name: 'x' } })).status).toBe(404);
+    expect(
+      (await api('PATCH', '/api/campaigns/01ZZZZZZZZZZZZZZZZZZZZZZZZ', { body: { name: 'x' } })).status,
+    ).toBe(404);
     const stale = await api<ErrorBody>('PATCH', `/api/campaigns/${existingId}`, {
       body: { name: 'renamed' },
       headers: { 'if-match': '99' },
     });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('conflict');
-    const bad = await api<ErrorBody>('DELETE', `/api/campaigns/${existingId}`, { headers: { 'if-match': 'abc' } });
+    const bad = await api<ErrorBody>('DELETE', `/api/campaigns/${existingId}`, {
+      headers: { 'if-match': 'abc' },
+    });
     expect(bad.status).toBe(400);
   });
 

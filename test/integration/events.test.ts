@@ -3,8 +3,8 @@
  * (read back through a test rule → SQS queue on the emulator).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api } from './support/client.ts';
 import { BusTap } from './support/bus-tap.ts';
+import { api } from './support/client.ts';
 
 let tap: BusTap;
 beforeAll(async () => {
@@ -24,12 +24,23 @@ describe('Nexus events', () => {
     expect(c.status, c.text).toBe(201);
     expect(c.headers.get('x-correlation-id')).toBe(correlation);
     const id = c.body.id;
-    expect((await api('PATCH', `/api/campaigns/${id}`, { body: { metadata: { tags: ['changed'] } } })).status).toBe(200);
+    expect(
+      (await api('PATCH', `/api/campaigns/${id}`, { body: { metadata: { tags: ['changed'] } } })).status,
+    ).toBe(200);
     expect((await api('DELETE', `/api/campaigns/${id}`)).status).toBe(204);
 
     await tap.waitFor(() => tap.eventsFor(id).length >= 3);
-    const events = tap.eventsFor(id).sort((a, b) => a.envelope.entity.version - b.envelope.entity.version || a.envelope.id.localeCompare(b.envelope.id));
-    expect(events.map((e) => e.detailType)).toEqual(['campaign.created', 'campaign.updated', 'campaign.deleted']);
+    const events = tap
+      .eventsFor(id)
+      .sort(
+        (a, b) =>
+          a.envelope.entity.version - b.envelope.entity.version || a.envelope.id.localeCompare(b.envelope.id),
+      );
+    expect(events.map((e) => e.detailType)).toEqual([
+      'campaign.created',
+      'campaign.updated',
+      'campaign.deleted',
+    ]);
     for (const e of events) {
       expect(e.source).toBe('tempora.campaign');
       expect(e.envelope).toMatchObject({
@@ -55,7 +66,12 @@ describe('Nexus events', () => {
     expect(r.status, r.text).toBe(201);
     expect((await api('POST', `/api/users/${r.body.id}/reactivate`)).status).toBe(200);
     await tap.waitFor(() => tap.eventsFor(r.body.id).length >= 2);
-    expect(tap.eventsFor(r.body.id).map((e) => e.detailType).sort()).toEqual(['user.created', 'user.reactivated']);
+    expect(
+      tap
+        .eventsFor(r.body.id)
+        .map((e) => e.detailType)
+        .sort(),
+    ).toEqual(['user.created', 'user.reactivated']);
     expect(tap.eventsFor(r.body.id).every((e) => e.source === 'tempora.user')).toBe(true);
   });
 
@@ -64,7 +80,13 @@ describe('Nexus events', () => {
     expect(r.status).toBe(403);
     const marker = await api<{ id: string }>('POST', '/api/campaigns', { body: { name: 'marker' } });
     await tap.waitFor(() => tap.eventsFor(marker.body.id).length >= 1);
-    await expect(tap.poll().then((s) => s.filter((e) => (e.envelope.payload as { fields?: { name?: string } })?.fields?.name === 'refused'))).resolves.toEqual([]);
+    await expect(
+      tap
+        .poll()
+        .then((s) =>
+          s.filter((e) => (e.envelope.payload as { fields?: { name?: string } })?.fields?.name === 'refused'),
+        ),
+    ).resolves.toEqual([]);
     await api('DELETE', `/api/campaigns/${marker.body.id}`);
   });
 });

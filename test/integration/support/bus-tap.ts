@@ -17,7 +17,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { envelopeSchema, type EventEnvelope } from '../../../lib/events/envelope.ts';
+import { type EventEnvelope, envelopeSchema } from '../../../lib/events/envelope.ts';
 import { loadOutputs } from './outputs.ts';
 
 export interface BusEvent {
@@ -48,7 +48,9 @@ export class BusTap {
     const eb = new EventBridgeClient(cfg);
     const name = `tap-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const q = await sqs.send(new CreateQueueCommand({ QueueName: name }));
-    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ['QueueArn'] }));
+    const attrs = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: q.QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
     await eb.send(
       new PutRuleCommand({
         Name: name,
@@ -74,7 +76,11 @@ export class BusTap {
     const msgs = res.Messages ?? [];
     for (const m of msgs) {
       const ev = JSON.parse(m.Body ?? '{}') as { source: string; 'detail-type': string; detail: unknown };
-      this.seen.push({ source: ev.source, detailType: ev['detail-type'], envelope: envelopeSchema.parse(ev.detail) as EventEnvelope });
+      this.seen.push({
+        source: ev.source,
+        detailType: ev['detail-type'],
+        envelope: envelopeSchema.parse(ev.detail) as EventEnvelope,
+      });
     }
     if (msgs.length) {
       await this.sqs.send(
@@ -104,7 +110,9 @@ export class BusTap {
   }
 
   async close(): Promise<void> {
-    await this.eb.send(new RemoveTargetsCommand({ Rule: this.rule, EventBusName: this.bus, Ids: ['tap'] })).catch(() => {});
+    await this.eb
+      .send(new RemoveTargetsCommand({ Rule: this.rule, EventBusName: this.bus, Ids: ['tap'] }))
+      .catch(() => {});
     await this.eb.send(new DeleteRuleCommand({ Name: this.rule, EventBusName: this.bus })).catch(() => {});
     await this.sqs.send(new DeleteQueueCommand({ QueueUrl: this.queueUrl })).catch(() => {});
   }

@@ -39,9 +39,14 @@ export async function api<T = Record<string, unknown>>(
   if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
     headers['content-type'] = 'application/json';
   }
-  const res = await fetch(`${out.httpApiUrl}${path}`, { method, headers, body, signal: AbortSignal.timeout(30_000) });
+  const res = await fetch(`${out.httpApiUrl}${path}`, {
+    method,
+    headers,
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
   const text = await res.text();
-  let parsed: unknown = undefined;
+  let parsed: unknown;
   try {
     parsed = text ? JSON.parse(text) : undefined;
   } catch {
@@ -65,19 +70,29 @@ export function dynamo(): DynamoDBDocumentClient {
 
 export function table(short: string): string {
   const name = loadOutputs().tables[short];
-  if (!name) throw new Error(`No table output "${short}" (have: ${Object.keys(loadOutputs().tables).join(', ')})`);
+  if (!name)
+    throw new Error(`No table output "${short}" (have: ${Object.keys(loadOutputs().tables).join(', ')})`);
   return name;
 }
 
-export async function masterRow(entityType: string, id: string): Promise<Record<string, unknown> | undefined> {
+export async function masterRow(
+  entityType: string,
+  id: string,
+): Promise<Record<string, unknown> | undefined> {
   const out = await dynamo().send(
-    new GetCommand({ TableName: table('metadataMaster'), Key: { pk: `${entityType}#${id}` }, ConsistentRead: true }),
+    new GetCommand({
+      TableName: table('metadataMaster'),
+      Key: { pk: `${entityType}#${id}` },
+      ConsistentRead: true,
+    }),
   );
   return out.Item;
 }
 
 export async function entityRow(short: string, id: string): Promise<Record<string, unknown> | undefined> {
-  const out = await dynamo().send(new GetCommand({ TableName: table(short), Key: { id }, ConsistentRead: true }));
+  const out = await dynamo().send(
+    new GetCommand({ TableName: table(short), Key: { id }, ConsistentRead: true }),
+  );
   return out.Item;
 }
 
@@ -87,7 +102,12 @@ export async function countItems(short: string): Promise<number> {
   let start: Record<string, unknown> | undefined;
   do {
     const out = await dynamo().send(
-      new ScanCommand({ TableName: table(short), Select: 'COUNT', ExclusiveStartKey: start, ConsistentRead: true }),
+      new ScanCommand({
+        TableName: table(short),
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
     );
     count += out.Count ?? 0;
     start = out.LastEvaluatedKey;
@@ -96,7 +116,11 @@ export async function countItems(short: string): Promise<number> {
 }
 
 /** Poll `fn` until it returns a value that is not undefined, or fail after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < deadline) {
