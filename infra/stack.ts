@@ -245,10 +245,6 @@ const ACCEPTED_FINDINGS: ReadonlyArray<{ id: string; reason: string }> = [
     reason: 'AWSLambdaBasicExecutionRole only grants writing the function’s own CloudWatch logs.',
   },
   {
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level scoping.',
-  },
-  {
     id: 'AwsSolutions-SMG4',
     reason:
       'The JWT signing key is rotated by redeploying with a new secret; automatic rotation would invalidate live tokens.',

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -60,6 +60,13 @@ export class ServiceFunction extends Construct {
         TEMPORA_SERVICE: props.serviceName,
         ...props.environment,
       },
+    });
+    // Scoped to this function's own role policy (not stack-wide): Active tracing adds
+    // xray:PutTraceSegments/PutTelemetryRecords, which have no resource-level scoping.
+    Validations.of(this.fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray trace submission (and, for stream consumers, dynamodb:ListStreams) cannot be scoped to a resource.',
     });
   }
 }

@@ -33,6 +33,7 @@ import {
   validationError,
 } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
+import { outboxPut } from '../events/outbox.ts';
 import {
   appendAudit,
   idempotencyKey,
@@ -109,8 +110,6 @@ export interface ListQuery {
 /** Fields the server owns: a client may not set them. */
 const READ_ONLY = new Set(['id', 'version', 'created_at', 'updated_at', 'owner_id']);
 const INTERNAL = new Set(['entity_type', 'category', 'master_key', 'list_sk', 'broadcast_pk']);
-/** Outbox rows are kept a week after commit (they are published within seconds). */
-const OUTBOX_TTL_SECONDS = 7 * 24 * 3600;
 const MAX_UNCONDITIONAL_RETRIES = 3;
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -461,18 +460,7 @@ export class EntityStore {
     const diff = indexDiff(before, after);
     for (const r of diff.put) items.push({ Put: { TableName: this.tables.index, Item: r } });
     for (const k of diff.remove) items.push({ Delete: { TableName: this.tables.index, Key: k } });
-    items.push({
-      Put: {
-        TableName: this.tables.outbox,
-        Item: {
-          id: envelope.id,
-          envelope,
-          created_at: envelope.occurred_at,
-          expires_at: Math.floor(Date.now() / 1000) + OUTBOX_TTL_SECONDS,
-        },
-        ConditionExpression: 'attribute_not_exists(id)',
-      },
-    });
+    items.push(outboxPut(this.tables.outbox, envelope));
     try {
       await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (e) {

@@ -16,11 +16,13 @@ const ids = {
   quiet: [] as string[],
 };
 
+type Page = { items: Array<{ id: string }>; next_cursor: string | null };
+
 async function collect(query: string, limit = 2): Promise<string[]> {
   const seen: string[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 100; page++) {
-    const r = await api<{ items: Array<{ id: string }>; next_cursor: string | null }>(
+    const r: { status: number; text: string; body: Page } = await api<Page>(
       'GET',
       `/api/campaigns?${query}&limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     );
