@@ -2,12 +2,16 @@
  * Run the registered benchmarks in sequence: `npx tsx bench/run.ts [filter ...]`
  * (a bench runs when its name contains one of the filters; all run without filters).
  */
+import { runAmadeusBench } from './amadeus.ts';
+import { runBroadcastBench } from './broadcast.ts';
 import { runBundleBench } from './bundles.ts';
 import { runMetadataBench } from './metadata.ts';
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['metadata', runMetadataBench],
   ['bundles', runBundleBench],
+  ['broadcast', runBroadcastBench],
+  ['amadeus', runAmadeusBench],
 ];
 
 const filters = process.argv.slice(2);

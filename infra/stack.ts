@@ -5,18 +5,24 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Token,
   Validations,
 } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { RECORDS_TABLE_DESIGN } from '../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
-import { registry, serviceRoutes } from '../lib/registry/index.ts';
+import { platform, type RouteDefinition, registry, serviceRoutes } from '../lib/registry/index.ts';
 import { EntityTable } from './constructs/entity-table.ts';
 import { Nexus } from './constructs/nexus.ts';
 import { ServiceFunction } from './constructs/service-function.ts';
@@ -28,10 +34,16 @@ export interface TemporaStackProps extends StackProps {
 
 const EPHEMERAL_ENVS = new Set(['dev', 'test', 'local', 'ci']);
 const pascal = (s: string) => s.replace(/(^|[-_/])([a-z])/g, (_m, _p, c: string) => c.toUpperCase());
+const platformService = (name: string) => {
+  const p = platform.find((s) => s.name === name);
+  if (!p) throw new Error(`platform service ${name} is not declared in lib/registry/platform.ts`);
+  return p;
+};
 
 /**
  * Tempora-<env>: everything is derived from the service registry in lib/registry.
- * Per service: one Lambda, one entity table, its HTTP routes, and only its own grants.
+ * Per service: one Lambda, one table, its HTTP routes, the Nexus rules of the events it
+ * consumes, and only its own grants.
  */
 export class TemporaStack extends Stack {
   constructor(scope: Construct, id: string, props: TemporaStackProps) {
@@ -40,58 +52,82 @@ export class TemporaStack extends Stack {
     const prefix = `tempora-${env}`;
     const removalPolicy = EPHEMERAL_ENVS.has(env) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const retention = EPHEMERAL_ENVS.has(env) ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.SIX_MONTHS;
+    const table = (cid: string, name: string, pk: string, sk?: string, ttl?: string) =>
+      new dynamodb.Table(this, cid, {
+        tableName: `${prefix}-${name}`,
+        partitionKey: { name: pk, type: dynamodb.AttributeType.STRING },
+        ...(sk ? { sortKey: { name: sk, type: dynamodb.AttributeType.STRING } } : {}),
+        ...(ttl ? { timeToLiveAttribute: ttl } : {}),
+        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+        removalPolicy,
+      });
+    const queue = (cid: string) =>
+      new sqs.Queue(this, cid, {
+        retentionPeriod: Duration.days(14),
+        enforceSSL: true,
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+      });
 
+    // --- Shared platform state -------------------------------------------------------------
     const jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
       description: 'HS256 signing key of Tempora bearer tokens',
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy,
     });
-
-    const master = new dynamodb.Table(this, 'MetadataMaster', {
-      tableName: `${prefix}-_metadata_master`,
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy,
-    });
-
-    const nexus = new Nexus(this, 'Nexus', { prefix, environment: env, removalPolicy, retention });
-
+    const master = table('MetadataMaster', '_metadata_master', 'pk');
     // Tag and feature index rows of every entity (written in the entity's transaction).
-    const metadataIndex = new dynamodb.Table(this, 'MetadataIndex', {
-      tableName: `${prefix}-_metadata_index`,
-      partitionKey: { name: 'ix', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy,
-    });
-
+    const metadataIndex = table('MetadataIndex', '_metadata_index', 'ix', 'sk');
     // The policy matrix (partition environment, sort role#category), seeded on deploy.
-    const policies = new dynamodb.Table(this, 'Policies', {
-      tableName: `${prefix}-_policies`,
-      partitionKey: { name: 'environment', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'key', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      removalPolicy,
-    });
+    const policies = table('Policies', '_policies', 'environment', 'key');
+    // Powertools idempotency records of event consumers (one per envelope id).
+    const idempotency = table('Idempotency', '_idempotency', 'id', undefined, 'expiration');
+    const nexus = new Nexus(this, 'Nexus', { prefix, environment: env, removalPolicy, retention });
     const policyCacheTtlMs = String(this.node.tryGetContext('policyCacheTtlMs') ?? 5000);
-    const seed = new ServiceFunction(this, 'PolicySeed', {
-      folder: 'policy-seed',
-      serviceName: 'security',
+    // Deploy-time setup through the APIs (custom resources): policy seed rows, bus archive.
+    const setup = new ServiceFunction(this, 'PlatformSetup', {
+      folder: 'platform-setup',
+      serviceName: 'nexus',
       retention,
       memorySize: 256,
       timeout: Duration.seconds(60),
       environment: { TEMPORA_ENV: env, POLICIES_TABLE: policies.tableName },
     });
-    grantTable(seed.fn, policies, ['dynamodb:PutItem']);
+    grantTable(setup.fn, policies, ['dynamodb:PutItem']);
     new CustomResource(this, 'PolicySeedRows', {
-      serviceToken: seed.fn.functionArn,
+      serviceToken: setup.fn.functionArn,
       resourceType: 'Custom::TemporaPolicySeed',
       properties: { seeds: JSON.stringify(SEED_POLICIES) },
     });
+    // Every Tempora event is archived for replay (365 days).
+    const archiveName = `${prefix}-nexus`;
+    setup.fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'events:CreateArchive',
+          'events:UpdateArchive',
+          'events:DeleteArchive',
+          'events:DescribeArchive',
+        ],
+        resources: [this.formatArn({ service: 'events', resource: 'archive', resourceName: archiveName })],
+      }),
+    );
+    setup.fn.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['events:CreateArchive'], resources: [nexus.bus.eventBusArn] }),
+    );
+    new CustomResource(this, 'NexusArchive', {
+      serviceToken: setup.fn.functionArn,
+      resourceType: 'Custom::TemporaBusArchive',
+      properties: {
+        name: archiveName,
+        busArn: nexus.bus.eventBusArn,
+        eventPattern: JSON.stringify({ source: [{ prefix: 'tempora.' }] }),
+        retentionDays: 365,
+        description: 'Every Tempora event, for replay',
+      },
+    });
 
+    // --- HTTP API --------------------------------------------------------------------------
     const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention, removalPolicy });
     const api = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `${prefix}-api`,
@@ -109,58 +145,79 @@ export class TemporaStack extends Stack {
         ip: '$context.identity.sourceIp',
       }),
     };
-
-    const healthTables: Record<string, { logical: string; physical: string; table: dynamodb.ITable }> = {
-      _metadata_master: { logical: '_metadata_master', physical: master.tableName, table: master },
-      _nexus_outbox: { logical: '_nexus_outbox', physical: nexus.outbox.tableName, table: nexus.outbox },
-      _metadata_index: {
-        logical: '_metadata_index',
-        physical: metadataIndex.tableName,
-        table: metadataIndex,
-      },
-      _policies: { logical: '_policies', physical: policies.tableName, table: policies },
+    const addRoutes = (cid: string, fn: lambda.IFunction, routes: readonly RouteDefinition[]) => {
+      if (routes.length === 0) return;
+      const integration = new HttpLambdaIntegration(`${cid}Integration`, fn);
+      for (const r of routes)
+        api.addRoutes({ path: r.path, methods: [apigwv2.HttpMethod[r.method]], integration });
     };
 
+    /** Nexus routing: a rule per consumer, from the registry's `consumes` (`*` = every event). */
+    const consume = (cid: string, fn: lambda.IFunction, consumes: readonly string[], dlq: sqs.IQueue) => {
+      if (consumes.length === 0) return;
+      const all = consumes.includes('*');
+      new events.Rule(this, `${cid}Rule`, {
+        eventBus: nexus.bus,
+        description: `Events consumed by ${cid}`,
+        eventPattern: {
+          source: events.Match.prefix('tempora.'),
+          ...(all ? {} : { detailType: [...consumes] }),
+        },
+        targets: [
+          new targets.LambdaFunction(fn, {
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(24),
+            deadLetterQueue: dlq,
+          }),
+        ],
+      });
+    };
+    const commonEnv = {
+      TEMPORA_ENV: env,
+      MASTER_TABLE: master.tableName,
+      OUTBOX_TABLE: nexus.outbox.tableName,
+      INDEX_TABLE: metadataIndex.tableName,
+      POLICIES_TABLE: policies.tableName,
+      POLICY_CACHE_TTL_MS: policyCacheTtlMs,
+      JWT_SECRET_ID: jwtSecret.secretArn,
+    };
+
+    const healthTables: Record<string, { logical: string; table: dynamodb.ITable }> = {
+      _metadata_master: { logical: '_metadata_master', table: master },
+      _nexus_outbox: { logical: '_nexus_outbox', table: nexus.outbox },
+      _metadata_index: { logical: '_metadata_index', table: metadataIndex },
+      _policies: { logical: '_policies', table: policies },
+    };
+    const entityTables: Record<string, dynamodb.ITable> = {};
+
+    // --- Domain services -------------------------------------------------------------------
     for (const service of registry) {
+      const crud = service.crud !== false;
       const entity = new EntityTable(this, `${pascal(service.name)}Table`, {
         tableName: `${prefix}-${service.table}`,
         removalPolicy,
+        ...(crud ? {} : { indexes: service.tableIndexes ?? [] }),
       });
+      const dlq = service.consumes.length ? queue(`${pascal(service.name)}EventsDlq`) : undefined;
       const { fn } = new ServiceFunction(this, `${pascal(service.name)}Service`, {
         folder: service.name,
         serviceName: service.name,
         retention,
-        environment: {
-          TEMPORA_ENV: env,
-          ENTITY_TABLE: entity.table.tableName,
-          MASTER_TABLE: master.tableName,
-          OUTBOX_TABLE: nexus.outbox.tableName,
-          INDEX_TABLE: metadataIndex.tableName,
-          POLICIES_TABLE: policies.tableName,
-          POLICY_CACHE_TTL_MS: policyCacheTtlMs,
-          JWT_SECRET_ID: jwtSecret.secretArn,
-        },
+        environment: { ...commonEnv, ENTITY_TABLE: entity.table.tableName },
+        ...(dlq ? { asyncDeadLetterQueue: dlq } : {}),
       });
-      // Least privilege: exactly what the entity store and health check call.
-      grantTable(fn, entity.table, [
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DescribeTable',
-      ]);
-      grantTable(fn, entity.table, ['dynamodb:BatchGetItem']);
-      grantTable(fn, entity.table, ['dynamodb:Query'], EntityTable.INDEXES);
-      grantTable(fn, master, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
-      grantTable(fn, nexus.outbox, ['dynamodb:PutItem']);
-      // Index rows: only under the service's own entity type (partition `<entity>#…`).
-      fn.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-          resources: [metadataIndex.tableArn],
-          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${service.entity}#*`] } },
-        }),
-      );
+      // Least privilege: exactly what the service's code calls.
+      if (crud) {
+        grantEntityStore(fn, entity.table, { master, outbox: nexus.outbox, index: metadataIndex }, [
+          service.entity,
+        ]);
+        grantTable(fn, entity.table, ['dynamodb:BatchGetItem', 'dynamodb:DescribeTable']);
+        grantTable(fn, entity.table, ['dynamodb:Query'], entity.indexNames);
+        entityTables[service.name] = entity.table;
+      } else {
+        grantTable(fn, entity.table, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DescribeTable']);
+        grantTable(fn, entity.table, ['dynamodb:Query'], entity.indexNames);
+      }
       grantTable(
         fn,
         policies,
@@ -169,24 +226,146 @@ export class TemporaStack extends Stack {
           : ['dynamodb:Query'],
       );
       jwtSecret.grantRead(fn);
-
-      const integration = new HttpLambdaIntegration(`${pascal(service.name)}Integration`, fn);
-      for (const r of serviceRoutes(service)) {
-        api.addRoutes({
-          path: r.path,
-          methods: [apigwv2.HttpMethod[r.method]],
-          integration,
-        });
-      }
+      addRoutes(pascal(service.name), fn, serviceRoutes(service));
+      if (dlq) consume(pascal(service.name), fn, service.consumes, dlq);
       new CfnOutput(this, `Table${pascal(service.name)}`, { value: entity.table.tableName });
-      healthTables[service.name] = {
-        logical: service.table,
-        physical: entity.table.tableName,
-        table: entity.table,
-      };
+      healthTables[service.name] = { logical: service.table, table: entity.table };
     }
 
-    // GET /api/health: one small function that checks every table (DescribeTable only).
+    // --- Nexus: POST /api/events on the publisher ------------------------------------------
+    const nexusDef = platformService('nexus');
+    nexus.publisher.fn.addEnvironment('OUTBOX_TABLE', nexus.outbox.tableName);
+    nexus.publisher.fn.addEnvironment('JWT_SECRET_ID', jwtSecret.secretArn);
+    grantTable(nexus.publisher.fn, nexus.outbox, ['dynamodb:PutItem']);
+    jwtSecret.grantRead(nexus.publisher.fn);
+    addRoutes('Nexus', nexus.publisher.fn, nexusDef.routes);
+
+    // --- Scheduler -------------------------------------------------------------------------
+    const schedulerDef = platformService('scheduler');
+    const intents = new EntityTable(this, 'SchedulerIntents', {
+      tableName: `${prefix}-_scheduler_intents`,
+      removalPolicy,
+      indexes: [{ name: 'by_entity', partitionKey: 'entity_id', sortKey: 'run_at' }],
+    });
+    const scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', { name: prefix });
+    const scheduleDlq = queue('ScheduleTargetDlq');
+    const schedulerDlq = queue('SchedulerEventsDlq');
+    const schedulerFnName = `${prefix}-scheduler`;
+    const schedulerFnArn = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: schedulerFnName,
+      arnFormat: 'arn:aws:service:region:account:resource:resourceName' as never,
+    });
+    const invokeRole = new iam.Role(this, 'ScheduleInvokeRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'EventBridge Scheduler invokes the scheduler Lambda for due intents',
+    });
+    invokeRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [schedulerFnArn] }),
+    );
+    scheduleDlq.grantSendMessages(invokeRole);
+    const schedulerFn = new ServiceFunction(this, 'SchedulerService', {
+      folder: schedulerDef.folder,
+      serviceName: 'scheduler',
+      functionName: schedulerFnName,
+      retention,
+      timeout: Duration.seconds(60),
+      asyncDeadLetterQueue: schedulerDlq,
+      environment: {
+        ...commonEnv,
+        INTENTS_TABLE: intents.table.tableName,
+        IDEMPOTENCY_TABLE: idempotency.tableName,
+        SCHEDULE_GROUP: prefix,
+        SCHEDULE_TARGET_ARN: schedulerFnArn,
+        SCHEDULE_ROLE_ARN: invokeRole.roleArn,
+        SCHEDULE_DLQ_ARN: scheduleDlq.queueArn,
+        ENTITY_TABLES: JSON.stringify(
+          Object.fromEntries(Object.entries(entityTables).map(([k, t]) => [k, t.tableName])),
+        ),
+      },
+    }).fn;
+    schedulerFn.node.addDependency(scheduleGroup);
+    schedulerFn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [
+          this.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${prefix}/*` }),
+        ],
+      }),
+    );
+    const tok = (v: string, name: string) => (Token.isUnresolved(v) ? `<AWS::${name}>` : v);
+    Validations.of(schedulerFn).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:${tok(this.region, 'Region')}:${tok(this.account, 'AccountId')}:schedule/${prefix}/*]`,
+      reason:
+        'One schedule per intent, named at run time: the grant is limited to the environment’s schedule group.',
+    });
+    invokeRole.grantPassRole(schedulerFn.grantPrincipal);
+    grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    grantTable(schedulerFn, intents.table, ['dynamodb:Query'], intents.indexNames);
+    grantTable(schedulerFn, idempotency, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ]);
+    grantEntityStore(
+      schedulerFn,
+      Object.values(entityTables),
+      { master, outbox: nexus.outbox, index: metadataIndex },
+      registry.filter((s) => s.crud !== false).map((s) => s.entity),
+    );
+    grantTable(schedulerFn, intents.table, ['dynamodb:DescribeTable']);
+    grantTable(schedulerFn, policies, ['dynamodb:Query']);
+    jwtSecret.grantRead(schedulerFn);
+    addRoutes('Scheduler', schedulerFn, schedulerDef.routes);
+    consume('Scheduler', schedulerFn, schedulerDef.consumes, schedulerDlq);
+    healthTables._scheduler_intents = { logical: '_scheduler_intents', table: intents.table };
+
+    // --- Metadata datasource ---------------------------------------------------------------
+    const datasourceDef = platformService('metadata');
+    const records = new dynamodb.Table(this, 'MetadataRecords', {
+      tableName: `${prefix}-_metadata_records`,
+      partitionKey: { name: RECORDS_TABLE_DESIGN.partitionKey.name, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: RECORDS_TABLE_DESIGN.sortKey.name, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy,
+    });
+    for (const gsi of RECORDS_TABLE_DESIGN.globalSecondaryIndexes) {
+      records.addGlobalSecondaryIndex({
+        indexName: gsi.indexName,
+        partitionKey: { name: gsi.partitionKey.name, type: dynamodb.AttributeType.STRING },
+        sortKey: { name: gsi.sortKey.name, type: dynamodb.AttributeType.STRING },
+        projectionType: dynamodb.ProjectionType.ALL,
+      });
+    }
+    const datasourceFn = new ServiceFunction(this, 'MetadataDatasource', {
+      folder: datasourceDef.folder,
+      serviceName: 'metadata',
+      retention,
+      timeout: Duration.seconds(30),
+      environment: { TEMPORA_ENV: env, RECORDS_TABLE: records.tableName, JWT_SECRET_ID: jwtSecret.secretArn },
+    }).fn;
+    grantTable(datasourceFn, records, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:Query',
+    ]);
+    grantTable(
+      datasourceFn,
+      records,
+      ['dynamodb:Query'],
+      RECORDS_TABLE_DESIGN.globalSecondaryIndexes.map((g) => g.indexName),
+    );
+    jwtSecret.grantRead(datasourceFn);
+    addRoutes('Metadata', datasourceFn, datasourceDef.routes);
+    healthTables._metadata_records = { logical: '_metadata_records', table: records };
+
+    // --- GET /api/health: one small function that checks every table (DescribeTable only) ---
     const health = new ServiceFunction(this, 'PlatformHealth', {
       folder: 'health',
       serviceName: 'health',
@@ -196,18 +375,18 @@ export class TemporaStack extends Stack {
         TEMPORA_ENV: env,
         HEALTH_TABLES: JSON.stringify(
           Object.fromEntries(
-            Object.entries(healthTables).map(([k, v]) => [k, { logical: v.logical, physical: v.physical }]),
+            Object.entries(healthTables).map(([k, v]) => [
+              k,
+              { logical: v.logical, physical: v.table.tableName },
+            ]),
           ),
         ),
       },
     });
     for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
-    api.addRoutes({
-      path: '/api/health',
-      methods: [apigwv2.HttpMethod.GET],
-      integration: new HttpLambdaIntegration('PlatformHealthIntegration', health.fn),
-    });
+    addRoutes('PlatformHealth', health.fn, [{ method: 'GET', path: '/api/health', public: true }]);
 
+    // --- Outputs ---------------------------------------------------------------------------
     new CfnOutput(this, 'HttpApiId', { value: api.apiId });
     new CfnOutput(this, 'HttpApiEndpoint', { value: api.apiEndpoint });
     new CfnOutput(this, 'JwtSecretArn', { value: jwtSecret.secretArn });
@@ -216,7 +395,11 @@ export class TemporaStack extends Stack {
     new CfnOutput(this, 'TableNexusOutbox', { value: nexus.outbox.tableName });
     new CfnOutput(this, 'TableMetadataIndex', { value: metadataIndex.tableName });
     new CfnOutput(this, 'TablePolicies', { value: policies.tableName });
+    new CfnOutput(this, 'TableSchedulerIntents', { value: intents.table.tableName });
+    new CfnOutput(this, 'TableMetadataRecords', { value: records.tableName });
     new CfnOutput(this, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
+    new CfnOutput(this, 'SchedulerFunctionName', { value: schedulerFnName });
+    new CfnOutput(this, 'ScheduleGroupName', { value: prefix });
 
     suppressAcceptedFindings(this);
   }
@@ -224,13 +407,42 @@ export class TemporaStack extends Stack {
 
 /** Allow exactly `actions` on a table (or on named indexes of it): no `index/*` wildcards. */
 function grantTable(
-  fn: lambda.IFunction,
+  fn: lambda.IFunction | iam.IGrantable,
   table: dynamodb.ITable,
   actions: string[],
-  indexes?: string[],
+  indexes?: readonly string[],
 ): void {
   const resources = indexes ? indexes.map((i) => `${table.tableArn}/index/${i}`) : [table.tableArn];
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources }));
+  iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: resources });
+}
+
+/**
+ * What the entity store's writes need: items of the entity table(s) (conditional put/delete),
+ * the master row, the outbox envelope, and index rows only under the given entity types.
+ */
+function grantEntityStore(
+  fn: lambda.IFunction,
+  entityTables: dynamodb.ITable | dynamodb.ITable[],
+  shared: { master: dynamodb.ITable; outbox: dynamodb.ITable; index: dynamodb.ITable },
+  entityTypes: string[],
+): void {
+  for (const t of Array.isArray(entityTables) ? entityTables : [entityTables]) {
+    grantTable(fn, t, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    ]);
+  }
+  grantTable(fn, shared.master, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+  grantTable(fn, shared.outbox, ['dynamodb:PutItem']);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      resources: [shared.index.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': entityTypes.map((e) => `${e}#*`) } },
+    }),
+  );
 }
 
 /** cdk-nag findings accepted on purpose, each with its reason. */
@@ -249,7 +461,7 @@ const ACCEPTED_FINDINGS: ReadonlyArray<{ id: string; reason: string }> = [
     reason:
       'The JWT signing key is rotated by redeploying with a new secret; automatic rotation would invalidate live tokens.',
   },
-  { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the outbox publisher.' },
+  { id: 'AwsSolutions-SQS3', reason: 'These queues are themselves dead-letter queues.' },
   { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime this project targets and tests against.' },
 ];
 

@@ -24,6 +24,8 @@ export function serviceLambda(entry: ServiceEntryPoints) {
     if (entry.direct && typeof event === 'object' && event !== null) {
       return entry.direct(event as Record<string, unknown>, context);
     }
-    throw new Error('Unsupported invocation: not an HTTP request, a Nexus event or a direct call this service takes');
+    throw new Error(
+      'Unsupported invocation: not an HTTP request, a Nexus event or a direct call this service takes',
+    );
   };
 }

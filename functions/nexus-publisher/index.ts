@@ -2,13 +2,16 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { eventBridgeClient } from '../../lib/aws/clients.ts';
+import { documentClient, eventBridgeClient } from '../../lib/aws/clients.ts';
 import { config } from '../../lib/config.ts';
+import { eventRoutes } from '../../lib/events/api.ts';
 import { relayOutbox } from '../../lib/events/publisher.ts';
+import { httpHandler } from '../../lib/http/handler.ts';
+import { serviceLambda } from '../../lib/lambda.ts';
 import { logger, metrics } from '../../lib/observability.ts';
 
-/** Nexus outbox relay: outbox stream → EventBridge (see lib/events/publisher.ts). */
-export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+/** Nexus: the outbox relay (stream → EventBridge, lib/events/publisher.ts) and POST /api/events. */
+const relay = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
   .handler(async (event) => {
@@ -26,3 +29,8 @@ export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
     }
     return { batchItemFailures };
   });
+
+export const handler = serviceLambda({
+  http: httpHandler(eventRoutes(documentClient(), config().outboxTable, config().environment)),
+  direct: (event, context) => relay(event as unknown as DynamoDBStreamEvent, context),
+});

@@ -4,6 +4,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { LAMBDA_BUNDLE } from '../bundling.ts';
 
@@ -33,6 +34,10 @@ export interface ServiceFunctionProps {
   memorySize?: number;
   timeout?: Duration;
   retention: logs.RetentionDays;
+  /** Explicit function name (needed when the function's own ARN must be known before it exists). */
+  functionName?: string;
+  /** Dead-letter queue for asynchronous invocations that still fail after Lambda's retries. */
+  asyncDeadLetterQueue?: sqs.IQueue;
 }
 
 /** A Tempora Lambda: Node.js 22 on arm64, bundled from functions/<folder>/index.ts. */
@@ -54,6 +59,10 @@ export class ServiceFunction extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       bundling: BUNDLING,
+      ...(props.functionName ? { functionName: props.functionName } : {}),
+      ...(props.asyncDeadLetterQueue
+        ? { deadLetterQueue: props.asyncDeadLetterQueue, retryAttempts: 2 }
+        : {}),
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'Tempora',

@@ -28,6 +28,7 @@ export type PostResult = 'ok' | 'gone';
 /** Posts one frame to one connection; resolves `'gone'` when the connection no longer exists. */
 export type PostToConnection = (connectionId: string, data: Uint8Array | string) => Promise<PostResult>;
 
+/** Options of {@link FanOut}. */
 export interface FanOutOptions {
   post: PostToConnection;
   /** Most posts in flight at once (default 128); size the HTTP agent's `maxSockets` to match. */

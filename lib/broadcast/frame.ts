@@ -38,6 +38,7 @@ export const broadcastNoticeSchema = z.strictObject({
   ts: rfc3339,
 });
 
+/** Types of the frames, inferred from their schemas. */
 export type LeaderboardEntry = z.infer<typeof leaderboardEntrySchema>;
 export type CampaignStatePayload = z.infer<typeof campaignStatePayloadSchema>;
 export type CampaignStateFrame = z.infer<typeof campaignStateFrameSchema>;

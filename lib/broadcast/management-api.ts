@@ -23,6 +23,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { PostResult, PostToConnection } from './fanout.ts';
 
+/** Options of {@link managementApiPoster} (used when the endpoint's client is created). */
 export interface ManagementApiOptions {
   /** Sockets per agent (default 128, the fan-out's default concurrency). */
   maxSockets?: number;

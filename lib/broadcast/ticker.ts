@@ -35,6 +35,7 @@ export interface Tick {
   lateness: number;
 }
 
+/** Options of {@link runTicks}. */
 export interface RunTicksOptions {
   clock: Clock;
   /** Length of the burst, in ms from the call: ticks due at or after its end are not emitted. */
@@ -56,6 +57,7 @@ export interface RunTicksOptions {
   onError?: (error: unknown, seq: number) => void;
 }
 
+/** What a burst did, when it is over. */
 export interface RunTicksResult {
   /** Ticks emitted (`onTick` calls). */
   ticks: number;

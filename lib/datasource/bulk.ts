@@ -17,11 +17,13 @@ import {
   type ImportMode,
   importRecordSchema,
   type MetadataRecord,
+  metadataIssuesOf,
   type OnConflict,
   parseRef,
   type RecordKey,
   refOf,
   type WriteInput,
+  withoutServerFields,
   writeInputOf,
 } from './schema.ts';
 import type { BatchWrite, RecordRepo, TxAction } from './store.ts';
@@ -112,9 +114,13 @@ export function parseOps(
     }
     let op: PreparedOp;
     if (kind === 'bulk') {
-      const r = bulkOperationSchema.safeParse(item);
-      if (!r.success) {
-        errors.set(index, invalid(toFieldIssues(r.error.issues)));
+      const { rest, issues: readOnly } = withoutServerFields(raw);
+      const r = bulkOperationSchema.safeParse(rest);
+      if (!r.success || readOnly.length > 0) {
+        errors.set(
+          index,
+          shapeError([...readOnly, ...(r.success ? [] : toFieldIssues(r.error.issues))], rest),
+        );
         return;
       }
       const { op: verb, type, name, on_conflict, ...fields } = r.data;
@@ -133,7 +139,7 @@ export function parseOps(
     } else {
       const r = importRecordSchema.safeParse(item);
       if (!r.success) {
-        errors.set(index, invalid(toFieldIssues(r.error.issues)));
+        errors.set(index, shapeError(toFieldIssues(r.error.issues), raw));
         return;
       }
       const {
@@ -169,6 +175,15 @@ export function parseOps(
     ops.push(op);
   });
   return { ops, errors, keys, total: items.length };
+}
+
+/** A record whose fields are invalid: those issues plus its metadata's own (or its 413). */
+function shapeError(issues: FieldIssue[], raw: Record<string, unknown>): RecordError {
+  try {
+    return invalid([...issues, ...metadataIssuesOf(raw)]);
+  } catch (e) {
+    return recordErrorOf(e);
+  }
 }
 
 const invalid = (issues: FieldIssue[]): RecordError => ({

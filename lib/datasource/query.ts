@@ -43,6 +43,8 @@ export const MAX_SORT_KEYS = 5;
 export const MAX_SORT_SET = 10_000;
 /** Largest page body (JSON bytes of the items); a page stops early beyond it (Lambda responses are ≤ 6 MB). */
 export const MAX_PAGE_BYTES = 3_000_000;
+/** Most items one filtered Query call evaluates on a native read (read-ahead bound). */
+export const MAX_FILTERED_READ = 1000;
 /** Most `fields` paths. */
 export const MAX_FIELDS = 50;
 
@@ -474,7 +476,10 @@ export async function nativePage(
           filters: plan.filters,
           descending: plan.descending,
           ...(bound.after === undefined ? {} : { after: bound.after }),
-          ...(filtered ? {} : { limit: need - out.length }),
+          // With a FilterExpression, Limit counts evaluated items: read a little ahead.
+          limit: filtered
+            ? Math.min(MAX_FILTERED_READ, Math.max(50, 2 * (need - out.length)))
+            : need - out.length,
           ...(startKey ? { startKey } : {}),
         });
         out.push(...page.items);

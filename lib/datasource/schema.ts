@@ -6,8 +6,8 @@
  * merges it into the stored document first.
  */
 import * as z from 'zod';
-import { type FieldIssue, validationError } from '../errors.ts';
-import type { Metadata, ValidationMode } from '../metadata/index.ts';
+import { type FieldIssue, isTemporaError, validationError } from '../errors.ts';
+import { type Metadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
 
 /** Format of type, name, namespace and scope. */
 export const IDENT_RE = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -218,4 +218,46 @@ export function writeInputOf(parsed: WriteInput, ownType: string): WriteInput {
   if (parsed.owner !== undefined) out.owner = parsed.owner;
   if (parsed.state !== undefined) out.state = parsed.state;
   return out;
+}
+
+/**
+ * Issues of a body's `metadata` on its own, so that a request with other invalid fields still
+ * gets every problem reported at once. Mode: the body's `validation` when valid, else strict.
+ * A 413 (oversize metadata) is thrown as is.
+ */
+export function metadataIssuesOf(body: Record<string, unknown>): FieldIssue[] {
+  if (body.metadata === undefined) return [];
+  const mode: ValidationMode = body.validation === 'lenient' ? 'lenient' : 'strict';
+  try {
+    parseMetadata(body.metadata, { mode });
+    return [];
+  } catch (e) {
+    if (!isTemporaError(e) || e.status !== 400) throw e;
+    const issues = (e.details as { issues?: FieldIssue[] } | undefined)?.issues;
+    return Array.isArray(issues) ? issues : [];
+  }
+}
+
+/**
+ * Split the server-owned fields (id, version, timestamps) out of a body: issues "is read-only"
+ * for each, and the rest to validate.
+ */
+export function withoutServerFields(body: Record<string, unknown>): {
+  rest: Record<string, unknown>;
+  issues: FieldIssue[];
+} {
+  const rest: Record<string, unknown> = {};
+  const issues: FieldIssue[] = [];
+  for (const [k, v] of Object.entries(body)) {
+    if ((SERVER_FIELDS as readonly string[]).includes(k))
+      issues.push({
+        path: k,
+        message:
+          k === 'version'
+            ? 'is read-only (send If-Match: <version> to lock on it)'
+            : 'is read-only (set by the server)',
+      });
+    else rest[k] = v;
+  }
+  return { rest, issues };
 }

@@ -47,12 +47,14 @@ import {
   IDENT_RE,
   importEnvelopeSchema,
   type MetadataRecord,
+  metadataIssuesOf,
   type OnConflict,
   parseRef,
   putBodySchema,
   type RecordKey,
   refOf,
   STATES,
+  withoutServerFields,
   writeInputOf,
 } from './schema.ts';
 import { backoffDelay, type RecordRepo, WriteConflictError } from './store.ts';
@@ -149,7 +151,7 @@ export class DatasourceService {
 
   /** A record by key through the cache, or undefined. */
   async find(key: RecordKey): Promise<MetadataRecord | undefined> {
-    return this.records.getOrLoad(refOf(key), () => this.repo.get(key, false));
+    return this.records.getOrLoad(refOf(key), () => this.repo.get(key, true));
   }
 
   /** A record by key (404 when absent). */
@@ -263,8 +265,14 @@ export class DatasourceService {
     opts: { onConflict?: OnConflict; ifMatch?: number },
     actor: Principal,
   ): Promise<SaveResult> {
-    const parsed = putBodySchema.safeParse(objectBody(body));
-    if (!parsed.success) throw validationError(toFieldIssues(parsed.error.issues));
+    const { rest: raw, issues: readOnly } = withoutServerFields(objectBody(body));
+    const parsed = putBodySchema.safeParse(raw);
+    if (!parsed.success || readOnly.length > 0)
+      throw validationError([
+        ...readOnly,
+        ...(parsed.success ? [] : toFieldIssues(parsed.error.issues)),
+        ...metadataIssuesOf(raw),
+      ]);
     const { type, name, on_conflict, ...fields } = parsed.data;
     const issues = [
       ...(type !== undefined && type !== key.type

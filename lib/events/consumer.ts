@@ -52,11 +52,18 @@ export function eventConsumer(handlers: EnvelopeHandlers, opts: ConsumerOptions 
     const parsed = envelopeSchema.safeParse(event.detail);
     if (!parsed.success) {
       // Never becomes valid: fail so the event ends in the target's dead-letter queue, not lost.
-      logger.error('invalid event envelope', { detailType: event['detail-type'], issues: parsed.error.issues });
+      logger.error('invalid event envelope', {
+        detailType: event['detail-type'],
+        issues: parsed.error.issues,
+      });
       metrics.addMetric('InvalidEnvelope', 'Count', 1);
       throw new Error(`Invalid envelope for ${event['detail-type']}`);
     }
-    logger.appendKeys({ correlation_id: parsed.data.correlation_id, event_id: parsed.data.id, event_type: parsed.data.type });
+    logger.appendKeys({
+      correlation_id: parsed.data.correlation_id,
+      event_id: parsed.data.id,
+      event_type: parsed.data.type,
+    });
     return once(parsed.data as EventEnvelope);
   };
 }

@@ -3,7 +3,11 @@
  * in the same DynamoDB transaction as the change it describes. The outbox stream relays it
  * to EventBridge (lib/events/publisher.ts).
  */
-import { type DynamoDBDocumentClient, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { EventEnvelope } from './envelope.ts';
 
 /** Outbox rows are kept a week after commit (they are published within seconds). */
@@ -28,10 +32,16 @@ export function outboxPut(table: string, envelope: EventEnvelope): TransactItem 
 }
 
 /** Publish envelopes on their own (no other write to go with them): one transaction. */
-export async function emit(ddb: DynamoDBDocumentClient, table: string, envelopes: EventEnvelope[]): Promise<void> {
+export async function emit(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  envelopes: EventEnvelope[],
+): Promise<void> {
   for (let i = 0; i < envelopes.length; i += 100) {
     await ddb.send(
-      new TransactWriteCommand({ TransactItems: envelopes.slice(i, i + 100).map((e) => outboxPut(table, e)) }),
+      new TransactWriteCommand({
+        TransactItems: envelopes.slice(i, i + 100).map((e) => outboxPut(table, e)),
+      }),
     );
   }
 }

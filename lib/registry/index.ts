@@ -15,6 +15,7 @@ import {
 } from './services.ts';
 import type { RouteDefinition, ServiceDefinition } from './types.ts';
 
+export { type PlatformServiceDefinition, platform } from './platform.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
 
@@ -57,8 +58,10 @@ export function serviceRoutes(s: ServiceDefinition): RouteDefinition[] {
 /** The routes derived from a service's collection and verbs (health, CRUD, list, verbs). */
 export function collectionRoutes(s: ServiceDefinition): RouteDefinition[] {
   const base = `/api/${s.collection}`;
+  const health: RouteDefinition = { method: 'GET', path: `/api/${s.name}/health`, public: true };
+  if (s.crud === false) return [health];
   return [
-    { method: 'GET', path: `/api/${s.name}/health`, public: true },
+    health,
     { method: 'POST', path: base },
     { method: 'GET', path: base },
     { method: 'GET', path: `${base}/{id}` },

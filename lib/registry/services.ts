@@ -51,7 +51,15 @@ export const user: ServiceDefinition = {
     state,
   }),
   access: { create: OPS, read: ALL, list: OPS, update: ALL, delete: OPS },
-  verbs: [{ name: 'reactivate', emits: 'user.reactivated', roles: OPS, setState: 'active' }],
+  verbs: [
+    {
+      name: 'reactivate',
+      emits: 'user.reactivated',
+      roles: OPS,
+      setState: 'active',
+      rescheduleRetention: true,
+    },
+  ],
   capabilities: ['user management', 'profile', 'rbac'],
   dependencies: ['security'],
   integrationPoints: ['notification', 'nexus'],
@@ -101,7 +109,8 @@ export const campaign: ServiceDefinition = {
     state,
   }),
   access: access(ALL, OPS),
-  verbs: [],
+  archiveAfterEnd: 'P30D',
+  verbs: [{ name: 'extend', emits: 'policy_override', roles: OPS }],
   capabilities: ['campaign management', 'analytics', 'leaderboards', 'live broadcast'],
   dependencies: ['user', 'notification'],
   integrationPoints: ['nexus'],
@@ -134,21 +143,24 @@ export const referral: ServiceDefinition = {
 
 export const security: ServiceDefinition = {
   name: 'security',
-  description: 'Policies, audit and compliance: owns the policy matrix and the audit trail.',
+  description:
+    'Policies, audit and compliance: owns the policy matrix and the immutable audit trail of every event.',
   entity: 'audit',
   collection: 'security/audits',
   table: 'service_security_audit',
   category: 'security',
-  fields: z.strictObject({
-    action: text(128),
-    entity_type: z.string().max(64).optional(),
-    entity_id: id.optional(),
-    outcome: z.enum(['allowed', 'denied', 'error']).optional(),
-    state,
-  }),
+  // Audit records are written from the bus only; no client creates them.
+  fields: z.strictObject({}),
   access: access(OPS, OPS),
   verbs: [],
+  crud: false,
+  tableIndexes: [
+    { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'at_sk' },
+    { name: 'by_type', partitionKey: 'type', sortKey: 'at_sk' },
+  ],
   routes: [
+    { method: 'GET', path: '/api/security/audits' },
+    { method: 'GET', path: '/api/security/audits/{id}' },
     { method: 'GET', path: '/api/policies' },
     { method: 'PUT', path: '/api/policies/{role}/{environment}/{category}' },
     { method: 'DELETE', path: '/api/policies/{role}/{environment}/{category}' },
@@ -171,7 +183,7 @@ export const security: ServiceDefinition = {
   ],
   integrationPoints: ['nexus'],
   emits: [],
-  consumes: [],
+  consumes: ['*'],
 };
 
 export const content: ServiceDefinition = {

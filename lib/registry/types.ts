@@ -16,6 +16,8 @@ export interface VerbDefinition {
   emits: string;
   roles: readonly Role[];
   setState?: string;
+  /** After the verb's event has cancelled what it cancels, schedule a fresh retention intent. */
+  rescheduleRetention?: boolean;
 }
 
 /** Platform resources a service may be granted. */
@@ -51,6 +53,15 @@ export interface ServiceDefinition {
   fields: z.ZodObject;
   /** The entity is its own owner (`owner_id` = its id): a user entity belongs to that user. */
   selfOwned?: boolean;
+  /**
+   * `false` for a service whose table is not an entity collection (no CRUD routes, no entity
+   * indexes): e.g. the security service's immutable audit trail.
+   */
+  crud?: boolean;
+  /** Secondary indexes of the table, for `crud: false` services. */
+  tableIndexes?: ReadonlyArray<{ name: string; partitionKey: string; sortKey: string }>;
+  /** ISO 8601 duration: archive an entity this long after its `scheduling.end_time`. */
+  archiveAfterEnd?: string;
   /** Extra HTTP routes the service's Lambda serves besides its collection. */
   routes?: readonly RouteDefinition[];
   /** Platform resources the service needs beyond its own table (infra grants exactly these). */

@@ -45,6 +45,8 @@ import {
 import { checkAccess, exposeMetadata, ownOnly } from '../policy/apply.ts';
 import { type PolicyKey, type ResolvedPolicy, resolvePolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
+import type { SchedulePayload } from '../scheduler/payload.ts';
+import { plannedIntents, retentionIntent } from '../scheduler/rules.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import {
   broadcastKey,
@@ -59,6 +61,8 @@ import {
 export interface RequestContext {
   actor: Principal;
   correlationId: string;
+  /** A platform service acting on its own authority (e.g. the scheduler): role and policy access checks are skipped. */
+  system?: boolean;
 }
 
 export interface StoreTables {
@@ -147,7 +151,9 @@ export class EntityStore {
   }
 
   /** 403 unless the actor's role may perform `op` on this service. */
-  authorize(actor: Principal, op: CrudOperation | VerbDefinition): void {
+  authorize(ctx: RequestContext, op: CrudOperation | VerbDefinition): void {
+    if (ctx.system) return;
+    const actor = ctx.actor;
     const roles = typeof op === 'string' ? this.service.access[op] : op.roles;
     const name = typeof op === 'string' ? op : op.name;
     if (!roles.includes(actor.role)) {
@@ -159,9 +165,9 @@ export class EntityStore {
   }
 
   async create(body: unknown, ctx: RequestContext): Promise<EntityView> {
-    this.authorize(ctx.actor, 'create');
+    this.authorize(ctx, 'create');
     const policy = await this.policyFor(ctx.actor);
-    checkAccess(policy, ctx.actor, undefined);
+    if (!ctx.system) checkAccess(policy, ctx.actor, undefined);
     const { fields, metadata: given } = this.parseBody(body, 'create', policy.validation);
     const now = new Date().toISOString();
     const id = ulid();
@@ -188,22 +194,22 @@ export class EntityStore {
     return this.present(row, policy, ctx.actor);
   }
 
-  async get(id: string, actor: Principal): Promise<EntityView> {
-    this.authorize(actor, 'read');
+  async get(id: string, actor: Principal, opts: { system?: boolean } = {}): Promise<EntityView> {
+    this.authorize({ actor, correlationId: '', system: opts.system }, 'read');
     const policy = await this.policyFor(actor);
     const row = await this.load(id);
-    checkAccess(policy, actor, row.owner_id);
+    if (!opts.system) checkAccess(policy, actor, row.owner_id);
     return this.present(row, policy, actor);
   }
 
   async patch(id: string, body: unknown, ctx: RequestContext, ifMatch?: number): Promise<EntityView> {
-    this.authorize(ctx.actor, 'update');
+    this.authorize(ctx, 'update');
     const policy = await this.policyFor(ctx.actor);
     const parsed = this.parseBody(body, 'update', policy.validation);
     const update = parsed.metadata;
     for (let attempt = 0; ; attempt++) {
       const current = await this.load(id);
-      checkAccess(policy, ctx.actor, current.owner_id);
+      if (!ctx.system) checkAccess(policy, ctx.actor, current.owner_id);
       if (ifMatch !== undefined && current.version !== ifMatch)
         throw versionConflict(id, ifMatch, current.version);
       const now = new Date().toISOString();
@@ -229,10 +235,10 @@ export class EntityStore {
   }
 
   async remove(id: string, ctx: RequestContext, ifMatch?: number): Promise<void> {
-    this.authorize(ctx.actor, 'delete');
+    this.authorize(ctx, 'delete');
     const policy = await this.policyFor(ctx.actor);
     const current = await this.load(id);
-    checkAccess(policy, ctx.actor, current.owner_id);
+    if (!ctx.system) checkAccess(policy, ctx.actor, current.owner_id);
     if (ifMatch !== undefined && current.version !== ifMatch)
       throw versionConflict(id, ifMatch, current.version);
     await this.commit(current, undefined, this.event('deleted'), ctx, policy);
@@ -242,10 +248,10 @@ export class EntityStore {
   async verb(id: string, verbName: string, ctx: RequestContext): Promise<EntityView> {
     const verb = this.service.verbs.find((v) => v.name === verbName);
     if (!verb) throw notFound(`Unknown action "${verbName}" on ${this.service.collection}`);
-    this.authorize(ctx.actor, verb);
+    this.authorize(ctx, verb);
     const policy = await this.policyFor(ctx.actor);
     const current = await this.load(id);
-    checkAccess(policy, ctx.actor, current.owner_id);
+    if (!ctx.system) checkAccess(policy, ctx.actor, current.owner_id);
     const now = new Date().toISOString();
     const row: EntityRow = {
       ...current,
@@ -254,7 +260,10 @@ export class EntityStore {
       version: current.version + 1,
       updated_at: now,
     };
-    await this.commit(current, row, verb.emits, ctx, policy);
+    const fresh = verb.rescheduleRetention
+      ? retentionIntent(this.service, row, policy, new Date(now))
+      : undefined;
+    await this.commit(current, row, verb.emits, ctx, policy, { reschedule: fresh ? [fresh] : [] });
     return this.present(row, policy, ctx.actor);
   }
 
@@ -264,7 +273,7 @@ export class EntityStore {
    * a user under `self+admin` → `by_owner`; otherwise `by_state`.
    */
   async list(q: ListQuery, actor: Principal): Promise<{ items: EntityView[]; next_cursor: string | null }> {
-    this.authorize(actor, 'list');
+    this.authorize({ actor, correlationId: '' }, 'list');
     const policy = await this.policyFor(actor);
     checkAccess(policy, actor, undefined);
     const state = q.state ?? DEFAULT_STATE;
@@ -429,19 +438,31 @@ export class EntityStore {
     eventType: string,
     ctx: RequestContext,
     policy: ResolvedPolicy,
+    opts: { reschedule?: SchedulePayload[] } = {},
   ): Promise<EventEnvelope> {
     const row = after ?? before;
     if (!row) throw new Error('commit needs a row');
     if (after) checkIndexLimits(after.metadata);
-    const envelope = buildEnvelope({
-      type: eventType,
+    const envelopeBase = {
       service: this.service.name,
       environment: this.environment,
       correlationId: ctx.correlationId,
       actor: { id: ctx.actor.sub, role: ctx.actor.role },
       entity: { type: this.service.entity, id: row.id, version: row.version },
+    };
+    // Future intents this write plans, published with it (scheduler.schedule events).
+    const intents = plannedIntents(this.service, before, after, policy).map((payload) =>
+      buildEnvelope({ ...envelopeBase, type: 'scheduler.schedule', payload }),
+    );
+    const envelope = buildEnvelope({
+      ...envelopeBase,
+      type: eventType,
       metadata: row.metadata,
-      payload: { fields: publicFields(row), state: row.state },
+      payload: {
+        fields: publicFields(row),
+        state: row.state,
+        ...(opts.reschedule?.length ? { reschedule: opts.reschedule } : {}),
+      },
     });
     const guard = before
       ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } }
@@ -461,6 +482,7 @@ export class EntityStore {
     for (const r of diff.put) items.push({ Put: { TableName: this.tables.index, Item: r } });
     for (const k of diff.remove) items.push({ Delete: { TableName: this.tables.index, Key: k } });
     items.push(outboxPut(this.tables.outbox, envelope));
+    for (const i of intents) items.push(outboxPut(this.tables.outbox, i));
     try {
       await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (e) {

@@ -5,7 +5,7 @@
  * Every run uses its own types and namespaces, so reruns never collide.
  */
 import { describe, expect, it } from 'vitest';
-import { api } from './support/client.ts';
+import { type ApiResponse, api, eventually } from './support/client.ts';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const T = (s: string) => `${s}-${run}`; // a type (or namespace) unique to this run
@@ -67,7 +67,7 @@ async function pages(query: string, pageSize: number): Promise<Array<Partial<Rec
   const out: Array<Partial<Rec>> = [];
   let cursor: string | null = null;
   for (let i = 0; i < 200; i++) {
-    const r = await api<Page>(
+    const r: ApiResponse<Page> = await api<Page>(
       'GET',
       `/api/metadata?${query}&page_size=${pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       { as: 'user' },
@@ -86,7 +86,7 @@ async function exportAll(query: string): Promise<Export> {
   let cursor: string | null = null;
   let format = '';
   do {
-    const r = await api<Export>(
+    const r: ApiResponse<Export> = await api<Export>(
       'GET',
       `/api/metadata/export?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     );
@@ -176,7 +176,12 @@ describe('metadata datasource: save, read, delete', () => {
 
     expect((await api('DELETE', url(type, 'account'), { headers: { 'if-match': '1' } })).status).toBe(409);
     expect((await api('DELETE', url(type, 'account'))).status).toBe(204);
-    expect((await api('GET', url(type, 'account'))).status).toBe(404);
+    // another warm Lambda instance may serve its cached copy for up to the cache TTL (5 s)
+    await eventually(
+      async () => ((await api('GET', url(type, 'account'))).status === 404 ? true : undefined),
+      10_000,
+      'the deleted record to be gone from every read cache',
+    );
     expect((await api('DELETE', url(type, 'account'))).status).toBe(404);
   });
 
@@ -443,7 +448,15 @@ describe('metadata datasource: extends and merge', () => {
 
     const replace = await api<Rec>('PUT', url(type, 'mid'), { body: { strategy: 'replace' } });
     expect(replace.status, replace.text).toBe(200);
-    const stopped = await api<Rec>('GET', url(type, 'leaf', '/effective'), { as: 'user' });
+    // within the cache TTL another warm instance may still serve the old resolution
+    const stopped = await eventually(
+      async () => {
+        const r = await api<Rec>('GET', url(type, 'leaf', '/effective'), { as: 'user' });
+        return r.body.resolution?.chain.length === 2 ? r : undefined;
+      },
+      10_000,
+      'the new resolution',
+    );
     expect(stopped.body.resolution?.chain).toEqual([`${type}/mid`, `${type}/leaf`]);
     expect(stopped.body.effective_metadata).toEqual({ tags: ['leaf'], custom_rules: { y: 2, z: 3 } });
   });

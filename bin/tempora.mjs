@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `tempora` command (package.json "bin"): a plain-Node launcher that loads bin/cli.ts
+// through the project's own tsx (resolved from this package's node_modules), so
+// `npx tempora kg …` works from the repository without a build step.
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+// `require.resolve('tsx/esm/api')` would pick the CommonJS build; take the ESM entry that
+// tsx's package.json exports for `import`.
+const pkgPath = require.resolve('tsx/package.json');
+const entry = require(pkgPath).exports['./esm/api'].import.default;
+const { tsImport } = await import(pathToFileURL(join(dirname(pkgPath), entry)).href);
+const { runCli } = await tsImport('./cli.ts', import.meta.url);
+process.exitCode = await runCli(process.argv.slice(2));

@@ -1,0 +1,21 @@
+/**
+ * ISO 8601 durations (`P90D`, `P1Y2M`, `PT15S`) added to an instant with calendar arithmetic
+ * in UTC: years and months move the calendar, weeks/days/hours/minutes/seconds are exact.
+ */
+const RE =
+  /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
+export function isFiniteRetention(retention: string): boolean {
+  return retention !== 'forever' && RE.test(retention);
+}
+
+export function addDuration(from: Date, iso: string): Date {
+  const m = RE.exec(iso);
+  if (!m) throw new Error(`Not an ISO 8601 duration: ${iso}`);
+  const n = (i: number) => Number(m[i] ?? 0);
+  const d = new Date(from.getTime());
+  d.setUTCFullYear(d.getUTCFullYear() + n(1));
+  d.setUTCMonth(d.getUTCMonth() + n(2));
+  const ms = (((n(3) * 7 + n(4)) * 24 + n(5)) * 60 + n(6)) * 60_000 + n(7) * 1000;
+  return new Date(d.getTime() + ms);
+}

@@ -1,0 +1,92 @@
+/**
+ * The scheduler Lambda: HTTP routes, every Nexus event (schedule requests and possible
+ * cancellations), and the one-time schedules' invocations (`{ kind: 'scheduler.fire' }`).
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import * as z from 'zod';
+import { documentClient } from '../aws/clients.ts';
+import { config } from '../config.ts';
+import { eventConsumer } from '../events/consumer.ts';
+import { httpHandler } from '../http/handler.ts';
+import { serviceLambda } from '../lambda.ts';
+import { logger, metrics } from '../observability.ts';
+import { PolicyStore } from '../policy/store.ts';
+import { registry } from '../registry/index.ts';
+import { EntityStore } from '../store/entity-store.ts';
+import { schedulerRoutes } from './routes.ts';
+import { EventBridgeSchedules } from './schedules.ts';
+import { SchedulerService } from './service.ts';
+
+const env = z
+  .object({
+    INTENTS_TABLE: z.string().min(1),
+    IDEMPOTENCY_TABLE: z.string().min(1),
+    SCHEDULE_GROUP: z.string().min(1),
+    SCHEDULE_TARGET_ARN: z.string().min(1),
+    SCHEDULE_ROLE_ARN: z.string().min(1),
+    SCHEDULE_DLQ_ARN: z.string().min(1),
+    ENTITY_TABLES: z.string().min(2),
+  })
+  .parse(process.env);
+
+const cfg = config();
+const ddb = documentClient();
+const entityTables = z.record(z.string(), z.string()).parse(JSON.parse(env.ENTITY_TABLES));
+const policies = new PolicyStore(cfg.policiesTable, ddb, cfg.policyCacheTtlMs);
+const stores = new Map(
+  registry
+    .filter((s) => entityTables[s.name])
+    .map((s) => [
+      s.entity,
+      new EntityStore(
+        s,
+        {
+          entity: entityTables[s.name] ?? '',
+          master: cfg.masterTable,
+          outbox: cfg.outboxTable,
+          index: cfg.indexTable,
+        },
+        cfg.environment,
+        ddb,
+        (key) => policies.resolve(key),
+      ),
+    ]),
+);
+
+export const scheduler = new SchedulerService({
+  ddb,
+  tables: { intents: env.INTENTS_TABLE, outbox: cfg.outboxTable },
+  environment: cfg.environment,
+  schedules: new EventBridgeSchedules({
+    group: env.SCHEDULE_GROUP,
+    targetArn: env.SCHEDULE_TARGET_ARN,
+    roleArn: env.SCHEDULE_ROLE_ARN,
+    dlqArn: env.SCHEDULE_DLQ_ARN,
+  }),
+  storeFor: (type) => stores.get(type),
+});
+
+const fireSchema = z.object({
+  kind: z.literal('scheduler.fire'),
+  intent_id: z.string(),
+  generation: z.number().int(),
+});
+
+export const handler = serviceLambda({
+  http: httpHandler(schedulerRoutes(scheduler)),
+  events: middy(
+    eventConsumer({ '*': (e) => scheduler.onEvent(e) }, { idempotencyTable: env.IDEMPOTENCY_TABLE }),
+  )
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics)),
+  direct: middy(async (event: Record<string, unknown>) => {
+    const fire = fireSchema.parse(event);
+    const outcome = await scheduler.fire(fire.intent_id, fire.generation);
+    metrics.addMetric(`Intent_${outcome}`, 'Count', 1);
+    return { outcome };
+  })
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics)),
+});

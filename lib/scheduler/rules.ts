@@ -1,0 +1,71 @@
+/**
+ * Intents the platform plans by itself when entities change:
+ * - retention: a new entity whose policy row has a finite retention gets a deletion intent,
+ *   cancelled by `<entity>.reactivated` or `policy_override`;
+ * - archive after end: an entity of a service with `archiveAfterEnd` whose
+ *   `scheduling.end_time` is set or moved gets an archive intent that long after it,
+ *   cancelled by `policy_override` (e.g. `POST /api/campaigns/{id}/extend`).
+ */
+import type { Metadata } from '../metadata/index.ts';
+import { addDuration, isFiniteRetention } from '../policy/duration.ts';
+import type { Policy } from '../policy/matrix.ts';
+import type { ServiceDefinition } from '../registry/types.ts';
+import { MIN_LEAD_MS, type SchedulePayload } from './payload.ts';
+
+export const RETENTION_PATTERN = 'retention';
+export const ARCHIVE_PATTERN = 'archive-after-end';
+
+interface EntityLike {
+  id: string;
+  metadata: Metadata;
+}
+
+export function retentionIntent(
+  service: ServiceDefinition,
+  entity: EntityLike,
+  policy: Policy,
+  now: Date,
+): SchedulePayload | undefined {
+  if (!isFiniteRetention(policy.retention)) return undefined;
+  return {
+    action: 'delete',
+    run_at: addDuration(now, policy.retention).toISOString(),
+    pattern: RETENTION_PATTERN,
+    cancel_on: [`${service.entity}.reactivated`, 'policy_override'],
+    entity: { type: service.entity, id: entity.id },
+  };
+}
+
+export function archiveIntent(
+  service: ServiceDefinition,
+  before: EntityLike | undefined,
+  after: EntityLike,
+  now: Date,
+): SchedulePayload | undefined {
+  const end = after.metadata.scheduling?.end_time;
+  if (!service.archiveAfterEnd || !end || end === before?.metadata.scheduling?.end_time) return undefined;
+  const runAt = addDuration(new Date(end), service.archiveAfterEnd);
+  if (runAt.getTime() < now.getTime() + MIN_LEAD_MS) return undefined;
+  return {
+    action: 'archive',
+    run_at: runAt.toISOString(),
+    pattern: ARCHIVE_PATTERN,
+    cancel_on: ['policy_override'],
+    entity: { type: service.entity, id: after.id },
+  };
+}
+
+/** The intents a write plans: retention on create, archive when end_time is set or moved. */
+export function plannedIntents(
+  service: ServiceDefinition,
+  before: EntityLike | undefined,
+  after: EntityLike | undefined,
+  policy: Policy,
+  now = new Date(),
+): SchedulePayload[] {
+  if (!after) return [];
+  return [
+    before ? undefined : retentionIntent(service, after, policy, now),
+    archiveIntent(service, before, after, now),
+  ].filter((i): i is SchedulePayload => i !== undefined);
+}
