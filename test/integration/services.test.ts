@@ -14,7 +14,6 @@ const samples: Record<string, () => Record<string, unknown>> = {
   notification: () => ({ user_id: 'u1', channel: 'email', title: 'Welcome' }),
   campaign: () => ({ name: 'Spring' }),
   referral: () => ({ referrer_id: 'u1', code: `CODE-${u()}` }),
-  security: () => ({ action: 'login', outcome: 'allowed' }),
   content: () => ({ title: 'Hello', kind: 'article', body: 'Text' }),
   commerce: () => ({
     customer_id: 'u1',
@@ -31,15 +30,32 @@ const samples: Record<string, () => Record<string, unknown>> = {
 
 describe('the registry', () => {
   it('has a sample body for every service (so every collection is exercised)', () => {
-    expect(Object.keys(samples).sort()).toEqual(registry.map((s) => s.name).sort());
+    expect(Object.keys(samples).sort()).toEqual(crudServices.map((s) => s.name).sort());
   });
 });
 
-describe.each(registry.map((s) => ({ name: s.name, service: s })))('$name service', ({ service }) => {
+/** Services whose table is an entity collection (security's audit trail is written from the bus only). */
+const crudServices = registry.filter((s) => s.crud !== false);
+
+describe.each(registry.map((s) => ({ name: s.name })))('$name service', ({ name }) => {
   it('answers health publicly', async () => {
-    const r = await api('GET', `/api/${service.name}/health`, { as: null });
+    const r = await api('GET', `/api/${name}/health`, { as: null });
     expect(r.status, r.text).toBe(200);
-    expect(r.body).toMatchObject({ service: service.name, status: 'ok' });
+    expect(r.body).toMatchObject({ service: name, status: 'ok' });
+  });
+});
+
+describe('the immutable audit collection', () => {
+  it('offers no create, update or delete', async () => {
+    expect((await api('POST', '/api/security/audits', { body: { action: 'x' } })).status).toBe(404);
+    expect((await api('PATCH', '/api/security/audits/x', { body: {} })).status).toBe(404);
+    expect((await api('DELETE', '/api/security/audits/x')).status).toBe(404);
+  });
+});
+
+describe.each(crudServices.map((s) => ({ name: s.name, service: s })))('$name service', ({ service }) => {
+  it('is registered with a sample', async () => {
+    expect(samples[service.name]).toBeDefined();
   });
 
   it(`CRUD on /api/${service.collection} with metadata`, async () => {
