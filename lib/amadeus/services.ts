@@ -2,7 +2,7 @@
  * The services Amadeus reads, and what it derives of each one through the registry's own
  * helpers (routes, emitted events), so the graph never keeps a copy of its own.
  */
-import { emittedEvents, registry, routeKey, serviceRoutes } from '../registry/index.ts';
+import { emittedEvents, platform, registry, routeKey, serviceRoutes } from '../registry/index.ts';
 import type { ServiceDefinition } from '../registry/types.ts';
 import type { KgServiceInput } from './types.ts';
 
@@ -13,17 +13,9 @@ import type { KgServiceInput } from './types.ts';
  */
 export const PLATFORM_SERVICE_NAMES: readonly string[] = ['nexus', 'scheduler', 'broadcast', 'amadeus'];
 
-/**
- * Every service the knowledge graph is built from: the registry's domain services.
- *
- * TODO(lead): lib/registry does not define the platform services (nexus, scheduler,
- * broadcast, amadeus) yet. When it exports them (e.g. `export const platform`), return
- * `[...registry, ...platform]` here: they then become graph nodes with their own
- * dependencies, routes and events, and `kg impact nexus` works. Nothing else in
- * lib/amadeus needs to change.
- */
+/** Every service the knowledge graph is built from: the registry's domain and platform services. */
 export function allServices(): readonly KgServiceInput[] {
-  return registry;
+  return [...registry, ...platform];
 }
 
 /** Names referenced as known although not defined by `services` (platform services not yet registered). */

@@ -83,4 +83,46 @@ export const metadata: PlatformServiceDefinition = {
   integrationPoints: ['nexus'],
 };
 
-export const platform: readonly PlatformServiceDefinition[] = [nexus, scheduler, metadata];
+export const broadcast: PlatformServiceDefinition = {
+  name: 'broadcast',
+  description:
+    'Live campaigns: WebSocket connections, a Step Functions ticker per broadcasting campaign, fan-out of campaign state frames.',
+  folder: 'broadcast',
+  routes: [
+    { method: 'POST', path: '/api/campaigns/{id}/scores' },
+    { method: 'GET', path: '/api/broadcast/health', public: true },
+  ],
+  consumes: ['campaign.created', 'campaign.updated', 'campaign.deleted'],
+  emits: ['broadcast.started', 'broadcast.stopped', 'campaign.score'],
+  capabilities: ['websocket connections', 'real-time broadcast', 'leaderboards', 'frame dropping'],
+  dependencies: ['campaign', 'nexus'],
+  integrationPoints: ['campaign'],
+};
+
+export const amadeus: PlatformServiceDefinition = {
+  name: 'amadeus',
+  description:
+    'The knowledge graph of services, capabilities and dependencies: impact analysis, diagrams, history.',
+  folder: 'amadeus',
+  routes: [
+    { method: 'GET', path: '/api/kg' },
+    { method: 'GET', path: '/api/kg/services/{name}' },
+    { method: 'GET', path: '/api/kg/impact/{name}' },
+    { method: 'GET', path: '/api/kg/diagram' },
+    { method: 'GET', path: '/api/kg/history' },
+    { method: 'GET', path: '/api/kg/patterns/{pattern}' },
+  ],
+  consumes: ['*'],
+  emits: [],
+  capabilities: ['knowledge graph', 'impact analysis', 'diagrams', 'versioning'],
+  dependencies: [],
+  integrationPoints: ['nexus'],
+};
+
+export const platform: readonly PlatformServiceDefinition[] = [
+  nexus,
+  scheduler,
+  metadata,
+  broadcast,
+  amadeus,
+];
