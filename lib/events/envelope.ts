@@ -1,7 +1,11 @@
 /**
  * The Nexus event envelope of the contract: every event on the bus carries it as `detail`.
  */
-import { ulid } from 'ulidx';
+import { monotonicFactory } from 'ulidx';
+
+/** Monotonic ULIDs: envelopes built in one process sort in the order they were built, even within a millisecond. */
+const ulid = monotonicFactory();
+
 import * as z from 'zod';
 import type { Metadata } from '../metadata/index.ts';
 import type { Role } from '../registry/types.ts';

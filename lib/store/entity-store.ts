@@ -450,10 +450,6 @@ export class EntityStore {
       actor: { id: ctx.actor.sub, role: ctx.actor.role },
       entity: { type: this.service.entity, id: row.id, version: row.version },
     };
-    // Future intents this write plans, published with it (scheduler.schedule events).
-    const intents = plannedIntents(this.service, before, after, policy).map((payload) =>
-      buildEnvelope({ ...envelopeBase, type: 'scheduler.schedule', payload }),
-    );
     const envelope = buildEnvelope({
       ...envelopeBase,
       type: eventType,
@@ -464,6 +460,15 @@ export class EntityStore {
         ...(opts.reschedule?.length ? { reschedule: opts.reschedule } : {}),
       },
     });
+    // Future intents this write plans, published with it (scheduler.schedule events), after it.
+    const intents = plannedIntents(this.service, before, after, policy).map((payload) =>
+      buildEnvelope({
+        ...envelopeBase,
+        type: 'scheduler.schedule',
+        payload,
+        occurredAt: envelope.occurred_at,
+      }),
+    );
     const guard = before
       ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } }
       : { ConditionExpression: 'attribute_not_exists(id)' };

@@ -43,7 +43,7 @@ export async function api<T = Record<string, unknown>>(
     method,
     headers,
     body,
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(60_000),
   });
   const text = await res.text();
   let parsed: unknown;
