@@ -5,11 +5,15 @@
 import { runAmadeusBench } from './amadeus.ts';
 import { runBroadcastBench } from './broadcast.ts';
 import { runBundleBench } from './bundles.ts';
+import { runListsBench } from './lists.ts';
 import { runMetadataBench } from './metadata.ts';
+import { runSchedulerBench } from './scheduler.ts';
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['metadata', runMetadataBench],
   ['bundles', runBundleBench],
+  ['lists', runListsBench],
+  ['scheduler', runSchedulerBench],
   ['broadcast', runBroadcastBench],
   ['amadeus', runAmadeusBench],
 ];
