@@ -13,8 +13,7 @@ import { httpHandler } from '../http/handler.ts';
 import { serviceLambda } from '../lambda.ts';
 import { logger, metrics } from '../observability.ts';
 import { PolicyStore } from '../policy/store.ts';
-import { registry } from '../registry/index.ts';
-import { EntityStore } from '../store/entity-store.ts';
+import { entityStores } from '../store/stores.ts';
 import { schedulerRoutes } from './routes.ts';
 import { EventBridgeSchedules } from './schedules.ts';
 import { SchedulerService } from './service.ts';
@@ -33,27 +32,8 @@ const env = z
 
 const cfg = config();
 const ddb = documentClient();
-const entityTables = z.record(z.string(), z.string()).parse(JSON.parse(env.ENTITY_TABLES));
 const policies = new PolicyStore(cfg.policiesTable, ddb, cfg.policyCacheTtlMs);
-const stores = new Map(
-  registry
-    .filter((s) => entityTables[s.name])
-    .map((s) => [
-      s.entity,
-      new EntityStore(
-        s,
-        {
-          entity: entityTables[s.name] ?? '',
-          master: cfg.masterTable,
-          outbox: cfg.outboxTable,
-          index: cfg.indexTable,
-        },
-        cfg.environment,
-        ddb,
-        (key) => policies.resolve(key),
-      ),
-    ]),
-);
+const stores = entityStores(JSON.parse(env.ENTITY_TABLES), cfg, ddb, (key) => policies.resolve(key));
 
 export const scheduler = new SchedulerService({
   ddb,
