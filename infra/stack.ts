@@ -23,6 +23,9 @@ import type { Construct } from 'constructs';
 import { RECORDS_TABLE_DESIGN } from '../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
 import { platform, type RouteDefinition, registry, serviceRoutes } from '../lib/registry/index.ts';
+import { Amadeus } from './constructs/amadeus.ts';
+import { Broadcast } from './constructs/broadcast.ts';
+import { DomainConsumers } from './constructs/domain-consumers.ts';
 import { EntityTable } from './constructs/entity-table.ts';
 import { Nexus } from './constructs/nexus.ts';
 import { ServiceFunction } from './constructs/service-function.ts';
@@ -264,7 +267,9 @@ export class TemporaStack extends Stack {
     invokeRole.addToPolicy(
       new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [schedulerFnArn] }),
     );
-    scheduleDlq.grantSendMessages(invokeRole);
+    invokeRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [scheduleDlq.queueArn] }),
+    );
     const schedulerFn = new ServiceFunction(this, 'SchedulerService', {
       folder: schedulerDef.folder,
       serviceName: 'scheduler',
@@ -364,6 +369,63 @@ export class TemporaStack extends Stack {
     jwtSecret.grantRead(datasourceFn);
     addRoutes('Metadata', datasourceFn, datasourceDef.routes);
     healthTables._metadata_records = { logical: '_metadata_records', table: records };
+
+    // --- Amadeus: the knowledge graph, /api/kg/* (a new version published on each deploy) ---
+    const amadeus = new Amadeus(this, 'Amadeus', {
+      prefix,
+      environment: env,
+      removalPolicy,
+      retention,
+      api,
+      bus: nexus.bus,
+      jwtSecret,
+    });
+    healthTables._amadeus = { logical: '_amadeus', table: amadeus.table };
+
+    // --- Domain consumers: search index, analytics counters, write-backs (registry `needs`) ---
+    const domainConsumers = new DomainConsumers(this, 'DomainConsumers', {
+      prefix,
+      removalPolicy,
+      services: registry,
+      functionOf: (s) => (this.node.findChild(`${pascal(s.name)}Service`) as ServiceFunction).fn,
+      dlqOf: (s) => this.node.tryFindChild(`${pascal(s.name)}EventsDlq`) as sqs.IQueue | undefined,
+      entityTables,
+      shared: { master, outbox: nexus.outbox, index: metadataIndex },
+      translationProvider: this.node.tryGetContext('translationProvider'),
+      grantTable,
+      grantEntityStore,
+    });
+    healthTables._search_index = { logical: '_search_index', table: domainConsumers.searchIndex };
+    healthTables._analytics_counters = {
+      logical: '_analytics_counters',
+      table: domainConsumers.analyticsCounters,
+    };
+
+    // --- Broadcast: WebSocket API, ticker state machine, leaderboards (docs/broadcast.md) ---
+    const broadcastDef = platformService('broadcast');
+    const campaignTable = entityTables.campaign;
+    if (!campaignTable) throw new Error('broadcast needs the campaign entity table');
+    const broadcast = new Broadcast(this, 'Broadcast', {
+      prefix,
+      environment: env,
+      retention,
+      removalPolicy,
+      outbox: nexus.outbox,
+      campaigns: campaignTable,
+      jwtSecret,
+      addRoutes: (fn) => addRoutes('Broadcast', fn, broadcastDef.routes),
+      consume: (fn, dlq) => consume('Broadcast', fn, broadcastDef.consumes, dlq),
+    });
+    healthTables._broadcast_connections = {
+      logical: 'service_broadcast_connection',
+      table: broadcast.connections,
+    };
+    healthTables._broadcast_state = { logical: 'service_broadcast_state', table: broadcast.state };
+    new CfnOutput(this, 'WebSocketApiId', { value: broadcast.webSocketApi.apiId });
+    new CfnOutput(this, 'WebSocketStage', { value: broadcast.stage.stageName });
+    new CfnOutput(this, 'BroadcastStateMachineArn', { value: broadcast.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'TableBroadcastConnections', { value: broadcast.connections.tableName });
+    new CfnOutput(this, 'TableBroadcastState', { value: broadcast.state.tableName });
 
     // --- GET /api/health: one small function that checks every table (DescribeTable only) ---
     const health = new ServiceFunction(this, 'PlatformHealth', {

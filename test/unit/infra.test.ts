@@ -8,187 +8,177 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EntityTable } from '../../infra/constructs/entity-table.ts';
 import { TemporaStack } from '../../infra/stack.ts';
-import { registry, routeKey, type ServiceDefinition, serviceRoutes } from '../../lib/registry/index.ts';
+import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/design.ts';
+import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
+import {
+  platform,
+  registry,
+  routeKey,
+  type ServiceDefinition,
+  serviceRoutes,
+} from '../../lib/registry/index.ts';
 import { EntityStore } from '../../lib/store/entity-store.ts';
+import {
+  type ActionsByResource,
+  asArray,
+  type CfnTemplate,
+  exactGrantViolations,
+  type FnInfo,
+  fnLabelled,
+  functionsOf,
+  grantMap,
+  grantsOf,
+  onlyResource,
+  render,
+  resourcesOf,
+  roleGrants,
+  stackArn,
+  tableId,
+} from './support/template.ts';
 
 const STACK = 'Tempora-test';
-const PREFIX = 'tempora-test';
+const ENV = 'test';
+const PREFIX = `tempora-${ENV}`;
+/** Shared tables every service's code may touch, by physical name. */
 const TABLE = {
   master: `${PREFIX}-_metadata_master`,
   outbox: `${PREFIX}-_nexus_outbox`,
   index: `${PREFIX}-_metadata_index`,
   policies: `${PREFIX}-_policies`,
 };
+/** Platform tables, by physical name. */
+const PLATFORM_TABLE = {
+  idempotency: `${PREFIX}-_idempotency`,
+  intents: `${PREFIX}-_scheduler_intents`,
+  records: `${PREFIX}-_metadata_records`,
+};
 /**
  * Functions the stack runs besides one per registry service, by construct path under the
- * stack: the Nexus outbox publisher, the platform health check behind GET /api/health and
- * the custom resource that seeds the policy matrix.
+ * stack: the Nexus outbox publisher (also POST /api/events), the platform health check
+ * behind GET /api/health, the deploy-time setup custom resources (policy seed rows, bus
+ * archive), the scheduler and the metadata datasource.
  */
-const PLATFORM_FUNCTIONS = ['Nexus/Publisher', 'PlatformHealth', 'PolicySeed'];
-/** Routes that do not come from a registry service, and the platform function serving each. */
-const PLATFORM_ROUTES: Record<string, string> = { 'GET /api/health': 'PlatformHealth' };
+const PLATFORM_FUNCTIONS = [
+  'Nexus/Publisher',
+  'PlatformHealth',
+  'PlatformSetup',
+  'SchedulerService',
+  'MetadataDatasource',
+];
+/** The function (construct path) serving each platform service of lib/registry/platform.ts. */
+const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
+  nexus: 'Nexus/Publisher',
+  scheduler: 'SchedulerService',
+  metadata: 'MetadataDatasource',
+};
+const HEALTH_ROUTE = 'GET /api/health';
+const SCHEDULER_FN_NAME = `${PREFIX}-scheduler`;
+const SCHEDULER_FN_ARN = stackArn('lambda', `function:${SCHEDULER_FN_NAME}`);
+const SCHEDULES_ARN = stackArn('scheduler', `schedule/${PREFIX}/*`);
+const ARCHIVE_ARN = stackArn('events', `archive/${PREFIX}-nexus`);
 /** The GSIs the entity store queries: each must exist on every entity table and be granted. */
 const LIST_INDEXES = [EntityStore.STATE_INDEX, EntityStore.OWNER_INDEX, EntityStore.BROADCAST_INDEX];
-const XRAY_ACTIONS = new Set(['xray:PutTraceSegments', 'xray:PutTelemetryRecords']);
-/** ListStreams is an account-level call: IAM has no resource to scope it to. */
-const PUBLISHER_UNSCOPED_ACTIONS = new Set([...XRAY_ACTIONS, 'dynamodb:ListStreams']);
+const XRAY: ActionsByResource = { '*': ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] };
+const SECRET_READ = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+/** What a Lambda's role needs to put a failed asynchronous invocation on its dead-letter queue. */
+const DLQ_SEND = ['sqs:SendMessage'];
+/**
+ * What CDK's `SqsDlq` (the outbox stream's on-failure destination) grants: `grantSendMessages`.
+ * Lambda only calls SendMessage; the two others come with CDK's helper and are accepted here.
+ */
+const CDK_SEND_MESSAGES = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
+/** EventBridge rule targets: retried for a day, then dead-lettered. */
+const RULE_RETRY_POLICY = { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 };
+const EVENT_SOURCE_PATTERN = { source: [{ prefix: 'tempora.' }] };
 /** Synthesis bundles every function with esbuild (about 1-2 s each): generous headroom. */
 const TIMEOUT = 240_000;
 
-/**
- * LEAST PRIVILEGE of a service function: exactly the DynamoDB actions its entity store,
- * health check and policy lookups call, per table (`<table>` = its ARN, `<table>/index/x`
- * = a GSI). Anything missing or extra is a finding. Update here, with a reason, when the
- * store starts calling a new API.
- */
-const serviceGrants = (s: ServiceDefinition, id: Record<'own' | keyof typeof TABLE, string>) => ({
-  [`${id.own}.Arn`]: [
-    'dynamodb:BatchGetItem', // tag/feature lists load entities by id
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:DescribeTable', // health
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-  ],
-  ...Object.fromEntries(LIST_INDEXES.map((ix) => [`${id.own}.Arn/index/${ix}`, ['dynamodb:Query']])),
-  [`${id.master}.Arn`]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
-  [`${id.outbox}.Arn`]: ['dynamodb:PutItem'],
-  // Shared index table: only rows under the service's own entity type (LeadingKeys condition).
-  [`${id.index}.Arn`]: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
-  [`${id.policies}.Arn`]: s.needs?.includes('policies:write')
-    ? ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']
-    : ['dynamodb:Query'],
-});
+const crudServices = registry.filter((s) => s.crud !== false);
 
 // ---------------------------------------------------------------------------------------
-// Template helpers (plain JSON: the same checks run on the real and on tampered stacks)
+// Template lookups
 
-interface CfnResource {
-  Type: string;
-  Properties?: Record<string, unknown>;
-}
-interface CfnTemplate {
-  Resources: Record<string, CfnResource>;
-}
-interface Grant {
-  action: string;
-  resource: string;
-  /** JSON of the statement's Condition block ('' when none). */
-  condition: string;
-}
-/** A Lambda function of the template, with its construct path and a label. */
-interface FnInfo {
-  id: string;
-  /** Construct path under the stack without the trailing `/Fn`, e.g. `UserService`, `Nexus/Publisher`. */
-  path: string;
-  /** The registry service it serves (it has an entity table), else its path. */
-  label: string;
-  vars: Record<string, unknown>;
-  props: Record<string, unknown>;
+interface Ids {
+  own: string;
+  master: string;
+  outbox: string;
+  index: string;
+  policies: string;
+  secret: string;
 }
 
-const resourcesOf = (t: CfnTemplate, type: string): Array<[string, Record<string, unknown>]> =>
-  Object.entries(t.Resources)
-    .filter(([, r]) => r.Type === type)
-    .map(([id, r]) => [id, r.Properties ?? {}]);
-
-/** A stable text form of an ARN expression: `Logical.Attr`, `Logical.Ref` or the literal. */
-function render(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    if (Array.isArray(o['Fn::GetAtt'])) return (o['Fn::GetAtt'] as string[]).join('.');
-    if (typeof o.Ref === 'string') return `${o.Ref}.Ref`;
-    if (Array.isArray(o['Fn::Join'])) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return parts.map(render).join(sep);
-    }
-  }
-  return JSON.stringify(v);
-}
-
-const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-
-function tableId(t: CfnTemplate, tableName: string): string {
-  const found = resourcesOf(t, 'AWS::DynamoDB::Table').filter(([, p]) => p.TableName === tableName);
-  if (found.length !== 1) throw new Error(`expected one table named ${tableName}, found ${found.length}`);
-  return found[0]?.[0] ?? '';
-}
-
-const tableIds = (t: CfnTemplate, s: ServiceDefinition) => ({
-  own: tableId(t, `${PREFIX}-${s.table}`),
+const sharedIds = (t: CfnTemplate) => ({
   master: tableId(t, TABLE.master),
   outbox: tableId(t, TABLE.outbox),
   index: tableId(t, TABLE.index),
   policies: tableId(t, TABLE.policies),
+  secret: onlyResource(t, 'AWS::SecretsManager::Secret')[0],
 });
 
-/** The functions of a synthesized stack, labelled through the construct tree. */
-function functionsOf(t: CfnTemplate, stack: Stack): FnInfo[] {
-  const pathOf = new Map<string, string>();
-  for (const c of stack.node.findAll()) {
-    if (c instanceof lambda.CfnFunction) {
-      const rel = c.node.path.slice(stack.node.path.length + 1).replace(/\/Fn\/Resource$/, '');
-      pathOf.set(stack.resolve(stack.getLogicalId(c)) as string, rel);
-    }
-  }
-  return resourcesOf(t, 'AWS::Lambda::Function').map(([id, props]) => {
-    const vars = (props.Environment as { Variables?: Record<string, unknown> })?.Variables ?? {};
-    const fnPath = pathOf.get(id) ?? id;
-    const label = vars.ENTITY_TABLE !== undefined ? String(vars.TEMPORA_SERVICE) : fnPath;
-    return { id, path: fnPath, label, vars, props };
-  });
-}
+const tableIds = (t: CfnTemplate, s: ServiceDefinition): Ids => ({
+  own: tableId(t, `${PREFIX}-${s.table}`),
+  ...sharedIds(t),
+});
 
-function fnLabelled(fns: FnInfo[], label: string): FnInfo {
-  const found = fns.filter((f) => f.label === label);
-  if (found.length !== 1) throw new Error(`expected one function labelled ${label}, found ${found.length}`);
-  return found[0] as FnInfo;
-}
+/** The dead-letter queue of a function's asynchronous invocations (`Queue.Arn`), if any. */
+const asyncDlqOf = (fn: FnInfo): string | undefined => {
+  const dlc = fn.props.DeadLetterConfig as { TargetArn?: unknown } | undefined;
+  return dlc?.TargetArn === undefined ? undefined : render(dlc.TargetArn);
+};
 
-/** Every (action, resource, condition) a function's role allows, from inline and attached policies. */
-function grantsOf(t: CfnTemplate, fn: FnInfo): Grant[] {
-  const role = (fn.props.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-  const documents: unknown[] = [];
-  for (const [, p] of resourcesOf(t, 'AWS::IAM::Policy')) {
-    if (asArray(p.Roles as unknown[]).some((r) => render(r) === `${role}.Ref`))
-      documents.push(p.PolicyDocument);
-  }
-  const roleProps = t.Resources[role]?.Properties ?? {};
-  for (const p of asArray(roleProps.Policies as Array<{ PolicyDocument: unknown }>))
-    documents.push(p.PolicyDocument);
+const leadingKeys = (entities: string[]) => ({
+  'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': entities.map((e) => `${e}#*`) },
+});
 
-  const grants: Grant[] = [];
-  for (const doc of documents) {
-    for (const s of asArray((doc as { Statement: unknown }).Statement) as Array<Record<string, unknown>>) {
-      if (s.Effect !== 'Allow') continue;
-      const condition = s.Condition === undefined ? '' : JSON.stringify(s.Condition);
-      for (const action of asArray(s.Action as string | string[]))
-        for (const resource of asArray(s.Resource))
-          grants.push({ action, resource: render(resource), condition });
-    }
-  }
-  return grants;
-}
+/** The entity store's writes: entity items, the master row, the outbox envelope, index rows. */
+const entityStoreGrants = (entityTables: string[], ids: Omit<Ids, 'own'>): ActionsByResource => ({
+  ...Object.fromEntries(
+    entityTables.map((own) => [
+      `${own}.Arn`,
+      ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+    ]),
+  ),
+  [`${ids.master}.Arn`]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+  [`${ids.outbox}.Arn`]: ['dynamodb:PutItem'],
+  // Shared index table: only rows under the allowed entity types (LeadingKeys condition).
+  [`${ids.index}.Arn`]: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+});
 
-/** `{ resource: sorted actions }` for the grants matching `actionPrefix`. */
-function actionsByResource(grants: Grant[], actionPrefix: string): Record<string, string[]> {
-  const out: Record<string, Set<string>> = {};
-  for (const g of grants) {
-    if (!g.action.startsWith(actionPrefix)) continue;
-    const actions = out[g.resource] ?? new Set<string>();
-    actions.add(g.action);
-    out[g.resource] = actions;
-  }
-  return Object.fromEntries(Object.entries(out).map(([r, a]) => [r, [...a].sort()]));
-}
+/**
+ * LEAST PRIVILEGE of a service function: exactly what its code calls, per resource
+ * (`<table>.Arn`, `<table>.Arn/index/x` = a GSI). Anything missing or extra is a finding.
+ * Update here, with a reason, when a service starts calling a new API.
+ */
+const serviceGrants = (s: ServiceDefinition, ids: Ids, dlq: string | undefined): ActionsByResource => {
+  const ownIndexes = s.crud === false ? (s.tableIndexes ?? []).map((i) => i.name) : LIST_INDEXES;
+  return grantMap(
+    XRAY,
+    { [`${ids.secret}.Ref`]: SECRET_READ },
+    s.crud === false
+      ? // Immutable records: conditional put, get by id, health. No entity store, no shared tables.
+        { [`${ids.own}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem'] }
+      : grantMap(entityStoreGrants([ids.own], ids), {
+          [`${ids.own}.Arn`]: [
+            'dynamodb:BatchGetItem', // tag/feature lists load entities by id
+            'dynamodb:DescribeTable', // health
+          ],
+        }),
+    Object.fromEntries(ownIndexes.map((ix) => [`${ids.own}.Arn/index/${ix}`, ['dynamodb:Query']])),
+    {
+      [`${ids.policies}.Arn`]: s.needs?.includes('policies:write')
+        ? ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query']
+        : ['dynamodb:Query'],
+    },
+    dlq ? { [dlq]: DLQ_SEND } : {},
+  );
+};
 
 /**
  * Least privilege of a service function, as a list of violations (empty = compliant):
  * exactly {@link serviceGrants}; rows of the shared index table only under its own entity
- * type; nothing on any other service's table; no wildcard action; no `Resource: '*'`
- * except X-Ray.
+ * type; nothing on any other table; no wildcard action; no `Resource: '*'` except X-Ray.
  */
 function serviceLeastPrivilegeViolations(
   t: CfnTemplate,
@@ -196,72 +186,29 @@ function serviceLeastPrivilegeViolations(
   service: ServiceDefinition,
 ): string[] {
   const ids = tableIds(t, service);
-  const grants = grantsOf(t, fnLabelled(fns, service.name));
+  const fn = fnLabelled(fns, service.name);
+  const grants = grantsOf(t, fn);
+  const expected = serviceGrants(service, ids, asyncDlqOf(fn));
   const violations: string[] = [];
-
   for (const g of grants) {
-    if (g.action.includes('*')) violations.push(`wildcard action ${g.action} on ${g.resource}`);
-    if (g.resource === '*' && !XRAY_ACTIONS.has(g.action)) violations.push(`${g.action} on Resource "*"`);
+    if (g.resource === '*' && !XRAY['*']?.includes(g.action)) violations.push(`${g.action} on Resource "*"`);
   }
-
-  const expected = serviceGrants(service, ids);
-  const actual = actionsByResource(grants, 'dynamodb:');
-  for (const resource of new Set([...Object.keys(expected), ...Object.keys(actual)])) {
-    const want = expected[resource] ?? [];
-    const got = actual[resource] ?? [];
-    if (JSON.stringify(want) !== JSON.stringify(got))
-      violations.push(`DynamoDB on ${resource}: got [${got.join(', ')}], want [${want.join(', ')}]`);
-  }
-
-  const leading = JSON.stringify({
-    'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${service.entity}#*`] },
-  });
-  for (const g of grants.filter((x) => x.resource === `${ids.index}.Arn`)) {
-    if (g.condition !== leading)
-      violations.push(`${g.action} on the index table without LeadingKeys ${service.entity}#*`);
-  }
-
-  const shared = new Set(Object.values(ids));
   const others = resourcesOf(t, 'AWS::DynamoDB::Table')
     .map(([id]) => id)
-    .filter((id) => !shared.has(id));
+    .filter((id) => !Object.keys(expected).some((r) => r.startsWith(`${id}.`)));
   for (const g of grants) {
     const other = others.find((id) => g.resource.startsWith(`${id}.`));
     if (other) violations.push(`${g.action} on another table (${other})`);
   }
-  return violations;
-}
-
-/** The publisher's role, as violations: PutEvents on the bus only, stream reads only, no DynamoDB writes. */
-function publisherViolations(t: CfnTemplate, fns: FnInfo[]): string[] {
-  const bus = resourcesOf(t, 'AWS::Events::EventBus')[0]?.[0];
-  const outbox = tableId(t, TABLE.outbox);
-  const grants = grantsOf(t, fnLabelled(fns, 'Nexus/Publisher'));
-  const violations: string[] = [];
-  for (const g of grants) {
-    if (g.action.includes('*')) violations.push(`wildcard action ${g.action}`);
-    if (g.resource === '*' && !PUBLISHER_UNSCOPED_ACTIONS.has(g.action))
-      violations.push(`${g.action} on Resource "*"`);
-    if (g.action.startsWith('events:') && (g.action !== 'events:PutEvents' || g.resource !== `${bus}.Arn`))
-      violations.push(`${g.action} on ${g.resource}`);
-    if (g.action.startsWith('dynamodb:')) {
-      const streamRead = ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'];
-      const ok =
-        (streamRead.includes(g.action) && g.resource === `${outbox}.StreamArn`) ||
-        (g.action === 'dynamodb:ListStreams' && g.resource === '*');
-      if (!ok) violations.push(`${g.action} on ${g.resource}`);
-    }
-  }
-  if (!grants.some((g) => g.action === 'events:PutEvents' && g.resource === `${bus}.Arn`))
-    violations.push('missing events:PutEvents on the bus');
-  return violations;
+  const conditions = service.crud === false ? {} : { [`${ids.index}.Arn`]: leadingKeys([service.entity]) };
+  return [...violations, ...exactGrantViolations(grants, expected, conditions)];
 }
 
 /** An app without asset bundling: cheap synths for the negative tests. */
 function unbundledApp(): { app: App; stack: TemporaStack; outdir: string } {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-neg-'));
-  const app = new App({ outdir, context: { env: 'test', 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TemporaStack(app, STACK, { environment: 'test' });
+  const app = new App({ outdir, context: { env: ENV, 'aws:cdk:bundling-stacks': [] } });
+  const stack = new TemporaStack(app, STACK, { environment: ENV });
   return { app, stack, outdir };
 }
 
@@ -292,8 +239,8 @@ const tempDirs: string[] = [];
 
 beforeAll(() => {
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-'));
-  const app = new App({ outdir, context: { env: 'test' } });
-  const stack = new TemporaStack(app, STACK, { environment: 'test' });
+  const app = new App({ outdir, context: { env: ENV } });
+  const stack: Stack = new TemporaStack(app, STACK, { environment: ENV });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {
     app.synth();
@@ -318,12 +265,44 @@ afterAll(() => {
 });
 
 const services = registry.map((s) => [s.name, s] as const);
+const fnAt = (fnPath: string): FnInfo => fnLabelled(fns, fnPath);
+const schedulerFn = () => fnAt('SchedulerService');
+/** The one role EventBridge Scheduler assumes. */
+const scheduleInvokeRole = (): string => {
+  const roles = resourcesOf(json, 'AWS::IAM::Role').filter(([, p]) =>
+    JSON.stringify(p.AssumeRolePolicyDocument).includes('scheduler.amazonaws.com'),
+  );
+  expect(roles).toHaveLength(1);
+  return roles[0]?.[0] ?? '';
+};
+
+/** Every consumer of Nexus events (registry and platform services): the label of its function. */
+const consumerDefs = (): Array<{ name: string; label: string; consumes: readonly string[] }> => [
+  ...registry
+    .filter((s) => s.consumes.length > 0)
+    .map((s) => ({ name: s.name, label: s.name, consumes: s.consumes })),
+  ...platform
+    .filter((p) => p.consumes.length > 0)
+    .map((p) => ({
+      name: p.name,
+      label: PLATFORM_SERVICE_FUNCTION[p.name] ?? `<no function for platform service ${p.name}>`,
+      consumes: p.consumes,
+    })),
+];
+/** The consumers with their functions (fails naming the first consumer without one). */
+const consumers = () => consumerDefs().map((c) => ({ ...c, fn: fnLabelled(fns, c.label) }));
 
 describe('Lambda functions', () => {
   it('one per registry service plus the platform functions, nothing else', () => {
     expect(fns.map((f) => f.label).sort()).toEqual(
       [...registry.map((s) => s.name), ...PLATFORM_FUNCTIONS].sort(),
     );
+  });
+
+  it('every platform service of lib/registry/platform.ts has its function in the stack', () => {
+    expect(platform.map((p) => p.name).sort()).toEqual(Object.keys(PLATFORM_SERVICE_FUNCTION).sort());
+    for (const fnPath of Object.values(PLATFORM_SERVICE_FUNCTION))
+      expect(PLATFORM_FUNCTIONS).toContain(fnPath);
   });
 
   it('all run nodejs22.x on arm64 with active tracing', () => {
@@ -338,70 +317,223 @@ describe('Lambda functions', () => {
     }
   });
 
+  it('only the scheduler has an explicit name (its schedules target it by ARN before it exists)', () => {
+    expect(
+      fns.filter((f) => f.props.FunctionName !== undefined).map((f) => [f.path, f.props.FunctionName]),
+    ).toEqual([['SchedulerService', SCHEDULER_FN_NAME]]);
+  });
+
   it.each(services)('the %s function is wired to its own tables', (_n, s) => {
     const ids = tableIds(json, s);
     expect(fnLabelled(fns, s.name).vars).toMatchObject({
-      TEMPORA_ENV: 'test',
+      TEMPORA_ENV: ENV,
       TEMPORA_SERVICE: s.name,
       ENTITY_TABLE: { Ref: ids.own },
       MASTER_TABLE: { Ref: ids.master },
       OUTBOX_TABLE: { Ref: ids.outbox },
       INDEX_TABLE: { Ref: ids.index },
       POLICIES_TABLE: { Ref: ids.policies },
+      JWT_SECRET_ID: { Ref: ids.secret },
     });
   });
 
-  it('the publisher knows the bus', () => {
-    const bus = resourcesOf(json, 'AWS::Events::EventBus')[0]?.[0];
-    expect(fnLabelled(fns, 'Nexus/Publisher').vars.EVENT_BUS_NAME).toEqual({ Ref: bus });
+  it('the publisher knows the bus, the outbox (POST /api/events) and the signing key', () => {
+    const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
+    const ids = sharedIds(json);
+    expect(fnAt('Nexus/Publisher').vars).toMatchObject({
+      TEMPORA_ENV: ENV,
+      EVENT_BUS_NAME: { Ref: bus },
+      OUTBOX_TABLE: { Ref: ids.outbox },
+      JWT_SECRET_ID: { Ref: ids.secret },
+    });
+  });
+
+  it('the scheduler knows its tables, its schedule group, target, role, DLQ and every CRUD entity table', () => {
+    const f = schedulerFn();
+    const ids = sharedIds(json);
+    const [group] = onlyResource(json, 'AWS::Scheduler::ScheduleGroup');
+    expect(f.vars).toMatchObject({
+      TEMPORA_ENV: ENV,
+      TEMPORA_SERVICE: 'scheduler',
+      MASTER_TABLE: { Ref: ids.master },
+      OUTBOX_TABLE: { Ref: ids.outbox },
+      INDEX_TABLE: { Ref: ids.index },
+      POLICIES_TABLE: { Ref: ids.policies },
+      INTENTS_TABLE: { Ref: tableId(json, PLATFORM_TABLE.intents) },
+      IDEMPOTENCY_TABLE: { Ref: tableId(json, PLATFORM_TABLE.idempotency) },
+      SCHEDULE_GROUP: PREFIX,
+      SCHEDULE_ROLE_ARN: { 'Fn::GetAtt': [scheduleInvokeRole(), 'Arn'] },
+    });
+    expect(render(f.vars.SCHEDULE_TARGET_ARN)).toBe(SCHEDULER_FN_ARN);
+    const [queue, attr] = render(f.vars.SCHEDULE_DLQ_ARN).split('.');
+    expect(attr).toBe('Arn');
+    expect(json.Resources[queue ?? '']?.Type).toBe('AWS::SQS::Queue');
+    expect(JSON.parse(render(f.vars.ENTITY_TABLES))).toEqual(
+      Object.fromEntries(crudServices.map((s) => [s.name, `${tableId(json, `${PREFIX}-${s.table}`)}.Ref`])),
+    );
+    // Created after its schedule group.
+    expect(asArray(json.Resources[f.id]?.DependsOn)).toContain(group);
+  });
+
+  it('the datasource knows its records table; the setup function the policies table', () => {
+    expect(fnAt('MetadataDatasource').vars).toMatchObject({
+      TEMPORA_ENV: ENV,
+      RECORDS_TABLE: { Ref: tableId(json, PLATFORM_TABLE.records) },
+      JWT_SECRET_ID: { Ref: sharedIds(json).secret },
+    });
+    expect(fnAt('PlatformSetup').vars).toMatchObject({
+      TEMPORA_ENV: ENV,
+      POLICIES_TABLE: { Ref: tableId(json, TABLE.policies) },
+    });
+  });
+
+  it('the platform health function checks every table but the idempotency records', () => {
+    const health = JSON.parse(render(fnAt('PlatformHealth').vars.HEALTH_TABLES)) as Record<string, unknown>;
+    const entry = (logical: string, physical: string) => ({
+      logical,
+      physical: `${tableId(json, physical)}.Ref`,
+    });
+    expect(health).toEqual({
+      _metadata_master: entry('_metadata_master', TABLE.master),
+      _nexus_outbox: entry('_nexus_outbox', TABLE.outbox),
+      _metadata_index: entry('_metadata_index', TABLE.index),
+      _policies: entry('_policies', TABLE.policies),
+      ...Object.fromEntries(registry.map((s) => [s.name, entry(s.table, `${PREFIX}-${s.table}`)])),
+      _scheduler_intents: entry('_scheduler_intents', PLATFORM_TABLE.intents),
+      _metadata_records: entry('_metadata_records', PLATFORM_TABLE.records),
+    });
   });
 });
 
+// ---------------------------------------------------------------------------------------
+
+interface Gsi {
+  IndexName: string;
+  KeySchema: Array<{ AttributeName: string; KeyType: string }>;
+  Projection: { ProjectionType: string };
+}
+const gsi = (name: string, hash: string, range: string): Gsi => ({
+  IndexName: name,
+  KeySchema: [
+    { AttributeName: hash, KeyType: 'HASH' },
+    { AttributeName: range, KeyType: 'RANGE' },
+  ],
+  Projection: { ProjectionType: 'ALL' },
+});
+const keys = (hash: string, range?: string) => [
+  { AttributeName: hash, KeyType: 'HASH' },
+  ...(range ? [{ AttributeName: range, KeyType: 'RANGE' }] : []),
+];
+const tableProps = (name: string): Record<string, unknown> =>
+  json.Resources[tableId(json, name)]?.Properties ?? {};
+const gsisOf = (name: string): Gsi[] => (tableProps(name).GlobalSecondaryIndexes as Gsi[] | undefined) ?? [];
+
 describe('DynamoDB tables', () => {
-  it.each(services)('%s has its entity table with the list indexes the store queries', (_n, s) => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      TableName: `${PREFIX}-${s.table}`,
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-      GlobalSecondaryIndexes: Match.arrayWith([
-        Match.objectLike({
-          IndexName: 'by_state',
-          KeySchema: [
-            { AttributeName: 'state', KeyType: 'HASH' },
-            { AttributeName: 'list_sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        }),
-      ]),
-    });
-    const props = json.Resources[tableId(json, `${PREFIX}-${s.table}`)]?.Properties ?? {};
-    const gsis = (props.GlobalSecondaryIndexes as Array<{ IndexName: string }>).map((g) => g.IndexName);
-    expect(gsis.sort()).toEqual([...LIST_INDEXES].sort());
-  });
-
-  it('has the _metadata_master table keyed by pk', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      TableName: TABLE.master,
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    });
-  });
-
-  it('has the outbox table with a NEW_IMAGE stream and TTL on expires_at', () => {
-    template.hasResourceProperties('AWS::DynamoDB::Table', {
-      TableName: TABLE.outbox,
-      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
-      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
-    });
-  });
-
-  it('has one table per service plus master, outbox, index and policies, nothing else', () => {
+  it('one per service plus master, outbox, index, policies, idempotency, intents and records, nothing else', () => {
     const names = resourcesOf(json, 'AWS::DynamoDB::Table').map(([, p]) => p.TableName as string);
     expect(names.sort()).toEqual(
-      [...registry.map((s) => `${PREFIX}-${s.table}`), ...Object.values(TABLE)].sort(),
+      [
+        ...registry.map((s) => `${PREFIX}-${s.table}`),
+        ...Object.values(TABLE),
+        ...Object.values(PLATFORM_TABLE),
+      ].sort(),
+    );
+  });
+
+  it('all are on-demand, with point-in-time recovery, destroyed with a test stack', () => {
+    for (const [id, p] of resourcesOf(json, 'AWS::DynamoDB::Table')) {
+      expect({
+        table: p.TableName,
+        billing: p.BillingMode,
+        pitr: p.PointInTimeRecoverySpecification,
+      }).toEqual({
+        table: p.TableName,
+        billing: 'PAY_PER_REQUEST',
+        pitr: { PointInTimeRecoveryEnabled: true },
+      });
+      expect(json.Resources[id]?.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('the tables above are keyed (and indexed) by strings only', () => {
+    const named = [
+      ...registry.map((s) => `${PREFIX}-${s.table}`),
+      ...Object.values(TABLE),
+      ...Object.values(PLATFORM_TABLE),
+    ];
+    for (const name of named) {
+      const types = (tableProps(name).AttributeDefinitions as Array<{ AttributeType: string }>).map(
+        (a) => a.AttributeType,
+      );
+      expect({ name, types: [...new Set(types)] }).toEqual({ name, types: ['S'] });
+    }
+  });
+
+  it.each(crudServices.map((s) => [s.name, s] as const))(
+    '%s has its entity table keyed by id with exactly the list indexes the store queries',
+    (_n, s) => {
+      const name = `${PREFIX}-${s.table}`;
+      expect(tableProps(name).KeySchema).toEqual(keys('id'));
+      expect(gsisOf(name)).toEqual(
+        EntityTable.ENTITY_INDEXES.map((i) => gsi(i.name, i.partitionKey, i.sortKey)),
+      );
+      expect(gsisOf(name).map((g) => g.IndexName)).toEqual(LIST_INDEXES);
+    },
+  );
+
+  it.each(registry.filter((s) => s.crud === false).map((s) => [s.name, s] as const))(
+    '%s (crud: false) has its table keyed by id with only its declared indexes',
+    (_n, s) => {
+      const name = `${PREFIX}-${s.table}`;
+      expect(tableProps(name).KeySchema).toEqual(keys('id'));
+      expect(s.tableIndexes?.length).toBeGreaterThan(0);
+      expect(gsisOf(name)).toEqual((s.tableIndexes ?? []).map((i) => gsi(i.name, i.partitionKey, i.sortKey)));
+    },
+  );
+
+  it('the security table is the audit trail: by_entity and by_type on at_sk', () => {
+    expect(gsisOf(`${PREFIX}-service_security_audit`)).toEqual([
+      gsi('by_entity', 'entity_id', 'at_sk'),
+      gsi('by_type', 'type', 'at_sk'),
+    ]);
+  });
+
+  it('has the shared tables with their keys, no indexes', () => {
+    expect(tableProps(TABLE.master).KeySchema).toEqual(keys('pk'));
+    expect(tableProps(TABLE.index).KeySchema).toEqual(keys('ix', 'sk'));
+    expect(tableProps(TABLE.policies).KeySchema).toEqual(keys('environment', 'key'));
+    for (const t of Object.values(TABLE)) expect(gsisOf(t)).toEqual([]);
+  });
+
+  it('has the outbox table keyed by id with a NEW_IMAGE stream and TTL on expires_at', () => {
+    const p = tableProps(TABLE.outbox);
+    expect(p.KeySchema).toEqual(keys('id'));
+    expect(p.StreamSpecification).toEqual({ StreamViewType: 'NEW_IMAGE' });
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+  });
+
+  it('has the idempotency table keyed by id with TTL on expiration (Powertools defaults)', () => {
+    const p = tableProps(PLATFORM_TABLE.idempotency);
+    expect(p.KeySchema).toEqual(keys('id'));
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiration', Enabled: true });
+    expect(gsisOf(PLATFORM_TABLE.idempotency)).toEqual([]);
+  });
+
+  it("has the scheduler's intents table keyed by id with by_entity (entity_id, run_at)", () => {
+    expect(tableProps(PLATFORM_TABLE.intents).KeySchema).toEqual(keys('id'));
+    expect(gsisOf(PLATFORM_TABLE.intents)).toEqual([gsi('by_entity', 'entity_id', 'run_at')]);
+  });
+
+  it('has the metadata records table exactly as RECORDS_TABLE_DESIGN', () => {
+    const d = RECORDS_TABLE_DESIGN;
+    expect(tableProps(PLATFORM_TABLE.records).KeySchema).toEqual(keys(d.partitionKey.name, d.sortKey.name));
+    expect(gsisOf(PLATFORM_TABLE.records)).toEqual(
+      d.globalSecondaryIndexes.map((g) => gsi(g.indexName, g.partitionKey.name, g.sortKey.name)),
     );
   });
 });
+
+// ---------------------------------------------------------------------------------------
 
 describe('Nexus', () => {
   it('has the event bus tempora-test-nexus', () => {
@@ -414,7 +546,7 @@ describe('Nexus', () => {
     expect(mappings).toHaveLength(1);
     const [, m] = mappings[0] ?? ['', {}];
     expect(render(m.EventSourceArn)).toBe(`${tableId(json, TABLE.outbox)}.StreamArn`);
-    expect(render(m.FunctionName)).toBe(`${fnLabelled(fns, 'Nexus/Publisher').id}.Ref`);
+    expect(render(m.FunctionName)).toBe(`${fnAt('Nexus/Publisher').id}.Ref`);
     expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     const filters = (m.FilterCriteria as { Filters: Array<{ Pattern: string }> }).Filters;
     expect(filters.map((f) => JSON.parse(f.Pattern))).toEqual([{ eventName: ['INSERT'] }]);
@@ -424,21 +556,191 @@ describe('Nexus', () => {
     expect(attr).toBe('Arn');
     expect(json.Resources[queueId ?? '']?.Type).toBe('AWS::SQS::Queue');
   });
+
+  it('has one rule per consumer (registry and platform), nothing else', () => {
+    const expected = consumers().map((c) => `${c.fn.id}.Arn`);
+    expect(expected.length).toBeGreaterThan(0);
+    const targets = resourcesOf(json, 'AWS::Events::Rule').flatMap(([, p]) =>
+      (p.Targets as Array<{ Arn: unknown }>).map((t) => render(t.Arn)),
+    );
+    expect(targets.sort()).toEqual(expected.sort());
+  });
+
+  it.each(['security', 'scheduler'])('%s consumes every Tempora event (`*`)', (name) => {
+    const c = consumerDefs().find((x) => x.name === name);
+    expect(c?.consumes).toEqual(['*']);
+  });
+
+  it('routes each consumer its events: `*` = every tempora.* source, else exactly its detail types', () => {
+    const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
+    for (const c of consumers()) {
+      const rules = resourcesOf(json, 'AWS::Events::Rule').filter(([, p]) =>
+        (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${c.fn.id}.Arn`),
+      );
+      expect(rules, c.name).toHaveLength(1);
+      const [, rule] = rules[0] ?? ['', {}];
+      const pattern = c.consumes.includes('*')
+        ? EVENT_SOURCE_PATTERN
+        : { ...EVENT_SOURCE_PATTERN, 'detail-type': [...c.consumes] };
+      expect({
+        consumer: c.name,
+        bus: rule.EventBusName,
+        pattern: rule.EventPattern,
+        state: rule.State,
+      }).toEqual({
+        consumer: c.name,
+        bus: { Ref: bus },
+        pattern,
+        state: 'ENABLED',
+      });
+    }
+  });
+
+  it('targets each consumer with retries and a dead-letter queue, the same as its async DLQ', () => {
+    for (const c of consumers()) {
+      const [ruleId, rule] =
+        resourcesOf(json, 'AWS::Events::Rule').find(([, p]) =>
+          (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${c.fn.id}.Arn`),
+        ) ?? [];
+      const targets = rule?.Targets as Array<Record<string, unknown>>;
+      expect(targets).toHaveLength(1);
+      const target = targets[0] ?? {};
+      expect(target.RetryPolicy).toEqual(RULE_RETRY_POLICY);
+      const dlq = render((target.DeadLetterConfig as { Arn: unknown }).Arn);
+      expect(json.Resources[dlq.replace(/\.Arn$/, '')]?.Type).toBe('AWS::SQS::Queue');
+      // The function's asynchronous failures land in the same queue, after 2 retries.
+      expect(asyncDlqOf(c.fn)).toBe(dlq);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: c.fn.id },
+        MaximumRetryAttempts: 2,
+      });
+      // EventBridge may invoke the function and write the DLQ, for this rule only.
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [c.fn.id, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: dlq.replace(/\.Arn$/, '') }],
+        PolicyDocument: Match.objectLike({
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'sqs:SendMessage',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+            }),
+          ]),
+        }),
+      });
+    }
+  });
+
+  it('no function but the consumers has an async dead-letter queue', () => {
+    const withDlq = fns.filter((f) => asyncDlqOf(f) !== undefined).map((f) => f.id);
+    expect(withDlq.sort()).toEqual(
+      consumers()
+        .map((c) => c.fn.id)
+        .sort(),
+    );
+  });
 });
 
+describe('deploy-time setup (custom resources on the platform-setup function)', () => {
+  it('seeds the policy matrix with the contract rows', () => {
+    const [, seed] = onlyResource(json, 'Custom::TemporaPolicySeed');
+    expect(render(seed.ServiceToken)).toBe(`${fnAt('PlatformSetup').id}.Arn`);
+    expect(JSON.parse(seed.seeds as string)).toEqual(SEED_POLICIES);
+  });
+
+  it('archives every Tempora event of the bus for 365 days', () => {
+    const [, archive] = onlyResource(json, 'Custom::TemporaBusArchive');
+    const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
+    const { ServiceToken, ...props } = archive;
+    expect(render(ServiceToken)).toBe(`${fnAt('PlatformSetup').id}.Arn`);
+    expect({ ...props, busArn: render(props.busArn) }).toEqual({
+      name: `${PREFIX}-nexus`,
+      busArn: `${bus}.Arn`,
+      eventPattern: JSON.stringify(EVENT_SOURCE_PATTERN),
+      retentionDays: 365,
+      description: expect.any(String),
+    });
+  });
+
+  it('has no other custom resource and no old policy-seed function', () => {
+    const custom = Object.values(json.Resources)
+      .map((r) => r.Type)
+      .filter((ty) => ty.startsWith('Custom::') || ty === 'AWS::CloudFormation::CustomResource');
+    expect(custom.sort()).toEqual(['Custom::TemporaBusArchive', 'Custom::TemporaPolicySeed']);
+    expect(fns.some((f) => /PolicySeed/.test(f.path))).toBe(false);
+  });
+});
+
+describe('scheduler', () => {
+  it('has the schedule group tempora-test', () => {
+    expect(onlyResource(json, 'AWS::Scheduler::ScheduleGroup')[1]).toEqual({ Name: PREFIX });
+  });
+
+  it('has one invoke role, assumable by EventBridge Scheduler only, without managed policies', () => {
+    const role = json.Resources[scheduleInvokeRole()]?.Properties ?? {};
+    expect(role.AssumeRolePolicyDocument).toEqual({
+      Statement: [
+        { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' } },
+      ],
+      Version: '2012-10-17',
+    });
+    expect(role.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('the invoke role may invoke only the scheduler function and write only its schedule DLQ', () => {
+    const grants = roleGrants(json, scheduleInvokeRole());
+    const dlq = render(schedulerFn().vars.SCHEDULE_DLQ_ARN);
+    expect([...new Set(grants.map((g) => g.resource))].sort()).toEqual([SCHEDULER_FN_ARN, dlq].sort());
+    expect(grants.filter((g) => g.resource === SCHEDULER_FN_ARN).map((g) => g.action)).toEqual([
+      'lambda:InvokeFunction',
+    ]);
+    const sqs = grants.filter((g) => g.resource === dlq).map((g) => g.action);
+    expect(sqs).toContain('sqs:SendMessage');
+    for (const a of sqs) expect(CDK_SEND_MESSAGES).toContain(a);
+    expect(grants.filter((g) => g.condition !== '')).toEqual([]);
+  });
+
+  it('the invoke role is exactly lambda:InvokeFunction on the function + sqs:SendMessage on the DLQ', () => {
+    const dlq = render(schedulerFn().vars.SCHEDULE_DLQ_ARN);
+    expect(
+      exactGrantViolations(roleGrants(json, scheduleInvokeRole()), {
+        [SCHEDULER_FN_ARN]: ['lambda:InvokeFunction'],
+        [dlq]: ['sqs:SendMessage'],
+      }),
+    ).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+
 describe('HTTP API', () => {
-  it('has exactly the routes of the registry (plus the platform routes)', () => {
+  const expectedOwners = (): Map<string, string> => {
+    const owner = new Map<string, string>([[HEALTH_ROUTE, 'PlatformHealth']]);
+    for (const s of registry) for (const r of serviceRoutes(s)) owner.set(routeKey(r), s.name);
+    for (const p of platform)
+      for (const r of p.routes)
+        owner.set(routeKey(r), PLATFORM_SERVICE_FUNCTION[p.name] ?? `<no function for ${p.name}>`);
+    return owner;
+  };
+
+  it('has exactly the routes of the registry, of the platform services and GET /api/health', () => {
     const expected = [
       ...registry.flatMap((s) => serviceRoutes(s).map(routeKey)),
-      ...Object.keys(PLATFORM_ROUTES),
+      ...platform.flatMap((p) => p.routes.map(routeKey)),
+      HEALTH_ROUTE,
     ];
     const keys = resourcesOf(json, 'AWS::ApiGatewayV2::Route').map(([, p]) => p.RouteKey as string);
     expect(keys.sort()).toEqual(expected.sort());
   });
 
-  it("sends every route to the owning service's function", () => {
-    const owner = new Map<string, string>(Object.entries(PLATFORM_ROUTES));
-    for (const s of registry) for (const r of serviceRoutes(s)) owner.set(routeKey(r), s.name);
+  it('sends every route to the function that owns it', () => {
+    const owner = expectedOwners();
     const labelOf = new Map(fns.map((f) => [`${f.id}.Arn`, f.label]));
     for (const [, route] of resourcesOf(json, 'AWS::ApiGatewayV2::Route')) {
       const integrationId = render(route.Target)
@@ -453,52 +755,175 @@ describe('HTTP API', () => {
   });
 });
 
+// ---------------------------------------------------------------------------------------
+
 describe('least privilege', () => {
   it.each(services)('the %s function has exactly its grants', (_n, s) => {
     expect(serviceLeastPrivilegeViolations(json, fns, s)).toEqual([]);
   });
 
-  it('the publisher may only PutEvents on the bus and read the outbox stream (no DynamoDB writes)', () => {
-    expect(publisherViolations(json, fns)).toEqual([]);
-    const writes = grantsOf(json, fnLabelled(fns, 'Nexus/Publisher')).filter((g) =>
-      /^dynamodb:(Put|Update|Delete|BatchWrite|TransactWrite|PartiQL(Insert|Update|Delete))/.test(g.action),
+  it('security: audit table get/put/describe, its two indexes, policies write, the secret; nothing shared', () => {
+    const s = byName('security');
+    const ids = tableIds(json, s);
+    const fn = fnLabelled(fns, 'security');
+    const dlq = asyncDlqOf(fn);
+    expect(dlq).toBeDefined();
+    expect(
+      exactGrantViolations(grantsOf(json, fn), {
+        ...XRAY,
+        [`${ids.own}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:PutItem'],
+        [`${ids.own}.Arn/index/by_entity`]: ['dynamodb:Query'],
+        [`${ids.own}.Arn/index/by_type`]: ['dynamodb:Query'],
+        [`${ids.policies}.Arn`]: ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'],
+        [`${ids.secret}.Ref`]: SECRET_READ,
+        [dlq ?? '']: DLQ_SEND,
+      }),
+    ).toEqual([]);
+  });
+
+  it('the scheduler: its schedules, PassRole on the invoke role, intents, idempotency, entity stores, policies', () => {
+    const fn = schedulerFn();
+    const ids = sharedIds(json);
+    const intents = tableId(json, PLATFORM_TABLE.intents);
+    const entityTables = crudServices.map((s) => tableId(json, `${PREFIX}-${s.table}`));
+    const expected = grantMap(
+      XRAY,
+      {
+        [SCHEDULES_ARN]: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
+        [`${scheduleInvokeRole()}.Arn`]: ['iam:PassRole'],
+        [`${intents}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        [`${intents}.Arn/index/by_entity`]: ['dynamodb:Query'],
+        [`${tableId(json, PLATFORM_TABLE.idempotency)}.Arn`]: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+        [`${ids.policies}.Arn`]: ['dynamodb:Query'],
+        [`${ids.secret}.Ref`]: SECRET_READ,
+        [asyncDlqOf(fn) ?? '<no DLQ>']: DLQ_SEND,
+      },
+      entityStoreGrants(entityTables, ids),
     );
-    expect(writes).toEqual([]);
+    expect(
+      exactGrantViolations(grantsOf(json, fn), expected, {
+        [`${ids.index}.Arn`]: leadingKeys(crudServices.map((s) => s.entity)),
+      }),
+    ).toEqual([]);
   });
 
-  it('the platform health function only describes tables', () => {
-    const grants = grantsOf(json, fnLabelled(fns, 'PlatformHealth'));
-    const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:'));
-    expect(dynamo.length).toBeGreaterThan(0);
-    expect([...new Set(dynamo.map((g) => g.action))]).toEqual(['dynamodb:DescribeTable']);
-    expect(grants.filter((g) => g.resource === '*' && !XRAY_ACTIONS.has(g.action))).toEqual([]);
+  it('the datasource: its records table and its two indexes only', () => {
+    const records = tableId(json, PLATFORM_TABLE.records);
+    expect(
+      exactGrantViolations(grantsOf(json, fnAt('MetadataDatasource')), {
+        ...XRAY,
+        [`${records}.Arn`]: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+        ],
+        ...Object.fromEntries(
+          RECORDS_TABLE_DESIGN.globalSecondaryIndexes.map((g) => [
+            `${records}.Arn/index/${g.indexName}`,
+            ['dynamodb:Query'],
+          ]),
+        ),
+        [`${sharedIds(json).secret}.Ref`]: SECRET_READ,
+      }),
+    ).toEqual([]);
   });
 
-  it('the policy seed function may only put rows in the policies table', () => {
-    const grants = grantsOf(json, fnLabelled(fns, 'PolicySeed')).filter((g) => !XRAY_ACTIONS.has(g.action));
-    expect(grants).toEqual([
-      { action: 'dynamodb:PutItem', resource: `${tableId(json, TABLE.policies)}.Arn`, condition: '' },
-    ]);
+  it('the setup function: put policy rows, manage the one archive (CreateArchive also on the bus)', () => {
+    const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
+    expect(
+      exactGrantViolations(grantsOf(json, fnAt('PlatformSetup')), {
+        ...XRAY,
+        [`${tableId(json, TABLE.policies)}.Arn`]: ['dynamodb:PutItem'],
+        [ARCHIVE_ARN]: [
+          'events:CreateArchive',
+          'events:DeleteArchive',
+          'events:DescribeArchive',
+          'events:UpdateArchive',
+        ],
+        [`${bus}.Arn`]: ['events:CreateArchive'],
+      }),
+    ).toEqual([]);
+  });
+
+  it('the publisher: PutEvents on the bus, outbox put (POST /api/events), stream reads, the secret', () => {
+    const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
+    const outbox = tableId(json, TABLE.outbox);
+    const [dlq] = resourcesOf(json, 'AWS::SQS::Queue')
+      .map(([id]) => id)
+      .filter((id) => id.startsWith('NexusPublisherDlq'));
+    expect(dlq).toBeDefined();
+    expect(
+      exactGrantViolations(grantsOf(json, fnAt('Nexus/Publisher')), {
+        // ListStreams is an account-level call: IAM has no resource to scope it to.
+        '*': [...(XRAY['*'] ?? []), 'dynamodb:ListStreams'].sort(),
+        [`${bus}.Arn`]: ['events:PutEvents'],
+        [`${outbox}.Arn`]: ['dynamodb:PutItem'],
+        [`${outbox}.StreamArn`]: [
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+        ],
+        [`${sharedIds(json).secret}.Ref`]: SECRET_READ,
+        [`${dlq}.Arn`]: CDK_SEND_MESSAGES,
+      }),
+    ).toEqual([]);
+  });
+
+  it('the platform health function only describes the tables it checks', () => {
+    const checked = [
+      ...Object.values(TABLE),
+      ...registry.map((s) => `${PREFIX}-${s.table}`),
+      PLATFORM_TABLE.intents,
+      PLATFORM_TABLE.records,
+    ];
+    expect(
+      exactGrantViolations(grantsOf(json, fnAt('PlatformHealth')), {
+        ...XRAY,
+        ...Object.fromEntries(checked.map((t) => [`${tableId(json, t)}.Arn`, ['dynamodb:DescribeTable']])),
+      }),
+    ).toEqual([]);
+  });
+
+  it('no function role has a managed policy beyond AWSLambdaBasicExecutionRole', () => {
+    for (const f of fns) {
+      const managed = asArray(
+        json.Resources[(f.props.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0] ?? '']?.Properties
+          ?.ManagedPolicyArns as unknown[],
+      ).map(render);
+      expect({ fn: f.path, managed }).toEqual({
+        fn: f.path,
+        managed: ['arn:AWS::Partition.Ref:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+      });
+    }
   });
 
   it(
     'catches a Resource "*" grant and a grant on another service table (checker self-test)',
     () => {
-      const { app, stack, outdir: dir } = unbundledApp();
+      const { app, stack: s, outdir: dir } = unbundledApp();
       tempDirs.push(dir);
-      const fn = userServiceFunction(stack);
+      const fn = userServiceFunction(s);
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }));
-      const campaignTable = stack.node.findAll().find((c) => c.node.path.endsWith('/CampaignTable/Table'));
+      const campaignTable = s.node.findAll().find((c) => c.node.path.endsWith('/CampaignTable/Table'));
       if (!campaignTable) throw new Error('campaign table not found');
       (campaignTable as unknown as { grantReadData: (g: iam.IGrantable) => void }).grantReadData(fn);
       const tampered = app.synth().getStackByName(STACK).template as CfnTemplate;
-      const tamperedFns = functionsOf(tampered, stack);
+      const tamperedFns = functionsOf(tampered, s);
 
       const violations = serviceLeastPrivilegeViolations(tampered, tamperedFns, byName('user'));
       expect(violations).toContain('dynamodb:GetItem on Resource "*"');
       expect(violations.some((v) => v.includes('on another table'))).toBe(true);
-      // The untouched service keeps a clean bill.
+      // The untouched services keep a clean bill.
       expect(serviceLeastPrivilegeViolations(tampered, tamperedFns, byName('campaign'))).toEqual([]);
+      expect(serviceLeastPrivilegeViolations(tampered, tamperedFns, byName('security'))).toEqual([]);
     },
     TIMEOUT,
   );
@@ -513,9 +938,9 @@ describe('cdk-nag (AwsSolutions)', () => {
   it(
     'fails synthesis when a wildcard action is granted (the checker is live)',
     () => {
-      const { app, stack, outdir: dir } = unbundledApp();
+      const { app, stack: s, outdir: dir } = unbundledApp();
       tempDirs.push(dir);
-      userServiceFunction(stack).addToRolePolicy(
+      userServiceFunction(s).addToRolePolicy(
         new iam.PolicyStatement({
           actions: ['dynamodb:*'],
           resources: ['arn:aws:dynamodb:eu-west-1:111111111111:table/anything'],
@@ -528,6 +953,27 @@ describe('cdk-nag (AwsSolutions)', () => {
       };
       expect(report.pluginReports.flatMap((r) => r.violations)).toContainEqual(
         expect.objectContaining({ ruleName: 'AwsSolutions-IAM5[Action::dynamodb:*]', severity: 'error' }),
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "fails synthesis when another function gets the scheduler's schedule wildcard (acknowledged for the scheduler only)",
+    () => {
+      const { app, stack: s, outdir: dir } = unbundledApp();
+      tempDirs.push(dir);
+      userServiceFunction(s).addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['scheduler:DeleteSchedule'],
+          resources: [
+            s.formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${PREFIX}/*` }),
+          ],
+        }),
+      );
+      Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+      expect(() => app.synth()).toThrowError(
+        /AwsSolutions-IAM5\[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule\/tempora-test\/\*\]/,
       );
     },
     TIMEOUT,

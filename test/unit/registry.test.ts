@@ -1,14 +1,23 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
 import {
+  collectionRoutes,
   emittedEvents,
   getService,
+  platform,
   registry,
   routeKey,
   type ServiceDefinition,
   serviceRoutes,
 } from '../../lib/registry/index.ts';
 import { ROLES } from '../../lib/registry/types.ts';
+import { AUDIT_INDEXES } from '../../lib/security/audit.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The domain services the contract names (/work/shared/CONTRACT.md, "Names"). */
 const CONTRACT_DOMAIN_SERVICES = [
@@ -52,8 +61,14 @@ const CONTRACT_COLLECTIONS = [
 const PLATFORM_SERVICES = ['nexus', 'scheduler', 'broadcast', 'amadeus'];
 
 const registered = new Set(registry.map((s) => s.name));
-const known = new Set([...registered, ...PLATFORM_SERVICES]);
+/** Platform services lib/registry/platform.ts declares (infra builds them; Amadeus sees them). */
+const declaredPlatform = new Set(platform.map((p) => p.name));
+const known = new Set([...registered, ...PLATFORM_SERVICES, ...declaredPlatform]);
 const EVENT_TYPE_RE = envelopeSchema.shape.type;
+/** `consumes` entries: an event type, or `*` (every Tempora event) on its own. */
+const consumesSchema = z.union([z.tuple([z.literal('*')]), z.array(EVENT_TYPE_RE)]);
+/** The platform route infra adds besides the services' routes (infra/stack.ts, PlatformHealth). */
+const PLATFORM_HEALTH_ROUTE = 'GET /api/health';
 
 describe('the registry as a whole', () => {
   it('is not empty and has unique service names, entities, tables and collections', () => {
@@ -64,8 +79,12 @@ describe('the registry as a whole', () => {
     }
   });
 
-  it('has globally unique route keys (API Gateway allows one integration per route)', () => {
-    const keys = registry.flatMap((s) => serviceRoutes(s).map(routeKey));
+  it('has globally unique route keys across services, platform services and /api/health', () => {
+    const keys = [
+      ...registry.flatMap((s) => serviceRoutes(s).map(routeKey)),
+      ...platform.flatMap((p) => p.routes.map(routeKey)),
+      PLATFORM_HEALTH_ROUTE,
+    ];
     const dupes = keys.filter((k, i) => keys.indexOf(k) !== i);
     expect(dupes).toEqual([]);
   });
@@ -101,9 +120,113 @@ describe('the registry as a whole', () => {
     expect(edges.length).toBeGreaterThan(0);
     expect(edges.filter(([, d]) => !known.has(d))).toEqual([]);
   });
+
+  it('has exactly one non-CRUD service today: security, the audit trail', () => {
+    expect(registry.filter((s) => s.crud === false).map((s) => s.name)).toEqual(['security']);
+  });
+
+  it("declares the security table's indexes exactly as the audit log queries them", () => {
+    expect(getService('security').tableIndexes).toEqual([AUDIT_INDEXES.byEntity, AUDIT_INDEXES.byType]);
+  });
+});
+
+describe('emittedEvents (as implemented: CRUD events, then verb events, then declared extras, once each)', () => {
+  it('lists the CRUD events of every service, also of a crud: false one', () => {
+    expect(emittedEvents(getService('security'))).toEqual([
+      'audit.created',
+      'audit.updated',
+      'audit.deleted',
+    ]);
+    expect(emittedEvents(getService('talent'))).toEqual([
+      'talent.created',
+      'talent.updated',
+      'talent.deleted',
+    ]);
+  });
+
+  it('appends verb events in declaration order', () => {
+    expect(emittedEvents(getService('user'))).toEqual([
+      'user.created',
+      'user.updated',
+      'user.deleted',
+      'user.reactivated',
+    ]);
+    expect(emittedEvents(getService('campaign'))).toEqual([
+      'campaign.created',
+      'campaign.updated',
+      'campaign.deleted',
+      'policy_override',
+    ]);
+  });
+
+  it('appends declared extras and removes duplicates, keeping the first position', () => {
+    const base = getService('campaign');
+    const s: ServiceDefinition = {
+      ...base,
+      verbs: [...base.verbs, { name: 'close', emits: 'campaign.updated', roles: ['admin'] }],
+      emits: ['campaign.closed', 'policy_override', 'campaign.closed'],
+    };
+    expect(emittedEvents(s)).toEqual([
+      'campaign.created',
+      'campaign.updated',
+      'campaign.deleted',
+      'policy_override',
+      'campaign.closed',
+    ]);
+  });
+});
+
+describe('collectionRoutes and serviceRoutes', () => {
+  it('a crud: false service gets only its health route from its collection, then its declared routes', () => {
+    const s: ServiceDefinition = {
+      ...getService('talent'),
+      crud: false,
+      routes: [{ method: 'GET', path: '/api/x' }],
+    };
+    expect(collectionRoutes(s)).toEqual([{ method: 'GET', path: '/api/talent/health', public: true }]);
+    expect(serviceRoutes(s)).toEqual([
+      { method: 'GET', path: '/api/talent/health', public: true },
+      { method: 'GET', path: '/api/x' },
+    ]);
+  });
+
+  it('a CRUD service gets health, CRUD and one POST per verb, in that order, then its declared routes', () => {
+    const s: ServiceDefinition = { ...getService('user'), routes: [{ method: 'PUT', path: '/api/y' }] };
+    expect(serviceRoutes(s).map(routeKey)).toEqual([
+      'GET /api/user/health',
+      'POST /api/users',
+      'GET /api/users',
+      'GET /api/users/{id}',
+      'PATCH /api/users/{id}',
+      'DELETE /api/users/{id}',
+      'POST /api/users/{id}/reactivate',
+      'PUT /api/y',
+    ]);
+  });
+
+  it('serves exactly the routes the security Lambda implements: health, audits and the policy matrix', () => {
+    expect(serviceRoutes(getService('security')).map(routeKey)).toEqual([
+      'GET /api/security/health',
+      'GET /api/security/audits',
+      'GET /api/security/audits/{id}',
+      'GET /api/policies',
+      'PUT /api/policies/{role}/{environment}/{category}',
+      'DELETE /api/policies/{role}/{environment}/{category}',
+    ]);
+  });
 });
 
 describe.each(registry.map((s) => [s.name, s] as const))('service %s', (name, s: ServiceDefinition) => {
+  const crud = s.crud !== false;
+  const base = `/api/${s.collection}`;
+  const crudKeys = [
+    `POST ${base}`,
+    `GET ${base}`,
+    `GET ${base}/{id}`,
+    `PATCH ${base}/{id}`,
+    `DELETE ${base}/{id}`,
+  ];
+
   it('has a logical table service_{service}_{entity-ish}', () => {
     expect(s.table).toMatch(/^service_[a-z]+_[a-z]+$/);
     expect(s.table.startsWith(`service_${s.name}_`)).toBe(true);
@@ -115,34 +238,60 @@ describe.each(registry.map((s) => [s.name, s] as const))('service %s', (name, s:
     expect(s.collection).toMatch(/^[a-z]+(\/[a-z]+)*$/);
   });
 
-  it('exposes a public health route and authenticated CRUD', () => {
-    const routes = serviceRoutes(s);
-    const base = `/api/${s.collection}`;
-    const byKey = new Map(routes.map((r) => [routeKey(r), r]));
-    expect(byKey.get(`GET /api/${name}/health`)?.public).toBe(true);
-    for (const key of [
-      `POST ${base}`,
-      `GET ${base}`,
-      `GET ${base}/{id}`,
-      `PATCH ${base}/{id}`,
-      `DELETE ${base}/{id}`,
-    ]) {
-      expect(byKey.has(key), `missing route ${key}`).toBe(true);
-      expect(byKey.get(key)?.public, `${key} must not be public`).toBeFalsy();
-    }
-    // Health is the only public route.
-    expect(routes.filter((r) => r.public).map(routeKey)).toEqual([`GET /api/${name}/health`]);
+  it('has a Lambda folder functions/<name>/index.ts', () => {
+    expect(fs.existsSync(path.join(ROOT, 'functions', s.name, 'index.ts'))).toBe(true);
   });
 
-  it('has one POST route per verb, plus its declared extra routes under /api', () => {
+  it(
+    crud
+      ? 'exposes a public health route and authenticated CRUD'
+      : 'exposes a public health route, no CRUD from its collection, only its declared routes',
+    () => {
+      const routes = serviceRoutes(s);
+      const byKey = new Map(routes.map((r) => [routeKey(r), r]));
+      expect(byKey.get(`GET /api/${name}/health`)?.public).toBe(true);
+      if (crud) {
+        for (const key of crudKeys) {
+          expect(byKey.has(key), `missing route ${key}`).toBe(true);
+          expect(byKey.get(key)?.public, `${key} must not be public`).toBeFalsy();
+        }
+      } else {
+        expect(collectionRoutes(s).map(routeKey)).toEqual([`GET /api/${name}/health`]);
+        expect(routes.map(routeKey)).toEqual([`GET /api/${name}/health`, ...(s.routes ?? []).map(routeKey)]);
+      }
+      // Health is the only public route.
+      expect(routes.filter((r) => r.public).map(routeKey)).toEqual([`GET /api/${name}/health`]);
+    },
+  );
+
+  it('has one POST route per verb (CRUD services), plus its declared extra routes under /api', () => {
     const keys = new Set(serviceRoutes(s).map(routeKey));
-    for (const v of s.verbs) expect(keys.has(`POST /api/${s.collection}/{id}/${v.name}`)).toBe(true);
+    for (const v of s.verbs) expect(keys.has(`POST ${base}/{id}/${v.name}`)).toBe(true);
     for (const r of s.routes ?? []) {
       expect(keys.has(routeKey(r))).toBe(true);
       expect(r.path).toMatch(/^\/api\//);
+      expect(r.public, `${routeKey(r)} must not be public`).toBeFalsy();
     }
-    expect(serviceRoutes(s)).toHaveLength(6 + s.verbs.length + (s.routes?.length ?? 0));
+    const fromCollection = crud ? 6 + s.verbs.length : 1;
+    expect(collectionRoutes(s)).toHaveLength(fromCollection);
+    expect(serviceRoutes(s)).toHaveLength(fromCollection + (s.routes?.length ?? 0));
   });
+
+  it(
+    crud
+      ? 'is an entity collection: the entity indexes, no tableIndexes of its own'
+      : 'declares its table indexes and no verbs (a verb would get no route)',
+    () => {
+      if (crud) {
+        expect(s.tableIndexes).toBeUndefined();
+      } else {
+        expect(s.verbs).toEqual([]);
+        expect(s.tableIndexes?.length).toBeGreaterThan(0);
+        const names = (s.tableIndexes ?? []).map((i) => i.name);
+        expect(new Set(names).size).toBe(names.length);
+      }
+    },
+  );
 
   it('emits <entity>.created|updated|deleted, every verb event and the declared extras, once each', () => {
     const events = emittedEvents(s);
@@ -152,9 +301,9 @@ describe.each(registry.map((s) => [s.name, s] as const))('service %s', (name, s:
     expect(new Set(events).size).toBe(events.length);
   });
 
-  it('uses event types the envelope accepts', () => {
-    for (const e of [...emittedEvents(s), ...s.consumes])
-      expect(EVENT_TYPE_RE.safeParse(e).success, e).toBe(true);
+  it('uses event types the envelope accepts; consumes is event types or `*` alone', () => {
+    for (const e of emittedEvents(s)) expect(EVENT_TYPE_RE.safeParse(e).success, e).toBe(true);
+    expect(consumesSchema.safeParse(s.consumes).success, JSON.stringify(s.consumes)).toBe(true);
   });
 
   it('grants every CRUD operation and verb to known roles only, with operators able to do everything', () => {
@@ -184,5 +333,51 @@ describe.each(registry.map((s) => [s.name, s] as const))('service %s', (name, s:
     const r = s.fields.safeParse({ definitely_not_a_field: 1 });
     expect(r.success).toBe(false);
     expect(r.error?.issues.some((i) => i.code === 'unrecognized_keys')).toBe(true);
+  });
+});
+
+describe('the consumes schema itself', () => {
+  it('accepts `*` alone and event types, refuses `*` mixed with types and malformed types', () => {
+    expect(consumesSchema.safeParse(['*']).success).toBe(true);
+    expect(consumesSchema.safeParse(['user.created', 'policy_override']).success).toBe(true);
+    expect(consumesSchema.safeParse([]).success).toBe(true);
+    expect(consumesSchema.safeParse(['*', 'user.created']).success).toBe(false);
+    expect(consumesSchema.safeParse(['User.Created']).success).toBe(false);
+  });
+});
+
+describe.each(platform.map((p) => [p.name, p] as const))('platform service %s', (name, p) => {
+  it('is not also a registry service', () => {
+    expect(registered.has(name)).toBe(false);
+  });
+
+  it('has a Lambda folder functions/<folder>/index.ts', () => {
+    expect(fs.existsSync(path.join(ROOT, 'functions', p.folder, 'index.ts'))).toBe(true);
+  });
+
+  it('has routes under /api, public only for a health route', () => {
+    for (const r of p.routes) {
+      expect(r.path).toMatch(/^\/api\//);
+      expect(Boolean(r.public), routeKey(r)).toBe(r.path === `/api/${name}/health`);
+    }
+  });
+
+  it('consumes event types or `*` alone, emits event types the envelope accepts', () => {
+    expect(consumesSchema.safeParse(p.consumes).success, JSON.stringify(p.consumes)).toBe(true);
+    for (const e of p.emits) expect(EVENT_TYPE_RE.safeParse(e).success, e).toBe(true);
+  });
+
+  it('names only known services as dependencies and integration points', () => {
+    const unknown = [...p.dependencies, ...p.integrationPoints].filter((d) => !known.has(d));
+    expect(unknown).toEqual([]);
+    expect(p.dependencies).not.toContain(name);
+  });
+});
+
+describe('platform services as infra builds them', () => {
+  it('have unique names and folders; the scheduler consumes every event', () => {
+    expect(declaredPlatform.size).toBe(platform.length);
+    expect(new Set(platform.map((p) => p.folder)).size).toBe(platform.length);
+    expect(platform.find((p) => p.name === 'scheduler')?.consumes).toEqual(['*']);
   });
 });
