@@ -34,12 +34,13 @@ import {
   MAX_PATTERN_BYTES,
   MAX_PATTERN_PAGE,
   type PatternMember,
+  PUBLISH_RESOURCE_TYPE,
   patternNameOk,
 } from './store.ts';
 import type { KnowledgeGraph } from './types.ts';
 
-/** Resource type of the publish-on-deploy custom resource. */
-export const PUBLISH_RESOURCE_TYPE = 'Custom::TemporaKnowledgeGraph';
+export { PUBLISH_RESOURCE_TYPE } from './store.ts';
+
 /** Physical id of that resource: constant, so an update never replaces (and deletes) it. */
 export const PUBLISH_PHYSICAL_ID = 'tempora-knowledge-graph';
 

@@ -37,6 +37,9 @@ import { diffPatternEdges, entitiesUsingPattern, type PatternEdge, patternEdges 
 import { compare } from './services.ts';
 import type { KnowledgeGraph } from './types.ts';
 
+/** Resource type of the publish-on-deploy custom resource (infra creates it, the Lambda answers it). */
+export const PUBLISH_RESOURCE_TYPE = 'Custom::TemporaKnowledgeGraph';
+
 /** Partition of the version items. */
 export const KG_PK = 'kg';
 /** Sort key of version `n`: zero-padded, so string order is version order. */

@@ -1,0 +1,127 @@
+import { CfnOutput, CustomResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { buildGraph } from '../../lib/amadeus/graph.ts';
+import { allServices } from '../../lib/amadeus/services.ts';
+import { PUBLISH_RESOURCE_TYPE } from '../../lib/amadeus/store.ts';
+import { KG_FORMAT } from '../../lib/amadeus/types.ts';
+import { platform } from '../../lib/registry/index.ts';
+import { ServiceFunction } from './service-function.ts';
+
+export interface AmadeusProps {
+  /** `tempora-<env>`: the table is `<prefix>-_amadeus`. */
+  prefix: string;
+  environment: string;
+  removalPolicy: RemovalPolicy;
+  retention: logs.RetentionDays;
+  /** The shared HTTP API: the `/api/kg` routes of the registry's amadeus entry are added to it. */
+  api: apigwv2.HttpApi;
+  /** The Nexus bus: the entry's `consumes` become one rule with a dead-letter queue. */
+  bus: events.IEventBus;
+  /** The bearer tokens' signing key (read only). */
+  jwtSecret: secretsmanager.ISecret;
+}
+
+/**
+ * Amadeus, the knowledge graph service: one table (`_amadeus`: versions, pattern members,
+ * entities' edges; see lib/amadeus/store.ts), one Lambda serving the registry's `/api/kg`
+ * routes and consuming every Nexus event, and the `Custom::TemporaKnowledgeGraph` resource
+ * that publishes the graph on deploy. Its `hash` property is the graph hash of the registry
+ * being deployed, so CloudFormation updates it (and a version is published) exactly when the
+ * registry changed.
+ */
+export class Amadeus extends Construct {
+  readonly table: dynamodb.Table;
+  readonly fn: lambda.IFunction;
+  readonly dlq: sqs.Queue;
+  /** Hash of the graph this deployment publishes. */
+  readonly graphHash: string;
+
+  constructor(scope: Construct, id: string, props: AmadeusProps) {
+    super(scope, id);
+    const def = platform.find((s) => s.name === 'amadeus');
+    if (!def) throw new Error('platform service amadeus is not declared in lib/registry/platform.ts');
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      tableName: `${props.prefix}-_amadeus`,
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: 'expires_at',
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: props.removalPolicy,
+    });
+    this.dlq = new sqs.Queue(this, 'EventsDlq', {
+      retentionPeriod: Duration.days(14),
+      enforceSSL: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+    });
+    const fn = new ServiceFunction(this, 'Service', {
+      folder: def.folder,
+      serviceName: def.name,
+      retention: props.retention,
+      timeout: Duration.seconds(30),
+      asyncDeadLetterQueue: this.dlq,
+      environment: {
+        TEMPORA_ENV: props.environment,
+        KG_TABLE: this.table.tableName,
+        JWT_SECRET_ID: props.jwtSecret.secretArn,
+      },
+    }).fn;
+    this.fn = fn;
+
+    // Least privilege: exactly what lib/amadeus/store.ts calls (Query: versions and pattern
+    // members; GetItem: an entity's edges; PutItem: a version, an edges item, a member;
+    // DeleteItem: a member, in the edges transaction). No Scan, no UpdateItem, no index.
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+      resourceArns: [this.table.tableArn],
+    });
+    props.jwtSecret.grantRead(fn);
+
+    // HTTP routes, exactly as the registry declares them.
+    const integration = new HttpLambdaIntegration('AmadeusIntegration', fn);
+    for (const r of def.routes)
+      props.api.addRoutes({ path: r.path, methods: [apigwv2.HttpMethod[r.method]], integration });
+
+    // Nexus: every Tempora event (`*`), or the listed types.
+    if (def.consumes.length > 0) {
+      const all = def.consumes.includes('*');
+      new events.Rule(this, 'Rule', {
+        eventBus: props.bus,
+        description: 'Events consumed by Amadeus (entities’ knowledge_graph metadata → pattern edges)',
+        eventPattern: {
+          source: events.Match.prefix('tempora.'),
+          ...(all ? {} : { detailType: [...def.consumes] }),
+        },
+        targets: [
+          new targets.LambdaFunction(fn, {
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(24),
+            deadLetterQueue: this.dlq,
+          }),
+        ],
+      });
+    }
+
+    // Publish on deploy: a new version whenever the registry's graph hash changes.
+    this.graphHash = buildGraph(allServices(), { now: () => new Date(0) }).hash;
+    new CustomResource(this, 'Publish', {
+      serviceToken: fn.functionArn,
+      resourceType: PUBLISH_RESOURCE_TYPE,
+      properties: { hash: this.graphHash, format: KG_FORMAT },
+    });
+
+    new CfnOutput(Stack.of(this), 'TableAmadeus', { value: this.table.tableName });
+  }
+}
