@@ -138,26 +138,24 @@ export async function runSchedulerBench(): Promise<void> {
       await em.ddb.send(
         new BatchWriteCommand({
           RequestItems: {
-            [entity.name]: ids
-              .slice(i, i + 25)
-              .map((id) => ({
-                PutRequest: {
-                  Item: {
-                    id,
-                    name: 'bench',
-                    state: 'active',
-                    owner_id: 'bench',
-                    metadata: {},
-                    version: 1,
-                    created_at: now,
-                    updated_at: now,
-                    entity_type: 'campaign',
-                    category: 'campaign',
-                    master_key: `campaign#${id}`,
-                    list_sk: `${now}#${id}`,
-                  },
+            [entity.name]: ids.slice(i, i + 25).map((id) => ({
+              PutRequest: {
+                Item: {
+                  id,
+                  name: 'bench',
+                  state: 'active',
+                  owner_id: 'bench',
+                  metadata: {},
+                  version: 1,
+                  created_at: now,
+                  updated_at: now,
+                  entity_type: 'campaign',
+                  category: 'campaign',
+                  master_key: `campaign#${id}`,
+                  list_sk: `${now}#${id}`,
                 },
-              })),
+              },
+            })),
           },
         }),
       );

@@ -138,6 +138,9 @@ export async function deployStack(cfg: LocalConfig, endpoint: string): Promise<v
     cdkOutputsFile,
     '-c',
     `env=${cfg.environment}`,
+    // No Amazon Translate on the emulator: the deterministic offline provider (docs/localization.md).
+    '-c',
+    'translationProvider=offline',
     // Own cloud-assembly dir: a concurrent `cdk synth` in cdk.out does not block (or clobber) this one.
     '--output',
     join(cfg.paths.localDir, 'cdk.out'),

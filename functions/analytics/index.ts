@@ -1,4 +1,1 @@
-import { serviceHandler } from '../../lib/http/service-handler.ts';
-import { getService } from '../../lib/registry/index.ts';
-
-export const handler = serviceHandler(getService('analytics'));
+export { handler } from '../../lib/analytics/lambda.ts';

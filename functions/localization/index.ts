@@ -1,4 +1,1 @@
-import { serviceHandler } from '../../lib/http/service-handler.ts';
-import { getService } from '../../lib/registry/index.ts';
-
-export const handler = serviceHandler(getService('localization'));
+export { handler } from '../../lib/localization/lambda.ts';

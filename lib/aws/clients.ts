@@ -6,12 +6,14 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 const common = { maxAttempts: 3 } as const;
 
 let ddb: DynamoDBDocumentClient | undefined;
 let events: EventBridgeClient | undefined;
+let sfn: SFNClient | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
   ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient(common), {
@@ -24,4 +26,9 @@ export function documentClient(): DynamoDBDocumentClient {
 export function eventBridgeClient(): EventBridgeClient {
   events ??= new EventBridgeClient(common);
   return events;
+}
+
+export function stepFunctionsClient(): SFNClient {
+  sfn ??= new SFNClient(common);
+  return sfn;
 }

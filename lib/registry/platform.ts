@@ -92,8 +92,9 @@ export const broadcast: PlatformServiceDefinition = {
     { method: 'POST', path: '/api/campaigns/{id}/scores' },
     { method: 'GET', path: '/api/broadcast/health', public: true },
   ],
-  consumes: ['campaign.created', 'campaign.updated', 'campaign.deleted'],
-  emits: ['broadcast.started', 'broadcast.stopped', 'campaign.score'],
+  // pattern.run: the scheduler's `broadcast.start` intent, set ahead of a future start_time.
+  consumes: ['campaign.created', 'campaign.updated', 'campaign.deleted', 'pattern.run'],
+  emits: ['broadcast.started', 'broadcast.stopped', 'campaign.score', 'scheduler.schedule'],
   capabilities: ['websocket connections', 'real-time broadcast', 'leaderboards', 'frame dropping'],
   dependencies: ['campaign', 'nexus'],
   integrationPoints: ['campaign'],

@@ -33,6 +33,13 @@ export const stateSchema = z
 
 const state = stateSchema.optional();
 
+/** `<entity>.created` and `<entity>.updated` of each entity (what a metadata-driven consumer reacts to). */
+const changesOf = (...entities: string[]): string[] =>
+  entities.flatMap((e) => [`${e}.created`, `${e}.updated`]);
+
+/** Entity types the search index covers (lib/search/fields.ts says which fields of each). */
+const SEARCHABLE = ['campaign', 'content', 'talent', 'user', 'referral'];
+
 export const user: ServiceDefinition = {
   name: 'user',
   description: 'User management: accounts, profiles and roles.',
@@ -88,7 +95,8 @@ export const notification: ServiceDefinition = {
   dependencies: ['user'],
   integrationPoints: ['nexus'],
   emits: [],
-  consumes: [],
+  // The triggers of the feature rules in lib/notification/rules.ts (a unit test keeps them in step).
+  consumes: ['campaign.created', 'campaign.updated', 'referral.created', 'user.created'],
 };
 
 export const campaign: ServiceDefinition = {
@@ -262,8 +270,23 @@ export const localization: ServiceDefinition = {
   capabilities: ['i18n', 'translation'],
   dependencies: [],
   integrationPoints: ['user', 'content'],
-  emits: [],
-  consumes: [],
+  needs: ['entities:write', 'translation'],
+  emits: ['localization.translated'],
+  // Every entity's changes: any entity may carry service_specific.localization.scripts.
+  consumes: changesOf(
+    'user',
+    'notification',
+    'campaign',
+    'referral',
+    'content',
+    'order',
+    'localization_job',
+    'saved_search',
+    'admin_user',
+    'analytics_event',
+    'moderation_case',
+    'talent',
+  ),
 };
 
 export const search: ServiceDefinition = {
@@ -283,8 +306,13 @@ export const search: ServiceDefinition = {
   capabilities: ['full-text', 'fuzzy', 'entity search'],
   dependencies: ['content', 'user'],
   integrationPoints: ['nexus'],
+  // `GET /api/search` is the collection's list route: with `q` it runs a search (lib/search).
+  needs: ['search-index'],
   emits: [],
-  consumes: [],
+  consumes: [
+    ...SEARCHABLE.flatMap((e) => [`${e}.created`, `${e}.updated`, `${e}.deleted`]),
+    'user.reactivated',
+  ],
 };
 
 export const admin: ServiceDefinition = {
@@ -330,8 +358,10 @@ export const analytics: ServiceDefinition = {
   capabilities: ['events', 'usage', 'reporting'],
   dependencies: ['user', 'content'],
   integrationPoints: ['nexus'],
+  routes: [{ method: 'GET', path: '/api/analytics/summary' }],
+  needs: ['analytics-counters'],
   emits: [],
-  consumes: [],
+  consumes: ['*'],
 };
 
 export const moderation: ServiceDefinition = {

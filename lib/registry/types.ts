@@ -20,8 +20,21 @@ export interface VerbDefinition {
   rescheduleRetention?: boolean;
 }
 
-/** Platform resources a service may be granted. */
-export type PlatformNeed = 'policies:write';
+/**
+ * Platform resources a service may be granted (infra/stack.ts and infra/constructs/domain-consumers.ts
+ * turn each into exact grants):
+ * - `policies:write`: put/delete rows of the policy matrix;
+ * - `entities:write`: the entity store of EVERY CRUD service (write back to entities it does not own);
+ * - `translation`: the translation provider (Amazon Translate unless configured offline);
+ * - `search-index`: the inverted index table;
+ * - `analytics-counters`: the daily counters table.
+ */
+export type PlatformNeed =
+  | 'policies:write'
+  | 'entities:write'
+  | 'translation'
+  | 'search-index'
+  | 'analytics-counters';
 
 /** One HTTP route as API Gateway sees it (`routeKey` = `${method} ${path}`). */
 export interface RouteDefinition {

@@ -101,6 +101,19 @@ interface EntityRow extends EntityView {
   broadcast_pk?: string;
 }
 
+/** Options of a system write (`ctx.system`): ignored for any other caller. */
+export interface SystemCreateOptions {
+  /** A caller-chosen id (e.g. derived from an event, so that a retried create conflicts instead of duplicating). */
+  id?: string;
+  /** The owner of the new entity (e.g. the user a notification is for), instead of the actor. */
+  ownerId?: string;
+}
+
+export interface PatchOptions {
+  /** Further events committed in the same transaction as the update (e.g. `localization.translated`). */
+  alsoEmit?: EventEnvelope[];
+}
+
 export interface ListQuery {
   /** Only entities with an active broadcast (sparse index). */
   broadcasting?: boolean;
@@ -164,13 +177,14 @@ export class EntityStore {
     }
   }
 
-  async create(body: unknown, ctx: RequestContext): Promise<EntityView> {
+  async create(body: unknown, ctx: RequestContext, opts: SystemCreateOptions = {}): Promise<EntityView> {
     this.authorize(ctx, 'create');
     const policy = await this.policyFor(ctx.actor);
     if (!ctx.system) checkAccess(policy, ctx.actor, undefined);
     const { fields, metadata: given } = this.parseBody(body, 'create', policy.validation);
     const now = new Date().toISOString();
-    const id = ulid();
+    const id = (ctx.system && opts.id) || ulid();
+    const owner = ctx.system && opts.ownerId ? opts.ownerId : ctx.actor.sub;
     const metadata = appendAudit(given ?? {}, {
       actor: ctx.actor.sub,
       action: 'create',
@@ -180,7 +194,7 @@ export class EntityStore {
       ...fields,
       id,
       state: typeof fields.state === 'string' ? fields.state : DEFAULT_STATE,
-      owner_id: this.service.selfOwned ? id : ctx.actor.sub,
+      owner_id: this.service.selfOwned ? id : owner,
       metadata,
       version: 1,
       created_at: now,
@@ -202,7 +216,13 @@ export class EntityStore {
     return this.present(row, policy, actor);
   }
 
-  async patch(id: string, body: unknown, ctx: RequestContext, ifMatch?: number): Promise<EntityView> {
+  async patch(
+    id: string,
+    body: unknown,
+    ctx: RequestContext,
+    ifMatch?: number,
+    opts: PatchOptions = {},
+  ): Promise<EntityView> {
     this.authorize(ctx, 'update');
     const policy = await this.policyFor(ctx.actor);
     const parsed = this.parseBody(body, 'update', policy.validation);
@@ -224,7 +244,7 @@ export class EntityStore {
         updated_at: now,
       };
       try {
-        await this.commit(current, row, this.event('updated'), ctx, policy);
+        await this.commit(current, row, this.event('updated'), ctx, policy, { also: opts.alsoEmit });
         return this.present(row, policy, ctx.actor);
       } catch (e) {
         // Without If-Match the caller asked for "apply my change": re-read and retry a few times.
@@ -438,7 +458,7 @@ export class EntityStore {
     eventType: string,
     ctx: RequestContext,
     policy: ResolvedPolicy,
-    opts: { reschedule?: SchedulePayload[] } = {},
+    opts: { reschedule?: SchedulePayload[]; also?: EventEnvelope[] } = {},
   ): Promise<EventEnvelope> {
     const row = after ?? before;
     if (!row) throw new Error('commit needs a row');
@@ -488,6 +508,7 @@ export class EntityStore {
     for (const k of diff.remove) items.push({ Delete: { TableName: this.tables.index, Key: k } });
     items.push(outboxPut(this.tables.outbox, envelope));
     for (const i of intents) items.push(outboxPut(this.tables.outbox, i));
+    for (const e of opts.also ?? []) items.push(outboxPut(this.tables.outbox, e));
     try {
       await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (e) {

@@ -1,0 +1,1 @@
+export { handler } from '../../lib/broadcast/lambda.ts';

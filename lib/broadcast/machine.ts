@@ -1,0 +1,108 @@
+/**
+ * The ticker state machine as the controller and the ticker see it: start an execution by
+ * its deterministic name, stop it, ask whether it runs. Execution ARNs are derived from the
+ * state machine ARN and the name, so nothing needs to remember them.
+ */
+import {
+  DescribeExecutionCommand,
+  type SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
+
+/** Input (and output) of the ticker's Task state: one tick burst. */
+export interface TickInput {
+  kind: 'broadcast.tick';
+  campaign_id: string;
+  /** Name of the execution this burst belongs to (the ticker item must name it). */
+  execution: string;
+  epoch: number;
+  generation: number;
+  /** Sequence number of the next frame. */
+  seq: number;
+  /** Bursts run by this execution so far. */
+  iterations: number;
+  /** Whether `broadcast.started` was sent for this epoch. */
+  announced: boolean;
+  /**
+   * When the next tick is due (epoch ms), so the schedule carries over from one burst to
+   * the next without drift: the next burst waits for it, or ticks at once when it is past.
+   */
+  next_tick_at?: number;
+}
+
+/** What a burst returns: the next burst's input, and whether the state machine loops. */
+export interface TickOutput extends TickInput {
+  continue: boolean;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'MISSING';
+
+export interface TickerMachine {
+  /** Start execution `name`; 'exists' when an execution of that name already exists (any status). */
+  start(name: string, input: TickInput): Promise<'started' | 'exists'>;
+  /** Stop execution `name`; 'not_running' when it had ended already or never existed. */
+  stop(name: string, cause: string): Promise<'stopped' | 'not_running'>;
+  status(name: string): Promise<ExecutionStatus>;
+}
+
+const errorName = (e: unknown): string => (e as { name?: string })?.name ?? '';
+
+/** Execution ARN of `name` under a state machine ARN. */
+export function executionArn(stateMachineArn: string, name: string): string {
+  const m = /^(arn:[^:]+:states:[^:]*:[^:]*:)stateMachine:([^:]+)$/.exec(stateMachineArn);
+  if (!m) throw new Error(`not a state machine ARN: ${stateMachineArn}`);
+  return `${m[1]}execution:${m[2]}:${name}`;
+}
+
+export class StepFunctionsTicker implements TickerMachine {
+  constructor(
+    private readonly client: SFNClient,
+    private readonly stateMachineArn: string,
+  ) {}
+
+  async start(name: string, input: TickInput): Promise<'started' | 'exists'> {
+    try {
+      await this.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name,
+          input: JSON.stringify(input),
+        }),
+      );
+      return 'started';
+    } catch (e) {
+      if (errorName(e) === 'ExecutionAlreadyExists') return 'exists';
+      throw e;
+    }
+  }
+
+  async stop(name: string, cause: string): Promise<'stopped' | 'not_running'> {
+    try {
+      await this.client.send(
+        new StopExecutionCommand({
+          executionArn: executionArn(this.stateMachineArn, name),
+          error: 'BroadcastStopped',
+          cause: cause.slice(0, 256),
+        }),
+      );
+      return 'stopped';
+    } catch (e) {
+      // Not running any more (ended on its own, or stopped by a concurrent call) or never started.
+      if (['ExecutionDoesNotExist', 'ValidationException'].includes(errorName(e))) return 'not_running';
+      throw e;
+    }
+  }
+
+  async status(name: string): Promise<ExecutionStatus> {
+    try {
+      const out = await this.client.send(
+        new DescribeExecutionCommand({ executionArn: executionArn(this.stateMachineArn, name) }),
+      );
+      return (out.status ?? 'MISSING') as ExecutionStatus;
+    } catch (e) {
+      if (errorName(e) === 'ExecutionDoesNotExist') return 'MISSING';
+      throw e;
+    }
+  }
+}

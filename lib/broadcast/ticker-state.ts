@@ -1,0 +1,241 @@
+/**
+ * The ticker item of a campaign, in the broadcast state table: which Step Functions
+ * execution owns the campaign's ticks.
+ *   { campaign_id, sk: "ticker", status: running | stopped, epoch, generation, execution,
+ *     seq, started_at?, stopped_at?, stop_reason?, updated_at }
+ * - epoch: one per broadcast run (stop → start is a new epoch);
+ * - generation: executions within an epoch (a fresh one before the history limit);
+ * - execution: the name of the one execution allowed to tick. Every transition is a
+ *   conditional write on it, so two executions can never both own a campaign: a burst that
+ *   finds another name (or `stopped`) ends itself within one refresh.
+ * - started_at: set by the ticker at its first live tick (with `broadcast.started`);
+ *   `broadcast.stopped` is emitted only for a run that started, by whoever wins the
+ *   running → stopped write.
+ * - seq: the last frame sequence number sent, so the next run continues above it.
+ */
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { EventEnvelope } from '../events/envelope.ts';
+import { outboxPut } from '../events/outbox.ts';
+
+export const TICKER_SK = 'ticker';
+
+export interface TickerItem {
+  campaign_id: string;
+  status: 'running' | 'stopped';
+  epoch: number;
+  generation: number;
+  execution: string;
+  seq: number;
+  started_at?: string;
+  stopped_at?: string;
+  stop_reason?: string;
+  updated_at: string;
+}
+
+const key = (campaignId: string) => ({ campaign_id: campaignId, sk: TICKER_SK });
+const isConditionFailure = (e: unknown): boolean =>
+  ['ConditionalCheckFailedException', 'TransactionCanceledException'].includes(
+    (e as { name?: string })?.name ?? '',
+  );
+
+export class TickerStore {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly tables: { state: string; outbox: string },
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async get(campaignId: string, consistent = true): Promise<TickerItem | undefined> {
+    const out = await this.ddb.send(
+      new GetCommand({ TableName: this.tables.state, Key: key(campaignId), ConsistentRead: consistent }),
+    );
+    if (!out.Item) return undefined;
+    const i = out.Item;
+    return {
+      campaign_id: String(i.campaign_id),
+      status: i.status === 'running' ? 'running' : 'stopped',
+      epoch: Number(i.epoch ?? 0),
+      generation: Number(i.generation ?? 0),
+      execution: String(i.execution ?? ''),
+      seq: Number(i.seq ?? 0),
+      ...(typeof i.started_at === 'string' ? { started_at: i.started_at } : {}),
+      ...(typeof i.stopped_at === 'string' ? { stopped_at: i.stopped_at } : {}),
+      ...(typeof i.stop_reason === 'string' ? { stop_reason: i.stop_reason } : {}),
+      updated_at: String(i.updated_at ?? ''),
+    };
+  }
+
+  /**
+   * Claim a new epoch: stopped (or absent) → running with `execution`. False when somebody
+   * else changed the item since `prev` was read.
+   */
+  async claim(
+    campaignId: string,
+    prev: TickerItem | undefined,
+    next: { epoch: number; execution: string },
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: key(campaignId),
+          UpdateExpression:
+            'SET #status = :running, epoch = :epoch, generation = :zero, execution = :x, ' +
+            'seq = if_not_exists(seq, :zero), updated_at = :now REMOVE started_at, stopped_at, stop_reason',
+          ConditionExpression: prev
+            ? 'epoch = :prevEpoch AND #status = :stopped'
+            : 'attribute_not_exists(campaign_id)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':epoch': next.epoch,
+            ':zero': 0,
+            ':x': next.execution,
+            ':now': this.now().toISOString(),
+            ...(prev ? { ':prevEpoch': prev.epoch, ':stopped': 'stopped' } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Record the first live tick of `execution`'s run, with its `broadcast.started` event, once. */
+  async markStarted(campaignId: string, execution: string, envelope: EventEnvelope): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tables.state,
+                Key: key(campaignId),
+                UpdateExpression: 'SET started_at = :now, updated_at = :now',
+                ConditionExpression:
+                  'execution = :x AND #status = :running AND attribute_not_exists(started_at)',
+                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeValues: {
+                  ':now': this.now().toISOString(),
+                  ':x': execution,
+                  ':running': 'running',
+                },
+              },
+            },
+            outboxPut(this.tables.outbox, envelope),
+          ],
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * running → stopped for `execution`, with `broadcast.stopped` when its run had started
+   * (`stoppedEvent` builds it from the item). True when this call made the transition.
+   */
+  async stop(
+    campaignId: string,
+    execution: string,
+    reason: string,
+    stoppedEvent: (item: TickerItem) => EventEnvelope,
+    seq?: number,
+  ): Promise<{ stopped: boolean; item?: TickerItem }> {
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const item = await this.get(campaignId);
+      if (!item || item.execution !== execution || item.status !== 'running') return { stopped: false };
+      const started = item.started_at !== undefined;
+      const seqUpdate = seq !== undefined && seq > item.seq;
+      const update = {
+        TableName: this.tables.state,
+        Key: key(campaignId),
+        UpdateExpression: `SET #status = :stopped, stopped_at = :now, stop_reason = :reason, updated_at = :now${seqUpdate ? ', seq = :seq' : ''}`,
+        ConditionExpression: `execution = :x AND #status = :running AND ${started ? 'attribute_exists' : 'attribute_not_exists'}(started_at)`,
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':stopped': 'stopped',
+          ':running': 'running',
+          ':now': this.now().toISOString(),
+          ':reason': reason,
+          ':x': execution,
+          ...(seqUpdate ? { ':seq': seq } : {}),
+        },
+      };
+      try {
+        if (started) {
+          await this.ddb.send(
+            new TransactWriteCommand({
+              TransactItems: [{ Update: update }, outboxPut(this.tables.outbox, stoppedEvent(item))],
+            }),
+          );
+        } else {
+          await this.ddb.send(new UpdateCommand(update));
+        }
+        return { stopped: true, item };
+      } catch (e) {
+        if (!isConditionFailure(e)) throw e;
+        // The item changed under us (the run just started, or somebody else stopped it): re-read.
+      }
+    }
+    return { stopped: false };
+  }
+
+  /** Hand the campaign from `from` to its successor execution (same epoch, next generation). */
+  async handoff(
+    campaignId: string,
+    from: string,
+    to: { execution: string; generation: number },
+    seq: number,
+  ): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: key(campaignId),
+          UpdateExpression: 'SET execution = :to, generation = :g, seq = :seq, updated_at = :now',
+          ConditionExpression: 'execution = :from AND #status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':to': to.execution,
+            ':g': to.generation,
+            ':seq': seq,
+            ':from': from,
+            ':running': 'running',
+            ':now': this.now().toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** Remember the last sequence number `execution` sent (monotonic; ignored once superseded). */
+  async saveSeq(campaignId: string, execution: string, seq: number): Promise<void> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: key(campaignId),
+          UpdateExpression: 'SET seq = :seq',
+          ConditionExpression: 'execution = :x AND (attribute_not_exists(seq) OR seq < :seq)',
+          ExpressionAttributeValues: { ':seq': seq, ':x': execution },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The WebSocket routes: `$connect`, `$disconnect` and `$default`.
+ *
+ * `$connect` `?campaign_id=&user_id=&token=`: the token must be valid (a `user` token only
+ * for its own user id), the campaign must exist, and the participant must fit under
+ * `custom_rules.max_participants` (counted atomically, see connections.ts). A refusal is a
+ * non-2xx status with the contract error body `{ error: { code, message } }`; API Gateway
+ * refuses the handshake with that status.
+ *
+ * `$default` (every message): rate limit, size, JSON, action; answers are frames posted
+ * through the management API (the route's return body is not sent to clients on AWS), and
+ * a bad message only ever gets an error frame: the connection stays open.
+ */
+import type { Principal } from '../auth/tokens.ts';
+import { isTemporaError } from '../errors.ts';
+import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
+import { type ConnectionRecord, type ConnectionStore, maxParticipantsOf } from './connections.ts';
+import type { PostToConnection } from './fanout.ts';
+import type { LeaderboardStore } from './leaderboard.ts';
+import {
+  bodyBytes,
+  errorFrame,
+  parseClientMessage,
+  pongFrame,
+  scoreFrame,
+  userIdSchema,
+} from './messages.ts';
+import type { FixedWindowRateLimiter } from './rate-limit.ts';
+
+/** The parts of an API Gateway WebSocket event the routes read. */
+export interface WebSocketEvent {
+  requestContext: {
+    connectionId: string;
+    eventType: 'CONNECT' | 'DISCONNECT' | 'MESSAGE' | string;
+    routeKey?: string;
+    requestId?: string;
+  };
+  queryStringParameters?: Record<string, string | undefined> | null;
+  body?: string | null;
+  isBase64Encoded?: boolean;
+}
+
+export interface WebSocketResult {
+  statusCode: number;
+  body?: string;
+}
+
+export const isWebSocketEvent = (e: unknown): e is WebSocketEvent => {
+  if (typeof e !== 'object' || e === null) return false;
+  const rc = (e as { requestContext?: Record<string, unknown> }).requestContext;
+  return typeof rc?.connectionId === 'string' && typeof rc.eventType === 'string';
+};
+
+export interface WebSocketDeps {
+  connections: Pick<ConnectionStore, 'connect' | 'lookup' | 'remove'>;
+  campaigns: CampaignReader;
+  leaderboard: Pick<LeaderboardStore, 'add'>;
+  limiter: FixedWindowRateLimiter<ConnectionRecord>;
+  /** Send one frame to one connection (the management API). */
+  post: PostToConnection;
+  /** Verify a bearer token (throws a 401 TemporaError when invalid). */
+  verify: (token: string) => Promise<Principal>;
+  maxMessageBytes: number;
+  now?: () => number;
+  log?: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
+}
+
+const refuse = (statusCode: number, code: string, message: string): WebSocketResult => ({
+  statusCode,
+  body: JSON.stringify({ error: { code, message } }),
+});
+const OK: WebSocketResult = { statusCode: 200 };
+
+export function webSocketHandler(deps: WebSocketDeps) {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? (() => undefined);
+
+  const reply = async (connectionId: string, frame: string): Promise<void> => {
+    try {
+      await deps.post(connectionId, frame);
+    } catch (e) {
+      log('warn', 'could not answer a client', { connectionId, error: String(e) });
+    }
+  };
+
+  async function connect(event: WebSocketEvent): Promise<WebSocketResult> {
+    const q = event.queryStringParameters ?? {};
+    const connectionId = event.requestContext.connectionId;
+    const campaignId = q.campaign_id ?? '';
+    const user = userIdSchema.safeParse(q.user_id ?? '');
+    if (!CAMPAIGN_ID_RE.test(campaignId))
+      return refuse(400, 'bad_request', 'Query parameter campaign_id is required (letters, digits, _ or -)');
+    if (!user.success)
+      return refuse(
+        400,
+        'bad_request',
+        'Query parameter user_id is required (1-128 letters, digits or _ . @ : -)',
+      );
+    if (!q.token) return refuse(401, 'unauthorized', 'Query parameter token (a bearer JWT) is required');
+    let principal: Principal;
+    try {
+      principal = await deps.verify(q.token);
+    } catch (e) {
+      if (isTemporaError(e) && e.status === 401) return refuse(401, 'unauthorized', e.message);
+      throw e;
+    }
+    if (principal.role === 'user' && principal.sub !== user.data)
+      return refuse(403, 'forbidden', `A user token may only connect as its own user (${principal.sub})`);
+    const campaign = await deps.campaigns.get(campaignId, true);
+    if (!campaign) return refuse(404, 'not_found', `Campaign "${campaignId}" not found`);
+    const max = maxParticipantsOf(campaign.metadata.custom_rules as Record<string, unknown> | undefined);
+    const outcome = await deps.connections.connect({
+      campaignId,
+      connectionId,
+      userId: user.data,
+      maxParticipants: max,
+      nowMs: now(),
+    });
+    if (outcome === 'full')
+      return refuse(
+        403,
+        'max_participants_reached',
+        `Campaign "${campaignId}" is full (max_participants ${max})`,
+      );
+    log('info', 'connected', { campaignId, connectionId, user: user.data });
+    return OK;
+  }
+
+  async function disconnect(event: WebSocketEvent): Promise<WebSocketResult> {
+    const connectionId = event.requestContext.connectionId;
+    const record = await deps.connections.lookup(connectionId);
+    if (record) await deps.connections.remove(record.campaignId, connectionId);
+    return OK;
+  }
+
+  async function message(event: WebSocketEvent): Promise<WebSocketResult> {
+    const connectionId = event.requestContext.connectionId;
+    const raw = bodyBytes(event.body, event.isBase64Encoded);
+    const verdict = await deps.limiter.hit(connectionId);
+    if ('missing' in verdict) {
+      await reply(
+        connectionId,
+        errorFrame('unknown_connection', 'This connection is not registered; reconnect'),
+      );
+      return OK;
+    }
+    if (!verdict.allowed) {
+      if (verdict.notify) {
+        await reply(
+          connectionId,
+          errorFrame(
+            'rate_limited',
+            `More than ${deps.limiter.limit} messages in ${deps.limiter.windowMs} ms: further messages are dropped until the window ends`,
+          ),
+        );
+      }
+      return OK;
+    }
+    const parsed = parseClientMessage(raw, deps.maxMessageBytes);
+    if (!parsed.ok) {
+      await reply(connectionId, errorFrame(parsed.code, parsed.message, parsed.id));
+      return OK;
+    }
+    const msg = parsed.message;
+    if (msg.action === 'ping') {
+      await reply(connectionId, pongFrame(now(), msg.id));
+      return OK;
+    }
+    const { campaignId, userId } = verdict.record;
+    try {
+      const score = await deps.leaderboard.add(campaignId, userId, msg.delta, {
+        actor: { sub: userId, role: 'user' },
+        correlationId: event.requestContext.requestId ?? `ws-${connectionId}`,
+        via: 'websocket',
+      });
+      await reply(connectionId, scoreFrame(campaignId, userId, score, msg.id));
+    } catch (e) {
+      log('error', 'score update failed', { campaignId, connectionId, error: String(e) });
+      await reply(
+        connectionId,
+        errorFrame('internal_error', 'The score could not be updated; try again', msg.id),
+      );
+    }
+    return OK;
+  }
+
+  return async (event: WebSocketEvent): Promise<WebSocketResult> => {
+    switch (event.requestContext.eventType) {
+      case 'CONNECT':
+        return connect(event);
+      case 'DISCONNECT':
+        return disconnect(event);
+      case 'MESSAGE':
+        return message(event);
+      default:
+        return refuse(400, 'bad_request', `Unsupported WebSocket event ${event.requestContext.eventType}`);
+    }
+  };
+}

@@ -1,0 +1,260 @@
+/**
+ * The search index on DynamoDB (keys: lib/search/keys.ts): kept current from entity events,
+ * queried with Query and BatchGetItem only — never a Scan.
+ *
+ * Update of one entity (idempotent, tolerant of reordering and redelivery):
+ *   1. read its doc row; an event whose rank version is not newer is skipped;
+ *   2. put its new posting rows;
+ *   3. put the doc row (condition: still older) — returns the previous keys;
+ *   4. delete previous rows the new version no longer has.
+ * A crash between steps leaves at worst stale rows of an older rank version; queries drop
+ * any row whose rank version differs from its doc row's (step "verify" below).
+ */
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { EventEnvelope } from '../events/envelope.ts';
+import { docOf, type SearchDoc } from './fields.ts';
+import {
+  DOC_SK,
+  docKey,
+  type KeyQuery,
+  keyString,
+  type PostingRow,
+  postingRows,
+  queryPlan,
+  type RowKey,
+} from './keys.ts';
+import { type Hit, rank } from './rank.ts';
+
+/** Rows read per Query of the read plan, at most (short prefixes of big indexes are cut here). */
+export const MAX_ROWS_PER_QUERY = 1000;
+/** Tombstones of deleted entities are kept this long (a late, older update cannot resurrect them). */
+export const TOMBSTONE_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface SearchFilters {
+  types?: readonly string[];
+  tag?: string;
+  feature?: string;
+}
+
+/** What a caller may see of an entity type: everything, only their own entities, or nothing. */
+export type Visibility = 'all' | 'own' | 'none';
+
+export interface SearchRequest extends SearchFilters {
+  terms: readonly string[];
+  limit: number;
+  /** Per entity type. */
+  visibility: (entityType: string) => Visibility;
+  caller: string;
+}
+
+export type ApplyOutcome = 'indexed' | 'removed' | 'stale' | 'ignored';
+
+interface DocRow extends RowKey {
+  rv: number;
+  deleted: boolean;
+  keys: RowKey[];
+  expires_at?: number;
+}
+
+export class SearchIndex {
+  /** Counters of the last operations (for tests and the bench). */
+  readonly stats = { queries: 0, rowsRead: 0, writes: 0 };
+
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async apply(envelope: EventEnvelope): Promise<ApplyOutcome> {
+    const doc = docOf(envelope);
+    if (!doc) return 'ignored';
+    return this.index(doc);
+  }
+
+  /** Bring the index to `doc` (unless it already holds a newer or equal rank version). */
+  async index(doc: SearchDoc): Promise<ApplyOutcome> {
+    const key = docKey(doc.entity_type, doc.id);
+    const current = (
+      await this.ddb.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))
+    ).Item as DocRow | undefined;
+    if (current && current.rv >= doc.rv) return 'stale';
+    const rows = postingRows(doc);
+    await this.batchWrite(rows.map((r) => ({ PutRequest: { Item: r } })));
+    const next: DocRow = {
+      ...key,
+      rv: doc.rv,
+      deleted: doc.deleted,
+      keys: rows.map((r) => ({ pk: r.pk, sk: r.sk })),
+      ...(doc.deleted ? { expires_at: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS } : {}),
+    };
+    let previous: DocRow | undefined;
+    try {
+      previous = (
+        await this.ddb.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: next,
+            ConditionExpression: 'attribute_not_exists(pk) OR rv < :rv',
+            ExpressionAttributeValues: { ':rv': doc.rv },
+            ReturnValues: 'ALL_OLD',
+          }),
+        )
+      ).Attributes as DocRow | undefined;
+    } catch (e) {
+      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      // A newer version won meanwhile: remove what we just wrote that it does not have.
+      const winner = (
+        await this.ddb.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))
+      ).Item as DocRow | undefined;
+      const keep = new Set((winner?.keys ?? []).map(keyString));
+      await this.batchWrite(
+        rows
+          .filter((r) => !keep.has(keyString(r)))
+          .map((r) => ({ DeleteRequest: { Key: { pk: r.pk, sk: r.sk } } })),
+      );
+      return 'stale';
+    }
+    const keep = new Set(next.keys.map(keyString));
+    await this.batchWrite(
+      (previous?.keys ?? [])
+        .filter((k) => !keep.has(keyString(k)))
+        .map((k) => ({ DeleteRequest: { Key: { pk: k.pk, sk: k.sk } } })),
+    );
+    return doc.deleted ? 'removed' : 'indexed';
+  }
+
+  /** Ranked hits of `req.terms` (AND), at most `req.limit`, each confirmed against its doc row. */
+  async search(req: SearchRequest): Promise<Hit[]> {
+    const found = await Promise.all(
+      req.terms.map(async (q) => {
+        const plan = queryPlan(q);
+        const pages = await Promise.all(plan.map((kq) => this.read(kq, req)));
+        return pages.flat();
+      }),
+    );
+    const visible = rank(req.terms, found).filter((h) => {
+      const v = req.visibility(h.entity_type);
+      return v === 'all' || (v === 'own' && h.owner_id === req.caller);
+    });
+    // Confirm the best hits against their doc rows (drops rows of superseded versions).
+    const out: Hit[] = [];
+    for (let i = 0; i < visible.length && out.length < req.limit; i += req.limit) {
+      const batch = visible.slice(i, i + req.limit);
+      const docs = await this.docs(batch);
+      for (const h of batch) {
+        const d = docs.get(`${h.entity_type}#${h.id}`);
+        if (d && !d.deleted && d.rv === h.rv && out.length < req.limit) out.push(h);
+      }
+    }
+    return out;
+  }
+
+  /** Rows of one Query of a read plan (filters applied by DynamoDB), up to MAX_ROWS_PER_QUERY. */
+  private async read(
+    kq: KeyQuery,
+    f: SearchFilters,
+  ): Promise<Array<{ row: PostingRow; via: KeyQuery['via'] }>> {
+    const names: Record<string, string> = { '#pk': 'pk' };
+    const values: Record<string, unknown> = { ':pk': kq.pk };
+    let condition = '#pk = :pk';
+    if (kq.skPrefix !== undefined) {
+      names['#sk'] = 'sk';
+      values[':sk'] = kq.skPrefix;
+      condition += ' AND begins_with(#sk, :sk)';
+    }
+    const filters: string[] = [];
+    if (f.types?.length) {
+      names['#et'] = 'entity_type';
+      filters.push(
+        `#et IN (${f.types
+          .map((t, i) => {
+            values[`:t${i}`] = t;
+            return `:t${i}`;
+          })
+          .join(', ')})`,
+      );
+    }
+    if (f.tag !== undefined) {
+      names['#tags'] = 'tags';
+      values[':tag'] = f.tag;
+      filters.push('contains(#tags, :tag)');
+    }
+    if (f.feature !== undefined) {
+      names['#features'] = 'features';
+      values[':feature'] = f.feature;
+      filters.push('contains(#features, :feature)');
+    }
+    const rows: Array<{ row: PostingRow; via: KeyQuery['via'] }> = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: condition,
+          ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          Limit: MAX_ROWS_PER_QUERY,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      this.stats.queries++;
+      this.stats.rowsRead += out.ScannedCount ?? 0;
+      for (const item of out.Items ?? []) rows.push({ row: item as PostingRow, via: kq.via });
+      start = out.LastEvaluatedKey;
+    } while (start && rows.length < MAX_ROWS_PER_QUERY);
+    return rows;
+  }
+
+  private async docs(hits: readonly Hit[]): Promise<Map<string, DocRow>> {
+    const found = new Map<string, DocRow>();
+    let keys: Array<Record<string, unknown>> = hits.map(
+      (h) => docKey(h.entity_type, h.id) as unknown as Record<string, unknown>,
+    );
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      if (attempt > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
+      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+      const out = await this.ddb.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.table]: { Keys: keys.slice(0, 100), ProjectionExpression: 'pk, rv, deleted' },
+          },
+        }),
+      );
+      for (const item of out.Responses?.[this.table] ?? []) {
+        const pk = String(item.pk);
+        found.set(pk.slice('doc#'.length), { ...(item as DocRow), sk: DOC_SK, keys: [] });
+      }
+      keys = [
+        ...((out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Array<Record<string, unknown>>),
+        ...keys.slice(100),
+      ];
+    }
+    return found;
+  }
+
+  /** BatchWriteItem in chunks of 25, retrying unprocessed items with backoff. */
+  private async batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
+    for (let i = 0; i < requests.length; i += 25) {
+      let pending = requests.slice(i, i + 25);
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 8) throw new Error('BatchWriteItem kept returning unprocessed items');
+        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+        const out = await this.ddb.send(
+          new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
+        );
+        this.stats.writes += pending.length;
+        pending = (out.UnprocessedItems?.[this.table] ?? []) as Array<Record<string, unknown>>;
+      }
+    }
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

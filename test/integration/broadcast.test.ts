@@ -1,0 +1,473 @@
+/**
+ * Live campaigns on the emulator, with real `ws` clients: the WebSocket API, the ticker
+ * state machine, the fan-out and the leaderboard (docs/broadcast.md).
+ *
+ * Every scenario has its own campaign, so they run concurrently (the file takes about as
+ * long as its longest scenario).
+ */
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { broadcastNoticeSchema, campaignStateFrameSchema } from '../../lib/broadcast/frame.ts';
+import { errorFrameSchema, pongFrameSchema, scoreFrameSchema } from '../../lib/broadcast/messages.ts';
+import { BusTap } from './support/bus-tap.ts';
+import { api, dynamo, eventually, table } from './support/client.ts';
+import { loadOutputs } from './support/outputs.ts';
+import { tokenFor } from './support/tokens.ts';
+import { LiveClient, type Received, sleep } from './support/ws-client.ts';
+
+const HZ = 5;
+const clients: LiveClient[] = [];
+let tap: BusTap;
+
+beforeAll(async () => {
+  tap = await BusTap.open();
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await tap?.close();
+});
+
+/** A campaign broadcasting now (start in the past, end in an hour) unless `metadata` says otherwise. */
+async function liveCampaign(
+  name: string,
+  opts: { hz?: number; metadata?: Record<string, unknown>; scheduling?: Record<string, unknown> } = {},
+): Promise<string> {
+  const now = Date.now();
+  const r = await api<{ id: string }>('POST', '/api/campaigns', {
+    body: {
+      name,
+      metadata: {
+        features: ['broadcast', 'leaderboard'],
+        scheduling: {
+          frequency: opts.hz ?? HZ,
+          start_time: new Date(now - 60_000).toISOString(),
+          end_time: new Date(now + 3_600_000).toISOString(),
+          ...opts.scheduling,
+        },
+        service_specific: { campaign: { broadcast_enabled: true } },
+        ...opts.metadata,
+      },
+    },
+  });
+  expect(r.status, r.text).toBe(201);
+  return r.body.id;
+}
+
+/** Connect as user `user` (a user token of its own). */
+async function join(campaignId: string, user: string): Promise<LiveClient> {
+  const client = await LiveClient.open({
+    campaign_id: campaignId,
+    user_id: user,
+    token: await tokenFor(user, 'user'),
+  });
+  clients.push(client);
+  return client;
+}
+
+const unique = (p: string) => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+/** `seq` of frames strictly increasing. */
+const strictlyIncreasing = (frames: Array<{ seq: number }>): boolean =>
+  frames.every((f, i) => i === 0 || f.seq > (frames[i - 1]?.seq ?? 0));
+
+async function connectionItem(campaignId: string, connectionId: string) {
+  const out = await dynamo().send(
+    new GetCommand({
+      TableName: table('broadcastConnections'),
+      Key: { campaign_id: campaignId, connection_id: connectionId },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item;
+}
+
+async function liveCount(campaignId: string): Promise<number> {
+  const out = await dynamo().send(
+    new GetCommand({
+      TableName: table('broadcastState'),
+      Key: { campaign_id: campaignId, sk: 'live' },
+      ConsistentRead: true,
+    }),
+  );
+  return Number(out.Item?.live_count ?? 0);
+}
+
+async function tickerItem(campaignId: string) {
+  const out = await dynamo().send(
+    new GetCommand({
+      TableName: table('broadcastState'),
+      Key: { campaign_id: campaignId, sk: 'ticker' },
+      ConsistentRead: true,
+    }),
+  );
+  return out.Item;
+}
+
+describe.concurrent('live campaigns (WebSocket broadcast)', () => {
+  it('outputs.json has the client URL of the WebSocket API', () => {
+    expect(loadOutputs().webSocketUrl).toMatch(/^ws:\/\/.+\/_aws\/execute-api\/[A-Za-z0-9]+\/live$/);
+  });
+
+  it(`20 clients at ${HZ} Hz for 10 s each get ≥ 90 % of the frames, seq strictly increasing`, async () => {
+    const id = await liveCampaign('delivery');
+    const users = Array.from({ length: 20 }, (_, i) => unique(`fan${i}`));
+    const group = await Promise.all(users.map((u) => join(id, u)));
+    // Every client is on the air (its first frame seen), then a 10 s window is measured.
+    await Promise.all(
+      group.map((c) => c.waitFor((r) => r.some((x) => x.frame.type === 'campaign.state'), 30_000)),
+    );
+    const from = Date.now();
+    await sleep(10_000);
+    const to = Date.now();
+    const expected = ((to - from) / 1000) * HZ;
+    const ratios = group.map((c) => {
+      const inWindow = c.states().filter((f) => f.at >= from && f.at < to);
+      return inWindow.length / expected;
+    });
+    const min = Math.min(...ratios);
+    const mean = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+    console.info(
+      `[broadcast] delivery over ${((to - from) / 1000).toFixed(1)} s at ${HZ} Hz, 20 clients: ` +
+        `min ${(min * 100).toFixed(1)} %, mean ${(mean * 100).toFixed(1)} % of ${expected.toFixed(1)} expected frames`,
+    );
+    for (const [i, c] of group.entries()) {
+      expect(ratios[i], `client ${i}`).toBeGreaterThanOrEqual(0.9);
+      const states = c.states();
+      expect(strictlyIncreasing(states), `client ${i} seq ${states.map((s) => s.seq).join(',')}`).toBe(true);
+      for (const s of states.slice(0, 3)) campaignStateFrameSchema.parse(s.frame);
+    }
+    // Every frame counts the live participants.
+    const last = group[0]?.states().at(-1)?.frame as { payload: { live_participant_count: number } };
+    expect(last.payload.live_participant_count).toBe(20);
+    await Promise.all(group.map((c) => c.close()));
+  });
+
+  it('a frequency change mid-run changes the received rate within about a second', async () => {
+    const id = await liveCampaign('rate-change', { hz: 2 });
+    const c = await join(id, unique('rate'));
+    await c.waitFor((r) => r.filter((x) => x.frame.type === 'campaign.state').length >= 4, 30_000);
+    const before = c.states().slice(-4);
+    const slowGap = ((before.at(-1)?.at ?? 0) - (before[0]?.at ?? 0)) / 3;
+    const r = await api('PATCH', `/api/campaigns/${id}`, {
+      body: { metadata: { scheduling: { frequency: 10 } } },
+    });
+    expect(r.status, r.text).toBe(200);
+    const changedAt = Date.now();
+    // First frame produced at the new rate (frames carry the frequency they are sent at).
+    const first = await c.waitFor(
+      (rs) =>
+        rs.find((x) => x.at >= changedAt && (x.frame.payload as { frequency?: number })?.frequency === 10),
+      10_000,
+      'a 10 Hz frame',
+    );
+    const latency = first.at - changedAt;
+    await sleep(2_000);
+    const after = c.states().filter((f) => f.at >= first.at && f.at < first.at + 2_000);
+    const rate = after.length / 2;
+    console.info(
+      `[broadcast] rate change 2 → 10 Hz: first 10 Hz frame ${latency} ms after the PATCH; ` +
+        `before ~${(1000 / slowGap).toFixed(1)} Hz, after ${rate.toFixed(1)} Hz`,
+    );
+    expect(latency).toBeLessThan(1_500);
+    expect(rate).toBeGreaterThanOrEqual(8);
+    expect(strictlyIncreasing(c.states())).toBe(true);
+    await c.close();
+  });
+
+  it('disabling broadcast stops the frames and sends broadcast.stopped (frame and event)', async () => {
+    const id = await liveCampaign('disable');
+    const c = await join(id, unique('off'));
+    await c.waitFor((r) => r.filter((x) => x.frame.type === 'campaign.state').length >= 5, 30_000);
+    const r = await api('PATCH', `/api/campaigns/${id}`, {
+      body: { metadata: { service_specific: { campaign: { broadcast_enabled: false } } } },
+    });
+    expect(r.status, r.text).toBe(200);
+    const stopped = await c.waitFor(
+      (rs) => rs.find((x) => x.frame.type === 'broadcast.stopped'),
+      10_000,
+      'broadcast.stopped',
+    );
+    broadcastNoticeSchema.parse(stopped.frame);
+    await sleep(2_000);
+    // Nothing after the notice, and the ticker is recorded as stopped.
+    const afterNotice = c.received.filter((x) => x.at > stopped.at && x.frame.type === 'campaign.state');
+    expect(afterNotice).toEqual([]);
+    expect(c.states().at(-1)?.at ?? 0).toBeLessThanOrEqual(stopped.at);
+    expect(await tickerItem(id)).toMatchObject({ status: 'stopped', stop_reason: 'disabled' });
+    // The started notice came first; both edges are events on the bus.
+    expect(c.frames('broadcast.started')).toHaveLength(1);
+    await tap.waitFor(
+      () =>
+        ['broadcast.started', 'broadcast.stopped'].every((t) =>
+          tap.eventsFor(id).some((e) => e.detailType === t),
+        ),
+      20_000,
+    );
+    const stoppedEvents = tap.eventsFor(id).filter((e) => e.detailType === 'broadcast.stopped');
+    expect(stoppedEvents).toHaveLength(1);
+    expect(stoppedEvents[0]?.envelope).toMatchObject({
+      source: 'tempora.broadcast',
+      entity: { type: 'campaign', id },
+      payload: { reason: 'disabled' },
+    });
+    await c.close();
+  });
+
+  it('a client that vanishes is removed: on $disconnect, and on 410 Gone when $disconnect never came', async () => {
+    const id = await liveCampaign('vanish');
+    const stay = await join(id, unique('stay'));
+    const gone = await join(id, unique('gone'));
+    await stay.waitFor((r) => r.some((x) => x.frame.type === 'campaign.state'), 30_000);
+    await eventually(
+      async () => ((await liveCount(id)) === 2 ? true : undefined),
+      10_000,
+      'two participants',
+    );
+    gone.terminate(); // TCP drop, no close frame
+    await eventually(
+      async () => ((await liveCount(id)) === 1 ? true : undefined),
+      10_000,
+      'the vanished client uncounted',
+    );
+
+    // A connection whose $disconnect was lost: its item stays until a post finds it 410 Gone.
+    const ghost = `ghost${Date.now().toString(36)}`;
+    await dynamo().send(
+      new PutCommand({
+        TableName: table('broadcastConnections'),
+        Item: {
+          campaign_id: id,
+          connection_id: ghost,
+          user_id: 'ghost',
+          expires_at: Math.floor(Date.now() / 1000) + 600,
+        },
+      }),
+    );
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: table('broadcastState'),
+        Key: { campaign_id: id, sk: 'live' },
+        UpdateExpression: 'ADD live_count :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+    await eventually(
+      async () => ((await connectionItem(id, ghost)) ? undefined : true),
+      10_000,
+      'the ghost removed',
+    );
+    expect(await liveCount(id)).toBe(1);
+    // The broadcast went on for the client that stayed.
+    const n = stay.states().length;
+    await stay.waitFor((r) => r.filter((x) => x.frame.type === 'campaign.state').length >= n + 5, 5_000);
+    expect(strictlyIncreasing(stay.states())).toBe(true);
+    await stay.close();
+  });
+
+  it('max_participants refuses the next client, and admits one again after somebody leaves', async () => {
+    const id = await liveCampaign('full', { metadata: { custom_rules: { max_participants: 2 } } });
+    const [a, b] = await Promise.all([join(id, unique('p1')), join(id, unique('p2'))]);
+    const user = unique('p3');
+    const third = await LiveClient.connect({
+      campaign_id: id,
+      user_id: user,
+      token: await tokenFor(user, 'user'),
+    });
+    expect(third.ok).toBe(false);
+    expect(await liveCount(id)).toBe(2);
+    await a?.close();
+    await eventually(async () => ((await liveCount(id)) === 1 ? true : undefined), 10_000, 'a slot freed');
+    const again = await LiveClient.connect({
+      campaign_id: id,
+      user_id: user,
+      token: await tokenFor(user, 'user'),
+    });
+    expect(again.ok).toBe(true);
+    if (again.ok) clients.push(again.client);
+    expect(await liveCount(id)).toBe(2);
+    await b?.close();
+  });
+
+  it('refuses a bad token, an unknown campaign, missing parameters and another user’s token', async () => {
+    const id = await liveCampaign('refusals', { metadata: { features: ['leaderboard'] } });
+    const user = unique('ref');
+    const token = await tokenFor(user, 'user');
+    const attempts = await Promise.all([
+      LiveClient.connect({ campaign_id: id, user_id: user, token: `${token}x` }),
+      LiveClient.connect({ campaign_id: id, user_id: user, token: 'not-a-jwt' }),
+      LiveClient.connect({ campaign_id: '01NOSUCHCAMPAIGN000000000', user_id: user, token }),
+      LiveClient.connect({ campaign_id: id, user_id: user }),
+      LiveClient.connect({ user_id: user, token }),
+      LiveClient.connect({ campaign_id: id, user_id: `${user}-other`, token }),
+    ]);
+    expect(attempts.map((a) => a.ok)).toEqual([false, false, false, false, false, false]);
+    // The same user with its own token gets in (an admin token may connect as anybody).
+    const ok = await Promise.all([
+      LiveClient.connect({ campaign_id: id, user_id: user, token }),
+      LiveClient.connect({ campaign_id: id, user_id: 'anyone', token: loadOutputs().tokens.admin }),
+    ]);
+    expect(ok.map((o) => o.ok)).toEqual([true, true]);
+    for (const o of ok) if (o.ok) await o.client.close();
+  });
+
+  it('bad frames get error frames; ping, score and a flood leave the connection and the broadcast going', async () => {
+    const id = await liveCampaign('bad-frames');
+    const c = await join(id, unique('bad'));
+    await c.waitFor((r) => r.some((x) => x.frame.type === 'campaign.state'), 30_000);
+    const errorsOf = () => c.frames('error').map((e) => errorFrameSchema.parse(e.frame));
+
+    c.send('{"action": "ping"'); // invalid JSON
+    c.send({ action: 'dance', id: 'u1' });
+    c.send({ action: 'score', delta: 'lots', id: 's1' });
+    c.send({ action: 'ping', extra: true, id: 'p0' });
+    c.send(JSON.stringify({ action: 'ping', pad: 'x'.repeat(8_000) })); // oversized
+    c.send('[1,2,3]');
+    await c.waitFor(() => errorsOf().length >= 6, 15_000, 'six error frames');
+    expect(
+      errorsOf()
+        .map((e) => e.code)
+        .sort(),
+    ).toEqual(
+      [
+        'invalid_json',
+        'invalid_message',
+        'invalid_message',
+        'invalid_message',
+        'message_too_large',
+        'unknown_action',
+      ].sort(),
+    );
+    expect(errorsOf().find((e) => e.code === 'unknown_action')?.id).toBe('u1');
+
+    c.send({ action: 'ping', id: 'p1' });
+    const pong = await c.waitFor((r) => r.find((x) => x.frame.type === 'pong'), 10_000, 'pong');
+    expect(pongFrameSchema.parse(pong.frame).id).toBe('p1');
+
+    c.send({ action: 'score', delta: 7, id: 's2' });
+    const score = await c.waitFor((r) => r.find((x) => x.frame.type === 'score'), 10_000, 'score');
+    expect(scoreFrameSchema.parse(score.frame)).toMatchObject({ campaign_id: id, score: 7, id: 's2' });
+
+    // A flood: 250 messages at once. Answers are pongs, or one rate_limited error per window; nothing closes.
+    const before = c.received.length;
+    for (let i = 0; i < 250; i += 1) c.send({ action: 'ping', id: `f${i}` });
+    await sleep(3_000);
+    const answers = c.received.slice(before).filter((r: Received) => r.frame.type !== 'campaign.state');
+    expect(answers.every((a) => a.frame.type === 'pong' || a.frame.code === 'rate_limited')).toBe(true);
+    expect(c.closed).toBe(false);
+    const n = c.states().length;
+    await c.waitFor(
+      (r) => r.filter((x) => x.frame.type === 'campaign.state').length >= n + 5,
+      10_000,
+      'frames after the flood',
+    );
+    expect(strictlyIncreasing(c.states())).toBe(true);
+    console.info(
+      `[broadcast] flood of 250: ${answers.filter((a) => a.frame.type === 'pong').length} pongs, ` +
+        `${answers.filter((a) => a.frame.code === 'rate_limited').length} rate_limited within 3 s`,
+    );
+    await c.close();
+  });
+
+  it('POST /api/campaigns/{id}/scores updates the leaderboard atomically; frames carry the top N', async () => {
+    const id = await liveCampaign('scores');
+    const viewer = await join(id, unique('viewer'));
+    const players = Array.from({ length: 12 }, (_, i) => `player-${String(i).padStart(2, '0')}`);
+    // Concurrent increments of one user never lose each other.
+    const bumps = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        api('POST', `/api/campaigns/${id}/scores`, { body: { user: players[0], delta: 1 } }),
+      ),
+    );
+    expect(bumps.map((b) => b.status)).toEqual(Array(10).fill(200));
+    for (const [i, p] of players.entries()) {
+      if (i === 0) continue;
+      const r = await api('POST', `/api/campaigns/${id}/scores`, { body: { user: p, delta: i * 2 } });
+      expect(r.status, r.text).toBe(200);
+      expect(r.body).toEqual({ campaign_id: id, user: p, score: i * 2 });
+    }
+    const board = await viewer.waitFor(
+      (rs) => {
+        const last = rs.filter((x) => x.frame.type === 'campaign.state').at(-1)?.frame as
+          | { payload: { leaderboard: Array<{ user: string; score: number }> } }
+          | undefined;
+        return last && last.payload.leaderboard.length === 10 && last.payload.leaderboard[0]?.score === 22
+          ? last.payload.leaderboard
+          : undefined;
+      },
+      10_000,
+      'the top 10 in a frame',
+    );
+    expect(board.map((e) => e.score)).toEqual([22, 20, 18, 16, 14, 12, 10, 10, 8, 6]);
+    expect(board.find((e) => e.user === players[0])).toEqual({ user: players[0], score: 10 });
+    expect([board[6]?.user, board[7]?.user]).toEqual([players[0], players[5]]); // ties by user id
+
+    // Contract errors.
+    expect(
+      (
+        await api('POST', '/api/campaigns/01NOSUCHCAMPAIGN000000000/scores', {
+          body: { user: 'x', delta: 1 },
+        })
+      ).status,
+    ).toBe(404);
+    const bad = await api<{ error: { details: { issues: Array<{ path: string }> } } }>(
+      'POST',
+      `/api/campaigns/${id}/scores`,
+      {
+        body: { user: '', delta: 'x' },
+      },
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.issues.map((i) => i.path).sort()).toEqual(['delta', 'user']);
+    expect(
+      (
+        await api('POST', `/api/campaigns/${id}/scores`, {
+          as: 'user',
+          body: { user: 'someone-else', delta: 1 },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (await api('POST', `/api/campaigns/${id}/scores`, { as: 'user', body: { user: 'dev-user', delta: 1 } }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await api('POST', `/api/campaigns/${id}/scores`, { as: null, body: { user: 'x', delta: 1 } })).status,
+    ).toBe(401);
+    // Each update is a campaign.score event.
+    await tap.waitFor(
+      () => tap.eventsFor(id).filter((e) => e.detailType === 'campaign.score').length >= 22,
+      20_000,
+    );
+    await viewer.close();
+  });
+
+  it('a future start_time waits, frames run in [start_time, end_time), then broadcast.stopped', async () => {
+    const start = Date.now() + 8_000;
+    const end = start + 5_000;
+    const id = await liveCampaign('window', {
+      scheduling: { start_time: new Date(start).toISOString(), end_time: new Date(end).toISOString() },
+    });
+    const c = await join(id, unique('window'));
+    const stopped = await c.waitFor(
+      (r) => r.find((x) => x.frame.type === 'broadcast.stopped'),
+      30_000,
+      'the end',
+    );
+    const states = c.states();
+    const started = c.frames('broadcast.started')[0];
+    expect(started).toBeDefined();
+    const firstTs = Date.parse(String(states[0]?.frame.ts));
+    const lastTs = Date.parse(String(states.at(-1)?.frame.ts));
+    console.info(
+      `[broadcast] window: first frame ${firstTs - start} ms after start_time, last ${end - lastTs} ms before end_time, ` +
+        `${states.length} frames (expected ${((end - start) / 1000) * HZ})`,
+    );
+    expect(firstTs).toBeGreaterThanOrEqual(start);
+    expect(firstTs - start).toBeLessThan(1_000);
+    expect(lastTs).toBeLessThan(end);
+    expect(states.length).toBeGreaterThanOrEqual(((end - start) / 1000) * HZ * 0.9);
+    expect(stopped.at).toBeGreaterThan(states.at(-1)?.at ?? 0);
+    expect(await tickerItem(id)).toMatchObject({ status: 'stopped', stop_reason: 'ended' });
+    await c.close();
+  });
+});

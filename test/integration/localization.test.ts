@@ -1,0 +1,254 @@
+/**
+ * Localization end to end on the emulator (offline provider, deployed with
+ * `-c translationProvider=offline`): an entity's scripts are translated into its locales and
+ * written back to the entity and `_metadata_master` with a `localization.translated` event;
+ * an identical update writes nothing; a provider failure leaves the entity as it was, the
+ * event ends in the dead-letter queue, and a later retry from there completes it.
+ */
+import {
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  LambdaClient,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BusTap } from './support/bus-tap.ts';
+import { api, entityRow, eventually, masterRow } from './support/client.ts';
+import { loadOutputs } from './support/outputs.ts';
+
+type Loc = {
+  scripts_translations?: Record<string, Record<string, string>>;
+  source_hash?: string;
+  provider?: string;
+};
+const locOf = (row: Record<string, unknown> | undefined): Loc | undefined =>
+  (row?.metadata as { service_specific?: { localization?: Loc } } | undefined)?.service_specific
+    ?.localization;
+
+const aws = () => {
+  const out = loadOutputs();
+  return {
+    endpoint: out.endpoint,
+    region: out.region,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  };
+};
+const output = (key: string): string => {
+  const v = loadOutputs().stackOutputs[key];
+  if (!v) throw new Error(`stack output ${key} missing: redeploy (npm run local:deploy)`);
+  return v;
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The failed event of a DLQ message: AWS puts the event itself in the body; the emulator (and
+ * an OnFailure destination) wrap it as `{ requestPayload: event, ... }`.
+ */
+function eventOf(body: string | undefined): { detail?: { entity?: { id?: string } } } {
+  const parsed = JSON.parse(body ?? '{}') as { requestPayload?: unknown };
+  return (parsed.requestPayload ?? parsed) as { detail?: { entity?: { id?: string } } };
+}
+
+let tap: BusTap;
+beforeAll(async () => {
+  tap = await BusTap.open();
+});
+afterAll(async () => {
+  await tap?.close();
+});
+
+describe('localization', () => {
+  it('runs with the offline provider on the emulator', () => {
+    expect(output('TranslationProvider')).toBe('offline');
+  });
+
+  it('translates a content entity into two locales; an identical update causes no new write', async () => {
+    const scripts = { title: 'Hello world', 'cta.button': 'Sign up' };
+    const c = await api<{ id: string; version: number }>('POST', '/api/content', {
+      body: {
+        title: 'Hello world',
+        kind: 'article',
+        metadata: { service_specific: { localization: { scripts, locales: ['fr', 'de'] } } },
+      },
+    });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.id;
+
+    const row = await eventually(
+      async () => {
+        const r = await entityRow('content', id);
+        return locOf(r)?.scripts_translations?.de ? r : undefined;
+      },
+      30_000,
+      'translations on the entity',
+    );
+    expect(row.version).toBe(2);
+    expect(locOf(row)).toMatchObject({
+      provider: 'offline',
+      scripts_translations: {
+        fr: { title: '[fr] Hello world', 'cta.button': '[fr] Sign up' },
+        de: { title: '[de] Hello world', 'cta.button': '[de] Sign up' },
+      },
+    });
+    // Written back to _metadata_master in the same transaction.
+    const master = await masterRow('content', id);
+    expect(master?.version).toBe(2);
+    expect(locOf(master)?.scripts_translations).toEqual(locOf(row)?.scripts_translations);
+    // The API shows them too.
+    const got = await api<{ metadata: { service_specific: { localization: Loc } } }>(
+      'GET',
+      `/api/content/${id}`,
+    );
+    expect(got.body.metadata.service_specific.localization.scripts_translations?.fr?.title).toBe(
+      '[fr] Hello world',
+    );
+
+    const translated = () => tap.eventsFor(id).filter((e) => e.detailType === 'localization.translated');
+    await tap.waitFor(() => translated().length >= 1);
+    expect(translated()[0]?.envelope).toMatchObject({
+      source: 'tempora.localization',
+      entity: { type: 'content', id, version: 2 },
+      payload: { locales: ['fr', 'de'], pairs: 4, provider: 'offline' },
+    });
+
+    // The same scripts again: the user's write (v3), then nothing from localization.
+    const again = await api<{ version: number }>('PATCH', `/api/content/${id}`, {
+      body: { metadata: { service_specific: { localization: { scripts, locales: ['fr', 'de'] } } } },
+    });
+    expect(again.status, again.text).toBe(200);
+    expect(again.body.version).toBe(3);
+    await tap.waitFor(() => tap.eventsFor(id).some((e) => e.envelope.entity.version === 3));
+    await sleep(6000);
+    await tap.poll();
+    expect((await entityRow('content', id))?.version).toBe(3);
+    expect(translated()).toHaveLength(1);
+    expect(tap.eventsFor(id).filter((e) => e.detailType === 'content.updated')).toHaveLength(2);
+
+    // A changed field: only it is translated again (v4 by the user, v5 by localization).
+    const changed = await api('PATCH', `/api/content/${id}`, {
+      body: { metadata: { service_specific: { localization: { scripts: { title: 'Goodbye' } } } } },
+    });
+    expect(changed.status, changed.text).toBe(200);
+    const v5 = await eventually(
+      async () => {
+        const r = await entityRow('content', id);
+        return locOf(r)?.scripts_translations?.fr?.title === '[fr] Goodbye' ? r : undefined;
+      },
+      30_000,
+      'the changed title translated',
+    );
+    expect(v5.version).toBe(5);
+    expect(locOf(v5)?.scripts_translations?.de).toEqual({
+      title: '[de] Goodbye',
+      'cta.button': '[de] Sign up',
+    });
+    await tap.waitFor(() => translated().length >= 2);
+    expect(translated()[1]?.envelope.payload).toMatchObject({ fields: ['title'], pairs: 2 });
+  });
+
+  it('provider failure: the entity stays as it was, the event goes to the DLQ, a later retry completes it', async () => {
+    const lambda = new LambdaClient(aws());
+    const sqs = new SQSClient(aws());
+    const fn = output('LocalizationFunctionName');
+    const dlq = output('LocalizationEventsDlqUrl');
+    // The function's DeadLetterConfig is in the template (the stack's DLQ); the emulator's
+    // CloudFormation drops it, so it is applied here through the Lambda API as declared.
+    const dlqArn = (
+      await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq, AttributeNames: ['QueueArn'] }))
+    ).Attributes?.QueueArn;
+    const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
+    if (current.DeadLetterConfig?.TargetArn !== dlqArn) {
+      await lambda.send(
+        new UpdateFunctionConfigurationCommand({ FunctionName: fn, DeadLetterConfig: { TargetArn: dlqArn } }),
+      );
+    }
+    // The offline provider's test hook: this locale fails until `until` (an outage that ends).
+    const until = Math.floor(Date.now() / 1000) + 25;
+    const locale = `x-fail-until-${until}`;
+    const c = await api<{ id: string }>('POST', '/api/content', {
+      body: {
+        title: 'Outage',
+        kind: 'article',
+        metadata: {
+          service_specific: { localization: { scripts: { title: 'Outage' }, locales: ['fr', locale] } },
+        },
+      },
+    });
+    expect(c.status, c.text).toBe(201);
+    const id = c.body.id;
+    const created = (
+      await tap.waitFor(() => tap.eventsFor(id).some((e) => e.detailType === 'content.created'))
+    )
+      .filter((e) => e.envelope.entity.id === id && e.detailType === 'content.created')
+      .at(0);
+    if (!created) throw new Error('content.created not seen');
+    // On AWS, EventBridge invokes the consumer asynchronously, and Lambda retries then dead-letters
+    // a failing event. The emulator's EventBridge → Lambda dispatch skips that path, so the test
+    // takes it explicitly: the same EventBridge event, invoked asynchronously.
+    const bridgeEvent = {
+      version: '0',
+      id: created.envelope.id,
+      'detail-type': created.detailType,
+      source: created.source,
+      account: '000000000000',
+      time: created.envelope.occurred_at,
+      region: loadOutputs().region,
+      resources: [],
+      detail: created.envelope,
+    };
+    const accepted = await lambda.send(
+      new InvokeCommand({
+        FunctionName: fn,
+        InvocationType: 'Event',
+        Payload: new TextEncoder().encode(JSON.stringify(bridgeEvent)),
+      }),
+    );
+    expect(accepted.StatusCode).toBe(202);
+
+    // Lambda's retries fail too; the event lands in the localization service's DLQ.
+    const message = await eventually(
+      async () => {
+        const r = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: dlq,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 5,
+            MessageAttributeNames: ['All'],
+          }),
+        );
+        return (r.Messages ?? []).find((m) => eventOf(m.Body).detail?.entity?.id === id);
+      },
+      40_000,
+      'the failed event in the DLQ',
+    );
+    // Nothing was written meanwhile.
+    const before = await entityRow('content', id);
+    expect(before?.version).toBe(1);
+    expect(locOf(before)?.scripts_translations).toBeUndefined();
+    expect(tap.eventsFor(id).filter((e) => e.detailType === 'localization.translated')).toEqual([]);
+
+    // Later, the outage over: redrive the dead-lettered event into the function.
+    await sleep(Math.max(0, until * 1000 - Date.now() + 500));
+    const retried = await lambda.send(
+      new InvokeCommand({
+        FunctionName: fn,
+        Payload: new TextEncoder().encode(JSON.stringify(eventOf(message.Body))),
+      }),
+    );
+    expect(retried.FunctionError, new TextDecoder().decode(retried.Payload)).toBeUndefined();
+    await sqs.send(new DeleteMessageCommand({ QueueUrl: dlq, ReceiptHandle: message.ReceiptHandle }));
+    const after = await entityRow('content', id);
+    expect(after?.version).toBe(2);
+    expect(locOf(after)?.scripts_translations).toEqual({
+      fr: { title: '[fr] Outage' },
+      [locale]: { title: `[${locale}] Outage` },
+    });
+  });
+});

@@ -1,0 +1,258 @@
+/**
+ * The tick burst (lib/broadcast/burst.ts) on a fake clock, with in-memory stand-ins for
+ * DynamoDB, the management API and Step Functions.
+ */
+import { describe, expect, it } from 'vitest';
+import { type BurstDeps, type BurstOptions, runBurst, successorOf } from '../../lib/broadcast/burst.ts';
+import { FakeClock } from '../../lib/broadcast/clock.ts';
+import type { PostResult } from '../../lib/broadcast/fanout.ts';
+import type { TickInput, TickOutput } from '../../lib/broadcast/machine.ts';
+import { type CampaignSnapshot, executionName } from '../../lib/broadcast/phase.ts';
+
+const T0 = Date.parse('2026-06-01T12:00:00Z');
+const ID = '01JCAMPAIGN0000000000000000';
+const EXEC = executionName(ID, 1, 0);
+
+interface Sent {
+  at: number;
+  connectionId: string;
+  frame: { type: string; seq?: number; payload?: { frequency?: number; live_participant_count?: number } };
+}
+
+/** A world the burst runs in: campaign, ticker item, connections; every post recorded. */
+function world(opts: { hz?: number; start?: number; end?: number; connections?: string[] } = {}) {
+  const clock = new FakeClock(0);
+  const wallNow = () => T0 + clock.now();
+  const campaign: CampaignSnapshot = {
+    id: ID,
+    state: 'active',
+    metadata: {
+      features: ['broadcast'],
+      scheduling: {
+        frequency: opts.hz ?? 5,
+        start_time: new Date(opts.start ?? T0 - 60_000).toISOString(),
+        ...(opts.end === undefined ? {} : { end_time: new Date(opts.end).toISOString() }),
+      },
+      service_specific: { campaign: { broadcast_enabled: true } },
+    },
+  };
+  const state = {
+    campaign: campaign as CampaignSnapshot | undefined,
+    ticker: { status: 'running' as 'running' | 'stopped', execution: EXEC, epoch: 1 },
+    connections: new Set(opts.connections ?? ['a', 'b']),
+    gone: new Set<string>(),
+    sent: [] as Sent[],
+    started: 0,
+    stops: [] as string[],
+    handoffs: [] as Array<{ successor: string; nextSeq: number }>,
+    savedSeq: 0,
+    postLatency: 5,
+  };
+  const setFrequency = (hz: number) => {
+    const m = structuredClone(state.campaign!.metadata);
+    m.scheduling = { ...m.scheduling, frequency: hz };
+    state.campaign = { ...state.campaign!, metadata: m };
+  };
+  const deps: BurstDeps = {
+    clock,
+    wallNow,
+    loadCampaign: async () => state.campaign,
+    loadTicker: async () => ({ ...state.ticker }),
+    listConnections: async () => ({ live: [...state.connections], expired: [] }),
+    top: async () => [{ user: 'u1', score: 3 }],
+    removeConnection: async (_c, id) => {
+      state.connections.delete(id);
+    },
+    post: async (connectionId, data): Promise<PostResult> => {
+      if (state.gone.has(connectionId)) return 'gone';
+      await clock.sleepUntil(clock.now() + state.postLatency);
+      state.sent.push({ at: clock.now(), connectionId, frame: JSON.parse(String(Buffer.from(data as Uint8Array))) });
+      return 'ok';
+    },
+    markStarted: async () => {
+      state.started += 1;
+    },
+    stopSelf: async (_i, reason) => {
+      state.stops.push(reason);
+      state.ticker.status = 'stopped';
+    },
+    saveSeq: async (_i, lastSeq) => {
+      state.savedSeq = lastSeq;
+    },
+    handoff: async (_i, successor, nextSeq) => {
+      state.handoffs.push({ successor, nextSeq });
+      state.ticker.execution = successor;
+    },
+  };
+  return { clock, state, deps, setFrequency, wallNow };
+}
+
+const input = (over: Partial<TickInput> = {}): TickInput => ({
+  kind: 'broadcast.tick',
+  campaign_id: ID,
+  execution: EXEC,
+  epoch: 1,
+  generation: 0,
+  seq: 1,
+  iterations: 0,
+  announced: false,
+  ...over,
+});
+
+/** Run a burst to completion, advancing the fake clock in 10 ms steps. */
+async function run(
+  w: ReturnType<typeof world>,
+  i: TickInput,
+  opts: BurstOptions,
+  during?: (ms: number) => void,
+): Promise<TickOutput> {
+  let done: TickOutput | undefined;
+  const p = runBurst(i, w.deps, opts).then((o) => {
+    done = o;
+    return o;
+  });
+  for (let ms = 0; done === undefined && ms < opts.budgetMs + 60_000; ms += 10) {
+    during?.(ms);
+    await w.clock.advance(10);
+  }
+  return p;
+}
+
+const statesTo = (w: ReturnType<typeof world>, id: string) =>
+  w.state.sent.filter((s) => s.connectionId === id && s.frame.type === 'campaign.state');
+
+describe('runBurst', () => {
+  it('5 Hz for a 10 s burst: 50 frames per connection, seq 1..50, started notice first, continue', async () => {
+    const w = world();
+    const out = await run(w, input(), { budgetMs: 10_000 });
+    expect(out).toMatchObject({ continue: true, seq: 51, iterations: 1, announced: true });
+    for (const id of ['a', 'b']) {
+      const frames = statesTo(w, id);
+      expect(frames.map((f) => f.frame.seq)).toEqual(Array.from({ length: 50 }, (_, k) => k + 1));
+      const first = w.state.sent.find((s) => s.connectionId === id);
+      expect(first?.frame.type).toBe('broadcast.started');
+    }
+    expect(w.state.started).toBe(1);
+    expect(w.state.savedSeq).toBe(50);
+  });
+
+  it('continues seq from its input and does not announce twice', async () => {
+    const w = world();
+    const out = await run(w, input({ seq: 101, iterations: 4, announced: true }), { budgetMs: 2_000 });
+    expect(statesTo(w, 'a').map((f) => f.frame.seq)).toEqual(Array.from({ length: 10 }, (_, k) => k + 101));
+    expect(w.state.sent.some((s) => s.frame.type === 'broadcast.started')).toBe(false);
+    expect(out).toMatchObject({ continue: true, seq: 111, iterations: 5 });
+  });
+
+  it('a frequency change applies within one refresh (≤ 500 ms)', async () => {
+    const w = world({ hz: 2 });
+    await run(w, input({ announced: true }), { budgetMs: 6_000 }, (ms) => {
+      if (ms === 3_000) w.setFrequency(10);
+    });
+    const frames = statesTo(w, 'a');
+    const first10 = frames.find((f) => f.frame.payload?.frequency === 10);
+    expect(first10).toBeDefined();
+    expect((first10?.at ?? 0) - 3_000).toBeLessThanOrEqual(600);
+    const late = frames.filter((f) => f.at >= 4_000 && f.at < 6_000);
+    expect(late.length).toBeGreaterThanOrEqual(19);
+    expect(frames.every((f, k) => k === 0 || (f.frame.seq ?? 0) === (frames[k - 1]?.frame.seq ?? 0) + 1)).toBe(true);
+  });
+
+  it('stops itself exactly at end_time: no frame due at or after it, then broadcast.stopped', async () => {
+    const w = world({ end: T0 + 3_000 });
+    const out = await run(w, input(), { budgetMs: 10_000 });
+    expect(out.continue).toBe(false);
+    expect(w.state.stops).toEqual(['ended']);
+    const frames = statesTo(w, 'a');
+    expect(frames).toHaveLength(15);
+    const last = w.state.sent.filter((s) => s.connectionId === 'a').at(-1);
+    expect(last?.frame.type).toBe('broadcast.stopped');
+  });
+
+  it('waits for a start_time inside the lead, and starts on it', async () => {
+    const w = world({ start: T0 + 2_500 });
+    await run(w, input(), { budgetMs: 5_000 });
+    const frames = statesTo(w, 'a');
+    expect(frames[0]?.at).toBeGreaterThanOrEqual(2_500);
+    expect(frames[0]?.at).toBeLessThan(2_600);
+    expect(frames).toHaveLength(13); // 2.5 s at 5 Hz, from start_time
+  });
+
+  it('disabling mid-burst stops within a refresh, and the notice is the last frame', async () => {
+    const w = world();
+    const out = await run(w, input(), { budgetMs: 10_000 }, (ms) => {
+      if (ms === 2_000) {
+        const m = structuredClone(w.state.campaign!.metadata);
+        m.service_specific = { campaign: { broadcast_enabled: false } };
+        w.state.campaign = { ...w.state.campaign!, metadata: m };
+      }
+    });
+    expect(out.continue).toBe(false);
+    expect(w.state.stops).toEqual(['disabled']);
+    const a = w.state.sent.filter((s) => s.connectionId === 'a');
+    expect(a.at(-1)?.frame.type).toBe('broadcast.stopped');
+    expect(statesTo(w, 'a').length).toBeLessThanOrEqual(10 + 3);
+  });
+
+  it('stopped by the controller (ticker item stopped): broadcast.stopped frame, no second stop write', async () => {
+    const w = world();
+    const out = await run(w, input({ announced: true }), { budgetMs: 10_000 }, (ms) => {
+      if (ms === 1_000) w.state.ticker.status = 'stopped';
+    });
+    expect(out.continue).toBe(false);
+    expect(w.state.stops).toEqual([]);
+    expect(w.state.sent.filter((s) => s.connectionId === 'a').at(-1)?.frame.type).toBe('broadcast.stopped');
+  });
+
+  it('superseded by another execution: ends silently', async () => {
+    const w = world();
+    const out = await run(w, input({ announced: true }), { budgetMs: 10_000 }, (ms) => {
+      if (ms === 1_000) w.state.ticker.execution = executionName(ID, 2, 0);
+    });
+    expect(out.continue).toBe(false);
+    expect(w.state.sent.some((s) => s.frame.type === 'broadcast.stopped')).toBe(false);
+    expect(statesTo(w, 'a').length).toBeLessThanOrEqual(5 + 3);
+  });
+
+  it('a gone connection (410) is removed and skipped; the others keep their frames', async () => {
+    const w = world({ connections: ['a', 'b', 'ghost'] });
+    w.state.gone.add('ghost');
+    await run(w, input({ announced: true }), { budgetMs: 3_000 });
+    expect(w.state.connections.has('ghost')).toBe(false);
+    expect(statesTo(w, 'a')).toHaveLength(15);
+    expect(w.state.sent.some((s) => s.connectionId === 'ghost')).toBe(false);
+  });
+
+  it('a slow connection drops frames instead of queueing them; others are unaffected', async () => {
+    const w = world();
+    const post = w.deps.post;
+    w.deps.post = async (id, data) => {
+      if (id === 'b') await w.clock.sleepUntil(w.clock.now() + 450); // slower than 2 periods
+      return post(id, data);
+    };
+    await run(w, input({ announced: true }), { budgetMs: 4_000 });
+    expect(statesTo(w, 'a')).toHaveLength(20);
+    const b = statesTo(w, 'b');
+    expect(b.length).toBeLessThan(10);
+    expect(b.every((f, k) => k === 0 || (f.frame.seq ?? 0) > (b[k - 1]?.frame.seq ?? 0))).toBe(true);
+  });
+
+  it('hands off to a fresh execution after maxIterations bursts', async () => {
+    const w = world();
+    const i = input({ announced: true, iterations: 2, seq: 40 });
+    const out = await run(w, i, { budgetMs: 1_000, maxIterations: 3 });
+    expect(out.continue).toBe(false);
+    expect(w.state.handoffs).toEqual([{ successor: successorOf(i), nextSeq: 45 }]);
+    expect(successorOf(i)).toBe(executionName(ID, 1, 1));
+  });
+
+  it('a retried burst whose handoff was already written starts the successor and ends', async () => {
+    const w = world();
+    const i = input({ announced: true, iterations: 2, seq: 40 });
+    w.state.ticker.execution = successorOf(i);
+    const out = await run(w, i, { budgetMs: 1_000, maxIterations: 3 });
+    expect(out.continue).toBe(false);
+    expect(w.state.handoffs).toEqual([{ successor: successorOf(i), nextSeq: 40 }]);
+    expect(statesTo(w, 'a')).toEqual([]);
+  });
+});
