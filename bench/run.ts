@@ -8,12 +8,14 @@ import { runBundleBench } from './bundles.ts';
 import { runListsBench } from './lists.ts';
 import { runMetadataBench } from './metadata.ts';
 import { runSchedulerBench } from './scheduler.ts';
+import { runSearchBench } from './search.ts';
 
 const benches: Array<[string, () => Promise<void>]> = [
   ['metadata', runMetadataBench],
   ['bundles', runBundleBench],
   ['lists', runListsBench],
   ['scheduler', runSchedulerBench],
+  ['search', runSearchBench],
   ['broadcast', runBroadcastBench],
   ['amadeus', runAmadeusBench],
 ];

@@ -293,7 +293,9 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
     // The burst's time is up and the campaign is still broadcasting.
     await fanout.drain();
     if (input.iterations + 1 >= maxIterations) {
-      await deps.handoff(input, successor, seq);
+      const { next_tick_at: _stale, ...rest } = input;
+      const pace = nextTickAt === undefined ? {} : { next_tick_at: Math.round(nextTickAt) };
+      await deps.handoff({ ...rest, ...pace }, successor, seq);
       log('info', 'handed off to a fresh execution', { successor });
       return result(false);
     }

@@ -1,7 +1,12 @@
 /**
  * WebSocket broadcast: a tick scheduler on an absolute schedule, a drop-on-busy fan-out
- * with bounded concurrency, the frame format, and the management API poster.
+ * with bounded concurrency, the frame format, and the management API poster; plus the
+ * pure pieces of the live-campaign service (when a campaign is on the air, the client
+ * protocol, the rate limiter, leaderboard ranking). The Lambda is lib/broadcast/lambda.ts;
+ * see docs/broadcast.md.
  */
+
+export { type BurstDeps, type BurstOptions, runBurst, type TickMetrics } from './burst.ts';
 export { type Clock, FakeClock, systemClock } from './clock.ts';
 export {
   type ConnectionTotals,
@@ -27,6 +32,8 @@ export {
   rfc3339Of,
   type Timestamp,
 } from './frame.ts';
+export { rankTop } from './leaderboard.ts';
+export type { TickInput, TickOutput } from './machine.ts';
 export {
   isGoneError,
   type ManagementApiOptions,
@@ -35,4 +42,26 @@ export {
   managementEndpoint,
   regionOfEndpoint,
 } from './management-api.ts';
+export {
+  type ClientMessage,
+  type ErrorCode,
+  errorFrame,
+  errorFrameSchema,
+  MAX_INBOUND_BYTES,
+  parseClientMessage,
+  pongFrame,
+  pongFrameSchema,
+  scoreFrame,
+  scoreFrameSchema,
+} from './messages.ts';
+export {
+  type BroadcastPhase,
+  broadcastPhase,
+  type CampaignSnapshot,
+  controlDecision,
+  executionName,
+  frequencyOf,
+  tickerVerdict,
+} from './phase.ts';
+export { FixedWindowRateLimiter, MemoryWindowStore, type WindowCounterStore } from './rate-limit.ts';
 export { effectiveHz, type RunTicksOptions, type RunTicksResult, runTicks, type Tick } from './ticker.ts';

@@ -214,9 +214,8 @@ async function tick(event: Record<string, unknown>, context: Context) {
 const direct = middy(async (event: Record<string, unknown>, context: Context) => {
   if (event.kind === 'broadcast.tick') return tick(event, context);
   throw new Error(`Unsupported direct invocation kind ${String(event.kind)}`);
-})
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+  // No logMetrics here: a burst flushes its tick metrics itself, every refresh and at its end.
+}).use(injectLambdaContext(logger, { resetKeys: true }));
 
 // --- HTTP --------------------------------------------------------------------------------
 const http = httpHandler(

@@ -30,10 +30,12 @@ import {
   queryPlan,
   type RowKey,
 } from './keys.ts';
-import { type Hit, rank } from './rank.ts';
+import { byRank, type Hit, rank, resolvePending } from './rank.ts';
 
 /** Rows read per Query of the read plan, at most (short prefixes of big indexes are cut here). */
 export const MAX_ROWS_PER_QUERY = 1000;
+/** Pages read per Query, at most (a selective filter on a big partition stops here too). */
+export const MAX_PAGES_PER_QUERY = 5;
 /** Tombstones of deleted entities are kept this long (a late, older update cannot resurrect them). */
 export const TOMBSTONE_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -60,7 +62,16 @@ interface DocRow extends RowKey {
   rv: number;
   deleted: boolean;
   keys: RowKey[];
+  /** The entity's indexed terms (to complete a hit whose term reads were cut short). */
+  terms?: string[];
   expires_at?: number;
+}
+
+type Found = Array<{ row: PostingRow; via: KeyQuery['via'] }>;
+/** Rows read for one query term, and whether a Query stopped at MAX_ROWS_PER_QUERY. */
+interface TermRead {
+  rows: Found;
+  cut: boolean;
 }
 
 export class SearchIndex {
@@ -92,6 +103,7 @@ export class SearchIndex {
       rv: doc.rv,
       deleted: doc.deleted,
       keys: rows.map((r) => ({ pk: r.pk, sk: r.sk })),
+      terms: doc.terms.map((t) => t.term),
       ...(doc.deleted ? { expires_at: Math.floor(Date.now() / 1000) + TOMBSTONE_TTL_SECONDS } : {}),
     };
     let previous: DocRow | undefined;
@@ -130,37 +142,68 @@ export class SearchIndex {
     return doc.deleted ? 'removed' : 'indexed';
   }
 
-  /** Ranked hits of `req.terms` (AND), at most `req.limit`, each confirmed against its doc row. */
+  /**
+   * Ranked hits of `req.terms` (AND), at most `req.limit`, each confirmed against its doc row.
+   * A one-word query reads the word partition first: when that already yields `limit`
+   * confirmed exact/prefix hits, typo matches (which rank below every one of them) cannot
+   * make the page, and their partitions are not read.
+   */
   async search(req: SearchRequest): Promise<Hit[]> {
-    const found = await Promise.all(
-      req.terms.map(async (q) => {
-        const plan = queryPlan(q);
-        const pages = await Promise.all(plan.map((kq) => this.read(kq, req)));
-        return pages.flat();
-      }),
+    const plans = req.terms.map((q) => queryPlan(q));
+    const readAll = async (plan: KeyQuery[]): Promise<TermRead> => {
+      const parts = await Promise.all(plan.map((kq) => this.read(kq, req)));
+      return { rows: parts.flatMap((p) => p.rows), cut: parts.some((p) => p.cut) };
+    };
+    if (plans.length === 1) {
+      const plan = plans[0] ?? [];
+      const words = await readAll(plan.filter((k) => k.via === 'word'));
+      const first = await this.confirm(req, [words.rows]);
+      const typo = plan.filter((k) => k.via === 'typo');
+      if (first.length >= req.limit || typo.length === 0) return first;
+      return this.confirm(req, [[...words.rows, ...(await readAll(typo)).rows]]);
+    }
+    const reads = await Promise.all(plans.map(readAll));
+    // A term whose reads were cut (a short, common prefix) must not veto candidates the other
+    // terms found: it is checked against their doc rows instead (unless every read was cut).
+    const cut = reads.flatMap((r, i) => (r.cut ? [i] : []));
+    const pending = cut.length < reads.length ? new Set(cut) : new Set<number>();
+    return this.confirm(
+      req,
+      reads.map((r) => r.rows),
+      pending,
     );
-    const visible = rank(req.terms, found).filter((h) => {
+  }
+
+  /**
+   * Rank, keep what the caller may see, and confirm the best hits against their doc rows:
+   * drop rows of superseded versions (a crash or a race between two updates may leave some)
+   * and resolve pending terms from the entity's full term list.
+   */
+  private async confirm(
+    req: SearchRequest,
+    found: Found[],
+    pending: ReadonlySet<number> = new Set(),
+  ): Promise<Hit[]> {
+    const visible = rank(req.terms, found, pending).filter((h) => {
       const v = req.visibility(h.entity_type);
       return v === 'all' || (v === 'own' && h.owner_id === req.caller);
     });
-    // Confirm the best hits against their doc rows (drops rows of superseded versions).
     const out: Hit[] = [];
     for (let i = 0; i < visible.length && out.length < req.limit; i += req.limit) {
       const batch = visible.slice(i, i + req.limit);
       const docs = await this.docs(batch);
       for (const h of batch) {
         const d = docs.get(`${h.entity_type}#${h.id}`);
-        if (d && !d.deleted && d.rv === h.rv && out.length < req.limit) out.push(h);
+        if (!d || d.deleted || d.rv !== h.rv || out.length >= req.limit) continue;
+        const hit = resolvePending(h, req.terms, d.terms ?? []);
+        if (hit) out.push(hit);
       }
     }
-    return out;
+    return out.sort(byRank);
   }
 
   /** Rows of one Query of a read plan (filters applied by DynamoDB), up to MAX_ROWS_PER_QUERY. */
-  private async read(
-    kq: KeyQuery,
-    f: SearchFilters,
-  ): Promise<Array<{ row: PostingRow; via: KeyQuery['via'] }>> {
+  private async read(kq: KeyQuery, f: SearchFilters): Promise<TermRead> {
     const names: Record<string, string> = { '#pk': 'pk' };
     const values: Record<string, unknown> = { ':pk': kq.pk };
     let condition = '#pk = :pk';
@@ -191,8 +234,9 @@ export class SearchIndex {
       values[':feature'] = f.feature;
       filters.push('contains(#features, :feature)');
     }
-    const rows: Array<{ row: PostingRow; via: KeyQuery['via'] }> = [];
+    const rows: Found = [];
     let start: Record<string, unknown> | undefined;
+    let pages = 0;
     do {
       const out = await this.ddb.send(
         new QueryCommand({
@@ -209,8 +253,9 @@ export class SearchIndex {
       this.stats.rowsRead += out.ScannedCount ?? 0;
       for (const item of out.Items ?? []) rows.push({ row: item as PostingRow, via: kq.via });
       start = out.LastEvaluatedKey;
-    } while (start && rows.length < MAX_ROWS_PER_QUERY);
-    return rows;
+      pages++;
+    } while (start && rows.length < MAX_ROWS_PER_QUERY && pages < MAX_PAGES_PER_QUERY);
+    return { rows, cut: start !== undefined };
   }
 
   private async docs(hits: readonly Hit[]): Promise<Map<string, DocRow>> {
@@ -224,7 +269,16 @@ export class SearchIndex {
       const out = await this.ddb.send(
         new BatchGetCommand({
           RequestItems: {
-            [this.table]: { Keys: keys.slice(0, 100), ProjectionExpression: 'pk, rv, deleted' },
+            [this.table]: {
+              Keys: keys.slice(0, 100),
+              ProjectionExpression: '#pk, #rv, #deleted, #terms',
+              ExpressionAttributeNames: {
+                '#pk': 'pk',
+                '#rv': 'rv',
+                '#deleted': 'deleted',
+                '#terms': 'terms',
+              },
+            },
           },
         }),
       );

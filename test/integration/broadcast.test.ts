@@ -17,6 +17,7 @@ import { LiveClient, type Received, sleep } from './support/ws-client.ts';
 
 const HZ = 5;
 const clients: LiveClient[] = [];
+const campaigns: string[] = [];
 let tap: BusTap;
 
 beforeAll(async () => {
@@ -24,10 +25,12 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
+  // Deleting a campaign stops its ticker (the shared emulator keeps running).
+  await Promise.all(campaigns.map((id) => api('DELETE', `/api/campaigns/${id}`)));
   await tap?.close();
 });
 
-/** A campaign broadcasting now (start in the past, end in an hour) unless `metadata` says otherwise. */
+/** A campaign broadcasting now (start in the past, end in 10 min) unless the options say otherwise. */
 async function liveCampaign(
   name: string,
   opts: { hz?: number; metadata?: Record<string, unknown>; scheduling?: Record<string, unknown> } = {},
@@ -41,7 +44,7 @@ async function liveCampaign(
         scheduling: {
           frequency: opts.hz ?? HZ,
           start_time: new Date(now - 60_000).toISOString(),
-          end_time: new Date(now + 3_600_000).toISOString(),
+          end_time: new Date(now + 600_000).toISOString(),
           ...opts.scheduling,
         },
         service_specific: { campaign: { broadcast_enabled: true } },
@@ -50,6 +53,7 @@ async function liveCampaign(
     },
   });
   expect(r.status, r.text).toBe(201);
+  campaigns.push(r.body.id);
   return r.body.id;
 }
 
@@ -63,6 +67,11 @@ async function join(campaignId: string, user: string): Promise<LiveClient> {
   clients.push(client);
   return client;
 }
+
+/** Delete a scenario's campaign as soon as it is done (its ticker stops; less load for the others). */
+const end = async (id: string): Promise<void> => {
+  await api('DELETE', `/api/campaigns/${id}`);
+};
 
 const unique = (p: string) => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
@@ -103,12 +112,17 @@ async function tickerItem(campaignId: string) {
   return out.Item;
 }
 
-describe.concurrent('live campaigns (WebSocket broadcast)', () => {
-  it('outputs.json has the client URL of the WebSocket API', () => {
+/**
+ * Timing first, with only these two campaigns on the emulator: every campaign or score
+ * event of the other scenarios runs several consumer Lambdas on the same (single-process)
+ * emulator, which slows its management API down enough to drop frames by the drop policy.
+ */
+describe('delivery and rate', () => {
+  it.concurrent('outputs.json has the client URL of the WebSocket API', () => {
     expect(loadOutputs().webSocketUrl).toMatch(/^ws:\/\/.+\/_aws\/execute-api\/[A-Za-z0-9]+\/live$/);
   });
 
-  it(`20 clients at ${HZ} Hz for 10 s each get ≥ 90 % of the frames, seq strictly increasing`, async () => {
+  it.concurrent(`20 clients at ${HZ} Hz for 10 s each get ≥ 90 % of the frames, seq strictly increasing`, async () => {
     const id = await liveCampaign('delivery');
     const users = Array.from({ length: 20 }, (_, i) => unique(`fan${i}`));
     const group = await Promise.all(users.map((u) => join(id, u)));
@@ -140,9 +154,10 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
     const last = group[0]?.states().at(-1)?.frame as { payload: { live_participant_count: number } };
     expect(last.payload.live_participant_count).toBe(20);
     await Promise.all(group.map((c) => c.close()));
+    await end(id);
   });
 
-  it('a frequency change mid-run changes the received rate within about a second', async () => {
+  it.concurrent('a frequency change mid-run changes the received rate within about a second', async () => {
     const id = await liveCampaign('rate-change', { hz: 2 });
     const c = await join(id, unique('rate'));
     await c.waitFor((r) => r.filter((x) => x.frame.type === 'campaign.state').length >= 4, 30_000);
@@ -163,18 +178,27 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
     const latency = first.at - changedAt;
     await sleep(2_000);
     const after = c.states().filter((f) => f.at >= first.at && f.at < first.at + 2_000);
-    const rate = after.length / 2;
+    const received = after.length / 2;
+    // The server's pace, from seq (frames a slow post made the drop policy skip still count).
+    const sent =
+      ((after.at(-1)?.seq ?? 0) - (after[0]?.seq ?? 0)) /
+      (((after.at(-1)?.at ?? 0) - (after[0]?.at ?? 0)) / 1000);
     console.info(
       `[broadcast] rate change 2 → 10 Hz: first 10 Hz frame ${latency} ms after the PATCH; ` +
-        `before ~${(1000 / slowGap).toFixed(1)} Hz, after ${rate.toFixed(1)} Hz`,
+        `received ~${(1000 / slowGap).toFixed(1)} Hz before, ${received.toFixed(1)} Hz after (sent ${sent.toFixed(1)} Hz)`,
     );
     expect(latency).toBeLessThan(1_500);
-    expect(rate).toBeGreaterThanOrEqual(8);
+    expect(sent).toBeGreaterThan(9);
+    expect(sent).toBeLessThan(11);
+    expect(received).toBeGreaterThanOrEqual(7);
     expect(strictlyIncreasing(c.states())).toBe(true);
     await c.close();
+    await end(id);
   });
+});
 
-  it('disabling broadcast stops the frames and sends broadcast.stopped (frame and event)', async () => {
+describe('connections, edges and bad input', () => {
+  it.concurrent('disabling broadcast stops the frames and sends broadcast.stopped (frame and event)', async () => {
     const id = await liveCampaign('disable');
     const c = await join(id, unique('off'));
     await c.waitFor((r) => r.filter((x) => x.frame.type === 'campaign.state').length >= 5, 30_000);
@@ -194,8 +218,8 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
     expect(afterNotice).toEqual([]);
     expect(c.states().at(-1)?.at ?? 0).toBeLessThanOrEqual(stopped.at);
     expect(await tickerItem(id)).toMatchObject({ status: 'stopped', stop_reason: 'disabled' });
-    // The started notice came first; both edges are events on the bus.
-    expect(c.frames('broadcast.started')).toHaveLength(1);
+    // Both edges are events on the bus (the started frame went out before this client joined, or first).
+    expect(c.frames('broadcast.started').length).toBeLessThanOrEqual(1);
     await tap.waitFor(
       () =>
         ['broadcast.started', 'broadcast.stopped'].every((t) =>
@@ -211,9 +235,10 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
       payload: { reason: 'disabled' },
     });
     await c.close();
+    await end(id);
   });
 
-  it('a client that vanishes is removed: on $disconnect, and on 410 Gone when $disconnect never came', async () => {
+  it.concurrent('a client that vanishes is removed: on $disconnect, and on 410 Gone when $disconnect never came', async () => {
     const id = await liveCampaign('vanish');
     const stay = await join(id, unique('stay'));
     const gone = await join(id, unique('gone'));
@@ -262,9 +287,10 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
     await stay.waitFor((r) => r.filter((x) => x.frame.type === 'campaign.state').length >= n + 5, 5_000);
     expect(strictlyIncreasing(stay.states())).toBe(true);
     await stay.close();
+    await end(id);
   });
 
-  it('max_participants refuses the next client, and admits one again after somebody leaves', async () => {
+  it.concurrent('max_participants refuses the next client, and admits one again after somebody leaves', async () => {
     const id = await liveCampaign('full', { metadata: { custom_rules: { max_participants: 2 } } });
     const [a, b] = await Promise.all([join(id, unique('p1')), join(id, unique('p2'))]);
     const user = unique('p3');
@@ -286,9 +312,10 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
     if (again.ok) clients.push(again.client);
     expect(await liveCount(id)).toBe(2);
     await b?.close();
+    await end(id);
   });
 
-  it('refuses a bad token, an unknown campaign, missing parameters and another user’s token', async () => {
+  it.concurrent('refuses a bad token, an unknown campaign, missing parameters and another user’s token', async () => {
     const id = await liveCampaign('refusals', { metadata: { features: ['leaderboard'] } });
     const user = unique('ref');
     const token = await tokenFor(user, 'user');
@@ -308,9 +335,10 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
     ]);
     expect(ok.map((o) => o.ok)).toEqual([true, true]);
     for (const o of ok) if (o.ok) await o.client.close();
+    await end(id);
   });
 
-  it('bad frames get error frames; ping, score and a flood leave the connection and the broadcast going', async () => {
+  it.concurrent('bad frames get error frames; ping and score are answered; the connection and the broadcast go on', async () => {
     const id = await liveCampaign('bad-frames');
     const c = await join(id, unique('bad'));
     await c.waitFor((r) => r.some((x) => x.frame.type === 'campaign.state'), 30_000);
@@ -346,29 +374,20 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
     c.send({ action: 'score', delta: 7, id: 's2' });
     const score = await c.waitFor((r) => r.find((x) => x.frame.type === 'score'), 10_000, 'score');
     expect(scoreFrameSchema.parse(score.frame)).toMatchObject({ campaign_id: id, score: 7, id: 's2' });
-
-    // A flood: 250 messages at once. Answers are pongs, or one rate_limited error per window; nothing closes.
-    const before = c.received.length;
-    for (let i = 0; i < 250; i += 1) c.send({ action: 'ping', id: `f${i}` });
-    await sleep(3_000);
-    const answers = c.received.slice(before).filter((r: Received) => r.frame.type !== 'campaign.state');
-    expect(answers.every((a) => a.frame.type === 'pong' || a.frame.code === 'rate_limited')).toBe(true);
     expect(c.closed).toBe(false);
     const n = c.states().length;
     await c.waitFor(
       (r) => r.filter((x) => x.frame.type === 'campaign.state').length >= n + 5,
       10_000,
-      'frames after the flood',
+      'frames after the bad ones',
     );
     expect(strictlyIncreasing(c.states())).toBe(true);
-    console.info(
-      `[broadcast] flood of 250: ${answers.filter((a) => a.frame.type === 'pong').length} pongs, ` +
-        `${answers.filter((a) => a.frame.code === 'rate_limited').length} rate_limited within 3 s`,
-    );
+
     await c.close();
+    await end(id);
   });
 
-  it('POST /api/campaigns/{id}/scores updates the leaderboard atomically; frames carry the top N', async () => {
+  it.concurrent('POST /api/campaigns/{id}/scores updates the leaderboard atomically; frames carry the top N', async () => {
     const id = await liveCampaign('scores');
     const viewer = await join(id, unique('viewer'));
     const players = Array.from({ length: 12 }, (_, i) => `player-${String(i).padStart(2, '0')}`);
@@ -439,13 +458,14 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
       20_000,
     );
     await viewer.close();
+    await end(id);
   });
 
-  it('a future start_time waits, frames run in [start_time, end_time), then broadcast.stopped', async () => {
+  it.concurrent('a future start_time waits, frames run in [start_time, end_time), then broadcast.stopped', async () => {
     const start = Date.now() + 8_000;
-    const end = start + 5_000;
+    const endAt = start + 5_000;
     const id = await liveCampaign('window', {
-      scheduling: { start_time: new Date(start).toISOString(), end_time: new Date(end).toISOString() },
+      scheduling: { start_time: new Date(start).toISOString(), end_time: new Date(endAt).toISOString() },
     });
     const c = await join(id, unique('window'));
     const stopped = await c.waitFor(
@@ -459,15 +479,56 @@ describe.concurrent('live campaigns (WebSocket broadcast)', () => {
     const firstTs = Date.parse(String(states[0]?.frame.ts));
     const lastTs = Date.parse(String(states.at(-1)?.frame.ts));
     console.info(
-      `[broadcast] window: first frame ${firstTs - start} ms after start_time, last ${end - lastTs} ms before end_time, ` +
-        `${states.length} frames (expected ${((end - start) / 1000) * HZ})`,
+      `[broadcast] window: first frame ${firstTs - start} ms after start_time, last ${endAt - lastTs} ms before end_time, ` +
+        `${states.length} frames (expected ${((endAt - start) / 1000) * HZ})`,
     );
     expect(firstTs).toBeGreaterThanOrEqual(start);
     expect(firstTs - start).toBeLessThan(1_000);
-    expect(lastTs).toBeLessThan(end);
-    expect(states.length).toBeGreaterThanOrEqual(((end - start) / 1000) * HZ * 0.9);
+    expect(lastTs).toBeLessThan(endAt);
+    expect(states.length).toBeGreaterThanOrEqual(((endAt - start) / 1000) * HZ * 0.9);
     expect(stopped.at).toBeGreaterThan(states.at(-1)?.at ?? 0);
     expect(await tickerItem(id)).toMatchObject({ status: 'stopped', stop_reason: 'ended' });
     await c.close();
+    await end(id);
+  });
+});
+
+/**
+ * On its own, after the scenarios above: the emulator runs a function's WebSocket
+ * invocations one at a time (~70-140 ms each), so a flood would delay the other
+ * scenarios' handshakes. (On the emulator a flood cannot reach 100 messages a second for
+ * the same reason: the limiter's verdicts are covered by test/unit/broadcast.rate-limit.test.ts.)
+ */
+describe('a flood of messages', () => {
+  it('answers each message with a pong or one rate_limited error per window; the connection and the broadcast go on', async () => {
+    const id = await liveCampaign('flood');
+    const c = await join(id, unique('flood'));
+    await c.waitFor((r) => r.some((x) => x.frame.type === 'campaign.state'), 30_000);
+    const before = c.received.length;
+    const sentAt = Date.now();
+    for (let i = 0; i < 60; i += 1) c.send({ action: 'ping', id: `f${i}` });
+    await c.waitFor(
+      (r) =>
+        r.slice(before).filter((x) => x.frame.type === 'pong').length >= 1 && Date.now() - sentAt > 3_000,
+      20_000,
+      'the flood to be answered',
+    );
+    const answers = () => c.received.slice(before).filter((r: Received) => r.frame.type !== 'campaign.state');
+    expect(answers().every((a) => a.frame.type === 'pong' || a.frame.code === 'rate_limited')).toBe(true);
+    expect(c.frames('error').filter((e) => e.frame.code === 'rate_limited').length).toBeLessThanOrEqual(1);
+    expect(c.closed).toBe(false);
+    const n = c.states().length;
+    await c.waitFor(
+      (r) => r.filter((x) => x.frame.type === 'campaign.state').length >= n + 5,
+      10_000,
+      'frames after the flood',
+    );
+    expect(strictlyIncreasing(c.states())).toBe(true);
+    console.info(
+      `[broadcast] flood of 60 pings: ${answers().filter((a) => a.frame.type === 'pong').length} pongs, ` +
+        `${answers().filter((a) => a.frame.code === 'rate_limited').length} rate_limited after ${Date.now() - sentAt} ms`,
+    );
+    await c.close();
+    await end(id);
   });
 });

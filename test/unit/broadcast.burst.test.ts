@@ -66,7 +66,11 @@ function world(opts: { hz?: number; start?: number; end?: number; connections?: 
     post: async (connectionId, data): Promise<PostResult> => {
       if (state.gone.has(connectionId)) return 'gone';
       await clock.sleepUntil(clock.now() + state.postLatency);
-      state.sent.push({ at: clock.now(), connectionId, frame: JSON.parse(String(Buffer.from(data as Uint8Array))) });
+      state.sent.push({
+        at: clock.now(),
+        connectionId,
+        frame: JSON.parse(String(Buffer.from(data as Uint8Array))),
+      });
       return 'ok';
     },
     markStarted: async () => {
@@ -144,6 +148,20 @@ describe('runBurst', () => {
     expect(out).toMatchObject({ continue: true, seq: 111, iterations: 5 });
   });
 
+  it('keeps the pace across bursts: no drift and no extra tick where one burst hands over to the next', async () => {
+    const w = world();
+    const first = await run(w, input({ announced: true }), { budgetMs: 1_000 });
+    expect(first.next_tick_at).toBe(T0 + 1_000);
+    // The next burst picks the schedule up where the first left it.
+    const second = await run(w, { ...first, continue: undefined } as unknown as TickInput, {
+      budgetMs: 1_130,
+    });
+    const at = statesTo(w, 'a').map((f) => f.at - 5); // minus the post latency
+    expect(at).toEqual([0, 200, 400, 600, 800, 1_000, 1_200, 1_400, 1_600, 1_800, 2_000]);
+    expect(statesTo(w, 'a').map((f) => f.frame.seq)).toEqual(Array.from({ length: 11 }, (_, k) => k + 1));
+    expect(second.next_tick_at).toBe(T0 + 2_200);
+  });
+
   it('a frequency change applies within one refresh (≤ 500 ms)', async () => {
     const w = world({ hz: 2 });
     await run(w, input({ announced: true }), { budgetMs: 6_000 }, (ms) => {
@@ -155,7 +173,9 @@ describe('runBurst', () => {
     expect((first10?.at ?? 0) - 3_000).toBeLessThanOrEqual(600);
     const late = frames.filter((f) => f.at >= 4_000 && f.at < 6_000);
     expect(late.length).toBeGreaterThanOrEqual(19);
-    expect(frames.every((f, k) => k === 0 || (f.frame.seq ?? 0) === (frames[k - 1]?.frame.seq ?? 0) + 1)).toBe(true);
+    expect(
+      frames.every((f, k) => k === 0 || (f.frame.seq ?? 0) === (frames[k - 1]?.frame.seq ?? 0) + 1),
+    ).toBe(true);
   });
 
   it('stops itself exactly at end_time: no frame due at or after it, then broadcast.stopped', async () => {

@@ -54,6 +54,16 @@ const PLATFORM_TABLE = {
   intents: `${PREFIX}-_scheduler_intents`,
   records: `${PREFIX}-_metadata_records`,
 };
+/** Tables of the domain consumers (infra/constructs/domain-consumers.ts), by physical name. */
+const CONSUMER_TABLE = {
+  searchIndex: `${PREFIX}-_search_index`,
+  analyticsCounters: `${PREFIX}-_analytics_counters`,
+};
+/** Tables of live campaigns (infra/constructs/broadcast.ts), by physical name. */
+const BROADCAST_TABLE = {
+  connections: `${PREFIX}-service_broadcast_connection`,
+  state: `${PREFIX}-service_broadcast_state`,
+};
 /**
  * Functions the stack runs besides one per registry service, by construct path under the
  * stack: the Nexus outbox publisher (also POST /api/events), the platform health check
@@ -66,12 +76,14 @@ const PLATFORM_FUNCTIONS = [
   'PlatformSetup',
   'SchedulerService',
   'MetadataDatasource',
+  'Broadcast/Service',
 ];
 /** The function (construct path) serving each platform service of lib/registry/platform.ts. */
 const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
   nexus: 'Nexus/Publisher',
   scheduler: 'SchedulerService',
   metadata: 'MetadataDatasource',
+  broadcast: 'Broadcast/Service',
 };
 const HEALTH_ROUTE = 'GET /api/health';
 const SCHEDULER_FN_NAME = `${PREFIX}-scheduler`;
@@ -172,8 +184,44 @@ const serviceGrants = (s: ServiceDefinition, ids: Ids, dlq: string | undefined):
         : ['dynamodb:Query'],
     },
     dlq ? { [dlq]: DLQ_SEND } : {},
+    needGrants(s, ids),
   );
 };
+
+/** What each registry `needs` entry adds (infra/constructs/domain-consumers.ts); policies:write is above. */
+function needGrants(s: ServiceDefinition, ids: Ids): ActionsByResource {
+  const needs = new Set(s.needs ?? []);
+  return grantMap(
+    needs.has('entities:write')
+      ? entityStoreGrants(
+          crudServices.map((c) => tableId(json, `${PREFIX}-${c.table}`)),
+          ids,
+        )
+      : {},
+    // The synthesized stack uses the default provider (aws): TranslateText has no resource to scope to.
+    needs.has('translation') ? { '*': ['translate:TranslateText'] } : {},
+    needs.has('search-index')
+      ? {
+          [`${tableId(json, CONSUMER_TABLE.searchIndex)}.Arn`]: [
+            'dynamodb:BatchGetItem',
+            'dynamodb:BatchWriteItem',
+            'dynamodb:GetItem',
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+          ],
+        }
+      : {},
+    needs.has('analytics-counters')
+      ? {
+          [`${tableId(json, CONSUMER_TABLE.analyticsCounters)}.Arn`]: [
+            'dynamodb:PutItem',
+            'dynamodb:Query',
+            'dynamodb:UpdateItem',
+          ],
+        }
+      : {},
+  );
+}
 
 /**
  * Least privilege of a service function, as a list of violations (empty = compliant):
@@ -190,8 +238,9 @@ function serviceLeastPrivilegeViolations(
   const grants = grantsOf(t, fn);
   const expected = serviceGrants(service, ids, asyncDlqOf(fn));
   const violations: string[] = [];
+  const unscoped = expected['*'] ?? [];
   for (const g of grants) {
-    if (g.resource === '*' && !XRAY['*']?.includes(g.action)) violations.push(`${g.action} on Resource "*"`);
+    if (g.resource === '*' && !unscoped.includes(g.action)) violations.push(`${g.action} on Resource "*"`);
   }
   const others = resourcesOf(t, 'AWS::DynamoDB::Table')
     .map(([id]) => id)
@@ -201,7 +250,16 @@ function serviceLeastPrivilegeViolations(
     if (other) violations.push(`${g.action} on another table (${other})`);
   }
   const conditions = service.crud === false ? {} : { [`${ids.index}.Arn`]: leadingKeys([service.entity]) };
-  return [...violations, ...exactGrantViolations(grants, expected, conditions)];
+  // `entities:write` adds a second statement on the index: rows of every CRUD entity type, and no other.
+  const everyType = JSON.stringify(leadingKeys(crudServices.map((c) => c.entity)));
+  const checked = service.needs?.includes('entities:write')
+    ? grants.map((g) =>
+        g.resource === `${ids.index}.Arn` && g.condition === everyType
+          ? { ...g, condition: JSON.stringify(leadingKeys([service.entity])) }
+          : g,
+      )
+    : grants;
+  return [...violations, ...exactGrantViolations(checked, expected, conditions)];
 }
 
 /** An app without asset bundling: cheap synths for the negative tests. */
@@ -401,6 +459,10 @@ describe('Lambda functions', () => {
       ...Object.fromEntries(registry.map((s) => [s.name, entry(s.table, `${PREFIX}-${s.table}`)])),
       _scheduler_intents: entry('_scheduler_intents', PLATFORM_TABLE.intents),
       _metadata_records: entry('_metadata_records', PLATFORM_TABLE.records),
+      _search_index: entry('_search_index', CONSUMER_TABLE.searchIndex),
+      _analytics_counters: entry('_analytics_counters', CONSUMER_TABLE.analyticsCounters),
+      _broadcast_connections: entry('service_broadcast_connection', BROADCAST_TABLE.connections),
+      _broadcast_state: entry('service_broadcast_state', BROADCAST_TABLE.state),
     });
   });
 });
@@ -436,6 +498,8 @@ describe('DynamoDB tables', () => {
         ...registry.map((s) => `${PREFIX}-${s.table}`),
         ...Object.values(TABLE),
         ...Object.values(PLATFORM_TABLE),
+        ...Object.values(CONSUMER_TABLE),
+        ...Object.values(BROADCAST_TABLE),
       ].sort(),
     );
   });
@@ -460,6 +524,7 @@ describe('DynamoDB tables', () => {
       ...registry.map((s) => `${PREFIX}-${s.table}`),
       ...Object.values(TABLE),
       ...Object.values(PLATFORM_TABLE),
+      ...Object.values(CONSUMER_TABLE),
     ];
     for (const name of named) {
       const types = (tableProps(name).AttributeDefinitions as Array<{ AttributeType: string }>).map(
@@ -522,6 +587,35 @@ describe('DynamoDB tables', () => {
   it("has the scheduler's intents table keyed by id with by_entity (entity_id, run_at)", () => {
     expect(tableProps(PLATFORM_TABLE.intents).KeySchema).toEqual(keys('id'));
     expect(gsisOf(PLATFORM_TABLE.intents)).toEqual([gsi('by_entity', 'entity_id', 'run_at')]);
+  });
+
+  it('has the search index and analytics counters tables keyed by pk/sk, TTL on expires_at, no indexes', () => {
+    for (const t of Object.values(CONSUMER_TABLE)) {
+      expect(tableProps(t).KeySchema).toEqual(keys('pk', 'sk'));
+      expect(tableProps(t).TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+      expect(gsisOf(t)).toEqual([]);
+    }
+  });
+
+  it('gives the domain consumers their tables, the entity tables and the translation provider by need', () => {
+    expect(fnLabelled(fns, 'search').vars.SEARCH_INDEX_TABLE).toEqual({
+      Ref: tableId(json, CONSUMER_TABLE.searchIndex),
+    });
+    expect(fnLabelled(fns, 'analytics').vars.ANALYTICS_COUNTERS_TABLE).toEqual({
+      Ref: tableId(json, CONSUMER_TABLE.analyticsCounters),
+    });
+    const loc = fnLabelled(fns, 'localization').vars;
+    expect(loc.TRANSLATION_PROVIDER).toBe('aws');
+    expect(JSON.parse(render(loc.ENTITY_TABLES))).toEqual(
+      Object.fromEntries(crudServices.map((s) => [s.name, `${tableId(json, `${PREFIX}-${s.table}`)}.Ref`])),
+    );
+    for (const f of fns.filter((x) => !['search', 'analytics', 'localization'].includes(x.label)))
+      expect([
+        f.label,
+        f.vars.SEARCH_INDEX_TABLE,
+        f.vars.ANALYTICS_COUNTERS_TABLE,
+        f.vars.TRANSLATION_PROVIDER,
+      ]).toEqual([f.label, undefined, undefined, undefined]);
   });
 
   it('has the metadata records table exactly as RECORDS_TABLE_DESIGN', () => {
@@ -719,6 +813,16 @@ describe('scheduler', () => {
 
 // ---------------------------------------------------------------------------------------
 
+/** Routes of the HTTP API (the WebSocket API's routes are checked under "live campaigns"). */
+const httpRoutes = () => {
+  const httpApis = resourcesOf(json, 'AWS::ApiGatewayV2::Api').filter(([, p]) => p.ProtocolType === 'HTTP');
+  expect(httpApis).toHaveLength(1);
+  const httpApi = httpApis[0]?.[0];
+  return resourcesOf(json, 'AWS::ApiGatewayV2::Route').filter(
+    ([, p]) => render(p.ApiId) === `${httpApi}.Ref`,
+  );
+};
+
 describe('HTTP API', () => {
   const expectedOwners = (): Map<string, string> => {
     const owner = new Map<string, string>([[HEALTH_ROUTE, 'PlatformHealth']]);
@@ -735,14 +839,14 @@ describe('HTTP API', () => {
       ...platform.flatMap((p) => p.routes.map(routeKey)),
       HEALTH_ROUTE,
     ];
-    const keys = resourcesOf(json, 'AWS::ApiGatewayV2::Route').map(([, p]) => p.RouteKey as string);
+    const keys = httpRoutes().map(([, p]) => p.RouteKey as string);
     expect(keys.sort()).toEqual(expected.sort());
   });
 
   it('sends every route to the function that owns it', () => {
     const owner = expectedOwners();
     const labelOf = new Map(fns.map((f) => [`${f.id}.Arn`, f.label]));
-    for (const [, route] of resourcesOf(json, 'AWS::ApiGatewayV2::Route')) {
+    for (const [, route] of httpRoutes()) {
       const integrationId = render(route.Target)
         .replace(/^integrations\//, '')
         .replace(/\.Ref$/, '');
@@ -883,6 +987,8 @@ describe('least privilege', () => {
       ...registry.map((s) => `${PREFIX}-${s.table}`),
       PLATFORM_TABLE.intents,
       PLATFORM_TABLE.records,
+      ...Object.values(CONSUMER_TABLE),
+      ...Object.values(BROADCAST_TABLE),
     ];
     expect(
       exactGrantViolations(grantsOf(json, fnAt('PlatformHealth')), {
@@ -927,6 +1033,142 @@ describe('least privilege', () => {
     },
     TIMEOUT,
   );
+});
+
+describe('live campaigns (broadcast)', () => {
+  const fn = () => fnAt('Broadcast/Service');
+  const wsApi = () => {
+    const apis = resourcesOf(json, 'AWS::ApiGatewayV2::Api').filter(
+      ([, p]) => p.ProtocolType === 'WEBSOCKET',
+    );
+    expect(apis).toHaveLength(1);
+    return apis[0] as [string, Record<string, unknown>];
+  };
+  const machine = () => onlyResource(json, 'AWS::StepFunctions::StateMachine');
+
+  it('connections: (campaign_id, connection_id) with a TTL; state: (campaign_id, sk) with the by_score index', () => {
+    const c = tableProps(BROADCAST_TABLE.connections);
+    expect(c.KeySchema).toEqual(keys('campaign_id', 'connection_id'));
+    expect(c.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+    const st = tableProps(BROADCAST_TABLE.state);
+    expect(st.KeySchema).toEqual(keys('campaign_id', 'sk'));
+    expect(st.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'by_score',
+        KeySchema: keys('campaign_id', 'score'),
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['user'] },
+      },
+    ]);
+  });
+
+  it('a WebSocket API with $connect, $disconnect and $default on the broadcast function, stage "live" with access logs', () => {
+    const [apiId, api] = wsApi();
+    expect(api.RouteSelectionExpression).toBe('$request.body.action');
+    const routes = resourcesOf(json, 'AWS::ApiGatewayV2::Route').filter(
+      ([, p]) => render(p.ApiId) === `${apiId}.Ref`,
+    );
+    expect(routes.map(([, p]) => p.RouteKey).sort()).toEqual(['$connect', '$default', '$disconnect']);
+    for (const [, route] of routes) {
+      const integrationId = render(route.Target)
+        .replace(/^integrations\//, '')
+        .replace(/\.Ref$/, '');
+      expect(render(json.Resources[integrationId]?.Properties?.IntegrationUri)).toContain(`${fn().id}.Arn`);
+    }
+    const stages = resourcesOf(json, 'AWS::ApiGatewayV2::Stage').filter(
+      ([, p]) => render(p.ApiId) === `${apiId}.Ref`,
+    );
+    expect(stages.map(([, p]) => [p.StageName, p.AutoDeploy])).toEqual([['live', true]]);
+    const logs = stages[0]?.[1].AccessLogSettings as { DestinationArn?: unknown } | undefined;
+    expect(logs?.DestinationArn).toBeDefined();
+  });
+
+  it('outputs the WebSocket API id and stage (localstack/outputs.ts builds webSocketUrl from them)', () => {
+    const outputs = (json as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    expect(render(outputs.WebSocketApiId?.Value)).toBe(`${wsApi()[0]}.Ref`);
+    expect(outputs.WebSocketStage?.Value).toBe('live');
+  });
+
+  it('the ticker: a Standard state machine looping Task → Choice (BooleanEquals on continue), traced and logged', () => {
+    const [, sm] = machine();
+    expect(sm.StateMachineType).toBe('STANDARD');
+    expect(sm.StateMachineName).toBe(`${PREFIX}-broadcast-ticker`);
+    expect(sm.TracingConfiguration).toEqual({ Enabled: true });
+    expect((sm.LoggingConfiguration as { Level: string }).Level).toBe('ALL');
+    const def = JSON.parse(render(sm.DefinitionString)) as {
+      StartAt: string;
+      States: Record<
+        string,
+        { Type: string; Resource?: string; Next?: string; Choices?: unknown[]; Default?: string }
+      >;
+    };
+    const task = def.States[def.StartAt];
+    expect(task?.Type).toBe('Task');
+    expect(task?.Resource).toBe(`${fn().id}.Arn`);
+    const choice = def.States[task?.Next ?? ''];
+    expect(choice?.Type).toBe('Choice');
+    expect(choice?.Choices).toEqual([{ Variable: '$.continue', BooleanEquals: true, Next: def.StartAt }]);
+    expect(def.States[choice?.Default ?? '']?.Type).toBe('Succeed');
+    expect(Object.keys(def.States)).toHaveLength(3);
+  });
+
+  it('the broadcast function: exactly its grants (its API stage, its state machine, its tables)', () => {
+    const f = fn();
+    const ids = sharedIds(json);
+    const conns = tableId(json, BROADCAST_TABLE.connections);
+    const state = tableId(json, BROADCAST_TABLE.state);
+    const campaign = tableId(json, `${PREFIX}-service_campaign_main`);
+    const machineName = `${PREFIX}-broadcast-ticker`;
+    expect(
+      exactGrantViolations(grantsOf(json, f), {
+        ...XRAY,
+        [`${campaign}.Arn`]: ['dynamodb:GetItem'],
+        [`${tableId(json, TABLE.outbox)}.Arn`]: ['dynamodb:PutItem'],
+        [`${conns}.Arn`]: [
+          'dynamodb:DeleteItem',
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        [`${state}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
+        [`${ids.secret}.Ref`]: SECRET_READ,
+        [asyncDlqOf(f) ?? '<no dlq>']: DLQ_SEND,
+        [stackArn('execute-api', `${wsApi()[0]}.Ref/live/POST/@connections/*`)]: [
+          'execute-api:ManageConnections',
+        ],
+        [stackArn('states', `stateMachine:${machineName}`)]: ['states:StartExecution'],
+        [stackArn('states', `execution:${machineName}:*`)]: [
+          'states:DescribeExecution',
+          'states:StopExecution',
+        ],
+      }),
+    ).toEqual([]);
+    expect(f.vars).toMatchObject({
+      STATE_MACHINE_ARN: { 'Fn::Join': expect.anything() },
+      WS_API_ID: { Ref: wsApi()[0] },
+      WS_STAGE: 'live',
+      CONNECTIONS_TABLE: { Ref: conns },
+      STATE_TABLE: { Ref: state },
+      CAMPAIGN_TABLE: { Ref: campaign },
+    });
+    expect(f.props.Timeout).toBe(90);
+  });
+
+  it('the state machine may only invoke the broadcast function (plus logs delivery and X-Ray)', () => {
+    const [, sm] = machine();
+    const role = render(sm.RoleArn).replace(/\.Arn$/, '');
+    const lambda = roleGrants(json, role).filter((g) => g.action.startsWith('lambda:'));
+    expect(lambda.map((g) => [g.action, g.resource]).sort()).toEqual(
+      [
+        ['lambda:InvokeFunction', `${fn().id}.Arn`],
+        ['lambda:InvokeFunction', `${fn().id}.Arn:*`],
+      ].sort(),
+    );
+    const others = roleGrants(json, role).filter((g) => !/^(lambda|logs|xray):/.test(g.action));
+    expect(others).toEqual([]);
+  });
 });
 
 describe('cdk-nag (AwsSolutions)', () => {

@@ -4,7 +4,7 @@ import { buildEnvelope } from '../../lib/events/envelope.ts';
 import { getService, registry } from '../../lib/registry/index.ts';
 import { docOf, SEARCH_FIELDS, SEARCHABLE_TYPES, type SearchDoc } from '../../lib/search/fields.ts';
 import { docKey, postingRows, queryPlan, typoPartition, wordPartition } from '../../lib/search/keys.ts';
-import { classify, rank } from '../../lib/search/rank.ts';
+import { bestMatch, classify, rank, resolvePending } from '../../lib/search/rank.ts';
 import { searchQuerySchema } from '../../lib/search/routes.ts';
 import { deletions, MAX_TERM_LENGTH, neighbourhood, tokenize, withinOneEdit } from '../../lib/search/text.ts';
 
@@ -226,6 +226,44 @@ describe('ranking', () => {
       [[{ row: row('a', 'summer'), via: 'word' }], [{ row: row('b', 'camp'), via: 'word' }]],
     );
     expect(both).toEqual([]);
+  });
+});
+
+describe('terms whose reads were cut short', () => {
+  const row = (id: string, term: string) => ({
+    pk: '',
+    sk: '',
+    term,
+    from: 'text' as const,
+    entity_type: 'content',
+    id,
+    rv: 2,
+    title: id,
+    state: 'active',
+    owner_id: 'u',
+    tags: [],
+    features: [],
+    updated_at: '2026-01-01',
+  });
+
+  it('bestMatch follows the read plan’s rules: prefix from 2 characters, typo from 4', () => {
+    expect(bestMatch('ca', ['camp', 'ca'])).toEqual({ term: 'ca', kind: 'exact' });
+    expect(bestMatch('ca', ['camp'])).toEqual({ term: 'camp', kind: 'prefix' });
+    expect(bestMatch('c', ['camp'])).toBeUndefined();
+    expect(bestMatch('cmap', ['camp'])).toEqual({ term: 'camp', kind: 'typo' });
+    expect(bestMatch('cap', ['cat'])).toBeUndefined();
+  });
+
+  it('a pending term keeps candidates of the other terms, resolved later from the entity’s terms', () => {
+    const hits = rank(['summer', 'ca'], [[{ row: row('a', 'summer'), via: 'word' }], []], new Set([1]));
+    expect(hits.map((h) => [h.id, h.score, h.pending])).toEqual([['a', 3, [1]]]);
+    const done = resolvePending(hits[0]!, ['summer', 'ca'], ['summer', 'camp']);
+    expect(done?.score).toBe(5);
+    expect(done?.matches.map((m) => m.kind)).toEqual(['exact', 'prefix']);
+    expect(done && 'pending' in done).toBe(false);
+    expect(resolvePending(hits[0]!, ['summer', 'ca'], ['summer', 'dune'])).toBeUndefined();
+    // Without the pending set, the same candidate is not a hit.
+    expect(rank(['summer', 'ca'], [[{ row: row('a', 'summer'), via: 'word' }], []])).toEqual([]);
   });
 });
 
