@@ -53,6 +53,7 @@ const PLATFORM_TABLE = {
   idempotency: `${PREFIX}-_idempotency`,
   intents: `${PREFIX}-_scheduler_intents`,
   records: `${PREFIX}-_metadata_records`,
+  amadeus: `${PREFIX}-_amadeus`,
 };
 /** Tables of the domain consumers (infra/constructs/domain-consumers.ts), by physical name. */
 const CONSUMER_TABLE = {
@@ -77,6 +78,7 @@ const PLATFORM_FUNCTIONS = [
   'SchedulerService',
   'MetadataDatasource',
   'Broadcast/Service',
+  'Amadeus/Service',
 ];
 /** The function (construct path) serving each platform service of lib/registry/platform.ts. */
 const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
@@ -84,6 +86,7 @@ const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
   scheduler: 'SchedulerService',
   metadata: 'MetadataDatasource',
   broadcast: 'Broadcast/Service',
+  amadeus: 'Amadeus/Service',
 };
 const HEALTH_ROUTE = 'GET /api/health';
 const SCHEDULER_FN_NAME = `${PREFIX}-scheduler`;
@@ -459,6 +462,7 @@ describe('Lambda functions', () => {
       ...Object.fromEntries(registry.map((s) => [s.name, entry(s.table, `${PREFIX}-${s.table}`)])),
       _scheduler_intents: entry('_scheduler_intents', PLATFORM_TABLE.intents),
       _metadata_records: entry('_metadata_records', PLATFORM_TABLE.records),
+      _amadeus: entry('_amadeus', PLATFORM_TABLE.amadeus),
       _search_index: entry('_search_index', CONSUMER_TABLE.searchIndex),
       _analytics_counters: entry('_analytics_counters', CONSUMER_TABLE.analyticsCounters),
       _broadcast_connections: entry('service_broadcast_connection', BROADCAST_TABLE.connections),
@@ -766,7 +770,11 @@ describe('deploy-time setup (custom resources on the platform-setup function)', 
     const custom = Object.values(json.Resources)
       .map((r) => r.Type)
       .filter((ty) => ty.startsWith('Custom::') || ty === 'AWS::CloudFormation::CustomResource');
-    expect(custom.sort()).toEqual(['Custom::TemporaBusArchive', 'Custom::TemporaPolicySeed']);
+    expect(custom.sort()).toEqual([
+      'Custom::TemporaBusArchive',
+      'Custom::TemporaKnowledgeGraph',
+      'Custom::TemporaPolicySeed',
+    ]);
     expect(fns.some((f) => /PolicySeed/.test(f.path))).toBe(false);
   });
 });
@@ -987,6 +995,7 @@ describe('least privilege', () => {
       ...registry.map((s) => `${PREFIX}-${s.table}`),
       PLATFORM_TABLE.intents,
       PLATFORM_TABLE.records,
+      PLATFORM_TABLE.amadeus,
       ...Object.values(CONSUMER_TABLE),
       ...Object.values(BROADCAST_TABLE),
     ];
@@ -1033,6 +1042,38 @@ describe('least privilege', () => {
     },
     TIMEOUT,
   );
+});
+
+describe('Amadeus', () => {
+  it('its table: pk/sk strings, TTL expires_at', () => {
+    const t = tableProps(PLATFORM_TABLE.amadeus);
+    expect(t.KeySchema).toEqual(keys('pk', 'sk'));
+    expect(t.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
+  });
+
+  it('the Amadeus function: exactly its own table, the secret and its DLQ', () => {
+    const fn = fnAt('Amadeus/Service');
+    const ids = sharedIds(json);
+    expect(
+      exactGrantViolations(grantsOf(json, fn), {
+        ...XRAY,
+        [`${tableId(json, PLATFORM_TABLE.amadeus)}.Arn`]: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+        ],
+        [`${ids.secret}.Ref`]: SECRET_READ,
+        [asyncDlqOf(fn) ?? '<no DLQ>']: DLQ_SEND,
+      }),
+    ).toEqual([]);
+  });
+
+  it('a new graph version is published on deploy: a custom resource keyed by the registry hash', () => {
+    const [, kg] = onlyResource(json, 'Custom::TemporaKnowledgeGraph');
+    expect(typeof kg.hash).toBe('string');
+    expect(String(kg.hash)).toMatch(/^[0-9a-f]{64}$/);
+  });
 });
 
 describe('live campaigns (broadcast)', () => {
