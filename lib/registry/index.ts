@@ -46,7 +46,8 @@ export function getService(name: string): ServiceDefinition {
 
 /** CRUD event types the service's entity store emits, then the declared extra ones. */
 export function emittedEvents(s: ServiceDefinition): string[] {
-  const crud = ['created', 'updated', 'deleted'].map((v) => `${s.entity}.${v}`);
+  // A service whose table is not an entity collection (crud: false) emits no CRUD events.
+  const crud = s.crud === false ? [] : ['created', 'updated', 'deleted'].map((v) => `${s.entity}.${v}`);
   return [...new Set([...crud, ...s.verbs.map((v) => v.emits), ...s.emits])];
 }
 
