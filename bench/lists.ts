@@ -5,18 +5,13 @@
  * - bulk upsert throughput (the datasource's BatchWriteItem path, 25 per call, 4 in flight)
  *   versus one PutItem per record.
  */
-import {
-  BatchWriteCommand,
-  type BatchWriteCommandOutput,
-  PutCommand,
-  ScanCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { MetadataRecord } from '../lib/datasource/schema.ts';
 import { DynamoRecordRepo } from '../lib/datasource/store.ts';
 import { getService } from '../lib/registry/index.ts';
 import { EntityStore, staticPolicies } from '../lib/store/entity-store.ts';
 import { indexRows } from '../lib/store/indexes.ts';
-import { emulator, percentile, tempTable } from './emulator.ts';
+import { batchPut, emulator, percentile, tempTable } from './emulator.ts';
 import { printTable } from './lib.ts';
 
 const N = Number(process.env.BENCH_ENTITIES ?? 10_000);
@@ -24,30 +19,6 @@ const BULK = Number(process.env.BENCH_BULK ?? 2_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 20);
 /** 1 in 100 entities carries the rare tag the lists ask for. */
 const RARE = 'rare';
-
-async function writeAll(
-  em: NonNullable<Awaited<ReturnType<typeof emulator>>>,
-  table: string,
-  items: Record<string, unknown>[],
-) {
-  for (let i = 0; i < items.length; i += 25 * 8) {
-    await Promise.all(
-      Array.from({ length: 8 }, (_, k) => items.slice(i + k * 25, i + (k + 1) * 25))
-        .filter((c) => c.length)
-        .map(async (chunk) => {
-          let req: Record<string, unknown>[] | undefined = chunk;
-          while (req?.length) {
-            const out: BatchWriteCommandOutput = await em.ddb.send(
-              new BatchWriteCommand({
-                RequestItems: { [table]: req.map((Item) => ({ PutRequest: { Item } })) },
-              }),
-            );
-            req = out.UnprocessedItems?.[table]?.map((r) => r.PutRequest?.Item as Record<string, unknown>);
-          }
-        }),
-    );
-  }
-}
 
 export async function runListsBench(): Promise<void> {
   const em = await emulator();
@@ -101,8 +72,8 @@ export async function runListsBench(): Promise<void> {
         }) as unknown as Record<string, unknown>[]),
       );
     }
-    await writeAll(em, entity.name, rows);
-    await writeAll(em, index.name, ix);
+    await batchPut(em, entity.name, rows);
+    await batchPut(em, index.name, ix);
     console.log(`  loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
     const store = new EntityStore(

@@ -3,31 +3,8 @@
  * JSON round trip of the same document, plus the idempotency key.
  */
 import { idempotencyKey, type Metadata, mergeMetadata, parseMetadata } from '../lib/metadata/index.ts';
+import { FULL_CAMPAIGN_METADATA as CAMPAIGN_DOC } from '../test/fixtures/metadata.ts';
 import { type Measurement, measure, printTable } from './lib.ts';
-
-/** "Example: Full Metadata for a Campaign" from the seed document (000). */
-const CAMPAIGN_DOC = {
-  scheduling: {
-    frequency: 5,
-    start_time: '2025-06-01T00:00:00Z',
-    end_time: '2025-06-30T23:59:59Z',
-  },
-  features: ['waitlist', 'referral', 'leaderboard', 'broadcast'],
-  custom_rules: { max_participants: 1000, reward_tier: 'platinum' },
-  audit: { created_by: 'admin', history: ['2025-05-01T12:00:00Z'] },
-  tags: ['ovasabi', 'launch', 'summer2025'],
-  service_specific: {
-    campaign: {
-      broadcast_enabled: true,
-      leaderboard: [
-        { user: 'alice', score: 120 },
-        { user: 'bob', score: 100 },
-      ],
-    },
-    content: { topics: ['ai', 'golang'], editor_mode: 'richtext' },
-  },
-  knowledge_graph: { pattern: 'waitlist', dependencies: ['user', 'notification'] },
-};
 
 const PATCH: Metadata = { scheduling: { frequency: 10 }, tags: ['ovasabi', 'launch', 'summer2025', 'hot'] };
 

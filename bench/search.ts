@@ -13,11 +13,11 @@
  * Env: BENCH_SEARCH_ENTITIES (10000; 2000 with BENCH_QUICK=1), BENCH_SEARCH_QUERIES (10 per
  * kind), BENCH_SEARCH_LOAD_CONCURRENCY (16).
  */
-import { BatchWriteCommand, type BatchWriteCommandOutput, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SearchDoc } from '../lib/search/fields.ts';
 import { SearchIndex } from '../lib/search/index.ts';
 import { tokenize } from '../lib/search/text.ts';
-import { type Emulator, emulator, percentile, tempTable } from './emulator.ts';
+import { batchPut, type Emulator, emulator, percentile, tempTable } from './emulator.ts';
 import { printTable } from './lib.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -139,25 +139,8 @@ async function load(em: Emulator, index: SearchIndex, scanTable: string, docs: S
     tags: d.tags,
     updated_at: d.updated_at,
   }));
-  for (let i = 0; i < items.length; i += 25 * 8) {
-    await Promise.all(
-      Array.from({ length: 8 }, (_, k) => items.slice(i + k * 25, i + (k + 1) * 25))
-        .filter((c) => c.length)
-        .map(async (chunk) => {
-          let req: Record<string, unknown>[] | undefined = chunk;
-          while (req?.length) {
-            const out: BatchWriteCommandOutput = await em.ddb.send(
-              new BatchWriteCommand({
-                RequestItems: { [scanTable]: req.map((Item) => ({ PutRequest: { Item } })) },
-              }),
-            );
-            req = out.UnprocessedItems?.[scanTable]?.map(
-              (x) => x.PutRequest?.Item as Record<string, unknown>,
-            );
-          }
-        }),
-    );
-  }
+  await batchPut(em, scanTable, items);
+
   return performance.now() - started;
 }
 

@@ -9,30 +9,7 @@ import {
   registerNamespace,
   type ValidationMode,
 } from '../../lib/metadata/index.ts';
-
-/** "Example: Full Metadata for a Campaign" from the seed document (000). */
-const campaignExample = {
-  scheduling: {
-    frequency: 5,
-    start_time: '2025-06-01T00:00:00Z',
-    end_time: '2025-06-30T23:59:59Z',
-  },
-  features: ['waitlist', 'referral', 'leaderboard', 'broadcast'],
-  custom_rules: { max_participants: 1000, reward_tier: 'platinum' },
-  audit: { created_by: 'admin', history: ['2025-05-01T12:00:00Z'] },
-  tags: ['ovasabi', 'launch', 'summer2025'],
-  service_specific: {
-    campaign: {
-      broadcast_enabled: true,
-      leaderboard: [
-        { user: 'alice', score: 120 },
-        { user: 'bob', score: 100 },
-      ],
-    },
-    content: { topics: ['ai', 'golang'], editor_mode: 'richtext' },
-  },
-  knowledge_graph: { pattern: 'waitlist', dependencies: ['user', 'notification'] },
-};
+import { FULL_CAMPAIGN_METADATA as campaignExample } from '../fixtures/metadata.ts';
 
 /** Run `fn`, expect a TemporaError, return it. */
 function failure(fn: () => unknown): TemporaError {
