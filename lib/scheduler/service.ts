@@ -15,6 +15,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/dynamodb.ts';
 import {
   conflict,
   isTemporaError,
@@ -212,7 +213,7 @@ export class SchedulerService {
       );
       intent = out.Attributes as IntentRecord;
     } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(e)) {
         logger.info('fire skipped: intent cancelled, replaced or already running/done', {
           intent_id: intentIdValue,
         });
@@ -331,8 +332,7 @@ export class SchedulerService {
         }),
       );
     } catch (e) {
-      if (['TransactionCanceledException', 'ConditionalCheckFailedException'].includes((e as Error).name))
-        return undefined;
+      if (isConditionFailure(e)) return undefined;
       throw e;
     }
     await this.deps.schedules.remove(current.schedule_name);

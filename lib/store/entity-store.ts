@@ -21,6 +21,7 @@ import {
 import { ulid } from 'ulidx';
 import * as z from 'zod';
 import type { Principal } from '../auth/tokens.ts';
+import { decodeCursor, encodeCursor, isConditionFailure } from '../aws/dynamodb.ts';
 import {
   badRequest,
   conflict,
@@ -47,7 +48,6 @@ import { type PolicyKey, type ResolvedPolicy, resolvePolicy } from '../policy/ma
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
 import type { SchedulePayload } from '../scheduler/payload.ts';
 import { plannedIntents, retentionIntent } from '../scheduler/rules.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
 import {
   broadcastKey,
   type IndexKind,
@@ -512,7 +512,7 @@ export class EntityStore {
     try {
       await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (e) {
-      if (isConflict(e)) {
+      if (isConditionFailure(e)) {
         throw conflict(`${this.service.entity} "${row.id}" was changed concurrently; re-read and retry`, {
           id: row.id,
         });
@@ -556,14 +556,6 @@ const versionConflict = (id: string, expected: number, actual: number) =>
     expected_version: expected,
     current_version: actual,
   });
-
-function isConflict(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  if (e.name === 'ConditionalCheckFailedException') return true;
-  if (e.name !== 'TransactionCanceledException') return false;
-  const reasons = (e as Error & { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return !reasons || reasons.some((r) => r.Code === 'ConditionalCheckFailed');
-}
 
 function publicFields(row: EntityRow): Record<string, unknown> {
   const out: Record<string, unknown> = {};
