@@ -26,10 +26,10 @@ import {
 } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
+import { MIN_LEAD_MS, type SchedulePayload, schedulePayloadSchema } from '../events/schedule.ts';
 import { logger } from '../observability.ts';
 import type { EntityStore, RequestContext } from '../store/entity-store.ts';
 import { intentId, scheduleName } from './names.ts';
-import { MIN_LEAD_MS, type SchedulePayload, schedulePayloadSchema } from './payload.ts';
 import type { Schedules } from './schedules.ts';
 
 export type IntentStatus = 'scheduled' | 'executing' | 'cancelled' | 'executed' | 'failed';

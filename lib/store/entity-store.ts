@@ -35,6 +35,7 @@ import {
 } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
+import type { SchedulePayload } from '../events/schedule.ts';
 import {
   appendAudit,
   idempotencyKey,
@@ -44,10 +45,9 @@ import {
   type ValidationMode,
 } from '../metadata/index.ts';
 import { checkAccess, exposeMetadata, ownOnly } from '../policy/apply.ts';
+import { plannedIntents, retentionIntent } from '../policy/lifecycle.ts';
 import { type PolicyKey, type ResolvedPolicy, resolvePolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
-import type { SchedulePayload } from '../scheduler/payload.ts';
-import { plannedIntents, retentionIntent } from '../scheduler/rules.ts';
 import {
   broadcastKey,
   type IndexKind,
@@ -75,6 +75,18 @@ export interface StoreTables {
 
 /** Resolves the policy-matrix row of a key (the PolicyStore in Lambdas, a constant in tests). */
 export type PolicySource = (key: PolicyKey) => Promise<ResolvedPolicy>;
+
+/**
+ * What a write plans for later: the `scheduler.schedule` payloads published with its event, and
+ * the fresh retention a verb with `rescheduleRetention` asks for. Injected, so the store (core)
+ * knows no scheduler (a service); the default is the lifecycle rules of lib/policy/lifecycle.ts.
+ */
+export interface IntentPlanner {
+  planned: typeof plannedIntents;
+  retention: typeof retentionIntent;
+}
+
+export const lifecyclePlanner: IntentPlanner = { planned: plannedIntents, retention: retentionIntent };
 
 /** The contract's seed rows only (no central table): for tests and tools. */
 export const staticPolicies: PolicySource = async (key) => resolvePolicy(key);
@@ -141,6 +153,7 @@ export class EntityStore {
     private readonly environment: string,
     private readonly ddb: DynamoDBDocumentClient,
     private readonly policies: PolicySource = staticPolicies,
+    private readonly planner: IntentPlanner = lifecyclePlanner,
   ) {}
 
   /** The policy-matrix row for this actor on this service's entities. */
@@ -281,7 +294,7 @@ export class EntityStore {
       updated_at: now,
     };
     const fresh = verb.rescheduleRetention
-      ? retentionIntent(this.service, row, policy, new Date(now))
+      ? this.planner.retention(this.service, row, policy, new Date(now))
       : undefined;
     await this.commit(current, row, verb.emits, ctx, policy, { reschedule: fresh ? [fresh] : [] });
     return this.present(row, policy, ctx.actor);
@@ -481,7 +494,7 @@ export class EntityStore {
       },
     });
     // Future intents this write plans, published with it (scheduler.schedule events), after it.
-    const intents = plannedIntents(this.service, before, after, policy).map((payload) =>
+    const intents = this.planner.planned(this.service, before, after, policy).map((payload) =>
       buildEnvelope({
         ...envelopeBase,
         type: 'scheduler.schedule',
