@@ -34,7 +34,13 @@ async function build(entry: string, outfile: string, baseline: boolean): Promise
     logLevel: 'silent',
     ...(baseline
       ? { format: 'cjs', mainFields: ['main'] }
-      : { format: 'esm', mainFields: [...LAMBDA_BUNDLE.mainFields], banner: { js: LAMBDA_BUNDLE.banner } }),
+      : {
+          format: 'esm',
+          mainFields: [...LAMBDA_BUNDLE.mainFields],
+          banner: { js: LAMBDA_BUNDLE.banner },
+          alias: LAMBDA_BUNDLE.alias,
+          absWorkingDir: ROOT,
+        }),
   });
 }
 
