@@ -135,6 +135,13 @@ function strictSchema(): z.ZodType {
 }
 
 /**
+ * The zod schema `parseMetadata` applies in a mode (for documentation: docs/schemas are
+ * generated from it). The stores' limits are checked apart, by `checkJsonLimits`.
+ */
+export const metadataSchemaFor = (mode: ValidationMode): z.ZodType =>
+  mode === 'lenient' ? lenientSchema : strictSchema();
+
+/**
  * Serialized size of a metadata value: UTF-8 bytes of its `JSON.stringify` text
  * (0 for `undefined`).
  *
