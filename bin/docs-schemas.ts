@@ -195,7 +195,7 @@ export function buildSchemas(): Record<string, Json> {
       metadataSchemaFor('strict'),
       'metadata.strict.schema.json',
       'Metadata (strict validation)',
-      'The canonical metadata document as strict validation accepts it. Limits beyond JSON Schema: at most 64 KB serialized, 16 levels deep, tags and features at most 256 bytes each, numbers 0 or 1e-130 … 2^53 − 1 in magnitude, no lone surrogates.',
+      'The canonical metadata document as strict validation accepts it. Limits beyond JSON Schema: at most 64 KB serialized, 16 levels deep, tags and features at most 128 bytes (UTF-8) each, numbers 0 or 1e-130 … 2^53 − 1 in magnitude, no lone surrogates.',
     ),
     'metadata.lenient.schema.json': toJson(
       metadataSchemaFor('lenient'),

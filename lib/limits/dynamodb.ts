@@ -44,9 +44,10 @@ export const MAX_METADATA_DEPTH = 16;
 /**
  * Largest tag or feature, UTF-8 bytes. Each one becomes part of the `_metadata_index`
  * partition key `<entity>#tag|feature#<value>#<state>` (entity ≤ 64, state ≤ 32 bytes), so the
- * key stays far below 2,048 bytes.
+ * key stays far below 2,048 bytes; and every tag that can be written can be listed by
+ * (`?tag=` and `?feature=` take at most 128 characters).
  */
-export const MAX_INDEXED_VALUE_BYTES = 256;
+export const MAX_INDEXED_VALUE_BYTES = 128;
 /**
  * Largest identifier that becomes (part of) a key, UTF-8 bytes: entity ids in paths (the
  * entity table's `id`, the master row's `<entity>#<id>`, the search index's

@@ -9,7 +9,7 @@
  *
  * In both modes the stores' limits hold everywhere in the document (lib/limits): at most
  * {@link MAX_METADATA_DEPTH} levels, numbers DynamoDB stores exactly, no lone surrogates in
- * keys or values, and each tag and feature at most 256 bytes (`MAX_INDEXED_VALUE_BYTES`)
+ * keys or values, and each tag and feature at most 128 bytes of UTF-8 (`MAX_INDEXED_VALUE_BYTES`)
  * (each becomes part of an index key).
  *
  * Schemas are built once at module load; the strict one is rebuilt only after a new

@@ -63,3 +63,24 @@ describe('event catalogue', () => {
     expect(payloadOf('campaign.score').safeParse(stopped.payload).success).toBe(false);
   });
 });
+
+describe('docs/ links stay inside the repository', () => {
+  const docs = join(SCHEMAS_DIR, '..');
+  const repo = join(docs, '..');
+  const pages = readdirSync(docs).filter((f) => f.endsWith('.md'));
+
+  it.each(pages)('%s', (page) => {
+    const text = readFileSync(join(docs, page), 'utf8');
+    const targets = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => (m[1] ?? '').split('#')[0] ?? '');
+    const escaping = targets.filter(
+      (t) => t && !/^[a-z]+:/i.test(t) && relative(repo, join(docs, t)).startsWith('..'),
+    );
+    expect(escaping).toEqual([]);
+  });
+
+  it('contract.md links the JSON Schemas it promises', () => {
+    const text = readFileSync(join(docs, 'contract.md'), 'utf8');
+    for (const name of ['envelope', 'error', 'metadata.strict', 'metadata.lenient'])
+      expect(text).toContain(`](schemas/${name}.schema.json)`);
+  });
+});
