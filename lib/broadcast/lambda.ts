@@ -32,9 +32,9 @@ import { broadcastNotice } from './frame.ts';
 import { broadcastRoutes } from './http.ts';
 import { LeaderboardStore } from './leaderboard.ts';
 import { StepFunctionsTicker, type TickInput } from './machine.ts';
-import { managementApiPoster } from './management-api.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { loadBroadcastSettings } from './settings.ts';
+import { signedPoster } from './signed-post.ts';
 import { TickerStore } from './ticker-state.ts';
 import { isWebSocketEvent, webSocketHandler } from './ws.ts';
 
@@ -50,7 +50,11 @@ const connections = new ConnectionStore(ddb, {
 const leaderboard = new LeaderboardStore(ddb, tables, cfg.environment);
 const tickers = new TickerStore(ddb, tables);
 const machine = new StepFunctionsTicker(stepFunctionsClient(), settings.stateMachineArn);
-const post = managementApiPoster(settings.managementEndpoint, { maxSockets: settings.concurrency });
+const poster = signedPoster(settings.managementEndpoint, {
+  maxSockets: settings.concurrency,
+  onCredentialsError: (error) => logger.warn('credentials refresh failed', { error: String(error) }),
+});
+const post = poster.post;
 const limiter = new FixedWindowRateLimiter({
   store: connections.windowStore(),
   limit: settings.rateLimitPerSecond,

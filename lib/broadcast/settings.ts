@@ -3,6 +3,7 @@
  * infra/constructs/broadcast.ts). Pure: tests pass an environment object.
  */
 import * as z from 'zod';
+import { managementEndpointFor } from '../aws/management-endpoint.ts';
 import { DEFAULT_MAX_ITERATIONS, DEFAULT_START_LEAD_MS } from './burst.ts';
 import { topNOf } from './leaderboard.ts';
 import { MAX_INBOUND_BYTES } from './messages.ts';
@@ -30,6 +31,11 @@ export interface BroadcastSettings {
   startLeadMs: number;
 }
 
+/** Posts in flight per broadcaster (sockets of its agent). */
+export const DEFAULT_CONCURRENCY = 256;
+/** Posts per second one broadcaster may make (half the account's 10,000/s API Gateway quota). */
+export const DEFAULT_POST_BUDGET = 5_000;
+
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).optional().default(fallback);
 
@@ -47,29 +53,9 @@ const envSchema = z.object({
   WS_MAX_MESSAGE_BYTES: int(MAX_INBOUND_BYTES, 64, 32_768),
   TICK_BURST_SECONDS: int(60, 1, 840),
   TICKER_MAX_ITERATIONS: int(DEFAULT_MAX_ITERATIONS, 1, 3000),
-  FANOUT_CONCURRENCY: int(128, 1, 1024),
+  FANOUT_CONCURRENCY: int(DEFAULT_CONCURRENCY, 1, 1024),
   START_LEAD_SECONDS: int(DEFAULT_START_LEAD_MS / 1000, 0, 3600),
 });
-
-/**
- * The management API endpoint inside a Lambda. On AWS it is `https://<domain>/<stage>`,
- * injected as `WS_MANAGEMENT_ENDPOINT`. On an emulator (the Lambda runs with
- * `AWS_ENDPOINT_URL`, as every SDK client here does) it is
- * `<AWS_ENDPOINT_URL>/_aws/execute-api/<apiId>/<stage>`.
- */
-export function managementEndpointFor(env: {
-  AWS_ENDPOINT_URL?: string | undefined;
-  WS_API_ID: string;
-  WS_STAGE: string;
-  WS_MANAGEMENT_ENDPOINT?: string | undefined;
-}): string {
-  if (env.AWS_ENDPOINT_URL) {
-    const base = env.AWS_ENDPOINT_URL.replace(/\/+$/, '');
-    return `${base}/_aws/execute-api/${env.WS_API_ID}/${encodeURIComponent(env.WS_STAGE).replace(/%24/g, '$')}`;
-  }
-  if (!env.WS_MANAGEMENT_ENDPOINT) throw new Error('WS_MANAGEMENT_ENDPOINT is not configured');
-  return env.WS_MANAGEMENT_ENDPOINT.replace(/\/+$/, '');
-}
 
 export function loadBroadcastSettings(env: NodeJS.ProcessEnv = process.env): BroadcastSettings {
   const e = envSchema.parse(env);
