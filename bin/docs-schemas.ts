@@ -14,9 +14,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { envelopeSchema } from '../lib/events/envelope.ts';
+import { schedulePayloadSchema } from '../lib/events/schedule.ts';
 import { metadataSchemaFor } from '../lib/metadata/schema.ts';
 import { emittedEvents, platform, registry, type ServiceDefinition } from '../lib/registry/index.ts';
-import { schedulePayloadSchema } from '../lib/scheduler/payload.ts';
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schemas');
 const ID_BASE = 'https://tempora.dev/schemas/';
@@ -61,7 +61,7 @@ const intentPayload = {
 /** Events built inline by platform services (source file named in each description). */
 const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType }> = {
   'scheduler.schedule': {
-    description: 'A request to schedule a future intent (lib/scheduler/payload.ts).',
+    description: 'A request to schedule a future intent (lib/events/schedule.ts).',
     payload: schedulePayloadSchema,
   },
   'scheduler.cancelled': {
