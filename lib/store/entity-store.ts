@@ -22,6 +22,7 @@ import type { EventEnvelope } from '../events/envelope.ts';
 import type { SchedulePayload } from '../events/schedule.ts';
 import { appendAudit, mergeMetadata, parseMetadata } from '../metadata/index.ts';
 import { checkAccess } from '../policy/apply.ts';
+import { retentionRole } from '../policy/lifecycle.ts';
 import type { ResolvedPolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
 import { commitWrite } from './commit.ts';
@@ -79,6 +80,25 @@ export class EntityStore {
     });
   }
 
+  /**
+   * The caller's row with the retention of the data owner's row (`retentionRole`): what a
+   * write plans and records. Access, validation and exposure stay the caller's.
+   */
+  private async withOwnersRetention(
+    actor: Principal,
+    ownerId: string,
+    policy: ResolvedPolicy,
+  ): Promise<ResolvedPolicy> {
+    const role = retentionRole(this.service, actor, ownerId);
+    if (role === actor.role) return policy;
+    const owners = await this.policies({
+      role,
+      environment: this.environment,
+      category: this.service.category,
+    });
+    return { ...policy, retention: owners.retention, retention_source: owners.source };
+  }
+
   /** 403 unless the actor's role may perform `op` on this service. */
   authorize(ctx: RequestContext, op: CrudOperation | VerbDefinition): void {
     authorize(this.service, ctx, op);
@@ -111,7 +131,8 @@ export class EntityStore {
       master_key: masterKey(this.service.entity, id),
       list_sk: `${now}#${id}`,
     };
-    await this.commit(undefined, row, this.event('created'), ctx, policy);
+    const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
+    await this.commit(undefined, row, this.event('created'), ctx, planned);
     return present(this.service, row, policy, ctx.actor);
   }
 
@@ -151,7 +172,8 @@ export class EntityStore {
         updated_at: now,
       };
       try {
-        await this.commit(current, row, this.event('updated'), ctx, policy, { also: opts.alsoEmit });
+        const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
+        await this.commit(current, row, this.event('updated'), ctx, planned, { also: opts.alsoEmit });
         return present(this.service, row, policy, ctx.actor);
       } catch (e) {
         // Without If-Match the caller asked for "apply my change": re-read and retry a few times.
@@ -187,10 +209,11 @@ export class EntityStore {
       version: current.version + 1,
       updated_at: now,
     };
+    const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
     const fresh = verb.rescheduleRetention
-      ? this.writes.planner.retention(this.service, row, policy, new Date(now))
+      ? this.writes.planner.retention(this.service, row, planned, new Date(now))
       : undefined;
-    await this.commit(current, row, verb.emits, ctx, policy, { reschedule: fresh ? [fresh] : [] });
+    await this.commit(current, row, verb.emits, ctx, planned, { reschedule: fresh ? [fresh] : [] });
     return present(this.service, row, policy, ctx.actor);
   }
 
