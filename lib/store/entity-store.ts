@@ -19,7 +19,6 @@ import { ulid } from 'ulidx';
 import type { Principal } from '../auth/tokens.ts';
 import { isTemporaError, notFound } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import type { SchedulePayload } from '../events/schedule.ts';
 import { appendAudit, mergeMetadata, parseMetadata } from '../metadata/index.ts';
 import { checkAccess } from '../policy/apply.ts';
 import { retentionRole } from '../policy/lifecycle.ts';
@@ -45,7 +44,14 @@ import {
   staticPolicies,
 } from './model.ts';
 import { listRows, loadMasterRow, loadRow, present, type ReadSetting } from './read.ts';
-import { authorize, parseBody, planWrite, versionConflict, type WriteSetting } from './validate.ts';
+import {
+  authorize,
+  parseBody,
+  planWrite,
+  versionConflict,
+  type WriteChange,
+  type WriteSetting,
+} from './validate.ts';
 
 export * from './model.ts';
 
@@ -132,7 +138,7 @@ export class EntityStore {
       list_sk: `${now}#${id}`,
     };
     const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
-    await this.commit(undefined, row, this.event('created'), ctx, planned);
+    await this.commit({ after: row, eventType: this.event('created'), ctx, policy: planned });
     return present(this.service, row, policy, ctx.actor);
   }
 
@@ -173,7 +179,14 @@ export class EntityStore {
       };
       try {
         const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
-        await this.commit(current, row, this.event('updated'), ctx, planned, { also: opts.alsoEmit });
+        await this.commit({
+          before: current,
+          after: row,
+          eventType: this.event('updated'),
+          ctx,
+          policy: planned,
+          also: opts.alsoEmit,
+        });
         return present(this.service, row, policy, ctx.actor);
       } catch (e) {
         // Without If-Match the caller asked for "apply my change": re-read and retry a few times.
@@ -190,7 +203,7 @@ export class EntityStore {
     if (!ctx.system) checkAccess(policy, ctx.actor, current.owner_id);
     if (ifMatch !== undefined && current.version !== ifMatch)
       throw versionConflict(id, ifMatch, current.version);
-    await this.commit(current, undefined, this.event('deleted'), ctx, policy);
+    await this.commit({ before: current, eventType: this.event('deleted'), ctx, policy });
   }
 
   /** A domain verb: one write of the entity (optionally to a new state) that emits the verb's event. */
@@ -213,7 +226,14 @@ export class EntityStore {
     const fresh = verb.rescheduleRetention
       ? this.writes.planner.retention(this.service, row, planned, new Date(now))
       : undefined;
-    await this.commit(current, row, verb.emits, ctx, planned, { reschedule: fresh ? [fresh] : [] });
+    await this.commit({
+      before: current,
+      after: row,
+      eventType: verb.emits,
+      ctx,
+      policy: planned,
+      reschedule: fresh ? [fresh] : [],
+    });
     return present(this.service, row, policy, ctx.actor);
   }
 
@@ -239,15 +259,8 @@ export class EntityStore {
   }
 
   /** Plan the write's transaction (./validate.ts) and commit it (./commit.ts). */
-  private commit(
-    before: EntityRow | undefined,
-    after: EntityRow | undefined,
-    eventType: string,
-    ctx: RequestContext,
-    policy: ResolvedPolicy,
-    opts: { reschedule?: SchedulePayload[]; also?: EventEnvelope[] } = {},
-  ): Promise<EventEnvelope> {
-    const write = planWrite(this.writes, before, after, eventType, ctx, policy, opts);
+  private commit(change: WriteChange): Promise<EventEnvelope> {
+    const write = planWrite(this.writes, change);
     return commitWrite(this.ddb, this.service.entity, write);
   }
 }
