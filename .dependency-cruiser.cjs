@@ -22,7 +22,7 @@ module.exports = {
   forbidden: [
     {
       name: 'base-imports-upward',
-      comment: 'base (errors, config, aws, metadata, registry) imports nothing above it',
+      comment: 'base (errors, config, aws, limits, metadata, registry) imports nothing above it',
       severity: 'error',
       from: { path: BASE },
       to: { path: '^lib/', pathNot: BASE },

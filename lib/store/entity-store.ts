@@ -21,6 +21,7 @@ import { isTemporaError, notFound } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { appendAudit, mergeMetadata, parseMetadata } from '../metadata/index.ts';
 import { checkAccess } from '../policy/apply.ts';
+import { retentionRole } from '../policy/lifecycle.ts';
 import type { ResolvedPolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
 import { commitWrite } from './commit.ts';
@@ -85,6 +86,25 @@ export class EntityStore {
     });
   }
 
+  /**
+   * The caller's row with the retention of the data owner's row (`retentionRole`): what a
+   * write plans and records. Access, validation and exposure stay the caller's.
+   */
+  private async withOwnersRetention(
+    actor: Principal,
+    ownerId: string,
+    policy: ResolvedPolicy,
+  ): Promise<ResolvedPolicy> {
+    const role = retentionRole(this.service, actor, ownerId);
+    if (role === actor.role) return policy;
+    const owners = await this.policies({
+      role,
+      environment: this.environment,
+      category: this.service.category,
+    });
+    return { ...policy, retention: owners.retention, retention_source: owners.source };
+  }
+
   /** 403 unless the actor's role may perform `op` on this service. */
   authorize(ctx: RequestContext, op: CrudOperation | VerbDefinition): void {
     authorize(this.service, ctx, op);
@@ -117,7 +137,8 @@ export class EntityStore {
       master_key: masterKey(this.service.entity, id),
       list_sk: `${now}#${id}`,
     };
-    await this.commit({ after: row, eventType: this.event('created'), ctx, policy });
+    const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
+    await this.commit({ after: row, eventType: this.event('created'), ctx, policy: planned });
     return present(this.service, row, policy, ctx.actor);
   }
 
@@ -157,12 +178,13 @@ export class EntityStore {
         updated_at: now,
       };
       try {
+        const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
         await this.commit({
           before: current,
           after: row,
           eventType: this.event('updated'),
           ctx,
-          policy,
+          policy: planned,
           also: opts.alsoEmit,
         });
         return present(this.service, row, policy, ctx.actor);
@@ -200,15 +222,16 @@ export class EntityStore {
       version: current.version + 1,
       updated_at: now,
     };
+    const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
     const fresh = verb.rescheduleRetention
-      ? this.writes.planner.retention(this.service, row, policy, new Date(now))
+      ? this.writes.planner.retention(this.service, row, planned, new Date(now))
       : undefined;
     await this.commit({
       before: current,
       after: row,
       eventType: verb.emits,
       ctx,
-      policy,
+      policy: planned,
       reschedule: fresh ? [fresh] : [],
     });
     return present(this.service, row, policy, ctx.actor);
