@@ -1,9 +1,9 @@
 /** `POST /api/events`: admin and service callers put an event on the Nexus bus (through the outbox). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { Routes } from '../edge/http-types.ts';
+import { json } from '../edge/response.ts';
 import { forbidden, toFieldIssues, validationError } from '../errors.ts';
-import type { Routes } from '../http/middleware.ts';
-import { json } from '../http/response.ts';
 import { buildEnvelope, envelopeSchema } from './envelope.ts';
 import { emit } from './outbox.ts';
 
