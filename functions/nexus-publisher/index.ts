@@ -5,8 +5,8 @@ import { directHandler } from '../../lib/edge/direct.ts';
 import { httpHandler } from '../../lib/edge/http.ts';
 import { lazy } from '../../lib/edge/lazy.ts';
 import { serviceLambda } from '../../lib/edge/service-lambda.ts';
-import { eventRoutes } from '../../lib/events/api.ts';
 import { relayOutbox } from '../../lib/events/publisher.ts';
+import { eventRoutes } from '../../lib/nexus/index.ts';
 import { logger, metrics } from '../../lib/observability.ts';
 
 /** Nexus: the outbox relay (stream → EventBridge, lib/events/publisher.ts) and POST /api/events. */

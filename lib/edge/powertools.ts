@@ -1,15 +1,15 @@
 /**
  * The observability every Tempora Lambda shares, as middy middlewares (Powertools' own
- * adapters, in this order): tracing, logger context (keys reset between invocations so a
- * warm container never leaks one request's correlation id into the next) and metrics.
- * Each kit handler (`httpHandler`, `consumerHandler`, `wsHandler`, `directHandler`) starts
- * with this stack; the instances live in lib/observability.ts.
+ * adapters, in this order): logger context (keys reset between invocations so a warm
+ * container never leaks one request's correlation id into the next) and metrics. Tracing is
+ * Lambda active tracing (see lib/observability.ts), so no tracer middleware here. Each kit
+ * handler (`httpHandler`, `consumerHandler`, `wsHandler`, `directHandler`) starts with this
+ * stack; the instances live in lib/observability.ts.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import type { MiddlewareObj } from '@middy/core';
-import { logger, metrics, tracer } from '../observability.ts';
+import { logger, metrics } from '../observability.ts';
 
 export interface PowertoolsOptions {
   /** Flush metrics after each invocation (default true; off where the handler flushes itself). */
@@ -19,10 +19,7 @@ export interface PowertoolsOptions {
 }
 
 export function powertools(opts: PowertoolsOptions = {}): MiddlewareObj[] {
-  const stack: MiddlewareObj[] = [
-    captureLambdaHandler(tracer) as MiddlewareObj,
-    injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj,
-  ];
+  const stack: MiddlewareObj[] = [injectLambdaContext(logger, { resetKeys: true }) as MiddlewareObj];
   if (opts.metrics !== false) {
     stack.push(
       logMetrics(metrics, { captureColdStartMetric: opts.coldStartMetric ?? false }) as MiddlewareObj,

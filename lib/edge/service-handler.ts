@@ -9,15 +9,10 @@ import { healthReport } from '../health.ts';
 import type { PolicyStore } from '../policy/store.ts';
 import { collectionRoutes, routeKey } from '../registry/index.ts';
 import type { RouteDefinition, ServiceDefinition } from '../registry/types.ts';
-import {
-  type EntityStore,
-  listQuerySchema,
-  parseIfMatch,
-  type RequestContext,
-} from '../store/entity-store.ts';
+import type { EntityStore, RequestContext } from '../store/entity-store.ts';
 import { httpHandler } from './http.ts';
 import type { HttpRequest, Route, Routes } from './http-types.ts';
-import { parseQuery } from './input.ts';
+import { listQuerySchema, parseIfMatch, parseQuery } from './input.ts';
 import { once } from './lazy.ts';
 import { json } from './response.ts';
 import { policyStore, serviceStore } from './wiring.ts';

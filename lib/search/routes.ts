@@ -4,12 +4,11 @@
  */
 import * as z from 'zod';
 import type { HttpRequest, Routes } from '../edge/http-types.ts';
-import { parseQuery } from '../edge/input.ts';
+import { listQuerySchema, parseQuery } from '../edge/input.ts';
 import { json } from '../edge/response.ts';
 import type { ServiceDeps } from '../edge/service-handler.ts';
 import { ownOnly } from '../policy/apply.ts';
 import { registry } from '../registry/index.ts';
-import { listQuerySchema } from '../store/entity-store.ts';
 import { SEARCHABLE_TYPES } from './fields.ts';
 import type { SearchIndex, Visibility } from './index.ts';
 import { tokenize } from './text.ts';

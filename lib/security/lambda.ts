@@ -12,9 +12,9 @@ import { type ServiceDeps, serviceHandler } from '../edge/service-handler.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import { forbidden } from '../errors.ts';
 import { metrics } from '../observability.ts';
-import { policyRoutes } from '../policy/routes.ts';
 import { getService } from '../registry/index.ts';
 import { AuditLog } from './audit.ts';
+import { policyRoutes } from './policy-routes.ts';
 
 const audit = once(() => new AuditLog(config().entityTable, documentClient()));
 

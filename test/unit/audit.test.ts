@@ -11,10 +11,10 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import { AUDIT_INDEXES, AuditLog } from '../../lib/security/audit.ts';
-import { encodeCursor } from '../../lib/store/cursor.ts';
 import { FakeDdb as KitDdb } from '../kit/dynamodb.ts';
 import { envelopeOf } from '../kit/events.ts';
 

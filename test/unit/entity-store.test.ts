@@ -7,12 +7,12 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { decodeCursor, encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
 import { MAX_METADATA_BYTES } from '../../lib/metadata/index.ts';
 import type { Access, ResolvedPolicy } from '../../lib/policy/matrix.ts';
 import { getService } from '../../lib/registry/index.ts';
-import { decodeCursor, encodeCursor } from '../../lib/store/cursor.ts';
 import { EntityStore, masterKey, type PolicySource, type StoreTables } from '../../lib/store/entity-store.ts';
 import { FakeDdb as KitDdb, type TransactItem, transactionConditionFailure } from '../kit/dynamodb.ts';
 import { admin, user as plainUser, requestContext } from '../kit/principals.ts';

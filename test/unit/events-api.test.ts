@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
 import type { HttpRequest } from '../../lib/edge/http.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
-import { eventRoutes } from '../../lib/events/api.ts';
 import { ENVELOPE_VERSION, type EventEnvelope, envelopeSchema } from '../../lib/events/envelope.ts';
 import { OUTBOX_TTL_SECONDS } from '../../lib/events/outbox.ts';
+import { eventRoutes } from '../../lib/nexus/index.ts';
 import { FakeDdb } from '../kit/dynamodb.ts';
 import { admin, service } from '../kit/principals.ts';
 

@@ -5,9 +5,9 @@
 import type { HttpRequest, Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
 import { forbidden, toFieldIssues, validationError } from '../errors.ts';
-import { defaultPolicy, policyId } from './matrix.ts';
-import { policyKeySchema, policySchema } from './schema.ts';
-import type { PolicyStore } from './store.ts';
+import { defaultPolicy, policyId } from '../policy/matrix.ts';
+import { policyKeySchema, policySchema } from '../policy/schema.ts';
+import type { PolicyStore } from '../policy/store.ts';
 
 const adminOnly = (req: HttpRequest, action: string) => {
   if (req.principal?.role !== 'admin') {
