@@ -12,6 +12,14 @@ export const LAMBDA_BUNDLE = {
   external: [] as string[],
   /** Prefer packages' ES module builds so esbuild can tree-shake them. */
   mainFields: ['module', 'main'],
+  /**
+   * Packages swapped at bundle time. Credentials come from the environment (as Lambda gives
+   * them), not the SDK's default provider chain: see lib/aws/env-credentials.ts.
+   * Paths are relative to the project root (esbuild's working directory).
+   */
+  alias: {
+    '@aws-sdk/credential-provider-node': './lib/aws/env-credentials.ts',
+  } as Record<string, string>,
   /** ESM output with CommonJS dependencies needs a `require`. */
   banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
 } as const;

@@ -23,6 +23,8 @@ export const BUNDLING: NodejsFunctionProps['bundling'] = {
   externalModules: [...LAMBDA_BUNDLE.external],
   mainFields: [...LAMBDA_BUNDLE.mainFields],
   banner: LAMBDA_BUNDLE.banner,
+  // esbuild runs in the project root (local bundling), where the alias paths are relative.
+  esbuildArgs: { '--alias': Object.entries(LAMBDA_BUNDLE.alias).map(([from, to]) => `${from}=${to}`) },
 };
 
 export interface ServiceFunctionProps {

@@ -1,11 +1,24 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { getSecretString } from '../aws/secrets.ts';
 import { config } from '../config.ts';
 
-/** Signing key of the platform's JWTs, cached by Powertools Parameters for 5 minutes. */
+/** How long a Lambda keeps the signing key before reading the secret again (rotation). */
+const MAX_AGE_MS = 300_000;
+let cached: { id: string; value: Promise<string>; expires: number } | undefined;
+
+/** Signing key of the platform's JWTs, read from Secrets Manager and cached for 5 minutes. */
 export async function signingKey(): Promise<string> {
   const id = config().jwtSecretId;
   if (!id) throw new Error('JWT_SECRET_ID is not configured');
-  const v = await getSecret(id, { maxAge: 300 });
-  if (typeof v !== 'string' || v.length < 32) throw new Error('JWT signing secret is missing or too short');
+  const now = Date.now();
+  if (cached === undefined || cached.id !== id || cached.expires <= now) {
+    const value = getSecretString(id);
+    cached = { id, value, expires: now + MAX_AGE_MS };
+    // A failed read is not cached: the next request tries again.
+    value.catch(() => {
+      if (cached?.value === value) cached = undefined;
+    });
+  }
+  const v = await cached.value;
+  if (v.length < 32) throw new Error('JWT signing secret is missing or too short');
   return v;
 }

@@ -1,8 +1,12 @@
 /**
- * The one place where AWS SDK clients are made. Clients are created once per process
- * (reused across warm invocations) with keep-alive sockets. Endpoint selection follows
- * the SDK's own `AWS_ENDPOINT_URL` support, which is how the emulator is reached both
- * from tests and from Lambdas running on it; nothing else here is emulator-specific.
+ * The one place where AWS SDK clients are made, and the one place that knows how an endpoint
+ * is chosen. Clients are created once per process (reused across warm invocations).
+ *
+ * Endpoints follow the SDK's own rules: `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`,
+ * then the public AWS endpoint. That is how the emulator is reached both from tests and from
+ * Lambdas running on it (it starts every function with `AWS_ENDPOINT_URL`). Requests made
+ * without an SDK client (lib/aws/secrets.ts) resolve theirs with {@link serviceEndpoint}.
+ * Credentials: in a bundled Lambda, the environment's (see lib/aws/env-credentials.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -31,4 +35,27 @@ export function eventBridgeClient(): EventBridgeClient {
 export function stepFunctionsClient(): SFNClient {
   sfn ??= new SFNClient(common);
   return sfn;
+}
+
+/** The region this process runs in (`AWS_REGION`, set by Lambda and by the emulator). */
+export function awsRegion(env: NodeJS.ProcessEnv = process.env): string {
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) throw new Error('AWS_REGION is not set');
+  return region;
+}
+
+/**
+ * Base URL of a service, as the SDK would pick it: `AWS_ENDPOINT_URL_<envId>` (e.g.
+ * `SECRETS_MANAGER`), else `AWS_ENDPOINT_URL` (the emulator), else
+ * `https://<endpointPrefix>.<region>.amazonaws.com`.
+ */
+export function serviceEndpoint(
+  endpointPrefix: string,
+  envId: string,
+  region: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  const override = env[`AWS_ENDPOINT_URL_${envId}`] ?? env.AWS_ENDPOINT_URL;
+  if (override) return override.replace(/\/+$/, '');
+  return `https://${endpointPrefix}.${region}.amazonaws.com`;
 }

@@ -19,6 +19,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
 
@@ -38,10 +39,6 @@ export interface TickerItem {
 }
 
 const key = (campaignId: string) => ({ campaign_id: campaignId, sk: TICKER_SK });
-const isConditionFailure = (e: unknown): boolean =>
-  ['ConditionalCheckFailedException', 'TransactionCanceledException'].includes(
-    (e as { name?: string })?.name ?? '',
-  );
 
 export class TickerStore {
   constructor(

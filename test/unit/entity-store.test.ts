@@ -10,12 +10,12 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
+import { decodeCursor, encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
 import { MAX_METADATA_BYTES } from '../../lib/metadata/index.ts';
 import type { Access, ResolvedPolicy } from '../../lib/policy/matrix.ts';
 import { getService } from '../../lib/registry/index.ts';
-import { decodeCursor, encodeCursor } from '../../lib/store/cursor.ts';
 import {
   EntityStore,
   masterKey,

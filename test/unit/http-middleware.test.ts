@@ -5,7 +5,6 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 // environment has to be set before the (hoisted) imports below run.
 const savedEnv = vi.hoisted(() => {
   const quiet: Record<string, string> = {
-    POWERTOOLS_TRACE_ENABLED: 'false', // Tracer: no X-Ray segments outside Lambda
     POWERTOOLS_METRICS_DISABLED: 'true', // Metrics: no EMF blobs on stdout
     POWERTOOLS_LOG_LEVEL: 'SILENT', // Logger: keep test output clean
     // Metrics still warns "No application metrics to publish" when disabled; in dev mode

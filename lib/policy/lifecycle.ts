@@ -1,16 +1,18 @@
 /**
- * Intents the platform plans by itself when entities change:
+ * Entity lifecycle: the intents the platform plans by itself when entities change (core: they
+ * follow from the policy row and the registry; the scheduler service runs them later):
  * - retention: a new entity whose policy row has a finite retention gets a deletion intent,
  *   cancelled by `<entity>.reactivated` or `policy_override`;
  * - archive after end: an entity of a service with `archiveAfterEnd` whose
  *   `scheduling.end_time` is set or moved gets an archive intent that long after it,
  *   cancelled by `policy_override` (e.g. `POST /api/campaigns/{id}/extend`).
  */
+
+import { MIN_LEAD_MS, type SchedulePayload } from '../events/schedule.ts';
 import type { Metadata } from '../metadata/index.ts';
-import { addDuration, isFiniteRetention } from '../policy/duration.ts';
-import type { Policy } from '../policy/matrix.ts';
 import type { ServiceDefinition } from '../registry/types.ts';
-import { MIN_LEAD_MS, type SchedulePayload } from './payload.ts';
+import { addDuration, isFiniteRetention } from './duration.ts';
+import type { Policy } from './matrix.ts';
 
 export const RETENTION_PATTERN = 'retention';
 export const ARCHIVE_PATTERN = 'archive-after-end';
