@@ -1,15 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../lib/auth/tokens.ts';
 import { decodeCursor, encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
@@ -24,6 +21,8 @@ import {
   type RequestContext,
   type StoreTables,
 } from '../../lib/store/entity-store.ts';
+import { FakeDdb as KitDdb, type TransactItem, transactionConditionFailure } from '../kit/dynamodb.ts';
+import { admin, user as plainUser, requestContext } from '../kit/principals.ts';
 
 const CAMPAIGN_TABLES: StoreTables = {
   entity: 'tempora-test-service_campaign_main',
@@ -35,9 +34,7 @@ const USER_TABLES: StoreTables = { ...CAMPAIGN_TABLES, entity: 'tempora-test-ser
 /** 1 attempt + MAX_UNCONDITIONAL_RETRIES (3) in lib/store/entity-store.ts. */
 const MAX_UNCONDITIONAL_ATTEMPTS = 4;
 
-const admin: Principal = { sub: 'alice', role: 'admin' };
-const plainUser: Principal = { sub: 'bob', role: 'user' };
-const ctx = (actor: Principal = admin): RequestContext => ({ actor, correlationId: 'corr-unit-0001' });
+const ctx = requestContext;
 
 /** A policy source answering one fixed row (the matrix itself is tested elsewhere). */
 const policyOf =
@@ -52,52 +49,15 @@ const policyOf =
 const FULL = policyOf('full');
 
 type Command = GetCommand | QueryCommand | BatchGetCommand | TransactWriteCommand;
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** A DynamoDBDocumentClient stand-in: records every command and answers through `respond`. */
-class FakeDdb {
-  readonly sent: Command[] = [];
-  constructor(private readonly respond: (cmd: Command) => unknown = () => ({})) {}
-
-  async send(cmd: Command): Promise<unknown> {
-    this.sent.push(cmd);
-    return this.respond(cmd);
-  }
-
-  get transactions(): TransactItem[][] {
-    return this.sent
-      .filter((c): c is TransactWriteCommand => c instanceof TransactWriteCommand)
-      .map((c) => c.input.TransactItems ?? []);
-  }
-
-  get gets(): GetCommand[] {
-    return this.sent.filter((c): c is GetCommand => c instanceof GetCommand);
-  }
-
-  get queries(): QueryCommandInput[] {
-    return this.sent.filter((c): c is QueryCommand => c instanceof QueryCommand).map((c) => c.input);
-  }
-
+class FakeDdb extends KitDdb<Command> {
   /** The input of the one Query sent (fails the test unless exactly one was). */
   get query(): QueryCommandInput {
-    expect(this.queries).toHaveLength(1);
-    const q = this.queries[0];
-    if (!q) throw new Error('no QueryCommand sent');
-    return q;
-  }
-
-  get client(): DynamoDBDocumentClient {
-    return this as unknown as DynamoDBDocumentClient;
+    return this.one(QueryCommand);
   }
 }
 
-const conditionalFailure = () =>
-  new TransactionCanceledException({
-    message:
-      'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None]',
-    $metadata: {},
-    CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
-  });
+const conditionalFailure = () => transactionConditionFailure(['ConditionalCheckFailed', 'None', 'None']);
 
 /** A stored entity row as the store writes it (no tags or features: no index rows). */
 function storedRow(
