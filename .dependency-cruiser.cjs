@@ -3,8 +3,8 @@
  *
  *   base      lib/errors.ts, lib/config*, lib/aws/, lib/limits/, lib/metadata/, lib/registry/
  *   core      lib/auth/, lib/policy/, lib/store/, lib/events/ (envelope, outbox, publisher, archive, schedule)
- *   edge      the Lambda kit: lib/edge/, lib/http/, lib/lambda.ts, lib/observability.ts, lib/health.ts,
- *             lib/events/consumer.ts
+ *   edge      the Lambda kit: lib/edge/, lib/observability.ts, lib/health.ts (lib/http/, lib/lambda.ts
+ *             and lib/events/consumer.ts, its former homes, stay edge should they return)
  *   services  every other folder of lib/, one per service
  *
  * A layer imports only its own layer and those below it. Services never import one another
