@@ -18,7 +18,6 @@ import {
   type IntentPlanner,
   masterKey,
   type PolicySource,
-  type RequestContext,
   type StoreTables,
 } from '../../lib/store/entity-store.ts';
 import { FakeDdb as KitDdb, type TransactItem, transactionConditionFailure } from '../kit/dynamodb.ts';
