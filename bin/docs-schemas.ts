@@ -61,7 +61,7 @@ const intentPayload = {
 /** Events built inline by platform services (source file named in each description). */
 const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType }> = {
   'scheduler.schedule': {
-    description: 'A request to schedule a future intent (lib/scheduler/payload.ts).',
+    description: 'A request to schedule a future intent (lib/events/schedule.ts).',
     payload: schedulePayloadSchema,
   },
   'scheduler.cancelled': {

@@ -17,11 +17,14 @@ export const EVENTBRIDGE_MAX_ENTRY_BYTES = 256 * 1024;
 /** What `Time` adds to an entry's size. */
 const TIME_BYTES = 14;
 
-/** The parts of a PutEvents entry that count towards its size. */
+/**
+ * The parts of a PutEvents entry that count towards its size (an SDK `PutEventsRequestEntry`,
+ * e.g. the publisher's `toEntry(envelope)`, is one; absent parts count 0).
+ */
 export interface EventEntry {
-  Source: string;
-  DetailType: string;
-  Detail: string;
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
   Resources?: readonly string[];
   Time?: unknown;
 }
@@ -29,9 +32,9 @@ export interface EventEntry {
 /** Size of a PutEvents entry as EventBridge computes it. */
 export function eventEntrySize(e: EventEntry): number {
   return (
-    utf8Bytes(e.Source) +
-    utf8Bytes(e.DetailType) +
-    utf8Bytes(e.Detail) +
+    utf8Bytes(e.Source ?? '') +
+    utf8Bytes(e.DetailType ?? '') +
+    utf8Bytes(e.Detail ?? '') +
     (e.Resources ?? []).reduce((n, r) => n + utf8Bytes(r), 0) +
     (e.Time === undefined ? 0 : TIME_BYTES)
   );
@@ -63,12 +66,12 @@ export function eventEntryIssues(
   paths: { detailType?: string; source?: string; detail?: string } = {},
 ): { issues: FieldIssue[]; size: number } {
   const issues: FieldIssue[] = [];
-  if (e.DetailType.length > EVENTBRIDGE_MAX_DETAIL_TYPE_CHARS)
+  if ((e.DetailType ?? '').length > EVENTBRIDGE_MAX_DETAIL_TYPE_CHARS)
     issues.push({
       path: paths.detailType ?? 'type',
       message: `must be at most ${EVENTBRIDGE_MAX_DETAIL_TYPE_CHARS} characters (EventBridge's detail-type limit)`,
     });
-  if (e.Source.length > EVENTBRIDGE_MAX_SOURCE_CHARS)
+  if ((e.Source ?? '').length > EVENTBRIDGE_MAX_SOURCE_CHARS)
     issues.push({
       path: paths.source ?? 'source',
       message: `must be at most ${EVENTBRIDGE_MAX_SOURCE_CHARS} characters (EventBridge's source limit)`,
