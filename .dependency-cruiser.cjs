@@ -3,8 +3,7 @@
  *
  *   base      lib/errors.ts, lib/config*, lib/aws/, lib/limits/, lib/metadata/, lib/registry/
  *   core      lib/auth/, lib/policy/, lib/store/, lib/events/ (envelope, outbox, publisher, archive, schedule)
- *   edge      the Lambda kit: lib/edge/, lib/observability.ts, lib/health.ts (lib/http/, lib/lambda.ts
- *             and lib/events/consumer.ts, its former homes, stay edge should they return)
+ *   edge      the Lambda kit: lib/edge/, lib/observability.ts, lib/health.ts
  *   services  every other folder of lib/, one per service
  *
  * A layer imports only its own layer and those below it. Services never import one another
@@ -13,7 +12,7 @@
  */
 const BASE = '^lib/(errors\\.ts$|config[^/]*$|aws/|limits/|metadata/|registry/)';
 const CORE = '^lib/(auth/|policy/|store/|events/(envelope|outbox|publisher|archive|schedule)\\.ts$)';
-const EDGE = '^lib/(edge/|http/|lambda\\.ts$|observability\\.ts$|health\\.ts$|events/consumer\\.ts$)';
+const EDGE = '^lib/(edge/|observability\\.ts$|health\\.ts$)';
 const NOT_SERVICE = [BASE, CORE, EDGE];
 const SERVICE = '^lib/';
 
