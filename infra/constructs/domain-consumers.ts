@@ -4,8 +4,15 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  analyticsCountersEnv,
+  entityWriterEnv,
+  searchIndexEnv,
+  translationEnv,
+} from '../../lib/config/functions.ts';
 import { PROVIDER_NAMES, type ProviderName } from '../../lib/localization/names.ts';
 import type { PlatformNeed, ServiceDefinition } from '../../lib/registry/types.ts';
+import { addEnvironment } from './service-function.ts';
 
 type GrantTable = (
   fn: lambda.IFunction | iam.IGrantable,
@@ -90,15 +97,17 @@ export class DomainConsumers extends Construct {
           props.shared,
           crud.map((s) => s.entity),
         );
-        fn.addEnvironment(
-          'ENTITY_TABLES',
-          Stack.of(this).toJsonString(
-            Object.fromEntries(Object.entries(props.entityTables).map(([k, t]) => [k, t.tableName])),
-          ),
+        addEnvironment(
+          fn,
+          entityWriterEnv.render({
+            entityTables: Stack.of(this).toJsonString(
+              Object.fromEntries(Object.entries(props.entityTables).map(([k, t]) => [k, t.tableName])),
+            ),
+          }),
         );
       },
       translation: (fn) => {
-        fn.addEnvironment('TRANSLATION_PROVIDER', this.translationProvider);
+        addEnvironment(fn, translationEnv.render({ translationProvider: this.translationProvider }));
         if (this.translationProvider !== 'aws') return;
         // TranslateText has no resource to scope to (its only resource type is custom
         // terminology, which this service does not use): covered by the function's
@@ -108,7 +117,7 @@ export class DomainConsumers extends Construct {
         );
       },
       'search-index': (fn) => {
-        fn.addEnvironment('SEARCH_INDEX_TABLE', this.searchIndex.tableName);
+        addEnvironment(fn, searchIndexEnv.render({ searchIndexTable: this.searchIndex.tableName }));
         props.grantTable(fn, this.searchIndex, [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
@@ -118,7 +127,10 @@ export class DomainConsumers extends Construct {
         ]);
       },
       'analytics-counters': (fn) => {
-        fn.addEnvironment('ANALYTICS_COUNTERS_TABLE', this.analyticsCounters.tableName);
+        addEnvironment(
+          fn,
+          analyticsCountersEnv.render({ analyticsCountersTable: this.analyticsCounters.tableName }),
+        );
         props.grantTable(fn, this.analyticsCounters, [
           'dynamodb:PutItem',
           'dynamodb:UpdateItem',

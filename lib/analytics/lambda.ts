@@ -5,8 +5,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
+import { analyticsCountersEnv } from '../config/functions.ts';
 import { eventConsumer } from '../events/consumer.ts';
 import { serviceHandler } from '../http/service-handler.ts';
 import { serviceLambda } from '../lambda.ts';
@@ -15,9 +15,11 @@ import { getService } from '../registry/index.ts';
 import { analyticsRoutes } from './routes.ts';
 import { AnalyticsCounters } from './service.ts';
 
-const env = z.object({ ANALYTICS_COUNTERS_TABLE: z.string().min(1) }).parse(process.env);
 const service = getService('analytics');
-const counters = new AnalyticsCounters(documentClient(), env.ANALYTICS_COUNTERS_TABLE);
+const counters = new AnalyticsCounters(
+  documentClient(),
+  analyticsCountersEnv.current().analyticsCountersTable,
+);
 
 export const handler = serviceLambda({
   http: serviceHandler(service, () => analyticsRoutes(service, counters)),

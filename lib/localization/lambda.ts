@@ -5,8 +5,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
+import { entityWriterEnv, translationEnv } from '../config/functions.ts';
 import { config } from '../config.ts';
 import { eventConsumer } from '../events/consumer.ts';
 import { serviceHandler } from '../http/service-handler.ts';
@@ -18,22 +18,14 @@ import { entityStores } from '../store/stores.ts';
 import { providerFromConfig } from './provider.ts';
 import { LocalizationService } from './service.ts';
 
-const env = z
-  .object({
-    /** `{ <service>: <physical table> }` of every CRUD service (infra: need `entities:write`). */
-    ENTITY_TABLES: z.string().min(2),
-    TRANSLATION_PROVIDER: z.enum(['aws', 'offline']).default('aws'),
-  })
-  .parse(process.env);
-
 const cfg = config();
 const ddb = documentClient();
 const policies = new PolicyStore(cfg.policiesTable, ddb, cfg.policyCacheTtlMs);
-const stores = entityStores(JSON.parse(env.ENTITY_TABLES), cfg, ddb, (key) => policies.resolve(key));
+const stores = entityStores(entityWriterEnv.current().entityTables, cfg, ddb, (key) => policies.resolve(key));
 
 export const localization = new LocalizationService({
   storeFor: (type) => stores.get(type),
-  provider: providerFromConfig(env.TRANSLATION_PROVIDER),
+  provider: providerFromConfig(translationEnv.current().translationProvider),
   environment: cfg.environment,
 });
 

@@ -7,6 +7,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
+import { schedulerEnv } from '../config/functions.ts';
 import { config } from '../config.ts';
 import { eventConsumer } from '../events/consumer.ts';
 import { httpHandler } from '../http/handler.ts';
@@ -18,32 +19,22 @@ import { schedulerRoutes } from './routes.ts';
 import { EventBridgeSchedules } from './schedules.ts';
 import { SchedulerService } from './service.ts';
 
-const env = z
-  .object({
-    INTENTS_TABLE: z.string().min(1),
-    IDEMPOTENCY_TABLE: z.string().min(1),
-    SCHEDULE_GROUP: z.string().min(1),
-    SCHEDULE_TARGET_ARN: z.string().min(1),
-    SCHEDULE_ROLE_ARN: z.string().min(1),
-    SCHEDULE_DLQ_ARN: z.string().min(1),
-    ENTITY_TABLES: z.string().min(2),
-  })
-  .parse(process.env);
+const env = schedulerEnv.current();
 
 const cfg = config();
 const ddb = documentClient();
 const policies = new PolicyStore(cfg.policiesTable, ddb, cfg.policyCacheTtlMs);
-const stores = entityStores(JSON.parse(env.ENTITY_TABLES), cfg, ddb, (key) => policies.resolve(key));
+const stores = entityStores(env.entityTables, cfg, ddb, (key) => policies.resolve(key));
 
 export const scheduler = new SchedulerService({
   ddb,
-  tables: { intents: env.INTENTS_TABLE, outbox: cfg.outboxTable },
+  tables: { intents: env.intentsTable, outbox: cfg.outboxTable },
   environment: cfg.environment,
   schedules: new EventBridgeSchedules({
-    group: env.SCHEDULE_GROUP,
-    targetArn: env.SCHEDULE_TARGET_ARN,
-    roleArn: env.SCHEDULE_ROLE_ARN,
-    dlqArn: env.SCHEDULE_DLQ_ARN,
+    group: env.scheduleGroup,
+    targetArn: env.scheduleTargetArn,
+    roleArn: env.scheduleRoleArn,
+    dlqArn: env.scheduleDlqArn,
   }),
   storeFor: (type) => stores.get(type),
 });
@@ -57,7 +48,7 @@ const fireSchema = z.object({
 export const handler = serviceLambda({
   http: httpHandler(schedulerRoutes(scheduler)),
   events: middy(
-    eventConsumer({ '*': (e) => scheduler.onEvent(e) }, { idempotencyTable: env.IDEMPOTENCY_TABLE }),
+    eventConsumer({ '*': (e) => scheduler.onEvent(e) }, { idempotencyTable: env.idempotencyTable }),
   )
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics)),

@@ -6,8 +6,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
+import { searchIndexEnv } from '../config/functions.ts';
 import { eventConsumer } from '../events/consumer.ts';
 import { serviceHandler } from '../http/service-handler.ts';
 import { serviceLambda } from '../lambda.ts';
@@ -16,8 +16,7 @@ import { getService } from '../registry/index.ts';
 import { SearchIndex } from './index.ts';
 import { searchRoutes } from './routes.ts';
 
-const env = z.object({ SEARCH_INDEX_TABLE: z.string().min(1) }).parse(process.env);
-const index = new SearchIndex(documentClient(), env.SEARCH_INDEX_TABLE);
+const index = new SearchIndex(documentClient(), searchIndexEnv.current().searchIndexTable);
 
 export const handler = serviceLambda({
   http: serviceHandler(getService('search'), (deps) => searchRoutes(index, deps)),
