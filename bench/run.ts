@@ -10,7 +10,8 @@ import { runMetadataBench } from './metadata.ts';
 import { runSchedulerBench } from './scheduler.ts';
 import { runSearchBench } from './search.ts';
 
-const benches: Array<[string, () => Promise<void>]> = [
+/** A bench may return its summary line: it is printed last, after the timing line. */
+const benches: Array<[string, () => Promise<unknown>]> = [
   ['metadata', runMetadataBench],
   ['bundles', runBundleBench],
   ['lists', runListsBench],
@@ -33,8 +34,9 @@ if (selected.length === 0) {
 for (const [i, [name, run]] of selected.entries()) {
   console.log(`\n[${i + 1}/${selected.length}] ${name} …`);
   const start = performance.now();
-  await run();
+  const summary = await run();
   console.log(
     `[${i + 1}/${selected.length}] ${name} done in ${((performance.now() - start) / 1000).toFixed(1)} s`,
   );
+  if (typeof summary === 'string') console.log(summary);
 }

@@ -6,6 +6,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+// Node 20 is supported here; the SDK's notice about its future minimum would only clutter stderr.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const require = createRequire(import.meta.url);
 // `require.resolve('tsx/esm/api')` would pick the CommonJS build; take the ESM entry that
 // tsx's package.json exports for `import`.

@@ -4,10 +4,10 @@ import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient, eventBridgeClient } from '../../lib/aws/clients.ts';
 import { config } from '../../lib/config.ts';
-import { eventRoutes } from '../../lib/events/api.ts';
 import { relayOutbox } from '../../lib/events/publisher.ts';
 import { httpHandler } from '../../lib/http/handler.ts';
 import { serviceLambda } from '../../lib/lambda.ts';
+import { eventRoutes } from '../../lib/nexus/index.ts';
 import { logger, metrics } from '../../lib/observability.ts';
 
 /** Nexus: the outbox relay (stream → EventBridge, lib/events/publisher.ts) and POST /api/events. */

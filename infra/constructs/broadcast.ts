@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SCORE_INDEX } from '../../lib/broadcast/leaderboard.ts';
+import { DEFAULT_CONNECTIONS_PER_SHARD, DEFAULT_POST_BUDGET } from '../../lib/broadcast/settings.ts';
 import { ServiceFunction } from './service-function.ts';
 
 export interface BroadcastProps {
@@ -36,6 +37,13 @@ export interface BroadcastProps {
   topN?: number;
   /** Inbound messages per connection and second (default 100). */
   rateLimitPerSecond?: number;
+  /**
+   * PostToConnection calls per second one broadcaster (one shard) may make (default 5,000:
+   * half the account's 10,000/s API Gateway quota, which every API of the region shares).
+   */
+  postsPerSecond?: number;
+  /** Connections one broadcaster serves before a campaign is split into shards (default 1,000). */
+  connectionsPerShard?: number;
 }
 
 /** WebSocket stage name: clients connect to `wss://<api>.execute-api.<region>.amazonaws.com/live`. */
@@ -135,6 +143,8 @@ export class Broadcast extends Construct {
         TICKER_MAX_ITERATIONS: String(props.maxIterations ?? 1000),
         LEADERBOARD_TOP_N: String(props.topN ?? 10),
         WS_RATE_LIMIT_PER_SEC: String(props.rateLimitPerSecond ?? 100),
+        POST_BUDGET_PER_SEC: String(props.postsPerSecond ?? DEFAULT_POST_BUDGET),
+        CONNECTIONS_PER_SHARD: String(props.connectionsPerShard ?? DEFAULT_CONNECTIONS_PER_SHARD),
       },
     }).fn;
 

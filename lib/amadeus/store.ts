@@ -23,8 +23,14 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  decodeCursor,
+  encodeCursor,
+  isConditionFailure,
+  isTransactionConflict,
+  queryPages,
+} from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 import {
   type GraphDiff,
   type GraphHistory,
@@ -59,15 +65,8 @@ export const EMPTY_EDGES_TTL_SECONDS = 30 * 24 * 3600;
 export const DEFAULT_PATTERN_PAGE = 100;
 export const MAX_PATTERN_PAGE = 100;
 
-const isConditionalFailure = (e: unknown): boolean => {
-  if (!(e instanceof Error)) return false;
-  if (e.name === 'ConditionalCheckFailedException') return true;
-  if (e.name !== 'TransactionCanceledException') return false;
-  const reasons = (e as Error & { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-  return (
-    !reasons || reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')
-  );
-};
+/** A lost race worth retrying: a condition that no longer held, or a concurrent transaction. */
+const isRetryableConflict = (e: unknown): boolean => isConditionFailure(e) || isTransactionConflict(e);
 
 // ---------------------------------------------------------------------------------------
 // Version history
@@ -145,7 +144,7 @@ export class DynamoGraphHistory implements GraphHistory {
         );
         return { record, created: true };
       } catch (e) {
-        if (!isConditionalFailure(e) || attempt >= this.maxAttempts) throw e;
+        if (!isRetryableConflict(e) || attempt >= this.maxAttempts) throw e;
       }
     }
   }
@@ -165,26 +164,23 @@ export class DynamoGraphHistory implements GraphHistory {
   /** Newest `limit` version items, following pages (a page stops at 1 MB). */
   private async query(limit: number, withoutGraph: boolean): Promise<VersionItem[]> {
     const items: VersionItem[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const input: QueryCommandInput = {
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': KG_PK },
-        ScanIndexForward: false,
-        Limit: limit - items.length,
-        ...(withoutGraph
-          ? {
-              ProjectionExpression: 'pk, sk, #v, #h, published_at, changes_from_previous',
-              ExpressionAttributeNames: { '#v': 'version', '#h': 'hash' },
-            }
-          : {}),
-        ...(start ? { ExclusiveStartKey: start } : {}),
-      };
-      const out = await this.ddb.send(new QueryCommand(input));
-      items.push(...((out.Items ?? []) as VersionItem[]));
-      start = out.LastEvaluatedKey;
-    } while (start && items.length < limit);
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': KG_PK },
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(withoutGraph
+        ? {
+            ProjectionExpression: 'pk, sk, #v, #h, published_at, changes_from_previous',
+            ExpressionAttributeNames: { '#v': 'version', '#h': 'hash' },
+          }
+        : {}),
+    };
+    for await (const page of queryPages<VersionItem>(this.ddb, input)) {
+      items.push(...page.items);
+      if (items.length >= limit) break;
+    }
     return items.slice(0, limit);
   }
 }
@@ -351,7 +347,7 @@ export class DynamoPatternStore {
         await this.ddb.send(new TransactWriteCommand({ TransactItems: items.writes }));
         return { applied: true, put: items.put, removed: items.removed };
       } catch (e) {
-        if (!isConditionalFailure(e) || attempt >= this.maxAttempts) throw e;
+        if (!isRetryableConflict(e) || attempt >= this.maxAttempts) throw e;
       }
     }
   }

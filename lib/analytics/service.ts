@@ -2,7 +2,8 @@
  * The analytics counters on DynamoDB (keys: lib/analytics/counters.ts): one transaction per
  * event (marker + increments), one Query per day for a summary.
  */
-import { type DynamoDBDocumentClient, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { cancellationCodes, isTransactionConflict, queryAll } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import {
   counterKeys,
@@ -61,7 +62,7 @@ export class AnalyticsCounters {
         return true;
       } catch (err) {
         if (alreadyCounted(err)) return false;
-        if (!transactionConflict(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
+        if (!isTransactionConflict(err) || attempt >= MAX_CONFLICT_RETRIES) throw err;
         await new Promise((r) => setTimeout(r, Math.random() * 50 * 2 ** attempt));
       }
     }
@@ -76,22 +77,13 @@ export class AnalyticsCounters {
       while (next < days.length) {
         const i = next++;
         const day = days[i] ?? from;
-        const rows: Array<{ sk: string; count?: unknown }> = [];
-        let start: Record<string, unknown> | undefined;
-        do {
-          const page = await this.ddb.send(
-            new QueryCommand({
-              TableName: this.table,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': dayPartition(day) },
-              ProjectionExpression: 'sk, #count',
-              ExpressionAttributeNames: { '#count': 'count' },
-              ...(start ? { ExclusiveStartKey: start } : {}),
-            }),
-          );
-          rows.push(...((page.Items ?? []) as typeof rows));
-          start = page.LastEvaluatedKey;
-        } while (start);
+        const rows = await queryAll<{ sk: string; count?: unknown }>(this.ddb, {
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': dayPartition(day) },
+          ProjectionExpression: 'sk, #count',
+          ExpressionAttributeNames: { '#count': 'count' },
+        });
         out[i] = daySummary(day, rows);
       }
     };
@@ -102,23 +94,5 @@ export class AnalyticsCounters {
 
 const MAX_CONFLICT_RETRIES = 5;
 
-const reasonsOf = (e: Error) =>
-  (e as Error & { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-
-/** The transaction failed on the marker's condition (the only conditional item): counted before. */
-function alreadyCounted(e: unknown): boolean {
-  if (!(e instanceof Error) || e.name !== 'TransactionCanceledException') return false;
-  const reasons = reasonsOf(e);
-  return reasons ? reasons[0]?.Code === 'ConditionalCheckFailed' : /ConditionalCheckFailed/.test(e.message);
-}
-
-/** Another transaction was writing the same counters at the same moment. */
-function transactionConflict(e: unknown): boolean {
-  if (!(e instanceof Error)) return false;
-  if (e.name === 'TransactionConflictException') return true;
-  if (e.name !== 'TransactionCanceledException') return false;
-  const reasons = reasonsOf(e);
-  return reasons
-    ? reasons.some((r) => r.Code === 'TransactionConflict')
-    : /TransactionConflict/.test(e.message);
-}
+/** The transaction failed on the marker's condition (the only conditional item, first): counted before. */
+const alreadyCounted = (e: unknown): boolean => cancellationCodes(e)[0] === 'ConditionalCheckFailed';

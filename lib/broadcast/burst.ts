@@ -21,10 +21,12 @@
  * the last burst hands the campaign to a fresh execution (next generation) and returns
  * `continue: false`, so no execution ever nears the 25,000-event limit.
  */
+import { PostBudget } from './budget.ts';
 import type { Clock } from './clock.ts';
 import { FanOut, type PostToConnection } from './fanout.ts';
-import { broadcastNotice, campaignStateFrame, type LeaderboardEntry } from './frame.ts';
-import type { TickInput, TickOutput } from './machine.ts';
+import { broadcastNotice, type LeaderboardEntry } from './frame.ts';
+import type { ShardPlan, TickInput, TickOutput } from './machine.ts';
+import { broadcastModeOf, TickFrames } from './on-change.ts';
 import {
   type CampaignSnapshot,
   executionName,
@@ -33,6 +35,7 @@ import {
   type TickerVerdict,
   tickerVerdict,
 } from './phase.ts';
+import { connectionsOfShard, shardCountFor } from './shards.ts';
 import { runTicks, type Tick } from './ticker.ts';
 
 /** What one tick did, for metrics. */
@@ -50,6 +53,21 @@ export interface TickMetrics {
   gone: number;
   /** Posts that failed since the previous tick. */
   failed: number;
+  /** Frames thinned by the posting budget by this tick. */
+  thinned: number;
+  /** Posts answered 429 since the previous tick. */
+  throttled: number;
+  /** Shards serving the campaign (1 when not sharded). */
+  shards: number;
+  /** False when on-change mode sent nothing for this tick. */
+  sentFrame: boolean;
+}
+
+/** Last sign of life of a shard execution (see {@link BurstDeps.readBeat}). */
+export interface ShardBeat {
+  plan: string;
+  /** Epoch ms. */
+  at: number;
 }
 
 export interface BurstDeps {
@@ -72,6 +90,10 @@ export interface BurstDeps {
   /** Hand the campaign to the next generation's execution and start it (idempotent). */
   handoff: (input: TickInput, successor: string, nextSeq: number) => Promise<unknown>;
   onTick?: (m: TickMetrics) => void;
+  /** Start the execution `name` serving one shard (`input.shard`); required to shard. */
+  startShard?: (input: TickInput, name: string) => Promise<unknown>;
+  /** A shard's last heartbeat, written by the shard execution every second. */
+  readBeat?: (campaignId: string, shard: number) => Promise<ShardBeat | undefined>;
   /** Called about every refresh (flush buffered metrics). */
   onRefresh?: () => void;
   log?: (level: 'info' | 'warn', message: string, extra?: Record<string, unknown>) => void;
@@ -90,7 +112,18 @@ export interface BurstOptions {
   maxIterations?: number;
   /** How long before start_time a ticker may already run (default 60 s). */
   startLeadMs?: number;
+  /** Posts per second this broadcaster may make (default: unlimited). */
+  postsPerSecond?: number;
+  /** Connections one broadcaster serves before the campaign is sharded (default: never shard). */
+  connectionsPerShard?: number;
+  /** Longest time without a frame in on-change mode (default 5 s). */
+  heartbeatMs?: number;
+  /** A shard without a heartbeat for this long is restarted (default 3 s). */
+  shardStaleMs?: number;
 }
+
+/** Lead given to shard executions to start before a re-planned schedule begins. */
+export const REPLAN_LEAD_MS = 1_000;
 
 export const DEFAULT_MAX_ITERATIONS = 1000;
 export const DEFAULT_START_LEAD_MS = 60_000;
@@ -135,9 +168,12 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
   let leaderboard: LeaderboardEntry[] = [];
   let lastConnections = Number.NEGATIVE_INFINITY;
 
+  const budget =
+    opts.postsPerSecond === undefined ? undefined : new PostBudget({ postsPerSecond: opts.postsPerSecond });
   const fanout = new FanOut({
     post: deps.post,
     concurrency: opts.concurrency ?? 128,
+    ...(budget === undefined ? {} : { budget }),
     onGone: async (connectionId) => {
       await deps.removeConnection(id, connectionId);
     },
@@ -184,32 +220,114 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
     return result(false);
   }
 
+  /** A notice to every connection (started), or to this execution's shard (stopped: the other
+   * shards send it to theirs after their own last frame). */
   const notify = async (type: 'broadcast.started' | 'broadcast.stopped'): Promise<void> => {
     await fanout.drain();
     if (clock.now() - lastConnections > connectionsRefreshMs) await refreshConnections();
-    fanout.broadcast(connections, broadcastNotice({ type, campaignId: id, ts: deps.wallNow() }));
+    const to = type === 'broadcast.started' ? connections : myConnections();
+    fanout.broadcast(to, broadcastNotice({ type, campaignId: id, ts: deps.wallNow() }));
     await fanout.drain();
   };
 
+  // --- Shards: the connections this execution serves itself -----------------------------
+  /** Shards of the current segment (1: not sharded). */
+  let shardCount = 1;
+  let mine: string[] = [];
+  let mineOf: string[] | undefined;
+  const myConnections = (): string[] => {
+    if (shardCount <= 1) return connections;
+    if (mineOf !== connections) {
+      mine = connectionsOfShard(connections, 0, shardCount);
+      mineOf = connections;
+    }
+    return mine;
+  };
+
+  // --- Shard executions of the current plan (started by this, the owning execution) -------
+  let planNo = 0;
+  let plan: Omit<ShardPlan, 'index'> | undefined;
+  let planStartedAt = 0;
+  const restartedAt = new Map<number, number>();
+  let restarts = 0;
+  const staleMs = opts.shardStaleMs ?? 3000;
+  const startShard = async (index: number, attempt: number): Promise<void> => {
+    if (plan === undefined || deps.startShard === undefined) return;
+    const name = `${input.execution}-s${index}-p${input.iterations}x${planNo}${attempt > 0 ? `-r${attempt}` : ''}`;
+    try {
+      await deps.startShard({ ...input, execution: name, shard: { ...plan, index } }, name);
+    } catch (error) {
+      log('warn', 'shard start failed', { shard: index, error: String(error) });
+    }
+  };
+  const startShards = async (anchorWall: number, hz: number, endsAtMono: number): Promise<void> => {
+    planNo += 1;
+    plan = {
+      count: shardCount,
+      plan: `${input.execution}/${input.iterations}/${planNo}`,
+      owner: input.execution,
+      anchor_at: Math.round(anchorWall),
+      seq,
+      hz,
+      ends_at: Math.round(deps.wallNow() + (endsAtMono - clock.now())),
+    };
+    planStartedAt = clock.now();
+    restartedAt.clear();
+    log('info', 'sharded', { shards: shardCount, connections: connections.length, hz });
+    await Promise.all(Array.from({ length: shardCount - 1 }, (_, i) => startShard(i + 1, 0)));
+  };
+  /** The ticker restarts a shard whose heartbeat is older than `staleMs` (failed or lost). */
+  const restartStaleShards = async (): Promise<void> => {
+    if (plan === undefined || deps.readBeat === undefined) return;
+    const now = clock.now();
+    if (now - planStartedAt < staleMs) return;
+    const current = plan;
+    await Promise.all(
+      Array.from({ length: current.count - 1 }, async (_, i) => {
+        const index = i + 1;
+        const beat = await deps.readBeat?.(id, index).catch(() => undefined);
+        const alive = beat !== undefined && beat.plan === current.plan && deps.wallNow() - beat.at < staleMs;
+        const last = restartedAt.get(index) ?? Number.NEGATIVE_INFINITY;
+        if (alive || now - last < staleMs) return;
+        restarts += 1;
+        restartedAt.set(index, now);
+        log('warn', 'restarting shard', { shard: index, lastBeat: beat?.at });
+        await startShard(index, restarts);
+      }),
+    );
+  };
+
+  const frames = new TickFrames({
+    campaignId: id,
+    ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
+  });
   let previous = fanout.totals();
   const onTick = (tick: Tick, hz: number): void => {
     nextTickAt = deps.wallNow() + (tick.scheduledAt - clock.now()) + 1000 / hz;
-    const frame = campaignStateFrame({
-      campaignId: id,
-      seq: tick.seq,
-      ts: deps.wallNow(),
-      payload: { leaderboard, live_participant_count: connections.length, frequency: hz },
-    });
-    const stats = fanout.broadcast(connections, frame);
+    const frame = frames.frame(
+      broadcastModeOf(campaign?.metadata),
+      tick.seq,
+      deps.wallNow(),
+      { leaderboard, live_participant_count: connections.length, frequency: hz },
+      clock.now(),
+    );
+    const stats =
+      frame === undefined
+        ? { targeted: myConnections().length, dropped: 0, thinned: 0 }
+        : fanout.broadcast(myConnections(), frame);
     const totals = fanout.totals();
     deps.onTick?.({
       seq: tick.seq,
       lateness: tick.lateness,
       targeted: stats.targeted,
       dropped: stats.dropped,
+      thinned: stats.thinned,
       sent: totals.sent - previous.sent,
       gone: totals.gone - previous.gone,
       failed: totals.failed - previous.failed,
+      throttled: totals.throttled - previous.throttled,
+      shards: shardCount,
+      sentFrame: frame !== undefined,
     });
     previous = totals;
   };
@@ -251,12 +369,26 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
         burstEnd,
         v.endsAt === undefined ? Number.POSITIVE_INFINITY : mono(v.endsAt),
       );
+      // Shards: decided per segment from the campaign's connection count.
+      shardCount =
+        deps.startShard === undefined || opts.connectionsPerShard === undefined
+          ? 1
+          : shardCountFor(connections.length, opts.connectionsPerShard);
+      if (shardCount > 1 && (nextTickAt === undefined || mono(nextTickAt) < clock.now())) {
+        // No pace to keep (first segment, or re-planned): leave the shards time to start.
+        nextTickAt = deps.wallNow() + REPLAN_LEAD_MS;
+      }
       // Keep the pace of the previous tick (this burst's previous segment, or the previous
       // burst): a new segment never adds a tick of its own.
       if (nextTickAt !== undefined && mono(nextTickAt) > clock.now()) {
+        if (shardCount > 1) await startShards(nextTickAt, hz, segmentEnd);
         await clock.sleepUntil(Math.min(mono(nextTickAt), segmentEnd));
         if (clock.now() >= segmentEnd) continue;
+      } else if (shardCount > 1) {
+        await startShards(deps.wallNow(), hz, segmentEnd);
       }
+      const anchorAt = nextTickAt === undefined ? undefined : mono(nextTickAt);
+      let replan = false;
       const stop = new AbortController();
       const refresher = (async () => {
         let next = clock.now() + refreshMs;
@@ -270,6 +402,15 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
             stop.abort(); // the outer loop decides what comes next
             return;
           }
+          if (shardCount > 1) {
+            // Shards tick on a fixed plan: a new frequency is a new plan.
+            if (nv.hz !== hz) {
+              replan = true;
+              stop.abort();
+              return;
+            }
+            await restartStaleShards();
+          }
           hz = nv.hz;
         }
       })();
@@ -281,8 +422,15 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
         signal: stop.signal,
         onTick: (tick) => onTick(tick, hz),
         onError: (error) => log('warn', 'tick failed', { error: String(error) }),
+        ...(shardCount > 1 ? { seqFromSchedule: true, ...(anchorAt === undefined ? {} : { anchorAt }) } : {}),
       });
       seq = ticks.nextSeq;
+      if (replan) {
+        // Old-plan shards stop within a refresh of seeing the new frequency; the new plan
+        // starts after that, above every seq they could still send.
+        seq += Math.ceil(hz * ((REPLAN_LEAD_MS + refreshMs) / 1000)) + 1;
+        nextTickAt = undefined;
+      }
       // The next tick is due at or after the segment's end (end_time, or the burst's end):
       // let the clock get there before deciding again.
       if (!stop.signal.aborted) await clock.sleepUntil(segmentEnd);

@@ -15,6 +15,12 @@
  * hold at most `slowSlots` of the `concurrency` slots, the rest stay for fast clients.
  * A connection is marked fast again as soon as one of its posts is quick.
  *
+ * Budget (optional {@link PostBudget}): when a tick has more frames to start than the
+ * budget has posts, the frames are thinned in round robin: the tick starts at the
+ * connection after the last one served, serves as many as the budget allows and counts the
+ * rest as thinned, so every client gets the same lower effective rate and nobody starves.
+ * A throttled post (`'throttled'`, 429) drops that frame, is counted, and cuts the budget.
+ *
  * Gone connections (`post` resolved `'gone'`, i.e. 410 from the management API) get
  * `onGone` once and are skipped by later broadcasts. A `post` that throws counts as
  * failed for that frame only.
@@ -22,10 +28,16 @@
  * One instance per broadcast burst: per-connection state lives as long as the instance.
  */
 
-/** Outcome of posting one frame to one connection. */
-export type PostResult = 'ok' | 'gone';
+import type { PostBudget } from './budget.ts';
 
-/** Posts one frame to one connection; resolves `'gone'` when the connection no longer exists. */
+/**
+ * Outcome of posting one frame to one connection: `'gone'` when the connection no longer
+ * exists (410), `'throttled'` when the API refused it for the account's rate (429): the
+ * frame is dropped, counted, and the budget (if any) slows down.
+ */
+export type PostResult = 'ok' | 'gone' | 'throttled';
+
+/** Posts one frame to one connection. */
 export type PostToConnection = (connectionId: string, data: Uint8Array | string) => Promise<PostResult>;
 
 /** Options of {@link FanOut}. */
@@ -47,6 +59,8 @@ export interface FanOutOptions {
   onError?: (error: unknown, connectionId: string) => void;
   /** Millisecond clock used to time posts (default `performance.now`). */
   now?: () => number;
+  /** Posting budget: frames beyond it are thinned (default: none). */
+  budget?: PostBudget;
 }
 
 /** What one `broadcast` call did, known synchronously. */
@@ -57,6 +71,8 @@ export interface TickStats {
   started: number;
   /** Frames dropped because the connection still had a frame in flight. */
   dropped: number;
+  /** Frames not sent because the posting budget was spent (round robin). */
+  thinned: number;
 }
 
 /** Cumulative counters of a {@link FanOut}. */
@@ -69,6 +85,10 @@ export interface FanOutTotals {
   gone: number;
   /** Posts that threw. */
   failed: number;
+  /** Frames thinned by the posting budget. */
+  thinned: number;
+  /** Posts answered 429 (the frame is dropped). */
+  throttled: number;
   /** Frames accepted and not yet settled (posting or waiting for a slot). */
   inFlight: number;
   /** Connections currently marked slow. */
@@ -79,6 +99,8 @@ export interface FanOutTotals {
 export interface ConnectionTotals {
   sent: number;
   dropped: number;
+  thinned: number;
+  throttled: number;
   failed: number;
   gone: boolean;
 }
@@ -91,6 +113,8 @@ interface Connection {
   gone: boolean;
   sent: number;
   dropped: number;
+  thinned: number;
+  throttled: number;
   failed: number;
 }
 
@@ -133,6 +157,9 @@ export class FanOut {
   readonly #onGone: FanOutOptions['onGone'];
   readonly #onError: FanOutOptions['onError'];
   readonly #now: () => number;
+  readonly #budget: PostBudget | undefined;
+  /** Where the next thinned tick starts (round robin). */
+  #cursor = 0;
 
   readonly #connections = new Map<string, Connection>();
   readonly #fastQueue = new Queue();
@@ -149,6 +176,8 @@ export class FanOut {
   #dropped = 0;
   #gone = 0;
   #failed = 0;
+  #thinned = 0;
+  #throttled = 0;
 
   constructor(opts: FanOutOptions) {
     this.#post = opts.post;
@@ -161,6 +190,7 @@ export class FanOut {
     this.#onGone = opts.onGone;
     this.#onError = opts.onError;
     this.#now = opts.now ?? (() => performance.now());
+    this.#budget = opts.budget;
   }
 
   /**
@@ -170,13 +200,24 @@ export class FanOut {
    */
   broadcast(connectionIds: readonly string[], frame: Uint8Array | string): TickStats {
     const data = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
+    const n = connectionIds.length;
+    const allowance = this.#budget === undefined ? Number.POSITIVE_INFINITY : this.#budget.available();
+    // Round robin only matters once the budget thins; otherwise every tick starts at 0.
+    const first = allowance >= n || n === 0 ? 0 : this.#cursor % n;
     let targeted = 0;
     let started = 0;
     let dropped = 0;
-    for (const id of connectionIds) {
-      const conn = this.#connection(id);
+    let thinned = 0;
+    for (let k = 0; k < n; k += 1) {
+      const index = first + k < n ? first + k : first + k - n;
+      const conn = this.#connection(connectionIds[index]!);
       if (conn.gone) continue;
       targeted += 1;
+      if (started >= allowance) {
+        conn.thinned += 1;
+        thinned += 1;
+        continue;
+      }
       if (conn.data !== undefined) {
         conn.dropped += 1;
         dropped += 1;
@@ -185,11 +226,14 @@ export class FanOut {
       conn.data = data;
       (conn.slow ? this.#slowQueue : this.#fastQueue).push(conn);
       started += 1;
+      if (started >= allowance) this.#cursor = index + 1;
     }
+    this.#budget?.spend(started);
     this.#dropped += dropped;
+    this.#thinned += thinned;
     this.#accepted += started;
     this.#pump();
-    return { targeted, started, dropped };
+    return { targeted, started, dropped, thinned };
   }
 
   /** Cumulative counters since construction. */
@@ -199,6 +243,8 @@ export class FanOut {
       dropped: this.#dropped,
       gone: this.#gone,
       failed: this.#failed,
+      thinned: this.#thinned,
+      throttled: this.#throttled,
       inFlight: this.#accepted,
       slowConnections: this.#slowConnections,
     };
@@ -207,8 +253,9 @@ export class FanOut {
   /** Counters of one connection (zeros for a connection never addressed). */
   perConnection(connectionId: string): ConnectionTotals {
     const conn = this.#connections.get(connectionId);
-    if (conn === undefined) return { sent: 0, dropped: 0, failed: 0, gone: false };
-    return { sent: conn.sent, dropped: conn.dropped, failed: conn.failed, gone: conn.gone };
+    if (conn === undefined) return { sent: 0, dropped: 0, thinned: 0, throttled: 0, failed: 0, gone: false };
+    const { sent, dropped, thinned, throttled, failed, gone } = conn;
+    return { sent, dropped, thinned, throttled, failed, gone };
   }
 
   /** Posts in flight right now (at most `concurrency`). */
@@ -225,7 +272,17 @@ export class FanOut {
   #connection(id: string): Connection {
     let conn = this.#connections.get(id);
     if (conn === undefined) {
-      conn = { id, data: undefined, slow: false, gone: false, sent: 0, dropped: 0, failed: 0 };
+      conn = {
+        id,
+        data: undefined,
+        slow: false,
+        gone: false,
+        sent: 0,
+        dropped: 0,
+        thinned: 0,
+        throttled: 0,
+        failed: 0,
+      };
       this.#connections.set(id, conn);
     }
     return conn;
@@ -256,7 +313,11 @@ export class FanOut {
       const result = await this.#post(conn.id, data);
       latency = this.#now() - startedAt;
       if (result === 'gone') this.#markGone(conn);
-      else {
+      else if (result === 'throttled') {
+        conn.throttled += 1;
+        this.#throttled += 1;
+        this.#budget?.onThrottled();
+      } else {
         conn.sent += 1;
         this.#sent += 1;
       }

@@ -9,6 +9,12 @@
 export { type BurstDeps, type BurstOptions, runBurst, type TickMetrics } from './burst.ts';
 export { type Clock, FakeClock, systemClock } from './clock.ts';
 export {
+  type AwsCredentials,
+  type CredentialSource,
+  fromEnvironment,
+  RefreshingCredentials,
+} from './credentials.ts';
+export {
   type ConnectionTotals,
   FanOut,
   type FanOutOptions,
@@ -35,14 +41,6 @@ export {
 export { rankTop } from './leaderboard.ts';
 export type { TickInput, TickOutput } from './machine.ts';
 export {
-  isGoneError,
-  type ManagementApiOptions,
-  managementApiClient,
-  managementApiPoster,
-  managementEndpoint,
-  regionOfEndpoint,
-} from './management-api.ts';
-export {
   type ClientMessage,
   type ErrorCode,
   errorFrame,
@@ -64,4 +62,12 @@ export {
   tickerVerdict,
 } from './phase.ts';
 export { FixedWindowRateLimiter, MemoryWindowStore, type WindowCounterStore } from './rate-limit.ts';
+export {
+  PostError,
+  PostSigner,
+  regionOfEndpoint,
+  SignedPoster,
+  type SignedPosterOptions,
+  signedPoster,
+} from './signed-post.ts';
 export { effectiveHz, type RunTicksOptions, type RunTicksResult, runTicks, type Tick } from './ticker.ts';

@@ -21,7 +21,7 @@ import { healthReport } from '../health.ts';
 import { httpHandler } from '../http/handler.ts';
 import { serviceLambda } from '../lambda.ts';
 import { logger, metrics } from '../observability.ts';
-import { runBurst } from './burst.ts';
+import { runBurst, type TickMetrics } from './burst.ts';
 import { DynamoCampaignReader } from './campaigns.ts';
 import { systemClock } from './clock.ts';
 import { ConnectionStore } from './connections.ts';
@@ -32,9 +32,10 @@ import { broadcastNotice } from './frame.ts';
 import { broadcastRoutes } from './http.ts';
 import { LeaderboardStore } from './leaderboard.ts';
 import { StepFunctionsTicker, type TickInput } from './machine.ts';
-import { managementApiPoster } from './management-api.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { loadBroadcastSettings } from './settings.ts';
+import { runShardBurst } from './shard-burst.ts';
+import { signedPoster } from './signed-post.ts';
 import { TickerStore } from './ticker-state.ts';
 import { isWebSocketEvent, webSocketHandler } from './ws.ts';
 
@@ -50,7 +51,11 @@ const connections = new ConnectionStore(ddb, {
 const leaderboard = new LeaderboardStore(ddb, tables, cfg.environment);
 const tickers = new TickerStore(ddb, tables);
 const machine = new StepFunctionsTicker(stepFunctionsClient(), settings.stateMachineArn);
-const post = managementApiPoster(settings.managementEndpoint, { maxSockets: settings.concurrency });
+const poster = signedPoster(settings.managementEndpoint, {
+  maxSockets: settings.concurrency,
+  onCredentialsError: (error) => logger.warn('credentials refresh failed', { error: String(error) }),
+});
+const post = poster.post;
 const limiter = new FixedWindowRateLimiter({
   store: connections.windowStore(),
   limit: settings.rateLimitPerSecond,
@@ -127,7 +132,37 @@ const tickInputSchema = z.object({
   iterations: z.number().int().min(0),
   announced: z.boolean(),
   next_tick_at: z.number().optional(),
+  shard: z
+    .object({
+      index: z.number().int().min(1),
+      count: z.number().int().min(2),
+      plan: z.string().min(1),
+      owner: z.string().min(1),
+      anchor_at: z.number(),
+      seq: z.number().int().min(1),
+      hz: z.number().positive(),
+      ends_at: z.number(),
+    })
+    .optional(),
 });
+
+/** Tick metrics (Powertools EMF), buffered and flushed every refresh by {@link flushMetrics}. */
+function tickMetrics(m: TickMetrics): void {
+  metrics.addMetric('TickLateness', 'Milliseconds', m.lateness);
+  metrics.addMetric('FramesSent', 'Count', m.sent);
+  metrics.addMetric('FramesDropped', 'Count', m.dropped);
+  metrics.addMetric('FramesThinned', 'Count', m.thinned);
+  metrics.addMetric('PostsThrottled', 'Count', m.throttled);
+  metrics.addMetric('ConnectionsGone', 'Count', m.gone);
+  metrics.addMetric('PostsFailed', 'Count', m.failed);
+  metrics.addMetric('ShardCount', 'Count', m.shards);
+}
+
+function flushMetrics(campaignId: string): void {
+  if (!metrics.hasStoredMetrics()) return;
+  metrics.addMetadata('campaign_id', campaignId);
+  metrics.publishStoredMetrics();
+}
 
 /** Time kept free at the end of an invocation for draining and handing over. */
 const BURST_SAFETY_MS = 15_000;
@@ -141,6 +176,32 @@ async function tick(event: Record<string, unknown>, context: Context) {
     Math.min(settings.burstMs, context.getRemainingTimeInMillis() - BURST_SAFETY_MS),
   );
   const started = Date.now();
+  if (input.shard !== undefined) {
+    logger.appendKeys({ shard: input.shard.index });
+    return runShardBurst(
+      input,
+      {
+        clock: systemClock,
+        wallNow: Date.now,
+        loadCampaign: (c) => campaigns.get(c, false),
+        loadTicker: (c) => tickers.get(c, false),
+        listConnections: (c, now) => connections.list(c, now),
+        top: (c) => leaderboard.top(c, settings.topN),
+        removeConnection: (c, connectionId) => connections.remove(c, connectionId),
+        post,
+        beat: (c, shard, plan, at) => tickers.beat(c, shard, plan, at),
+        onTick: tickMetrics,
+        onRefresh: () => flushMetrics(id),
+        log: (level, message, extra) => logger[level](message, extra ?? {}),
+      },
+      {
+        concurrency: settings.concurrency,
+        postsPerSecond: settings.postsPerSecond,
+        heartbeatMs: settings.heartbeatMs,
+        startLeadMs: settings.startLeadMs,
+      },
+    );
+  }
   const output = await runBurst(
     input,
     {
@@ -181,18 +242,10 @@ async function tick(event: Record<string, unknown>, context: Context) {
         if (!ours && !(await tickers.handoff(i.campaign_id, i.execution, next, nextSeq - 1))) return;
         await machine.start(successor, { ...i, ...next, seq: nextSeq, iterations: 0 });
       },
-      onTick: (m) => {
-        metrics.addMetric('TickLateness', 'Milliseconds', m.lateness);
-        metrics.addMetric('FramesSent', 'Count', m.sent);
-        metrics.addMetric('FramesDropped', 'Count', m.dropped);
-        metrics.addMetric('ConnectionsGone', 'Count', m.gone);
-        if (m.failed > 0) metrics.addMetric('PostsFailed', 'Count', m.failed);
-      },
-      onRefresh: () => {
-        if (!metrics.hasStoredMetrics()) return;
-        metrics.addMetadata('campaign_id', id);
-        metrics.publishStoredMetrics();
-      },
+      onTick: tickMetrics,
+      onRefresh: () => flushMetrics(id),
+      startShard: (i, name) => machine.start(name, i),
+      readBeat: (c, shard) => tickers.readBeat(c, shard),
       log: (level, message, extra) => logger[level](message, extra ?? {}),
     },
     {
@@ -200,6 +253,9 @@ async function tick(event: Record<string, unknown>, context: Context) {
       concurrency: settings.concurrency,
       maxIterations: settings.maxIterations,
       startLeadMs: settings.startLeadMs,
+      postsPerSecond: settings.postsPerSecond,
+      connectionsPerShard: settings.connectionsPerShard,
+      heartbeatMs: settings.heartbeatMs,
     },
   );
   logger.info('burst done', {

@@ -29,6 +29,26 @@ export interface TickInput {
    * the next without drift: the next burst waits for it, or ticks at once when it is past.
    */
   next_tick_at?: number;
+  /** Present when this execution serves one shard of the campaign's connections (not the owner). */
+  shard?: ShardPlan;
+}
+
+/**
+ * One shard's part of a plan made by the campaign's owning execution: serve shard `index`
+ * of `count` on the schedule `anchor_at` + k / `hz` (epoch ms), tick k carrying seq `seq` + k,
+ * until `ends_at`.
+ */
+export interface ShardPlan {
+  index: number;
+  count: number;
+  /** Plan id: a new one for every plan the owner makes. */
+  plan: string;
+  /** The execution that owns the campaign (named in the ticker item). */
+  owner: string;
+  anchor_at: number;
+  seq: number;
+  hz: number;
+  ends_at: number;
 }
 
 /** What a burst returns: the next burst's input, and whether the state machine loops. */

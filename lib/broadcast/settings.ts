@@ -3,9 +3,11 @@
  * infra/constructs/broadcast.ts). Pure: tests pass an environment object.
  */
 import * as z from 'zod';
+import { managementEndpointFor } from '../aws/management-endpoint.ts';
 import { DEFAULT_MAX_ITERATIONS, DEFAULT_START_LEAD_MS } from './burst.ts';
 import { topNOf } from './leaderboard.ts';
 import { MAX_INBOUND_BYTES } from './messages.ts';
+import { DEFAULT_HEARTBEAT_MS } from './on-change.ts';
 
 export interface BroadcastSettings {
   connectionsTable: string;
@@ -28,7 +30,20 @@ export interface BroadcastSettings {
   concurrency: number;
   /** How long before start_time a ticker starts. */
   startLeadMs: number;
+  /** Posts per second one broadcaster (one shard) may make. */
+  postsPerSecond: number;
+  /** Connections one broadcaster serves before the campaign is split into shards. */
+  connectionsPerShard: number;
+  /** Longest time without a frame in on-change mode, in ms. */
+  heartbeatMs: number;
 }
+
+/** Posts in flight per broadcaster (sockets of its agent). */
+export const DEFAULT_CONCURRENCY = 256;
+/** Posts per second one broadcaster may make (half the account's 10,000/s API Gateway quota). */
+export const DEFAULT_POST_BUDGET = 5_000;
+/** Connections per shard: at 10 Hz one shard then offers 10,000 frames/s (thinned to the budget). */
+export const DEFAULT_CONNECTIONS_PER_SHARD = 1_000;
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).optional().default(fallback);
@@ -47,29 +62,12 @@ const envSchema = z.object({
   WS_MAX_MESSAGE_BYTES: int(MAX_INBOUND_BYTES, 64, 32_768),
   TICK_BURST_SECONDS: int(60, 1, 840),
   TICKER_MAX_ITERATIONS: int(DEFAULT_MAX_ITERATIONS, 1, 3000),
-  FANOUT_CONCURRENCY: int(128, 1, 1024),
+  FANOUT_CONCURRENCY: int(DEFAULT_CONCURRENCY, 1, 1024),
   START_LEAD_SECONDS: int(DEFAULT_START_LEAD_MS / 1000, 0, 3600),
+  POST_BUDGET_PER_SEC: int(DEFAULT_POST_BUDGET, 1, 10_000),
+  CONNECTIONS_PER_SHARD: int(DEFAULT_CONNECTIONS_PER_SHARD, 1, 100_000),
+  ON_CHANGE_HEARTBEAT_SECONDS: int(DEFAULT_HEARTBEAT_MS / 1000, 1, 540),
 });
-
-/**
- * The management API endpoint inside a Lambda. On AWS it is `https://<domain>/<stage>`,
- * injected as `WS_MANAGEMENT_ENDPOINT`. On an emulator (the Lambda runs with
- * `AWS_ENDPOINT_URL`, as every SDK client here does) it is
- * `<AWS_ENDPOINT_URL>/_aws/execute-api/<apiId>/<stage>`.
- */
-export function managementEndpointFor(env: {
-  AWS_ENDPOINT_URL?: string | undefined;
-  WS_API_ID: string;
-  WS_STAGE: string;
-  WS_MANAGEMENT_ENDPOINT?: string | undefined;
-}): string {
-  if (env.AWS_ENDPOINT_URL) {
-    const base = env.AWS_ENDPOINT_URL.replace(/\/+$/, '');
-    return `${base}/_aws/execute-api/${env.WS_API_ID}/${encodeURIComponent(env.WS_STAGE).replace(/%24/g, '$')}`;
-  }
-  if (!env.WS_MANAGEMENT_ENDPOINT) throw new Error('WS_MANAGEMENT_ENDPOINT is not configured');
-  return env.WS_MANAGEMENT_ENDPOINT.replace(/\/+$/, '');
-}
 
 export function loadBroadcastSettings(env: NodeJS.ProcessEnv = process.env): BroadcastSettings {
   const e = envSchema.parse(env);
@@ -86,5 +84,8 @@ export function loadBroadcastSettings(env: NodeJS.ProcessEnv = process.env): Bro
     maxIterations: e.TICKER_MAX_ITERATIONS,
     concurrency: e.FANOUT_CONCURRENCY,
     startLeadMs: e.START_LEAD_SECONDS * 1000,
+    postsPerSecond: e.POST_BUDGET_PER_SEC,
+    connectionsPerShard: e.CONNECTIONS_PER_SHARD,
+    heartbeatMs: e.ON_CHANGE_HEARTBEAT_SECONDS * 1000,
   };
 }

@@ -19,6 +19,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
 
@@ -38,10 +39,6 @@ export interface TickerItem {
 }
 
 const key = (campaignId: string) => ({ campaign_id: campaignId, sk: TICKER_SK });
-const isConditionFailure = (e: unknown): boolean =>
-  ['ConditionalCheckFailedException', 'TransactionCanceledException'].includes(
-    (e as { name?: string })?.name ?? '',
-  );
 
 export class TickerStore {
   constructor(
@@ -237,5 +234,30 @@ export class TickerStore {
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
     }
+  }
+
+  /** A shard execution's heartbeat: `{ sk: "shard#<n>", plan, at }` (last write wins). */
+  async beat(campaignId: string, shard: number, plan: string, at: number): Promise<void> {
+    await this.ddb.send(
+      new UpdateCommand({
+        TableName: this.tables.state,
+        Key: { campaign_id: campaignId, sk: `shard#${shard}` },
+        UpdateExpression: 'SET #plan = :plan, #at = :at',
+        ExpressionAttributeNames: { '#plan': 'plan', '#at': 'at' },
+        ExpressionAttributeValues: { ':plan': plan, ':at': at },
+      }),
+    );
+  }
+
+  /** The last heartbeat of shard `shard`, if any. */
+  async readBeat(campaignId: string, shard: number): Promise<{ plan: string; at: number } | undefined> {
+    const out = await this.ddb.send(
+      new GetCommand({
+        TableName: this.tables.state,
+        Key: { campaign_id: campaignId, sk: `shard#${shard}` },
+      }),
+    );
+    if (!out.Item) return undefined;
+    return { plan: String(out.Item.plan ?? ''), at: Number(out.Item.at ?? 0) };
   }
 }

@@ -55,6 +55,18 @@ export interface RunTicksOptions {
   maxHz?: number;
   /** Told about every error thrown or rejected by `onTick` (after it is counted). */
   onError?: (error: unknown, seq: number) => void;
+  /**
+   * Due time of the first tick, on the clock's scale (default: now). Shards of one campaign
+   * pass the same absolute instant, so their ticks are due at the same times.
+   */
+  anchorAt?: number;
+  /**
+   * Skipped ticks consume their sequence numbers (default false): `seq` is then a function
+   * of the schedule alone (`startSeq` + the tick's index since the anchor), so every shard
+   * ticking on the same schedule gives the same tick the same `seq`, even when one of them
+   * had to skip.
+   */
+  seqFromSchedule?: boolean;
 }
 
 /** What a burst did, when it is over. */
@@ -88,7 +100,7 @@ export async function runTicks(opts: RunTicksOptions): Promise<RunTicksResult> {
 
   let hz = effectiveHz(opts.frequencyHz(), maxHz);
   let period = 1000 / hz;
-  let anchor = clock.now();
+  let anchor = opts.anchorAt ?? clock.now();
   /** Index of the next tick, counted from `anchor`. */
   let n = 0;
   let seq = startSeq;
@@ -118,9 +130,11 @@ export async function runTicks(opts: RunTicksOptions): Promise<RunTicksResult> {
       const lastInBurst = Math.ceil((end - anchor) / period) - 1;
       if (anchor + target * period >= end) {
         skipped += Math.max(0, lastInBurst - n + 1);
+        if (opts.seqFromSchedule) seq += Math.max(0, lastInBurst - n + 1);
         break;
       }
       skipped += behind;
+      if (opts.seqFromSchedule) seq += behind;
       n = target;
       due = anchor + n * period;
     }

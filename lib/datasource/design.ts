@@ -1,19 +1,11 @@
 /**
  * The datasource's deployable shape, free of runtime dependencies so that infra can import
- * it at synth time: the HTTP routes and the records table (keys and indexes).
+ * it at synth time: the HTTP routes (declared in lib/registry/platform.ts) and the records
+ * table (keys and indexes).
  */
 
-/** API Gateway route keys served by the metadata datasource Lambda. */
-export const DATASOURCE_ROUTES: string[] = [
-  'GET /api/metadata',
-  'GET /api/metadata/export',
-  'POST /api/metadata/import',
-  'POST /api/metadata/bulk',
-  'GET /api/metadata/{type}/{name}',
-  'PUT /api/metadata/{type}/{name}',
-  'DELETE /api/metadata/{type}/{name}',
-  'GET /api/metadata/{type}/{name}/effective',
-];
+/** API Gateway route keys served by the metadata datasource Lambda (declared in the registry, base layer). */
+export { DATASOURCE_ROUTES } from '../registry/platform.ts';
 
 /** DynamoDB attribute type of a key attribute (`S` = string, as `dynamodb.AttributeType.STRING`). */
 export type KeyAttributeType = 'S';

@@ -17,9 +17,9 @@
  * page's records with BatchGetItem.
  */
 import * as z from 'zod';
+import { decodeCursor, encodeCursor } from '../aws/dynamodb.ts';
 import { badRequest, type FieldIssue, toFieldIssues, validationError } from '../errors.ts';
 import { idempotencyKey } from '../metadata/index.ts';
-import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 import { BY_NAMESPACE_INDEX, BY_STATE_INDEX } from './design.ts';
 import {
   IDENT_MESSAGE,

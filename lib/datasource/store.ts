@@ -18,6 +18,7 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { cancellationCodes, isConditionFailure } from '../aws/dynamodb.ts';
 import { badRequest, TemporaError } from '../errors.ts';
 import { RECORDS_TABLE_DESIGN, TYPE_NAME_ATTRIBUTE } from './design.ts';
 import type { PartitionPage, PartitionQuery } from './query.ts';
@@ -141,10 +142,6 @@ function keyOf(k: RecordKey): Record<string, string> {
   return { [PK]: k.type, [SK]: k.name };
 }
 
-function isConditionFailure(e: unknown): boolean {
-  return e instanceof Error && e.name === 'ConditionalCheckFailedException';
-}
-
 /** The records table on DynamoDB. */
 export class DynamoRecordRepo implements RecordRepo {
   constructor(
@@ -260,8 +257,7 @@ export class DynamoRecordRepo implements RecordRepo {
     } catch (e) {
       if (!(e instanceof Error)) throw e;
       if (e.name === 'TransactionCanceledException') {
-        const reasons = (e as Error & { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
-        const codes = reasons?.map((r) => r.Code ?? 'None') ?? [];
+        const codes = cancellationCodes(e);
         const failed = codes.flatMap((c, i) => (c === 'ConditionalCheckFailed' ? [i] : []));
         if (failed.length > 0 || codes.some((c) => c === 'TransactionConflict') || codes.length === 0)
           throw new WriteConflictError('transaction cancelled by a concurrent change', failed);

@@ -10,8 +10,9 @@ import { healthReport } from '../health.ts';
 import { PolicyStore } from '../policy/store.ts';
 import { collectionRoutes, routeKey } from '../registry/index.ts';
 import type { RouteDefinition, ServiceDefinition } from '../registry/types.ts';
-import { EntityStore, listQuerySchema, parseIfMatch, type RequestContext } from '../store/entity-store.ts';
+import { EntityStore, type RequestContext } from '../store/entity-store.ts';
 import { httpHandler } from './handler.ts';
+import { listQuerySchema, parseIfMatch } from './input.ts';
 import type { HttpRequest, Route, Routes } from './middleware.ts';
 import { json } from './response.ts';
 

@@ -3,8 +3,9 @@
  * `role#category`), read by every Lambda through a per-process cache with a short TTL, so a
  * change through `PUT /api/policies/...` applies everywhere within the TTL, without redeploy.
  */
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { isConditionFailure, queryAll } from '../aws/dynamodb.ts';
 import type { Role } from '../registry/types.ts';
 import { type Policy, type PolicyKey, type ResolvedPolicy, resolvePolicy } from './matrix.ts';
 import { policyKeySchema, policySchema } from './schema.ts';
@@ -28,23 +29,12 @@ export class PolicyStore {
   async rows(environment: string): Promise<PolicyRow[]> {
     const hit = this.cache.get(environment);
     if (hit && this.now() - hit.at < this.ttlMs) return hit.rows;
-    const rows: PolicyRow[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'environment = :e',
-          ExpressionAttributeValues: { ':e': environment },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const row = toRow(item);
-        if (row) rows.push(row);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.ddb, {
+      TableName: this.table,
+      KeyConditionExpression: 'environment = :e',
+      ExpressionAttributeValues: { ':e': environment },
+    });
+    const rows = items.flatMap((item) => toRow(item) ?? []);
     this.cache.set(environment, { at: this.now(), rows });
     return rows;
   }
@@ -77,7 +67,7 @@ export class PolicyStore {
       this.cache.delete(row.environment);
       return true;
     } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(e)) return false;
       throw e;
     }
   }

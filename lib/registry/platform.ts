@@ -2,8 +2,19 @@
  * The platform services: not entity collections, but Lambdas every domain service relies on.
  * Declared here so Amadeus sees them and infra builds their routes and rules from one place.
  */
-import { DATASOURCE_ROUTES } from '../datasource/design.ts';
 import type { RouteDefinition } from './types.ts';
+
+/** API Gateway route keys served by the metadata datasource Lambda. */
+export const DATASOURCE_ROUTES: readonly string[] = [
+  'GET /api/metadata',
+  'GET /api/metadata/export',
+  'POST /api/metadata/import',
+  'POST /api/metadata/bulk',
+  'GET /api/metadata/{type}/{name}',
+  'PUT /api/metadata/{type}/{name}',
+  'DELETE /api/metadata/{type}/{name}',
+  'GET /api/metadata/{type}/{name}/effective',
+];
 
 /** `GET /api/x` → a RouteDefinition. */
 const route = (key: string): RouteDefinition => {

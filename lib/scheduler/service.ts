@@ -15,6 +15,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure } from '../aws/dynamodb.ts';
 import {
   conflict,
   isTemporaError,
@@ -25,10 +26,10 @@ import {
 } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
+import { MIN_LEAD_MS, type SchedulePayload, schedulePayloadSchema } from '../events/schedule.ts';
 import { logger } from '../observability.ts';
 import type { EntityStore, RequestContext } from '../store/entity-store.ts';
 import { intentId, scheduleName } from './names.ts';
-import { MIN_LEAD_MS, type SchedulePayload, schedulePayloadSchema } from './payload.ts';
 import type { Schedules } from './schedules.ts';
 
 export type IntentStatus = 'scheduled' | 'executing' | 'cancelled' | 'executed' | 'failed';
@@ -212,7 +213,7 @@ export class SchedulerService {
       );
       intent = out.Attributes as IntentRecord;
     } catch (e) {
-      if ((e as Error).name === 'ConditionalCheckFailedException') {
+      if (isConditionFailure(e)) {
         logger.info('fire skipped: intent cancelled, replaced or already running/done', {
           intent_id: intentIdValue,
         });
@@ -331,8 +332,7 @@ export class SchedulerService {
         }),
       );
     } catch (e) {
-      if (['TransactionCanceledException', 'ConditionalCheckFailedException'].includes((e as Error).name))
-        return undefined;
+      if (isConditionFailure(e)) return undefined;
       throw e;
     }
     await this.deps.schedules.remove(current.schedule_name);

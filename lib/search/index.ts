@@ -16,8 +16,8 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { isConditionFailure, queryPages } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { docOf, type SearchDoc } from './fields.ts';
 import {
@@ -120,7 +120,7 @@ export class SearchIndex {
         )
       ).Attributes as DocRow | undefined;
     } catch (e) {
-      if ((e as Error).name !== 'ConditionalCheckFailedException') throw e;
+      if (!isConditionFailure(e)) throw e;
       // A newer version won meanwhile: remove what we just wrote that it does not have.
       const winner = (
         await this.ddb.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }))
@@ -237,24 +237,21 @@ export class SearchIndex {
     const rows: Found = [];
     let start: Record<string, unknown> | undefined;
     let pages = 0;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: condition,
-          ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          Limit: MAX_ROWS_PER_QUERY,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
+    for await (const page of queryPages<PostingRow>(this.ddb, {
+      TableName: this.table,
+      KeyConditionExpression: condition,
+      ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      Limit: MAX_ROWS_PER_QUERY,
+    })) {
       this.stats.queries++;
-      this.stats.rowsRead += out.ScannedCount ?? 0;
-      for (const item of out.Items ?? []) rows.push({ row: item as PostingRow, via: kq.via });
-      start = out.LastEvaluatedKey;
+      this.stats.rowsRead += page.scanned;
+      for (const row of page.items) rows.push({ row, via: kq.via });
+      start = page.lastKey;
       pages++;
-    } while (start && rows.length < MAX_ROWS_PER_QUERY && pages < MAX_PAGES_PER_QUERY);
+      if (rows.length >= MAX_ROWS_PER_QUERY || pages >= MAX_PAGES_PER_QUERY) break;
+    }
     return { rows, cut: start !== undefined };
   }
 

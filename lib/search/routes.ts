@@ -4,12 +4,12 @@
  */
 import * as z from 'zod';
 import { toFieldIssues, validationError } from '../errors.ts';
+import { listQuerySchema } from '../http/input.ts';
 import type { HttpRequest, Routes } from '../http/middleware.ts';
 import { json } from '../http/response.ts';
 import type { ServiceDeps } from '../http/service-handler.ts';
 import { ownOnly } from '../policy/apply.ts';
 import { registry } from '../registry/index.ts';
-import { listQuerySchema } from '../store/entity-store.ts';
 import { SEARCHABLE_TYPES } from './fields.ts';
 import type { SearchIndex, Visibility } from './index.ts';
 import { tokenize } from './text.ts';

@@ -5,9 +5,9 @@
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import { decodeCursor, encodeCursor, isConditionFailure } from '../aws/dynamodb.ts';
 import { notFound, toFieldIssues, validationError } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 
 export const AUDIT_INDEXES = {
   byEntity: { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'at_sk' },
@@ -74,7 +74,7 @@ export class AuditLog {
       );
       return true;
     } catch (err) {
-      if ((err as Error).name === 'ConditionalCheckFailedException') return false;
+      if (isConditionFailure(err)) return false;
       throw err;
     }
   }

@@ -14,9 +14,9 @@ import { json } from '../http/response.ts';
 import { serviceHandler } from '../http/service-handler.ts';
 import { serviceLambda } from '../lambda.ts';
 import { logger, metrics } from '../observability.ts';
-import { policyRoutes } from '../policy/routes.ts';
 import { getService } from '../registry/index.ts';
 import { AuditLog } from './audit.ts';
+import { policyRoutes } from './policy-routes.ts';
 
 const audit = new AuditLog(config().entityTable, documentClient());
 

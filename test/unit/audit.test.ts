@@ -12,10 +12,10 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../../lib/events/envelope.ts';
 import { AUDIT_INDEXES, AuditLog } from '../../lib/security/audit.ts';
-import { encodeCursor } from '../../lib/store/cursor.ts';
 
 const TABLE = 'tempora-test-service_security_audit';
 type Command = GetCommand | PutCommand | QueryCommand;

@@ -8,6 +8,7 @@ import { FakeClock } from '../../lib/broadcast/clock.ts';
 import type { PostResult } from '../../lib/broadcast/fanout.ts';
 import type { TickInput, TickOutput } from '../../lib/broadcast/machine.ts';
 import { type CampaignSnapshot, executionName } from '../../lib/broadcast/phase.ts';
+import { runShardBurst } from '../../lib/broadcast/shard-burst.ts';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ID = '01JCAMPAIGN0000000000000000';
@@ -274,5 +275,84 @@ describe('runBurst', () => {
     expect(out.continue).toBe(false);
     expect(w.state.handoffs).toEqual([{ successor: successorOf(i), nextSeq: 40 }]);
     expect(statesTo(w, 'a')).toEqual([]);
+  });
+});
+
+describe('runBurst: sharded campaigns', () => {
+  it('splits the connections over shard executions on one schedule: every client its frames, one seq per tick', async () => {
+    const conns = Array.from({ length: 12 }, (_, i) => `conn${i}`);
+    const w = world({ hz: 5, connections: conns });
+    const shardRuns: Array<Promise<TickOutput>> = [];
+    const started: TickInput[] = [];
+    const beats = new Map<number, { plan: string; at: number }>();
+    w.deps.startShard = async (i) => {
+      started.push(i);
+      shardRuns.push(
+        runShardBurst(i, {
+          ...w.deps,
+          beat: async (_c, shard, plan, at) => {
+            beats.set(shard, { plan, at });
+          },
+        }),
+      );
+    };
+    w.deps.readBeat = async (_c, shard) => beats.get(shard);
+    const out = await run(w, input(), { budgetMs: 10_000, connectionsPerShard: 5 });
+    await Promise.all(shardRuns);
+    expect(started.map((i) => i.shard?.index)).toEqual([1, 2]);
+    expect(started.every((i) => i.shard?.count === 3 && i.shard.owner === EXEC)).toBe(true);
+    const seqs = conns.map((id) => statesTo(w, id).map((f) => f.frame.seq ?? 0));
+    for (const s of seqs) {
+      expect(s.length).toBeGreaterThanOrEqual(40); // 10 s at 5 Hz, less the shards' start lead
+      expect(new Set(s).size).toBe(s.length); // no duplicated seq
+      expect(s).toEqual([...s].sort((a, b) => a - b));
+    }
+    // The same seq went out at the same instant on every shard.
+    const atOf = new Map<number, number>();
+    for (const sent of w.state.sent.filter((x) => x.frame.type === 'campaign.state')) {
+      const at = atOf.get(sent.frame.seq ?? 0);
+      if (at !== undefined) expect(Math.abs(at - sent.at)).toBeLessThanOrEqual(10);
+      else atOf.set(sent.frame.seq ?? 0, sent.at);
+    }
+    expect(out.continue).toBe(true);
+  });
+
+  it('restarts a shard whose heartbeat goes stale', async () => {
+    const conns = Array.from({ length: 8 }, (_, i) => `conn${i}`);
+    const w = world({ hz: 5, connections: conns });
+    const names: string[] = [];
+    w.deps.startShard = async (_i, name) => {
+      names.push(name); // the shard never runs: no heartbeat
+    };
+    w.deps.readBeat = async () => undefined;
+    await run(w, input(), { budgetMs: 8_000, connectionsPerShard: 5, shardStaleMs: 3000 });
+    expect(names[0]).toMatch(/-s1-p0x1$/);
+    expect(names.filter((n) => /-r\d+$/.test(n)).length).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('runBurst: on-change mode', () => {
+  it('sends a frame when the payload changes, otherwise a heartbeat every heartbeatMs', async () => {
+    const w = world({ hz: 10, connections: ['a'] });
+    w.state.campaign = {
+      ...w.state.campaign!,
+      metadata: {
+        ...w.state.campaign!.metadata,
+        service_specific: { campaign: { broadcast_enabled: true, broadcast_mode: 'on_change' } },
+      },
+    };
+    let top = [{ user: 'u1', score: 1 }];
+    w.deps.top = async () => top;
+    await run(w, input(), { budgetMs: 10_000, heartbeatMs: 2000 }, (ms) => {
+      if (ms === 5000) top = [{ user: 'u1', score: 2 }];
+    });
+    const frames = statesTo(w, 'a');
+    const heartbeats = frames.filter((f) => (f.frame.payload as { heartbeat?: boolean }).heartbeat === true);
+    const changes = frames.filter((f) => (f.frame.payload as { heartbeat?: boolean }).heartbeat !== true);
+    expect(changes).toHaveLength(2); // the first frame and the score change
+    expect(heartbeats.length).toBeGreaterThanOrEqual(3);
+    expect(heartbeats.length).toBeLessThanOrEqual(5);
+    const seqs = frames.map((f) => f.frame.seq ?? 0);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
   });
 });

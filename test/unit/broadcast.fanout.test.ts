@@ -71,10 +71,10 @@ describe('FanOut: drop policy', () => {
     const fan = fanOut({ post: p.post });
     const ids = ['slow', 'fast-1', 'fast-2'];
 
-    expect(fan.broadcast(ids, 'frame-1')).toEqual({ targeted: 3, started: 3, dropped: 0 });
+    expect(fan.broadcast(ids, 'frame-1')).toEqual({ targeted: 3, started: 3, dropped: 0, thinned: 0 });
     for (let i = 2; i <= 5; i += 1) {
       await p.settle(['fast-1', 'fast-2']); // fast clients answer within the period
-      expect(fan.broadcast(ids, `frame-${i}`)).toEqual({ targeted: 3, started: 2, dropped: 1 });
+      expect(fan.broadcast(ids, `frame-${i}`)).toEqual({ targeted: 3, started: 2, dropped: 1, thinned: 0 });
     }
     await p.settle(['fast-1', 'fast-2']);
     expect(fan.perConnection('fast-1')).toMatchObject({ sent: 5, dropped: 0 });
@@ -82,7 +82,7 @@ describe('FanOut: drop policy', () => {
 
     // The slow post finally answers: the slow client gets the next frame, not a backlog.
     await p.settle(['slow']);
-    expect(fan.broadcast(ids, 'frame-6')).toEqual({ targeted: 3, started: 3, dropped: 0 });
+    expect(fan.broadcast(ids, 'frame-6')).toEqual({ targeted: 3, started: 3, dropped: 0, thinned: 0 });
     const slowFrames = p.calls.filter((c) => c.id === 'slow').map((c) => Buffer.from(c.data).toString());
     expect(slowFrames).toEqual(['frame-1', 'frame-6']);
 
@@ -96,7 +96,7 @@ describe('FanOut: drop policy', () => {
     const fan = fanOut({ post: p.post, concurrency: 4 });
     const ids = Array.from({ length: 20 }, (_, i) => `c${i}`);
 
-    expect(fan.broadcast(ids, 'f1')).toEqual({ targeted: 20, started: 20, dropped: 0 });
+    expect(fan.broadcast(ids, 'f1')).toEqual({ targeted: 20, started: 20, dropped: 0, thinned: 0 });
     expect(p.active).toBe(4);
     expect(fan.totals().inFlight).toBe(20);
 
@@ -107,7 +107,7 @@ describe('FanOut: drop policy', () => {
 
     // Connections posting (c2…c5) or still waiting for a slot (c6…c19) drop the next frame;
     // only c0 and c1, idle again, accept it (and wait behind the queue).
-    expect(fan.broadcast(ids, 'f2')).toEqual({ targeted: 20, started: 2, dropped: 18 });
+    expect(fan.broadcast(ids, 'f2')).toEqual({ targeted: 20, started: 2, dropped: 18, thinned: 0 });
 
     // Settle in an irregular order until everything is done.
     while (p.pending.length > 0) {
@@ -146,7 +146,7 @@ describe('FanOut: drop policy', () => {
     expect(pendingIds(p)).toEqual(['s1']);
 
     // Round 3: s2 is still waiting (dropped), s1 is still posting (dropped), fast ones go at once.
-    expect(fan.broadcast(ids, 'r3')).toEqual({ targeted: 5, started: 3, dropped: 2 });
+    expect(fan.broadcast(ids, 'r3')).toEqual({ targeted: 5, started: 3, dropped: 2, thinned: 0 });
     expect(pendingIds(p)).toEqual(['f1', 'f2', 'f3', 's1']);
 
     // s1 answers quickly this time: it is fast again, and s2 takes the slow slot.
@@ -206,7 +206,7 @@ describe('FanOut: gone and failed connections', () => {
     expect(drained).toBe(true);
 
     for (let i = 2; i <= 3; i += 1) {
-      expect(fan.broadcast(['x', 'y'], `f${i}`)).toEqual({ targeted: 1, started: 1, dropped: 0 });
+      expect(fan.broadcast(['x', 'y'], `f${i}`)).toEqual({ targeted: 1, started: 1, dropped: 0, thinned: 0 });
       await p.settle();
     }
     expect(p.calls.filter((c) => c.id === 'x')).toHaveLength(1);
@@ -243,7 +243,14 @@ describe('FanOut: gone and failed connections', () => {
     failing = false;
     expect(fan.broadcast(['a', 'bad-async', 'b'], 'f2')).toMatchObject({ started: 3, dropped: 0 });
     await fan.drain();
-    expect(fan.perConnection('bad-async')).toEqual({ sent: 1, dropped: 0, failed: 1, gone: false });
+    expect(fan.perConnection('bad-async')).toEqual({
+      sent: 1,
+      dropped: 0,
+      thinned: 0,
+      throttled: 0,
+      failed: 1,
+      gone: false,
+    });
 
     syncThrowing.broadcast(['ok-1', 'bad-sync', 'ok-2'], 'f');
     await syncThrowing.drain();
@@ -308,7 +315,14 @@ describe('FanOut: one serialization per tick', () => {
   it('drain resolves at once when idle, and perConnection is zero for unknown ids', async () => {
     const fan = fanOut({ post: async () => 'ok' });
     await fan.drain();
-    expect(fan.perConnection('nobody')).toEqual({ sent: 0, dropped: 0, failed: 0, gone: false });
-    expect(fan.broadcast([], 'f')).toEqual({ targeted: 0, started: 0, dropped: 0 });
+    expect(fan.perConnection('nobody')).toEqual({
+      sent: 0,
+      dropped: 0,
+      thinned: 0,
+      throttled: 0,
+      failed: 0,
+      gone: false,
+    });
+    expect(fan.broadcast([], 'f')).toEqual({ targeted: 0, started: 0, dropped: 0, thinned: 0 });
   });
 });

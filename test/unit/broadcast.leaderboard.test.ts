@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { managementEndpointFor } from '../../lib/aws/management-endpoint.ts';
 import { maxParticipantsOf } from '../../lib/broadcast/connections.ts';
 import { scoreBodySchema } from '../../lib/broadcast/http.ts';
 import { DEFAULT_TOP_N, rankTop, topNOf } from '../../lib/broadcast/leaderboard.ts';
 import { executionArn } from '../../lib/broadcast/machine.ts';
-import { loadBroadcastSettings, managementEndpointFor } from '../../lib/broadcast/settings.ts';
+import { loadBroadcastSettings } from '../../lib/broadcast/settings.ts';
 
 describe('rankTop', () => {
   it('highest score first, ties by user id, cut at n', () => {
@@ -86,7 +87,7 @@ describe('settings', () => {
       maxIterations: 1000,
       topN: 10,
       startLeadMs: 60_000,
-      concurrency: 128,
+      concurrency: 256,
       maxMessageBytes: 4096,
     });
     expect(loadBroadcastSettings({ ...env, TICK_BURST_SECONDS: '30', LEADERBOARD_TOP_N: '5' })).toMatchObject(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { MemoryRecordRepo } from '../../lib/datasource/memory-repo.ts';
 import {
   comparator,
@@ -18,7 +19,6 @@ import {
 } from '../../lib/datasource/query.ts';
 import type { MetadataRecord, RecordState } from '../../lib/datasource/schema.ts';
 import { isTemporaError } from '../../lib/errors.ts';
-import { encodeCursor } from '../../lib/store/cursor.ts';
 
 function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {
   try {

@@ -10,14 +10,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
+import { decodeCursor, encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
 import { MAX_METADATA_BYTES } from '../../lib/metadata/index.ts';
 import type { Access, ResolvedPolicy } from '../../lib/policy/matrix.ts';
 import { getService } from '../../lib/registry/index.ts';
-import { decodeCursor, encodeCursor } from '../../lib/store/cursor.ts';
 import {
   EntityStore,
+  type IntentPlanner,
   masterKey,
   type PolicySource,
   type RequestContext,
@@ -680,5 +681,51 @@ describe('EntityStore.get', () => {
     const { store } = storeWith({ rows: [undefined] });
     const e = await caught(() => store.get('nope', admin));
     expect([e.status, e.code]).toEqual([404, 'not_found']);
+  });
+});
+
+describe('EntityStore intent planner (injected: the store knows no scheduler)', () => {
+  it('publishes what the injected planner plans, as scheduler.schedule envelopes after the write', async () => {
+    const ddb = new FakeDdb();
+    const seen: Array<{ before: unknown; after: unknown }> = [];
+    const planner: IntentPlanner = {
+      planned: (service, before, after) => {
+        seen.push({ before, after });
+        return after
+          ? [
+              {
+                action: 'archive',
+                run_at: '2030-01-01T00:00:00.000Z',
+                pattern: 'probe',
+                cancel_on: [],
+                entity: { type: service.entity, id: after.id },
+              },
+            ]
+          : [];
+      },
+      retention: () => undefined,
+    };
+    const store = new EntityStore(getService('campaign'), CAMPAIGN_TABLES, 'test', ddb.client, FULL, planner);
+    const view = await store.create({ name: 'Planned' }, ctx());
+    expect(seen).toEqual([{ before: undefined, after: expect.objectContaining({ id: view.id }) }]);
+    const outbox = on(ddb.transactions[0], CAMPAIGN_TABLES.outbox).map((i) =>
+      envelopeSchema.parse(i.Put?.Item?.envelope),
+    );
+    expect(outbox.map((e) => e.type)).toEqual(['campaign.created', 'scheduler.schedule']);
+    expect(outbox[1]?.payload).toMatchObject({ pattern: 'probe', entity: { type: 'campaign', id: view.id } });
+  });
+
+  it('by default plans the lifecycle rules (retention on create under a finite retention)', async () => {
+    const ddb = new FakeDdb();
+    const finite: PolicySource = async (key) => ({ ...(await FULL(key)), retention: 'P30D' });
+    const store = new EntityStore(getService('campaign'), CAMPAIGN_TABLES, 'test', ddb.client, finite);
+    await store.create({ name: 'Kept 30 days' }, ctx());
+    const outbox = on(ddb.transactions[0], CAMPAIGN_TABLES.outbox).map((i) =>
+      envelopeSchema.parse(i.Put?.Item?.envelope),
+    );
+    expect(outbox.map((e) => [e.type, (e.payload as { pattern?: string }).pattern])).toEqual([
+      ['campaign.created', undefined],
+      ['scheduler.schedule', 'retention'],
+    ]);
   });
 });

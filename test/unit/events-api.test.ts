@@ -1,5 +1,5 @@
 /**
- * `POST /api/events` (lib/events/api.ts): who may put an event on the bus, what is refused,
+ * `POST /api/events` (lib/nexus/index.ts): who may put an event on the bus, what is refused,
  * and the one outbox write a success makes, over a fake DocumentClient.
  */
 import {
@@ -11,10 +11,10 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
-import { eventRoutes } from '../../lib/events/api.ts';
 import { ENVELOPE_VERSION, type EventEnvelope, envelopeSchema } from '../../lib/events/envelope.ts';
 import { OUTBOX_TTL_SECONDS } from '../../lib/events/outbox.ts';
 import type { HttpRequest } from '../../lib/http/middleware.ts';
+import { eventRoutes } from '../../lib/nexus/index.ts';
 
 const OUTBOX = 'tempora-test-_nexus_outbox';
 const ROUTE = 'POST /api/events';

@@ -21,8 +21,8 @@ import {
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { isTemporaError, notFound, type TemporaError, validationError } from '../../lib/errors.ts';
 import { buildEnvelope, type EventEnvelope, envelopeSchema } from '../../lib/events/envelope.ts';
+import type { SchedulePayload } from '../../lib/events/schedule.ts';
 import { intentId, scheduleName } from '../../lib/scheduler/names.ts';
-import type { SchedulePayload } from '../../lib/scheduler/payload.ts';
 import type { Schedules } from '../../lib/scheduler/schedules.ts';
 import {
   type ActionRunner,

@@ -3,19 +3,19 @@
  * contract, the intents the platform plans by itself, and ISO 8601 durations.
  */
 import { describe, expect, it } from 'vitest';
+import { ACTIONS, MIN_LEAD_MS, schedulePayloadSchema } from '../../lib/events/schedule.ts';
 import type { Metadata } from '../../lib/metadata/index.ts';
 import { addDuration, isFiniteRetention } from '../../lib/policy/duration.ts';
-import type { Policy } from '../../lib/policy/matrix.ts';
-import { getService } from '../../lib/registry/index.ts';
-import { atExpression, intentId, scheduleName } from '../../lib/scheduler/names.ts';
-import { ACTIONS, MIN_LEAD_MS, schedulePayloadSchema } from '../../lib/scheduler/payload.ts';
 import {
   ARCHIVE_PATTERN,
   archiveIntent,
   plannedIntents,
   RETENTION_PATTERN,
   retentionIntent,
-} from '../../lib/scheduler/rules.ts';
+} from '../../lib/policy/lifecycle.ts';
+import type { Policy } from '../../lib/policy/matrix.ts';
+import { getService } from '../../lib/registry/index.ts';
+import { atExpression, intentId, scheduleName } from '../../lib/scheduler/names.ts';
 
 /** EventBridge Scheduler's constraint on a schedule name. */
 const SCHEDULE_NAME_RE = /^[0-9A-Za-z_.-]{1,64}$/;

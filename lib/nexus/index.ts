@@ -1,11 +1,14 @@
-/** `POST /api/events`: admin and service callers put an event on the Nexus bus (through the outbox). */
+/**
+ * The nexus service's HTTP entry point: `POST /api/events`, where admin and service callers put
+ * an event on the Nexus bus (through the outbox). The relay itself is core: lib/events/publisher.ts.
+ */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { forbidden, toFieldIssues, validationError } from '../errors.ts';
+import { buildEnvelope, envelopeSchema } from '../events/envelope.ts';
+import { emit } from '../events/outbox.ts';
 import type { Routes } from '../http/middleware.ts';
 import { json } from '../http/response.ts';
-import { buildEnvelope, envelopeSchema } from './envelope.ts';
-import { emit } from './outbox.ts';
 
 const bodySchema = z.strictObject({
   type: envelopeSchema.shape.type,

@@ -4,9 +4,9 @@
 import { forbidden, toFieldIssues, validationError } from '../errors.ts';
 import type { HttpRequest, Routes } from '../http/middleware.ts';
 import { json } from '../http/response.ts';
-import { defaultPolicy, policyId } from './matrix.ts';
-import { policyKeySchema, policySchema } from './schema.ts';
-import type { PolicyStore } from './store.ts';
+import { defaultPolicy, policyId } from '../policy/matrix.ts';
+import { policyKeySchema, policySchema } from '../policy/schema.ts';
+import type { PolicyStore } from '../policy/store.ts';
 
 const adminOnly = (req: HttpRequest, action: string) => {
   if (req.principal?.role !== 'admin') {

@@ -1,0 +1,119 @@
+/**
+ * The layering of lib/ (docs/architecture.md), enforced by `npm run lint`:
+ *
+ *   base      lib/errors.ts, lib/config*, lib/aws/, lib/limits/, lib/metadata/, lib/registry/
+ *   core      lib/auth/, lib/policy/, lib/store/, lib/events/ (envelope, outbox, publisher, archive, schedule)
+ *   edge      the Lambda kit: lib/edge/, lib/http/, lib/lambda.ts, lib/observability.ts, lib/health.ts,
+ *             lib/events/consumer.ts
+ *   services  every other folder of lib/, one per service
+ *
+ * A layer imports only its own layer and those below it. Services never import one another
+ * (they talk through events); functions/ import only entry points; lib/ never imports
+ * infra/, test/, bench/ or functions/.
+ */
+const BASE = '^lib/(errors\\.ts$|config[^/]*$|aws/|limits/|metadata/|registry/)';
+const CORE = '^lib/(auth/|policy/|store/|events/(envelope|outbox|publisher|archive|schedule)\\.ts$)';
+const EDGE = '^lib/(edge/|http/|lambda\\.ts$|observability\\.ts$|health\\.ts$|events/consumer\\.ts$)';
+const NOT_SERVICE = [BASE, CORE, EDGE];
+const SERVICE = '^lib/';
+
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'base-imports-upward',
+      comment: 'base (errors, config, aws, limits, metadata, registry) imports nothing above it',
+      severity: 'error',
+      from: { path: BASE },
+      to: { path: '^lib/', pathNot: BASE },
+    },
+    {
+      name: 'core-imports-upward',
+      comment: 'core (auth, policy, store, events) imports only core and base',
+      severity: 'error',
+      from: { path: CORE },
+      to: { path: '^lib/', pathNot: [BASE, CORE] },
+    },
+    {
+      name: 'edge-imports-a-service',
+      comment:
+        'the Lambda kit (edge) imports only edge, core and base: services plug into it, not the reverse',
+      severity: 'error',
+      from: { path: EDGE },
+      to: { path: '^lib/', pathNot: NOT_SERVICE },
+    },
+    {
+      name: 'service-imports-another-service',
+      comment:
+        'a service imports base, core, edge and its own folder only: services talk through events, never through each other’s code',
+      severity: 'error',
+      from: { path: `${SERVICE}([^/]+)/`, pathNot: NOT_SERVICE },
+      to: { path: SERVICE, pathNot: [...NOT_SERVICE, '^lib/$1/'] },
+    },
+    {
+      name: 'service-root-file-imports-a-service',
+      comment: 'a service file directly in lib/ (none today) must not import a service folder either',
+      severity: 'error',
+      from: { path: '^lib/[^/]+\\.ts$', pathNot: NOT_SERVICE },
+      to: { path: SERVICE, pathNot: NOT_SERVICE },
+    },
+    {
+      name: 'no-folder-cycles',
+      comment: 'folders of lib/ form no cycle (a knot makes every change cross-cutting)',
+      severity: 'error',
+      scope: 'folder',
+      from: { path: '^lib/' },
+      to: { path: '^lib/', circular: true },
+    },
+    {
+      name: 'no-module-cycles',
+      comment: 'modules form no cycle',
+      severity: 'error',
+      from: { path: '^(lib|functions)/' },
+      to: { circular: true },
+    },
+    {
+      name: 'lib-imports-outside-lib',
+      comment: 'lib/ is the shared layer: it never imports infra/, test/, bench/, functions/ or localstack/',
+      severity: 'error',
+      from: { path: '^lib/' },
+      to: { path: '^(infra|test|bench|functions|localstack)/' },
+    },
+    {
+      name: 'function-imports-internals',
+      comment:
+        'functions/ are thin: they import lib entry points only (a service’s index.ts or lambda.ts, the kit, base and core), never another function',
+      severity: 'error',
+      from: { path: '^functions/' },
+      to: {
+        pathNot: [
+          '^node_modules/',
+          '^functions/([^/]+)/',
+          '^lib/[^/]+/(index|lambda|handler)\\.ts$',
+          ...NOT_SERVICE,
+        ],
+      },
+    },
+    {
+      name: 'function-imports-another-function',
+      severity: 'error',
+      from: { path: '^functions/([^/]+)/' },
+      to: { path: '^functions/', pathNot: '^functions/$1/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default'],
+    },
+  },
+};

@@ -1,0 +1,120 @@
+import type { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import {
+  cancellationCodes,
+  decodeCursor,
+  encodeCursor,
+  isConditionFailure,
+  isTransactionConflict,
+  queryAll,
+  queryPages,
+} from '../../lib/aws/dynamodb.ts';
+
+const named = (name: string, extra: Record<string, unknown> = {}) =>
+  Object.assign(new Error(name), { name, ...extra });
+const cancelled = (...codes: string[]) =>
+  named('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) });
+
+describe('isConditionFailure', () => {
+  it('is true for a failed condition on a single write', () => {
+    expect(isConditionFailure(named('ConditionalCheckFailedException'))).toBe(true);
+  });
+
+  it('is true for a transaction cancelled because one item failed its condition', () => {
+    expect(isConditionFailure(cancelled('None', 'ConditionalCheckFailed', 'None'))).toBe(true);
+  });
+
+  it('is false for throttling, conflicts, validation and unknown cancellations', () => {
+    expect(isConditionFailure(cancelled('None', 'ThrottlingError'))).toBe(false);
+    expect(isConditionFailure(cancelled('TransactionConflict', 'None'))).toBe(false);
+    expect(isConditionFailure(cancelled('ValidationError'))).toBe(false);
+    expect(isConditionFailure(named('TransactionCanceledException'))).toBe(false);
+    expect(isConditionFailure(named('ProvisionedThroughputExceededException'))).toBe(false);
+    expect(isConditionFailure(new Error('boom'))).toBe(false);
+    expect(isConditionFailure(undefined)).toBe(false);
+    expect(isConditionFailure('ConditionalCheckFailedException')).toBe(false);
+  });
+});
+
+describe('isTransactionConflict', () => {
+  it('is true for contention with another transaction only', () => {
+    expect(isTransactionConflict(cancelled('None', 'TransactionConflict'))).toBe(true);
+    expect(isTransactionConflict(named('TransactionConflictException'))).toBe(true);
+    expect(isTransactionConflict(cancelled('ConditionalCheckFailed'))).toBe(false);
+    expect(isTransactionConflict(cancelled('ThrottlingError'))).toBe(false);
+    expect(isTransactionConflict(named('ConditionalCheckFailedException'))).toBe(false);
+  });
+});
+
+describe('cancellationCodes', () => {
+  it('lists the reasons in item order, None for items without a code', () => {
+    const e = named('TransactionCanceledException', {
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, {}],
+    });
+    expect(cancellationCodes(e)).toEqual(['ConditionalCheckFailed', 'None']);
+    expect(cancellationCodes(named('ConditionalCheckFailedException'))).toEqual([]);
+  });
+});
+
+/** A client whose query answers page by page from `pages`, recording each input. */
+function pagedClient(pages: Array<Array<Record<string, unknown>>>) {
+  const inputs: Array<Record<string, unknown>> = [];
+  const client = {
+    send: async (command: QueryCommand) => {
+      const input = command.input as Record<string, unknown>;
+      inputs.push(input);
+      const start = input.ExclusiveStartKey as { page: number } | undefined;
+      const i = start ? start.page : 0;
+      return {
+        Items: pages[i],
+        ScannedCount: pages[i]?.length ?? 0,
+        ...(i + 1 < pages.length ? { LastEvaluatedKey: { page: i + 1 } } : {}),
+      };
+    },
+  } as unknown as DynamoDBDocumentClient;
+  return { client, inputs };
+}
+
+describe('queryAll / queryPages', () => {
+  it('reads every page, passing each LastEvaluatedKey on', async () => {
+    const { client, inputs } = pagedClient([[{ id: 1 }, { id: 2 }], [], [{ id: 3 }]]);
+    const items = await queryAll(client, { TableName: 't', KeyConditionExpression: 'pk = :p' });
+    expect(items).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+    expect(inputs.map((i) => i.ExclusiveStartKey)).toEqual([undefined, { page: 1 }, { page: 2 }]);
+    expect(inputs.every((i) => i.TableName === 't')).toBe(true);
+  });
+
+  it('stops reading when the caller stops iterating', async () => {
+    const { client, inputs } = pagedClient([[{ id: 1 }], [{ id: 2 }], [{ id: 3 }]]);
+    const seen: unknown[] = [];
+    for await (const page of queryPages(client, { TableName: 't' })) {
+      seen.push(...page.items);
+      expect(page.lastKey).toEqual({ page: 1 });
+      break;
+    }
+    expect(seen).toEqual([{ id: 1 }]);
+    expect(inputs).toHaveLength(1);
+  });
+});
+
+describe('cursor codec', () => {
+  it('round-trips a LastEvaluatedKey as opaque base64url', () => {
+    const key = { pk: 'campaign', sk: 'x/y+z', n: 3 };
+    const cursor = encodeCursor(key);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor)).toEqual(key);
+  });
+
+  it('rejects what it did not make with a 400 naming query.cursor', () => {
+    for (const bad of [
+      'not-a-cursor',
+      encodeCursor({ nested: { a: 1 } } as never),
+      Buffer.from('[1]').toString('base64url'),
+    ]) {
+      expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ status: 400 }));
+    }
+    expect(() => decodeCursor('%%%')).toThrow(
+      expect.objectContaining({ details: { issues: [expect.objectContaining({ path: 'query.cursor' })] } }),
+    );
+  });
+});
