@@ -18,6 +18,14 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import {
+  authEnv,
+  datasourceEnv,
+  healthEnv,
+  platformSetupEnv,
+  schedulerEnv,
+  serviceEnv,
+} from '../lib/config/functions.ts';
 import { RECORDS_TABLE_DESIGN } from '../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
 import { platform, type RouteDefinition, registry, serviceRoutes } from '../lib/registry/index.ts';
@@ -33,7 +41,7 @@ import {
   pitrTable,
 } from './constructs/helpers.ts';
 import { Nexus } from './constructs/nexus.ts';
-import { ServiceFunction } from './constructs/service-function.ts';
+import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
 
 export interface TemporaStackProps extends StackProps {
   /** Stack environment (`dev`, `prod`, …): the policy matrix's environment dimension. */
@@ -92,7 +100,7 @@ export class TemporaStack extends Stack {
       retention,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      environment: { TEMPORA_ENV: env, POLICIES_TABLE: policies.tableName },
+      environment: platformSetupEnv.render({ environment: env, policiesTable: policies.tableName }),
     });
     grantTable(setup.fn, policies, ['dynamodb:PutItem']);
     new CustomResource(this, 'PolicySeedRows', {
@@ -163,13 +171,13 @@ export class TemporaStack extends Stack {
         description: `Events consumed by ${cid}`,
       });
     const commonEnv = {
-      TEMPORA_ENV: env,
-      MASTER_TABLE: master.tableName,
-      OUTBOX_TABLE: nexus.outbox.tableName,
-      INDEX_TABLE: metadataIndex.tableName,
-      POLICIES_TABLE: policies.tableName,
-      POLICY_CACHE_TTL_MS: policyCacheTtlMs,
-      JWT_SECRET_ID: jwtSecret.secretArn,
+      environment: env,
+      masterTable: master.tableName,
+      outboxTable: nexus.outbox.tableName,
+      indexTable: metadataIndex.tableName,
+      policiesTable: policies.tableName,
+      policyCacheTtlMs,
+      jwtSecretId: jwtSecret.secretArn,
     };
 
     const healthTables: Record<string, { logical: string; table: dynamodb.ITable }> = {
@@ -193,7 +201,7 @@ export class TemporaStack extends Stack {
         folder: service.name,
         serviceName: service.name,
         retention,
-        environment: { ...commonEnv, ENTITY_TABLE: entity.table.tableName },
+        environment: serviceEnv.render({ ...commonEnv, entityTable: entity.table.tableName }),
         ...(dlq ? { asyncDeadLetterQueue: dlq } : {}),
       });
       // Least privilege: exactly what the service's code calls.
@@ -224,8 +232,7 @@ export class TemporaStack extends Stack {
 
     // --- Nexus: POST /api/events on the publisher ------------------------------------------
     const nexusDef = platformService('nexus');
-    nexus.publisher.fn.addEnvironment('OUTBOX_TABLE', nexus.outbox.tableName);
-    nexus.publisher.fn.addEnvironment('JWT_SECRET_ID', jwtSecret.secretArn);
+    addEnvironment(nexus.publisher.fn, authEnv.render({ jwtSecretId: jwtSecret.secretArn }));
     grantTable(nexus.publisher.fn, nexus.outbox, ['dynamodb:PutItem']);
     jwtSecret.grantRead(nexus.publisher.fn);
     addRoutes('Nexus', nexus.publisher.fn, nexusDef.routes);
@@ -264,18 +271,18 @@ export class TemporaStack extends Stack {
       retention,
       timeout: Duration.seconds(60),
       asyncDeadLetterQueue: schedulerDlq,
-      environment: {
+      environment: schedulerEnv.render({
         ...commonEnv,
-        INTENTS_TABLE: intents.table.tableName,
-        IDEMPOTENCY_TABLE: idempotency.tableName,
-        SCHEDULE_GROUP: prefix,
-        SCHEDULE_TARGET_ARN: schedulerFnArn,
-        SCHEDULE_ROLE_ARN: invokeRole.roleArn,
-        SCHEDULE_DLQ_ARN: scheduleDlq.queueArn,
-        ENTITY_TABLES: JSON.stringify(
+        intentsTable: intents.table.tableName,
+        idempotencyTable: idempotency.tableName,
+        scheduleGroup: prefix,
+        scheduleTargetArn: schedulerFnArn,
+        scheduleRoleArn: invokeRole.roleArn,
+        scheduleDlqArn: scheduleDlq.queueArn,
+        entityTables: JSON.stringify(
           Object.fromEntries(Object.entries(entityTables).map(([k, t]) => [k, t.tableName])),
         ),
-      },
+      }),
     }).fn;
     schedulerFn.node.addDependency(scheduleGroup);
     schedulerFn.addToRolePolicy(
@@ -335,7 +342,11 @@ export class TemporaStack extends Stack {
       serviceName: 'metadata',
       retention,
       timeout: Duration.seconds(30),
-      environment: { TEMPORA_ENV: env, RECORDS_TABLE: records.tableName, JWT_SECRET_ID: jwtSecret.secretArn },
+      environment: datasourceEnv.render({
+        environment: env,
+        recordsTable: records.tableName,
+        jwtSecretId: jwtSecret.secretArn,
+      }),
     }).fn;
     grantTable(datasourceFn, records, [
       'dynamodb:GetItem',
@@ -416,9 +427,9 @@ export class TemporaStack extends Stack {
       serviceName: 'health',
       retention,
       memorySize: 256,
-      environment: {
-        TEMPORA_ENV: env,
-        HEALTH_TABLES: JSON.stringify(
+      environment: healthEnv.render({
+        environment: env,
+        healthTables: JSON.stringify(
           Object.fromEntries(
             Object.entries(healthTables).map(([k, v]) => [
               k,
@@ -426,7 +437,7 @@ export class TemporaStack extends Stack {
             ]),
           ),
         ),
-      },
+      }),
     });
     for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
     addRoutes('PlatformHealth', health.fn, [{ method: 'GET', path: '/api/health', public: true }]);

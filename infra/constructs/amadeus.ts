@@ -12,6 +12,7 @@ import { buildGraph } from '../../lib/amadeus/graph.ts';
 import { allServices } from '../../lib/amadeus/services.ts';
 import { PUBLISH_RESOURCE_TYPE } from '../../lib/amadeus/store.ts';
 import { KG_FORMAT } from '../../lib/amadeus/types.ts';
+import { amadeusEnv } from '../../lib/config/functions.ts';
 import { platform } from '../../lib/registry/index.ts';
 import { consumerRule, deadLetterQueue, grantTable, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
@@ -64,11 +65,11 @@ export class Amadeus extends Construct {
       retention: props.retention,
       timeout: Duration.seconds(30),
       asyncDeadLetterQueue: this.dlq,
-      environment: {
-        TEMPORA_ENV: props.environment,
-        KG_TABLE: this.table.tableName,
-        JWT_SECRET_ID: props.jwtSecret.secretArn,
-      },
+      environment: amadeusEnv.render({
+        environment: props.environment,
+        kgTable: this.table.tableName,
+        jwtSecretId: props.jwtSecret.secretArn,
+      }),
     }).fn;
     this.fn = fn;
 

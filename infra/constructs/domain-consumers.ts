@@ -4,9 +4,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  analyticsCountersEnv,
+  entityWriterEnv,
+  searchIndexEnv,
+  translationEnv,
+} from '../../lib/config/functions.ts';
 import { PROVIDER_NAMES, type ProviderName } from '../../lib/localization/names.ts';
 import type { PlatformNeed, ServiceDefinition } from '../../lib/registry/types.ts';
 import { grantEntityStore, grantTable, pitrTable, type SharedTables } from './helpers.ts';
+import { addEnvironment } from './service-function.ts';
 
 export interface DomainConsumersProps {
   /** `tempora-<env>`: tables are `<prefix>-_search_index` and `<prefix>-_analytics_counters`. */
@@ -73,15 +80,17 @@ export class DomainConsumers extends Construct {
           props.shared,
           crud.map((s) => s.entity),
         );
-        fn.addEnvironment(
-          'ENTITY_TABLES',
-          Stack.of(this).toJsonString(
-            Object.fromEntries(Object.entries(props.entityTables).map(([k, t]) => [k, t.tableName])),
-          ),
+        addEnvironment(
+          fn,
+          entityWriterEnv.render({
+            entityTables: Stack.of(this).toJsonString(
+              Object.fromEntries(Object.entries(props.entityTables).map(([k, t]) => [k, t.tableName])),
+            ),
+          }),
         );
       },
       translation: (fn) => {
-        fn.addEnvironment('TRANSLATION_PROVIDER', this.translationProvider);
+        addEnvironment(fn, translationEnv.render({ translationProvider: this.translationProvider }));
         if (this.translationProvider !== 'aws') return;
         // TranslateText has no resource to scope to (its only resource type is custom
         // terminology, which this service does not use): covered by the function's
@@ -91,7 +100,7 @@ export class DomainConsumers extends Construct {
         );
       },
       'search-index': (fn) => {
-        fn.addEnvironment('SEARCH_INDEX_TABLE', this.searchIndex.tableName);
+        addEnvironment(fn, searchIndexEnv.render({ searchIndexTable: this.searchIndex.tableName }));
         grantTable(fn, this.searchIndex, [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
@@ -101,7 +110,10 @@ export class DomainConsumers extends Construct {
         ]);
       },
       'analytics-counters': (fn) => {
-        fn.addEnvironment('ANALYTICS_COUNTERS_TABLE', this.analyticsCounters.tableName);
+        addEnvironment(
+          fn,
+          analyticsCountersEnv.render({ analyticsCountersTable: this.analyticsCounters.tableName }),
+        );
         grantTable(fn, this.analyticsCounters, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']);
       },
     };

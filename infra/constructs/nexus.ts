@@ -6,6 +6,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { publisherEnv } from '../../lib/config/functions.ts';
 import { deadLetterQueue, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
 
@@ -42,7 +43,11 @@ export class Nexus extends Construct {
       folder: 'nexus-publisher',
       serviceName: 'nexus',
       retention: props.retention,
-      environment: { TEMPORA_ENV: props.environment, EVENT_BUS_NAME: this.bus.eventBusName },
+      environment: publisherEnv.render({
+        environment: props.environment,
+        eventBusName: this.bus.eventBusName,
+        outboxTable: this.outbox.tableName,
+      }),
     });
     this.publisher.fn.addEventSource(
       new DynamoEventSource(this.outbox, {
