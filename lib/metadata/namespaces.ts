@@ -10,6 +10,8 @@ import * as z from 'zod';
 /** `service_specific.campaign`: live broadcast state of a campaign. */
 export const campaignNamespace = z.looseObject({
   broadcast_enabled: z.boolean().optional(),
+  /** `on_change`: a frame only when the payload changed, plus heartbeats (docs/broadcast.md). */
+  broadcast_mode: z.enum(['every_tick', 'on_change']).optional(),
   leaderboard: z.array(z.looseObject({ user: z.string(), score: z.number() })).optional(),
   live_participant_count: z.int().min(0).optional(),
 });
