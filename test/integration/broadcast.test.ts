@@ -599,6 +599,13 @@ describe('shards and on-change mode (function configuration changed)', () => {
       );
       return beat.Item !== undefined && Date.now() - Number(beat.Item.at) < 3000 ? beat.Item : undefined;
     }, 90_000);
+    // Every shard serving (a shard's first invocation is a cold start): 3 new frames each.
+    await Promise.all(
+      group.map((c) => {
+        const seen = c.states().length;
+        return c.waitFor(() => c.states().length >= seen + 3, 45_000, 'frames from its shard');
+      }),
+    );
     const { ratios } = await measure(group, 5, 8_000, '10 clients at 5 Hz on 3 shards');
     for (const [i, c] of group.entries()) {
       const seqs = c.states().map((s) => s.seq);
