@@ -1,36 +1,32 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient, eventBridgeClient } from '../../lib/aws/clients.ts';
 import { config } from '../../lib/config.ts';
+import { directHandler } from '../../lib/edge/direct.ts';
+import { httpHandler } from '../../lib/edge/http.ts';
+import { lazy } from '../../lib/edge/lazy.ts';
+import { serviceLambda } from '../../lib/edge/service-lambda.ts';
 import { relayOutbox } from '../../lib/events/publisher.ts';
-import { httpHandler } from '../../lib/http/handler.ts';
-import { serviceLambda } from '../../lib/lambda.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
 import { logger, metrics } from '../../lib/observability.ts';
 
 /** Nexus: the outbox relay (stream → EventBridge, lib/events/publisher.ts) and POST /api/events. */
-const relay = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
-  .use(injectLambdaContext(logger))
-  .use(logMetrics(metrics))
-  .handler(async (event) => {
-    const { published, batchItemFailures } = await relayOutbox(
-      event.Records,
-      eventBridgeClient(),
-      config().eventBusName,
-    );
-    metrics.addMetric('EventsPublished', 'Count', published);
-    if (batchItemFailures.length) {
-      metrics.addMetric('EventsPublishFailed', 'Count', batchItemFailures.length);
-      logger.warn('some events were not published; the stream will retry them', {
-        failed: batchItemFailures.length,
-      });
-    }
-    return { batchItemFailures };
-  });
+const relay = directHandler(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  const { published, batchItemFailures } = await relayOutbox(
+    event.Records,
+    eventBridgeClient(),
+    config().eventBusName,
+  );
+  metrics.addMetric('EventsPublished', 'Count', published);
+  if (batchItemFailures.length) {
+    metrics.addMetric('EventsPublishFailed', 'Count', batchItemFailures.length);
+    logger.warn('some events were not published; the stream will retry them', {
+      failed: batchItemFailures.length,
+    });
+  }
+  return { batchItemFailures };
+});
 
 export const handler = serviceLambda({
-  http: httpHandler(eventRoutes(documentClient(), config().outboxTable, config().environment)),
+  http: lazy(() => httpHandler(eventRoutes(documentClient(), config().outboxTable, config().environment))),
   direct: (event, context) => relay(event as unknown as DynamoDBStreamEvent, context),
 });

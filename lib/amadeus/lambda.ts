@@ -4,21 +4,19 @@
  * publication of the graph: by the `Custom::TemporaKnowledgeGraph` resource on each deploy
  * whose registry changed, or by hand with `{ "kind": "amadeus.publish" }`.
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import middy from '@middy/core';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { respond } from '../aws/cfn-response.ts';
 import { documentClient } from '../aws/clients.ts';
-import { toFieldIssues, validationError } from '../errors.ts';
-import { eventConsumer } from '../events/consumer.ts';
+import { consumerHandler } from '../edge/consumer.ts';
+import { directHandler } from '../edge/direct.ts';
+import { httpHandler } from '../edge/http.ts';
+import type { HttpRequest, Routes } from '../edge/http-types.ts';
+import { parseQuery, pathParam as requiredParam } from '../edge/input.ts';
+import { json, text } from '../edge/response.ts';
+import { serviceLambda } from '../edge/service-lambda.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import { httpHandler } from '../http/handler.ts';
-import type { HttpRequest, Routes } from '../http/middleware.ts';
-import { type HttpResponse, json } from '../http/response.ts';
-import { serviceLambda } from '../lambda.ts';
 import { logger, metrics } from '../observability.ts';
 import { buildGraph, getServiceNode } from './graph.ts';
 import type { VersionRecord, VersionSummary } from './history.ts';
@@ -55,11 +53,6 @@ export interface AmadeusDeps {
   clock?: () => number;
 }
 
-/** A `text/plain` response (the Mermaid diagram). */
-export function text(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResponse {
-  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body };
-}
-
 /**
  * The graph answers are served from: the latest published version (cached for
  * `cacheTtlMs`), or, before the first publication, the graph built from the code with
@@ -93,18 +86,8 @@ const patternQuery = z.object({
   cursor: z.string().min(1).max(2048).optional(),
 });
 
-function parseQuery<T extends z.ZodType>(schema: T, req: HttpRequest): z.infer<T> {
-  const q = schema.safeParse(req.query);
-  if (!q.success) throw validationError(toFieldIssues(q.error.issues, 'query'));
-  return q.data;
-}
-
-function pathParam(req: HttpRequest, name: string, maxBytes: number): string {
-  const v = (req.params[name] ?? '').trim();
-  if (v === '' || Buffer.byteLength(v, 'utf8') > maxBytes)
-    throw validationError([{ path: `path.${name}`, message: `is required (at most ${maxBytes} bytes)` }]);
-  return v;
-}
+const pathParam = (req: HttpRequest, name: string, maxBytes: number): string =>
+  requiredParam(req.params, name, maxBytes);
 
 /** Headers naming the graph version an answer comes from. */
 const versionHeaders = (g: KnowledgeGraph): Record<string, string> => ({
@@ -138,7 +121,7 @@ export function amadeusRoutes(deps: AmadeusDeps, graph = graphSource(deps)): Rou
     },
     'GET /api/kg/diagram': {
       handler: async (req) => {
-        const q = parseQuery(diagramQuery, req);
+        const q = parseQuery(diagramQuery, req.query);
         const g = await graph();
         const diagram = toMermaid(g, {
           ...(q.focus === undefined ? {} : { focus: q.focus }),
@@ -150,7 +133,7 @@ export function amadeusRoutes(deps: AmadeusDeps, graph = graphSource(deps)): Rou
     },
     'GET /api/kg/history': {
       handler: async (req) => {
-        const q = parseQuery(historyQuery, req);
+        const q = parseQuery(historyQuery, req.query);
         const items: VersionSummary[] = await deps.history.summaries(q.limit);
         return json(200, { items });
       },
@@ -158,7 +141,7 @@ export function amadeusRoutes(deps: AmadeusDeps, graph = graphSource(deps)): Rou
     'GET /api/kg/patterns/{pattern}': {
       handler: async (req) => {
         const pattern = pathParam(req, 'pattern', MAX_PATTERN_BYTES);
-        const q = parseQuery(patternQuery, req);
+        const q = parseQuery(patternQuery, req.query);
         const page: { items: PatternMember[]; next_cursor: string | null } = patternNameOk(pattern)
           ? await deps.patterns.members(pattern, q)
           : { items: [], next_cursor: null };
@@ -251,17 +234,13 @@ const publishCommand = z.strictObject({ kind: z.literal('amadeus.publish') });
 export function amadeusLambda(deps: AmadeusDeps) {
   return serviceLambda({
     http: httpHandler(amadeusRoutes(deps)),
-    events: middy(eventConsumer({ '*': async (e) => void (await onEnvelope(deps, e)) }))
-      .use(injectLambdaContext(logger))
-      .use(logMetrics(metrics)),
-    direct: middy(async (event: Record<string, unknown>) => {
+    events: consumerHandler({ '*': async (e) => void (await onEnvelope(deps, e)) }),
+    direct: directHandler(async (event: Record<string, unknown>) => {
       if (isCustomResourceEvent(event)) return onCustomResource(deps, event);
       publishCommand.parse(event);
       const { record, created } = await publish(deps);
       return { version: record.version, hash: record.hash, published_at: record.published_at, created };
-    })
-      .use(injectLambdaContext(logger))
-      .use(logMetrics(metrics)),
+    }),
   });
 }
 

@@ -2,33 +2,31 @@
  * The analytics service's Lambda: its collection (`/api/analytics/events`), the daily
  * summary route, and the Nexus consumer that counts every event (lib/analytics/service.ts).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
-import { eventConsumer } from '../events/consumer.ts';
-import { serviceHandler } from '../http/service-handler.ts';
-import { serviceLambda } from '../lambda.ts';
-import { logger, metrics } from '../observability.ts';
+import { consumerHandler } from '../edge/consumer.ts';
+import { lazy, once } from '../edge/lazy.ts';
+import { serviceHandler } from '../edge/service-handler.ts';
+import { serviceLambda } from '../edge/service-lambda.ts';
+import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
 import { analyticsRoutes } from './routes.ts';
 import { AnalyticsCounters } from './service.ts';
 
-const env = z.object({ ANALYTICS_COUNTERS_TABLE: z.string().min(1) }).parse(process.env);
 const service = getService('analytics');
-const counters = new AnalyticsCounters(documentClient(), env.ANALYTICS_COUNTERS_TABLE);
+const counters = once(() => {
+  const env = z.object({ ANALYTICS_COUNTERS_TABLE: z.string().min(1) }).parse(process.env);
+  return new AnalyticsCounters(documentClient(), env.ANALYTICS_COUNTERS_TABLE);
+});
 
 export const handler = serviceLambda({
-  http: serviceHandler(service, () => analyticsRoutes(service, counters)),
+  http: lazy(() => serviceHandler(service, () => analyticsRoutes(service, counters()))),
   // Once per envelope id: the marker and the increments are one conditional transaction.
-  events: middy(
-    eventConsumer({
+  events: lazy(() =>
+    consumerHandler({
       '*': async (e) => {
-        if (!(await counters.record(e))) metrics.addMetric('AnalyticsDuplicate', 'Count', 1);
+        if (!(await counters().record(e))) metrics.addMetric('AnalyticsDuplicate', 'Count', 1);
       },
     }),
-  )
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics)),
+  ),
 });

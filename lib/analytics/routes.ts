@@ -1,8 +1,9 @@
 /** `GET /api/analytics/summary?from=&to=`: daily counters over a range of days (admin, service). */
 import * as z from 'zod';
-import { forbidden, toFieldIssues, validationError } from '../errors.ts';
-import type { Routes } from '../http/middleware.ts';
-import { json } from '../http/response.ts';
+import type { Routes } from '../edge/http-types.ts';
+import { parseQuery } from '../edge/input.ts';
+import { json } from '../edge/response.ts';
+import { forbidden } from '../errors.ts';
 import type { ServiceDefinition } from '../registry/types.ts';
 import { daysBetween, MAX_RANGE_DAYS } from './counters.ts';
 import type { AnalyticsCounters } from './service.ts';
@@ -43,9 +44,8 @@ export function analyticsRoutes(service: ServiceDefinition, counters: AnalyticsC
             allowed_roles: service.access.read,
           });
         }
-        const q = schema.safeParse(req.query);
-        if (!q.success) throw validationError(toFieldIssues(q.error.issues, 'query'));
-        return json(200, await counters.summary(q.data.from, q.data.to));
+        const q = parseQuery(schema, req.query);
+        return json(200, await counters.summary(q.from, q.to));
       },
     },
   };

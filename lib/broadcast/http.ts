@@ -6,10 +6,10 @@
  * - `GET /api/broadcast/health` (public): the service's tables.
  */
 import * as z from 'zod';
+import type { Routes } from '../edge/http-types.ts';
+import { json } from '../edge/response.ts';
 import { forbidden, notFound, toFieldIssues, validationError } from '../errors.ts';
 import type { HealthReport } from '../health.ts';
-import type { Routes } from '../http/middleware.ts';
-import { json } from '../http/response.ts';
 import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
 import type { LeaderboardStore } from './leaderboard.ts';
 import { scoreDeltaSchema, userIdSchema } from './messages.ts';

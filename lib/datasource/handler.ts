@@ -2,14 +2,13 @@
  * The HTTP routes of the metadata datasource (thin: authorise, parse the path and query,
  * call the service, shape the response) and the Lambda handler.
  */
-import type * as z from 'zod';
 import type { Principal } from '../auth/tokens.ts';
 import { documentClient } from '../aws/clients.ts';
-import { forbidden, toFieldIssues, validationError } from '../errors.ts';
-import { httpHandler } from '../http/handler.ts';
-import { parseIfMatch } from '../http/input.ts';
-import type { HttpRequest, Routes } from '../http/middleware.ts';
-import { json } from '../http/response.ts';
+import { httpHandler } from '../edge/http.ts';
+import type { HttpRequest, Routes } from '../edge/http-types.ts';
+import { parseIfMatch, parseQuery } from '../edge/input.ts';
+import { json } from '../edge/response.ts';
+import { forbidden } from '../errors.ts';
 import type { Role } from '../registry/types.ts';
 import { loadDatasourceConfig } from './config.ts';
 import { parseListQuery } from './query.ts';
@@ -37,12 +36,6 @@ function authorize(req: HttpRequest, action: Action): Principal {
     });
   }
   return p;
-}
-
-function parseQuery<S extends z.ZodType>(schema: S, query: Record<string, string>): z.output<S> {
-  const r = schema.safeParse(query);
-  if (!r.success) throw validationError(toFieldIssues(r.error.issues, 'query'));
-  return r.data;
 }
 
 const etag = (version: number) => ({ etag: `"${version}"` });

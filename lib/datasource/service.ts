@@ -6,6 +6,7 @@
 import { ulid } from 'ulidx';
 import * as z from 'zod';
 import type { Principal } from '../auth/tokens.ts';
+import { parseQuery } from '../edge/input.ts';
 import { conflict, notFound, TemporaError, toFieldIssues, validationError } from '../errors.ts';
 import type { Metadata } from '../metadata/index.ts';
 import {
@@ -200,8 +201,7 @@ export class DatasourceService {
     records: MetadataRecord[];
     next_cursor: string | null;
   }> {
-    const p = exportParamsSchema.safeParse(raw);
-    if (!p.success) throw validationError(toFieldIssues(p.error.issues, 'query'));
+    const p = { data: parseQuery(exportParamsSchema, raw) };
     const types = identList(p.data.type, 'type');
     const namespaces = identList(p.data.namespace, 'namespace');
     const plan = planQuery(

@@ -2,52 +2,44 @@
  * The localization service's Lambda: its collection (`/api/localization/jobs`) and the Nexus
  * consumer that translates entities' scripts (lib/localization/service.ts).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import * as z from 'zod';
-import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
-import { eventConsumer } from '../events/consumer.ts';
-import { serviceHandler } from '../http/service-handler.ts';
-import { serviceLambda } from '../lambda.ts';
-import { logger, metrics } from '../observability.ts';
-import { PolicyStore } from '../policy/store.ts';
+import { consumerHandler } from '../edge/consumer.ts';
+import { lazy, once } from '../edge/lazy.ts';
+import { serviceHandler } from '../edge/service-handler.ts';
+import { serviceLambda } from '../edge/service-lambda.ts';
+import { otherStores } from '../edge/wiring.ts';
+import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
-import { entityStores } from '../store/stores.ts';
 import { providerFromConfig } from './provider.ts';
 import { LocalizationService } from './service.ts';
 
-const env = z
-  .object({
-    /** `{ <service>: <physical table> }` of every CRUD service (infra: need `entities:write`). */
-    ENTITY_TABLES: z.string().min(2),
-    TRANSLATION_PROVIDER: z.enum(['aws', 'offline']).default('aws'),
-  })
-  .parse(process.env);
+const envSchema = z.object({
+  /** `{ <service>: <physical table> }` of every CRUD service (infra: need `entities:write`). */
+  ENTITY_TABLES: z.string().min(2),
+  TRANSLATION_PROVIDER: z.enum(['aws', 'offline']).default('aws'),
+});
 
-const cfg = config();
-const ddb = documentClient();
-const policies = new PolicyStore(cfg.policiesTable, ddb, cfg.policyCacheTtlMs);
-const stores = entityStores(JSON.parse(env.ENTITY_TABLES), cfg, ddb, (key) => policies.resolve(key));
-
-export const localization = new LocalizationService({
-  storeFor: (type) => stores.get(type),
-  provider: providerFromConfig(env.TRANSLATION_PROVIDER),
-  environment: cfg.environment,
+/** The consumer's service, built on the first event (an HTTP request never builds it). */
+export const localization = once(() => {
+  const env = envSchema.parse(process.env);
+  const stores = otherStores(env.ENTITY_TABLES);
+  return new LocalizationService({
+    storeFor: (type) => stores.get(type),
+    provider: providerFromConfig(env.TRANSLATION_PROVIDER),
+    environment: config().environment,
+  });
 });
 
 export const handler = serviceLambda({
-  http: serviceHandler(getService('localization')),
+  http: lazy(() => serviceHandler(getService('localization'))),
   // Idempotent by content: a redelivered event finds its translations written and does nothing.
-  events: middy(
-    eventConsumer({
+  events: lazy(() =>
+    consumerHandler({
       '*': async (e) => {
-        const outcome = await localization.onEvent(e);
+        const outcome = await localization().onEvent(e);
         metrics.addMetric(`Localization_${outcome}`, 'Count', 1);
       },
     }),
-  )
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics)),
+  ),
 });

@@ -7,6 +7,10 @@
  */
 import * as z from 'zod';
 
+/** ISO 8601 duration (`P90D`, `P1Y2M`, `PT15S`); lib/policy/duration.ts does the arithmetic. */
+export const ISO_DURATION_RE =
+  /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
 /** `service_specific.campaign`: live broadcast state of a campaign. */
 export const campaignNamespace = z.looseObject({
   broadcast_enabled: z.boolean().optional(),
@@ -14,6 +18,12 @@ export const campaignNamespace = z.looseObject({
   broadcast_mode: z.enum(['every_tick', 'on_change']).optional(),
   leaderboard: z.array(z.looseObject({ user: z.string(), score: z.number() })).optional(),
   live_participant_count: z.int().min(0).optional(),
+  /** How long after `scheduling.end_time` the campaign is archived (default: the registry's `archiveAfterEnd`, P30D). */
+  archive_after: z
+    .string()
+    .max(32)
+    .regex(ISO_DURATION_RE, 'must be an ISO 8601 duration such as P30D or PT10M')
+    .optional(),
 });
 
 /** `service_specific.content`: editorial hints. */

@@ -7,11 +7,17 @@
  * - `lenient`: unknown fields are kept at every level, namespaces are only required to be
  *   objects; the canonical top-level fields are still type-checked.
  *
+ * In both modes the stores' limits hold everywhere in the document (lib/limits): at most
+ * {@link MAX_METADATA_DEPTH} levels, numbers DynamoDB stores exactly, no lone surrogates in
+ * keys or values, and each tag and feature at most 128 bytes of UTF-8 (`MAX_INDEXED_VALUE_BYTES`)
+ * (each becomes part of an index key).
+ *
  * Schemas are built once at module load; the strict one is rebuilt only after a new
  * namespace is registered.
  */
 import * as z from 'zod';
 import { type FieldIssue, payloadTooLarge, toFieldIssues, validationError } from '../errors.ts';
+import { checkJsonLimits, indexKeyString, MAX_METADATA_DEPTH } from '../limits/index.ts';
 import { knownNamespaces, namespacesRevision } from './namespaces.ts';
 
 /** Largest accepted serialized size (UTF-8 bytes of the JSON text); 413 beyond. */
@@ -84,10 +90,10 @@ const anyNamespace = z.record(z.string(), z.unknown(), { error: 'must be an obje
 
 const canonicalFields = {
   scheduling: schedulingSchema.optional(),
-  features: z.array(z.string()).optional(),
+  features: z.array(indexKeyString()).optional(),
   custom_rules: z.record(z.string(), z.unknown()).optional(),
   audit: auditSchema.optional(),
-  tags: z.array(z.string()).optional(),
+  tags: z.array(indexKeyString()).optional(),
   knowledge_graph: knowledgeGraphSchema.optional(),
 };
 
@@ -129,6 +135,13 @@ function strictSchema(): z.ZodType {
 }
 
 /**
+ * The zod schema `parseMetadata` applies in a mode (for documentation: docs/schemas are
+ * generated from it). The stores' limits are checked apart, by `checkJsonLimits`.
+ */
+export const metadataSchemaFor = (mode: ValidationMode): z.ZodType =>
+  mode === 'lenient' ? lenientSchema : strictSchema();
+
+/**
  * Serialized size of a metadata value: UTF-8 bytes of its `JSON.stringify` text
  * (0 for `undefined`).
  *
@@ -148,7 +161,8 @@ export function metadataSize(m: unknown): number {
  *
  * @throws TemporaError 413 `payload_too_large` (details `{ limit, size }`) beyond
  *   {@link MAX_METADATA_BYTES}; 400 `validation_failed` naming every invalid field by its
- *   dotted path under `pathPrefix` (e.g. `metadata.scheduling.frequency`, `metadata.tags[1]`).
+ *   dotted path under `pathPrefix` (e.g. `metadata.scheduling.frequency`, `metadata.tags[1]`),
+ *   schema and store-limit issues together (one issue per path).
  */
 export function parseMetadata(input: unknown, opts: ParseMetadataOptions = {}): Metadata {
   const prefix = opts.pathPrefix ?? 'metadata';
@@ -165,9 +179,15 @@ export function parseMetadata(input: unknown, opts: ParseMetadataOptions = {}): 
     throw payloadTooLarge(message, { limit: MAX_METADATA_BYTES, size });
   }
 
+  const limitIssues = checkJsonLimits(input, { maxDepth: MAX_METADATA_DEPTH, prefix });
   const schema = opts.mode === 'lenient' ? lenientSchema : strictSchema();
   const result = schema.safeParse(input);
-  if (!result.success) throw validationError(toIssues(result.error.issues, prefix));
+  if (!result.success || limitIssues.length) {
+    // One issue per path: a limit (e.g. a lone surrogate) first, the schema's view of it dropped.
+    const named = new Set(limitIssues.map((i) => i.path));
+    const schemaIssues = result.success ? [] : toIssues(result.error.issues, prefix);
+    throw validationError([...limitIssues, ...schemaIssues.filter((i) => !named.has(i.path))]);
+  }
   // The schema's output is the canonical shape (plus, in lenient mode, extra keys).
   return result.data as Metadata;
 }

@@ -4,11 +4,11 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
+import type { Routes } from '../edge/http-types.ts';
+import { json } from '../edge/response.ts';
 import { forbidden, toFieldIssues, validationError } from '../errors.ts';
 import { buildEnvelope, envelopeSchema } from '../events/envelope.ts';
 import { emit } from '../events/outbox.ts';
-import type { Routes } from '../http/middleware.ts';
-import { json } from '../http/response.ts';
 
 const bodySchema = z.strictObject({
   type: envelopeSchema.shape.type,

@@ -10,11 +10,27 @@
 
 import { MIN_LEAD_MS, type SchedulePayload } from '../events/schedule.ts';
 import type { Metadata } from '../metadata/index.ts';
-import type { ServiceDefinition } from '../registry/types.ts';
+import type { Role, ServiceDefinition } from '../registry/types.ts';
 import { addDuration, isFiniteRetention } from './duration.ts';
 import type { Policy } from './matrix.ts';
 
 export const RETENTION_PATTERN = 'retention';
+
+/**
+ * Retention is a property of the data, not of the request: its policy row is picked by the
+ * role of the data's owner, whoever makes the call. An account (an entity that owns itself,
+ * such as a user) and anything owned by someone other than the caller (created on an end
+ * user's behalf) follow the `user` row; what callers create for themselves follows their own
+ * role's row. Access, validation and exposure stay the caller's.
+ */
+export function retentionRole(
+  service: ServiceDefinition,
+  caller: { sub: string; role: Role },
+  ownerId: string,
+): Role {
+  if (service.selfOwned || ownerId !== caller.sub) return 'user';
+  return caller.role;
+}
 export const ARCHIVE_PATTERN = 'archive-after-end';
 
 interface EntityLike {
@@ -38,6 +54,18 @@ export function retentionIntent(
   };
 }
 
+/**
+ * How long after its end an entity is archived: its own namespace's `archive_after` (e.g.
+ * `service_specific.campaign.archive_after`), else the registry's `archiveAfterEnd`.
+ */
+function archiveGrace(service: ServiceDefinition, entity: EntityLike | undefined): string | undefined {
+  if (!service.archiveAfterEnd || !entity) return undefined;
+  const ns = service.namespace ? entity.metadata.service_specific?.[service.namespace] : undefined;
+  const own =
+    typeof ns === 'object' && ns !== null ? (ns as Record<string, unknown>).archive_after : undefined;
+  return typeof own === 'string' ? own : service.archiveAfterEnd;
+}
+
 export function archiveIntent(
   service: ServiceDefinition,
   before: EntityLike | undefined,
@@ -45,8 +73,12 @@ export function archiveIntent(
   now: Date,
 ): SchedulePayload | undefined {
   const end = after.metadata.scheduling?.end_time;
-  if (!service.archiveAfterEnd || !end || end === before?.metadata.scheduling?.end_time) return undefined;
-  const runAt = addDuration(new Date(end), service.archiveAfterEnd);
+  const grace = archiveGrace(service, after);
+  if (!grace || !end) return undefined;
+  // Planned again only when the end or the grace moves (an unrelated write changes nothing).
+  if (end === before?.metadata.scheduling?.end_time && grace === archiveGrace(service, before))
+    return undefined;
+  const runAt = addDuration(new Date(end), grace);
   if (runAt.getTime() < now.getTime() + MIN_LEAD_MS) return undefined;
   return {
     action: 'archive',

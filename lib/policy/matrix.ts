@@ -53,6 +53,17 @@ export const SEED_POLICIES: ReadonlyArray<PolicyKey & Policy> = [
     validation: 'strict',
     exposure: 'summary',
   },
+  // The local (dev) stack shows the retention flow right away: a user account created there
+  // gets its deletion intent, as in prod (access, validation and exposure are the defaults).
+  {
+    role: 'user',
+    environment: 'dev',
+    category: 'user',
+    retention: 'P90D',
+    access: 'self+admin',
+    validation: 'strict',
+    exposure: 'summary',
+  },
 ];
 
 /**
@@ -70,6 +81,8 @@ export function defaultPolicy(role: Role): Policy {
 export interface ResolvedPolicy extends Policy {
   /** `role/environment/category` of the matched row, or `default`. */
   source: string;
+  /** Where `retention` comes from when it is not `source`: the data owner's row (lifecycle.ts `retentionRole`). */
+  retention_source?: string;
 }
 
 /** Pick the row for a key from `rows`, or the safe default. */

@@ -2,50 +2,48 @@
  * The scheduler Lambda: HTTP routes, every Nexus event (schedule requests and possible
  * cancellations), and the one-time schedules' invocations (`{ kind: 'scheduler.fire' }`).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
-import { eventConsumer } from '../events/consumer.ts';
-import { httpHandler } from '../http/handler.ts';
-import { serviceLambda } from '../lambda.ts';
-import { logger, metrics } from '../observability.ts';
-import { PolicyStore } from '../policy/store.ts';
-import { entityStores } from '../store/stores.ts';
+import { consumerHandler } from '../edge/consumer.ts';
+import { directHandler } from '../edge/direct.ts';
+import { httpHandler } from '../edge/http.ts';
+import { lazy, once } from '../edge/lazy.ts';
+import { serviceLambda } from '../edge/service-lambda.ts';
+import { otherStores } from '../edge/wiring.ts';
+import { metrics } from '../observability.ts';
 import { schedulerRoutes } from './routes.ts';
 import { EventBridgeSchedules } from './schedules.ts';
 import { SchedulerService } from './service.ts';
 
-const env = z
-  .object({
-    INTENTS_TABLE: z.string().min(1),
-    IDEMPOTENCY_TABLE: z.string().min(1),
-    SCHEDULE_GROUP: z.string().min(1),
-    SCHEDULE_TARGET_ARN: z.string().min(1),
-    SCHEDULE_ROLE_ARN: z.string().min(1),
-    SCHEDULE_DLQ_ARN: z.string().min(1),
-    ENTITY_TABLES: z.string().min(2),
-  })
-  .parse(process.env);
+const envSchema = z.object({
+  INTENTS_TABLE: z.string().min(1),
+  IDEMPOTENCY_TABLE: z.string().min(1),
+  SCHEDULE_GROUP: z.string().min(1),
+  SCHEDULE_TARGET_ARN: z.string().min(1),
+  SCHEDULE_ROLE_ARN: z.string().min(1),
+  SCHEDULE_DLQ_ARN: z.string().min(1),
+  ENTITY_TABLES: z.string().min(2),
+});
+const env = once(() => envSchema.parse(process.env));
 
-const cfg = config();
-const ddb = documentClient();
-const policies = new PolicyStore(cfg.policiesTable, ddb, cfg.policyCacheTtlMs);
-const stores = entityStores(JSON.parse(env.ENTITY_TABLES), cfg, ddb, (key) => policies.resolve(key));
-
-export const scheduler = new SchedulerService({
-  ddb,
-  tables: { intents: env.INTENTS_TABLE, outbox: cfg.outboxTable },
-  environment: cfg.environment,
-  schedules: new EventBridgeSchedules({
-    group: env.SCHEDULE_GROUP,
-    targetArn: env.SCHEDULE_TARGET_ARN,
-    roleArn: env.SCHEDULE_ROLE_ARN,
-    dlqArn: env.SCHEDULE_DLQ_ARN,
-  }),
-  storeFor: (type) => stores.get(type),
+/** The scheduler, built on first use (whatever the invocation). */
+export const scheduler = once(() => {
+  const e = env();
+  const cfg = config();
+  const stores = otherStores(e.ENTITY_TABLES);
+  return new SchedulerService({
+    ddb: documentClient(),
+    tables: { intents: e.INTENTS_TABLE, outbox: cfg.outboxTable },
+    environment: cfg.environment,
+    schedules: new EventBridgeSchedules({
+      group: e.SCHEDULE_GROUP,
+      targetArn: e.SCHEDULE_TARGET_ARN,
+      roleArn: e.SCHEDULE_ROLE_ARN,
+      dlqArn: e.SCHEDULE_DLQ_ARN,
+    }),
+    storeFor: (type) => stores.get(type),
+  });
 });
 
 const fireSchema = z.object({
@@ -55,18 +53,16 @@ const fireSchema = z.object({
 });
 
 export const handler = serviceLambda({
-  http: httpHandler(schedulerRoutes(scheduler)),
-  events: middy(
-    eventConsumer({ '*': (e) => scheduler.onEvent(e) }, { idempotencyTable: env.IDEMPOTENCY_TABLE }),
-  )
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics)),
-  direct: middy(async (event: Record<string, unknown>) => {
-    const fire = fireSchema.parse(event);
-    const outcome = await scheduler.fire(fire.intent_id, fire.generation);
-    metrics.addMetric(`Intent_${outcome}`, 'Count', 1);
-    return { outcome };
-  })
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics)),
+  http: lazy(() => httpHandler(schedulerRoutes(scheduler()))),
+  events: lazy(() =>
+    consumerHandler({ '*': (e) => scheduler().onEvent(e) }, { idempotencyTable: env().IDEMPOTENCY_TABLE }),
+  ),
+  direct: lazy(() =>
+    directHandler(async (event: Record<string, unknown>) => {
+      const fire = fireSchema.parse(event);
+      const outcome = await scheduler().fire(fire.intent_id, fire.generation);
+      metrics.addMetric(`Intent_${outcome}`, 'Count', 1);
+      return { outcome };
+    }),
+  ),
 });

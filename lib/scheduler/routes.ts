@@ -1,7 +1,8 @@
 /** `/api/scheduler/intents`: schedule (202), list an entity's intents, cancel one. */
+
+import type { HttpRequest, Routes } from '../edge/http-types.ts';
+import { json } from '../edge/response.ts';
 import { forbidden, validationError } from '../errors.ts';
-import type { HttpRequest, Routes } from '../http/middleware.ts';
-import { json } from '../http/response.ts';
 import type { SchedulerService } from './service.ts';
 
 const operators = (req: HttpRequest, action: string) => {

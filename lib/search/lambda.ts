@@ -3,33 +3,31 @@
  * saved-search list of the contract's `search` collection), the saved-search CRUD, and the
  * Nexus consumer that keeps the index current (lib/search/index.ts).
  */
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
-import { eventConsumer } from '../events/consumer.ts';
-import { serviceHandler } from '../http/service-handler.ts';
-import { serviceLambda } from '../lambda.ts';
-import { logger, metrics } from '../observability.ts';
+import { consumerHandler } from '../edge/consumer.ts';
+import { lazy, once } from '../edge/lazy.ts';
+import { serviceHandler } from '../edge/service-handler.ts';
+import { serviceLambda } from '../edge/service-lambda.ts';
+import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
 import { SearchIndex } from './index.ts';
 import { searchRoutes } from './routes.ts';
 
-const env = z.object({ SEARCH_INDEX_TABLE: z.string().min(1) }).parse(process.env);
-const index = new SearchIndex(documentClient(), env.SEARCH_INDEX_TABLE);
+const index = once(() => {
+  const env = z.object({ SEARCH_INDEX_TABLE: z.string().min(1) }).parse(process.env);
+  return new SearchIndex(documentClient(), env.SEARCH_INDEX_TABLE);
+});
 
 export const handler = serviceLambda({
-  http: serviceHandler(getService('search'), (deps) => searchRoutes(index, deps)),
+  http: lazy(() => serviceHandler(getService('search'), (deps) => searchRoutes(index(), deps))),
   // Idempotent by rank version: a redelivered or older event leaves the index as it is.
-  events: middy(
-    eventConsumer({
+  events: lazy(() =>
+    consumerHandler({
       '*': async (e) => {
-        const outcome = await index.apply(e);
+        const outcome = await index().apply(e);
         metrics.addMetric(`Search_${outcome}`, 'Count', 1);
       },
     }),
-  )
-    .use(injectLambdaContext(logger))
-    .use(logMetrics(metrics)),
+  ),
 });

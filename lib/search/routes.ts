@@ -3,11 +3,10 @@
  * of the `search` collection (saved searches). Bad input is a 400 naming the parameter.
  */
 import * as z from 'zod';
-import { toFieldIssues, validationError } from '../errors.ts';
-import { listQuerySchema } from '../http/input.ts';
-import type { HttpRequest, Routes } from '../http/middleware.ts';
-import { json } from '../http/response.ts';
-import type { ServiceDeps } from '../http/service-handler.ts';
+import type { HttpRequest, Routes } from '../edge/http-types.ts';
+import { listQuerySchema, parseQuery } from '../edge/input.ts';
+import { json } from '../edge/response.ts';
+import type { ServiceDeps } from '../edge/service-handler.ts';
 import { ownOnly } from '../policy/apply.ts';
 import { registry } from '../registry/index.ts';
 import { SEARCHABLE_TYPES } from './fields.ts';
@@ -86,13 +85,9 @@ export function searchRoutes(index: SearchIndex, deps: ServiceDeps): Routes {
         if (!req.principal) throw new Error('route requires a principal');
         if (!('q' in req.query)) {
           // The contract's collection list (saved searches).
-          const q = listQuerySchema.safeParse(req.query);
-          if (!q.success) throw validationError(toFieldIssues(q.error.issues, 'query'));
-          return json(200, await deps.store.list(q.data, req.principal));
+          return json(200, await deps.store.list(parseQuery(listQuerySchema, req.query), req.principal));
         }
-        const parsed = searchQuerySchema.safeParse(req.query);
-        if (!parsed.success) throw validationError(toFieldIssues(parsed.error.issues, 'query'));
-        const p = parsed.data;
+        const p = parseQuery(searchQuerySchema, req.query);
         const visibility = await visibilityOf(req, deps);
         const hits = await index.search({
           terms: p.q.terms,

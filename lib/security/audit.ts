@@ -6,7 +6,8 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { decodeCursor, encodeCursor, isConditionFailure } from '../aws/dynamodb.ts';
-import { notFound, toFieldIssues, validationError } from '../errors.ts';
+import { parseQuery } from '../edge/input.ts';
+import { notFound } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 
 export const AUDIT_INDEXES = {
@@ -87,9 +88,7 @@ export class AuditLog {
 
   /** Records of one entity (or one event type), oldest first, within [from, to]. */
   async query(raw: Record<string, string>): Promise<{ items: AuditRecord[]; next_cursor: string | null }> {
-    const parsed = auditQuerySchema.safeParse(raw);
-    if (!parsed.success) throw validationError(toFieldIssues(parsed.error.issues, 'query'));
-    const q = parsed.data;
+    const q = parseQuery(auditQuerySchema, raw);
     const byEntity = q.entity_id !== undefined;
     const index = byEntity ? AUDIT_INDEXES.byEntity : AUDIT_INDEXES.byType;
     const values: Record<string, unknown> = { ':k': byEntity ? q.entity_id : q.type };

@@ -1,9 +1,10 @@
 /**
  * `/api/policies`: read and change the policy matrix at runtime (admin only).
  */
+
+import type { HttpRequest, Routes } from '../edge/http-types.ts';
+import { json } from '../edge/response.ts';
 import { forbidden, toFieldIssues, validationError } from '../errors.ts';
-import type { HttpRequest, Routes } from '../http/middleware.ts';
-import { json } from '../http/response.ts';
 import { defaultPolicy, policyId } from '../policy/matrix.ts';
 import { policyKeySchema, policySchema } from '../policy/schema.ts';
 import type { PolicyStore } from '../policy/store.ts';

@@ -12,16 +12,16 @@
  * This class orchestrates the parts: ./validate.ts (who may, which body, which transaction),
  * ./commit.ts (the transaction), ./read.ts (loads, lists, the view an actor sees), over the
  * model of ./model.ts. HTTP inputs (If-Match, list query strings) are parsed at the edge
- * (lib/http/input.ts).
+ * (lib/edge/input.ts).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulidx';
 import type { Principal } from '../auth/tokens.ts';
 import { isTemporaError, notFound } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import type { SchedulePayload } from '../events/schedule.ts';
 import { appendAudit, mergeMetadata, parseMetadata } from '../metadata/index.ts';
 import { checkAccess } from '../policy/apply.ts';
+import { retentionRole } from '../policy/lifecycle.ts';
 import type { ResolvedPolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
 import { commitWrite } from './commit.ts';
@@ -44,7 +44,14 @@ import {
   staticPolicies,
 } from './model.ts';
 import { listRows, loadMasterRow, loadRow, present, type ReadSetting } from './read.ts';
-import { authorize, parseBody, planWrite, versionConflict, type WriteSetting } from './validate.ts';
+import {
+  authorize,
+  parseBody,
+  planWrite,
+  versionConflict,
+  type WriteChange,
+  type WriteSetting,
+} from './validate.ts';
 
 export * from './model.ts';
 
@@ -79,6 +86,25 @@ export class EntityStore {
     });
   }
 
+  /**
+   * The caller's row with the retention of the data owner's row (`retentionRole`): what a
+   * write plans and records. Access, validation and exposure stay the caller's.
+   */
+  private async withOwnersRetention(
+    actor: Principal,
+    ownerId: string,
+    policy: ResolvedPolicy,
+  ): Promise<ResolvedPolicy> {
+    const role = retentionRole(this.service, actor, ownerId);
+    if (role === actor.role) return policy;
+    const owners = await this.policies({
+      role,
+      environment: this.environment,
+      category: this.service.category,
+    });
+    return { ...policy, retention: owners.retention, retention_source: owners.source };
+  }
+
   /** 403 unless the actor's role may perform `op` on this service. */
   authorize(ctx: RequestContext, op: CrudOperation | VerbDefinition): void {
     authorize(this.service, ctx, op);
@@ -111,7 +137,8 @@ export class EntityStore {
       master_key: masterKey(this.service.entity, id),
       list_sk: `${now}#${id}`,
     };
-    await this.commit(undefined, row, this.event('created'), ctx, policy);
+    const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
+    await this.commit({ after: row, eventType: this.event('created'), ctx, policy: planned });
     return present(this.service, row, policy, ctx.actor);
   }
 
@@ -151,7 +178,15 @@ export class EntityStore {
         updated_at: now,
       };
       try {
-        await this.commit(current, row, this.event('updated'), ctx, policy, { also: opts.alsoEmit });
+        const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
+        await this.commit({
+          before: current,
+          after: row,
+          eventType: this.event('updated'),
+          ctx,
+          policy: planned,
+          also: opts.alsoEmit,
+        });
         return present(this.service, row, policy, ctx.actor);
       } catch (e) {
         // Without If-Match the caller asked for "apply my change": re-read and retry a few times.
@@ -168,7 +203,7 @@ export class EntityStore {
     if (!ctx.system) checkAccess(policy, ctx.actor, current.owner_id);
     if (ifMatch !== undefined && current.version !== ifMatch)
       throw versionConflict(id, ifMatch, current.version);
-    await this.commit(current, undefined, this.event('deleted'), ctx, policy);
+    await this.commit({ before: current, eventType: this.event('deleted'), ctx, policy });
   }
 
   /** A domain verb: one write of the entity (optionally to a new state) that emits the verb's event. */
@@ -187,10 +222,18 @@ export class EntityStore {
       version: current.version + 1,
       updated_at: now,
     };
+    const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
     const fresh = verb.rescheduleRetention
-      ? this.writes.planner.retention(this.service, row, policy, new Date(now))
+      ? this.writes.planner.retention(this.service, row, planned, new Date(now))
       : undefined;
-    await this.commit(current, row, verb.emits, ctx, policy, { reschedule: fresh ? [fresh] : [] });
+    await this.commit({
+      before: current,
+      after: row,
+      eventType: verb.emits,
+      ctx,
+      policy: planned,
+      reschedule: fresh ? [fresh] : [],
+    });
     return present(this.service, row, policy, ctx.actor);
   }
 
@@ -216,15 +259,8 @@ export class EntityStore {
   }
 
   /** Plan the write's transaction (./validate.ts) and commit it (./commit.ts). */
-  private commit(
-    before: EntityRow | undefined,
-    after: EntityRow | undefined,
-    eventType: string,
-    ctx: RequestContext,
-    policy: ResolvedPolicy,
-    opts: { reschedule?: SchedulePayload[]; also?: EventEnvelope[] } = {},
-  ): Promise<EventEnvelope> {
-    const write = planWrite(this.writes, before, after, eventType, ctx, policy, opts);
+  private commit(change: WriteChange): Promise<EventEnvelope> {
+    const write = planWrite(this.writes, change);
     return commitWrite(this.ddb, this.service.entity, write);
   }
 }

@@ -119,6 +119,19 @@ export interface WriteSetting {
   planner: IntentPlanner;
 }
 
+/** One change of one entity: `before` undefined = create; `after` undefined = delete. */
+export interface WriteChange {
+  before?: EntityRow;
+  after?: EntityRow;
+  eventType: string;
+  ctx: RequestContext;
+  policy: ResolvedPolicy;
+  /** Fresh intents carried in the event's `payload.reschedule` (a verb with `rescheduleRetention`). */
+  reschedule?: SchedulePayload[];
+  /** Further events committed in the same transaction. */
+  also?: EventEnvelope[];
+}
+
 /** A write ready to commit: its transaction items and the event it publishes. */
 export interface PlannedWrite {
   id: string;
@@ -129,17 +142,10 @@ export interface PlannedWrite {
 /**
  * The one transaction of a write: the entity row (conditional on its version), its master
  * row, its index rows, the event envelope and the intents it plans (`scheduler.schedule`
- * events, after it) in the outbox. `before` undefined = create; `after` undefined = delete.
+ * events, after it) in the outbox.
  */
-export function planWrite(
-  w: WriteSetting,
-  before: EntityRow | undefined,
-  after: EntityRow | undefined,
-  eventType: string,
-  ctx: RequestContext,
-  policy: ResolvedPolicy,
-  opts: { reschedule?: SchedulePayload[]; also?: EventEnvelope[] } = {},
-): PlannedWrite {
+export function planWrite(w: WriteSetting, change: WriteChange): PlannedWrite {
+  const { before, after, eventType, ctx, policy, reschedule, also } = change;
   const row = after ?? before;
   if (!row) throw new Error('a write needs a row');
   if (after) checkIndexLimits(after.metadata);
@@ -157,7 +163,7 @@ export function planWrite(
     payload: {
       fields: publicFields(row),
       state: row.state,
-      ...(opts.reschedule?.length ? { reschedule: opts.reschedule } : {}),
+      ...(reschedule?.length ? { reschedule } : {}),
     },
   });
   const intents = w.planner.planned(w.service, before, after, policy).map((payload) =>
@@ -187,7 +193,7 @@ export function planWrite(
   for (const k of diff.remove) items.push({ Delete: { TableName: w.tables.index, Key: k } });
   items.push(outboxPut(w.tables.outbox, envelope));
   for (const i of intents) items.push(outboxPut(w.tables.outbox, i));
-  for (const e of opts.also ?? []) items.push(outboxPut(w.tables.outbox, e));
+  for (const e of also ?? []) items.push(outboxPut(w.tables.outbox, e));
   return { id: row.id, envelope, items };
 }
 

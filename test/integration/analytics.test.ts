@@ -4,6 +4,9 @@
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EventEnvelope } from '../../lib/events/envelope.ts';
+import { emulatorClientConfig } from '../kit/emulator.ts';
+import { bridgeEventOf } from '../kit/events.ts';
 import { BusTap } from './support/bus-tap.ts';
 import { api, eventually } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
@@ -76,20 +79,12 @@ describe('analytics', () => {
     await tap.waitFor(() => tap.eventsFor(ids[1] ?? '').some((e) => e.detailType === 'campaign.created'));
     const again = tap.eventsFor(ids[1] ?? '').find((e) => e.detailType === 'campaign.created');
     const out = loadOutputs();
-    const lambda = new LambdaClient({
-      endpoint: out.endpoint,
-      region: out.region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const lambda = new LambdaClient(emulatorClientConfig());
     const res = await lambda.send(
       new InvokeCommand({
         FunctionName: out.stackOutputs.AnalyticsFunctionName,
         Payload: new TextEncoder().encode(
-          JSON.stringify({
-            'detail-type': again?.detailType,
-            source: again?.source,
-            detail: again?.envelope,
-          }),
+          JSON.stringify(bridgeEventOf(again?.envelope as EventEnvelope, { region: out.region })),
         ),
       }),
     );

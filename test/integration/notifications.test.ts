@@ -30,7 +30,6 @@ const waitFor = (user: string, n: number) =>
     30_000,
     `${n} notification(s) for ${user}`,
   );
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('notifications', () => {
   it('a waitlist campaign notifies each waitlisted user once, also across updates', async () => {
@@ -66,21 +65,38 @@ describe('notifications', () => {
     });
     expect(up.status, up.text).toBe(200);
     expect((await waitFor(u3, 1))[0]?.title).toBe(`You're on the waitlist for Launch ${r}`);
-    await sleep(3000);
+    // Barrier: a later update (adding u4) that the same consumer handles; once u4 is
+    // notified, the update that added u3 has been handled in full, and u1/u2 got nothing new.
+    const u4 = `wl-${r}-5`;
+    const later = await api('PATCH', `/api/campaigns/${c.body.id}`, {
+      body: { metadata: { custom_rules: { waitlist: [u1, u2, u3, u4] } } },
+    });
+    expect(later.status, later.text).toBe(200);
+    await waitFor(u4, 1);
     expect((await listAs(u1)).body.items).toHaveLength(1);
     expect((await listAs(u2)).body.items).toHaveLength(1);
+    expect((await listAs(u3)).body.items).toHaveLength(1);
 
     // Operators list them by rule tag.
     const all = await api<{ items: Notification[] }>('GET', '/api/notifications?tag=waitlist&limit=100');
-    const forUs = all.body.items.filter((n) => [u1, u2, u3].includes(n.user_id));
-    expect(forUs.map((n) => n.user_id).sort()).toEqual([u1, u2, u3]);
+    const forUs = all.body.items.filter((n) => [u1, u2, u3, u4].includes(n.user_id));
+    expect(forUs.map((n) => n.user_id).sort()).toEqual([u1, u2, u3, u4]);
 
     // Without the feature: nobody.
     const plain = await api('POST', '/api/campaigns', {
       body: { name: `Plain ${r}`, metadata: { custom_rules: { waitlist: [`wl-${r}-4`] } } },
     });
     expect(plain.status).toBe(201);
-    await sleep(3000);
+    // Barrier: a later waitlist campaign the same consumer handles; once its user is
+    // notified, the plain campaign's event has been handled too, and notified nobody.
+    const marker = await api('POST', '/api/campaigns', {
+      body: {
+        name: `Marker ${r}`,
+        metadata: { features: ['waitlist'], custom_rules: { waitlist: [`wl-${r}-6`] } },
+      },
+    });
+    expect(marker.status, marker.text).toBe(201);
+    await waitFor(`wl-${r}-6`, 1);
     expect((await listAs(`wl-${r}-4`)).body.items).toEqual([]);
   });
 

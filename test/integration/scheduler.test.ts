@@ -12,6 +12,7 @@ import { getService } from '../../lib/registry/index.ts';
 import { intentId } from '../../lib/scheduler/names.ts';
 import { type IntentRecord, SchedulerService } from '../../lib/scheduler/service.ts';
 import { EntityStore, staticPolicies } from '../../lib/store/entity-store.ts';
+import { emulatorClientConfig } from '../kit/emulator.ts';
 import { BusTap } from './support/bus-tap.ts';
 import { api, dynamo, eventually, table } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
@@ -463,11 +464,4 @@ describe('policy retention: the 90-day user flow with the clock brought near', (
   });
 });
 
-function awsCfg() {
-  const out = loadOutputs();
-  return {
-    endpoint: out.endpoint,
-    region: out.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  };
-}
+const awsCfg = emulatorClientConfig;

@@ -23,7 +23,9 @@ import {
   versionSk,
 } from '../../lib/amadeus/store.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
+import type { Metadata } from '../../lib/metadata/index.ts';
 import { KNOWN_SERVICES } from '../fixtures/amadeus/known-graph.ts';
+import { envelopeOf } from '../kit/events.ts';
 
 type Item = Record<string, unknown>;
 type Command = GetCommand | PutCommand | QueryCommand | TransactWriteCommand;
@@ -304,18 +306,16 @@ const envelope = (
   type: string,
   entity: { type: string; id: string; version: number },
   metadata?: Record<string, unknown>,
-): EventEnvelope => ({
-  id: '01J00000000000000000000000',
-  type,
-  version: '1.0.0',
-  source: `tempora.${entity.type}`,
-  environment: 'test',
-  occurred_at: T0.toISOString(),
-  correlation_id: 'corr-0001',
-  actor: { id: 'dev-admin', role: 'admin' },
-  entity,
-  ...(metadata === undefined ? {} : { metadata }),
-});
+): EventEnvelope =>
+  envelopeOf({
+    type,
+    entity,
+    occurredAt: T0.toISOString(),
+    correlationId: 'corr-0001',
+    actor: { id: 'dev-admin', role: 'admin' },
+    ...(metadata === undefined ? {} : { metadata: metadata as Metadata }),
+    over: { id: '01J00000000000000000000000' },
+  });
 
 const kg = (pattern?: string, dependencies?: string[]) => ({
   knowledge_graph: {

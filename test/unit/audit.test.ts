@@ -4,7 +4,6 @@
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   type PutCommandInput,
@@ -14,37 +13,21 @@ import {
 import { describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
-import { buildEnvelope, type EventEnvelope } from '../../lib/events/envelope.ts';
+import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import { AUDIT_INDEXES, AuditLog } from '../../lib/security/audit.ts';
+import { FakeDdb as KitDdb } from '../kit/dynamodb.ts';
+import { envelopeOf } from '../kit/events.ts';
 
 const TABLE = 'tempora-test-service_security_audit';
 type Command = GetCommand | PutCommand | QueryCommand;
 
-/** A DynamoDBDocumentClient stand-in: records every command and answers through `respond`. */
-class FakeDdb {
-  readonly sent: Command[] = [];
-  constructor(private readonly respond: (cmd: Command) => unknown = () => ({})) {}
-
-  async send(cmd: Command): Promise<unknown> {
-    this.sent.push(cmd);
-    return this.respond(cmd);
-  }
-
-  get client(): DynamoDBDocumentClient {
-    return this as unknown as DynamoDBDocumentClient;
-  }
-
-  /** The input of the one Query sent (fails the test unless exactly one was). */
+class FakeDdb extends KitDdb<Command> {
   query(): QueryCommandInput {
-    const queries = this.sent.filter((c): c is QueryCommand => c instanceof QueryCommand);
-    expect(queries).toHaveLength(1);
-    return (queries[0] as QueryCommand).input;
+    return this.one(QueryCommand);
   }
 
   put(): PutCommandInput {
-    const puts = this.sent.filter((c): c is PutCommand => c instanceof PutCommand);
-    expect(puts).toHaveLength(1);
-    return (puts[0] as PutCommand).input;
+    return this.one(PutCommand);
   }
 }
 
@@ -66,18 +49,13 @@ async function refused(audit: AuditLog, q: Record<string, string>): Promise<Arra
   ]);
 }
 
-const envelope = (over: Partial<EventEnvelope> = {}): EventEnvelope => ({
-  ...buildEnvelope({
-    type: 'user.created',
-    service: 'user',
-    environment: 'test',
+const envelope = (over: Partial<EventEnvelope> = {}): EventEnvelope =>
+  envelopeOf({
     correlationId: 'corr-audit-0001',
-    actor: { id: 'alice', role: 'admin' },
     entity: { type: 'user', id: 'u1', version: 1 },
     occurredAt: '2026-03-01T12:00:00.123+01:00',
-  }),
-  ...over,
-});
+    over,
+  });
 
 describe('AuditLog.query: validation', () => {
   it('requires entity_id or type (400 naming query.entity_id), and sends nothing', async () => {

@@ -1,15 +1,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '../../lib/auth/tokens.ts';
 import { decodeCursor, encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
@@ -18,11 +15,13 @@ import type { Access, ResolvedPolicy } from '../../lib/policy/matrix.ts';
 import { getService } from '../../lib/registry/index.ts';
 import {
   EntityStore,
+  type IntentPlanner,
   masterKey,
   type PolicySource,
-  type RequestContext,
   type StoreTables,
 } from '../../lib/store/entity-store.ts';
+import { FakeDdb as KitDdb, type TransactItem, transactionConditionFailure } from '../kit/dynamodb.ts';
+import { admin, user as plainUser, requestContext } from '../kit/principals.ts';
 
 const CAMPAIGN_TABLES: StoreTables = {
   entity: 'tempora-test-service_campaign_main',
@@ -34,9 +33,7 @@ const USER_TABLES: StoreTables = { ...CAMPAIGN_TABLES, entity: 'tempora-test-ser
 /** 1 attempt + MAX_UNCONDITIONAL_RETRIES (3) in lib/store/entity-store.ts. */
 const MAX_UNCONDITIONAL_ATTEMPTS = 4;
 
-const admin: Principal = { sub: 'alice', role: 'admin' };
-const plainUser: Principal = { sub: 'bob', role: 'user' };
-const ctx = (actor: Principal = admin): RequestContext => ({ actor, correlationId: 'corr-unit-0001' });
+const ctx = requestContext;
 
 /** A policy source answering one fixed row (the matrix itself is tested elsewhere). */
 const policyOf =
@@ -51,52 +48,15 @@ const policyOf =
 const FULL = policyOf('full');
 
 type Command = GetCommand | QueryCommand | BatchGetCommand | TransactWriteCommand;
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-/** A DynamoDBDocumentClient stand-in: records every command and answers through `respond`. */
-class FakeDdb {
-  readonly sent: Command[] = [];
-  constructor(private readonly respond: (cmd: Command) => unknown = () => ({})) {}
-
-  async send(cmd: Command): Promise<unknown> {
-    this.sent.push(cmd);
-    return this.respond(cmd);
-  }
-
-  get transactions(): TransactItem[][] {
-    return this.sent
-      .filter((c): c is TransactWriteCommand => c instanceof TransactWriteCommand)
-      .map((c) => c.input.TransactItems ?? []);
-  }
-
-  get gets(): GetCommand[] {
-    return this.sent.filter((c): c is GetCommand => c instanceof GetCommand);
-  }
-
-  get queries(): QueryCommandInput[] {
-    return this.sent.filter((c): c is QueryCommand => c instanceof QueryCommand).map((c) => c.input);
-  }
-
+class FakeDdb extends KitDdb<Command> {
   /** The input of the one Query sent (fails the test unless exactly one was). */
   get query(): QueryCommandInput {
-    expect(this.queries).toHaveLength(1);
-    const q = this.queries[0];
-    if (!q) throw new Error('no QueryCommand sent');
-    return q;
-  }
-
-  get client(): DynamoDBDocumentClient {
-    return this as unknown as DynamoDBDocumentClient;
+    return this.one(QueryCommand);
   }
 }
 
-const conditionalFailure = () =>
-  new TransactionCanceledException({
-    message:
-      'Transaction cancelled, please refer cancellation reasons for specific reasons [ConditionalCheckFailed, None, None]',
-    $metadata: {},
-    CancellationReasons: [{ Code: 'ConditionalCheckFailed' }, { Code: 'None' }, { Code: 'None' }],
-  });
+const conditionalFailure = () => transactionConditionFailure(['ConditionalCheckFailed', 'None', 'None']);
 
 /** A stored entity row as the store writes it (no tags or features: no index rows). */
 function storedRow(
@@ -680,5 +640,51 @@ describe('EntityStore.get', () => {
     const { store } = storeWith({ rows: [undefined] });
     const e = await caught(() => store.get('nope', admin));
     expect([e.status, e.code]).toEqual([404, 'not_found']);
+  });
+});
+
+describe('EntityStore intent planner (injected: the store knows no scheduler)', () => {
+  it('publishes what the injected planner plans, as scheduler.schedule envelopes after the write', async () => {
+    const ddb = new FakeDdb();
+    const seen: Array<{ before: unknown; after: unknown }> = [];
+    const planner: IntentPlanner = {
+      planned: (service, before, after) => {
+        seen.push({ before, after });
+        return after
+          ? [
+              {
+                action: 'archive',
+                run_at: '2030-01-01T00:00:00.000Z',
+                pattern: 'probe',
+                cancel_on: [],
+                entity: { type: service.entity, id: after.id },
+              },
+            ]
+          : [];
+      },
+      retention: () => undefined,
+    };
+    const store = new EntityStore(getService('campaign'), CAMPAIGN_TABLES, 'test', ddb.client, FULL, planner);
+    const view = await store.create({ name: 'Planned' }, ctx());
+    expect(seen).toEqual([{ before: undefined, after: expect.objectContaining({ id: view.id }) }]);
+    const outbox = on(ddb.transactions[0], CAMPAIGN_TABLES.outbox).map((i) =>
+      envelopeSchema.parse(i.Put?.Item?.envelope),
+    );
+    expect(outbox.map((e) => e.type)).toEqual(['campaign.created', 'scheduler.schedule']);
+    expect(outbox[1]?.payload).toMatchObject({ pattern: 'probe', entity: { type: 'campaign', id: view.id } });
+  });
+
+  it('by default plans the lifecycle rules (retention on create under a finite retention)', async () => {
+    const ddb = new FakeDdb();
+    const finite: PolicySource = async (key) => ({ ...(await FULL(key)), retention: 'P30D' });
+    const store = new EntityStore(getService('campaign'), CAMPAIGN_TABLES, 'test', ddb.client, finite);
+    await store.create({ name: 'Kept 30 days' }, ctx());
+    const outbox = on(ddb.transactions[0], CAMPAIGN_TABLES.outbox).map((i) =>
+      envelopeSchema.parse(i.Put?.Item?.envelope),
+    );
+    expect(outbox.map((e) => [e.type, (e.payload as { pattern?: string }).pattern])).toEqual([
+      ['campaign.created', undefined],
+      ['scheduler.schedule', 'retention'],
+    ]);
   });
 });

@@ -1,41 +1,21 @@
 /**
- * `POST /api/events` (lib/events/api.ts): who may put an event on the bus, what is refused,
- * and the one outbox write a success makes, over a fake DocumentClient.
+ * `POST /api/events` (lib/nexus/index.ts): who may put an event on the bus, what is refused,
+ * and the one outbox write a success makes, over a fake DocumentClient (test/kit).
  */
-import {
-  type DynamoDBDocumentClient,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
+import type { HttpRequest } from '../../lib/edge/http.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { ENVELOPE_VERSION, type EventEnvelope, envelopeSchema } from '../../lib/events/envelope.ts';
 import { OUTBOX_TTL_SECONDS } from '../../lib/events/outbox.ts';
-import type { HttpRequest } from '../../lib/http/middleware.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
+import { FakeDdb } from '../kit/dynamodb.ts';
+import { admin, service } from '../kit/principals.ts';
 
 const OUTBOX = 'tempora-test-_nexus_outbox';
 const ROUTE = 'POST /api/events';
 const CORRELATION = 'corr-events-0001';
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
-
-class FakeDdb {
-  readonly sent: unknown[] = [];
-  async send(cmd: unknown): Promise<unknown> {
-    this.sent.push(cmd);
-    return {};
-  }
-  get client(): DynamoDBDocumentClient {
-    return this as unknown as DynamoDBDocumentClient;
-  }
-  get transactions(): TransactItem[][] {
-    return this.sent
-      .filter((c): c is TransactWriteCommand => c instanceof TransactWriteCommand)
-      .map((c) => c.input.TransactItems ?? []);
-  }
-}
 
 const request = (principal: Principal | undefined, body: unknown): HttpRequest => ({
   event: {} as APIGatewayProxyEventV2,
@@ -58,8 +38,6 @@ const call = async (principal: Principal | undefined, body: unknown) => {
   return { ddb, ...result };
 };
 
-const admin: Principal = { sub: 'alice', role: 'admin' };
-const service: Principal = { sub: 'billing-sync', role: 'service' };
 const valid = { type: 'invoice.paid', entity: { type: 'invoice', id: 'inv-1' }, payload: { amount: 12 } };
 
 /** The 4xx a call was refused with. */

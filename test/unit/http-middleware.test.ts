@@ -18,10 +18,9 @@ const savedEnv = vi.hoisted(() => {
 });
 
 import { mintToken } from '../../lib/auth/tokens.ts';
+import { type HttpRequest, httpHandler, MAX_BODY_BYTES, type Routes } from '../../lib/edge/http.ts';
+import { json } from '../../lib/edge/response.ts';
 import { conflict, TemporaError } from '../../lib/errors.ts';
-import { httpHandler } from '../../lib/http/handler.ts';
-import { type HttpRequest, MAX_BODY_BYTES, type Routes } from '../../lib/http/middleware.ts';
-import { json } from '../../lib/http/response.ts';
 import { logger } from '../../lib/observability.ts';
 
 const SECRET = 'middleware-test-signing-secret-0123456789';

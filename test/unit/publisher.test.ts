@@ -7,8 +7,9 @@ import {
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, StreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { buildEnvelope, type EventEnvelope } from '../../lib/events/envelope.ts';
+import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import { envelopesOf, PUT_EVENTS_MAX_ENTRIES, relayOutbox, toEntry } from '../../lib/events/publisher.ts';
+import { envelopeOf } from '../kit/events.ts';
 
 const BUS = 'tempora-test-nexus';
 
@@ -18,12 +19,10 @@ const image = (item: Record<string, unknown>): Image =>
   marshall(item, { removeUndefinedValues: true }) as unknown as Image;
 
 function envelope(n: number, type = 'campaign.created'): EventEnvelope {
-  return buildEnvelope({
+  return envelopeOf({
     type,
     service: type.split('.')[0] ?? 'campaign',
-    environment: 'test',
     correlationId: `corr-${String(n).padStart(6, '0')}`,
-    actor: { id: 'alice', role: 'admin' },
     entity: { type: 'campaign', id: `c${n}`, version: 1 },
     metadata: { tags: ['launch'], custom_rules: { max_participants: 1000 } },
     payload: { fields: { name: `Campaign ${n}` }, state: 'active' },

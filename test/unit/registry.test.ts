@@ -3,7 +3,9 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
+import { entityRoutes, type ServiceDeps } from '../../lib/edge/service-handler.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
+import { PolicyStore } from '../../lib/policy/store.ts';
 import {
   collectionRoutes,
   emittedEvents,
@@ -16,6 +18,18 @@ import {
 } from '../../lib/registry/index.ts';
 import { ROLES } from '../../lib/registry/types.ts';
 import { AUDIT_INDEXES } from '../../lib/security/audit.ts';
+import { securityRoutes } from '../../lib/security/lambda.ts';
+
+/** A dependency the route table is built with but never called while building it. */
+const unused = <T>(what: string): T =>
+  new Proxy(
+    {},
+    {
+      get: () => {
+        throw new Error(`${what} used while only building routes`);
+      },
+    },
+  ) as T;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -200,15 +214,22 @@ describe('collectionRoutes and serviceRoutes', () => {
     ]);
   });
 
-  it('serves exactly the routes the security Lambda implements: health, audits and the policy matrix', () => {
-    expect(serviceRoutes(getService('security')).map(routeKey)).toEqual([
-      'GET /api/security/health',
-      'GET /api/security/audits',
-      'GET /api/security/audits/{id}',
-      'GET /api/policies',
-      'PUT /api/policies/{role}/{environment}/{category}',
-      'DELETE /api/policies/{role}/{environment}/{category}',
-    ]);
+  it('serves exactly the routes the security Lambda implements: its collection routes and securityRoutes', () => {
+    const security = getService('security');
+    const deps: ServiceDeps = {
+      store: unused('store'),
+      policies: new PolicyStore('policies', unused('ddb')),
+      environment: 'dev',
+    };
+    const implemented = Object.keys({
+      ...entityRoutes(
+        security,
+        () => unused('store'),
+        async () => unused('health'),
+      ),
+      ...securityRoutes(deps, () => unused('audit log')),
+    });
+    expect(implemented.sort()).toEqual(serviceRoutes(security).map(routeKey).sort());
   });
 });
 
@@ -222,6 +243,15 @@ describe.each(registry.map((s) => [s.name, s] as const))('service %s', (name, s:
     `PATCH ${base}/{id}`,
     `DELETE ${base}/{id}`,
   ];
+
+  it('has a handler in the HTTP kit for every collection route it declares, and no other', () => {
+    const routes = entityRoutes(
+      s,
+      () => unused('store'),
+      async () => unused('health'),
+    );
+    expect(Object.keys(routes).sort()).toEqual(collectionRoutes(s).map(routeKey).sort());
+  });
 
   it('has a logical table service_{service}_{entity-ish}', () => {
     expect(s.table).toMatch(/^service_[a-z]+_[a-z]+$/);

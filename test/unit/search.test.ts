@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildEnvelope } from '../../lib/events/envelope.ts';
 import { getService, registry } from '../../lib/registry/index.ts';
 import { docOf, SEARCH_FIELDS, SEARCHABLE_TYPES, type SearchDoc } from '../../lib/search/fields.ts';
 import { docKey, postingRows, queryPlan, typoPartition, wordPartition } from '../../lib/search/keys.ts';
 import { bestMatch, classify, rank, resolvePending } from '../../lib/search/rank.ts';
 import { searchQuerySchema } from '../../lib/search/routes.ts';
 import { deletions, MAX_TERM_LENGTH, neighbourhood, tokenize, withinOneEdit } from '../../lib/search/text.ts';
+import { envelopeOf } from '../kit/events.ts';
 
 /** Reference: optimal string alignment distance (Levenshtein + adjacent transposition). */
 function osa(a: string, b: string): number {
@@ -77,10 +77,9 @@ const envelope = (
   fields: Record<string, unknown>,
   metadata = {},
 ) =>
-  buildEnvelope({
+  envelopeOf({
     type,
     service: 'x',
-    environment: 'test',
     correlationId: 'corr-12345678',
     actor: { id: 'u1', role: 'admin' },
     entity,

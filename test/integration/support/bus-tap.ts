@@ -18,6 +18,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type EventEnvelope, envelopeSchema } from '../../../lib/events/envelope.ts';
+import { emulatorClientConfig } from '../../kit/emulator.ts';
 import { loadOutputs } from './outputs.ts';
 
 export interface BusEvent {
@@ -39,11 +40,7 @@ export class BusTap {
 
   static async open(): Promise<BusTap> {
     const out = loadOutputs();
-    const cfg = {
-      endpoint: out.endpoint,
-      region: out.region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    };
+    const cfg = emulatorClientConfig();
     const sqs = new SQSClient(cfg);
     const eb = new EventBridgeClient(cfg);
     const name = `tap-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;

@@ -4,6 +4,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { emulatorClientConfig } from '../../kit/emulator.ts';
 import { loadOutputs } from './outputs.ts';
 
 export type Role = 'admin' | 'user' | 'service';
@@ -57,14 +58,7 @@ export async function api<T = Record<string, unknown>>(
 
 let ddb: DynamoDBDocumentClient | undefined;
 export function dynamo(): DynamoDBDocumentClient {
-  const out = loadOutputs();
-  ddb ??= DynamoDBDocumentClient.from(
-    new DynamoDBClient({
-      endpoint: out.endpoint,
-      region: out.region,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    }),
-  );
+  ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient(emulatorClientConfig()));
   return ddb;
 }
 

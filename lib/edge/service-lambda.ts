@@ -4,7 +4,7 @@
  * each to the right handler by the event's shape.
  */
 import type { Context, EventBridgeEvent } from 'aws-lambda';
-import { isEventBridgeEvent } from './events/consumer.ts';
+import { isEventBridgeEvent } from './consumer.ts';
 
 type Fn<E> = (event: E, context: Context) => Promise<unknown>;
 

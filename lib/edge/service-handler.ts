@@ -3,24 +3,25 @@
  * and domain verbs over the entity store. A service's Lambda is one line:
  * `export const handler = serviceHandler(getService('campaign'))`.
  */
-import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
-import { toFieldIssues, validationError } from '../errors.ts';
+import { validationError } from '../errors.ts';
 import { healthReport } from '../health.ts';
-import { PolicyStore } from '../policy/store.ts';
+import type { PolicyStore } from '../policy/store.ts';
 import { collectionRoutes, routeKey } from '../registry/index.ts';
 import type { RouteDefinition, ServiceDefinition } from '../registry/types.ts';
-import { EntityStore, type RequestContext } from '../store/entity-store.ts';
-import { httpHandler } from './handler.ts';
-import { listQuerySchema, parseIfMatch } from './input.ts';
-import type { HttpRequest, Route, Routes } from './middleware.ts';
+import type { EntityStore, RequestContext } from '../store/entity-store.ts';
+import { httpHandler } from './http.ts';
+import type { HttpRequest, Route, Routes } from './http-types.ts';
+import { listQuerySchema, parseIfMatch, parseQuery } from './input.ts';
+import { once } from './lazy.ts';
 import { json } from './response.ts';
+import { policyStore, serviceStore } from './wiring.ts';
 
-/** What a service's extra routes may use. */
+/** What a service's extra routes may use (getters: each is built on first use, a health check builds none). */
 export interface ServiceDeps {
-  store: EntityStore;
-  policies: PolicyStore;
-  environment: string;
+  readonly store: EntityStore;
+  readonly policies: PolicyStore;
+  readonly environment: string;
 }
 
 const ctxOf = (req: HttpRequest): RequestContext => {
@@ -38,7 +39,7 @@ const idOf = (req: HttpRequest): string => {
 /** Build the routes of a service over a store; exported for unit tests. */
 export function entityRoutes(
   service: ServiceDefinition,
-  store: EntityStore,
+  store: () => EntityStore,
   health: () => Promise<Route['handler']>,
 ): Routes {
   const routes: Routes = {};
@@ -49,46 +50,45 @@ export function entityRoutes(
 function routeFor(
   r: RouteDefinition,
   service: ServiceDefinition,
-  store: EntityStore,
+  store: () => EntityStore,
   health: () => Promise<Route['handler']>,
 ): Route {
   const base = `/api/${service.collection}`;
   if (r.public) return { public: true, handler: async (req) => (await health())(req) };
   if (r.path === base && r.method === 'POST') {
-    return { handler: async (req) => json(201, await store.create(req.body, ctxOf(req))) };
+    return { handler: async (req) => json(201, await store().create(req.body, ctxOf(req))) };
   }
   if (r.path === base && r.method === 'GET') {
     return {
       handler: async (req) => {
-        const q = listQuerySchema.safeParse(req.query);
-        if (!q.success) throw validationError(toFieldIssues(q.error.issues, 'query'));
-        return json(200, await store.list(q.data, ctxOf(req).actor));
+        return json(200, await store().list(parseQuery(listQuerySchema, req.query), ctxOf(req).actor));
       },
     };
   }
   if (r.path === `${base}/{id}`) {
     if (r.method === 'GET')
-      return { handler: async (req) => json(200, await store.get(idOf(req), ctxOf(req).actor)) };
+      return { handler: async (req) => json(200, await store().get(idOf(req), ctxOf(req).actor)) };
     if (r.method === 'PATCH') {
       return {
         handler: async (req) =>
           json(
             200,
-            await store.patch(idOf(req), req.body, ctxOf(req), parseIfMatch(req.headers['if-match'])),
+            await store().patch(idOf(req), req.body, ctxOf(req), parseIfMatch(req.headers['if-match'])),
           ),
       };
     }
     if (r.method === 'DELETE') {
       return {
         handler: async (req) => {
-          await store.remove(idOf(req), ctxOf(req), parseIfMatch(req.headers['if-match']));
+          await store().remove(idOf(req), ctxOf(req), parseIfMatch(req.headers['if-match']));
           return json(204);
         },
       };
     }
   }
   const verb = service.verbs.find((v) => r.path === `${base}/{id}/${v.name}`);
-  if (verb) return { handler: async (req) => json(200, await store.verb(idOf(req), verb.name, ctxOf(req))) };
+  if (verb)
+    return { handler: async (req) => json(200, await store().verb(idOf(req), verb.name, ctxOf(req))) };
   throw new Error(`No handler for route ${routeKey(r)}`);
 }
 
@@ -106,18 +106,19 @@ export function serviceHandler(
   extra: (deps: ServiceDeps) => Routes = () => ({}),
 ) {
   const cfg = config();
-  const policies = new PolicyStore(cfg.policiesTable, documentClient(), cfg.policyCacheTtlMs);
-  const store = new EntityStore(
-    service,
-    { entity: cfg.entityTable, master: cfg.masterTable, outbox: cfg.outboxTable, index: cfg.indexTable },
-    cfg.environment,
-    documentClient(),
-    (key) => policies.resolve(key),
-  );
-  const health = tableHealth(service, cfg.entityTable);
+  const store = () => serviceStore(service);
+  const health = once(() => tableHealth(service, cfg.entityTable));
   const routes = {
-    ...entityRoutes(service, store, async () => health),
-    ...extra({ store, policies, environment: cfg.environment }),
+    ...entityRoutes(service, store, async () => health()),
+    ...extra({
+      get store() {
+        return store();
+      },
+      get policies() {
+        return policyStore();
+      },
+      environment: cfg.environment,
+    }),
   };
   const missing = (service.routes ?? []).map(routeKey).filter((k) => !routes[k]);
   if (missing.length)

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod';
 import { healthReport } from '../health.ts';
-import { httpHandler } from './handler.ts';
+import { httpHandler } from './http.ts';
 import { json } from './response.ts';
 
 const tablesSchema = z.record(z.string(), z.object({ logical: z.string(), physical: z.string() }));

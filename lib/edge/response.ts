@@ -10,3 +10,8 @@ export function json(statusCode: number, body?: unknown, headers: Record<string,
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   };
 }
+
+/** A `text/plain` response (e.g. a Mermaid diagram). */
+export function text(statusCode: number, body: string, headers: Record<string, string> = {}): HttpResponse {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8', ...headers }, body };
+}

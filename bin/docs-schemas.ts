@@ -1,0 +1,248 @@
+/**
+ * `npm run docs:schemas`: writes the JSON Schemas (draft 2020-12, the dialect of OpenAPI 3.1)
+ * of the event envelope, the metadata document, the error shape and every event type to
+ * docs/schemas/, generated from the zod schemas with zod v4's `z.toJSONSchema`.
+ * `test/unit/docs-schemas.test.ts` fails when the files drift from what this generates.
+ *
+ * Event payloads come from the code's own zod schemas where it has one (entity fields from the
+ * registry, `scheduler.schedule`); the payloads built inline by the scheduler, broadcast and
+ * localization services are described here, next to the source that builds them.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as z from 'zod';
+import { envelopeSchema } from '../lib/events/envelope.ts';
+import { schedulePayloadSchema } from '../lib/events/schedule.ts';
+import { metadataSchemaFor } from '../lib/metadata/schema.ts';
+import { emittedEvents, platform, registry, type ServiceDefinition } from '../lib/registry/index.ts';
+
+export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schemas');
+const ID_BASE = 'https://tempora.dev/schemas/';
+
+export interface EventDoc {
+  type: string;
+  /** Services that emit it. */
+  emittedBy: string[];
+  description: string;
+  payload: z.ZodType;
+}
+
+const rfc3339 = z.iso.datetime({ offset: true });
+
+/** The payload of an entity's CRUD and verb events (lib/store/entity-store.ts `commit`). */
+function entityPayload(s: ServiceDefinition): z.ZodType {
+  const fields = s.fields.extend({
+    id: z.string(),
+    owner_id: z.string(),
+    state: z.string(),
+    version: z.number().int().min(1),
+    created_at: rfc3339,
+    updated_at: rfc3339,
+  });
+  return z.strictObject({
+    fields: fields.describe(`The ${s.entity}'s fields after the change (before it, for a deletion)`),
+    state: z.string(),
+    reschedule: z
+      .array(schedulePayloadSchema)
+      .optional()
+      .describe('Retention intents a verb re-plans (scheduler.schedule payloads)'),
+  });
+}
+
+const intentPayload = {
+  intent_id: z.string(),
+  action: schedulePayloadSchema.shape.action,
+  pattern: z.string(),
+  run_at: rfc3339,
+};
+
+/** Events built inline by platform services (source file named in each description). */
+const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType }> = {
+  'scheduler.schedule': {
+    description: 'A request to schedule a future intent (lib/events/schedule.ts).',
+    payload: schedulePayloadSchema,
+  },
+  'scheduler.cancelled': {
+    description: 'An intent was cancelled by one of its cancel_on events (lib/scheduler/service.ts).',
+    payload: z.strictObject({ ...intentPayload, reason: z.string() }),
+  },
+  'scheduler.executed': {
+    description: 'An intent ran its action once (lib/scheduler/service.ts).',
+    payload: z.strictObject(intentPayload),
+  },
+  'scheduler.failed': {
+    description:
+      'An intent failed when it ran, or a scheduler.schedule request was refused (then `request_id` names it) (lib/scheduler/service.ts).',
+    payload: z.union([
+      z.strictObject({ ...intentPayload, reason: z.string().optional() }),
+      z.strictObject({ reason: z.string(), request_id: z.string(), details: z.unknown() }),
+    ]),
+  },
+  'pattern.run': {
+    description: 'A run_pattern intent fired: the pattern and its payload (lib/scheduler/service.ts).',
+    payload: z.strictObject({ ...intentPayload, payload: z.record(z.string(), z.unknown()) }),
+  },
+  'broadcast.started': {
+    description: "A campaign's ticker started broadcasting (lib/broadcast/lambda.ts).",
+    payload: z.strictObject({
+      epoch: z.number().int(),
+      frequency: z.number(),
+      execution: z.string(),
+      first_seq: z.number().int(),
+    }),
+  },
+  'broadcast.stopped': {
+    description: "A campaign's ticker stopped (lib/broadcast/controller.ts).",
+    payload: z.strictObject({
+      epoch: z.number().int(),
+      reason: z.string(),
+      execution: z.string(),
+      started_at: z.string().optional(),
+      last_seq: z.number().int(),
+    }),
+  },
+  'campaign.score': {
+    description: 'A leaderboard score changed by `delta` (lib/broadcast/leaderboard.ts).',
+    payload: z.strictObject({ user: z.string(), delta: z.number(), via: z.enum(['http', 'websocket']) }),
+  },
+  'localization.translated': {
+    description: "An entity's scripts were translated and written back (lib/localization/service.ts).",
+    payload: z.strictObject({
+      locales: z.array(z.string()),
+      fields: z.array(z.string()),
+      pairs: z.number().int(),
+      source_hash: z.string(),
+      provider: z.string(),
+      trigger: z.strictObject({ id: z.string(), type: z.string() }),
+    }),
+  },
+};
+
+/** Every event type the registry says is emitted, each with its payload schema. */
+export function eventCatalogue(): EventDoc[] {
+  const docs = new Map<string, EventDoc>();
+  const add = (type: string, by: string, description: string, payload: z.ZodType) => {
+    const known = docs.get(type);
+    if (known) known.emittedBy.push(by);
+    else docs.set(type, { type, emittedBy: [by], description, payload });
+  };
+  for (const s of registry) {
+    const verbs = new Set(s.verbs.map((v) => v.emits));
+    for (const type of emittedEvents(s)) {
+      const crud = type.startsWith(`${s.entity}.`) && /\.(created|updated|deleted)$/.test(type);
+      const platformEvent = PLATFORM_EVENTS[type];
+      if (crud || verbs.has(type)) {
+        const what = crud ? `A ${s.entity} was ${type.split('.').pop()}` : `Verb event of ${s.entity}`;
+        add(type, s.name, `${what} (lib/store/entity-store.ts).`, entityPayload(s));
+      } else if (platformEvent) add(type, s.name, platformEvent.description, platformEvent.payload);
+      else throw new Error(`event ${type} of ${s.name} has no payload schema in bin/docs-schemas.ts`);
+    }
+  }
+  for (const p of platform)
+    for (const type of p.emits) {
+      const platformEvent = PLATFORM_EVENTS[type];
+      if (!platformEvent)
+        throw new Error(`event ${type} of ${p.name} has no payload schema in bin/docs-schemas.ts`);
+      add(type, p.name, platformEvent.description, platformEvent.payload);
+    }
+  return [...docs.values()].sort((a, b) => a.type.localeCompare(b.type));
+}
+
+/** The contract's error shape (lib/errors.ts `TemporaError.toBody`). */
+const errorSchema = z.strictObject({
+  error: z.strictObject({
+    code: z
+      .string()
+      .describe('e.g. validation_failed, unauthorized, forbidden, not_found, conflict, payload_too_large'),
+    message: z.string(),
+    details: z
+      .unknown()
+      .optional()
+      .describe(
+        'For validation_failed: { issues: [{ path, message }] }; for payload_too_large: { limit, size }',
+      ),
+  }),
+});
+
+type Json = Record<string, unknown>;
+
+/** zod writes `format: "starts_with"` for `startsWith`; JSON Schema has no such format (the pattern says it). */
+const dropUnknownFormats = (v: unknown): unknown => {
+  if (Array.isArray(v)) return v.map(dropUnknownFormats);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([k, x]) => !(k === 'format' && x === 'starts_with'))
+      .map(([k, x]) => [k, dropUnknownFormats(x)]),
+  );
+};
+
+const toJson = (schema: z.ZodType, id: string, title: string, description?: string): Json => ({
+  ...(dropUnknownFormats(
+    z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }),
+  ) as Json),
+  $id: `${ID_BASE}${id}`,
+  title,
+  ...(description ? { description } : {}),
+});
+
+/** Every schema file (path under docs/schemas → JSON document). */
+export function buildSchemas(): Record<string, Json> {
+  const files: Record<string, Json> = {
+    'metadata.strict.schema.json': toJson(
+      metadataSchemaFor('strict'),
+      'metadata.strict.schema.json',
+      'Metadata (strict validation)',
+      'The canonical metadata document as strict validation accepts it. Limits beyond JSON Schema: at most 64 KB serialized, 16 levels deep, tags and features at most 128 bytes (UTF-8) each, numbers 0 or 1e-130 … 2^53 − 1 in magnitude, no lone surrogates.',
+    ),
+    'metadata.lenient.schema.json': toJson(
+      metadataSchemaFor('lenient'),
+      'metadata.lenient.schema.json',
+      'Metadata (lenient validation)',
+      'The canonical metadata document as lenient validation accepts it (unknown fields kept). Same limits as strict.',
+    ),
+    'error.schema.json': toJson(
+      errorSchema,
+      'error.schema.json',
+      'Error',
+      'Every 4xx and 5xx answer of the HTTP API.',
+    ),
+  };
+  const withMetadataRef = (doc: Json, ref: string): Json => ({
+    ...doc,
+    properties: { ...(doc.properties as Json), metadata: { $ref: ref } },
+  });
+  const envelope = toJson(
+    envelopeSchema,
+    'envelope.schema.json',
+    'Event envelope',
+    'The `detail` of every Nexus event.',
+  );
+  files['envelope.schema.json'] = withMetadataRef(envelope, 'metadata.lenient.schema.json');
+  for (const e of eventCatalogue()) {
+    const name = `events/${e.type}.schema.json`;
+    const schema = envelopeSchema.extend({ type: z.literal(e.type), payload: e.payload });
+    const doc = toJson(schema, name, e.type, `${e.description} Emitted by: ${e.emittedBy.join(', ')}.`);
+    files[name] = withMetadataRef(doc, '../metadata.lenient.schema.json');
+  }
+  return files;
+}
+
+async function main(): Promise<void> {
+  const files = buildSchemas();
+  await rm(join(SCHEMAS_DIR, 'events'), { recursive: true, force: true });
+  for (const [name, doc] of Object.entries(files)) {
+    const path = join(SCHEMAS_DIR, name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
+  }
+  // The repository's formatter owns the layout (the drift test compares the parsed documents).
+  const biome = join(SCHEMAS_DIR, '..', '..', 'node_modules', '.bin', 'biome');
+  execFileSync(biome, ['format', '--write', SCHEMAS_DIR], { stdio: 'ignore' });
+  const events = await readdir(join(SCHEMAS_DIR, 'events'));
+  process.stdout.write(`docs/schemas: ${Object.keys(files).length} files (${events.length} event types)\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();

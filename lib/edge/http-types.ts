@@ -1,0 +1,41 @@
+/**
+ * The types an HTTP route sees and the per-invocation state the HTTP middlewares of
+ * lib/edge/middleware/ hand to each other (through the Lambda context, as middy does).
+ */
+import type { Request } from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Principal } from '../auth/tokens.ts';
+import type { HttpResponse } from './response.ts';
+
+export interface HttpRequest {
+  event: APIGatewayProxyEventV2;
+  /** Verified caller; absent only on public routes. */
+  principal: Principal | undefined;
+  correlationId: string;
+  /** Parsed JSON body (undefined when there is none). */
+  body: unknown;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+export interface Route {
+  public?: boolean;
+  handler: (req: HttpRequest) => Promise<HttpResponse>;
+}
+
+export type Routes = Record<string, Route>;
+
+/** Per-invocation state the middlewares hand to the route handler through the Lambda context. */
+export interface TemporaContext extends Context {
+  tempora?: { correlationId: string; principal?: Principal; body?: unknown; route?: Route };
+}
+
+export type HttpMiddyRequest = Request<APIGatewayProxyEventV2, HttpResponse, Error, TemporaContext>;
+
+/** The state set by `httpCorrelation` (the first Tempora middleware); throws if it did not run. */
+export function stateOf(request: HttpMiddyRequest): NonNullable<TemporaContext['tempora']> {
+  const state = request.context.tempora;
+  if (!state) throw new Error('httpCorrelation middleware did not run');
+  return state;
+}
