@@ -48,7 +48,11 @@ export const retention: Demo = {
   async run(ctx) {
     const env = ctx.outputs.environment;
     const rowPath = `/api/policies/user/${env}/user`;
-    const before = await ctx.call<Policy>('GET', rowPath);
+    const listed = await ctx.must<{ items: Array<Policy & { id: string }> }>(
+      'GET',
+      `/api/policies?environment=${env}`,
+    );
+    const seeded = listed.items.find((r) => r.id === `user/${env}/user`);
     const row: Policy = {
       retention: RETENTION,
       access: 'self+admin',
@@ -57,7 +61,7 @@ export const retention: Demo = {
     };
     await ctx.must('PUT', rowPath, row);
     say(
-      `policy user/${env}/user now keeps user accounts ${RETENTION} (was ${before.status === 200 ? before.body.retention : 'the default'}); Lambdas see it within ${POLICY_CACHE_MS / 1000} s`,
+      `policy user/${env}/user now keeps user accounts ${RETENTION} (was ${seeded ? seeded.retention : 'the default'}); Lambdas see it within ${POLICY_CACHE_MS / 1000} s`,
     );
     await sleep(POLICY_CACHE_MS);
     const users: string[] = [];
@@ -130,8 +134,10 @@ export const retention: Demo = {
       for (const id of users) detail(`${id}: ${(await story(ctx, id)).join(' → ')}`);
     } finally {
       for (const id of users) await ctx.call('DELETE', `/api/users/${id}`);
-      if (before.status === 200) await ctx.call('PUT', rowPath, before.body);
-      else await ctx.call('DELETE', rowPath);
+      if (seeded) {
+        const { retention, access, validation, exposure } = seeded;
+        await ctx.call('PUT', rowPath, { retention, access, validation, exposure });
+      } else await ctx.call('DELETE', rowPath);
       say(`cleaned up: demo users deleted, policy user/${env}/user restored`);
     }
   },

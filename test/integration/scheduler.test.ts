@@ -362,8 +362,9 @@ describe('policy retention: the 90-day user flow with the clock brought near', (
   const ROW = '/api/policies/user/dev/user';
   let seeded: Record<string, unknown> | undefined;
   beforeAll(async () => {
-    const r = await api('GET', ROW);
-    if (r.status === 200) seeded = r.body;
+    const r = await api<{ items: Array<Record<string, unknown>> }>('GET', '/api/policies?environment=dev');
+    expect(r.status, r.text).toBe(200);
+    seeded = r.body.items.find((row) => row.id === 'user/dev/user');
   });
   afterAll(async () => {
     if (seeded) {
