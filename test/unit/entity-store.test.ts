@@ -476,7 +476,14 @@ describe('EntityStore.list', () => {
       }),
     });
 
-    const page = await store.list({ state: 'archived', limit: 5, cursor: encodeCursor(start) }, plainUser);
+    const page = await store.list(
+      {
+        state: 'archived',
+        limit: 5,
+        cursor: encodeCursor(start, `${CAMPAIGN_TABLES.entity}|by_state|archived`),
+      },
+      plainUser,
+    );
 
     expect(ddb.sent).toHaveLength(1);
     const input = ddb.query;
@@ -491,7 +498,11 @@ describe('EntityStore.list', () => {
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ id: 'c8', state: 'archived' });
     expect(page.items[0]).not.toHaveProperty('master_key');
-    expect(decodeCursor(page.next_cursor ?? '')).toEqual(last);
+    expect(decodeCursor(page.next_cursor ?? '', `${CAMPAIGN_TABLES.entity}|by_state|archived`)).toEqual(last);
+    // A cursor of another list (state active) is a 400 naming query.cursor, never sent to DynamoDB.
+    await expect(
+      store.list({ state: 'active', cursor: page.next_cursor ?? '' }, plainUser),
+    ).rejects.toMatchObject({ status: 400, details: { issues: [{ path: 'query.cursor' }] } });
   });
 
   it('defaults to state active, page size 20, no cursor, and next_cursor null on the last page', async () => {
