@@ -3,15 +3,14 @@
  * central ones. The tables come from `HEALTH_TABLES` (JSON `{ key: { logical, physical } }`),
  * which infra/ derives from the registry.
  */
-import * as z from 'zod';
+import type { EnvSource } from '../config/env.ts';
+import { healthEnv } from '../config/functions.ts';
 import { healthReport } from '../health.ts';
 import { httpHandler } from './http.ts';
 import { json } from './response.ts';
 
-const tablesSchema = z.record(z.string(), z.object({ logical: z.string(), physical: z.string() }));
-
-export function platformHealthHandler(env: NodeJS.ProcessEnv = process.env) {
-  const tables = tablesSchema.parse(JSON.parse(env.HEALTH_TABLES ?? '{}'));
+export function platformHealthHandler(env: EnvSource = process.env) {
+  const tables = healthEnv.read(env).healthTables;
   return httpHandler(
     {
       'GET /api/health': {
