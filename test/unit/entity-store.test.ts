@@ -699,3 +699,25 @@ describe('EntityStore intent planner (injected: the store knows no scheduler)', 
     ]);
   });
 });
+
+describe('EntityStore: the event must fit one EventBridge entry (256 KB)', () => {
+  it('refuses a write whose envelope would exceed 256 KB (413 naming body), before any write', async () => {
+    const ddb = new FakeDdb(() => ({}));
+    const store = new EntityStore(
+      getService('analytics'),
+      { ...CAMPAIGN_TABLES, entity: 'tempora-test-service_analytics_event' },
+      'test',
+      ddb.client,
+      FULL,
+    );
+    // Within the 256 KB body cap, but the envelope adds the metadata and its own fields.
+    const properties = { pad: 'x'.repeat(250 * 1024) };
+    const metadata = { custom_rules: { pad: 'y'.repeat(30 * 1024) } };
+    await expect(store.create({ name: 'page.view', properties, metadata }, ctx())).rejects.toMatchObject({
+      status: 413,
+      code: 'payload_too_large',
+      details: { path: 'body', limit: 256 * 1024 },
+    });
+    expect(ddb.transactions).toEqual([]);
+  });
+});
