@@ -1,7 +1,7 @@
 /**
  * Hostile input against the deployed stack, property-based (fast-check): for every gateway
  * route the registry declares (domain collections, their verbs and extra routes, platform
- * services), hostile bodies, query strings, path parameters and headers. Each answer must be:
+ * services), plus undeclared paths and methods (the `$default` catch-all), hostile bodies, query strings, path parameters and headers. Each answer must be:
  * never a 5xx; on a 4xx, the contract's error shape `{ error: { code, message } }`; and nothing
  * written (outbox, master, metadata records, policies and intents hold as many items after the
  * run as before, and no write was accepted).
@@ -242,8 +242,30 @@ const hostileHeaders = fc.record({
   }),
 });
 
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+/** Declared routes mostly; also paths no route declares and declared paths with another method (the catch-all). */
+const anyRoute: fc.Arbitrary<RouteDefinition> = fc.oneof(
+  { weight: 8, arbitrary: fc.constantFrom(...ROUTES) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom(...METHODS),
+        fc.array(fc.stringMatching(/^[a-z0-9_-]{1,12}$/), { minLength: 1, maxLength: 5 }),
+      )
+      .map(([method, segs]) => ({ method, path: `/api/zz-${segs.join('/')}` })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...ROUTES), fc.constantFrom(...METHODS))
+      .filter(([r, m]) => !ROUTES.some((o) => o.path === r.path && o.method === m))
+      .map(([r, method]) => ({ method, path: r.path })),
+  },
+);
+
 const hostileCase = fc.record({
-  route: fc.constantFrom(...ROUTES),
+  route: anyRoute,
   params: fc.array(hostileParam, { minLength: 4, maxLength: 4 }),
   query: hostileQuery,
   body: fc.option(hostileBody, { nil: undefined, freq: 6 }),
@@ -323,10 +345,12 @@ describe('hostile input on every declared route', () => {
         const { url, init } = requestOf(c);
         let status: number;
         let text: string;
+        let res405Allow: string | null = null;
         try {
           const res = await fetch(url, init);
           status = res.status;
           text = await res.text();
+          res405Allow = res.headers.get('allow');
         } catch (e) {
           // A request the client itself cannot send (e.g. a header fetch refuses) tests nothing.
           if (e instanceof TypeError && !/fetch failed/.test(e.message)) return true;
@@ -348,6 +372,7 @@ describe('hostile input on every declared route', () => {
           }
           if (typeof parsed?.error?.code !== 'string' || typeof parsed.error.message !== 'string')
             report('4xx without the contract error shape');
+          else if (status === 405 && !res405Allow) report('405 without an Allow header');
         } else if (WRITE_METHODS.has(c.route.method) && status < 300) {
           report('hostile write accepted');
         }
