@@ -125,7 +125,7 @@ export class Broadcast extends Construct {
       folder: 'broadcast',
       serviceName: 'broadcast',
       retention: props.retention,
-      memorySize: 1024,
+      memorySize: 1536,
       timeout: burst.plus(Duration.seconds(30)),
       asyncDeadLetterQueue: this.dlq,
       environment: {

@@ -94,6 +94,17 @@ export interface BurstDeps {
   startShard?: (input: TickInput, name: string) => Promise<unknown>;
   /** A shard's last heartbeat, written by the shard execution every second. */
   readBeat?: (campaignId: string, shard: number) => Promise<ShardBeat | undefined>;
+  /**
+   * Assign a shard of the plan to an execution, before starting it (and shard 0 to the owner,
+   * which names the owner's current plan: shards of an old plan end when they see it).
+   */
+  assignShard?: (
+    campaignId: string,
+    shard: number,
+    plan: string,
+    instance: string,
+    at: number,
+  ) => Promise<unknown>;
   /** Called about every refresh (flush buffered metrics). */
   onRefresh?: () => void;
   log?: (level: 'info' | 'warn', message: string, extra?: Record<string, unknown>) => void;
@@ -118,7 +129,7 @@ export interface BurstOptions {
   connectionsPerShard?: number;
   /** Longest time without a frame in on-change mode (default 5 s). */
   heartbeatMs?: number;
-  /** A shard without a heartbeat for this long is restarted (default 3 s). */
+  /** A shard without a heartbeat for this long is restarted (default 5 s). */
   shardStaleMs?: number;
 }
 
@@ -250,11 +261,25 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
   let planStartedAt = 0;
   const restartedAt = new Map<number, number>();
   let restarts = 0;
-  const staleMs = opts.shardStaleMs ?? 3000;
+  /** Wall time each shard was last assigned to an instance (its heartbeat item's `at` then). */
+  const assignedAt = new Map<number, number>();
+  const staleMs = opts.shardStaleMs ?? 5000;
+  /** Shards the current connections need; shrinking waits for 10 % below the boundary. */
+  const shardsWanted = (): number => {
+    if (deps.startShard === undefined || opts.connectionsPerShard === undefined) return 1;
+    const per = opts.connectionsPerShard;
+    const want = shardCountFor(connections.length, per);
+    if (want < shardCount && connections.length > (shardCount - 1) * per * 0.9) return shardCount;
+    return want;
+  };
   const startShard = async (index: number, attempt: number): Promise<void> => {
     if (plan === undefined || deps.startShard === undefined) return;
     const name = `${input.execution}-s${index}-p${input.iterations}x${planNo}${attempt > 0 ? `-r${attempt}` : ''}`;
     try {
+      // Named first: an earlier instance of this shard (slow, not dead) sees it and ends.
+      const at = deps.wallNow();
+      assignedAt.set(index, at);
+      await deps.assignShard?.(id, index, plan.plan, name, at);
       await deps.startShard({ ...input, execution: name, shard: { ...plan, index } }, name);
     } catch (error) {
       log('warn', 'shard start failed', { shard: index, error: String(error) });
@@ -273,6 +298,10 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
     };
     planStartedAt = clock.now();
     restartedAt.clear();
+    assignedAt.clear();
+    await deps
+      .assignShard?.(id, 0, plan.plan, input.execution, deps.wallNow())
+      ?.catch((e: unknown) => log('warn', 'shard assignment failed', { e: String(e) }));
     log('info', 'sharded', { shards: shardCount, connections: connections.length, hz });
     await Promise.all(Array.from({ length: shardCount - 1 }, (_, i) => startShard(i + 1, 0)));
   };
@@ -287,8 +316,10 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
         const index = i + 1;
         const beat = await deps.readBeat?.(id, index).catch(() => undefined);
         const alive = beat !== undefined && beat.plan === current.plan && deps.wallNow() - beat.at < staleMs;
-        const last = restartedAt.get(index) ?? Number.NEGATIVE_INFINITY;
-        if (alive || now - last < staleMs) return;
+        // An instance that never beat yet may still be starting (a cold start): it gets 3× longer.
+        const startedAt = restartedAt.get(index) ?? planStartedAt;
+        const starting = (beat?.at ?? 0) <= (assignedAt.get(index) ?? 0) && now - startedAt < 3 * staleMs;
+        if (alive || starting || now - startedAt < staleMs) return;
         restarts += 1;
         restartedAt.set(index, now);
         log('warn', 'restarting shard', { shard: index, lastBeat: beat?.at });
@@ -370,10 +401,15 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
         v.endsAt === undefined ? Number.POSITIVE_INFINITY : mono(v.endsAt),
       );
       // Shards: decided per segment from the campaign's connection count.
-      shardCount =
-        deps.startShard === undefined || opts.connectionsPerShard === undefined
-          ? 1
-          : shardCountFor(connections.length, opts.connectionsPerShard);
+      const wasSharded = plan !== undefined;
+      shardCount = shardsWanted();
+      if (shardCount <= 1 && wasSharded) {
+        // Back to one broadcaster: the old plan's shards see this and end.
+        plan = undefined;
+        await deps
+          .assignShard?.(id, 0, `unsharded/${input.iterations}/${planNo}`, input.execution, deps.wallNow())
+          ?.catch(() => undefined);
+      }
       if (shardCount > 1 && (nextTickAt === undefined || mono(nextTickAt) < clock.now())) {
         // No pace to keep (first segment, or re-planned): leave the shards time to start.
         nextTickAt = deps.wallNow() + REPLAN_LEAD_MS;
@@ -400,6 +436,12 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
           const nv = verdict();
           if (nv.kind !== 'live' || nv.endsAt !== v.endsAt) {
             stop.abort(); // the outer loop decides what comes next
+            return;
+          }
+          if (shardsWanted() !== shardCount) {
+            // Connections came or went across a shard boundary: a new plan.
+            replan = true;
+            stop.abort();
             return;
           }
           if (shardCount > 1) {

@@ -6,6 +6,7 @@
  * see docs/broadcast.md.
  */
 
+export { PostBudget, type PostBudgetOptions } from './budget.ts';
 export { type BurstDeps, type BurstOptions, runBurst, type TickMetrics } from './burst.ts';
 export { type Clock, FakeClock, systemClock } from './clock.ts';
 export {
@@ -52,6 +53,7 @@ export {
   scoreFrame,
   scoreFrameSchema,
 } from './messages.ts';
+export { type BroadcastMode, broadcastModeOf, DEFAULT_HEARTBEAT_MS, TickFrames } from './on-change.ts';
 export {
   type BroadcastPhase,
   broadcastPhase,
@@ -62,6 +64,8 @@ export {
   tickerVerdict,
 } from './phase.ts';
 export { FixedWindowRateLimiter, MemoryWindowStore, type WindowCounterStore } from './rate-limit.ts';
+export { runShardBurst, type ShardDeps, type ShardOptions } from './shard-burst.ts';
+export { connectionsOfShard, shardCountFor, shardOf } from './shards.ts';
 export {
   PostError,
   PostSigner,

@@ -189,7 +189,8 @@ async function tick(event: Record<string, unknown>, context: Context) {
         top: (c) => leaderboard.top(c, settings.topN),
         removeConnection: (c, connectionId) => connections.remove(c, connectionId),
         post,
-        beat: (c, shard, plan, at) => tickers.beat(c, shard, plan, at),
+        beat: (c, shard, instance, at) => tickers.beat(c, shard, instance, at),
+        readBeat: (c, shard) => tickers.readBeat(c, shard),
         onTick: tickMetrics,
         onRefresh: () => flushMetrics(id),
         log: (level, message, extra) => logger[level](message, extra ?? {}),
@@ -246,6 +247,7 @@ async function tick(event: Record<string, unknown>, context: Context) {
       onRefresh: () => flushMetrics(id),
       startShard: (i, name) => machine.start(name, i),
       readBeat: (c, shard) => tickers.readBeat(c, shard),
+      assignShard: (c, shard, plan, instance, at) => tickers.assignShard(c, shard, plan, instance, at),
       log: (level, message, extra) => logger[level](message, extra ?? {}),
     },
     {

@@ -38,8 +38,10 @@ export type ShardDeps = Pick<
   | 'onRefresh'
   | 'log'
 > & {
-  /** Write this shard's heartbeat (plan id, now). */
-  beat: (campaignId: string, shard: number, plan: string, at: number) => Promise<unknown>;
+  /** Write this instance's heartbeat; false when another instance was assigned the shard. */
+  beat: (campaignId: string, shard: number, instance: string, at: number) => Promise<boolean>;
+  /** Read a heartbeat: shard 0's names the owner's current plan. */
+  readBeat: (campaignId: string, shard: number) => Promise<{ plan: string; at: number } | undefined>;
 };
 
 export interface ShardOptions {
@@ -69,6 +71,10 @@ export async function runShardBurst(
   let campaign: CampaignSnapshot | undefined;
   let ticker: (TickerOwnership & { epoch: number }) | undefined;
   let leaderboard: LeaderboardEntry[] = [];
+  /** The owner's current plan, from shard 0's heartbeat. */
+  let ownerPlan: string | undefined;
+  /** False once another instance was assigned this shard (a restart): this one ends. */
+  let assigned = true;
   let all: string[] = [];
   let mine: string[] = [];
   let lastConnections = Number.NEGATIVE_INFINITY;
@@ -98,6 +104,9 @@ export async function runShardBurst(
       deps.top(id).then((t) => {
         leaderboard = t;
       }),
+      deps.readBeat(id, 0).then((b) => {
+        ownerPlan = b?.plan;
+      }),
     ];
     if (now - lastConnections >= 1000 - refreshMs / 2) {
       lastConnections = now;
@@ -110,7 +119,11 @@ export async function runShardBurst(
     }
     if (now - lastBeat >= 1000 - refreshMs / 2) {
       lastBeat = now;
-      work.push(deps.beat(id, plan.index, plan.plan, deps.wallNow()));
+      work.push(
+        deps.beat(id, plan.index, input.execution, deps.wallNow()).then((ok) => {
+          assigned = ok;
+        }),
+      );
     }
     for (const o of await Promise.allSettled(work)) {
       if (o.status === 'rejected') log('warn', 'shard refresh failed', { error: String(o.reason) });
@@ -119,6 +132,8 @@ export async function runShardBurst(
   };
   /** Whether this shard should go on ticking its plan. */
   const verdict = (): 'live' | 'stopped' | 'end' => {
+    if (!assigned) return 'end'; // restarted elsewhere
+    if (ownerPlan !== undefined && ownerPlan !== plan.plan) return 'end'; // re-planned
     const v = tickerVerdict(campaign, ticker, plan.owner, deps.wallNow(), opts.startLeadMs ?? 60_000);
     if (v.kind === 'live') return v.hz === plan.hz ? 'live' : 'end';
     if (v.kind === 'stop' || v.kind === 'stopped') return 'stopped';

@@ -236,21 +236,54 @@ export class TickerStore {
     }
   }
 
-  /** A shard execution's heartbeat: `{ sk: "shard#<n>", plan, at }` (last write wins). */
-  async beat(campaignId: string, shard: number, plan: string, at: number): Promise<void> {
+  /**
+   * Assign shard `shard` of the current plan to execution `instance` (the owner does this
+   * before starting it, and for shard 0 with its own name): `{ sk: "shard#<n>", plan,
+   * instance, at }`. A shard instance that finds another instance named ends itself.
+   */
+  async assignShard(
+    campaignId: string,
+    shard: number,
+    plan: string,
+    instance: string,
+    at: number,
+  ): Promise<void> {
     await this.ddb.send(
       new UpdateCommand({
         TableName: this.tables.state,
         Key: { campaign_id: campaignId, sk: `shard#${shard}` },
-        UpdateExpression: 'SET #plan = :plan, #at = :at',
-        ExpressionAttributeNames: { '#plan': 'plan', '#at': 'at' },
-        ExpressionAttributeValues: { ':plan': plan, ':at': at },
+        UpdateExpression: 'SET #plan = :plan, #instance = :instance, #at = :at',
+        ExpressionAttributeNames: { '#plan': 'plan', '#instance': 'instance', '#at': 'at' },
+        ExpressionAttributeValues: { ':plan': plan, ':instance': instance, ':at': at },
       }),
     );
   }
 
-  /** The last heartbeat of shard `shard`, if any. */
-  async readBeat(campaignId: string, shard: number): Promise<{ plan: string; at: number } | undefined> {
+  /** A shard instance's heartbeat; false when another instance has been assigned the shard. */
+  async beat(campaignId: string, shard: number, instance: string, at: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: { campaign_id: campaignId, sk: `shard#${shard}` },
+          UpdateExpression: 'SET #at = :at',
+          ConditionExpression: '#instance = :instance',
+          ExpressionAttributeNames: { '#at': 'at', '#instance': 'instance' },
+          ExpressionAttributeValues: { ':at': at, ':instance': instance },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /** The assignment and last heartbeat of shard `shard`, if any. */
+  async readBeat(
+    campaignId: string,
+    shard: number,
+  ): Promise<{ plan: string; instance: string; at: number } | undefined> {
     const out = await this.ddb.send(
       new GetCommand({
         TableName: this.tables.state,
@@ -258,6 +291,10 @@ export class TickerStore {
       }),
     );
     if (!out.Item) return undefined;
-    return { plan: String(out.Item.plan ?? ''), at: Number(out.Item.at ?? 0) };
+    return {
+      plan: String(out.Item.plan ?? ''),
+      instance: String(out.Item.instance ?? ''),
+      at: Number(out.Item.at ?? 0),
+    };
   }
 }

@@ -14,6 +14,8 @@ export const ISO_DURATION_RE =
 /** `service_specific.campaign`: live broadcast state of a campaign. */
 export const campaignNamespace = z.looseObject({
   broadcast_enabled: z.boolean().optional(),
+  /** `on_change`: a frame only when the payload changed, plus heartbeats (docs/broadcast.md). */
+  broadcast_mode: z.enum(['every_tick', 'on_change']).optional(),
   leaderboard: z.array(z.looseObject({ user: z.string(), score: z.number() })).optional(),
   live_participant_count: z.int().min(0).optional(),
   /** How long after `scheduling.end_time` the campaign is archived (default: the registry's `archiveAfterEnd`, P30D). */

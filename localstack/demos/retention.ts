@@ -1,12 +1,15 @@
 /**
  * User retention as the seed means it: a user account is deleted after the `user` role's
  * retention unless it is reactivated. The demo shortens the dev row to 45 s, creates two users,
- * reactivates one (its deletion is cancelled and rescheduled) and lets the other one go
- * (deleted), then prints the audit story of both. The policy row is restored at the end.
+ * lengthens the row to 10 min and reactivates one (its deletion is cancelled and rescheduled,
+ * 10 min out) and lets the other one go (deleted), then prints the audit story of both. The
+ * policy row is restored at the end.
  */
-import { type Demo, type DemoContext, DemoFailed, detail, say, unique, waitFor } from './kit.ts';
+import { type Demo, type DemoContext, DemoFailed, detail, say, sleep, unique, waitFor } from './kit.ts';
 
 const RETENTION = 'PT45S';
+/** Lambdas cache policy rows this long (POLICY_CACHE_TTL_MS, docs/policies.md). */
+const POLICY_CACHE_MS = 6_000;
 
 interface Intent {
   id: string;
@@ -54,8 +57,9 @@ export const retention: Demo = {
     };
     await ctx.must('PUT', rowPath, row);
     say(
-      `policy user/${env}/user now keeps user accounts ${RETENTION} (was ${before.status === 200 ? before.body.retention : 'the default'})`,
+      `policy user/${env}/user now keeps user accounts ${RETENTION} (was ${before.status === 200 ? before.body.retention : 'the default'}); Lambdas see it within ${POLICY_CACHE_MS / 1000} s`,
     );
+    await sleep(POLICY_CACHE_MS);
     const users: string[] = [];
     try {
       const tag = unique();
@@ -86,7 +90,13 @@ export const retention: Demo = {
         );
       }
 
-      say(`reactivating "kept": user.reactivated cancels its pending deletion and schedules a fresh one`);
+      // A longer row from now on, so that the fresh deletion of "kept" clearly outlives the demo
+      // even when the emulator's scheduler runs late.
+      await ctx.must('PUT', rowPath, { ...row, retention: 'PT10M' });
+      say(
+        `policy user/${env}/user now PT10M; reactivating "kept": user.reactivated cancels its pending deletion and schedules a fresh one`,
+      );
+      await sleep(POLICY_CACHE_MS);
       await ctx.must('POST', `/api/users/${kept}/reactivate`, {});
       const fresh = await waitFor(
         'the rescheduled deletion of "kept"',

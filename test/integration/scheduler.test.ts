@@ -357,9 +357,19 @@ describe('cancel and fire racing end in exactly one outcome', () => {
 });
 
 describe('policy retention: the 90-day user flow with the clock brought near', () => {
-  const ROW = '/api/policies/admin/dev/user';
+  // Retention follows the data: a user account takes the user row's retention, whoever creates
+  // it (here an admin). The seeded row (P90D) is put back afterwards.
+  const ROW = '/api/policies/user/dev/user';
+  let seeded: Record<string, unknown> | undefined;
+  beforeAll(async () => {
+    const r = await api('GET', ROW);
+    if (r.status === 200) seeded = r.body;
+  });
   afterAll(async () => {
-    await api('DELETE', ROW);
+    if (seeded) {
+      const { retention, access, validation, exposure } = seeded;
+      await api('PUT', ROW, { body: { retention, access, validation, exposure } });
+    } else await api('DELETE', ROW);
   });
 
   it('creating a user schedules its deletion; reactivate cancels and reschedules; it runs once; the audit tells the story', async () => {

@@ -284,19 +284,23 @@ describe('runBurst: sharded campaigns', () => {
     const w = world({ hz: 5, connections: conns });
     const shardRuns: Array<Promise<TickOutput>> = [];
     const started: TickInput[] = [];
-    const beats = new Map<number, { plan: string; at: number }>();
+    const beats = new Map<number, { plan: string; instance: string; at: number }>();
+    const beat = async (_c: string, shard: number, instance: string, at: number) => {
+      const b = beats.get(shard);
+      if (b?.instance !== instance) return false;
+      beats.set(shard, { ...b, at });
+      return true;
+    };
+    const assignShard = async (_c: string, shard: number, plan: string, instance: string, at: number) => {
+      beats.set(shard, { plan, instance, at });
+    };
+    const readBeat = async (_c: string, shard: number) => beats.get(shard);
     w.deps.startShard = async (i) => {
       started.push(i);
-      shardRuns.push(
-        runShardBurst(i, {
-          ...w.deps,
-          beat: async (_c, shard, plan, at) => {
-            beats.set(shard, { plan, at });
-          },
-        }),
-      );
+      shardRuns.push(runShardBurst(i, { ...w.deps, beat, readBeat }));
     };
-    w.deps.readBeat = async (_c, shard) => beats.get(shard);
+    w.deps.readBeat = readBeat;
+    w.deps.assignShard = assignShard;
     const out = await run(w, input(), { budgetMs: 10_000, connectionsPerShard: 5 });
     await Promise.all(shardRuns);
     expect(started.map((i) => i.shard?.index)).toEqual([1, 2]);
@@ -325,7 +329,7 @@ describe('runBurst: sharded campaigns', () => {
       names.push(name); // the shard never runs: no heartbeat
     };
     w.deps.readBeat = async () => undefined;
-    await run(w, input(), { budgetMs: 8_000, connectionsPerShard: 5, shardStaleMs: 3000 });
+    await run(w, input(), { budgetMs: 10_000, connectionsPerShard: 5, shardStaleMs: 3000 });
     expect(names[0]).toMatch(/-s1-p0x1$/);
     expect(names.filter((n) => /-r\d+$/.test(n)).length).toBeGreaterThanOrEqual(1);
   });

@@ -68,3 +68,29 @@ describe('broadcast notices', () => {
     }
   });
 });
+
+describe('frame size', () => {
+  it('the largest possible campaign.state frame stays under API Gateway’s 32 KB frame limit', async () => {
+    const { MAX_TOP_N } = await import('../../lib/broadcast/leaderboard.ts');
+    const { userIdSchema } = await import('../../lib/broadcast/messages.ts');
+    const longest = 'u'.repeat(128);
+    expect(userIdSchema.safeParse(longest).success).toBe(true);
+    expect(userIdSchema.safeParse(`${longest}u`).success).toBe(false);
+    const frame = campaignStateFrame({
+      campaignId: '01JZZZZZZZZZZZZZZZZZZZZZZZ',
+      seq: Number.MAX_SAFE_INTEGER,
+      ts: Date.now(),
+      payload: {
+        leaderboard: Array.from({ length: MAX_TOP_N }, (_, i) => ({
+          user: `${String(i).padStart(3, '0')}${longest.slice(3)}`,
+          score: -Number.MAX_VALUE,
+        })),
+        live_participant_count: Number.MAX_SAFE_INTEGER,
+        frequency: 50,
+        heartbeat: true,
+      },
+    });
+    expect(Buffer.byteLength(frame)).toBeLessThan(32 * 1024);
+    expect(Buffer.byteLength(frame)).toBeGreaterThan(15_000); // the worst case really is big
+  });
+});

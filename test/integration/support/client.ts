@@ -128,3 +128,27 @@ export async function eventually<T>(
   }
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+type Scheduled = { metadata?: { scheduling?: { intents?: Array<{ pattern?: string }> } } };
+
+/**
+ * A user account as it is once the platform's own follow-up write has landed: its retention
+ * intent (the user row's, P90D on the dev stack) is written into
+ * `metadata.scheduling.intents` by the scheduler, which bumps the version. Tests that use
+ * `If-Match` start from the version this returns.
+ */
+export async function withRetentionWritten<T extends { version: number }>(
+  collection: string,
+  id: string,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await api<T>('GET', `/api/${collection}/${id}`);
+    const intents = (r.body as Scheduled).metadata?.scheduling?.intents;
+    if (r.status === 200 && intents?.some((i) => i.pattern === 'retention')) return r.body;
+    if (Date.now() > deadline)
+      throw new Error(`the retention intent of ${collection}/${id} was not written within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
