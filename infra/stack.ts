@@ -31,6 +31,7 @@ import { SEED_POLICIES } from '../lib/policy/matrix.ts';
 import { platform, type RouteDefinition, registry, serviceRoutes } from '../lib/registry/index.ts';
 import { Amadeus } from './constructs/amadeus.ts';
 import { Broadcast } from './constructs/broadcast.ts';
+import { CatchAll } from './constructs/catch-all.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
 import { EntityTable } from './constructs/entity-table.ts';
 import {
@@ -441,6 +442,9 @@ export class TemporaStack extends Stack {
     });
     for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
     addRoutes('PlatformHealth', health.fn, [{ method: 'GET', path: '/api/health', public: true }]);
+
+    // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
+    new CatchAll(this, 'CatchAll', { api, environment: env, retention });
 
     // --- Outputs ---------------------------------------------------------------------------
     new CfnOutput(this, 'HttpApiId', { value: api.apiId });

@@ -27,6 +27,10 @@ const relay = directHandler(async (event: DynamoDBStreamEvent): Promise<DynamoDB
 });
 
 export const handler = serviceLambda({
-  http: lazy(() => httpHandler(eventRoutes(documentClient(), config().outboxTable, config().environment))),
+  http: lazy(() =>
+    httpHandler(
+      eventRoutes(documentClient(), config().outboxTable, config().environment, config().eventBusName),
+    ),
+  ),
   direct: (event, context) => relay(event as unknown as DynamoDBStreamEvent, context),
 });

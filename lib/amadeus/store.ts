@@ -429,13 +429,14 @@ export class DynamoPatternStore {
     page: { limit?: number; cursor?: string } = {},
   ): Promise<{ items: PatternMember[]; next_cursor: string | null }> {
     const limit = Math.min(MAX_PATTERN_PAGE, Math.max(1, page.limit ?? DEFAULT_PATTERN_PAGE));
+    const scope = `${this.table}|${patternPk(pattern)}`;
     const out = await this.ddb.send(
       new QueryCommand({
         TableName: this.table,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': patternPk(pattern) },
         Limit: limit,
-        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor) } : {}),
+        ...(page.cursor ? { ExclusiveStartKey: decodeCursor(page.cursor, scope) } : {}),
       }),
     );
     const rows = (out.Items ?? []) as Array<{
@@ -454,7 +455,7 @@ export class DynamoPatternStore {
         ...m,
         dependencies: [...(deps.get(memberSk(m.type, m.id)) ?? [])],
       })),
-      next_cursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null,
+      next_cursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey, scope) : null,
     };
   }
 }

@@ -6,6 +6,7 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod';
 import { unauthorized } from '../errors.ts';
+import { idString } from '../limits/index.ts';
 import type { Role } from '../registry/types.ts';
 
 export const ISSUER = 'tempora';
@@ -17,7 +18,8 @@ export interface Principal {
 }
 
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(256),
+  // `sub` becomes a key (owner ids, `by_owner` index, audit actor): at most 256 bytes, well-formed.
+  sub: idString(),
   role: z.enum(['user', 'admin', 'service']),
 });
 

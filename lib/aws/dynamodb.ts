@@ -3,6 +3,7 @@
  * like, how to read every page of a query, and the opaque pagination cursor clients see.
  * One copy each, so "conflict" means the same thing everywhere.
  */
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { validationError } from '../errors.ts';
@@ -70,20 +71,71 @@ export async function queryAll<T = Key>(ddb: DynamoDBDocumentClient, input: Quer
   return items;
 }
 
+/**
+ * Opaque pagination cursors, signed. A cursor is `<payload>.<mac>`: the payload is base64url
+ * JSON of the position (a DynamoDB `LastEvaluatedKey`, or a datasource position), the MAC is
+ * HMAC-SHA256 over the cursor's *scope* and the payload, truncated to 128 bits.
+ *
+ * - The key is per stack: HKDF-SHA256 of the JWT signing secret (the Secrets Manager secret
+ *   every HTTP function already reads), installed by the kit's auth middleware
+ *   ({@link setCursorSecret}) before any protected route runs. Every list route is protected,
+ *   so every cursor a client sees is signed with the stack's key; rotating the JWT secret
+ *   invalidates outstanding cursors (400, start again), as it does tokens.
+ * - The scope names the query the cursor belongs to (table, index, partition value, range), so a
+ *   cursor from one list replayed on another (another state, tag, pattern or date range) is
+ *   refused instead of reaching DynamoDB as a starting key outside the query (a 500 before).
+ * - Forged, truncated, altered or foreign cursors fail the MAC: 400 naming `query.cursor`.
+ */
+const CURSOR_MAC_BYTES = 16;
+const CURSOR_INFO = 'tempora/pagination-cursor/v1';
+/** Used only until a secret is installed (unit tests, direct invocations): never a Lambda's HTTP path. */
+let cursorKey: Buffer = Buffer.from(hkdfSync('sha256', 'tempora-unkeyed', '', CURSOR_INFO, 32));
+let cursorSecret: string | undefined;
+
+/** Install the stack's secret (idempotent; the key is re-derived only when the secret changes). */
+export function setCursorSecret(secret: string): void {
+  if (secret === cursorSecret) return;
+  cursorKey = Buffer.from(hkdfSync('sha256', secret, '', CURSOR_INFO, 32));
+  cursorSecret = secret;
+}
+
+const macOf = (scope: string, payload: string): Buffer =>
+  createHmac('sha256', cursorKey)
+    .update(scope)
+    .update('\n')
+    .update(payload)
+    .digest()
+    .subarray(0, CURSOR_MAC_BYTES);
+
 const cursorSchema = z.record(z.string(), z.union([z.string(), z.number()]));
 
-/** Opaque pagination cursor: base64url of the DynamoDB LastEvaluatedKey. */
-export const encodeCursor = (key: Key): string =>
-  Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+/** Opaque pagination cursor for `key` (a LastEvaluatedKey or a position) within `scope`. */
+export function encodeCursor(key: Key, scope: string): string {
+  const payload = Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+  return `${payload}.${macOf(scope, payload).toString('base64url')}`;
+}
 
 /**
- * The LastEvaluatedKey a cursor carries; a cursor that is not one of ours (not base64url
- * JSON of a flat key of strings and numbers) is a 400 naming `query.cursor`.
+ * The position a cursor carries, if it is one this stack issued for `scope`; anything else
+ * (forged, altered, from another query, from before a key change) is a 400 naming `query.cursor`.
  */
-export function decodeCursor(cursor: string): Record<string, string | number> {
+export function decodeCursor(cursor: string, scope: string): Record<string, string | number> {
+  const bad = () =>
+    validationError([
+      {
+        path: 'query.cursor',
+        message: 'is not a cursor this API returned for this query (start again without a cursor)',
+      },
+    ]);
+  const dot = cursor.indexOf('.');
+  if (dot <= 0 || dot !== cursor.lastIndexOf('.')) throw bad();
+  const payload = cursor.slice(0, dot);
+  const mac = Buffer.from(cursor.slice(dot + 1), 'base64url');
+  const expected = macOf(scope, payload);
+  if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw bad();
   try {
-    return cursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    return cursorSchema.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
   } catch {
-    throw validationError([{ path: 'query.cursor', message: 'is not a cursor returned by this API' }]);
+    throw bad();
   }
 }

@@ -387,17 +387,19 @@ export function positionOf(record: object, order: readonly SortKey[]): CursorPos
   return out;
 }
 
+/** Datasource cursors carry the query's fingerprint; the scope only separates them from other lists'. */
+const DATASOURCE_CURSOR_SCOPE = 'metadata-records';
+
 export function encodeListCursor(plan: QueryPlan, position: CursorPosition): string {
-  return encodeCursor({
-    v: 1,
-    q: plan.fingerprint,
-    k: JSON.stringify(plan.order.map((k) => position[k.field])),
-  });
+  return encodeCursor(
+    { v: 1, q: plan.fingerprint, k: JSON.stringify(plan.order.map((k) => position[k.field])) },
+    DATASOURCE_CURSOR_SCOPE,
+  );
 }
 
 /** Decode a cursor of this plan (400 `query.cursor` for a foreign, altered or other query's cursor). */
 export function decodeListCursor(plan: QueryPlan, cursor: string): CursorPosition {
-  const raw = decodeCursor(cursor);
+  const raw = decodeCursor(cursor, DATASOURCE_CURSOR_SCOPE);
   const bad = (message: string) => validationError([{ path: 'query.cursor', message }]);
   if (raw.v !== 1 || typeof raw.q !== 'string' || typeof raw.k !== 'string')
     throw bad('is not a cursor returned by this API');

@@ -1,7 +1,8 @@
 /**
  * `httpHandler(routes)`: the handler of an HTTP API Lambda, a stack of single-concern
  * middy middlewares: Powertools (tracing, logger, metrics) → header normalisation →
- * correlation id → route match → bearer auth → JSON body → the route, with one error
+ * correlation id → route match → request limits (headers, path, query) → bearer auth →
+ * JSON body (size, then the stores' limits) → the route, with one error
  * renderer (contract error shape, never a stack trace).
  */
 import middy from '@middy/core';
@@ -13,6 +14,7 @@ import { bearerAuth } from './middleware/auth.ts';
 import { httpCorrelation } from './middleware/correlation.ts';
 import { httpErrors } from './middleware/http-errors.ts';
 import { jsonBody } from './middleware/json-body.ts';
+import { requestLimits } from './middleware/request-limits.ts';
 import { routeMatch } from './middleware/route.ts';
 import { powertools } from './powertools.ts';
 import type { HttpResponse } from './response.ts';
@@ -46,6 +48,7 @@ export function httpHandler(routes: Routes, opts: { signingKey?: () => Promise<s
     .use(httpCorrelation())
     .use(httpErrors())
     .use(routeMatch(routes))
+    .use(requestLimits())
     .use(bearerAuth(opts.signingKey ?? signingKey))
     .use(jsonBody())
     .handler(dispatch);

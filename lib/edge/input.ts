@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { toFieldIssues, validationError } from '../errors.ts';
+import { indexKeyString } from '../limits/index.ts';
 import { MAX_PAGE_SIZE } from '../store/model.ts';
 
 /** Parse a query string with a zod schema; issues are reported under `query.`. */
@@ -43,8 +44,9 @@ export const listQuerySchema = z.object({
     .string()
     .regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word')
     .optional(),
-  tag: z.string().min(1).max(128).optional(),
-  feature: z.string().min(1).max(128).optional(),
+  // Both become part of the `_metadata_index` partition key: bytes capped, well-formed.
+  tag: indexKeyString().min(1).optional(),
+  feature: indexKeyString().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   cursor: z.string().min(1).max(2048).optional(),
   broadcasting: z

@@ -7,6 +7,7 @@ import { monotonicFactory } from 'ulidx';
 const ulid = monotonicFactory();
 
 import * as z from 'zod';
+import { eventDetailType } from '../limits/index.ts';
 import type { Metadata } from '../metadata/index.ts';
 import type { Role } from '../registry/types.ts';
 
@@ -14,7 +15,11 @@ export const ENVELOPE_VERSION = '1.0.0';
 
 export const envelopeSchema = z.object({
   id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID'),
-  type: z.string().regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'must be a dotted lower-case event type'),
+  // The entry's DetailType: at most 128 characters (EventBridge refuses longer ones).
+  type: eventDetailType().regex(
+    /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/,
+    'must be a dotted lower-case event type',
+  ),
   version: z.string(),
   source: z.string().startsWith('tempora.'),
   environment: z.string().min(1),

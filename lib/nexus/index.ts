@@ -9,8 +9,11 @@ import { json } from '../edge/response.ts';
 import { forbidden, toFieldIssues, validationError } from '../errors.ts';
 import { buildEnvelope, envelopeSchema } from '../events/envelope.ts';
 import { emit } from '../events/outbox.ts';
+import { toEntry } from '../events/publisher.ts';
+import { assertEventEntry, idString, jsonObject } from '../limits/index.ts';
 
 const bodySchema = z.strictObject({
+  /** The envelope's type (lib/events/envelope.ts): dotted lower-case, ≤ 128 chars (EventBridge). */
   type: envelopeSchema.shape.type,
   /** Emitting service, e.g. `billing-sync` → source `tempora.billing-sync`; default `api`. */
   service: z
@@ -19,13 +22,18 @@ const bodySchema = z.strictObject({
     .default('api'),
   entity: z.strictObject({
     type: z.string().min(1).max(64),
-    id: z.string().min(1).max(128),
-    version: z.number().int().nonnegative().default(0),
+    id: idString(),
+    version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
   }),
-  payload: z.record(z.string(), z.unknown()).optional(),
+  payload: jsonObject().optional(),
 });
 
-export function eventRoutes(ddb: DynamoDBDocumentClient, outboxTable: string, environment: string): Routes {
+export function eventRoutes(
+  ddb: DynamoDBDocumentClient,
+  outboxTable: string,
+  environment: string,
+  busName = '',
+): Routes {
   return {
     'POST /api/events': {
       handler: async (req) => {
@@ -46,6 +54,13 @@ export function eventRoutes(ddb: DynamoDBDocumentClient, outboxTable: string, en
           actor: { id: actor.sub, role: actor.role },
           entity: body.data.entity,
           ...(body.data.payload ? { payload: body.data.payload } : {}),
+        });
+        // The entry the publisher will put must fit EventBridge (256 KB): refuse it now rather
+        // than answer 202 and lose it later (413 naming `payload`).
+        assertEventEntry(toEntry(envelope, busName), {
+          detailType: 'type',
+          source: 'service',
+          detail: 'payload',
         });
         await emit(ddb, outboxTable, [envelope]);
         return json(202, envelope);

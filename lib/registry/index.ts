@@ -1,3 +1,4 @@
+import { platform } from './platform.ts';
 import {
   admin,
   analytics,
@@ -73,3 +74,20 @@ export function collectionRoutes(s: ServiceDefinition): RouteDefinition[] {
 }
 
 export const routeKey = (r: RouteDefinition): string => `${r.method} ${r.path}`;
+
+/** `GET /api/health`: the platform's own health route (one small function, infra/stack.ts). */
+export const PLATFORM_HEALTH_ROUTE: RouteDefinition = { method: 'GET', path: '/api/health', public: true };
+
+/**
+ * Every route of the HTTP API, each once: the domain services' (collections, verbs, extra
+ * routes), the platform services' and the platform health route. The catch-all answers 405
+ * with `Allow` from this list; a CDK assertion test checks it equals the gateway's routes.
+ */
+export function gatewayRoutes(): RouteDefinition[] {
+  const all = [
+    ...registry.flatMap(serviceRoutes),
+    ...platform.flatMap((p) => p.routes),
+    PLATFORM_HEALTH_ROUTE,
+  ];
+  return [...new Map(all.map((r) => [routeKey(r), r])).values()];
+}

@@ -4,6 +4,7 @@
  * entity's own schema (metadata and system fields are common to all).
  */
 import * as z from 'zod';
+import { jsonObject } from '../limits/index.ts';
 import type { CrudOperation, Role, ServiceDefinition } from './types.ts';
 
 const ALL: readonly Role[] = ['user', 'admin', 'service'];
@@ -349,7 +350,8 @@ export const analytics: ServiceDefinition = {
   fields: z.strictObject({
     name: z.string().regex(/^[a-z][a-z0-9_.]{0,127}$/, 'must be a dotted lower-case event name'),
     user_id: id.optional(),
-    properties: z.record(z.string(), z.unknown()).optional(),
+    // Free-form, stored in the entity row: the stores' limits (numbers, depth, Unicode) apply.
+    properties: jsonObject().optional(),
     occurred_at: z.iso.datetime({ offset: true }).optional(),
     state,
   }),

@@ -113,6 +113,8 @@ export class AuditLog {
       values[':t'] = q.type;
       filter = { FilterExpression: '#t = :t' };
     }
+    // The cursor is bound to the index, partition and range: outside them DynamoDB refuses the start key.
+    const scope = `${this.table}|${index.name}|${JSON.stringify(values)}`;
     const out = await this.ddb.send(
       new QueryCommand({
         TableName: this.table,
@@ -123,12 +125,12 @@ export class AuditLog {
         ...filter,
         ScanIndexForward: true,
         Limit: q.limit ?? 100,
-        ...(q.cursor ? { ExclusiveStartKey: decodeCursor(q.cursor) } : {}),
+        ...(q.cursor ? { ExclusiveStartKey: decodeCursor(q.cursor, scope) } : {}),
       }),
     );
     return {
       items: (out.Items ?? []) as AuditRecord[],
-      next_cursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey) : null,
+      next_cursor: out.LastEvaluatedKey ? encodeCursor(out.LastEvaluatedKey, scope) : null,
     };
   }
 }

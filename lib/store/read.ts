@@ -122,8 +122,10 @@ export async function listRows(
   const base = {
     ScanIndexForward: false,
     Limit: q.limit ?? DEFAULT_PAGE_SIZE,
-    ...(q.cursor ? { ExclusiveStartKey: decodeCursor(q.cursor) } : {}),
   };
+  /** A cursor belongs to one table, index and partition: another list's cursor is a 400. */
+  const start = (scope: string) => (q.cursor ? { ExclusiveStartKey: decodeCursor(q.cursor, scope) } : {});
+  let scope: string;
   let rows: EntityRow[];
   let last: Record<string, unknown> | undefined;
   if (q.tag !== undefined || q.feature !== undefined) {
@@ -131,12 +133,15 @@ export async function listRows(
       q.tag !== undefined ? ['tag', q.tag] : ['feature', q.feature ?? ''];
     if (q.tag !== undefined && q.feature !== undefined) filter.contains('features', q.feature);
     if (own) filter.equals('owner_id', actor.sub);
+    const ix = indexPartition(r.service.entity, kind, value, state);
+    scope = `${r.tables.index}|ix|${ix}`;
     const out = await r.ddb.send(
       new QueryCommand({
         TableName: r.tables.index,
         KeyConditionExpression: 'ix = :ix',
-        ...filter.expression({ ':ix': indexPartition(r.service.entity, kind, value, state) }),
+        ...filter.expression({ ':ix': ix }),
         ...base,
+        ...start(scope),
       }),
     );
     rows = await batchLoad(
@@ -166,12 +171,14 @@ export async function listRows(
         KeyConditionExpression: '#k = :k',
         ...filter.expression({ ':k': key.value }, { '#k': key.name }),
         ...base,
+        ...start(`${r.tables.entity}|${index}|${key.value}`),
       }),
     );
+    scope = `${r.tables.entity}|${index}|${key.value}`;
     rows = (out.Items ?? []) as EntityRow[];
     last = out.LastEvaluatedKey;
   }
-  return { rows, next_cursor: last ? encodeCursor(last) : null };
+  return { rows, next_cursor: last ? encodeCursor(last, scope) : null };
 }
 
 /** A small builder of FilterExpressions with placeholder names. */

@@ -15,7 +15,9 @@ import {
 } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
+import { toEntry } from '../events/publisher.ts';
 import type { SchedulePayload } from '../events/schedule.ts';
+import { assertEventEntry } from '../limits/index.ts';
 import { idempotencyKey, type Metadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
 import type { ResolvedPolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
@@ -174,6 +176,11 @@ export function planWrite(w: WriteSetting, change: WriteChange): PlannedWrite {
       occurredAt: envelope.occurred_at,
     }),
   );
+  // Every envelope must fit one EventBridge entry (256 KB), or the publisher could never put it
+  // and the event would be lost after a 2xx: refuse the write first (413 naming the body). The
+  // bus name is not part of an entry's size.
+  for (const e of [envelope, ...intents, ...(also ?? [])])
+    assertEventEntry(toEntry(e, ''), { detailType: 'type', source: 'service', detail: 'body' });
   const guard = before
     ? { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': before.version } }
     : { ConditionExpression: 'attribute_not_exists(id)' };

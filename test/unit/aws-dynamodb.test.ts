@@ -8,6 +8,7 @@ import {
   isTransactionConflict,
   queryAll,
   queryPages,
+  setCursorSecret,
 } from '../../lib/aws/dynamodb.ts';
 
 const named = (name: string, extra: Record<string, unknown> = {}) =>
@@ -98,23 +99,49 @@ describe('queryAll / queryPages', () => {
 });
 
 describe('cursor codec', () => {
-  it('round-trips a LastEvaluatedKey as opaque base64url', () => {
+  const SCOPE = 'tempora-test-t|by_state|active';
+
+  it('round-trips a LastEvaluatedKey as an opaque, signed base64url token', () => {
     const key = { pk: 'campaign', sk: 'x/y+z', n: 3 };
-    const cursor = encodeCursor(key);
-    expect(cursor).toMatch(/^[A-Za-z0-9_-]+$/);
-    expect(decodeCursor(cursor)).toEqual(key);
+    const cursor = encodeCursor(key, SCOPE);
+    expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(decodeCursor(cursor, SCOPE)).toEqual(key);
   });
 
   it('rejects what it did not make with a 400 naming query.cursor', () => {
+    const good = encodeCursor({ id: 'a' }, SCOPE);
+    const [payload = '', mac = ''] = good.split('.');
+    const forgedPayload = Buffer.from(JSON.stringify({ id: 'b' })).toString('base64url');
     for (const bad of [
       'not-a-cursor',
-      encodeCursor({ nested: { a: 1 } } as never),
-      Buffer.from('[1]').toString('base64url'),
+      '%%%',
+      payload, // an unsigned cursor (the format before signing)
+      `${forgedPayload}.${mac}`, // altered position, old MAC
+      `${payload}.${mac.slice(0, -2)}`, // truncated MAC
+      `${payload}.${mac}.x`,
+      encodeCursor({ nested: { a: 1 } } as never, SCOPE), // signed, but not a key
     ]) {
-      expect(() => decodeCursor(bad)).toThrow(expect.objectContaining({ status: 400 }));
+      expect(() => decodeCursor(bad, SCOPE), bad).toThrow(
+        expect.objectContaining({
+          status: 400,
+          details: { issues: [expect.objectContaining({ path: 'query.cursor' })] },
+        }),
+      );
     }
-    expect(() => decodeCursor('%%%')).toThrow(
-      expect.objectContaining({ details: { issues: [expect.objectContaining({ path: 'query.cursor' })] } }),
+  });
+
+  it('refuses a cursor of another query (stale or replayed across lists)', () => {
+    const c = encodeCursor({ id: 'a' }, SCOPE);
+    expect(() => decodeCursor(c, 'tempora-test-t|by_state|archived')).toThrow(
+      expect.objectContaining({ status: 400 }),
     );
+  });
+
+  it('refuses cursors signed under another stack secret', () => {
+    setCursorSecret('stack-one-secret-0123456789abcdef0123456789');
+    const c = encodeCursor({ id: 'a' }, SCOPE);
+    expect(decodeCursor(c, SCOPE)).toEqual({ id: 'a' });
+    setCursorSecret('stack-two-secret-0123456789abcdef0123456789');
+    expect(() => decodeCursor(c, SCOPE)).toThrow(expect.objectContaining({ status: 400 }));
   });
 });

@@ -213,7 +213,9 @@ describe('cursor', () => {
     });
     expect(issuesOf(() => decodeListCursor(plan, 'not-a-cursor'))[0]?.path).toBe('query.cursor');
     expect(
-      issuesOf(() => decodeListCursor(plan, encodeCursor({ v: 1, q: plan.fingerprint, k: '[1]' })))[0]?.path,
+      issuesOf(() =>
+        decodeListCursor(plan, encodeCursor({ v: 1, q: plan.fingerprint, k: '[1]' }, 'metadata-records')),
+      )[0]?.path,
     ).toBe('query.cursor');
   });
 

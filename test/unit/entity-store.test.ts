@@ -476,7 +476,14 @@ describe('EntityStore.list', () => {
       }),
     });
 
-    const page = await store.list({ state: 'archived', limit: 5, cursor: encodeCursor(start) }, plainUser);
+    const page = await store.list(
+      {
+        state: 'archived',
+        limit: 5,
+        cursor: encodeCursor(start, `${CAMPAIGN_TABLES.entity}|by_state|archived`),
+      },
+      plainUser,
+    );
 
     expect(ddb.sent).toHaveLength(1);
     const input = ddb.query;
@@ -491,7 +498,11 @@ describe('EntityStore.list', () => {
     expect(page.items).toHaveLength(1);
     expect(page.items[0]).toMatchObject({ id: 'c8', state: 'archived' });
     expect(page.items[0]).not.toHaveProperty('master_key');
-    expect(decodeCursor(page.next_cursor ?? '')).toEqual(last);
+    expect(decodeCursor(page.next_cursor ?? '', `${CAMPAIGN_TABLES.entity}|by_state|archived`)).toEqual(last);
+    // A cursor of another list (state active) is a 400 naming query.cursor, never sent to DynamoDB.
+    await expect(
+      store.list({ state: 'active', cursor: page.next_cursor ?? '' }, plainUser),
+    ).rejects.toMatchObject({ status: 400, details: { issues: [{ path: 'query.cursor' }] } });
   });
 
   it('defaults to state active, page size 20, no cursor, and next_cursor null on the last page', async () => {
@@ -686,5 +697,27 @@ describe('EntityStore intent planner (injected: the store knows no scheduler)', 
       ['campaign.created', undefined],
       ['scheduler.schedule', 'retention'],
     ]);
+  });
+});
+
+describe('EntityStore: the event must fit one EventBridge entry (256 KB)', () => {
+  it('refuses a write whose envelope would exceed 256 KB (413 naming body), before any write', async () => {
+    const ddb = new FakeDdb(() => ({}));
+    const store = new EntityStore(
+      getService('analytics'),
+      { ...CAMPAIGN_TABLES, entity: 'tempora-test-service_analytics_event' },
+      'test',
+      ddb.client,
+      FULL,
+    );
+    // Within the 256 KB body cap, but the envelope adds the metadata and its own fields.
+    const properties = { pad: 'x'.repeat(250 * 1024) };
+    const metadata = { custom_rules: { pad: 'y'.repeat(30 * 1024) } };
+    await expect(store.create({ name: 'page.view', properties, metadata }, ctx())).rejects.toMatchObject({
+      status: 413,
+      code: 'payload_too_large',
+      details: { path: 'body', limit: 256 * 1024 },
+    });
+    expect(ddb.transactions).toEqual([]);
   });
 });

@@ -160,3 +160,35 @@ describe('POST /api/events: success', () => {
     expect(a.id).not.toBe(b.id);
   });
 });
+
+describe("POST /api/events: EventBridge's limits", () => {
+  it('refuses a type longer than 128 characters (400 naming type), writes nothing', async () => {
+    const { ddb, error } = await call(admin, { ...valid, type: `a.${'b'.repeat(127)}` });
+    expect(refusal(error).status).toBe(400);
+    expect(issuePaths(error)).toEqual(['type']);
+    expect(ddb.sent).toEqual([]);
+  });
+
+  it('accepts a type of exactly 128 characters', async () => {
+    const { error } = await call(admin, { ...valid, type: `a.${'b'.repeat(126)}` });
+    expect(error).toBeUndefined();
+  });
+
+  it('refuses an entry over 256 KB (413 naming payload), writes nothing', async () => {
+    const { ddb, error } = await call(admin, { ...valid, payload: { pad: 'x'.repeat(256 * 1024) } });
+    expect(refusal(error).status).toBe(413);
+    expect(refusal(error).details).toMatchObject({ path: 'payload', limit: 256 * 1024 });
+    expect(ddb.sent).toEqual([]);
+  });
+
+  it('refuses an entity id over 256 bytes and a payload number not stored exactly', async () => {
+    const { ddb, error } = await call(admin, {
+      ...valid,
+      entity: { type: 'invoice', id: 'é'.repeat(200) },
+      payload: { n: 1e300 },
+    });
+    expect(refusal(error).status).toBe(400);
+    expect(issuePaths(error).sort()).toEqual(['entity.id', 'payload.n']);
+    expect(ddb.sent).toEqual([]);
+  });
+});

@@ -415,3 +415,55 @@ describe('headers', () => {
     expect(bodyOf(res).headers).not.toHaveProperty('X-Custom-Thing');
   });
 });
+
+describe("the stores' limits at the edge (lib/limits)", () => {
+  const authed = () => jsonHeaders({ authorization: `Bearer ${adminToken}` });
+  const issues = (res: { body?: string }) =>
+    (bodyOf(res).error.details.issues as Array<{ path: string }>).map((i) => i.path);
+
+  it('refuses a body nested deeper than DynamoDB can store, naming the field', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 40; i++) deep = { a: deep };
+    const res = await invoke(
+      event('POST /api/things', { headers: authed(), body: JSON.stringify({ x: deep }) }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(bodyOf(res).error.code).toBe('validation_failed');
+    expect(issues(res)[0]).toMatch(/^x\.a\.a/);
+  });
+
+  it.each([
+    ['1e300', 'n'],
+    ['1e-300', 'n'],
+    ['12345678901234567891', 'n'],
+  ])('refuses the number %s (not stored exactly) naming it', async (n, path) => {
+    const res = await invoke(event('POST /api/things', { headers: authed(), body: `{"n":${n}}` }));
+    expect(res.statusCode).toBe(400);
+    expect(issues(res)).toEqual([path]);
+  });
+
+  it('refuses a lone surrogate in a string and in a key', async () => {
+    const res = await invoke(
+      event('POST /api/things', { headers: authed(), body: '{"s":"a\\ud800b","k\\udc00":1}' }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(issues(res)).toEqual(['s', 'k\\uDC00']);
+  });
+
+  it('checks header sizes before the token: an oversize authorization is a 400 naming it', async () => {
+    const res = await invoke(
+      event('POST /api/things', { headers: jsonHeaders({ authorization: `Bearer ${'x'.repeat(5000)}` }) }),
+    );
+    expect(res.statusCode).toBe(400);
+    expect(issues(res)).toContain('headers.authorization');
+  });
+
+  it('refuses an oversize query value and a path id with a lone surrogate', async () => {
+    const e = event('POST /api/things', { headers: authed() });
+    e.queryStringParameters = { cursor: 'c'.repeat(3000) };
+    e.pathParameters = { id: 'a\ud800' };
+    const res = await invoke(e);
+    expect(res.statusCode).toBe(400);
+    expect(issues(res).sort()).toEqual(['path.id', 'query.cursor']);
+  });
+});

@@ -13,6 +13,7 @@ import { TemporaStack } from '../../infra/stack.ts';
 import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
 import {
+  gatewayRoutes,
   platform,
   registry,
   routeKey,
@@ -79,6 +80,7 @@ const PLATFORM_FUNCTIONS = [
   'MetadataDatasource',
   'Broadcast/Service',
   'Amadeus/Service',
+  'CatchAll/Function',
 ];
 /** The function (construct path) serving each platform service of lib/registry/platform.ts. */
 const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
@@ -833,7 +835,10 @@ const httpRoutes = () => {
 
 describe('HTTP API', () => {
   const expectedOwners = (): Map<string, string> => {
-    const owner = new Map<string, string>([[HEALTH_ROUTE, 'PlatformHealth']]);
+    const owner = new Map<string, string>([
+      [HEALTH_ROUTE, 'PlatformHealth'],
+      ['$default', 'CatchAll/Function'],
+    ]);
     for (const s of registry) for (const r of serviceRoutes(s)) owner.set(routeKey(r), s.name);
     for (const p of platform)
       for (const r of p.routes)
@@ -846,9 +851,25 @@ describe('HTTP API', () => {
       ...registry.flatMap((s) => serviceRoutes(s).map(routeKey)),
       ...platform.flatMap((p) => p.routes.map(routeKey)),
       HEALTH_ROUTE,
+      '$default',
     ];
     const keys = httpRoutes().map(([, p]) => p.RouteKey as string);
     expect(keys.sort()).toEqual(expected.sort());
+  });
+
+  it("the catch-all's list of routes (gatewayRoutes, its 405 Allow source) is exactly the gateway's", () => {
+    const keys = httpRoutes()
+      .map(([, p]) => p.RouteKey as string)
+      .filter((k) => k !== '$default');
+    expect(gatewayRoutes().map(routeKey).sort()).toEqual(keys.sort());
+  });
+
+  it('the catch-all function ($default) has no grant beyond its traces, and no table or secret in its environment', () => {
+    const fn = fnAt('CatchAll/Function');
+    expect(exactGrantViolations(grantsOf(json, fn), { ...XRAY })).toEqual([]);
+    expect(Object.keys(fn.vars).sort()).toEqual(
+      ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TEMPORA_ENV', 'TEMPORA_SERVICE'].sort(),
+    );
   });
 
   it('sends every route to the function that owns it', () => {

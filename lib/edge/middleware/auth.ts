@@ -5,6 +5,7 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { bearerToken, verifyToken } from '../../auth/tokens.ts';
+import { setCursorSecret } from '../../aws/dynamodb.ts';
 import { logger } from '../../observability.ts';
 import { type HttpMiddyRequest, stateOf } from '../http-types.ts';
 import type { HttpResponse } from '../response.ts';
@@ -16,10 +17,10 @@ export function bearerAuth(
     before: async (request: HttpMiddyRequest) => {
       const state = stateOf(request);
       if (!state.route || state.route.public) return;
-      state.principal = await verifyToken(
-        await signingKey(),
-        bearerToken(request.event.headers?.authorization),
-      );
+      const secret = await signingKey();
+      // Pagination cursors are signed with a key derived from the same per-stack secret.
+      setCursorSecret(secret);
+      state.principal = await verifyToken(secret, bearerToken(request.event.headers?.authorization));
       logger.appendKeys({ actor: state.principal.sub, role: state.principal.role });
     },
   };
