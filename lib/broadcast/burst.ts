@@ -334,11 +334,14 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
   });
   let previous = fanout.totals();
   const onTick = (tick: Tick, hz: number): void => {
-    nextTickAt = deps.wallNow() + (tick.scheduledAt - clock.now()) + 1000 / hz;
+    // The frame is the state as of its tick: stamped with the tick's due time, so a tick that
+    // runs a little late still carries a time inside [start_time, end_time).
+    const dueAt = deps.wallNow() + (tick.scheduledAt - clock.now());
+    nextTickAt = dueAt + 1000 / hz;
     const frame = frames.frame(
       broadcastModeOf(campaign?.metadata),
       tick.seq,
-      deps.wallNow(),
+      dueAt,
       { leaderboard, live_participant_count: connections.length, frequency: hz },
       clock.now(),
     );
