@@ -9,6 +9,7 @@ import type { HttpRequest, Routes } from '../edge/http-types.ts';
 import { parseIfMatch, parseQuery } from '../edge/input.ts';
 import { json } from '../edge/response.ts';
 import { forbidden } from '../errors.ts';
+import { DATASOURCE_ROUTES } from '../registry/platform.ts';
 import type { Role } from '../registry/types.ts';
 import { loadDatasourceConfig } from './config.ts';
 import { parseListQuery } from './query.ts';
@@ -133,5 +134,5 @@ export function datasourceHandler() {
     cacheTtlMs: cfg.cacheTtlMs,
     maxConflictRetries: cfg.maxConflictRetries,
   });
-  return httpHandler(datasourceRoutes(svc));
+  return httpHandler(DATASOURCE_ROUTES, datasourceRoutes(svc));
 }

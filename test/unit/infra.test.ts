@@ -13,6 +13,7 @@ import { TemporaStack } from '../../infra/stack.ts';
 import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
 import {
+  HEALTH_ROUTES,
   platform,
   registry,
   routeKey,
@@ -88,7 +89,6 @@ const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
   broadcast: 'Broadcast/Service',
   amadeus: 'Amadeus/Service',
 };
-const HEALTH_ROUTE = 'GET /api/health';
 const SCHEDULER_FN_NAME = `${PREFIX}-scheduler`;
 const SCHEDULER_FN_ARN = stackArn('lambda', `function:${SCHEDULER_FN_NAME}`);
 const SCHEDULES_ARN = stackArn('scheduler', `schedule/${PREFIX}/*`);
@@ -833,7 +833,7 @@ const httpRoutes = () => {
 
 describe('HTTP API', () => {
   const expectedOwners = (): Map<string, string> => {
-    const owner = new Map<string, string>([[HEALTH_ROUTE, 'PlatformHealth']]);
+    const owner = new Map<string, string>(HEALTH_ROUTES.map((r) => [routeKey(r), 'PlatformHealth']));
     for (const s of registry) for (const r of serviceRoutes(s)) owner.set(routeKey(r), s.name);
     for (const p of platform)
       for (const r of p.routes)
@@ -845,7 +845,7 @@ describe('HTTP API', () => {
     const expected = [
       ...registry.flatMap((s) => serviceRoutes(s).map(routeKey)),
       ...platform.flatMap((p) => p.routes.map(routeKey)),
-      HEALTH_ROUTE,
+      ...HEALTH_ROUTES.map(routeKey),
     ];
     const keys = httpRoutes().map(([, p]) => p.RouteKey as string);
     expect(keys.sort()).toEqual(expected.sort());
@@ -864,6 +864,20 @@ describe('HTTP API', () => {
         fn: owner.get(route.RouteKey as string),
       });
     }
+  });
+
+  it('grants API Gateway ONE invoke permission per HTTP function (not one per route), on this API only', () => {
+    const owners = new Set(expectedOwners().values());
+    // The HTTP API's permissions (the WebSocket API's are the broadcast construct's own).
+    const apiPermissions = Object.values(json.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Permission' &&
+        r.Properties?.Principal === 'apigateway.amazonaws.com' &&
+        /HttpApi/.test(render(r.Properties?.SourceArn)),
+    );
+    expect(apiPermissions).toHaveLength(owners.size);
+    expect(httpRoutes().length).toBeGreaterThan(owners.size * 3);
+    for (const p of apiPermissions) expect(render(p.Properties?.SourceArn)).toMatch(/HttpApi.*\/\*\/\*\/\*$/);
   });
 });
 
