@@ -1,19 +1,18 @@
 /**
  * The layering of lib/ (docs/architecture.md), enforced by `npm run lint`:
  *
- *   base      lib/errors.ts, lib/config*, lib/aws/, lib/limits/, lib/metadata/, lib/registry/
+ *   base      lib/errors.ts, lib/config.ts, lib/config/, lib/aws/, lib/limits/, lib/metadata/, lib/registry/
  *   core      lib/auth/, lib/policy/, lib/store/, lib/events/ (envelope, outbox, publisher, archive, schedule)
- *   edge      the Lambda kit: lib/edge/, lib/http/, lib/lambda.ts, lib/observability.ts, lib/health.ts,
- *             lib/events/consumer.ts
+ *   edge      the Lambda kit: lib/edge/, lib/observability.ts, lib/health.ts
  *   services  every other folder of lib/, one per service
  *
  * A layer imports only its own layer and those below it. Services never import one another
  * (they talk through events); functions/ import only entry points; lib/ never imports
  * infra/, test/, bench/ or functions/.
  */
-const BASE = '^lib/(errors\\.ts$|config[^/]*$|aws/|limits/|metadata/|registry/)';
+const BASE = '^lib/(errors\\.ts$|config\\.ts$|config/|aws/|limits/|metadata/|registry/)';
 const CORE = '^lib/(auth/|policy/|store/|events/(envelope|outbox|publisher|archive|schedule)\\.ts$)';
-const EDGE = '^lib/(edge/|http/|lambda\\.ts$|observability\\.ts$|health\\.ts$|events/consumer\\.ts$)';
+const EDGE = '^lib/(edge/|observability\\.ts$|health\\.ts$)';
 const NOT_SERVICE = [BASE, CORE, EDGE];
 const SERVICE = '^lib/';
 

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { LAMBDA_BUNDLE } from '../infra/bundling.ts';
+import { VARS } from '../lib/config/env.ts';
 import { printTable } from './lib.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -76,7 +77,19 @@ function placeholderEnv(): Record<string, string> {
     }),
   );
 }
-const PLACEHOLDERS = placeholderEnv();
+/** A valid placeholder for each declared variable (lib/config/env.ts), e.g. `TEMPORA_ENV`. */
+function declaredPlaceholders(): Record<string, string> {
+  const sample = (name: string): string => {
+    if (name.endsWith('_TABLES')) return '{}';
+    if (name.endsWith('_ARN')) return 'arn:aws:lambda:us-east-1:000000000000:function:bench';
+    if (name.endsWith('_RETRIES')) return '1';
+    if (name.endsWith('_MS')) return '1000';
+    if (name === 'TRANSLATION_PROVIDER') return 'offline';
+    return `bench${name.toLowerCase().replace(/_/g, '')}`;
+  };
+  return Object.fromEntries(Object.values(VARS).map((v) => [v.name, sample(v.name)]));
+}
+const PLACEHOLDERS = { ...placeholderEnv(), ...declaredPlaceholders() };
 
 /** Milliseconds from start of `import()` to the module (and its init code) being ready, in a fresh process. */
 function loadMs(file: string): number {

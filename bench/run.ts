@@ -35,7 +35,8 @@ for (const [i, [name, run]] of selected.entries()) {
   console.log(`\n[${i + 1}/${selected.length}] ${name} …`);
   const start = performance.now();
   const summary = await run();
-  console.log(
+  // On stderr, so a bench's stdout ends with its own summary line.
+  console.error(
     `[${i + 1}/${selected.length}] ${name} done in ${((performance.now() - start) / 1000).toFixed(1)} s`,
   );
   if (typeof summary === 'string') console.log(summary);

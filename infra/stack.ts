@@ -11,15 +11,21 @@ import {
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import {
+  authEnv,
+  datasourceEnv,
+  healthEnv,
+  platformSetupEnv,
+  schedulerEnv,
+  serviceEnv,
+} from '../lib/config/functions.ts';
 import { RECORDS_TABLE_DESIGN } from '../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
 import {
@@ -33,8 +39,15 @@ import { Amadeus } from './constructs/amadeus.ts';
 import { Broadcast } from './constructs/broadcast.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
 import { EntityTable } from './constructs/entity-table.ts';
+import {
+  consumerRule,
+  deadLetterQueue,
+  grantEntityStore,
+  grantTable,
+  pitrTable,
+} from './constructs/helpers.ts';
 import { Nexus } from './constructs/nexus.ts';
-import { ServiceFunction } from './constructs/service-function.ts';
+import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
 
 export interface TemporaStackProps extends StackProps {
   /** Stack environment (`dev`, `prod`, …): the policy matrix's environment dimension. */
@@ -62,21 +75,14 @@ export class TemporaStack extends Stack {
     const removalPolicy = EPHEMERAL_ENVS.has(env) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
     const retention = EPHEMERAL_ENVS.has(env) ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.SIX_MONTHS;
     const table = (cid: string, name: string, pk: string, sk?: string, ttl?: string) =>
-      new dynamodb.Table(this, cid, {
+      pitrTable(this, cid, {
         tableName: `${prefix}-${name}`,
-        partitionKey: { name: pk, type: dynamodb.AttributeType.STRING },
-        ...(sk ? { sortKey: { name: sk, type: dynamodb.AttributeType.STRING } } : {}),
+        partitionKey: pk,
+        ...(sk ? { sortKey: sk } : {}),
         ...(ttl ? { timeToLiveAttribute: ttl } : {}),
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy,
       });
-    const queue = (cid: string) =>
-      new sqs.Queue(this, cid, {
-        retentionPeriod: Duration.days(14),
-        enforceSSL: true,
-        encryption: sqs.QueueEncryption.SQS_MANAGED,
-      });
+    const queue = (cid: string) => deadLetterQueue(this, cid);
 
     // --- Shared platform state -------------------------------------------------------------
     const jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
@@ -100,7 +106,7 @@ export class TemporaStack extends Stack {
       retention,
       memorySize: 256,
       timeout: Duration.seconds(60),
-      environment: { TEMPORA_ENV: env, POLICIES_TABLE: policies.tableName },
+      environment: platformSetupEnv.render({ environment: env, policiesTable: policies.tableName }),
     });
     grantTable(setup.fn, policies, ['dynamodb:PutItem']);
     new CustomResource(this, 'PolicySeedRows', {
@@ -169,33 +175,22 @@ export class TemporaStack extends Stack {
     };
 
     /** Nexus routing: a rule per consumer, from the registry's `consumes` (`*` = every event). */
-    const consume = (cid: string, fn: lambda.IFunction, consumes: readonly string[], dlq: sqs.IQueue) => {
-      if (consumes.length === 0) return;
-      const all = consumes.includes('*');
-      new events.Rule(this, `${cid}Rule`, {
-        eventBus: nexus.bus,
+    const consume = (cid: string, fn: lambda.IFunction, consumes: readonly string[], dlq: sqs.IQueue) =>
+      consumerRule(this, `${cid}Rule`, {
+        bus: nexus.bus,
+        fn,
+        consumes,
+        dlq,
         description: `Events consumed by ${cid}`,
-        eventPattern: {
-          source: events.Match.prefix('tempora.'),
-          ...(all ? {} : { detailType: [...consumes] }),
-        },
-        targets: [
-          new targets.LambdaFunction(fn, {
-            retryAttempts: 8,
-            maxEventAge: Duration.hours(24),
-            deadLetterQueue: dlq,
-          }),
-        ],
       });
-    };
     const commonEnv = {
-      TEMPORA_ENV: env,
-      MASTER_TABLE: master.tableName,
-      OUTBOX_TABLE: nexus.outbox.tableName,
-      INDEX_TABLE: metadataIndex.tableName,
-      POLICIES_TABLE: policies.tableName,
-      POLICY_CACHE_TTL_MS: policyCacheTtlMs,
-      JWT_SECRET_ID: jwtSecret.secretArn,
+      environment: env,
+      masterTable: master.tableName,
+      outboxTable: nexus.outbox.tableName,
+      indexTable: metadataIndex.tableName,
+      policiesTable: policies.tableName,
+      policyCacheTtlMs,
+      jwtSecretId: jwtSecret.secretArn,
     };
 
     const healthTables: Record<string, { logical: string; table: dynamodb.ITable }> = {
@@ -219,7 +214,7 @@ export class TemporaStack extends Stack {
         folder: service.name,
         serviceName: service.name,
         retention,
-        environment: { ...commonEnv, ENTITY_TABLE: entity.table.tableName },
+        environment: serviceEnv.render({ ...commonEnv, entityTable: entity.table.tableName }),
         ...(dlq ? { asyncDeadLetterQueue: dlq } : {}),
       });
       // Least privilege: exactly what the service's code calls.
@@ -250,8 +245,7 @@ export class TemporaStack extends Stack {
 
     // --- Nexus: POST /api/events on the publisher ------------------------------------------
     const nexusDef = platformService('nexus');
-    nexus.publisher.fn.addEnvironment('OUTBOX_TABLE', nexus.outbox.tableName);
-    nexus.publisher.fn.addEnvironment('JWT_SECRET_ID', jwtSecret.secretArn);
+    addEnvironment(nexus.publisher.fn, authEnv.render({ jwtSecretId: jwtSecret.secretArn }));
     grantTable(nexus.publisher.fn, nexus.outbox, ['dynamodb:PutItem']);
     jwtSecret.grantRead(nexus.publisher.fn);
     addRoutes('Nexus', nexus.publisher.fn, nexusDef.routes);
@@ -290,18 +284,18 @@ export class TemporaStack extends Stack {
       retention,
       timeout: Duration.seconds(60),
       asyncDeadLetterQueue: schedulerDlq,
-      environment: {
+      environment: schedulerEnv.render({
         ...commonEnv,
-        INTENTS_TABLE: intents.table.tableName,
-        IDEMPOTENCY_TABLE: idempotency.tableName,
-        SCHEDULE_GROUP: prefix,
-        SCHEDULE_TARGET_ARN: schedulerFnArn,
-        SCHEDULE_ROLE_ARN: invokeRole.roleArn,
-        SCHEDULE_DLQ_ARN: scheduleDlq.queueArn,
-        ENTITY_TABLES: JSON.stringify(
+        intentsTable: intents.table.tableName,
+        idempotencyTable: idempotency.tableName,
+        scheduleGroup: prefix,
+        scheduleTargetArn: schedulerFnArn,
+        scheduleRoleArn: invokeRole.roleArn,
+        scheduleDlqArn: scheduleDlq.queueArn,
+        entityTables: JSON.stringify(
           Object.fromEntries(Object.entries(entityTables).map(([k, t]) => [k, t.tableName])),
         ),
-      },
+      }),
     }).fn;
     schedulerFn.node.addDependency(scheduleGroup);
     schedulerFn.addToRolePolicy(
@@ -342,12 +336,10 @@ export class TemporaStack extends Stack {
 
     // --- Metadata datasource ---------------------------------------------------------------
     const datasourceDef = platformService('metadata');
-    const records = new dynamodb.Table(this, 'MetadataRecords', {
+    const records = pitrTable(this, 'MetadataRecords', {
       tableName: `${prefix}-_metadata_records`,
-      partitionKey: { name: RECORDS_TABLE_DESIGN.partitionKey.name, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: RECORDS_TABLE_DESIGN.sortKey.name, type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      partitionKey: RECORDS_TABLE_DESIGN.partitionKey.name,
+      sortKey: RECORDS_TABLE_DESIGN.sortKey.name,
       removalPolicy,
     });
     for (const gsi of RECORDS_TABLE_DESIGN.globalSecondaryIndexes) {
@@ -363,7 +355,11 @@ export class TemporaStack extends Stack {
       serviceName: 'metadata',
       retention,
       timeout: Duration.seconds(30),
-      environment: { TEMPORA_ENV: env, RECORDS_TABLE: records.tableName, JWT_SECRET_ID: jwtSecret.secretArn },
+      environment: datasourceEnv.render({
+        environment: env,
+        recordsTable: records.tableName,
+        jwtSecretId: jwtSecret.secretArn,
+      }),
     }).fn;
     grantTable(datasourceFn, records, [
       'dynamodb:GetItem',
@@ -405,8 +401,6 @@ export class TemporaStack extends Stack {
       entityTables,
       shared: { master, outbox: nexus.outbox, index: metadataIndex },
       translationProvider: this.node.tryGetContext('translationProvider'),
-      grantTable,
-      grantEntityStore,
     });
     healthTables._search_index = { logical: '_search_index', table: domainConsumers.searchIndex };
     healthTables._analytics_counters = {
@@ -446,9 +440,9 @@ export class TemporaStack extends Stack {
       serviceName: 'health',
       retention,
       memorySize: 256,
-      environment: {
-        TEMPORA_ENV: env,
-        HEALTH_TABLES: JSON.stringify(
+      environment: healthEnv.render({
+        environment: env,
+        healthTables: JSON.stringify(
           Object.fromEntries(
             Object.entries(healthTables).map(([k, v]) => [
               k,
@@ -456,7 +450,7 @@ export class TemporaStack extends Stack {
             ]),
           ),
         ),
-      },
+      }),
     });
     for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
     addRoutes('PlatformHealth', health.fn, HEALTH_ROUTES);
@@ -478,46 +472,6 @@ export class TemporaStack extends Stack {
 
     suppressAcceptedFindings(this);
   }
-}
-
-/** Allow exactly `actions` on a table (or on named indexes of it): no `index/*` wildcards. */
-function grantTable(
-  fn: lambda.IFunction | iam.IGrantable,
-  table: dynamodb.ITable,
-  actions: string[],
-  indexes?: readonly string[],
-): void {
-  const resources = indexes ? indexes.map((i) => `${table.tableArn}/index/${i}`) : [table.tableArn];
-  iam.Grant.addToPrincipal({ grantee: fn, actions, resourceArns: resources });
-}
-
-/**
- * What the entity store's writes need: items of the entity table(s) (conditional put/delete),
- * the master row, the outbox envelope, and index rows only under the given entity types.
- */
-function grantEntityStore(
-  fn: lambda.IFunction,
-  entityTables: dynamodb.ITable | dynamodb.ITable[],
-  shared: { master: dynamodb.ITable; outbox: dynamodb.ITable; index: dynamodb.ITable },
-  entityTypes: string[],
-): void {
-  for (const t of Array.isArray(entityTables) ? entityTables : [entityTables]) {
-    grantTable(fn, t, [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:ConditionCheckItem',
-    ]);
-  }
-  grantTable(fn, shared.master, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
-  grantTable(fn, shared.outbox, ['dynamodb:PutItem']);
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      resources: [shared.index.tableArn],
-      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': entityTypes.map((e) => `${e}#*`) } },
-    }),
-  );
 }
 
 /** cdk-nag findings accepted on purpose, each with its reason. */

@@ -1,54 +1,31 @@
 /**
- * Runtime configuration of a Tempora Lambda, read from its environment once.
- * infra/ sets these variables; tests set them by hand.
+ * Runtime configuration of a Tempora Lambda, as shared lib/ code sees it (store wiring,
+ * policies, auth, the events API). The variables are declared once in lib/config/env.ts;
+ * each function's own schema (lib/config/functions.ts) is what infra sets for it. Nothing is
+ * read at import time: `config()` reads each variable on first use and caches it, and a
+ * variable the function was not given throws an error naming it (no silent '' defaults).
  */
-export interface RuntimeConfig {
-  /** Stack environment, e.g. `dev` or `prod` (policy matrix dimension). */
-  environment: string;
-  /** Name of the service this Lambda runs. */
-  service: string;
-  /** Physical name of the `_metadata_master` table. */
-  masterTable: string;
-  /** Physical name of the Nexus outbox table (events committed with each write). */
-  outboxTable: string;
-  /** Physical name of the service's own entity table (empty for platform functions). */
-  entityTable: string;
-  /** Physical name of `_metadata_index` (tag and feature index rows). */
-  indexTable: string;
-  /** Physical name of `_policies` (the policy matrix). */
-  policiesTable: string;
-  /** How long a Lambda caches policy rows (ms). */
-  policyCacheTtlMs: number;
-  /** Name of the Nexus event bus. */
-  eventBusName: string;
-  /** ARN (or name) of the Secrets Manager secret holding the JWT signing key. */
-  jwtSecretId: string;
+import { defineEnv, type EnvSource, type EnvValues, VARS as V } from './config/env.ts';
+
+const runtimeEnv = defineEnv({
+  environment: V.environment,
+  service: V.service,
+  masterTable: V.masterTable,
+  outboxTable: V.outboxTable,
+  entityTable: V.entityTable,
+  indexTable: V.indexTable,
+  policiesTable: V.policiesTable,
+  policyCacheTtlMs: V.policyCacheTtlMs,
+  eventBusName: V.eventBusName,
+  jwtSecretId: V.jwtSecretId,
+});
+
+export type RuntimeConfig = EnvValues<typeof runtimeEnv.vars>;
+
+/** The configuration of `env` (each variable parsed on first access). */
+export function loadConfig(env: EnvSource = process.env): RuntimeConfig {
+  return runtimeEnv.read(env);
 }
 
-const read = (env: NodeJS.ProcessEnv, key: string, fallback?: string): string => {
-  const v = env[key] ?? fallback;
-  if (v === undefined) throw new Error(`Missing environment variable ${key}`);
-  return v;
-};
-
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  return {
-    environment: read(env, 'TEMPORA_ENV', 'dev'),
-    service: read(env, 'TEMPORA_SERVICE', env.POWERTOOLS_SERVICE_NAME ?? 'tempora'),
-    masterTable: read(env, 'MASTER_TABLE', ''),
-    outboxTable: read(env, 'OUTBOX_TABLE', ''),
-    entityTable: read(env, 'ENTITY_TABLE', ''),
-    indexTable: read(env, 'INDEX_TABLE', ''),
-    policiesTable: read(env, 'POLICIES_TABLE', ''),
-    policyCacheTtlMs: Number(read(env, 'POLICY_CACHE_TTL_MS', '5000')),
-    eventBusName: read(env, 'EVENT_BUS_NAME', ''),
-    jwtSecretId: read(env, 'JWT_SECRET_ID', ''),
-  };
-}
-
-let cached: RuntimeConfig | undefined;
-/** The process-wide configuration (read once per cold start). */
-export const config = (): RuntimeConfig => {
-  cached ??= loadConfig();
-  return cached;
-};
+/** The process-wide configuration (each variable read once per cold start, on first use). */
+export const config = (): RuntimeConfig => runtimeEnv.current();

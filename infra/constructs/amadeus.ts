@@ -1,20 +1,20 @@
 import { CfnOutput, CustomResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { buildGraph } from '../../lib/amadeus/graph.ts';
 import { allServices } from '../../lib/amadeus/services.ts';
 import { PUBLISH_RESOURCE_TYPE } from '../../lib/amadeus/store.ts';
 import { KG_FORMAT } from '../../lib/amadeus/types.ts';
+import { amadeusEnv } from '../../lib/config/functions.ts';
 import { platform } from '../../lib/registry/index.ts';
+import { consumerRule, deadLetterQueue, grantTable, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
 
 export interface AmadeusProps {
@@ -51,42 +51,37 @@ export class Amadeus extends Construct {
     const def = platform.find((s) => s.name === 'amadeus');
     if (!def) throw new Error('platform service amadeus is not declared in lib/registry/platform.ts');
 
-    this.table = new dynamodb.Table(this, 'Table', {
+    this.table = pitrTable(this, 'Table', {
       tableName: `${props.prefix}-_amadeus`,
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      partitionKey: 'pk',
+      sortKey: 'sk',
       timeToLiveAttribute: 'expires_at',
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy,
     });
-    this.dlq = new sqs.Queue(this, 'EventsDlq', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
+    this.dlq = deadLetterQueue(this, 'EventsDlq');
     const fn = new ServiceFunction(this, 'Service', {
       folder: def.folder,
       serviceName: def.name,
       retention: props.retention,
       timeout: Duration.seconds(30),
       asyncDeadLetterQueue: this.dlq,
-      environment: {
-        TEMPORA_ENV: props.environment,
-        KG_TABLE: this.table.tableName,
-        JWT_SECRET_ID: props.jwtSecret.secretArn,
-      },
+      environment: amadeusEnv.render({
+        environment: props.environment,
+        kgTable: this.table.tableName,
+        jwtSecretId: props.jwtSecret.secretArn,
+      }),
     }).fn;
     this.fn = fn;
 
     // Least privilege: exactly what lib/amadeus/store.ts calls (Query: versions and pattern
     // members; GetItem: an entity's edges; PutItem: a version, an edges item, a member;
     // DeleteItem: a member, in the edges transaction). No Scan, no UpdateItem, no index.
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      resourceArns: [this.table.tableArn],
-    });
+    grantTable(fn, this.table, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ]);
     props.jwtSecret.grantRead(fn);
 
     // HTTP routes, exactly as the registry declares them.
@@ -98,24 +93,13 @@ export class Amadeus extends Construct {
       props.api.addRoutes({ path: r.path, methods: [apigwv2.HttpMethod[r.method]], integration });
 
     // Nexus: every Tempora event (`*`), or the listed types.
-    if (def.consumes.length > 0) {
-      const all = def.consumes.includes('*');
-      new events.Rule(this, 'Rule', {
-        eventBus: props.bus,
-        description: 'Events consumed by Amadeus (entities’ knowledge_graph metadata → pattern edges)',
-        eventPattern: {
-          source: events.Match.prefix('tempora.'),
-          ...(all ? {} : { detailType: [...def.consumes] }),
-        },
-        targets: [
-          new targets.LambdaFunction(fn, {
-            retryAttempts: 8,
-            maxEventAge: Duration.hours(24),
-            deadLetterQueue: this.dlq,
-          }),
-        ],
-      });
-    }
+    consumerRule(this, 'Rule', {
+      bus: props.bus,
+      fn,
+      consumes: def.consumes,
+      dlq: this.dlq,
+      description: 'Events consumed by Amadeus (entities’ knowledge_graph metadata → pattern edges)',
+    });
 
     // Publish on deploy: a new version whenever the registry's graph hash changes.
     this.graphHash = buildGraph(allServices(), { now: () => new Date(0) }).hash;

@@ -1,24 +1,19 @@
 import { CfnOutput, type RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  analyticsCountersEnv,
+  entityWriterEnv,
+  searchIndexEnv,
+  translationEnv,
+} from '../../lib/config/functions.ts';
 import { PROVIDER_NAMES, type ProviderName } from '../../lib/localization/names.ts';
 import type { PlatformNeed, ServiceDefinition } from '../../lib/registry/types.ts';
-
-type GrantTable = (
-  fn: lambda.IFunction | iam.IGrantable,
-  table: dynamodb.ITable,
-  actions: string[],
-  indexes?: readonly string[],
-) => void;
-type GrantEntityStore = (
-  fn: lambda.IFunction,
-  tables: dynamodb.ITable | dynamodb.ITable[],
-  shared: { master: dynamodb.ITable; outbox: dynamodb.ITable; index: dynamodb.ITable },
-  entityTypes: string[],
-) => void;
+import { grantEntityStore, grantTable, pitrTable, type SharedTables } from './helpers.ts';
+import { addEnvironment } from './service-function.ts';
 
 export interface DomainConsumersProps {
   /** `tempora-<env>`: tables are `<prefix>-_search_index` and `<prefix>-_analytics_counters`. */
@@ -31,12 +26,9 @@ export interface DomainConsumersProps {
   dlqOf: (service: ServiceDefinition) => sqs.IQueue | undefined;
   /** Entity tables of the CRUD services, by service name. */
   entityTables: Record<string, dynamodb.ITable>;
-  shared: { master: dynamodb.ITable; outbox: dynamodb.ITable; index: dynamodb.ITable };
+  shared: SharedTables;
   /** CDK context `translationProvider` (`aws` | `offline`; default `aws`). */
   translationProvider?: string;
-  /** The stack's exact-grant helpers (infra/stack.ts), so every grant is written one way. */
-  grantTable: GrantTable;
-  grantEntityStore: GrantEntityStore;
 }
 
 /**
@@ -64,13 +56,11 @@ export class DomainConsumers extends Construct {
     }
     this.translationProvider = provider as ProviderName;
     const table = (cid: string, name: string) =>
-      new dynamodb.Table(this, cid, {
+      pitrTable(this, cid, {
         tableName: `${props.prefix}-${name}`,
-        partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-        sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+        partitionKey: 'pk',
+        sortKey: 'sk',
         timeToLiveAttribute: 'expires_at',
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy: props.removalPolicy,
       });
     // Inverted index: word, typo and doc rows (lib/search/keys.ts); TTL on deletion tombstones.
@@ -82,7 +72,7 @@ export class DomainConsumers extends Construct {
     const handlers: Record<PlatformNeed, ((fn: lambda.Function) => void) | undefined> = {
       'policies:write': undefined, // handled in the stack's domain-services loop
       'entities:write': (fn) => {
-        props.grantEntityStore(
+        grantEntityStore(
           fn,
           crud.flatMap((s) =>
             props.entityTables[s.name] ? [props.entityTables[s.name] as dynamodb.ITable] : [],
@@ -90,15 +80,17 @@ export class DomainConsumers extends Construct {
           props.shared,
           crud.map((s) => s.entity),
         );
-        fn.addEnvironment(
-          'ENTITY_TABLES',
-          Stack.of(this).toJsonString(
-            Object.fromEntries(Object.entries(props.entityTables).map(([k, t]) => [k, t.tableName])),
-          ),
+        addEnvironment(
+          fn,
+          entityWriterEnv.render({
+            entityTables: Stack.of(this).toJsonString(
+              Object.fromEntries(Object.entries(props.entityTables).map(([k, t]) => [k, t.tableName])),
+            ),
+          }),
         );
       },
       translation: (fn) => {
-        fn.addEnvironment('TRANSLATION_PROVIDER', this.translationProvider);
+        addEnvironment(fn, translationEnv.render({ translationProvider: this.translationProvider }));
         if (this.translationProvider !== 'aws') return;
         // TranslateText has no resource to scope to (its only resource type is custom
         // terminology, which this service does not use): covered by the function's
@@ -108,8 +100,8 @@ export class DomainConsumers extends Construct {
         );
       },
       'search-index': (fn) => {
-        fn.addEnvironment('SEARCH_INDEX_TABLE', this.searchIndex.tableName);
-        props.grantTable(fn, this.searchIndex, [
+        addEnvironment(fn, searchIndexEnv.render({ searchIndexTable: this.searchIndex.tableName }));
+        grantTable(fn, this.searchIndex, [
           'dynamodb:GetItem',
           'dynamodb:PutItem',
           'dynamodb:BatchWriteItem',
@@ -118,12 +110,11 @@ export class DomainConsumers extends Construct {
         ]);
       },
       'analytics-counters': (fn) => {
-        fn.addEnvironment('ANALYTICS_COUNTERS_TABLE', this.analyticsCounters.tableName);
-        props.grantTable(fn, this.analyticsCounters, [
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:Query',
-        ]);
+        addEnvironment(
+          fn,
+          analyticsCountersEnv.render({ analyticsCountersTable: this.analyticsCounters.tableName }),
+        );
+        grantTable(fn, this.analyticsCounters, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']);
       },
     };
 

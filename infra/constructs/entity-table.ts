@@ -1,6 +1,7 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { pitrTable } from './helpers.ts';
 
 /** A string-keyed global secondary index, projecting whole items. */
 export interface TableIndex {
@@ -42,11 +43,9 @@ export class EntityTable extends Construct {
 
   constructor(scope: Construct, id: string, props: EntityTableProps) {
     super(scope, id);
-    this.table = new dynamodb.Table(this, 'Table', {
+    this.table = pitrTable(this, 'Table', {
       tableName: props.tableName,
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      partitionKey: 'id',
       removalPolicy: props.removalPolicy,
       ...(props.timeToLiveAttribute ? { timeToLiveAttribute: props.timeToLiveAttribute } : {}),
     });

@@ -4,8 +4,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { publisherEnv } from '../../lib/config/functions.ts';
+import { deadLetterQueue, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
 
 export interface NexusProps {
@@ -29,25 +31,23 @@ export class Nexus extends Construct {
   constructor(scope: Construct, id: string, props: NexusProps) {
     super(scope, id);
     this.bus = new events.EventBus(this, 'Bus', { eventBusName: `${props.prefix}-nexus` });
-    this.outbox = new dynamodb.Table(this, 'Outbox', {
+    this.outbox = pitrTable(this, 'Outbox', {
       tableName: `${props.prefix}-_nexus_outbox`,
-      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      partitionKey: 'id',
       stream: dynamodb.StreamViewType.NEW_IMAGE,
       timeToLiveAttribute: 'expires_at',
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       removalPolicy: props.removalPolicy,
     });
-    this.publisherDlq = new sqs.Queue(this, 'PublisherDlq', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
+    this.publisherDlq = deadLetterQueue(this, 'PublisherDlq');
     this.publisher = new ServiceFunction(this, 'Publisher', {
       folder: 'nexus-publisher',
       serviceName: 'nexus',
       retention: props.retention,
-      environment: { TEMPORA_ENV: props.environment, EVENT_BUS_NAME: this.bus.eventBusName },
+      environment: publisherEnv.render({
+        environment: props.environment,
+        eventBusName: this.bus.eventBusName,
+        outboxTable: this.outbox.tableName,
+      }),
     });
     this.publisher.fn.addEventSource(
       new DynamoEventSource(this.outbox, {

@@ -6,6 +6,7 @@ import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { baseEnv } from '../../lib/config/functions.ts';
 import { LAMBDA_BUNDLE } from '../bundling.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -32,6 +33,7 @@ export interface ServiceFunctionProps {
   folder: string;
   /** Service name for Powertools (logs, metrics). */
   serviceName: string;
+  /** The function's variables, rendered from its schema in lib/config/functions.ts. */
   environment: Record<string, string>;
   memorySize?: number;
   timeout?: Duration;
@@ -66,9 +68,11 @@ export class ServiceFunction extends Construct {
         ? { deadLetterQueue: props.asyncDeadLetterQueue, retryAttempts: 2 }
         : {}),
       environment: {
-        POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: 'Tempora',
-        TEMPORA_SERVICE: props.serviceName,
+        ...baseEnv.render({
+          powertoolsServiceName: props.serviceName,
+          metricsNamespace: 'Tempora',
+          service: props.serviceName,
+        }),
         ...props.environment,
       },
     });
@@ -80,4 +84,12 @@ export class ServiceFunction extends Construct {
         'X-Ray trace submission (and, for stream consumers, dynamodb:ListStreams) cannot be scoped to a resource.',
     });
   }
+}
+
+/** Add a rendered environment block (`schema.render({...})`) to a function defined elsewhere. */
+export function addEnvironment(
+  fn: { addEnvironment(name: string, value: string): unknown },
+  block: Record<string, string>,
+): void {
+  for (const [name, value] of Object.entries(block)) fn.addEnvironment(name, value);
 }

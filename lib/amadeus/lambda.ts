@@ -9,6 +9,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { respond } from '../aws/cfn-response.ts';
 import { documentClient } from '../aws/clients.ts';
+import { defineEnv, VARS as V } from '../config/env.ts';
 import { consumerHandler } from '../edge/consumer.ts';
 import { directHandler } from '../edge/direct.ts';
 import { httpHandler } from '../edge/http.ts';
@@ -245,17 +246,14 @@ export function amadeusLambda(deps: AmadeusDeps) {
   });
 }
 
+const graphEnv = defineEnv({ kgTable: V.kgTable, kgCacheTtlMs: V.kgCacheTtlMs });
+
 /** Dependencies from the environment: `KG_TABLE` (set by infra/constructs/amadeus.ts). */
 export function depsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   ddb: DynamoDBDocumentClient = documentClient(),
 ): AmadeusDeps {
-  const { KG_TABLE: table, KG_CACHE_TTL_MS: ttl } = z
-    .object({
-      KG_TABLE: z.string().min(1),
-      KG_CACHE_TTL_MS: z.coerce.number().int().nonnegative().optional(),
-    })
-    .parse(env);
+  const { kgTable: table, kgCacheTtlMs: ttl } = graphEnv.parse(env);
   let built: KnowledgeGraph | undefined;
   return {
     history: new DynamoGraphHistory(ddb, table),

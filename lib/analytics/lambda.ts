@@ -2,8 +2,8 @@
  * The analytics service's Lambda: its collection (`/api/analytics/events`), the daily
  * summary route, and the Nexus consumer that counts every event (lib/analytics/service.ts).
  */
-import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
+import { analyticsCountersEnv } from '../config/functions.ts';
 import { consumerHandler } from '../edge/consumer.ts';
 import { lazy, once } from '../edge/lazy.ts';
 import { serviceHandler } from '../edge/service-handler.ts';
@@ -14,10 +14,9 @@ import { analyticsRoutes } from './routes.ts';
 import { AnalyticsCounters } from './service.ts';
 
 const service = getService('analytics');
-const counters = once(() => {
-  const env = z.object({ ANALYTICS_COUNTERS_TABLE: z.string().min(1) }).parse(process.env);
-  return new AnalyticsCounters(documentClient(), env.ANALYTICS_COUNTERS_TABLE);
-});
+const counters = once(
+  () => new AnalyticsCounters(documentClient(), analyticsCountersEnv.current().analyticsCountersTable),
+);
 
 export const handler = serviceLambda({
   http: lazy(() => serviceHandler(service, () => analyticsRoutes(service, counters()))),

@@ -1,5 +1,5 @@
 import { getSecretString } from '../aws/secrets.ts';
-import { config } from '../config.ts';
+import { authEnv } from '../config/functions.ts';
 
 /** How long a Lambda keeps the signing key before reading the secret again (rotation). */
 const MAX_AGE_MS = 300_000;
@@ -7,8 +7,7 @@ let cached: { id: string; value: Promise<string>; expires: number } | undefined;
 
 /** Signing key of the platform's JWTs, read from Secrets Manager and cached for 5 minutes. */
 export async function signingKey(): Promise<string> {
-  const id = config().jwtSecretId;
-  if (!id) throw new Error('JWT_SECRET_ID is not configured');
+  const id = authEnv.current().jwtSecretId;
   const now = Date.now();
   if (cached === undefined || cached.id !== id || cached.expires <= now) {
     const value = getSecretString(id);

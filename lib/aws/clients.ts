@@ -10,7 +10,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { TranslateClient } from '@aws-sdk/client-translate';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 const common = { maxAttempts: 3 } as const;
@@ -18,6 +20,8 @@ const common = { maxAttempts: 3 } as const;
 let ddb: DynamoDBDocumentClient | undefined;
 let events: EventBridgeClient | undefined;
 let sfn: SFNClient | undefined;
+let scheduler: SchedulerClient | undefined;
+let translate: TranslateClient | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
   ddb ??= DynamoDBDocumentClient.from(new DynamoDBClient(common), {
@@ -35,6 +39,16 @@ export function eventBridgeClient(): EventBridgeClient {
 export function stepFunctionsClient(): SFNClient {
   sfn ??= new SFNClient(common);
   return sfn;
+}
+
+export function schedulerClient(): SchedulerClient {
+  scheduler ??= new SchedulerClient(common);
+  return scheduler;
+}
+
+export function translateClient(): TranslateClient {
+  translate ??= new TranslateClient(common);
+  return translate;
 }
 
 /** The region this process runs in (`AWS_REGION`, set by Lambda and by the emulator). */

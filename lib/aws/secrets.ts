@@ -36,7 +36,7 @@ function post(
 ): Promise<{ status: number; text: string }> {
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
-    const req = send(url, { method: 'POST', headers, timeout: 5000 }, (res) => {
+    const req = send(url, { method: 'POST', headers, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
@@ -50,8 +50,25 @@ function post(
   });
 }
 
+/** Attempts per read, as the SDK clients here (`maxAttempts: 3`): network errors, 5xx and throttling are retried. */
+const MAX_ATTEMPTS = 3;
+const retryable = (status: number, type: string): boolean =>
+  status >= 500 || status === 429 || /Throttl|TooManyRequests/.test(type);
+
 /** The `SecretString` of `secretId` (name or ARN); throws {@link SecretsManagerError} when the call fails. */
 export async function getSecretString(secretId: string): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await getSecretOnce(secretId);
+    } catch (e) {
+      const again = e instanceof SecretsManagerError ? retryable(e.statusCode, e.type) : true;
+      if (!again || attempt >= MAX_ATTEMPTS) throw e;
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt * Math.random()));
+    }
+  }
+}
+
+async function getSecretOnce(secretId: string): Promise<string> {
   const region = awsRegion();
   const url = new URL(serviceEndpoint('secretsmanager', 'SECRETS_MANAGER', region));
   signer ??= new SignatureV4({ service: 'secretsmanager', region, credentials: fromEnv(), sha256: Sha256 });

@@ -1,9 +1,11 @@
 /**
  * `GET /api/health`: the platform's health, every table of every service plus the
- * central ones; and `GET /api/openapi.json`, the API's OpenAPI 3.1 document (both public). The tables come from `HEALTH_TABLES` (JSON `{ key: { logical, physical } }`),
- * which infra/ derives from the registry.
+ * central ones; and `GET /api/openapi.json`, the API's OpenAPI 3.1 document (both public).
+ * The tables come from `HEALTH_TABLES` (JSON `{ key: { logical, physical } }`), which infra/
+ * derives from the registry.
  */
-import * as z from 'zod';
+import type { EnvSource } from '../config/env.ts';
+import { healthEnv } from '../config/functions.ts';
 import { healthReport } from '../health.ts';
 import { HEALTH_ROUTES } from '../registry/index.ts';
 import { openApiDocument } from '../registry/openapi.ts';
@@ -14,10 +16,8 @@ import { json } from './response.ts';
 /** Generated once per process, on first request. */
 const openApi = once(openApiDocument);
 
-const tablesSchema = z.record(z.string(), z.object({ logical: z.string(), physical: z.string() }));
-
-export function platformHealthHandler(env: NodeJS.ProcessEnv = process.env) {
-  const tables = tablesSchema.parse(JSON.parse(env.HEALTH_TABLES ?? '{}'));
+export function platformHealthHandler(env: EnvSource = process.env) {
+  const tables = healthEnv.read(env).healthTables;
   return httpHandler(
     HEALTH_ROUTES,
     {

@@ -41,6 +41,6 @@ export function serviceStore(service: ServiceDefinition): EntityStore {
  * Entity stores of other services, by entity type, from infra's `ENTITY_TABLES` JSON map
  * `{ <service name>: <physical table name> }` (a platform consumer writing back to entities).
  */
-export function otherStores(entityTablesJson: string): Map<string, EntityStore> {
-  return entityStores(JSON.parse(entityTablesJson), config(), documentClient(), resolvePolicy);
+export function otherStores(entityTables: Record<string, string>): Map<string, EntityStore> {
+  return entityStores(entityTables, config(), documentClient(), resolvePolicy);
 }

@@ -2,7 +2,7 @@
  * The localization service's Lambda: its collection (`/api/localization/jobs`) and the Nexus
  * consumer that translates entities' scripts (lib/localization/service.ts).
  */
-import * as z from 'zod';
+import { entityWriterEnv, translationEnv } from '../config/functions.ts';
 import { config } from '../config.ts';
 import { consumerHandler } from '../edge/consumer.ts';
 import { lazy, once } from '../edge/lazy.ts';
@@ -14,19 +14,12 @@ import { getService } from '../registry/index.ts';
 import { providerFromConfig } from './provider.ts';
 import { LocalizationService } from './service.ts';
 
-const envSchema = z.object({
-  /** `{ <service>: <physical table> }` of every CRUD service (infra: need `entities:write`). */
-  ENTITY_TABLES: z.string().min(2),
-  TRANSLATION_PROVIDER: z.enum(['aws', 'offline']).default('aws'),
-});
-
 /** The consumer's service, built on the first event (an HTTP request never builds it). */
 export const localization = once(() => {
-  const env = envSchema.parse(process.env);
-  const stores = otherStores(env.ENTITY_TABLES);
+  const stores = otherStores(entityWriterEnv.current().entityTables);
   return new LocalizationService({
     storeFor: (type) => stores.get(type),
-    provider: providerFromConfig(env.TRANSLATION_PROVIDER),
+    provider: providerFromConfig(translationEnv.current().translationProvider),
     environment: config().environment,
   });
 });

@@ -11,7 +11,8 @@
  * A provider either translates every text it is given or throws {@link TranslationProviderError}:
  * the localization service then writes nothing and lets the event be retried.
  */
-import { TranslateClient, TranslateTextCommand } from '@aws-sdk/client-translate';
+import { type TranslateClient, TranslateTextCommand } from '@aws-sdk/client-translate';
+import { translateClient } from '../aws/clients.ts';
 import { PROVIDER_NAMES, type ProviderName } from './names.ts';
 
 export { PROVIDER_NAMES, type ProviderName };
@@ -64,7 +65,7 @@ export class AmazonTranslateProvider implements TranslationProvider {
   }
 
   async translate(texts: readonly string[], source: string, target: string): Promise<string[]> {
-    this.client ??= new TranslateClient({ maxAttempts: 3 });
+    this.client ??= translateClient();
     const client = this.client;
     const out: string[] = new Array(texts.length);
     let next = 0;

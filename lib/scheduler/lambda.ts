@@ -4,6 +4,7 @@
  */
 import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
+import { schedulerEnv } from '../config/functions.ts';
 import { config } from '../config.ts';
 import { consumerHandler } from '../edge/consumer.ts';
 import { directHandler } from '../edge/direct.ts';
@@ -17,31 +18,22 @@ import { schedulerRoutes } from './routes.ts';
 import { EventBridgeSchedules } from './schedules.ts';
 import { SchedulerService } from './service.ts';
 
-const envSchema = z.object({
-  INTENTS_TABLE: z.string().min(1),
-  IDEMPOTENCY_TABLE: z.string().min(1),
-  SCHEDULE_GROUP: z.string().min(1),
-  SCHEDULE_TARGET_ARN: z.string().min(1),
-  SCHEDULE_ROLE_ARN: z.string().min(1),
-  SCHEDULE_DLQ_ARN: z.string().min(1),
-  ENTITY_TABLES: z.string().min(2),
-});
-const env = once(() => envSchema.parse(process.env));
+const env = once(() => schedulerEnv.current());
 
 /** The scheduler, built on first use (whatever the invocation). */
 export const scheduler = once(() => {
   const e = env();
   const cfg = config();
-  const stores = otherStores(e.ENTITY_TABLES);
+  const stores = otherStores(e.entityTables);
   return new SchedulerService({
     ddb: documentClient(),
-    tables: { intents: e.INTENTS_TABLE, outbox: cfg.outboxTable },
+    tables: { intents: e.intentsTable, outbox: cfg.outboxTable },
     environment: cfg.environment,
     schedules: new EventBridgeSchedules({
-      group: e.SCHEDULE_GROUP,
-      targetArn: e.SCHEDULE_TARGET_ARN,
-      roleArn: e.SCHEDULE_ROLE_ARN,
-      dlqArn: e.SCHEDULE_DLQ_ARN,
+      group: e.scheduleGroup,
+      targetArn: e.scheduleTargetArn,
+      roleArn: e.scheduleRoleArn,
+      dlqArn: e.scheduleDlqArn,
     }),
     storeFor: (type) => stores.get(type),
   });
@@ -56,7 +48,7 @@ const fireSchema = z.object({
 export const handler = serviceLambda({
   http: lazy(() => httpHandler(getPlatformService('scheduler').routes, schedulerRoutes(scheduler()))),
   events: lazy(() =>
-    consumerHandler({ '*': (e) => scheduler().onEvent(e) }, { idempotencyTable: env().IDEMPOTENCY_TABLE }),
+    consumerHandler({ '*': (e) => scheduler().onEvent(e) }, { idempotencyTable: env().idempotencyTable }),
   ),
   direct: lazy(() =>
     directHandler(async (event: Record<string, unknown>) => {

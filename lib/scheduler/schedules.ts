@@ -8,9 +8,10 @@ import {
   type CreateScheduleCommandInput,
   DeleteScheduleCommand,
   ResourceNotFoundException,
-  SchedulerClient,
+  type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
+import { schedulerClient } from '../aws/clients.ts';
 import { atExpression } from './names.ts';
 
 export interface ScheduleTarget {
@@ -37,7 +38,7 @@ export const TARGET_RETRIES = 3;
 export class EventBridgeSchedules implements Schedules {
   constructor(
     private readonly target: ScheduleTarget,
-    private readonly client = new SchedulerClient({ maxAttempts: 3 }),
+    private readonly client: SchedulerClient = schedulerClient(),
   ) {}
 
   async upsert(name: string, runAt: Date, input: Record<string, unknown>): Promise<void> {

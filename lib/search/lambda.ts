@@ -3,8 +3,8 @@
  * saved-search list of the contract's `search` collection), the saved-search CRUD, and the
  * Nexus consumer that keeps the index current (lib/search/index.ts).
  */
-import * as z from 'zod';
 import { documentClient } from '../aws/clients.ts';
+import { searchIndexEnv } from '../config/functions.ts';
 import { consumerHandler } from '../edge/consumer.ts';
 import { lazy, once } from '../edge/lazy.ts';
 import { serviceHandler } from '../edge/service-handler.ts';
@@ -14,10 +14,7 @@ import { getService } from '../registry/index.ts';
 import { SearchIndex } from './index.ts';
 import { searchRoutes } from './routes.ts';
 
-const index = once(() => {
-  const env = z.object({ SEARCH_INDEX_TABLE: z.string().min(1) }).parse(process.env);
-  return new SearchIndex(documentClient(), env.SEARCH_INDEX_TABLE);
-});
+const index = once(() => new SearchIndex(documentClient(), searchIndexEnv.current().searchIndexTable));
 
 export const handler = serviceLambda({
   http: lazy(() => serviceHandler(getService('search'), (deps) => searchRoutes(index(), deps))),

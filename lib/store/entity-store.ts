@@ -12,7 +12,7 @@
  * This class orchestrates the parts: ./validate.ts (who may, which body, which transaction),
  * ./commit.ts (the transaction), ./read.ts (loads, lists, the view an actor sees), over the
  * model of ./model.ts. HTTP inputs (If-Match, list query strings) are parsed at the edge
- * (lib/http/input.ts).
+ * (lib/edge/input.ts).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulidx';

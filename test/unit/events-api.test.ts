@@ -1,6 +1,6 @@
 /**
  * `POST /api/events` (lib/nexus/index.ts): who may put an event on the bus, what is refused,
- * and the one outbox write a success makes, over the test kit's fake DocumentClient.
+ * and the one outbox write a success makes, over a fake DocumentClient (test/kit).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';

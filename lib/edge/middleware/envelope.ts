@@ -1,18 +1,24 @@
 /**
- * Nexus envelopes (one concern each): `nexusEnvelope()` unwraps EventBridge's `detail` and
- * validates it against the contract's envelope (Powertools parser, EventBridge envelope);
- * `envelopeCorrelation()` puts the envelope's ids on every log line.
+ * Nexus envelopes (one concern each): `nexusEnvelope()` validates EventBridge's `detail`
+ * against the contract's envelope with the Powertools parser middleware and hands the
+ * envelope on as the event; `envelopeCorrelation()` puts the envelope's ids on every log line.
+ *
+ * The schema is our own `{ 'detail-type', detail: envelope }` rather than the parser's
+ * `EventBridgeEnvelope`: that one imports `{ z } from 'zod'`, which esbuild cannot tree-shake
+ * (measured: the analytics bundle went from ~460 KB to 828 KB, zod alone 97 → 443 KB).
  */
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { MiddlewareObj, Request } from '@middy/core';
-import type { EventEnvelope } from '../../events/envelope.ts';
-import { envelopeSchema } from '../../events/envelope.ts';
+import * as z from 'zod';
+import { type EventEnvelope, envelopeSchema } from '../../events/envelope.ts';
 import { logger, metrics } from '../../observability.ts';
 
-type ParsedEnvelope =
-  | { success: true; data: EventEnvelope }
-  | { success: false; error: Error; originalEvent?: unknown };
+/** The part of an EventBridge event a consumer reads. */
+const bridgeEventSchema = z.object({ 'detail-type': z.string(), detail: envelopeSchema });
+
+type Parsed =
+  | { success: true; data: { detail: EventEnvelope } }
+  | { success: false; error: Error & { cause?: unknown }; originalEvent?: unknown };
 
 const detailTypeOf = (e: unknown): unknown =>
   typeof e === 'object' && e !== null ? (e as Record<string, unknown>)['detail-type'] : undefined;
@@ -23,22 +29,24 @@ const detailTypeOf = (e: unknown): unknown =>
  * dead-letter queue instead of being lost.
  */
 export function nexusEnvelope(): MiddlewareObj[] {
-  const unwrap = parser({ schema: envelopeSchema, envelope: EventBridgeEnvelope, safeParse: true });
-  const reject: MiddlewareObj = {
+  const validate = parser({ schema: bridgeEventSchema, safeParse: true });
+  const unwrap: MiddlewareObj = {
     before: async (request: Request) => {
-      const parsed = request.event as ParsedEnvelope;
+      const parsed = request.event as Parsed;
       if (parsed.success) {
-        request.event = parsed.data;
+        request.event = parsed.data.detail;
         return;
       }
-      const cause = (parsed.error as Error & { cause?: { issues?: unknown } }).cause;
       const detailType = detailTypeOf(parsed.originalEvent);
-      logger.error('invalid event envelope', { detailType, issues: cause?.issues ?? parsed.error.message });
+      logger.error('invalid event envelope', {
+        detailType,
+        issues: parsed.error.cause ?? parsed.error.message,
+      });
       metrics.addMetric('InvalidEnvelope', 'Count', 1);
       throw new Error(`Invalid envelope for ${String(detailType)}`);
     },
   };
-  return [unwrap as MiddlewareObj, reject];
+  return [validate as MiddlewareObj, unwrap];
 }
 
 export function envelopeCorrelation(): MiddlewareObj {

@@ -1,0 +1,80 @@
+/**
+ * One environment schema per function (lib/config/env.ts): what each Lambda reads, and so
+ * exactly what infra sets for it. Importable by infra/ (no AWS SDK, no handler code here).
+ */
+import { defineEnv, VARS as V } from './env.ts';
+
+/** Set on every function by infra/constructs/service-function.ts. */
+export const baseEnv = defineEnv({
+  service: V.service,
+  powertoolsServiceName: V.powertoolsServiceName,
+  metricsNamespace: V.metricsNamespace,
+});
+
+/** Verifying bearer tokens (every function with authenticated routes). */
+export const authEnv = defineEnv({ jwtSecretId: V.jwtSecretId });
+
+/** The platform tables an entity store writes through (every CRUD service and the consumers that write back). */
+const platform = {
+  environment: V.environment,
+  masterTable: V.masterTable,
+  outboxTable: V.outboxTable,
+  indexTable: V.indexTable,
+  policiesTable: V.policiesTable,
+  policyCacheTtlMs: V.policyCacheTtlMs,
+  jwtSecretId: V.jwtSecretId,
+} as const;
+
+/** A domain service function (functions/<service>): its own entity table plus the platform. */
+export const serviceEnv = defineEnv({ ...platform, entityTable: V.entityTable });
+
+/** The scheduler: a service function plus intents, schedules and the entity tables it writes. */
+export const schedulerEnv = defineEnv({
+  ...platform,
+  intentsTable: V.intentsTable,
+  idempotencyTable: V.idempotencyTable,
+  scheduleGroup: V.scheduleGroup,
+  scheduleTargetArn: V.scheduleTargetArn,
+  scheduleRoleArn: V.scheduleRoleArn,
+  scheduleDlqArn: V.scheduleDlqArn,
+  entityTables: V.entityTables,
+});
+
+/** Added to a consumer that writes other services' entities (registry need `entities:write`). */
+export const entityWriterEnv = defineEnv({ entityTables: V.entityTables });
+/** Added to the localization consumer. */
+export const translationEnv = defineEnv({ translationProvider: V.translationProvider });
+/** Added to the search consumer. */
+export const searchIndexEnv = defineEnv({ searchIndexTable: V.searchIndexTable });
+/** Added to the analytics consumer. */
+export const analyticsCountersEnv = defineEnv({ analyticsCountersTable: V.analyticsCountersTable });
+
+/** The Nexus publisher (outbox stream → bus) and its events API (which also reads {@link authEnv}). */
+export const publisherEnv = defineEnv({
+  environment: V.environment,
+  eventBusName: V.eventBusName,
+  outboxTable: V.outboxTable,
+});
+
+/** Deploy-time setup (policy seed rows). */
+export const platformSetupEnv = defineEnv({ environment: V.environment, policiesTable: V.policiesTable });
+
+/** `GET /api/health`. */
+export const healthEnv = defineEnv({ environment: V.environment, healthTables: V.healthTables });
+
+/** The metadata datasource (`/api/metadata`). */
+export const datasourceEnv = defineEnv({
+  environment: V.environment,
+  recordsTable: V.recordsTable,
+  jwtSecretId: V.jwtSecretId,
+  cacheTtlMs: V.datasourceCacheTtlMs,
+  maxConflictRetries: V.datasourceConflictRetries,
+});
+
+/** The knowledge graph (Amadeus). */
+export const amadeusEnv = defineEnv({
+  environment: V.environment,
+  kgTable: V.kgTable,
+  kgCacheTtlMs: V.kgCacheTtlMs,
+  jwtSecretId: V.jwtSecretId,
+});
