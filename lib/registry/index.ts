@@ -1,22 +1,8 @@
+import { domainServices } from './domain.ts';
 import { CREATE_EXAMPLES, PATCH_EXAMPLE } from './examples.ts';
 import { platform } from './platform.ts';
 import { entitySchema, pageSchema } from './responses.ts';
 import { healthSchema, idParamsSchema, listQuerySchema } from './schemas.ts';
-import {
-  admin,
-  analytics,
-  campaign,
-  commerce,
-  content,
-  localization,
-  moderation,
-  notification,
-  referral,
-  search,
-  security,
-  talent,
-  user,
-} from './services.ts';
 import type { Role, RouteDefinition, ServiceDefinition } from './types.ts';
 
 export { type PlatformServiceDefinition, platform } from './platform.ts';
@@ -24,22 +10,8 @@ export * from './schemas.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
 
-/** Every service of the platform, in declaration order. Add a service here. */
-export const registry: readonly ServiceDefinition[] = [
-  user,
-  notification,
-  campaign,
-  referral,
-  security,
-  content,
-  commerce,
-  localization,
-  search,
-  admin,
-  analytics,
-  moderation,
-  talent,
-];
+/** Every service of the platform, in declaration order (lib/registry/domain.ts). */
+export const registry: readonly ServiceDefinition[] = domainServices;
 
 const byName = new Map(registry.map((s) => [s.name, s]));
 

@@ -3,6 +3,7 @@
  * Declared here so Amadeus sees them and infra builds their routes and rules from one place.
  */
 import * as z from 'zod';
+import { DOMAIN_NAMES } from './domain.ts';
 import { itemsSchema, pageSchema } from './responses.ts';
 import {
   campaignIdParamsSchema,
@@ -106,22 +107,6 @@ export interface PlatformServiceDefinition {
   integrationPoints: readonly string[];
 }
 
-const DOMAIN = [
-  'user',
-  'notification',
-  'campaign',
-  'referral',
-  'security',
-  'content',
-  'commerce',
-  'localization',
-  'search',
-  'admin',
-  'analytics',
-  'moderation',
-  'talent',
-];
-
 export const nexus: PlatformServiceDefinition = {
   name: 'nexus',
   description:
@@ -147,7 +132,8 @@ export const nexus: PlatformServiceDefinition = {
   consumes: [],
   emits: [],
   capabilities: ['orchestration', 'patterns', 'event routing', 'event archive'],
-  dependencies: DOMAIN,
+  // Every domain service publishes through the outbox this relays (derived from lib/registry/domain.ts).
+  dependencies: DOMAIN_NAMES,
   integrationPoints: ['amadeus'],
 };
 

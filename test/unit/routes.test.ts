@@ -13,7 +13,6 @@ import { entityRoutes } from '../../lib/edge/service-handler.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
 import {
   allRoutes,
-  getService,
   httpFunctions,
   registry,
   routeKey,
@@ -33,7 +32,7 @@ const noHandler = async () => {
 function handlersOf(folder: string): Routes {
   const extra: Record<string, () => Routes> = {
     security: () => securityRoutes(stub, () => stub),
-    analytics: () => analyticsRoutes(getService('analytics'), stub),
+    analytics: () => analyticsRoutes(stub),
     search: () => searchRoutes(stub, stub),
   };
   const service = registry.find((s) => s.name === folder);

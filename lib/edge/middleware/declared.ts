@@ -44,7 +44,7 @@ export function enforceDeclaration(
   const input = {
     params: parse(def.params, raw.params ?? {}, 'path'),
     query: parse(def.query, raw.query ?? {}, 'query'),
-    body: parse(def.body, def.body ? (raw.body ?? {}) : raw.body, ''),
+    body: parse(def.body, raw.body, ''),
   };
   if (issues.length) throw validationError(issues);
   return input;
