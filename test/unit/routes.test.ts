@@ -11,13 +11,7 @@ import { bindRoutes, type Routes } from '../../lib/edge/http.ts';
 import { platformHealthHandler } from '../../lib/edge/platform-health.ts';
 import { entityRoutes } from '../../lib/edge/service-handler.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
-import {
-  allRoutes,
-  httpFunctions,
-  registry,
-  routeKey,
-  serviceRoutes,
-} from '../../lib/registry/index.ts';
+import { allRoutes, httpFunctions, registry, routeKey, serviceRoutes } from '../../lib/registry/index.ts';
 import type { RouteDefinition } from '../../lib/registry/types.ts';
 import { schedulerRoutes } from '../../lib/scheduler/routes.ts';
 import { searchRoutes } from '../../lib/search/routes.ts';
