@@ -28,7 +28,13 @@ import {
 } from '../lib/config/functions.ts';
 import { RECORDS_TABLE_DESIGN } from '../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
-import { platform, type RouteDefinition, registry, serviceRoutes } from '../lib/registry/index.ts';
+import {
+  HEALTH_ROUTES,
+  platform,
+  type RouteDefinition,
+  registry,
+  serviceRoutes,
+} from '../lib/registry/index.ts';
 import { Amadeus } from './constructs/amadeus.ts';
 import { Broadcast } from './constructs/broadcast.ts';
 import { CatchAll } from './constructs/catch-all.ts';
@@ -155,9 +161,16 @@ export class TemporaStack extends Stack {
         ip: '$context.identity.sourceIp',
       }),
     };
+    /**
+     * The gateway routes of one function, from its registry declarations: one integration and ONE
+     * invoke permission for the function (scoped to this API), not one per route — CloudFormation
+     * stops at 500 resources and a permission per route brought that wall closer with every service.
+     */
     const addRoutes = (cid: string, fn: lambda.IFunction, routes: readonly RouteDefinition[]) => {
       if (routes.length === 0) return;
-      const integration = new HttpLambdaIntegration(`${cid}Integration`, fn);
+      const integration = new HttpLambdaIntegration(`${cid}Integration`, fn, {
+        scopePermissionToRoute: false,
+      });
       for (const r of routes)
         api.addRoutes({ path: r.path, methods: [apigwv2.HttpMethod[r.method]], integration });
     };
@@ -441,7 +454,7 @@ export class TemporaStack extends Stack {
       }),
     });
     for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
-    addRoutes('PlatformHealth', health.fn, [{ method: 'GET', path: '/api/health', public: true }]);
+    addRoutes('PlatformHealth', health.fn, HEALTH_ROUTES);
 
     // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
     new CatchAll(this, 'CatchAll', { api, environment: env, retention });

@@ -8,6 +8,7 @@ import { serviceLambda } from '../../lib/edge/service-lambda.ts';
 import { relayOutbox } from '../../lib/events/publisher.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
 import { logger, metrics } from '../../lib/observability.ts';
+import { getPlatformService } from '../../lib/registry/index.ts';
 
 /** Nexus: the outbox relay (stream → EventBridge, lib/events/publisher.ts) and POST /api/events. */
 const relay = directHandler(async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
@@ -29,6 +30,7 @@ const relay = directHandler(async (event: DynamoDBStreamEvent): Promise<DynamoDB
 export const handler = serviceLambda({
   http: lazy(() =>
     httpHandler(
+      getPlatformService('nexus').routes,
       eventRoutes(documentClient(), config().outboxTable, config().environment, config().eventBusName),
     ),
   ),

@@ -85,7 +85,10 @@ export class Amadeus extends Construct {
     props.jwtSecret.grantRead(fn);
 
     // HTTP routes, exactly as the registry declares them.
-    const integration = new HttpLambdaIntegration('AmadeusIntegration', fn);
+    const integration = new HttpLambdaIntegration('AmadeusIntegration', fn, {
+      // One invoke permission for the function, not one per route (see infra/stack.ts addRoutes).
+      scopePermissionToRoute: false,
+    });
     for (const r of def.routes)
       props.api.addRoutes({ path: r.path, methods: [apigwv2.HttpMethod[r.method]], integration });
 

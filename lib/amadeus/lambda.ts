@@ -19,6 +19,7 @@ import { json, text } from '../edge/response.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { logger, metrics } from '../observability.ts';
+import { getPlatformService } from '../registry/index.ts';
 import { buildGraph, getServiceNode } from './graph.ts';
 import type { VersionRecord, VersionSummary } from './history.ts';
 import { impact } from './impact.ts';
@@ -234,7 +235,7 @@ const publishCommand = z.strictObject({ kind: z.literal('amadeus.publish') });
 /** The Lambda entry point over `deps`. */
 export function amadeusLambda(deps: AmadeusDeps) {
   return serviceLambda({
-    http: httpHandler(amadeusRoutes(deps)),
+    http: httpHandler(getPlatformService('amadeus').routes, amadeusRoutes(deps)),
     events: consumerHandler({ '*': async (e) => void (await onEnvelope(deps, e)) }),
     direct: directHandler(async (event: Record<string, unknown>) => {
       if (isCustomResourceEvent(event)) return onCustomResource(deps, event);

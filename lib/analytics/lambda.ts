@@ -19,7 +19,7 @@ const counters = once(
 );
 
 export const handler = serviceLambda({
-  http: lazy(() => serviceHandler(service, () => analyticsRoutes(service, counters()))),
+  http: lazy(() => serviceHandler(service, () => analyticsRoutes(counters()))),
   // Once per envelope id: the marker and the increments are one conditional transaction.
   events: lazy(() =>
     consumerHandler({

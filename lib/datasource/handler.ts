@@ -1,5 +1,6 @@
 /**
- * The HTTP routes of the metadata datasource (thin: authorise, parse the path and query,
+ * The HTTP routes of the metadata datasource (thin: roles are the registry's declaration,
+ * enforced by the kit; parse the path and query,
  * call the service, shape the response) and the Lambda handler.
  */
 import type { Principal } from '../auth/tokens.ts';
@@ -8,34 +9,17 @@ import { httpHandler } from '../edge/http.ts';
 import type { HttpRequest, Routes } from '../edge/http-types.ts';
 import { parseIfMatch, parseQuery } from '../edge/input.ts';
 import { json } from '../edge/response.ts';
-import { forbidden } from '../errors.ts';
-import type { Role } from '../registry/types.ts';
+import { DATASOURCE_ROUTES } from '../registry/platform.ts';
 import { loadDatasourceConfig } from './config.ts';
 import { parseListQuery } from './query.ts';
 import { effectiveQuerySchema, getQuerySchema, parseKeyParams, putQuerySchema } from './schema.ts';
 import { DatasourceService } from './service.ts';
 import { DynamoRecordRepo } from './store.ts';
 
-type Action = 'read' | 'write' | 'export';
-
-/** Roles allowed per action: reads for every authenticated role, writes and export for admin and service. */
-export const DATASOURCE_ACCESS: Record<Action, readonly Role[]> = {
-  read: ['user', 'admin', 'service'],
-  write: ['admin', 'service'],
-  export: ['admin', 'service'],
-};
-
-function authorize(req: HttpRequest, action: Action): Principal {
-  const p = req.principal;
-  if (!p) throw new Error('route requires a principal');
-  const allowed = DATASOURCE_ACCESS[action];
-  if (!allowed.includes(p.role)) {
-    throw forbidden(`Role "${p.role}" may not ${action} metadata records`, {
-      rule: `metadata.${action}`,
-      allowed_roles: allowed,
-    });
-  }
-  return p;
+/** The caller (the kit has already checked the role the registry declares for the route). */
+function principalOf(req: HttpRequest): Principal {
+  if (!req.principal) throw new Error('route requires a principal');
+  return req.principal;
 }
 
 const etag = (version: number) => ({ etag: `"${version}"` });
@@ -45,31 +29,28 @@ export function datasourceRoutes(svc: DatasourceService): Routes {
   return {
     'GET /api/metadata': {
       handler: async (req) => {
-        authorize(req, 'read');
         return json(200, await svc.query(parseListQuery(req.query)));
       },
     },
     'GET /api/metadata/export': {
       handler: async (req) => {
-        authorize(req, 'export');
         return json(200, await svc.exportRecords(req.query));
       },
     },
     'POST /api/metadata/import': {
       handler: async (req) => {
-        const actor = authorize(req, 'write');
+        const actor = principalOf(req);
         return json(200, await svc.importRecords(req.body, actor));
       },
     },
     'POST /api/metadata/bulk': {
       handler: async (req) => {
-        const actor = authorize(req, 'write');
+        const actor = principalOf(req);
         return json(200, await svc.bulk(req.body, actor));
       },
     },
     'GET /api/metadata/{type}/{name}': {
       handler: async (req) => {
-        authorize(req, 'read');
         const key = parseKeyParams(req.params);
         const q = parseQuery(getQuerySchema, req.query);
         if (q.resolve === 'true') {
@@ -86,7 +67,6 @@ export function datasourceRoutes(svc: DatasourceService): Routes {
     },
     'GET /api/metadata/{type}/{name}/effective': {
       handler: async (req) => {
-        authorize(req, 'read');
         const key = parseKeyParams(req.params);
         parseQuery(effectiveQuerySchema, req.query);
         const v = await svc.effective(key);
@@ -99,7 +79,7 @@ export function datasourceRoutes(svc: DatasourceService): Routes {
     },
     'PUT /api/metadata/{type}/{name}': {
       handler: async (req) => {
-        const actor = authorize(req, 'write');
+        const actor = principalOf(req);
         const key = parseKeyParams(req.params);
         const q = parseQuery(putQuerySchema, req.query);
         const ifMatch = parseIfMatch(req.headers['if-match']);
@@ -117,7 +97,6 @@ export function datasourceRoutes(svc: DatasourceService): Routes {
     },
     'DELETE /api/metadata/{type}/{name}': {
       handler: async (req) => {
-        authorize(req, 'write');
         const key = parseKeyParams(req.params);
         await svc.remove(key, parseIfMatch(req.headers['if-match']));
         return json(204);
@@ -133,5 +112,5 @@ export function datasourceHandler() {
     cacheTtlMs: cfg.cacheTtlMs,
     maxConflictRetries: cfg.maxConflictRetries,
   });
-  return httpHandler(datasourceRoutes(svc));
+  return httpHandler(DATASOURCE_ROUTES, datasourceRoutes(svc));
 }

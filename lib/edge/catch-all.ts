@@ -5,7 +5,7 @@
  * Gateway's `{"message":"Not Found"}`). Public, reads nothing, writes nothing.
  */
 import { notFound } from '../errors.ts';
-import { gatewayRoutes, type RouteDefinition } from '../registry/index.ts';
+import { catchAllRoute, gatewayRoutes, type RouteDefinition } from '../registry/index.ts';
 import { httpHandler } from './http.ts';
 import { json } from './response.ts';
 
@@ -25,6 +25,7 @@ export function allowedMethods(path: string, routes: readonly RouteDefinition[] 
 
 export function catchAllHandler(routes: readonly RouteDefinition[] = gatewayRoutes()) {
   return httpHandler(
+    [catchAllRoute],
     {
       $default: {
         public: true,

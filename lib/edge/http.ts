@@ -9,9 +9,12 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { signingKey } from '../auth/secret.ts';
-import type { Routes, TemporaContext } from './http-types.ts';
+import { routeKey } from '../registry/index.ts';
+import type { RouteDefinition } from '../registry/types.ts';
+import type { Route, Routes, TemporaContext } from './http-types.ts';
 import { bearerAuth } from './middleware/auth.ts';
 import { httpCorrelation } from './middleware/correlation.ts';
+import { declaredRoute } from './middleware/declared.ts';
 import { httpErrors } from './middleware/http-errors.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { requestLimits } from './middleware/request-limits.ts';
@@ -20,7 +23,9 @@ import { powertools } from './powertools.ts';
 import type { HttpResponse } from './response.ts';
 
 export type { HttpRequest, Route, Routes, TemporaContext } from './http-types.ts';
+export { inputOf } from './http-types.ts';
 export { correlationIdOf } from './middleware/correlation.ts';
+export { enforceDeclaration } from './middleware/declared.ts';
 export { MAX_BODY_BYTES, parseJsonBody } from './middleware/json-body.ts';
 
 /** The handler middy wraps: calls the matched route with the request the middlewares prepared. */
@@ -38,10 +43,46 @@ export async function dispatch(
     params: (event.pathParameters ?? {}) as Record<string, string>,
     query: (event.queryStringParameters ?? {}) as Record<string, string>,
     headers: (event.headers ?? {}) as Record<string, string>,
+    input: state.input ?? {
+      params: event.pathParameters ?? {},
+      query: event.queryStringParameters ?? {},
+      body: state.body,
+    },
   });
 }
 
-export function httpHandler(routes: Routes, opts: { signingKey?: () => Promise<string> } = {}) {
+/**
+ * Pair each declared route with its handler, one to one: a declared route without a handler or a
+ * handler without a declaration is a start-up error (the function never serves a half-declared API).
+ */
+export function bindRoutes(declared: readonly RouteDefinition[], handlers: Routes): Routes {
+  const keys = new Set(declared.map(routeKey));
+  const missing = [...keys].filter((k) => !handlers[k]);
+  const undeclared = Object.keys(handlers).filter((k) => !keys.has(k));
+  if (missing.length || undeclared.length) {
+    throw new Error(
+      `Routes and handlers differ: ${[
+        ...missing.map((k) => `${k} is declared but has no handler`),
+        ...undeclared.map((k) => `${k} has a handler but is not declared in lib/registry`),
+      ].join('; ')}`,
+    );
+  }
+  return Object.fromEntries(
+    declared.map((d) => {
+      const key = routeKey(d);
+      const h = handlers[key] as Route;
+      return [key, { ...h, public: d.public === true, definition: d }];
+    }),
+  );
+}
+
+/** The HTTP handler of a function serving exactly `declared` (the registry's routes) with `handlers`. */
+export function httpHandler(
+  declared: readonly RouteDefinition[],
+  handlers: Routes,
+  opts: { signingKey?: () => Promise<string> } = {},
+) {
+  const routes = bindRoutes(declared, handlers);
   return middy<APIGatewayProxyEventV2, HttpResponse>()
     .use(powertools({ coldStartMetric: true }))
     .use(httpHeaderNormalizer())
@@ -51,5 +92,6 @@ export function httpHandler(routes: Routes, opts: { signingKey?: () => Promise<s
     .use(requestLimits())
     .use(bearerAuth(opts.signingKey ?? signingKey))
     .use(jsonBody())
+    .use(declaredRoute())
     .handler(dispatch);
 }

@@ -7,7 +7,7 @@ import { config } from '../config.ts';
 import { validationError } from '../errors.ts';
 import { healthReport } from '../health.ts';
 import type { PolicyStore } from '../policy/store.ts';
-import { collectionRoutes, routeKey } from '../registry/index.ts';
+import { collectionRoutes, routeKey, serviceRoutes } from '../registry/index.ts';
 import type { RouteDefinition, ServiceDefinition } from '../registry/types.ts';
 import type { EntityStore, RequestContext } from '../store/entity-store.ts';
 import { httpHandler } from './http.ts';
@@ -120,8 +120,5 @@ export function serviceHandler(
       environment: cfg.environment,
     }),
   };
-  const missing = (service.routes ?? []).map(routeKey).filter((k) => !routes[k]);
-  if (missing.length)
-    throw new Error(`Service ${service.name} declares routes without handlers: ${missing.join(', ')}`);
-  return httpHandler(routes);
+  return httpHandler(serviceRoutes(service), routes);
 }

@@ -1,41 +1,17 @@
+import { domainServices } from './domain.ts';
+import { CREATE_EXAMPLES, PATCH_EXAMPLE } from './examples.ts';
 import { platform } from './platform.ts';
-import {
-  admin,
-  analytics,
-  campaign,
-  commerce,
-  content,
-  localization,
-  moderation,
-  notification,
-  referral,
-  search,
-  security,
-  talent,
-  user,
-} from './services.ts';
-import type { RouteDefinition, ServiceDefinition } from './types.ts';
+import { entitySchema, pageSchema } from './responses.ts';
+import { healthSchema, idParamsSchema, listQuerySchema } from './schemas.ts';
+import type { Role, RouteDefinition, ServiceDefinition } from './types.ts';
 
 export { type PlatformServiceDefinition, platform } from './platform.ts';
+export * from './schemas.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
 
-/** Every service of the platform, in declaration order. Add a service here. */
-export const registry: readonly ServiceDefinition[] = [
-  user,
-  notification,
-  campaign,
-  referral,
-  security,
-  content,
-  commerce,
-  localization,
-  search,
-  admin,
-  analytics,
-  moderation,
-  talent,
-];
+/** Every service of the platform, in declaration order (lib/registry/domain.ts). */
+export const registry: readonly ServiceDefinition[] = domainServices;
 
 const byName = new Map(registry.map((s) => [s.name, s]));
 
@@ -57,37 +33,152 @@ export function serviceRoutes(s: ServiceDefinition): RouteDefinition[] {
   return [...collectionRoutes(s), ...(s.routes ?? [])];
 }
 
+const OPS: readonly Role[] = ['admin', 'service'];
+
 /** The routes derived from a service's collection and verbs (health, CRUD, list, verbs). */
 export function collectionRoutes(s: ServiceDefinition): RouteDefinition[] {
   const base = `/api/${s.collection}`;
-  const health: RouteDefinition = { method: 'GET', path: `/api/${s.name}/health`, public: true };
+  const health: RouteDefinition = {
+    method: 'GET',
+    path: `/api/${s.name}/health`,
+    public: true,
+    summary: `Health of the ${s.name} service (its table answers).`,
+    response: healthSchema,
+  };
   if (s.crud === false) return [health];
+  const example = CREATE_EXAMPLES[s.name];
+  // Partial: graph fixtures declare services by their routes alone.
+  const acc: Partial<ServiceDefinition['access']> = s.access ?? {};
+  const one = { params: idParamsSchema, response: entitySchema };
   return [
     health,
-    { method: 'POST', path: base },
-    { method: 'GET', path: base },
-    { method: 'GET', path: `${base}/{id}` },
-    { method: 'PATCH', path: `${base}/{id}` },
-    { method: 'DELETE', path: `${base}/{id}` },
-    ...s.verbs.map((v): RouteDefinition => ({ method: 'POST', path: `${base}/{id}/${v.name}` })),
+    {
+      method: 'POST',
+      path: base,
+      summary: `Create a ${s.entity}.`,
+      rule: `${s.name}.create`,
+      roles: acc.create ?? OPS,
+      status: 201,
+      response: entitySchema,
+      ...(example ? { example } : {}),
+    },
+    {
+      method: 'GET',
+      path: base,
+      summary: `List ${s.entity} entities (filters: state, tag, feature; cursor pagination).`,
+      rule: `${s.name}.list`,
+      roles: acc.list ?? OPS,
+      query: listQuerySchema,
+      response: pageSchema,
+    },
+    {
+      method: 'GET',
+      path: `${base}/{id}`,
+      summary: `Read one ${s.entity}.`,
+      rule: `${s.name}.read`,
+      roles: acc.read ?? OPS,
+      ...one,
+    },
+    {
+      method: 'PATCH',
+      path: `${base}/{id}`,
+      summary: `Update a ${s.entity} (merge patch; If-Match for optimistic locking).`,
+      rule: `${s.name}.update`,
+      roles: acc.update ?? OPS,
+      example: PATCH_EXAMPLE,
+      ...one,
+    },
+    {
+      method: 'DELETE',
+      path: `${base}/{id}`,
+      summary: `Delete a ${s.entity} (If-Match for optimistic locking).`,
+      rule: `${s.name}.delete`,
+      roles: acc.delete ?? OPS,
+      params: idParamsSchema,
+      status: 204,
+    },
+    ...s.verbs.map(
+      (v): RouteDefinition => ({
+        method: 'POST',
+        path: `${base}/{id}/${v.name}`,
+        summary: `${v.name[0]?.toUpperCase()}${v.name.slice(1)} a ${s.entity} (emits ${v.emits}).`,
+        rule: `${s.name}.${v.name}`,
+        roles: v.roles,
+        ...one,
+      }),
+    ),
   ];
 }
 
-export const routeKey = (r: RouteDefinition): string => `${r.method} ${r.path}`;
+/** A platform service by name (lib/registry/platform.ts). */
+export function getPlatformService(name: string) {
+  const p = platform.find((s) => s.name === name);
+  if (!p) throw new Error(`Unknown platform service "${name}"`);
+  return p;
+}
 
-/** `GET /api/health`: the platform's own health route (one small function, infra/stack.ts). */
-export const PLATFORM_HEALTH_ROUTE: RouteDefinition = { method: 'GET', path: '/api/health', public: true };
+/** `METHOD /path`, as API Gateway names a route; the catch-all route is `$default`. */
+export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>): string =>
+  r.path === '$default' ? '$default' : `${r.method} ${r.path}`;
+
+/** API Gateway's `$default` route: any path or method no other route declares (lib/edge/catch-all.ts). */
+export const catchAllRoute: RouteDefinition = {
+  method: 'GET',
+  path: '$default',
+  public: true,
+  summary: 'Any other path or method: 404 not_found, or 405 with Allow when the path has other methods.',
+};
+
+/** `GET /api/health`: the platform's health (served by functions/health). */
+export const platformHealthRoute: RouteDefinition = {
+  method: 'GET',
+  path: '/api/health',
+  public: true,
+  summary: 'Health of the whole platform: every table of every service.',
+  response: healthSchema,
+};
+
+/** `GET /api/openapi.json`: this API's OpenAPI 3.1 document (served by functions/health). */
+export const openApiRoute: RouteDefinition = {
+  method: 'GET',
+  path: '/api/openapi.json',
+  public: true,
+  summary: 'The OpenAPI 3.1 document of this API, generated from the registry.',
+};
+
+/** Routes of the platform-health function (health and the API's own description). */
+export const HEALTH_ROUTES: readonly RouteDefinition[] = [platformHealthRoute, openApiRoute];
+
+/** Every HTTP function of the stack and the routes it serves (one gateway integration each). */
+export interface HttpFunctionRoutes {
+  /** Lambda folder under functions/. */
+  folder: string;
+  /** Tag in the API reference. */
+  tag: string;
+  routes: readonly RouteDefinition[];
+}
+
+export function httpFunctions(): HttpFunctionRoutes[] {
+  return [
+    ...registry.map((s) => ({ folder: s.name, tag: s.name, routes: serviceRoutes(s) })),
+    ...platform
+      .filter((p) => p.routes.length > 0)
+      .map((p) => ({ folder: p.folder, tag: p.name, routes: p.routes })),
+    { folder: 'health', tag: 'health', routes: HEALTH_ROUTES },
+  ];
+}
+
+/** Every declared route of the platform. */
+export const allRoutes = (): RouteDefinition[] => httpFunctions().flatMap((f) => [...f.routes]);
+
+export { OPS };
 
 /**
  * Every route of the HTTP API, each once: the domain services' (collections, verbs, extra
- * routes), the platform services' and the platform health route. The catch-all answers 405
- * with `Allow` from this list; a CDK assertion test checks it equals the gateway's routes.
+ * routes), the platform services' and the platform health function's. The catch-all answers
+ * 405 with `Allow` from this list; a CDK assertion test checks it equals the gateway's routes.
  */
 export function gatewayRoutes(): RouteDefinition[] {
-  const all = [
-    ...registry.flatMap(serviceRoutes),
-    ...platform.flatMap((p) => p.routes),
-    PLATFORM_HEALTH_ROUTE,
-  ];
+  const all = [...registry.flatMap(serviceRoutes), ...platform.flatMap((p) => p.routes), ...HEALTH_ROUTES];
   return [...new Map(all.map((r) => [routeKey(r), r])).values()];
 }

@@ -2,25 +2,96 @@
  * The platform services: not entity collections, but Lambdas every domain service relies on.
  * Declared here so Amadeus sees them and infra builds their routes and rules from one place.
  */
-import type { RouteDefinition } from './types.ts';
+import * as z from 'zod';
+import { DOMAIN_NAMES } from './domain.ts';
+import { itemsSchema, pageSchema } from './responses.ts';
+import {
+  campaignIdParamsSchema,
+  eventBodySchema,
+  healthSchema,
+  intentListQuerySchema,
+  scoreBodySchema,
+} from './schemas.ts';
+import type { Role, RouteDefinition } from './types.ts';
 
-/** API Gateway route keys served by the metadata datasource Lambda. */
-export const DATASOURCE_ROUTES: readonly string[] = [
-  'GET /api/metadata',
-  'GET /api/metadata/export',
-  'POST /api/metadata/import',
-  'POST /api/metadata/bulk',
-  'GET /api/metadata/{type}/{name}',
-  'PUT /api/metadata/{type}/{name}',
-  'DELETE /api/metadata/{type}/{name}',
-  'GET /api/metadata/{type}/{name}/effective',
+const ALL: readonly Role[] = ['user', 'admin', 'service'];
+const OPS: readonly Role[] = ['admin', 'service'];
+
+const typeNameParams = z.object({
+  type: z.string().min(1).max(64),
+  name: z.string().min(1).max(256),
+});
+
+const RECORD_EXAMPLE = { metadata: { tags: ['pricing', 'eu'] } };
+
+/** The metadata datasource's routes (reads for every role, writes and export for operators). */
+export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
+  {
+    method: 'GET',
+    path: '/api/metadata',
+    summary: 'Query metadata records (type, tags, prefix; cursor pagination).',
+    rule: 'metadata.read',
+    roles: ALL,
+    response: pageSchema,
+  },
+  {
+    method: 'GET',
+    path: '/api/metadata/export',
+    summary: 'Export metadata records (optionally one type).',
+    rule: 'metadata.export',
+    roles: OPS,
+  },
+  {
+    method: 'POST',
+    path: '/api/metadata/import',
+    summary: 'Import records exported by GET /api/metadata/export.',
+    rule: 'metadata.write',
+    roles: OPS,
+    example: { records: [{ type: 'config', name: 'pricing-eu', ...RECORD_EXAMPLE }] },
+  },
+  {
+    method: 'POST',
+    path: '/api/metadata/bulk',
+    summary: 'Apply up to 25 put/delete operations on records.',
+    rule: 'metadata.write',
+    roles: OPS,
+    example: { operations: [{ op: 'upsert', type: 'config', name: 'pricing-us', ...RECORD_EXAMPLE }] },
+  },
+  {
+    method: 'GET',
+    path: '/api/metadata/{type}/{name}',
+    summary: 'Read a record (resolve=true: with its effective metadata).',
+    rule: 'metadata.read',
+    roles: ALL,
+    params: typeNameParams,
+  },
+  {
+    method: 'PUT',
+    path: '/api/metadata/{type}/{name}',
+    summary: 'Create or replace a record (If-Match; on_conflict=merge|replace|fail).',
+    rule: 'metadata.write',
+    roles: OPS,
+    params: typeNameParams,
+    example: RECORD_EXAMPLE,
+  },
+  {
+    method: 'DELETE',
+    path: '/api/metadata/{type}/{name}',
+    summary: 'Delete a record (If-Match).',
+    rule: 'metadata.write',
+    roles: OPS,
+    params: typeNameParams,
+    status: 204,
+  },
+  {
+    method: 'GET',
+    path: '/api/metadata/{type}/{name}/effective',
+    summary: 'A record with the metadata it inherits through extends.',
+    rule: 'metadata.read',
+    roles: ALL,
+    params: typeNameParams,
+  },
 ];
-
-/** `GET /api/x` → a RouteDefinition. */
-const route = (key: string): RouteDefinition => {
-  const [method, path] = key.split(' ') as [RouteDefinition['method'], string];
-  return { method, path };
-};
 
 export interface PlatformServiceDefinition {
   name: string;
@@ -36,32 +107,33 @@ export interface PlatformServiceDefinition {
   integrationPoints: readonly string[];
 }
 
-const DOMAIN = [
-  'user',
-  'notification',
-  'campaign',
-  'referral',
-  'security',
-  'content',
-  'commerce',
-  'localization',
-  'search',
-  'admin',
-  'analytics',
-  'moderation',
-  'talent',
-];
-
 export const nexus: PlatformServiceDefinition = {
   name: 'nexus',
   description:
     'The event bus: outbox relay to EventBridge, routing rules from the registry, POST /api/events.',
   folder: 'nexus-publisher',
-  routes: [{ method: 'POST', path: '/api/events' }],
+  routes: [
+    {
+      method: 'POST',
+      path: '/api/events',
+      summary: 'Put an event on the Nexus bus (through the outbox).',
+      rule: 'nexus.events.put',
+      roles: OPS,
+      body: eventBodySchema,
+      status: 202,
+      example: {
+        type: 'billing.invoice_paid',
+        service: 'billing-sync',
+        entity: { type: 'invoice', id: 'inv_1042' },
+        payload: { amount: 49.5, currency: 'EUR' },
+      },
+    },
+  ],
   consumes: [],
   emits: [],
   capabilities: ['orchestration', 'patterns', 'event routing', 'event archive'],
-  dependencies: DOMAIN,
+  // Every domain service publishes through the outbox this relays (derived from lib/registry/domain.ts).
+  dependencies: DOMAIN_NAMES,
   integrationPoints: ['amadeus'],
 };
 
@@ -70,10 +142,39 @@ export const scheduler: PlatformServiceDefinition = {
   description: 'Optimistic scheduling: future intents as one-time schedules, cancelled by events, run once.',
   folder: 'scheduler',
   routes: [
-    { method: 'POST', path: '/api/scheduler/intents' },
-    { method: 'GET', path: '/api/scheduler/intents' },
-    { method: 'DELETE', path: '/api/scheduler/intents/{id}' },
-    { method: 'GET', path: '/api/scheduler/health', public: true },
+    {
+      method: 'POST',
+      path: '/api/scheduler/intents',
+      summary: 'Schedule a future intent (delete, archive, run a pattern), cancelled by events.',
+      rule: 'scheduler.intents.create',
+      roles: OPS,
+      status: 202,
+      example: {
+        action: 'archive',
+        run_at: '2030-01-01T00:00:00Z',
+        pattern: 'campaign-archive',
+        cancel_on: ['campaign.extended'],
+        entity: { type: 'campaign', id: 'cmp_01' },
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/scheduler/intents',
+      summary: "An entity's intents.",
+      rule: 'scheduler.intents.read',
+      roles: OPS,
+      query: intentListQuerySchema,
+      response: itemsSchema,
+    },
+    {
+      method: 'DELETE',
+      path: '/api/scheduler/intents/{id}',
+      summary: 'Cancel an intent.',
+      rule: 'scheduler.intents.cancel',
+      roles: OPS,
+      params: z.object({ id: z.string().min(1).max(128) }),
+    },
+    { method: 'GET', path: '/api/scheduler/health', public: true, summary: 'Health of the scheduler.' },
   ],
   consumes: ['*'],
   emits: ['scheduler.cancelled', 'scheduler.executed', 'scheduler.failed', 'pattern.run'],
@@ -86,7 +187,7 @@ export const metadata: PlatformServiceDefinition = {
   name: 'metadata',
   description: 'The metadata datasource protocol: typed records, queries, bulk, export/import, extends.',
   folder: 'metadata',
-  routes: DATASOURCE_ROUTES.map(route),
+  routes: DATASOURCE_ROUTES,
   consumes: [],
   emits: [],
   capabilities: ['metadata records', 'bulk operations', 'export/import', 'inheritance'],
@@ -100,8 +201,23 @@ export const broadcast: PlatformServiceDefinition = {
     'Live campaigns: WebSocket connections, a Step Functions ticker per broadcasting campaign, fan-out of campaign state frames.',
   folder: 'broadcast',
   routes: [
-    { method: 'POST', path: '/api/campaigns/{id}/scores' },
-    { method: 'GET', path: '/api/broadcast/health', public: true },
+    {
+      method: 'POST',
+      path: '/api/campaigns/{id}/scores',
+      summary: "Change a user's score on a campaign's leaderboard (a user only their own).",
+      roles: ALL,
+      params: campaignIdParamsSchema,
+      body: scoreBodySchema,
+      example: { user: 'usr_01', delta: 10 },
+      response: z.object({ campaign_id: z.string(), user: z.string(), score: z.number() }),
+    },
+    {
+      method: 'GET',
+      path: '/api/broadcast/health',
+      public: true,
+      summary: 'Health of the broadcast service.',
+      response: healthSchema,
+    },
   ],
   // pattern.run: the scheduler's `broadcast.start` intent, set ahead of a future start_time.
   consumes: ['campaign.created', 'campaign.updated', 'campaign.deleted', 'pattern.run'],
@@ -117,12 +233,45 @@ export const amadeus: PlatformServiceDefinition = {
     'The knowledge graph of services, capabilities and dependencies: impact analysis, diagrams, history.',
   folder: 'amadeus',
   routes: [
-    { method: 'GET', path: '/api/kg' },
-    { method: 'GET', path: '/api/kg/services/{name}' },
-    { method: 'GET', path: '/api/kg/impact/{name}' },
-    { method: 'GET', path: '/api/kg/diagram' },
-    { method: 'GET', path: '/api/kg/history' },
-    { method: 'GET', path: '/api/kg/patterns/{pattern}' },
+    {
+      method: 'GET',
+      path: '/api/kg',
+      summary: 'The knowledge graph of services (ETag, If-None-Match).',
+      roles: ALL,
+    },
+    {
+      method: 'GET',
+      path: '/api/kg/services/{name}',
+      summary: 'One service of the graph.',
+      roles: ALL,
+      params: z.object({ name: z.string().min(1).max(128) }),
+    },
+    {
+      method: 'GET',
+      path: '/api/kg/impact/{name}',
+      summary: 'What a change to a service impacts.',
+      roles: ALL,
+      params: z.object({ name: z.string().min(1).max(128) }),
+    },
+    {
+      method: 'GET',
+      path: '/api/kg/diagram',
+      summary: 'A Mermaid diagram of the graph (focus, deps_only, direction).',
+      roles: ALL,
+    },
+    {
+      method: 'GET',
+      path: '/api/kg/history',
+      summary: 'Versions of the graph, newest first.',
+      roles: ALL,
+      response: itemsSchema,
+    },
+    {
+      method: 'GET',
+      path: '/api/kg/patterns/{pattern}',
+      summary: 'Entities in a pattern (cursor pagination).',
+      roles: ALL,
+    },
   ],
   consumes: ['*'],
   emits: [],

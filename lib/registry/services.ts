@@ -5,6 +5,8 @@
  */
 import * as z from 'zod';
 import { jsonObject } from '../limits/index.ts';
+import { pageSchema } from './responses.ts';
+import { policyKeySchema, policyListQuerySchema, policySchema } from './schemas.ts';
 import type { CrudOperation, Role, ServiceDefinition } from './types.ts';
 
 const ALL: readonly Role[] = ['user', 'admin', 'service'];
@@ -168,28 +170,53 @@ export const security: ServiceDefinition = {
     { name: 'by_type', partitionKey: 'type', sortKey: 'at_sk' },
   ],
   routes: [
-    { method: 'GET', path: '/api/security/audits' },
-    { method: 'GET', path: '/api/security/audits/{id}' },
-    { method: 'GET', path: '/api/policies' },
-    { method: 'PUT', path: '/api/policies/{role}/{environment}/{category}' },
-    { method: 'DELETE', path: '/api/policies/{role}/{environment}/{category}' },
+    {
+      method: 'GET',
+      path: '/api/security/audits',
+      summary: 'The audit trail: every event, by entity or by type (cursor pagination).',
+      rule: 'security.audits.read',
+      roles: OPS,
+      response: pageSchema,
+    },
+    {
+      method: 'GET',
+      path: '/api/security/audits/{id}',
+      summary: 'One audit record (an event envelope id).',
+      rule: 'security.audits.read',
+      roles: OPS,
+      params: z.object({ id: z.string().min(1).max(128) }),
+    },
+    {
+      method: 'GET',
+      path: '/api/policies',
+      summary: 'The policy matrix of an environment (default: this stack’s) and the defaults.',
+      rule: 'security.policies.read',
+      roles: ADMIN,
+      query: policyListQuerySchema,
+    },
+    {
+      method: 'PUT',
+      path: '/api/policies/{role}/{environment}/{category}',
+      summary: 'Set one row of the policy matrix.',
+      rule: 'security.policies.write',
+      roles: ADMIN,
+      params: policyKeySchema,
+      body: policySchema,
+      example: { retention: 'P90D', access: 'self+admin', validation: 'strict', exposure: 'summary' },
+    },
+    {
+      method: 'DELETE',
+      path: '/api/policies/{role}/{environment}/{category}',
+      summary: 'Remove one row of the policy matrix (the default applies again).',
+      rule: 'security.policies.write',
+      roles: ADMIN,
+      params: policyKeySchema,
+      status: 204,
+    },
   ],
   needs: ['policies:write'],
   capabilities: ['policies', 'audit', 'compliance'],
-  dependencies: [
-    'user',
-    'notification',
-    'campaign',
-    'referral',
-    'content',
-    'commerce',
-    'localization',
-    'search',
-    'admin',
-    'analytics',
-    'moderation',
-    'talent',
-  ],
+  dependencies: [], // every other domain service: derived in lib/registry/domain.ts
   integrationPoints: ['nexus'],
   emits: [],
   consumes: ['*'],
@@ -360,7 +387,15 @@ export const analytics: ServiceDefinition = {
   capabilities: ['events', 'usage', 'reporting'],
   dependencies: ['user', 'content'],
   integrationPoints: ['nexus'],
-  routes: [{ method: 'GET', path: '/api/analytics/summary' }],
+  routes: [
+    {
+      method: 'GET',
+      path: '/api/analytics/summary',
+      summary: 'Daily counters over a range of days (from, to; default the last 7).',
+      rule: 'analytics.summary',
+      roles: OPS,
+    },
+  ],
   needs: ['analytics-counters'],
   emits: [],
   consumes: ['*'],

@@ -36,12 +36,36 @@ export type PlatformNeed =
   | 'search-index'
   | 'analytics-counters';
 
-/** One HTTP route as API Gateway sees it (`routeKey` = `${method} ${path}`). */
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/**
+ * One HTTP route, declared once: API Gateway's route (`routeKey` = `${method} ${path}`), who may
+ * call it, what it takes and answers. The Lambda kit (lib/edge) enforces `roles` and validates
+ * `params`, `query` and `body` from it before the handler runs; infra builds the gateway route
+ * from it; the OpenAPI document (lib/registry/openapi.ts) is generated from it.
+ */
 export interface RouteDefinition {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  method: HttpMethod;
   path: string;
-  /** Public routes skip bearer auth (health only). */
+  /** One line for the API reference. */
+  summary: string;
+  /** Public routes skip bearer auth (health checks, the OpenAPI document). */
   public?: boolean;
+  /** Roles allowed to call the route (required unless `public`); a 403 names them otherwise. */
+  roles?: readonly Role[];
+  /** The rule a 403 names (default: the route key), e.g. `campaign.create`. */
+  rule?: string;
+  /** Path parameters (`{id}` …); a mistake is a 400 naming `path.<name>`. */
+  params?: z.ZodType;
+  /** Query string; a mistake is a 400 naming `query.<name>`. */
+  query?: z.ZodType;
+  /** JSON body; a mistake is a 400 naming the field. */
+  body?: z.ZodType;
+  /** Success status and response body (for the reference and the integration tests' check). */
+  status?: number;
+  response?: z.ZodType;
+  /** A realistic request body the live API accepts (required when the route takes a body). */
+  example?: unknown;
 }
 
 /**

@@ -13,6 +13,7 @@ import { lazy, once } from '../edge/lazy.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import { otherStores } from '../edge/wiring.ts';
 import { metrics } from '../observability.ts';
+import { getPlatformService } from '../registry/index.ts';
 import { schedulerRoutes } from './routes.ts';
 import { EventBridgeSchedules } from './schedules.ts';
 import { SchedulerService } from './service.ts';
@@ -45,7 +46,7 @@ const fireSchema = z.object({
 });
 
 export const handler = serviceLambda({
-  http: lazy(() => httpHandler(schedulerRoutes(scheduler()))),
+  http: lazy(() => httpHandler(getPlatformService('scheduler').routes, schedulerRoutes(scheduler()))),
   events: lazy(() =>
     consumerHandler({ '*': (e) => scheduler().onEvent(e) }, { idempotencyTable: env().idempotencyTable }),
   ),

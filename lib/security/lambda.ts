@@ -5,12 +5,11 @@
 import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { consumerHandler } from '../edge/consumer.ts';
-import type { HttpRequest, Routes } from '../edge/http-types.ts';
+import type { Routes } from '../edge/http-types.ts';
 import { lazy, once } from '../edge/lazy.ts';
 import { json } from '../edge/response.ts';
 import { type ServiceDeps, serviceHandler } from '../edge/service-handler.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
-import { forbidden } from '../errors.ts';
 import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
 import { AuditLog } from './audit.ts';
@@ -18,28 +17,17 @@ import { policyRoutes } from './policy-routes.ts';
 
 const audit = once(() => new AuditLog(config().entityTable, documentClient()));
 
-const auditors = (req: HttpRequest) => {
-  if (req.principal?.role !== 'admin' && req.principal?.role !== 'service') {
-    throw forbidden('Only admin and service callers may read the audit trail', {
-      rule: 'security.audits.read',
-      allowed_roles: ['admin', 'service'],
-    });
-  }
-};
-
 /** The routes the security Lambda adds to its collection's: the policy matrix and the audit trail. */
 export function securityRoutes({ policies, environment }: ServiceDeps, log: () => AuditLog = audit): Routes {
   return {
     ...policyRoutes(policies, environment),
     'GET /api/security/audits': {
       handler: async (req) => {
-        auditors(req);
         return json(200, await log().query(req.query));
       },
     },
     'GET /api/security/audits/{id}': {
       handler: async (req) => {
-        auditors(req);
         return json(200, await log().get(req.params.id ?? ''));
       },
     },

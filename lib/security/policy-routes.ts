@@ -1,41 +1,25 @@
 /**
- * `/api/policies`: read and change the policy matrix at runtime (admin only).
+ * `/api/policies`: read and change the policy matrix at runtime (admin only: the registry's
+ * declaration, enforced by the kit, as are the path, query and body).
  */
 
-import type { HttpRequest, Routes } from '../edge/http-types.ts';
+import type * as z from 'zod';
+import { inputOf, type Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
-import { forbidden, toFieldIssues, validationError } from '../errors.ts';
 import { defaultPolicy, policyId } from '../policy/matrix.ts';
-import { policyKeySchema, policySchema } from '../policy/schema.ts';
 import type { PolicyStore } from '../policy/store.ts';
+import type { policyKeySchema, policySchema } from '../registry/schemas.ts';
 
-const adminOnly = (req: HttpRequest, action: string) => {
-  if (req.principal?.role !== 'admin') {
-    throw forbidden(`Only admins may ${action} policies`, {
-      rule: `security.policies.${action}`,
-      allowed_roles: ['admin'],
-    });
-  }
-  return req.principal;
-};
-
-function keyOf(req: HttpRequest) {
-  const k = policyKeySchema.safeParse(req.params);
-  if (!k.success) throw validationError(toFieldIssues(k.error.issues, 'path'));
-  return k.data;
-}
+type PolicyKey = z.output<typeof policyKeySchema>;
 
 export function policyRoutes(store: PolicyStore, environment: string): Routes {
   return {
     'GET /api/policies': {
       handler: async (req) => {
-        adminOnly(req, 'read');
-        const env = req.query.environment ?? environment;
-        const k = policyKeySchema.shape.environment.safeParse(env);
-        if (!k.success) throw validationError(toFieldIssues(k.error.issues, 'query.environment'));
-        const rows = await store.list([k.data]);
+        const env = inputOf<unknown, { environment?: string }>(req).query.environment ?? environment;
+        const rows = await store.list([env]);
         return json(200, {
-          environment: k.data,
+          environment: env,
           items: rows.map((r) => ({ id: policyId(r), ...r })),
           defaults: {
             user: defaultPolicy('user'),
@@ -47,19 +31,20 @@ export function policyRoutes(store: PolicyStore, environment: string): Routes {
     },
     'PUT /api/policies/{role}/{environment}/{category}': {
       handler: async (req) => {
-        const actor = adminOnly(req, 'write');
-        const key = keyOf(req);
-        const body = policySchema.safeParse(req.body);
-        if (!body.success) throw validationError(toFieldIssues(body.error.issues));
-        const row = { ...key, ...body.data, updated_at: new Date().toISOString(), updated_by: actor.sub };
+        const { params: key, body } = inputOf<PolicyKey, unknown, z.output<typeof policySchema>>(req);
+        const row = {
+          ...key,
+          ...body,
+          updated_at: new Date().toISOString(),
+          updated_by: req.principal?.sub ?? '',
+        };
         await store.put(row);
         return json(200, { id: policyId(row), ...row });
       },
     },
     'DELETE /api/policies/{role}/{environment}/{category}': {
       handler: async (req) => {
-        adminOnly(req, 'write');
-        await store.remove(keyOf(req));
+        await store.remove(inputOf<PolicyKey>(req).params);
         return json(204);
       },
     },

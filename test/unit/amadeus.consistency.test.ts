@@ -133,8 +133,8 @@ describe('each check on its own', () => {
     ]);
     expect(
       kinds([
-        base('a', { routes: [{ method: 'GET', path: '/api/x' }] }),
-        base('b', { routes: [{ method: 'GET', path: '/api/x' }] }),
+        base('a', { routes: [{ method: 'GET', path: '/api/x', summary: 'x' }] }),
+        base('b', { routes: [{ method: 'GET', path: '/api/x', summary: 'x' }] }),
       ]),
     ).toEqual(['duplicate_route']);
   });

@@ -126,7 +126,7 @@ describe('buildGraph on other inputs', () => {
       capabilities: ['routing'],
       dependencies: [],
       integrationPoints: [],
-      routes: [{ method: 'POST', path: '/api/events' }],
+      routes: [{ method: 'POST', path: '/api/events', summary: 'x' }],
       emits: ['nexus.routed'],
       consumes: ['campaign.created'],
     };

@@ -11,6 +11,7 @@ import type { MetadataRecord } from '../../lib/datasource/schema.ts';
 import { DatasourceService } from '../../lib/datasource/service.ts';
 import { WriteConflictError } from '../../lib/datasource/store.ts';
 import { canonicalJson } from '../../lib/metadata/index.ts';
+import { callDeclared } from '../kit/routes.ts';
 
 const admin: Principal = { sub: 'dev-admin', role: 'admin' };
 const service: Principal = { sub: 'dev-service', role: 'service' };
@@ -662,13 +663,11 @@ describe('routes', () => {
   const { svc } = setup();
   const routes = datasourceRoutes(svc);
   const call = (k: string, req: ReturnType<typeof request>) => {
-    const r = routes[k];
-    if (!r) throw new Error(`no route ${k}`);
-    return r.handler(req);
+    return callDeclared(DATASOURCE_ROUTES, routes, k, req);
   };
 
   it('serves exactly DATASOURCE_ROUTES', () => {
-    expect(Object.keys(routes).sort()).toEqual([...DATASOURCE_ROUTES].sort());
+    expect(Object.keys(routes).sort()).toEqual(DATASOURCE_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
   it('reads for every role; writes and export for admin and service only (403 with details.rule)', async () => {

@@ -10,8 +10,10 @@ import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { ENVELOPE_VERSION, type EventEnvelope, envelopeSchema } from '../../lib/events/envelope.ts';
 import { OUTBOX_TTL_SECONDS } from '../../lib/events/outbox.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
+import { getPlatformService } from '../../lib/registry/index.ts';
 import { FakeDdb } from '../kit/dynamodb.ts';
 import { admin, service } from '../kit/principals.ts';
+import { callDeclared } from '../kit/routes.ts';
 
 const OUTBOX = 'tempora-test-_nexus_outbox';
 const ROUTE = 'POST /api/events';
@@ -29,9 +31,13 @@ const request = (principal: Principal | undefined, body: unknown): HttpRequest =
 
 const call = async (principal: Principal | undefined, body: unknown) => {
   const ddb = new FakeDdb();
-  const route = eventRoutes(ddb.client, OUTBOX, 'test')[ROUTE];
-  if (!route) throw new Error(`no route ${ROUTE}`);
-  const result = await route.handler(request(principal, body)).then(
+  const routes = eventRoutes(ddb.client, OUTBOX, 'test');
+  const result = await callDeclared(
+    getPlatformService('nexus').routes,
+    routes,
+    ROUTE,
+    request(principal, body),
+  ).then(
     (response) => ({ response, error: undefined }),
     (error: unknown) => ({ response: undefined, error }),
   );

@@ -22,6 +22,7 @@ import { type HttpRequest, httpHandler, MAX_BODY_BYTES, type Routes } from '../.
 import { json } from '../../lib/edge/response.ts';
 import { conflict, TemporaError } from '../../lib/errors.ts';
 import { logger } from '../../lib/observability.ts';
+import type { RouteDefinition } from '../../lib/registry/types.ts';
 
 const SECRET = 'middleware-test-signing-secret-0123456789';
 const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -58,7 +59,13 @@ const routes: Routes = {
   },
 };
 
-const handler = httpHandler(routes, { signingKey: async () => SECRET });
+/** The declarations of the test routes: public exactly where the routes say so. */
+const declared: RouteDefinition[] = Object.entries(routes).map(([key, r]) => {
+  const [method, path] = key.split(' ') as [RouteDefinition['method'], string];
+  return { method, path, summary: key, ...(r.public ? { public: true } : {}) };
+});
+
+const handler = httpHandler(declared, routes, { signingKey: async () => SECRET });
 
 let seq = 0;
 function event(

@@ -14,6 +14,7 @@ import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
 import {
   gatewayRoutes,
+  HEALTH_ROUTES,
   platform,
   registry,
   routeKey,
@@ -90,7 +91,6 @@ const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
   broadcast: 'Broadcast/Service',
   amadeus: 'Amadeus/Service',
 };
-const HEALTH_ROUTE = 'GET /api/health';
 const SCHEDULER_FN_NAME = `${PREFIX}-scheduler`;
 const SCHEDULER_FN_ARN = stackArn('lambda', `function:${SCHEDULER_FN_NAME}`);
 const SCHEDULES_ARN = stackArn('scheduler', `schedule/${PREFIX}/*`);
@@ -836,7 +836,7 @@ const httpRoutes = () => {
 describe('HTTP API', () => {
   const expectedOwners = (): Map<string, string> => {
     const owner = new Map<string, string>([
-      [HEALTH_ROUTE, 'PlatformHealth'],
+      ...HEALTH_ROUTES.map((r): [string, string] => [routeKey(r), 'PlatformHealth']),
       ['$default', 'CatchAll/Function'],
     ]);
     for (const s of registry) for (const r of serviceRoutes(s)) owner.set(routeKey(r), s.name);
@@ -850,7 +850,7 @@ describe('HTTP API', () => {
     const expected = [
       ...registry.flatMap((s) => serviceRoutes(s).map(routeKey)),
       ...platform.flatMap((p) => p.routes.map(routeKey)),
-      HEALTH_ROUTE,
+      ...HEALTH_ROUTES.map(routeKey),
       '$default',
     ];
     const keys = httpRoutes().map(([, p]) => p.RouteKey as string);
@@ -885,6 +885,22 @@ describe('HTTP API', () => {
         fn: owner.get(route.RouteKey as string),
       });
     }
+  });
+
+  it('grants API Gateway ONE invoke permission per HTTP function (not one per route), on this API only', () => {
+    const owners = new Set(expectedOwners().values());
+    // The HTTP API's permissions (the WebSocket API's are the broadcast construct's own).
+    const apiPermissions = Object.values(json.Resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Permission' &&
+        r.Properties?.Principal === 'apigateway.amazonaws.com' &&
+        /HttpApi/.test(render(r.Properties?.SourceArn)),
+    );
+    expect(apiPermissions).toHaveLength(owners.size);
+    expect(httpRoutes().length).toBeGreaterThan(owners.size * 3);
+    // Every stage, method and path of this API (the catch-all's `$default` route: every stage and route).
+    for (const p of apiPermissions)
+      expect(render(p.Properties?.SourceArn)).toMatch(/HttpApi[^/]*\/\*\/\*(\/\*)?$/);
   });
 });
 

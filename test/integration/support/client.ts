@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { emulatorClientConfig } from '../../kit/emulator.ts';
 import { loadOutputs } from './outputs.ts';
+import { responseProblems } from './response-check.ts';
 
 export type Role = 'admin' | 'user' | 'service';
 
@@ -53,6 +54,9 @@ export async function api<T = Record<string, unknown>>(
   } catch {
     parsed = undefined;
   }
+  // Every response the suite receives is checked against the route's declared response schema.
+  const problems = responseProblems(method, path, res.status, parsed);
+  if (problems.length) throw new Error(`response check failed: ${problems.join('; ')}`);
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 

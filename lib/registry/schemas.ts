@@ -1,0 +1,124 @@
+/**
+ * The request schemas routes declare (lib/registry/routes.ts): they live here, in base, so the
+ * registry can name them and every layer above (the kit validating, the store, the services)
+ * imports the one definition.
+ */
+import * as z from 'zod';
+import { idString, jsonObject } from '../limits/index.ts';
+
+/** Largest page a list answers. */
+export const MAX_PAGE_SIZE = 100;
+
+/** An entity id in a path. */
+export const entityIdSchema = z.string().trim().min(1).max(128, 'is at most 128 characters');
+export const idParamsSchema = z.object({ id: entityIdSchema });
+
+/** The query string of `GET /api/<collection>`. */
+export const listQuerySchema = z.object({
+  state: z
+    .string()
+    .regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word')
+    .optional(),
+  tag: z.string().min(1).max(128).optional(),
+  feature: z.string().min(1).max(128).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  cursor: z.string().min(1).max(2048).optional(),
+  broadcasting: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
+/** A dotted lower-case event type (`campaign.created`). */
+export const eventTypeSchema = z
+  .string()
+  .max(128, 'is at most 128 characters (EventBridge detail-type)')
+  .regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'must be a dotted lower-case event type');
+
+/** `POST /api/events`: an event an operator puts on the bus. */
+export const eventBodySchema = z.strictObject({
+  type: eventTypeSchema,
+  /** Emitting service, e.g. `billing-sync` → source `tempora.billing-sync`; default `api`. */
+  service: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a lower-case service name')
+    .default('api'),
+  entity: z.strictObject({
+    type: z.string().min(1).max(64),
+    id: idString(),
+    version: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).default(0),
+  }),
+  payload: jsonObject().optional(),
+});
+
+/** ISO 8601 duration (date and time parts, e.g. P90D, P1Y, PT12H) or `forever`. */
+export const retentionSchema = z.union([
+  z.literal('forever'),
+  z
+    .string()
+    .regex(
+      /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
+      'must be an ISO 8601 duration such as P90D, or "forever"',
+    ),
+]);
+
+/** A row of the policy matrix (`PUT /api/policies/{role}/{environment}/{category}`). */
+export const policySchema = z.strictObject({
+  retention: retentionSchema,
+  access: z.enum(['full', 'internal', 'self+admin']),
+  validation: z.enum(['strict', 'lenient']),
+  exposure: z.enum(['internal', 'none', 'summary', 'full']),
+});
+
+export const policyEnvironmentSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be a lower-case environment name');
+
+export const policyKeySchema = z.object({
+  role: z.enum(['user', 'admin', 'service']),
+  environment: policyEnvironmentSchema,
+  category: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lower-case category name'),
+});
+
+export const policyListQuerySchema = z.object({ environment: policyEnvironmentSchema.optional() });
+
+/** Largest |delta| of one score update. */
+export const MAX_SCORE_DELTA = 1_000_000;
+
+/** A user id as the leaderboard keeps it. */
+export const userIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.@:-]{1,128}$/, 'must be 1-128 letters, digits or _ . @ : -');
+
+/** A score change: a finite number, at most {@link MAX_SCORE_DELTA} either way. */
+export const scoreDeltaSchema = z
+  .number({ error: 'must be a number' })
+  .min(-MAX_SCORE_DELTA, { error: `must be ≥ -${MAX_SCORE_DELTA}` })
+  .max(MAX_SCORE_DELTA, { error: `must be ≤ ${MAX_SCORE_DELTA}` });
+
+/** `POST /api/campaigns/{id}/scores`. */
+export const scoreBodySchema = z.strictObject({ user: userIdSchema, delta: scoreDeltaSchema });
+export const campaignIdParamsSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a campaign id'),
+});
+
+/** `GET /api/scheduler/intents?entity_id=`. */
+export const intentListQuerySchema = z.object({
+  entity_id: z.string({ error: 'is required (an entity id)' }).min(1).max(128, 'is required (an entity id)'),
+});
+
+/** The contract's error shape, every 4xx/5xx. */
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+  }),
+});
+
+/** A health report (`GET /api/health`, `GET /api/<service>/health`). */
+export const healthSchema = z.object({
+  service: z.string(),
+  status: z.enum(['ok', 'degraded']),
+  checks: z.record(z.string(), z.object({ name: z.string(), status: z.string(), latency_ms: z.number() })),
+});
