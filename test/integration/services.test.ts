@@ -46,10 +46,17 @@ describe.each(registry.map((s) => ({ name: s.name })))('$name service', ({ name 
 });
 
 describe('the immutable audit collection', () => {
-  it('offers no create, update or delete', async () => {
-    expect((await api('POST', '/api/security/audits', { body: { action: 'x' } })).status).toBe(404);
-    expect((await api('PATCH', '/api/security/audits/x', { body: {} })).status).toBe(404);
-    expect((await api('DELETE', '/api/security/audits/x')).status).toBe(404);
+  it('offers no create, update or delete: 405 with Allow: GET', async () => {
+    for (const [method, path] of [
+      ['POST', '/api/security/audits'],
+      ['PATCH', '/api/security/audits/x'],
+      ['DELETE', '/api/security/audits/x'],
+    ] as const) {
+      const r = await api(method, path, { body: method === 'DELETE' ? undefined : {} });
+      expect(r.status, `${method} ${path}: ${r.text}`).toBe(405);
+      expect(r.headers.get('allow')).toBe('GET');
+      expect(r.body).toMatchObject({ error: { code: 'method_not_allowed' } });
+    }
   });
 });
 
