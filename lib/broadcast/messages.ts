@@ -9,12 +9,13 @@
  * Errors: { "type": "error", "code", "message", "id"? } with code one of {@link ErrorCode}.
  */
 import * as z from 'zod';
+import { scoreDeltaSchema } from '../registry/schemas.ts';
 import { rfc3339Of, type Timestamp } from './frame.ts';
 
 /** Largest inbound message accepted, in UTF-8 bytes (API Gateway's own frame limit is 32 KB). */
 export const MAX_INBOUND_BYTES = 4096;
-/** Largest |delta| of one score update. */
-export const MAX_SCORE_DELTA = 1_000_000;
+/** The leaderboard's user id and score delta, declared once in the registry. */
+export { MAX_SCORE_DELTA, scoreDeltaSchema, userIdSchema } from '../registry/schemas.ts';
 
 export type ErrorCode =
   | 'message_too_large'
@@ -24,17 +25,6 @@ export type ErrorCode =
   | 'rate_limited'
   | 'unknown_connection'
   | 'internal_error';
-
-/** A user id as the leaderboard keeps it. */
-export const userIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9_.@:-]{1,128}$/, 'must be 1-128 letters, digits or _ . @ : -');
-
-/** A score change: a finite number, at most {@link MAX_SCORE_DELTA} either way. */
-export const scoreDeltaSchema = z
-  .number({ error: 'must be a number' })
-  .min(-MAX_SCORE_DELTA, { error: `must be ≥ -${MAX_SCORE_DELTA}` })
-  .max(MAX_SCORE_DELTA, { error: `must be ≤ ${MAX_SCORE_DELTA}` });
 
 /** Client correlation id, echoed on the answer. */
 const messageId = z.string().min(1).max(64).optional();

@@ -3,7 +3,7 @@
  * `If-Match` header. A client mistake is a 400 naming the field (`query.<name>`,
  * `path.<name>`, `headers.<name>`), never a 5xx. The store takes parsed values, never raw HTTP.
  */
-import * as z from 'zod';
+import type * as z from 'zod';
 import { toFieldIssues, validationError } from '../errors.ts';
 import { indexKeyString } from '../limits/index.ts';
 import { MAX_PAGE_SIZE } from '../store/model.ts';
@@ -38,19 +38,5 @@ export function parseIfMatch(header: string | undefined): number | undefined {
   return Number(m[1]);
 }
 
-/** The query string of `GET /api/<collection>` (a {@link ListQuery} once parsed). */
-export const listQuerySchema = z.object({
-  state: z
-    .string()
-    .regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word')
-    .optional(),
-  // Both become part of the `_metadata_index` partition key: bytes capped, well-formed.
-  tag: indexKeyString().min(1).optional(),
-  feature: indexKeyString().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
-  cursor: z.string().min(1).max(2048).optional(),
-  broadcasting: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-});
+/** The query string of `GET /api/<collection>` (a {@link ListQuery} once parsed): declared in the registry. */
+export { listQuerySchema } from '../registry/schemas.ts';

@@ -4,7 +4,7 @@
  * imports the one definition.
  */
 import * as z from 'zod';
-import { idString, jsonObject } from '../limits/index.ts';
+import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
 
 /** Largest page a list answers. */
 export const MAX_PAGE_SIZE = 100;
@@ -19,8 +19,9 @@ export const listQuerySchema = z.object({
     .string()
     .regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word')
     .optional(),
-  tag: z.string().min(1).max(128).optional(),
-  feature: z.string().min(1).max(128).optional(),
+  // Both become part of the `_metadata_index` partition key: bytes capped, well-formed.
+  tag: indexKeyString().min(1).optional(),
+  feature: indexKeyString().min(1).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   cursor: z.string().min(1).max(2048).optional(),
   broadcasting: z
