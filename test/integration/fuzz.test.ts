@@ -318,8 +318,18 @@ const counts = () =>
 
 let before: Record<string, number> = {};
 beforeAll(async () => {
+  // Start from a quiet platform: writes that earlier test files caused by themselves (a new
+  // user's retention intent written by the scheduler a few seconds later) must land first, or
+  // they would count as written by the fuzz. Quiet = the same counts over 3 s, within 60 s.
+  const deadline = Date.now() + 60_000;
   before = await counts();
-});
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 3_000));
+    const now = await counts();
+    if (JSON.stringify(now) === JSON.stringify(before) || Date.now() > deadline) break;
+    before = now;
+  }
+}, 90_000);
 
 const findings: Finding[] = [];
 let tried = 0;
