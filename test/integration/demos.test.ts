@@ -2,29 +2,14 @@
  * `npm run demo -- <name>`: each demo runs against the deployed stack, narrates, and exits 0
  * only when its flow happened (each checks its own outcome and exits 1 otherwise).
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCommand } from './support/process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-function demo(name: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'localstack/demos/run.ts', name], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
-  });
-}
+const demo = (name: string) =>
+  runCommand(process.execPath, ['--import', 'tsx', 'localstack/demos/run.ts', name], { cwd: root });
 
 describe('npm run demo', () => {
   // The retention demo shortens the user/dev/user row while it runs and restores it at the
