@@ -34,7 +34,9 @@ async function setEnvironment(functionName: string, variables: Record<string, st
         new GetFunctionConfigurationCommand({ FunctionName: functionName }),
       );
       const vars = c.Environment?.Variables ?? {};
-      const same = Object.entries(variables).every(([k, v]) => vars[k] === v);
+      const same =
+        Object.keys(vars).length === Object.keys(variables).length &&
+        Object.entries(variables).every(([k, v]) => vars[k] === v);
       return same && c.LastUpdateStatus !== 'InProgress' && c.State !== 'Pending' ? true : undefined;
     },
     30_000,
