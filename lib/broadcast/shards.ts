@@ -46,7 +46,11 @@ export function shardOf(connectionId: string, count: number): number {
  * split into shards before its frames would be thinned (1,000 connections at 10 Hz with a
  * 5,000 posts/s budget: 500 per shard, two shards). Without a budget, the cap alone.
  */
-export function connectionsPerShardAt(hz: number, connectionsPerShard: number, postsPerSecond?: number): number {
+export function connectionsPerShardAt(
+  hz: number,
+  connectionsPerShard: number,
+  postsPerSecond?: number,
+): number {
   const cap = Math.max(1, Math.floor(connectionsPerShard));
   if (postsPerSecond === undefined || !(hz > 0)) return cap;
   return Math.max(1, Math.min(cap, Math.floor(postsPerSecond / hz)));

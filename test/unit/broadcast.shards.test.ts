@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { connectionsOfShard, connectionsPerShardAt, shardCountFor, shardOf } from '../../lib/broadcast/shards.ts';
+import {
+  connectionsOfShard,
+  connectionsPerShardAt,
+  shardCountFor,
+  shardOf,
+} from '../../lib/broadcast/shards.ts';
 
 /** API Gateway-like connection ids. */
 const ids = Array.from(
   { length: 6000 },
   (_, i) =>
-    Buffer.from(`conn-${i}-${(i * 7919) % 104729}`)
+    `${Buffer.from(`conn-${i}-${(i * 7919) % 104729}`)
       .toString('base64')
-      .slice(0, 14) + '=',
+      .slice(0, 14)}=`,
 );
 
 describe('shards', () => {
