@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
+import { ISO_DURATION_RE } from '../metadata/namespaces.ts';
 import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
 
 /** Largest page a list answers. */
@@ -56,12 +57,7 @@ export const eventBodySchema = z.strictObject({
 /** ISO 8601 duration (date and time parts, e.g. P90D, P1Y, PT12H) or `forever`. */
 export const retentionSchema = z.union([
   z.literal('forever'),
-  z
-    .string()
-    .regex(
-      /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
-      'must be an ISO 8601 duration such as P90D, or "forever"',
-    ),
+  z.string().regex(ISO_DURATION_RE, 'must be an ISO 8601 duration such as P90D, or "forever"'),
 ]);
 
 /** A row of the policy matrix (`PUT /api/policies/{role}/{environment}/{category}`). */
@@ -118,7 +114,7 @@ export const errorSchema = z.object({
   }),
 });
 
-/** A health report (`GET /api/health`, `GET /api/<service>/health`). */
+/** A health report (`GET /api/health`, `GET /api/<collection>/health`). */
 export const healthSchema = z.object({
   service: z.string(),
   status: z.enum(['ok', 'degraded']),
