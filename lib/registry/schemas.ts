@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
 import { ISO_DURATION_RE } from '../metadata/namespaces.ts';
+import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
 
 /** Largest page a list answers. */
 export const MAX_PAGE_SIZE = 100;
@@ -118,4 +119,29 @@ export const healthSchema = z.object({
   service: z.string(),
   status: z.enum(['ok', 'degraded']),
   checks: z.record(z.string(), z.object({ name: z.string(), status: z.string(), latency_ms: z.number() })),
+});
+
+/** `GET /api/localization/prices`: a sku in a currency, for a country (none: the global rule). */
+export const priceQuerySchema = z.strictObject({
+  sku: skuSchema,
+  currency: currencySchema,
+  country: countrySchema.optional(),
+});
+
+/** The pricing rule that priced something: its record, version and how specific it was. */
+export const pricedBySchema = z.strictObject({
+  rule: z.string().max(300),
+  version: z.number().int().positive(),
+  level: z.enum(['country', 'region', 'global']),
+});
+
+/** A resolved price (lib/metadata/pricing.ts `resolvePrice`). */
+export const priceSchema = z.object({
+  sku: z.string(),
+  currency: z.string(),
+  amount: z.number(),
+  country: z.string().optional(),
+  region: z.string().optional(),
+  level: z.enum(['country', 'region', 'global']),
+  rule: z.object({ ref: z.string(), version: z.number().int() }),
 });
