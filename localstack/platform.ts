@@ -8,7 +8,7 @@ import type { LocalConfig } from './config.ts';
 import { applyDeadLetters, type DeadLetterDepth, listDeadLetters } from './dead-letters.ts';
 import { bootstrapAndDeploy } from './deploy.ts';
 import { type EmulatorHandle, ensureEmulator, probeHealth, resetEmulator, stopEmulator } from './emulator.ts';
-import type { LocalOutputs } from './outputs.ts';
+import { consoleLink, type LocalOutputs } from './outputs.ts';
 import { elapsed, info, LocalError, step } from './progress.ts';
 import { refreshLocalOutputs } from './stack.ts';
 
@@ -126,6 +126,7 @@ export function printSummary(
     ['Endpoint', `${outputs.endpoint}  (region ${outputs.region}, stack ${outputs.stackName})`],
     ['HTTP API', outputs.httpApiUrl],
     ...(outputs.webSocketUrl ? [['WebSocket', outputs.webSocketUrl] as [string, string]] : []),
+    ...(outputs.consoleUrl ? [['Console', outputs.consoleUrl] as [string, string]] : []),
     ['Event bus', outputs.eventBusName],
     ...Object.entries(outputs.tables).map(([k, v]): [string, string] => [`Table ${k}`, v]),
   ];
@@ -135,6 +136,9 @@ export function printSummary(
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`),
     ...deadLetterLines(deadLetters, width),
     '',
+    ...(outputs.consoleUrl
+      ? [`  Console (signed in as admin): ${consoleLink(outputs.consoleUrl, outputs.tokens.admin)}`, '']
+      : []),
     '  Dev tokens (Authorization: Bearer <token>, valid 12 h; "npm run local:deploy" mints new ones):',
     ...(['admin', 'user', 'service'] as const).map((r) => `  ${r.padEnd(width)}${outputs.tokens[r]}`),
     '',
