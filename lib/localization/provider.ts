@@ -4,9 +4,8 @@
  *
  * - `aws` (the default on AWS): Amazon Translate, `TranslateText` per text.
  * - `offline` (the emulator, tests): deterministic, no network: `[<locale>] <text>`.
- *   Test hooks: target locale `x-fail` always fails; `x-fail-until-<epoch seconds>` fails
- *   until that time and succeeds afterwards (a provider outage that ends), so a failure,
- *   its dead-letter queue and a later successful retry can be shown end to end.
+ *   A provider outage is shown from outside, by configuration: the integration test points
+ *   the function at `aws` with an unreachable `AWS_ENDPOINT_URL_TRANSLATE`.
  *
  * A provider either translates every text it is given or throws {@link TranslationProviderError}:
  * the localization service then writes nothing and lets the event be retried.
@@ -34,20 +33,11 @@ export class TranslationProviderError extends Error {
 /** Largest text sent to a provider (Amazon Translate's synchronous limit is 10,000 bytes). */
 export const MAX_TEXT_BYTES = 10_000;
 
-/** Deterministic, offline: `[fr] Hello`. See the module comment for the `x-fail` test hooks. */
+/** Deterministic, offline: `[fr] Hello`. */
 export class OfflineProvider implements TranslationProvider {
   readonly name = 'offline' as const;
 
-  constructor(private readonly now: () => number = Date.now) {}
-
   async translate(texts: readonly string[], _source: string, target: string): Promise<string[]> {
-    if (target === 'x-fail') throw new TranslationProviderError('offline provider: x-fail always fails');
-    const until = /^x-fail-until-(\d{1,12})$/.exec(target);
-    if (until?.[1] && this.now() < Number(until[1]) * 1000) {
-      throw new TranslationProviderError(
-        `offline provider: ${target} fails until ${new Date(Number(until[1]) * 1000).toISOString()}`,
-      );
-    }
     return texts.map((t) => `[${target}] ${t}`);
   }
 }
