@@ -26,14 +26,14 @@ interface Audit {
   at?: string;
   occurred_at?: string;
   time?: string;
-  actor?: { sub?: string; role?: string } | string;
+  actor?: { id?: string; role?: string } | string;
   source?: string;
   [k: string]: unknown;
 }
 
 const auditTime = (a: Audit): unknown => a.at ?? a.occurred_at ?? a.time;
 const actorOf = (a: Audit): string =>
-  typeof a.actor === 'string' ? a.actor : a.actor ? `${a.actor.sub ?? '?'} (${a.actor.role ?? '?'})` : '—';
+  typeof a.actor === 'string' ? a.actor : a.actor ? `${a.actor.id ?? '?'} (${a.actor.role ?? '?'})` : '—';
 
 export function EntityView({ session, type, id }: { session: Session; type: string; id: string }) {
   const kg = useApi<{ services: Record<string, { entity: string | null; collection: string | null }> }>(
@@ -53,7 +53,7 @@ export function EntityView({ session, type, id }: { session: Session; type: stri
     `/api/scheduler/intents?entity_id=${encodeURIComponent(id)}`,
     REFRESH_MS,
   );
-  const audits = useApi<{ items: Audit[] }>(
+  const audits = useApi<{ items: Audit[]; next_cursor?: string | null }>(
     session.token,
     `/api/security/audits?entity_id=${encodeURIComponent(id)}&limit=100`,
     REFRESH_MS,
@@ -113,6 +113,7 @@ export function EntityView({ session, type, id }: { session: Session; type: stri
           ))}
         </ol>
         {audits.data && (audits.data.items ?? []).length === 0 && <p class="muted">No events yet.</p>}
+        {audits.data?.next_cursor && <p class="muted">The first 100 events are shown.</p>}
       </Section>
     </>
   );
