@@ -403,6 +403,7 @@ export class TemporaStack extends Stack {
       dlqOf: (s) => this.node.tryFindChild(`${pascal(s.name)}EventsDlq`) as sqs.IQueue | undefined,
       entityTables,
       shared: { master, outbox: nexus.outbox, index: metadataIndex },
+      records,
       translationProvider: this.node.tryGetContext('translationProvider'),
     });
     healthTables._search_index = { logical: '_search_index', table: domainConsumers.searchIndex };

@@ -44,6 +44,8 @@ export const schedulerEnv = defineEnv({
 export const entityWriterEnv = defineEnv({ entityTables: V.entityTables });
 /** Added to the localization consumer. */
 export const translationEnv = defineEnv({ translationProvider: V.translationProvider });
+/** Added to a service reading pricing rules (registry need `pricing-rules`). */
+export const pricingEnv = defineEnv({ recordsTable: V.recordsTable });
 /** Added to the search consumer. */
 export const searchIndexEnv = defineEnv({ searchIndexTable: V.searchIndexTable });
 /** Added to the analytics consumer. */

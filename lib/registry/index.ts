@@ -35,12 +35,19 @@ export function serviceRoutes(s: ServiceDefinition): RouteDefinition[] {
 
 const OPS: readonly Role[] = ['admin', 'service'];
 
+/**
+ * Where a service answers its health: its collection's path plus `/health`
+ * (`/api/campaigns/health`, `/api/orders/health`), so the path a client already uses for the
+ * data is the one to probe. API Gateway prefers this static route over `{base}/{id}`.
+ */
+export const healthPath = (s: Pick<ServiceDefinition, 'collection'>): string => `/api/${s.collection}/health`;
+
 /** The routes derived from a service's collection and verbs (health, CRUD, list, verbs). */
 export function collectionRoutes(s: ServiceDefinition): RouteDefinition[] {
   const base = `/api/${s.collection}`;
   const health: RouteDefinition = {
     method: 'GET',
-    path: `/api/${s.name}/health`,
+    path: healthPath(s),
     public: true,
     summary: `Health of the ${s.name} service (its table answers).`,
     response: healthSchema,

@@ -227,6 +227,10 @@ function needGrants(s: ServiceDefinition, ids: Ids): ActionsByResource {
           ],
         }
       : {},
+    // Pricing rules: one Query of the records table's `pricing_rule` partition; nothing else on it.
+    needs.has('pricing-rules')
+      ? { [`${tableId(json, `${PREFIX}-_metadata_records`)}.Arn`]: ['dynamodb:Query'] }
+      : {},
   );
 }
 
