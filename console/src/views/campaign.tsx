@@ -160,7 +160,9 @@ export function CampaignView({
     session.token,
     `/api/campaigns/${encodeURIComponent(id)}`,
   );
-  const live = useLive(ws ? webSocketUrl(ws, window.location) : undefined, id, session);
+  // An unknown campaign refuses every connection: do not knock on its door every 3 s.
+  const gone = campaign.error instanceof ApiError && campaign.error.status === 404;
+  const live = useLive(ws && !gone ? webSocketUrl(ws, window.location) : undefined, id, session);
   const f = live.frame;
   const air = live.onAir === undefined ? 'waiting for frames' : live.onAir ? 'on air' : 'off air';
   return (
