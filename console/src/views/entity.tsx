@@ -35,6 +35,31 @@ const auditTime = (a: Audit): unknown => a.at ?? a.occurred_at ?? a.time;
 const actorOf = (a: Audit): string =>
   typeof a.actor === 'string' ? a.actor : a.actor ? `${a.actor.id ?? '?'} (${a.actor.role ?? '?'})` : '—';
 
+const list = (v: unknown): string => (Array.isArray(v) && v.length ? v.map(String).join(', ') : '—');
+
+/** The fields an operator looks for first: state, owner, features, tags, version. */
+function Summary({ entity }: { entity: Record<string, unknown> }) {
+  const metadata = (entity.metadata ?? {}) as Record<string, unknown>;
+  const rows: Array<[string, string]> = [
+    ['State', String(entity.state ?? '—')],
+    ['Owner', String(entity.owner_id ?? '—')],
+    ['Features', list(metadata.features)],
+    ['Tags', list(metadata.tags)],
+    ['Version', String(entity.version ?? '—')],
+    ['Updated', when(entity.updated_at)],
+  ];
+  return (
+    <dl class="stats">
+      {rows.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd class="small">{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 export function EntityView({ session, type, id }: { session: Session; type: string; id: string }) {
   const kg = useApi<{ services: Record<string, { entity: string | null; collection: string | null }> }>(
     session.token,
@@ -70,7 +95,13 @@ export function EntityView({ session, type, id }: { session: Session; type: stri
           </div>
         )}
         <ErrorBox error={entity.error} />
-        {entity.data && <pre data-testid="entity-json">{JSON.stringify(entity.data, null, 2)}</pre>}
+        {entity.data && <Summary entity={entity.data} />}
+        {entity.data && (
+          <details>
+            <summary>The whole entity (JSON)</summary>
+            <pre data-testid="entity-json">{JSON.stringify(entity.data, null, 2)}</pre>
+          </details>
+        )}
       </Section>
       <Section title="Intents" id="intents">
         <ErrorBox error={intents.error} />
