@@ -19,11 +19,11 @@ export interface ConsoleConfig {
   webSocket: { apiId: string; stage: string; url: string };
 }
 
-/** Where the build puts the page: `console/` beside the bundled handler. */
-export const DEFAULT_ASSET_DIR = fileURLToPath(new URL('./console/', import.meta.url));
+/** Where the build puts the page: `console/` beside the bundled handler (resolved on first request). */
+export const defaultAssetDir = (): string => fileURLToPath(new URL('./console/', import.meta.url));
 
 export function consoleHandler(opts: { dir?: string; env?: EnvSource } = {}) {
-  const assets = once(() => loadAssets(opts.dir ?? DEFAULT_ASSET_DIR));
+  const assets = once(() => loadAssets(opts.dir ?? defaultAssetDir()));
   const config = once((): ConsoleConfig => {
     const env = consoleEnv.read(opts.env ?? process.env);
     return {

@@ -181,6 +181,20 @@ export const allRoutes = (): RouteDefinition[] => httpFunctions().flatMap((f) =>
 export { OPS };
 
 /**
+ * The operator console (functions/console, docs/console.md): the page and its prebuilt assets,
+ * public (the page itself asks for a token; every API call it makes is authorised as usual).
+ */
+export const CONSOLE_ROUTES: readonly RouteDefinition[] = [
+  { method: 'GET', path: '/console', public: true, summary: 'The operator console (a single page).' },
+  {
+    method: 'GET',
+    path: '/console/{asset+}',
+    public: true,
+    summary: 'A file of the operator console (scripts, styles, its configuration).',
+  },
+];
+
+/**
  * Every route of the HTTP API, each once: the domain services' (collections, verbs, extra
  * routes), the platform services' and the platform health function's. The catch-all answers
  * 405 with `Allow` from this list; a CDK assertion test checks it equals the gateway's routes.
@@ -194,17 +208,3 @@ export function gatewayRoutes(): RouteDefinition[] {
   ];
   return [...new Map(all.map((r) => [routeKey(r), r])).values()];
 }
-
-/**
- * The operator console (functions/console, docs/console.md): the page and its prebuilt assets,
- * public (the page itself asks for a token; every API call it makes is authorised as usual).
- */
-export const CONSOLE_ROUTES: readonly RouteDefinition[] = [
-  { method: 'GET', path: '/console', public: true, summary: 'The operator console (a single page).' },
-  {
-    method: 'GET',
-    path: '/console/{asset+}',
-    public: true,
-    summary: 'A file of the operator console (scripts, styles, its configuration).',
-  },
-];

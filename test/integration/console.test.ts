@@ -126,6 +126,17 @@ describe('console', () => {
     );
     const participants = await tab.waitForText('[data-testid="participants"]', (t) => /^\d+$/.test(t));
     expect(Number(participants)).toBeGreaterThanOrEqual(1);
+    // A new player joins the board in the order of the scores.
+    const second = `grace-${tag()}`;
+    expect(
+      (await api('POST', `/api/campaigns/${id}/scores`, { body: { user: second, delta: 12 } })).status,
+    ).toBe(200);
+    const board = await tab.waitForText(
+      '[data-testid="leaderboard"] tbody',
+      (t) => t.includes(second),
+      5_000,
+    );
+    expect(board.indexOf(second)).toBeLessThan(board.indexOf(player));
     await tab.screenshot('campaign');
   });
 

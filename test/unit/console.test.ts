@@ -21,6 +21,7 @@ import { unlabelled } from '../../console/src/views/graph-text.ts';
 import { webSocketUrl } from '../../console/src/ws.ts';
 import { assetResponse, loadAssets } from '../../lib/console/assets.ts';
 import { consoleHandler } from '../../lib/console/lambda.ts';
+import { buildLocalOutputs, consoleLink } from '../../localstack/outputs.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -152,6 +153,32 @@ describe('console page helpers (console/src)', () => {
   it('drops the edge labels of the Mermaid text, keeping solid and dotted arrows', () => {
     expect(unlabelled('  a -->|depends on| b\n  b -.->|integrates with| c\n')).toBe(
       '  a --> b\n  b -.-> c\n',
+    );
+  });
+});
+
+describe('the console in .local/outputs.json (localstack/outputs.ts)', () => {
+  const input = {
+    endpoint: 'http://127.0.0.1:4566',
+    region: 'us-east-1',
+    environment: 'dev',
+    stackName: 'Tempora-dev',
+    tokens: { admin: 'a.b.c', user: 'u', service: 's' },
+  };
+  const outputs = { HttpApiId: 'a1b2', JwtSecretArn: 'arn', EventBusName: 'bus' };
+
+  it('consoleUrl is the HTTP API base + /console when the stack outputs ConsoleUrl', () => {
+    const out = buildLocalOutputs({
+      ...input,
+      stackOutputs: { ...outputs, ConsoleUrl: 'https://a1b2.execute-api.us-east-1.amazonaws.com/console' },
+    });
+    expect(out.consoleUrl).toBe('http://127.0.0.1:4566/_aws/execute-api/a1b2/console');
+    expect(buildLocalOutputs({ ...input, stackOutputs: outputs })).not.toHaveProperty('consoleUrl');
+  });
+
+  it('the printed link carries the token in the query and opens the graph', () => {
+    expect(consoleLink('http://h/_aws/execute-api/a1b2/console', 'x.y+z')).toBe(
+      'http://h/_aws/execute-api/a1b2/console?token=x.y%2Bz#/graph',
     );
   });
 });

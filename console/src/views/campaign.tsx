@@ -21,11 +21,15 @@ interface StateFrame {
 }
 type Frame = StateFrame | { type: 'broadcast.started' | 'broadcast.stopped'; ts: string } | { type?: string };
 
+const RATE_WINDOW_MS = 2000;
+const rateOf = (arrivals: readonly number[]): number =>
+  Math.round((arrivals.length / (RATE_WINDOW_MS / 1000)) * 10) / 10;
+
 interface Live {
   status: 'connecting' | 'open' | 'closed';
   onAir: boolean | undefined;
   frame: StateFrame | undefined;
-  /** Frames received in the last second. */
+  /** Frames per second, averaged over the last two seconds. */
   rate: number;
   frames: number;
 }
@@ -58,13 +62,13 @@ function useLive(url: string | undefined, campaignId: string, session: Session):
         }
         if (f.type === 'campaign.state') {
           const now = Date.now();
-          arrivals.current = [...arrivals.current.filter((t) => now - t < 1000), now];
+          arrivals.current = [...arrivals.current.filter((t) => now - t < RATE_WINDOW_MS), now];
           setLive((l) => ({
             ...l,
             onAir: true,
             frame: f as StateFrame,
             frames: l.frames + 1,
-            rate: arrivals.current.length,
+            rate: rateOf(arrivals.current),
           }));
         } else if (f.type === 'broadcast.started') setLive((l) => ({ ...l, onAir: true }));
         else if (f.type === 'broadcast.stopped') setLive((l) => ({ ...l, onAir: false, rate: 0 }));
@@ -78,8 +82,9 @@ function useLive(url: string | undefined, campaignId: string, session: Session):
     open();
     const decay = setInterval(() => {
       const now = Date.now();
-      arrivals.current = arrivals.current.filter((t) => now - t < 1000);
-      setLive((l) => (l.rate === arrivals.current.length ? l : { ...l, rate: arrivals.current.length }));
+      arrivals.current = arrivals.current.filter((t) => now - t < RATE_WINDOW_MS);
+      const rate = rateOf(arrivals.current);
+      setLive((l) => (l.rate === rate ? l : { ...l, rate }));
     }, 500);
     return () => {
       stopped = true;
@@ -155,7 +160,9 @@ export function CampaignView({
     session.token,
     `/api/campaigns/${encodeURIComponent(id)}`,
   );
-  const live = useLive(ws ? webSocketUrl(ws, window.location) : undefined, id, session);
+  // An unknown campaign refuses every connection: do not knock on its door every 3 s.
+  const gone = campaign.error instanceof ApiError && campaign.error.status === 404;
+  const live = useLive(ws && !gone ? webSocketUrl(ws, window.location) : undefined, id, session);
   const f = live.frame;
   const air = live.onAir === undefined ? 'waiting for frames' : live.onAir ? 'on air' : 'off air';
   return (

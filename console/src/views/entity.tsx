@@ -26,14 +26,39 @@ interface Audit {
   at?: string;
   occurred_at?: string;
   time?: string;
-  actor?: { sub?: string; role?: string } | string;
+  actor?: { id?: string; role?: string } | string;
   source?: string;
   [k: string]: unknown;
 }
 
 const auditTime = (a: Audit): unknown => a.at ?? a.occurred_at ?? a.time;
 const actorOf = (a: Audit): string =>
-  typeof a.actor === 'string' ? a.actor : a.actor ? `${a.actor.sub ?? '?'} (${a.actor.role ?? '?'})` : '—';
+  typeof a.actor === 'string' ? a.actor : a.actor ? `${a.actor.id ?? '?'} (${a.actor.role ?? '?'})` : '—';
+
+const list = (v: unknown): string => (Array.isArray(v) && v.length ? v.map(String).join(', ') : '—');
+
+/** The fields an operator looks for first: state, owner, features, tags, version. */
+function Summary({ entity }: { entity: Record<string, unknown> }) {
+  const metadata = (entity.metadata ?? {}) as Record<string, unknown>;
+  const rows: Array<[string, string]> = [
+    ['State', String(entity.state ?? '—')],
+    ['Owner', String(entity.owner_id ?? '—')],
+    ['Features', list(metadata.features)],
+    ['Tags', list(metadata.tags)],
+    ['Version', String(entity.version ?? '—')],
+    ['Updated', when(entity.updated_at)],
+  ];
+  return (
+    <dl class="stats">
+      {rows.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k}</dt>
+          <dd class="small">{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
 
 export function EntityView({ session, type, id }: { session: Session; type: string; id: string }) {
   const kg = useApi<{ services: Record<string, { entity: string | null; collection: string | null }> }>(
@@ -53,7 +78,7 @@ export function EntityView({ session, type, id }: { session: Session; type: stri
     `/api/scheduler/intents?entity_id=${encodeURIComponent(id)}`,
     REFRESH_MS,
   );
-  const audits = useApi<{ items: Audit[] }>(
+  const audits = useApi<{ items: Audit[]; next_cursor?: string | null }>(
     session.token,
     `/api/security/audits?entity_id=${encodeURIComponent(id)}&limit=100`,
     REFRESH_MS,
@@ -70,7 +95,13 @@ export function EntityView({ session, type, id }: { session: Session; type: stri
           </div>
         )}
         <ErrorBox error={entity.error} />
-        {entity.data && <pre data-testid="entity-json">{JSON.stringify(entity.data, null, 2)}</pre>}
+        {entity.data && <Summary entity={entity.data} />}
+        {entity.data && (
+          <details>
+            <summary>The whole entity (JSON)</summary>
+            <pre data-testid="entity-json">{JSON.stringify(entity.data, null, 2)}</pre>
+          </details>
+        )}
       </Section>
       <Section title="Intents" id="intents">
         <ErrorBox error={intents.error} />
@@ -113,6 +144,7 @@ export function EntityView({ session, type, id }: { session: Session; type: stri
           ))}
         </ol>
         {audits.data && (audits.data.items ?? []).length === 0 && <p class="muted">No events yet.</p>}
+        {audits.data?.next_cursor && <p class="muted">The first 100 events are shown.</p>}
       </Section>
     </>
   );
