@@ -82,3 +82,11 @@ export const amadeusEnv = defineEnv({
   kgCacheTtlMs: V.kgCacheTtlMs,
   jwtSecretId: V.jwtSecretId,
 });
+
+/** The console (functions/console): the WebSocket API the page connects to. */
+export const consoleEnv = defineEnv({
+  environment: V.environment,
+  webSocketApiId: V.webSocketApiId,
+  webSocketStage: V.webSocketStage,
+  webSocketUrl: V.webSocketUrl,
+});
