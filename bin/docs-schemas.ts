@@ -107,6 +107,39 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType 
     description: 'A leaderboard score changed by `delta` (lib/broadcast/leaderboard.ts).',
     payload: z.strictObject({ user: z.string(), delta: z.number(), via: z.enum(['http', 'websocket']) }),
   },
+  'metadata.migration.started': {
+    description:
+      'A migration of records was accepted; the datasource runs it on this event (lib/datasource/migrations.ts).',
+    payload: z.strictObject({
+      migration_id: z.string(),
+      matched: z.number().int(),
+      filter: z.record(z.string(), z.string()),
+    }),
+  },
+  'metadata.migration.completed': {
+    description: 'A migration of records finished: its counts (lib/datasource/migrations.ts).',
+    payload: z.strictObject({
+      migration_id: z.string(),
+      counts: z.record(z.string(), z.number().int()),
+    }),
+  },
+  'metadata.migration.failed': {
+    description: 'A migration of records stopped on an error (lib/datasource/migrations.ts).',
+    payload: z.strictObject({ migration_id: z.string(), error: z.string() }),
+  },
+  'metadata.migration.rollback_requested': {
+    description: 'A rollback of a migration was accepted; the datasource runs it on this event.',
+    payload: z.strictObject({ migration_id: z.string(), force: z.boolean() }),
+  },
+  'metadata.migration.rolled_back': {
+    description: 'A migration was rolled back: records restored and records reported (changed since).',
+    payload: z.strictObject({
+      migration_id: z.string(),
+      restored: z.number().int(),
+      conflicts: z.number().int(),
+      force: z.boolean(),
+    }),
+  },
   'localization.translated': {
     description: "An entity's scripts were translated and written back (lib/localization/service.ts).",
     payload: z.strictObject({

@@ -353,17 +353,35 @@ export class TemporaStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
+    // Migrations: a status row and a backup row per record (lib/datasource/migration-store.ts).
+    const migrations = table('MetadataMigrations', '_metadata_migrations', 'id', 'item');
+    const datasourceDlq = queue('MetadataEventsDlq');
     const datasourceFn = new ServiceFunction(this, 'MetadataDatasource', {
       folder: datasourceDef.folder,
       serviceName: 'metadata',
       retention,
-      timeout: Duration.seconds(30),
+      // HTTP requests stop at the gateway's 30 s; a migration run (an event) may take minutes.
+      timeout: Duration.minutes(5),
+      asyncDeadLetterQueue: datasourceDlq,
       environment: datasourceEnv.render({
         environment: env,
         recordsTable: records.tableName,
+        migrationsTable: migrations.tableName,
+        outboxTable: nexus.outbox.tableName,
         jwtSecretId: jwtSecret.secretArn,
       }),
     }).fn;
+    grantTable(datasourceFn, migrations, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:Query',
+    ]);
+    grantTable(datasourceFn, nexus.outbox, ['dynamodb:PutItem']);
+    consume('Metadata', datasourceFn, datasourceDef.consumes, datasourceDlq);
+    healthTables._metadata_migrations = { logical: '_metadata_migrations', table: migrations };
+    new CfnOutput(this, 'TableMetadataMigrations', { value: migrations.tableName });
     grantTable(datasourceFn, records, [
       'dynamodb:GetItem',
       'dynamodb:PutItem',

@@ -68,6 +68,8 @@ export const VARS = {
   entityTables: required('ENTITY_TABLES', jsonOf(z.record(z.string(), text))),
   // Metadata datasource.
   recordsTable: required('RECORDS_TABLE', text),
+  /** Migration status and backup rows of the datasource (`_metadata_migrations`). */
+  migrationsTable: required('MIGRATIONS_TABLE', text),
   /** Read cache TTL of the datasource (0 disables). */
   datasourceCacheTtlMs: withDefault('DATASOURCE_CACHE_TTL_MS', ms(5000)),
   /** Re-read-and-retry attempts after a version conflict on a write without If-Match. */

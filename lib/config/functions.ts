@@ -68,6 +68,8 @@ export const healthEnv = defineEnv({ environment: V.environment, healthTables: V
 export const datasourceEnv = defineEnv({
   environment: V.environment,
   recordsTable: V.recordsTable,
+  migrationsTable: V.migrationsTable,
+  outboxTable: V.outboxTable,
   jwtSecretId: V.jwtSecretId,
   cacheTtlMs: V.datasourceCacheTtlMs,
   maxConflictRetries: V.datasourceConflictRetries,

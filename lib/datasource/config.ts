@@ -10,12 +10,18 @@ export const DEFAULT_CONFLICT_RETRIES = 3;
 
 export interface DatasourceConfig {
   table: string;
+  migrationsTable: string;
+  outboxTable: string;
+  environment: string;
   cacheTtlMs: number;
   maxConflictRetries: number;
 }
 
 const settings = defineEnv({
   table: V.recordsTable,
+  migrationsTable: V.migrationsTable,
+  outboxTable: V.outboxTable,
+  environment: V.environment,
   cacheTtlMs: V.datasourceCacheTtlMs,
   maxConflictRetries: V.datasourceConflictRetries,
 });

@@ -22,6 +22,11 @@ const typeNameParams = z.object({
   name: z.string().min(1).max(256),
 });
 
+const ADMIN: readonly Role[] = ['admin'];
+const migrationIdParams = z.object({
+  id: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must match ^[a-z][a-z0-9_.-]{0,63}$'),
+});
+
 const RECORD_EXAMPLE = { metadata: { tags: ['pricing', 'eu'] } };
 
 /** The metadata datasource's routes (reads for every role, writes and export for operators). */
@@ -56,6 +61,40 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     rule: 'metadata.write',
     roles: OPS,
     example: { operations: [{ op: 'upsert', type: 'config', name: 'pricing-us', ...RECORD_EXAMPLE }] },
+  },
+  {
+    method: 'POST',
+    path: '/api/metadata/migrations',
+    summary:
+      'Migrate the records a filter matches (set/unset/rename/merge): dry_run → 200 report; else 202, backed up first, runs in the background.',
+    rule: 'metadata.migrate',
+    roles: ADMIN,
+    example: {
+      id: 'config-reviewed',
+      description: 'Every config record gets custom_rules.reviewed',
+      filter: { type: 'config', state: 'active' },
+      operations: [{ op: 'set', path: 'metadata.custom_rules.reviewed', value: true }],
+      dry_run: true,
+    },
+  },
+  {
+    method: 'GET',
+    path: '/api/metadata/migrations/{id}',
+    summary:
+      'A migration: status (running, completed, failed, rolling_back, rolled_back), counts, backup, reports.',
+    rule: 'metadata.migrate',
+    roles: OPS,
+    params: migrationIdParams,
+  },
+  {
+    method: 'POST',
+    path: '/api/metadata/migrations/{id}/rollback',
+    summary:
+      'Restore every record a migration changed from its backup (a record changed since is reported unless force: true); 202.',
+    rule: 'metadata.migrate',
+    roles: ADMIN,
+    params: migrationIdParams,
+    status: 202,
   },
   {
     method: 'GET',
@@ -188,9 +227,16 @@ export const metadata: PlatformServiceDefinition = {
   description: 'The metadata datasource protocol: typed records, queries, bulk, export/import, extends.',
   folder: 'metadata',
   routes: DATASOURCE_ROUTES,
-  consumes: [],
-  emits: [],
-  capabilities: ['metadata records', 'bulk operations', 'export/import', 'inheritance'],
+  // A migration and its rollback run in the background, started by their own events.
+  consumes: ['metadata.migration.started', 'metadata.migration.rollback_requested'],
+  emits: [
+    'metadata.migration.started',
+    'metadata.migration.completed',
+    'metadata.migration.failed',
+    'metadata.migration.rollback_requested',
+    'metadata.migration.rolled_back',
+  ],
+  capabilities: ['metadata records', 'bulk operations', 'export/import', 'inheritance', 'migrations'],
   dependencies: [],
   integrationPoints: ['nexus'],
 };

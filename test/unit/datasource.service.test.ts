@@ -661,7 +661,9 @@ function request(
 
 describe('routes', () => {
   const { svc } = setup();
-  const routes = datasourceRoutes(svc);
+  const routes = datasourceRoutes(svc, () => {
+    throw new Error('migrations are tested in datasource.migration.test.ts');
+  });
   const call = (k: string, req: ReturnType<typeof request>) => {
     return callDeclared(DATASOURCE_ROUTES, routes, k, req);
   };
@@ -734,24 +736,27 @@ describe('routes', () => {
 
 describe('config', () => {
   it('requires RECORDS_TABLE and validates the numeric settings', () => {
+    const required = { RECORDS_TABLE: 't', MIGRATIONS_TABLE: 'm', OUTBOX_TABLE: 'o', TEMPORA_ENV: 'test' };
+    const tables = { table: 't', migrationsTable: 'm', outboxTable: 'o', environment: 'test' };
     expect(() => loadDatasourceConfig({})).toThrow(/RECORDS_TABLE/);
-    expect(loadDatasourceConfig({ RECORDS_TABLE: 't' })).toEqual({
-      table: 't',
+    expect(() => loadDatasourceConfig({ RECORDS_TABLE: 't' })).toThrow(/MIGRATIONS_TABLE/);
+    expect(loadDatasourceConfig(required)).toEqual({
+      ...tables,
       cacheTtlMs: 5000,
       maxConflictRetries: 3,
     });
     expect(
       loadDatasourceConfig({
-        RECORDS_TABLE: 't',
+        ...required,
         DATASOURCE_CACHE_TTL_MS: '0',
         DATASOURCE_CONFLICT_RETRIES: '5',
       }),
     ).toEqual({
-      table: 't',
+      ...tables,
       cacheTtlMs: 0,
       maxConflictRetries: 5,
     });
-    expect(() => loadDatasourceConfig({ RECORDS_TABLE: 't', DATASOURCE_CACHE_TTL_MS: 'soon' })).toThrow(
+    expect(() => loadDatasourceConfig({ ...required, DATASOURCE_CACHE_TTL_MS: 'soon' })).toThrow(
       /DATASOURCE_CACHE_TTL_MS/,
     );
   });

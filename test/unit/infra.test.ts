@@ -56,6 +56,7 @@ const PLATFORM_TABLE = {
   idempotency: `${PREFIX}-_idempotency`,
   intents: `${PREFIX}-_scheduler_intents`,
   records: `${PREFIX}-_metadata_records`,
+  migrations: `${PREFIX}-_metadata_migrations`,
   amadeus: `${PREFIX}-_amadeus`,
 };
 /** Tables of the domain consumers (infra/constructs/domain-consumers.ts), by physical name. */
@@ -470,6 +471,7 @@ describe('Lambda functions', () => {
       ...Object.fromEntries(registry.map((s) => [s.name, entry(s.table, `${PREFIX}-${s.table}`)])),
       _scheduler_intents: entry('_scheduler_intents', PLATFORM_TABLE.intents),
       _metadata_records: entry('_metadata_records', PLATFORM_TABLE.records),
+      _metadata_migrations: entry('_metadata_migrations', PLATFORM_TABLE.migrations),
       _amadeus: entry('_amadeus', PLATFORM_TABLE.amadeus),
       _search_index: entry('_search_index', CONSUMER_TABLE.searchIndex),
       _analytics_counters: entry('_analytics_counters', CONSUMER_TABLE.analyticsCounters),
@@ -985,11 +987,25 @@ describe('least privilege', () => {
     ).toEqual([]);
   });
 
-  it('the datasource: its records table and its two indexes only', () => {
+  it('the datasource: its records table and indexes, its migrations table, the outbox, its DLQ', () => {
     const records = tableId(json, PLATFORM_TABLE.records);
+    const fn = fnAt('MetadataDatasource');
+    const dlq = asyncDlqOf(fn);
+    expect(dlq).toBeDefined();
     expect(
-      exactGrantViolations(grantsOf(json, fnAt('MetadataDatasource')), {
+      exactGrantViolations(grantsOf(json, fn), {
         ...XRAY,
+        // Migrations: status row (get, put in a transaction, conditional update), backup rows.
+        [`${tableId(json, PLATFORM_TABLE.migrations)}.Arn`]: [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        // The migration events.
+        [`${tableId(json, TABLE.outbox)}.Arn`]: ['dynamodb:PutItem'],
+        ...(dlq ? { [dlq]: DLQ_SEND } : {}),
         [`${records}.Arn`]: [
           'dynamodb:BatchGetItem',
           'dynamodb:BatchWriteItem',
@@ -1056,6 +1072,7 @@ describe('least privilege', () => {
       ...registry.map((s) => `${PREFIX}-${s.table}`),
       PLATFORM_TABLE.intents,
       PLATFORM_TABLE.records,
+      PLATFORM_TABLE.migrations,
       PLATFORM_TABLE.amadeus,
       ...Object.values(CONSUMER_TABLE),
       ...Object.values(BROADCAST_TABLE),

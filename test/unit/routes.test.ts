@@ -49,7 +49,7 @@ function handlersOf(folder: string): Routes {
     case 'scheduler':
       return schedulerRoutes(stub);
     case 'metadata':
-      return datasourceRoutes(stub);
+      return datasourceRoutes(stub, () => stub);
     case 'broadcast':
       return broadcastRoutes(stub);
     case 'amadeus':

@@ -1,0 +1,402 @@
+/**
+ * Migrations of records (docs/datasource.md "Migrations"):
+ *
+ * - `plan` (POST): validate the request, read every matched record, run the operations on
+ *   each in memory → a dry-run report, or (apply) the migration row + `metadata.migration.started`
+ *   in one transaction (409 when the id was used), answered 202;
+ * - `run` (the started event, from Nexus): back up every matched record, then change them in
+ *   batches, each write conditional on the version read (a concurrent edit is re-read and
+ *   retried, then reported); progress in the migration row; `completed` or `failed` event;
+ * - `requestRollback` (POST …/rollback) and `rollback` (its event): restore every changed
+ *   record from its backup unless it changed after the migration (reported; `force` overwrites).
+ *
+ * The runs are idempotent: each claims its row once (a redelivered event does nothing).
+ */
+import type { Principal } from '../auth/tokens.ts';
+import { badRequest, conflict, notFound, toFieldIssues, validationError } from '../errors.ts';
+import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
+import {
+  MAX_MIGRATION_RECORDS,
+  MAX_REPORTED_FAILURES,
+  MIGRATION_CONFIRM_THRESHOLD,
+  type MigrationRequest,
+  matchesFilter,
+  migrateRecord,
+  migrationRequestSchema,
+  PREVIEW_SIZE,
+  rollbackRequestSchema,
+} from './migration.ts';
+import {
+  type BackupRow,
+  MAX_REPORTED,
+  type MigrationReportEntry,
+  type MigrationRow,
+  type MigrationStore,
+} from './migration-store.ts';
+import type { MetadataRecord, RecordKey } from './schema.ts';
+import { chunk, type RecordRepo, WriteConflictError } from './store.ts';
+
+export const MIGRATION_EVENTS = {
+  started: 'metadata.migration.started',
+  completed: 'metadata.migration.completed',
+  failed: 'metadata.migration.failed',
+  rollbackRequested: 'metadata.migration.rollback_requested',
+  rolledBack: 'metadata.migration.rolled_back',
+} as const;
+
+/** Records changed at the same time within a batch. */
+const WRITE_CONCURRENCY = 8;
+/** Re-read-and-retry attempts after a concurrent edit, before the record is reported. */
+const CONFLICT_RETRIES = 3;
+
+export interface MigrationDeps {
+  repo: RecordRepo;
+  store: MigrationStore;
+  environment: string;
+  now?: () => Date;
+}
+
+export interface RequestMeta {
+  actor: Principal;
+  correlationId: string;
+}
+
+const keyOf = (r: RecordKey): RecordKey => ({ type: r.type, name: r.name });
+
+export class Migrations {
+  private readonly now: () => Date;
+  constructor(private readonly deps: MigrationDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** POST /api/metadata/migrations: a dry-run report (200) or the started migration (202). */
+  async plan(body: unknown, meta: RequestMeta): Promise<{ status: 200 | 202; body: unknown }> {
+    const parsed = migrationRequestSchema.safeParse(body);
+    if (!parsed.success) throw validationError(toFieldIssues(parsed.error.issues));
+    const req = parsed.data;
+    const records = await this.matched(req.filter);
+    if (records.length === 0 && (await this.matched({ type: req.filter.type }, 1)).length === 0)
+      throw validationError([{ path: 'filter.type', message: `no record has type ${req.filter.type}` }]);
+    if (records.length > MAX_MIGRATION_RECORDS)
+      throw badRequest(
+        `The filter matches ${records.length} records; a migration takes at most ${MAX_MIGRATION_RECORDS}: narrow the filter (namespace, scope, state)`,
+        { matched: records.length, limit: MAX_MIGRATION_RECORDS },
+      );
+    if (records.length > MIGRATION_CONFIRM_THRESHOLD && !req.confirm_large && !req.dry_run)
+      throw validationError([
+        {
+          path: 'confirm_large',
+          message: `the filter matches ${records.length} records (more than ${MIGRATION_CONFIRM_THRESHOLD}): send confirm_large: true to migrate them`,
+        },
+      ]);
+    const preview: unknown[] = [];
+    const failures: Array<{ type: string; name: string; issues: unknown }> = [];
+    let changed = 0;
+    for (const r of records) {
+      const out = migrateRecord(r, req.operations);
+      if (out.kind === 'invalid') {
+        if (failures.length < MAX_REPORTED_FAILURES)
+          failures.push({ type: r.type, name: r.name, issues: out.issues });
+        else failures.length++;
+      } else if (out.kind === 'changed') {
+        changed++;
+        if (preview.length < PREVIEW_SIZE) preview.push({ type: r.type, name: r.name, changes: out.changes });
+      }
+    }
+    const failed = failures.length;
+    const report = {
+      id: req.id,
+      dry_run: true,
+      matched: records.length,
+      would_change: changed,
+      unchanged: records.length - changed - failed,
+      would_fail: failed,
+      preview,
+      failures: failures.filter(Boolean),
+      ...(records.length > MIGRATION_CONFIRM_THRESHOLD ? { confirm_large_required: true } : {}),
+    };
+    if (req.dry_run) return { status: 200, body: report };
+    if (failed > 0)
+      throw validationError(
+        failures.filter(Boolean).flatMap((f) =>
+          (f.issues as Array<{ path: string; message: string }>).map((i) => ({
+            path: `records[${f.type}/${f.name}].${i.path}`,
+            message: i.message,
+          })),
+        ),
+        `${failed} of ${records.length} matched records would fail validation after the operations; nothing was written`,
+      );
+    const at = this.now().toISOString();
+    const row: MigrationRow = {
+      id: req.id,
+      ...(req.description ? { description: req.description } : {}),
+      filter: req.filter,
+      operations: req.operations,
+      status: 'running',
+      created_by: meta.actor.sub,
+      created_at: at,
+      counts: { matched: records.length, changed: 0, unchanged: 0, retried: 0, conflicts: 0, failed: 0 },
+      reported: [],
+      backup: { table: this.deps.store.table, key: `id = ${req.id}, item begins_with backup#` },
+    };
+    await this.deps.store.create(
+      row,
+      this.event(MIGRATION_EVENTS.started, row, meta, { matched: records.length, filter: req.filter }),
+    );
+    return { status: 202, body: view(row) };
+  }
+
+  /** GET /api/metadata/migrations/{id}. */
+  async status(id: string): Promise<unknown> {
+    const row = await this.deps.store.get(id);
+    if (!row) throw notFound(`No migration ${id}`, { id });
+    return view(row);
+  }
+
+  /** POST /api/metadata/migrations/{id}/rollback: 202, the rollback runs from its event. */
+  async requestRollback(id: string, body: unknown, meta: RequestMeta): Promise<unknown> {
+    const parsed = rollbackRequestSchema.safeParse(body ?? {});
+    if (!parsed.success) throw validationError(toFieldIssues(parsed.error.issues));
+    const row = await this.deps.store.get(id);
+    if (!row) throw notFound(`No migration ${id}: it never ran (a dry run is not stored)`, { id });
+    const rollback = {
+      requested_at: this.now().toISOString(),
+      requested_by: meta.actor.sub,
+      force: parsed.data.force ?? false,
+      restored: 0,
+      conflicts: 0,
+      reported: [],
+    };
+    const ok = await this.deps.store.update(
+      id,
+      { status: 'rolling_back', rollback },
+      { status: ['completed', 'failed'] },
+    );
+    if (!ok)
+      throw conflict(
+        `Migration ${id} is ${row.status}: only a completed or failed migration can be rolled back`,
+        {
+          id,
+          status: row.status,
+        },
+      );
+    const next: MigrationRow = { ...row, status: 'rolling_back', rollback };
+    await this.deps.store.emit([
+      this.event(MIGRATION_EVENTS.rollbackRequested, next, meta, { force: rollback.force }),
+    ]);
+    return view(next);
+  }
+
+  /** The started event: back up and change every matched record (once per migration). */
+  async run(id: string, meta: RequestMeta): Promise<void> {
+    const claimed = await this.deps.store.update(
+      id,
+      { run_claimed_at: this.now().toISOString(), started_at: this.now().toISOString() },
+      { status: ['running'], unsetField: 'run_claimed_at' },
+    );
+    if (!claimed) return; // redelivered, or not running any more
+    const row = await this.deps.store.get(id);
+    if (!row) return;
+    try {
+      const records = await this.matched(row.filter);
+      const counts = { ...row.counts, matched: records.length };
+      const reported: MigrationReportEntry[] = [];
+      const report = (k: RecordKey, reason: string) => {
+        if (reported.length < MAX_REPORTED) reported.push({ type: k.type, name: k.name, reason });
+      };
+      // Backup first: every matched record as read, before any is changed.
+      await this.deps.store.putBackups(
+        id,
+        records.map((r) => ({ key: keyOf(r), record: r })),
+      );
+      for (const batch of chunk(records, 25 * WRITE_CONCURRENCY)) {
+        const migrated: BackupRow[] = [];
+        await pool(batch, WRITE_CONCURRENCY, async (r) => {
+          const out = await this.migrateOne(id, r, row, meta.actor.sub);
+          if (out.kind === 'changed') {
+            counts.changed++;
+            migrated.push({ key: keyOf(r), record: out.original, migrated_version: out.version });
+          } else if (out.kind === 'unchanged') counts.unchanged++;
+          else if (out.kind === 'conflict') {
+            counts.conflicts++;
+            report(r, out.reason);
+          } else {
+            counts.failed++;
+            report(r, out.reason);
+          }
+          if (out.kind !== 'unchanged' && out.retries) counts.retried += out.retries;
+        });
+        // The backup rows learn the version the migration wrote (rollback checks it).
+        await this.deps.store.putBackups(id, migrated);
+        await this.deps.store.update(id, { counts, reported });
+      }
+      const finished = this.now().toISOString();
+      await this.deps.store.update(id, { status: 'completed', finished_at: finished, counts, reported });
+      await this.deps.store.emit([this.event(MIGRATION_EVENTS.completed, row, meta, { counts })]);
+    } catch (e) {
+      const error = `${(e as Error).name}: ${(e as Error).message}`;
+      await this.deps.store.update(id, { status: 'failed', finished_at: this.now().toISOString(), error });
+      await this.deps.store.emit([this.event(MIGRATION_EVENTS.failed, row, meta, { error })]);
+    }
+  }
+
+  /** One record: migrate and write conditionally; on a concurrent edit re-read (and re-back-up) and retry. */
+  private async migrateOne(
+    id: string,
+    first: MetadataRecord,
+    row: MigrationRow,
+    actor: string,
+  ): Promise<
+    | { kind: 'changed'; original: MetadataRecord; version: number; retries: number }
+    | { kind: 'unchanged'; retries: number }
+    | { kind: 'conflict' | 'failed'; reason: string; retries: number }
+  > {
+    let current: MetadataRecord | undefined = first;
+    for (let attempt = 0; ; attempt++) {
+      if (!current) return { kind: 'conflict', reason: 'deleted during the migration', retries: attempt };
+      if (!matchesFilter(current, row.filter))
+        return {
+          kind: 'conflict',
+          reason: 'no longer matches the filter (changed during the migration)',
+          retries: attempt,
+        };
+      if (attempt > 0) await this.deps.store.putBackups(id, [{ key: keyOf(current), record: current }]);
+      const out = migrateRecord(current, row.operations);
+      if (out.kind === 'unchanged') return { kind: 'unchanged', retries: attempt };
+      if (out.kind === 'invalid')
+        return {
+          kind: 'failed',
+          reason: `fails validation after the operations: ${out.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+          retries: attempt,
+        };
+      const next: MetadataRecord = {
+        ...out.record,
+        version: current.version + 1,
+        updated_by: actor,
+        updated_at: this.now().toISOString(),
+      };
+      try {
+        await this.deps.repo.put(next, current.version);
+        return { kind: 'changed', original: current, version: next.version, retries: attempt };
+      } catch (e) {
+        if (!(e instanceof WriteConflictError)) throw e;
+        if (attempt >= CONFLICT_RETRIES)
+          return {
+            kind: 'conflict',
+            reason: `changed concurrently ${attempt + 1} times; not migrated`,
+            retries: attempt,
+          };
+        current = await this.deps.repo.get(keyOf(current));
+      }
+    }
+  }
+
+  /** The rollback event: restore every record the migration changed (once per request). */
+  async rollback(id: string, meta: RequestMeta): Promise<void> {
+    const claimed = await this.deps.store.update(
+      id,
+      { rollback_claimed_at: this.now().toISOString() },
+      { status: ['rolling_back'], unsetField: 'rollback_claimed_at' },
+    );
+    if (!claimed) return;
+    const row = await this.deps.store.get(id);
+    if (!row?.rollback) return;
+    const rb = { ...row.rollback };
+    const reported: MigrationReportEntry[] = [];
+    const backups = (await this.deps.store.backups(id)).filter((b) => b.migrated_version !== undefined);
+    await pool(backups, WRITE_CONCURRENCY, async (b) => {
+      const current = await this.deps.repo.get(b.key);
+      const changedSince = current?.version !== b.migrated_version;
+      if (changedSince && !rb.force) {
+        rb.conflicts++;
+        if (reported.length < MAX_REPORTED)
+          reported.push({
+            ...b.key,
+            reason: current
+              ? `changed after the migration (version ${current.version}, migration wrote ${b.migrated_version}); not restored (force: true overwrites)`
+              : 'deleted after the migration; not restored (force: true recreates it)',
+          });
+        return;
+      }
+      const restored: MetadataRecord = {
+        ...b.record,
+        version: (current?.version ?? 0) + 1,
+        updated_by: meta.actor.sub,
+        updated_at: this.now().toISOString(),
+      };
+      try {
+        await this.deps.repo.put(restored, current ? current.version : null);
+        rb.restored++;
+      } catch (e) {
+        if (!(e instanceof WriteConflictError)) throw e;
+        rb.conflicts++;
+        if (reported.length < MAX_REPORTED)
+          reported.push({ ...b.key, reason: 'changed while being restored; not restored' });
+      }
+    });
+    const done = { ...rb, reported, finished_at: this.now().toISOString() };
+    await this.deps.store.update(id, { status: 'rolled_back', rollback: done });
+    await this.deps.store.emit([
+      this.event(MIGRATION_EVENTS.rolledBack, row, meta, {
+        restored: done.restored,
+        conflicts: done.conflicts,
+        force: done.force,
+      }),
+    ]);
+  }
+
+  /** Every record the filter matches (type partition, consistent reads, filters on the rest). */
+  private async matched(filter: MigrationRequest['filter'], limit?: number): Promise<MetadataRecord[]> {
+    const out: MetadataRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.deps.repo.queryPartition({
+        partition: { index: 'table', value: filter.type },
+        filters: {
+          ...(filter.namespace ? { namespace: [filter.namespace] } : {}),
+          ...(filter.scope ? { scope: [filter.scope] } : {}),
+          ...(filter.state ? { state: [filter.state] } : {}),
+        },
+        descending: false,
+        ...(limit ? { limit } : {}),
+        ...(startKey ? { startKey } : {}),
+      });
+      out.push(...page.items);
+      startKey = page.lastKey;
+      if (limit && out.length >= limit) break;
+      if (out.length > MAX_MIGRATION_RECORDS) break;
+    } while (startKey);
+    return out;
+  }
+
+  private event(
+    type: string,
+    row: Pick<MigrationRow, 'id'>,
+    meta: RequestMeta,
+    payload: Record<string, unknown>,
+  ): EventEnvelope {
+    return buildEnvelope({
+      type,
+      service: 'metadata',
+      environment: this.deps.environment,
+      correlationId: meta.correlationId,
+      actor: { id: meta.actor.sub, role: meta.actor.role },
+      entity: { type: 'metadata_migration', id: row.id, version: 0 },
+      payload: { migration_id: row.id, ...payload },
+    });
+  }
+}
+
+/** What the API shows of a migration row (no claim bookkeeping). */
+function view(row: MigrationRow): Record<string, unknown> {
+  const { run_claimed_at: _r, rollback_claimed_at: _b, ...rest } = row;
+  return rest;
+}
+
+async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
