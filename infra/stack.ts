@@ -22,6 +22,7 @@ import {
   authEnv,
   datasourceEnv,
   healthEnv,
+  idempotencyEnv,
   platformSetupEnv,
   schedulerEnv,
   serviceEnv,
@@ -56,6 +57,13 @@ export interface TemporaStackProps extends StackProps {
 }
 
 const EPHEMERAL_ENVS = new Set(['dev', 'test', 'local', 'ci']);
+/** What the Powertools DynamoDB persistence layer calls on the idempotency table. */
+const IDEMPOTENCY_RECORD_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
 const pascal = (s: string) => s.replace(/(^|[-_/])([a-z])/g, (_m, _p, c: string) => c.toUpperCase());
 const platformService = (name: string) => {
   const p = platform.find((s) => s.name === name);
@@ -96,7 +104,8 @@ export class TemporaStack extends Stack {
     const metadataIndex = table('MetadataIndex', '_metadata_index', 'ix', 'sk');
     // The policy matrix (partition environment, sort role#category), seeded on deploy.
     const policies = table('Policies', '_policies', 'environment', 'key');
-    // Powertools idempotency records of event consumers (one per envelope id).
+    // Powertools idempotency records: event consumers' (one per envelope id) and the
+    // Idempotency-Key records of the HTTP routes declared `idempotent` (24 h).
     const idempotency = table('Idempotency', '_idempotency', 'id', undefined, 'expiration');
     const nexus = new Nexus(this, 'Nexus', { prefix, environment: env, removalPolicy, retention });
     const policyCacheTtlMs = String(this.node.tryGetContext('policyCacheTtlMs') ?? 5000);
@@ -166,8 +175,13 @@ export class TemporaStack extends Stack {
      * invoke permission for the function (scoped to this API), not one per route — CloudFormation
      * stops at 500 resources and a permission per route brought that wall closer with every service.
      */
-    const addRoutes = (cid: string, fn: lambda.IFunction, routes: readonly RouteDefinition[]) => {
+    const addRoutes = (cid: string, fn: lambda.Function, routes: readonly RouteDefinition[]) => {
       if (routes.length === 0) return;
+      // Routes declared `idempotent` keep their Idempotency-Key records in the idempotency table.
+      if (routes.some((r) => r.idempotent)) {
+        addEnvironment(fn, idempotencyEnv.render({ idempotencyTable: idempotency.tableName }));
+        grantTable(fn, idempotency, IDEMPOTENCY_RECORD_ACTIONS);
+      }
       const integration = new HttpLambdaIntegration(`${cid}Integration`, fn, {
         scopePermissionToRoute: false,
       });
@@ -316,12 +330,8 @@ export class TemporaStack extends Stack {
     invokeRole.grantPassRole(schedulerFn.grantPrincipal);
     grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     grantTable(schedulerFn, intents.table, ['dynamodb:Query'], intents.indexNames);
-    grantTable(schedulerFn, idempotency, [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    ]);
+    // Its consumer's envelope records (its POST /api/scheduler/intents adds the same grant).
+    grantTable(schedulerFn, idempotency, IDEMPOTENCY_RECORD_ACTIONS);
     grantEntityStore(
       schedulerFn,
       Object.values(entityTables),
