@@ -1,4 +1,5 @@
 import {
+  Aspects,
   CfnOutput,
   CustomResource,
   Duration,
@@ -50,6 +51,7 @@ import {
 } from './constructs/helpers.ts';
 import { Nexus } from './constructs/nexus.ts';
 import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
+import { TableProtection } from './constructs/table-protection.ts';
 
 export interface TemporaStackProps extends StackProps {
   /** Stack environment (`dev`, `prod`, …): the policy matrix's environment dimension. */
@@ -82,6 +84,8 @@ export class TemporaStack extends Stack {
     const env = props.environment;
     const prefix = `tempora-${env}`;
     const removalPolicy = EPHEMERAL_ENVS.has(env) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    // Production data: deletion protection and point-in-time recovery on every table.
+    if (!EPHEMERAL_ENVS.has(env)) Aspects.of(this).add(new TableProtection());
     const retention = EPHEMERAL_ENVS.has(env) ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.SIX_MONTHS;
     const table = (cid: string, name: string, pk: string, sk?: string, ttl?: string) =>
       pitrTable(this, cid, {
