@@ -5,12 +5,14 @@
  * schedule shared by every shard (same wall-clock anchor, same start seq, skipped ticks
  * consume their seq), then reports its figures over IPC.
  */
+import { PostBudget } from '../lib/broadcast/budget.ts';
 import { systemClock } from '../lib/broadcast/clock.ts';
 import { FanOut } from '../lib/broadcast/fanout.ts';
 import { campaignStateFrame } from '../lib/broadcast/frame.ts';
 import { connectionsOfShard } from '../lib/broadcast/shards.ts';
 import { SignedPoster } from '../lib/broadcast/signed-post.ts';
 import { runTicks } from '../lib/broadcast/ticker.ts';
+import { payloadFor } from './broadcast-payload.ts';
 
 export interface ShardJob {
   endpoint: string;
@@ -23,6 +25,8 @@ export interface ShardJob {
   /** Wall-clock end of the run. */
   endWallMs: number;
   concurrency: number;
+  /** Posting budget of this shard, posts/s (default: none). */
+  budget?: number;
 }
 
 export interface ShardReport {
@@ -33,6 +37,9 @@ export interface ShardReport {
   lateness: number[];
   sent: number;
   dropped: number;
+  /** Frames dropped per connection (busy), connections with none left out. */
+  droppedBy: Record<string, number>;
+  thinned: number;
   failed: number;
   cpuMs: number;
 }
@@ -44,7 +51,15 @@ async function runShard(job: ShardJob): Promise<ShardReport> {
     region: 'us-east-1',
     credentials: () => ({ accessKeyId: 'bench', secretAccessKey: 'bench' }),
   });
-  const fan = new FanOut({ post: poster.post, concurrency: job.concurrency });
+  const budget = job.budget === undefined ? undefined : new PostBudget({ postsPerSecond: job.budget });
+  const fan = new FanOut({ post: poster.post, concurrency: job.concurrency, ...(budget ? { budget } : {}) });
+  // Warm-up before the anchor (not measured, ids the figures ignore): JIT and kept-alive
+  // sockets, as the parent process warms run A1's code.
+  for (let round = 0; round < 3 && Date.now() < job.anchorWallMs - 300; round += 1) {
+    await Promise.all(
+      Array.from({ length: job.concurrency }, (_, i) => poster.post(`warm${job.shard}x${i}`, 'warm')),
+    );
+  }
   const toMono = (wall: number): number => systemClock.now() + (wall - Date.now());
   const anchor = toMono(job.anchorWallMs);
   const ticks: Array<[number, number]> = [];
@@ -63,10 +78,7 @@ async function runShard(job: ShardJob): Promise<ShardReport> {
           campaignId: 'bench',
           seq: tick.seq,
           ts: Date.now(),
-          payload: {
-            leaderboard: [{ user: 'player-1', score: tick.seq }],
-            live_participant_count: ids.length,
-          },
+          payload: payloadFor(job.ids.length, tick.seq),
         }),
       );
     },
@@ -75,6 +87,11 @@ async function runShard(job: ShardJob): Promise<ShardReport> {
   const used = process.cpuUsage(cpu);
   poster.close();
   const totals = fan.totals();
+  const droppedBy: Record<string, number> = {};
+  for (const id of ids) {
+    const n = fan.perConnection(id).dropped;
+    if (n > 0) droppedBy[id] = n;
+  }
   return {
     shard: job.shard,
     connections: ids.length,
@@ -82,6 +99,8 @@ async function runShard(job: ShardJob): Promise<ShardReport> {
     lateness: result.lateness,
     sent: totals.sent,
     dropped: totals.dropped,
+    droppedBy,
+    thinned: totals.thinned,
     failed: totals.failed,
     cpuMs: (used.user + used.system) / 1000,
   };

@@ -17,7 +17,12 @@
  * Runs (`BENCH_BROADCAST_RUNS`, default `A,B,S,T`):
  * - A: the real code at the defaults (1,000 connections, 10 Hz, 10 % slow at 500 ms, 5 ms
  *   stand-in) with a posting budget above its offered load (`BENCH_BROADCAST_BUDGET`,
- *   default 1.2 × offered); A0 (on request): the same without slow clients, a control;
+ *   default 1.2 × offered), sharded as the stack shards it: a shard serves no more
+ *   connections than its posting budget (5,000 posts/s) covers at the campaign's Hz
+ *   (`connectionsPerShardAt`), so 1,000 connections at 10 Hz are two shard processes
+ *   (`BENCH_BROADCAST_SHARD_BUDGET`, `BENCH_BROADCAST_CONNECTIONS_PER_SHARD` change that);
+ *   A1: the same load in one process (not sharded), for comparison; A0 (on request): one
+ *   process without slow clients, a control;
  * - B: the chat sample: per tick a simulated Scan, a new SDK client per message (no
  *   keep-alive, the SDK's default 50 sockets), `await Promise.all` of the posts, the next
  *   message only after that (no tick is skipped: a backlog shows as lateness);
@@ -49,11 +54,16 @@ import {
 import { PostBudget } from '../lib/broadcast/budget.ts';
 import { systemClock } from '../lib/broadcast/clock.ts';
 import { FanOut } from '../lib/broadcast/fanout.ts';
-import { type CampaignStatePayload, campaignStateFrame } from '../lib/broadcast/frame.ts';
-import { DEFAULT_CONCURRENCY, DEFAULT_POST_BUDGET } from '../lib/broadcast/settings.ts';
-import { shardCountFor } from '../lib/broadcast/shards.ts';
+import { campaignStateFrame } from '../lib/broadcast/frame.ts';
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_CONNECTIONS_PER_SHARD,
+  DEFAULT_POST_BUDGET,
+} from '../lib/broadcast/settings.ts';
+import { connectionsPerShardAt, shardCountFor } from '../lib/broadcast/shards.ts';
 import { SignedPoster } from '../lib/broadcast/signed-post.ts';
 import { runTicks } from '../lib/broadcast/ticker.ts';
+import { payloadFor } from './broadcast-payload.ts';
 import type { ShardJob, ShardReport } from './broadcast-shard.ts';
 import { printTable } from './lib.ts';
 
@@ -80,6 +90,8 @@ interface BenchConfig {
   shardConnections: number;
   shardHz: number;
   shardSize: number;
+  /** Shards run A gets at the stack's defaults (posting budget and connections per shard at its Hz). */
+  aShards: number;
   throttleBudget: number;
   throttleRps: number;
   runs: string[];
@@ -114,9 +126,17 @@ function readConfig(): BenchConfig {
     shardConnections: Math.max(1, Math.floor(envNumber('BENCH_BROADCAST_SHARD_CONNECTIONS', 5000))),
     shardHz: Math.max(0.1, envNumber('BENCH_BROADCAST_SHARD_HZ', 2)),
     shardSize: Math.max(1, Math.floor(envNumber('BENCH_BROADCAST_SHARD_SIZE', 1700))),
+    aShards: shardCountFor(
+      connections,
+      connectionsPerShardAt(
+        hz,
+        envNumber('BENCH_BROADCAST_CONNECTIONS_PER_SHARD', DEFAULT_CONNECTIONS_PER_SHARD),
+        envNumber('BENCH_BROADCAST_SHARD_BUDGET', DEFAULT_POST_BUDGET),
+      ),
+    ),
     throttleBudget: Math.max(1, envNumber('BENCH_BROADCAST_THROTTLE_BUDGET', DEFAULT_POST_BUDGET)),
     throttleRps: Math.max(1, envNumber('BENCH_BROADCAST_THROTTLE_RPS', 3000)),
-    runs: (process.env.BENCH_BROADCAST_RUNS ?? 'A,B,S,T').split(',').map((r) => r.trim().toUpperCase()),
+    runs: (process.env.BENCH_BROADCAST_RUNS ?? 'A,A1,B,S,T').split(',').map((r) => r.trim().toUpperCase()),
   };
 }
 
@@ -328,17 +348,6 @@ function meter(): () => { utilization: number; cpuMs: number } {
   };
 }
 
-/** Top-10 leaderboard and live count: a frame of about 480 bytes. */
-function payloadFor(connections: number, seq: number): CampaignStatePayload {
-  return {
-    leaderboard: Array.from({ length: 10 }, (_, i) => ({
-      user: `player-${i + 1}`,
-      score: 10_000 - i * 97 + seq,
-    })),
-    live_participant_count: connections,
-  };
-}
-
 /** (A, T) The real broadcaster: runTicks + FanOut (with a budget) + SignedPoster. */
 async function runBroadcaster(
   cfg: BenchConfig,
@@ -478,20 +487,30 @@ async function runChatSample(
   };
 }
 
-/** (S) Shards as separate processes (bench/broadcast-shard.ts) on one schedule. */
+/** A sharded run: how many shards at what frequency, each with what posting budget. */
+interface ShardedRun {
+  hz: number;
+  shards: number;
+  /** Posts per second per shard (default: none). */
+  budget?: number;
+}
+
+/** (A at the defaults, S) Shards as separate processes (bench/broadcast-shard.ts) on one schedule. */
 async function runSharded(
   cfg: BenchConfig,
   endpoint: string,
   ids: readonly string[],
+  run: ShardedRun,
 ): Promise<{ outcome: RunOutcome; reports: ShardReport[] }> {
-  const shards = shardCountFor(ids.length, cfg.shardSize);
+  const { shards, hz } = run;
   const children = Array.from({ length: shards }, () =>
     fork(new URL('./broadcast-shard.ts', import.meta.url), {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
   await Promise.all(children.map((c) => new Promise<void>((resolve) => c.once('message', () => resolve()))));
-  const anchorWallMs = Date.now() + 500; // every shard is up: all tick from the same instant
+  // Every shard is up; each warms up first, then all tick from the same instant.
+  const anchorWallMs = Date.now() + 1500;
   const endWallMs = anchorWallMs + cfg.seconds * 1000;
   const reports = await Promise.all(
     children.map(
@@ -506,10 +525,11 @@ async function runSharded(
             ids: [...ids],
             shard,
             shards,
-            hz: cfg.shardHz,
+            hz,
             anchorWallMs,
             endWallMs,
             concurrency: cfg.concurrency,
+            ...(run.budget === undefined ? {} : { budget: run.budget }),
           };
           child.send(job);
         }),
@@ -517,7 +537,8 @@ async function runSharded(
   );
   const elapsedMs = Math.max(1, Date.now() - anchorWallMs);
   const lateness = reports.flatMap((r) => r.lateness);
-  const ticksDue = Math.ceil((cfg.seconds * cfg.shardHz * 1000) / 1000);
+  const ticksDue = Math.ceil(cfg.seconds * hz);
+  const droppedBy = new Map(reports.flatMap((r) => Object.entries(r.droppedBy)));
   return {
     reports,
     outcome: {
@@ -525,9 +546,9 @@ async function runSharded(
       ticksDue,
       ticksEmitted: Math.min(...reports.map((r) => r.ticks.length)),
       lateness,
-      droppedOf: () => 0,
+      droppedOf: (id) => droppedBy.get(id) ?? 0,
       failed: reports.reduce((n, r) => n + r.failed, 0),
-      thinned: 0,
+      thinned: reports.reduce((n, r) => n + r.thinned, 0),
       throttled: 0,
       budgetTrace: [],
       utilization: Number.NaN,
@@ -659,13 +680,30 @@ export async function runBroadcastBench(): Promise<string | undefined> {
     const runs: Array<[string, string, () => Promise<RunOutcome>, boolean, number?]> = [
       [
         'A',
-        'A: lean post + FanOut + budget',
+        cfg.aShards > 1
+          ? `A: lean post + FanOut + budget, ${cfg.aShards} shard processes (stack defaults)`
+          : 'A: lean post + FanOut + budget',
+        async () =>
+          cfg.aShards > 1
+            ? (
+                await runSharded(cfg, standIn.endpoint, ids, {
+                  hz: cfg.hz,
+                  shards: cfg.aShards,
+                  budget: cfg.budget / cfg.aShards,
+                })
+              ).outcome
+            : runBroadcaster(cfg, standIn.endpoint, ids, cfg.budget),
+        true,
+      ],
+      [
+        'A1',
+        `A1: the same in one process (${int(cfg.connections)} connections, not sharded)`,
         () => runBroadcaster(cfg, standIn.endpoint, ids, cfg.budget),
         true,
       ],
       [
         'A0',
-        'A0: same, no slow clients',
+        'A0: one process, no slow clients',
         () => runBroadcaster(cfg, standIn.endpoint, ids, cfg.budget),
         false,
       ],
@@ -694,7 +732,10 @@ export async function runBroadcastBench(): Promise<string | undefined> {
       const shards = shardCountFor(shardIds.length, cfg.shardSize);
       const name = `S: ${int(shardIds.length)} conns at ${cfg.shardHz} Hz, ${shards} shard processes`;
       process.stdout.write(`  running ${name} …`);
-      const { outcome, reports } = await runSharded(cfg, standIn.endpoint, shardIds);
+      const { outcome, reports } = await runSharded(cfg, standIn.endpoint, shardIds, {
+        hz: cfg.shardHz,
+        shards,
+      });
       const f = figuresOf(name, outcome, await standIn.counts(), shardIds, new Set(shardSlow), cfg.shardHz);
       figures.push(f);
       sharded = { figures: f, reports };

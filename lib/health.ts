@@ -1,6 +1,6 @@
 /**
  * Health checks: a table is healthy when DescribeTable answers ACTIVE.
- * `/api/<service>/health` checks the service's own table; `/api/health` checks them all.
+ * `/api/<collection>/health` checks the service's own table; `/api/health` checks them all.
  */
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { documentClient } from './aws/clients.ts';

@@ -35,7 +35,7 @@ import {
   type TickerVerdict,
   tickerVerdict,
 } from './phase.ts';
-import { connectionsOfShard, shardCountFor } from './shards.ts';
+import { connectionsOfShard, connectionsPerShardAt, shardCountFor } from './shards.ts';
 import { runTicks, type Tick } from './ticker.ts';
 
 /** What one tick did, for metrics. */
@@ -125,7 +125,10 @@ export interface BurstOptions {
   startLeadMs?: number;
   /** Posts per second this broadcaster may make (default: unlimited). */
   postsPerSecond?: number;
-  /** Connections one broadcaster serves before the campaign is sharded (default: never shard). */
+  /**
+   * Connections one broadcaster serves before the campaign is sharded (default: never shard);
+   * fewer when `postsPerSecond` would not cover them at the campaign's frequency.
+   */
   connectionsPerShard?: number;
   /** Longest time without a frame in on-change mode (default 5 s). */
   heartbeatMs?: number;
@@ -264,10 +267,10 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
   /** Wall time each shard was last assigned to an instance (its heartbeat item's `at` then). */
   const assignedAt = new Map<number, number>();
   const staleMs = opts.shardStaleMs ?? 5000;
-  /** Shards the current connections need; shrinking waits for 10 % below the boundary. */
-  const shardsWanted = (): number => {
+  /** Shards the current connections need at `hz`; shrinking waits for 10 % below the boundary. */
+  const shardsWanted = (hz: number): number => {
     if (deps.startShard === undefined || opts.connectionsPerShard === undefined) return 1;
-    const per = opts.connectionsPerShard;
+    const per = connectionsPerShardAt(hz, opts.connectionsPerShard, opts.postsPerSecond);
     const want = shardCountFor(connections.length, per);
     if (want < shardCount && connections.length > (shardCount - 1) * per * 0.9) return shardCount;
     return want;
@@ -405,7 +408,7 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
       );
       // Shards: decided per segment from the campaign's connection count.
       const wasSharded = plan !== undefined;
-      shardCount = shardsWanted();
+      shardCount = shardsWanted(hz);
       if (shardCount <= 1 && wasSharded) {
         // Back to one broadcaster: the old plan's shards see this and end.
         plan = undefined;
@@ -441,7 +444,7 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
             stop.abort(); // the outer loop decides what comes next
             return;
           }
-          if (shardsWanted() !== shardCount) {
+          if (shardsWanted(nv.hz) !== shardCount) {
             // Connections came or went across a shard boundary: a new plan.
             replan = true;
             stop.abort();

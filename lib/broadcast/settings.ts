@@ -32,7 +32,7 @@ export interface BroadcastSettings {
   startLeadMs: number;
   /** Posts per second one broadcaster (one shard) may make. */
   postsPerSecond: number;
-  /** Connections one broadcaster serves before the campaign is split into shards. */
+  /** Most connections one broadcaster serves (fewer when the budget would not cover them at the campaign's Hz). */
   connectionsPerShard: number;
   /** Longest time without a frame in on-change mode, in ms. */
   heartbeatMs: number;
@@ -42,7 +42,10 @@ export interface BroadcastSettings {
 export const DEFAULT_CONCURRENCY = 256;
 /** Posts per second one broadcaster may make (half the account's 10,000/s API Gateway quota). */
 export const DEFAULT_POST_BUDGET = 5_000;
-/** Connections per shard: at 10 Hz one shard then offers 10,000 frames/s (thinned to the budget). */
+/**
+ * Most connections per shard. A shard also serves no more than its budget covers at the
+ * campaign's frequency (`connectionsPerShardAt`): 500 at 10 Hz, 1,000 at 5 Hz and below.
+ */
 export const DEFAULT_CONNECTIONS_PER_SHARD = 1_000;
 
 const int = (fallback: number, min: number, max: number) =>

@@ -40,6 +40,22 @@ export function shardOf(connectionId: string, count: number): number {
   return best;
 }
 
+/**
+ * Connections one broadcaster serves at `hz`: at most `connectionsPerShard`, and no more than
+ * its posting budget covers at that frequency (`postsPerSecond / hz`), so that a campaign is
+ * split into shards before its frames would be thinned (1,000 connections at 10 Hz with a
+ * 5,000 posts/s budget: 500 per shard, two shards). Without a budget, the cap alone.
+ */
+export function connectionsPerShardAt(
+  hz: number,
+  connectionsPerShard: number,
+  postsPerSecond?: number,
+): number {
+  const cap = Math.max(1, Math.floor(connectionsPerShard));
+  if (postsPerSecond === undefined || !(hz > 0)) return cap;
+  return Math.max(1, Math.min(cap, Math.floor(postsPerSecond / hz)));
+}
+
 /** Shards needed for `connections` at `connectionsPerShard` each (≥ 1, ≤ `maxShards`). */
 export function shardCountFor(connections: number, connectionsPerShard: number, maxShards = 64): number {
   const per = Math.max(1, Math.floor(connectionsPerShard));

@@ -5,8 +5,6 @@
  */
 import type * as z from 'zod';
 import { toFieldIssues, validationError } from '../errors.ts';
-import { indexKeyString } from '../limits/index.ts';
-import { MAX_PAGE_SIZE } from '../store/model.ts';
 
 /** Parse a query string with a zod schema; issues are reported under `query.`. */
 export function parseQuery<S extends z.ZodType>(

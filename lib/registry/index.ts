@@ -35,12 +35,19 @@ export function serviceRoutes(s: ServiceDefinition): RouteDefinition[] {
 
 const OPS: readonly Role[] = ['admin', 'service'];
 
+/**
+ * Where a service answers its health: its collection's path plus `/health`
+ * (`/api/campaigns/health`, `/api/orders/health`), so the path a client already uses for the
+ * data is the one to probe. API Gateway prefers this static route over `{base}/{id}`.
+ */
+export const healthPath = (s: Pick<ServiceDefinition, 'collection'>): string => `/api/${s.collection}/health`;
+
 /** The routes derived from a service's collection and verbs (health, CRUD, list, verbs). */
 export function collectionRoutes(s: ServiceDefinition): RouteDefinition[] {
   const base = `/api/${s.collection}`;
   const health: RouteDefinition = {
     method: 'GET',
-    path: `/api/${s.name}/health`,
+    path: healthPath(s),
     public: true,
     summary: `Health of the ${s.name} service (its table answers).`,
     response: healthSchema,
@@ -181,6 +188,25 @@ export { OPS };
  * 405 with `Allow` from this list; a CDK assertion test checks it equals the gateway's routes.
  */
 export function gatewayRoutes(): RouteDefinition[] {
-  const all = [...registry.flatMap(serviceRoutes), ...platform.flatMap((p) => p.routes), ...HEALTH_ROUTES];
+  const all = [
+    ...registry.flatMap(serviceRoutes),
+    ...platform.flatMap((p) => p.routes),
+    ...HEALTH_ROUTES,
+    ...CONSOLE_ROUTES,
+  ];
   return [...new Map(all.map((r) => [routeKey(r), r])).values()];
 }
+
+/**
+ * The operator console (functions/console, docs/console.md): the page and its prebuilt assets,
+ * public (the page itself asks for a token; every API call it makes is authorised as usual).
+ */
+export const CONSOLE_ROUTES: readonly RouteDefinition[] = [
+  { method: 'GET', path: '/console', public: true, summary: 'The operator console (a single page).' },
+  {
+    method: 'GET',
+    path: '/console/{asset+}',
+    public: true,
+    summary: 'A file of the operator console (scripts, styles, its configuration).',
+  },
+];

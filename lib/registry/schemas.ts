@@ -5,6 +5,8 @@
  */
 import * as z from 'zod';
 import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
+import { ISO_DURATION_RE } from '../metadata/namespaces.ts';
+import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
 
 /** Largest page a list answers. */
 export const MAX_PAGE_SIZE = 100;
@@ -55,12 +57,7 @@ export const eventBodySchema = z.strictObject({
 /** ISO 8601 duration (date and time parts, e.g. P90D, P1Y, PT12H) or `forever`. */
 export const retentionSchema = z.union([
   z.literal('forever'),
-  z
-    .string()
-    .regex(
-      /^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
-      'must be an ISO 8601 duration such as P90D, or "forever"',
-    ),
+  z.string().regex(ISO_DURATION_RE, 'must be an ISO 8601 duration such as P90D, or "forever"'),
 ]);
 
 /** A row of the policy matrix (`PUT /api/policies/{role}/{environment}/{category}`). */
@@ -117,9 +114,34 @@ export const errorSchema = z.object({
   }),
 });
 
-/** A health report (`GET /api/health`, `GET /api/<service>/health`). */
+/** A health report (`GET /api/health`, `GET /api/<collection>/health`). */
 export const healthSchema = z.object({
   service: z.string(),
   status: z.enum(['ok', 'degraded']),
   checks: z.record(z.string(), z.object({ name: z.string(), status: z.string(), latency_ms: z.number() })),
+});
+
+/** `GET /api/localization/prices`: a sku in a currency, for a country (none: the global rule). */
+export const priceQuerySchema = z.strictObject({
+  sku: skuSchema,
+  currency: currencySchema,
+  country: countrySchema.optional(),
+});
+
+/** The pricing rule that priced something: its record, version and how specific it was. */
+export const pricedBySchema = z.strictObject({
+  rule: z.string().max(300),
+  version: z.number().int().positive(),
+  level: z.enum(['country', 'region', 'global']),
+});
+
+/** A resolved price (lib/metadata/pricing.ts `resolvePrice`). */
+export const priceSchema = z.object({
+  sku: z.string(),
+  currency: z.string(),
+  amount: z.number(),
+  country: z.string().optional(),
+  region: z.string().optional(),
+  level: z.enum(['country', 'region', 'global']),
+  rule: z.object({ ref: z.string(), version: z.number().int() }),
 });

@@ -225,8 +225,11 @@ describe('user verbs and health', () => {
     expect(Object.values(r.body.checks).every((c) => c.status === 'ACTIVE')).toBe(true);
   });
 
-  it.each(['user', 'campaign'])('GET /api/%s/health is public and checks its table', async (s) => {
-    const r = await api('GET', `/api/${s}/health`, { as: null });
+  it.each([
+    ['users', 'user'],
+    ['campaigns', 'campaign'],
+  ])('GET /api/%s/health is public (not taken for an id) and checks its table', async (collection, s) => {
+    const r = await api('GET', `/api/${collection}/health`, { as: null });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ service: s, status: 'ok', checks: { table: { status: 'ACTIVE' } } });
   });

@@ -3,7 +3,7 @@
  * patch → list → delete round trip with metadata on its collection.
  */
 import { describe, expect, it } from 'vitest';
-import { registry } from '../../lib/registry/index.ts';
+import { healthPath, registry } from '../../lib/registry/index.ts';
 import { api, masterRow, withRetentionWritten } from './support/client.ts';
 
 const u = () => `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -37,13 +37,16 @@ describe('the registry', () => {
 /** Services whose table is an entity collection (security's audit trail is written from the bus only). */
 const crudServices = registry.filter((s) => s.crud !== false);
 
-describe.each(registry.map((s) => ({ name: s.name })))('$name service', ({ name }) => {
-  it('answers health publicly', async () => {
-    const r = await api('GET', `/api/${name}/health`, { as: null });
-    expect(r.status, r.text).toBe(200);
-    expect(r.body).toMatchObject({ service: name, status: 'ok' });
-  });
-});
+describe.each(registry.map((s) => ({ name: s.name, path: healthPath(s) })))(
+  '$name service',
+  ({ name, path }) => {
+    it('answers health publicly at its collection path + /health', async () => {
+      const r = await api('GET', path, { as: null });
+      expect(r.status, r.text).toBe(200);
+      expect(r.body).toMatchObject({ service: name, status: 'ok' });
+    });
+  },
+);
 
 describe('the immutable audit collection', () => {
   it('offers no create, update or delete: 405 with Allow: GET', async () => {

@@ -1,13 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { connectionsOfShard, shardCountFor, shardOf } from '../../lib/broadcast/shards.ts';
+import {
+  connectionsOfShard,
+  connectionsPerShardAt,
+  shardCountFor,
+  shardOf,
+} from '../../lib/broadcast/shards.ts';
 
 /** API Gateway-like connection ids. */
 const ids = Array.from(
   { length: 6000 },
   (_, i) =>
-    Buffer.from(`conn-${i}-${(i * 7919) % 104729}`)
+    `${Buffer.from(`conn-${i}-${(i * 7919) % 104729}`)
       .toString('base64')
-      .slice(0, 14) + '=',
+      .slice(0, 14)}=`,
 );
 
 describe('shards', () => {
@@ -55,5 +60,16 @@ describe('shards', () => {
     expect(shardCountFor(1001, 1000)).toBe(2);
     expect(shardCountFor(5000, 1700)).toBe(3);
     expect(shardCountFor(1_000_000, 10, 64)).toBe(64);
+  });
+
+  it('connections per shard: the cap, and no more than the budget covers at the frequency', () => {
+    expect(connectionsPerShardAt(10, 1000, 5000)).toBe(500); // 1,000 at 10 Hz → two shards
+    expect(shardCountFor(1000, connectionsPerShardAt(10, 1000, 5000))).toBe(2);
+    expect(connectionsPerShardAt(5, 1000, 5000)).toBe(1000);
+    expect(connectionsPerShardAt(2, 1000, 5000)).toBe(1000); // the cap
+    expect(connectionsPerShardAt(50, 1000, 5000)).toBe(100);
+    expect(connectionsPerShardAt(10, 1000)).toBe(1000); // no budget: the cap alone
+    expect(connectionsPerShardAt(10, 1000, 3)).toBe(1); // never zero
+    expect(connectionsPerShardAt(0, 1000, 5000)).toBe(1000);
   });
 });

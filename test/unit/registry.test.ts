@@ -10,6 +10,7 @@ import {
   collectionRoutes,
   emittedEvents,
   getService,
+  healthPath,
   platform,
   registry,
   routeKey,
@@ -204,7 +205,7 @@ describe('collectionRoutes and serviceRoutes', () => {
       routes: [{ method: 'PUT', path: '/api/y', summary: 'y' }],
     };
     expect(serviceRoutes(s).map(routeKey)).toEqual([
-      'GET /api/user/health',
+      'GET /api/users/health',
       'POST /api/users',
       'GET /api/users',
       'GET /api/users/{id}',
@@ -276,18 +277,18 @@ describe.each(registry.map((s) => [s.name, s] as const))('service %s', (name, s:
     () => {
       const routes = serviceRoutes(s);
       const byKey = new Map(routes.map((r) => [routeKey(r), r]));
-      expect(byKey.get(`GET /api/${name}/health`)?.public).toBe(true);
+      expect(byKey.get(`GET /api/${s.collection}/health`)?.public).toBe(true);
       if (crud) {
         for (const key of crudKeys) {
           expect(byKey.has(key), `missing route ${key}`).toBe(true);
           expect(byKey.get(key)?.public, `${key} must not be public`).toBeFalsy();
         }
       } else {
-        expect(collectionRoutes(s).map(routeKey)).toEqual([`GET /api/${name}/health`]);
-        expect(routes.map(routeKey)).toEqual([`GET /api/${name}/health`, ...(s.routes ?? []).map(routeKey)]);
+        expect(collectionRoutes(s).map(routeKey)).toEqual([`GET ${healthPath(s)}`]);
+        expect(routes.map(routeKey)).toEqual([`GET ${healthPath(s)}`, ...(s.routes ?? []).map(routeKey)]);
       }
       // Health is the only public route.
-      expect(routes.filter((r) => r.public).map(routeKey)).toEqual([`GET /api/${name}/health`]);
+      expect(routes.filter((r) => r.public).map(routeKey)).toEqual([`GET ${healthPath(s)}`]);
     },
   );
 
