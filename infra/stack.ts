@@ -181,11 +181,16 @@ export class TemporaStack extends Stack {
      * invoke permission for the function (scoped to this API), not one per route — CloudFormation
      * stops at 500 resources and a permission per route brought that wall closer with every service.
      */
-    const addRoutes = (cid: string, fn: lambda.Function, routes: readonly RouteDefinition[]) => {
+    const addRoutes = (cid: string, fn: lambda.IFunction, routes: readonly RouteDefinition[]) => {
       if (routes.length === 0) return;
       // Routes declared `idempotent` keep their Idempotency-Key records in the idempotency table.
       if (routes.some((r) => r.idempotent)) {
-        addEnvironment(fn, idempotencyEnv.render({ idempotencyTable: idempotency.tableName }));
+        if (!('addEnvironment' in fn))
+          throw new Error(`${cid} serves idempotent routes: it must be a Function`);
+        addEnvironment(
+          fn as lambda.IFunction & Parameters<typeof addEnvironment>[0],
+          idempotencyEnv.render({ idempotencyTable: idempotency.tableName }),
+        );
         grantTable(fn, idempotency, IDEMPOTENCY_RECORD_ACTIONS);
       }
       const integration = new HttpLambdaIntegration(`${cid}Integration`, fn, {

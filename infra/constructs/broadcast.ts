@@ -26,7 +26,7 @@ export interface BroadcastProps {
   campaigns: dynamodb.ITable;
   jwtSecret: secretsmanager.ISecret;
   /** Adds the service's HTTP routes (from the registry) to the HTTP API, served by `fn`. */
-  addRoutes: (fn: lambda.Function) => void;
+  addRoutes: (fn: lambda.IFunction) => void;
   /** Adds the Nexus rule of the events the service consumes (from the registry), with `dlq`. */
   consume: (fn: lambda.IFunction, dlq: sqs.IQueue) => void;
   /** Length of one tick burst (default 60 s). */

@@ -18,7 +18,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulidx';
 import type { Principal } from '../auth/tokens.ts';
 import { isTemporaError, notFound } from '../errors.ts';
-import type { EventEnvelope } from '../events/envelope.ts';
 import { appendAudit, mergeMetadata, parseMetadata } from '../metadata/index.ts';
 import { checkAccess } from '../policy/apply.ts';
 import { retentionRole } from '../policy/lifecycle.ts';
