@@ -22,6 +22,7 @@ interface Op {
   security: unknown[];
   'x-roles'?: string[];
   requestBody?: { content: { 'application/json': { example?: unknown } } };
+  parameters?: Array<{ name: string; in: string }>;
 }
 
 /** docs/api.md from the document. */
@@ -34,6 +35,11 @@ export function apiMarkdown(doc: OpenApiDocument = openApiDocument()): string {
       const who = op.security.length === 0 ? 'public' : (op['x-roles'] ?? []).join(', ');
       const example = op.requestBody?.content['application/json'].example;
       const lines = [`### \`${method.toUpperCase()} ${path}\``, '', op.summary, '', `Roles: ${who}`, ''];
+      if (op.parameters?.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'))
+        lines.push(
+          'Takes `Idempotency-Key`: a retry with the same key replays the first answer ([contract](contract.md#retries-and-idempotency-keys)).',
+          '',
+        );
       if (example !== undefined)
         lines.push('Example body:', '', '```json', JSON.stringify(example, null, 2), '```', '');
       byTag.set(tag, [...(byTag.get(tag) ?? []), lines.join('\n')]);

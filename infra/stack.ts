@@ -1,4 +1,5 @@
 import {
+  Aspects,
   CfnOutput,
   CustomResource,
   Duration,
@@ -22,6 +23,7 @@ import {
   authEnv,
   datasourceEnv,
   healthEnv,
+  idempotencyEnv,
   platformSetupEnv,
   schedulerEnv,
   serviceEnv,
@@ -51,6 +53,7 @@ import {
 } from './constructs/helpers.ts';
 import { Nexus } from './constructs/nexus.ts';
 import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
+import { TableProtection } from './constructs/table-protection.ts';
 
 export interface TemporaStackProps extends StackProps {
   /** Stack environment (`dev`, `prod`, …): the policy matrix's environment dimension. */
@@ -58,6 +61,13 @@ export interface TemporaStackProps extends StackProps {
 }
 
 const EPHEMERAL_ENVS = new Set(['dev', 'test', 'local', 'ci']);
+/** What the Powertools DynamoDB persistence layer calls on the idempotency table. */
+const IDEMPOTENCY_RECORD_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+];
 const pascal = (s: string) => s.replace(/(^|[-_/])([a-z])/g, (_m, _p, c: string) => c.toUpperCase());
 const platformService = (name: string) => {
   const p = platform.find((s) => s.name === name);
@@ -76,6 +86,8 @@ export class TemporaStack extends Stack {
     const env = props.environment;
     const prefix = `tempora-${env}`;
     const removalPolicy = EPHEMERAL_ENVS.has(env) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+    // Production data: deletion protection and point-in-time recovery on every table.
+    if (!EPHEMERAL_ENVS.has(env)) Aspects.of(this).add(new TableProtection());
     const retention = EPHEMERAL_ENVS.has(env) ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.SIX_MONTHS;
     const table = (cid: string, name: string, pk: string, sk?: string, ttl?: string) =>
       pitrTable(this, cid, {
@@ -98,7 +110,8 @@ export class TemporaStack extends Stack {
     const metadataIndex = table('MetadataIndex', '_metadata_index', 'ix', 'sk');
     // The policy matrix (partition environment, sort role#category), seeded on deploy.
     const policies = table('Policies', '_policies', 'environment', 'key');
-    // Powertools idempotency records of event consumers (one per envelope id).
+    // Powertools idempotency records: event consumers' (one per envelope id) and the
+    // Idempotency-Key records of the HTTP routes declared `idempotent` (24 h).
     const idempotency = table('Idempotency', '_idempotency', 'id', undefined, 'expiration');
     const nexus = new Nexus(this, 'Nexus', { prefix, environment: env, removalPolicy, retention });
     const policyCacheTtlMs = String(this.node.tryGetContext('policyCacheTtlMs') ?? 5000);
@@ -170,6 +183,16 @@ export class TemporaStack extends Stack {
      */
     const addRoutes = (cid: string, fn: lambda.IFunction, routes: readonly RouteDefinition[]) => {
       if (routes.length === 0) return;
+      // Routes declared `idempotent` keep their Idempotency-Key records in the idempotency table.
+      if (routes.some((r) => r.idempotent)) {
+        if (!('addEnvironment' in fn))
+          throw new Error(`${cid} serves idempotent routes: it must be a Function`);
+        addEnvironment(
+          fn as lambda.IFunction & Parameters<typeof addEnvironment>[0],
+          idempotencyEnv.render({ idempotencyTable: idempotency.tableName }),
+        );
+        grantTable(fn, idempotency, IDEMPOTENCY_RECORD_ACTIONS);
+      }
       const integration = new HttpLambdaIntegration(`${cid}Integration`, fn, {
         scopePermissionToRoute: false,
       });
@@ -318,12 +341,8 @@ export class TemporaStack extends Stack {
     invokeRole.grantPassRole(schedulerFn.grantPrincipal);
     grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     grantTable(schedulerFn, intents.table, ['dynamodb:Query'], intents.indexNames);
-    grantTable(schedulerFn, idempotency, [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-    ]);
+    // Its consumer's envelope records (its POST /api/scheduler/intents adds the same grant).
+    grantTable(schedulerFn, idempotency, IDEMPOTENCY_RECORD_ACTIONS);
     grantEntityStore(
       schedulerFn,
       Object.values(entityTables),

@@ -14,6 +14,9 @@ export const baseEnv = defineEnv({
 /** Verifying bearer tokens (every function with authenticated routes). */
 export const authEnv = defineEnv({ jwtSecretId: V.jwtSecretId });
 
+/** Added by infra to every function serving a route the registry declares `idempotent`. */
+export const idempotencyEnv = defineEnv({ idempotencyTable: V.idempotencyTable });
+
 /** The platform tables an entity store writes through (every CRUD service and the consumers that write back). */
 const platform = {
   environment: V.environment,

@@ -2,7 +2,8 @@
  * `httpHandler(routes)`: the handler of an HTTP API Lambda, a stack of single-concern
  * middy middlewares: Powertools (tracing, logger, metrics) → header normalisation →
  * correlation id → route match → request limits (headers, path, query) → bearer auth →
- * JSON body (size, then the stores' limits) → the route, with one error
+ * JSON body (size, then the stores' limits) → the declaration (roles, schemas) → idempotent
+ * retries (`Idempotency-Key`, on the routes declared `idempotent`) → the route, with one error
  * renderer (contract error shape, never a stack trace).
  */
 import middy from '@middy/core';
@@ -16,6 +17,7 @@ import { bearerAuth } from './middleware/auth.ts';
 import { httpCorrelation } from './middleware/correlation.ts';
 import { declaredRoute } from './middleware/declared.ts';
 import { httpErrors } from './middleware/http-errors.ts';
+import { idempotentRetries } from './middleware/idempotency.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { requestLimits } from './middleware/request-limits.ts';
 import { routeMatch } from './middleware/route.ts';
@@ -93,5 +95,6 @@ export function httpHandler(
     .use(bearerAuth(opts.signingKey ?? signingKey))
     .use(jsonBody())
     .use(declaredRoute())
+    .use(idempotentRetries())
     .handler(dispatch);
 }

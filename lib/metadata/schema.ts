@@ -34,6 +34,11 @@ export interface ParseMetadataOptions {
   mode?: ValidationMode;
   /** Prefix of every issue path; default `metadata`. */
   pathPrefix?: string;
+  /**
+   * Size cap checked first (default {@link MAX_METADATA_BYTES}). The entity store validates a
+   * merged document with `Infinity` and checks the size of what it stores itself (lib/store/fit.ts).
+   */
+  maxBytes?: number;
 }
 
 const rfc3339 = z.iso.datetime({
@@ -174,9 +179,10 @@ export function parseMetadata(input: unknown, opts: ParseMetadataOptions = {}): 
   } catch {
     throw validationError([{ path: prefix, message: 'must be serializable as JSON' }]);
   }
-  if (size > MAX_METADATA_BYTES) {
-    const message = `${prefix || 'metadata'} is ${size} bytes; the limit is ${MAX_METADATA_BYTES} bytes`;
-    throw payloadTooLarge(message, { limit: MAX_METADATA_BYTES, size });
+  const limit = opts.maxBytes ?? MAX_METADATA_BYTES;
+  if (size > limit) {
+    const message = `${prefix || 'metadata'} is ${size} bytes; the limit is ${limit} bytes`;
+    throw payloadTooLarge(message, { limit, size });
   }
 
   const limitIssues = checkJsonLimits(input, { maxDepth: MAX_METADATA_DEPTH, prefix });

@@ -67,6 +67,7 @@ export function collectionRoutes(s: ServiceDefinition): RouteDefinition[] {
       roles: acc.create ?? OPS,
       status: 201,
       response: entitySchema,
+      idempotent: true,
       ...(example ? { example } : {}),
     },
     {
@@ -111,6 +112,7 @@ export function collectionRoutes(s: ServiceDefinition): RouteDefinition[] {
         summary: `${v.name[0]?.toUpperCase()}${v.name.slice(1)} a ${s.entity} (emits ${v.emits}).`,
         rule: `${s.name}.${v.name}`,
         roles: v.roles,
+        idempotent: true,
         ...one,
       }),
     ),

@@ -13,6 +13,17 @@ type Json = Record<string, unknown>;
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
+/** The `Idempotency-Key` header of the routes declared `idempotent` (lib/edge/middleware/idempotency.ts). */
+const IDEMPOTENCY_KEY_PARAM: Json = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: the same key with the same request within 24 h returns the first answer (same status and body, header `Idempotency-Replayed: true`) without applying it again; the same key with another path or body → 422 `idempotency_key_reused`; while the first request is still running → 409 `idempotency_in_progress` (retry with the same key).',
+  schema: { type: 'string', minLength: 1, maxLength: 255 },
+  example: '6f1c1d7e-8a3b-4f0e-9b55-2f7f0c2b9d11',
+};
+
 /** JSON Schema of a zod schema, as a request (`input`) or a response (`output`) sees it. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
@@ -33,6 +44,7 @@ function parameters(r: RouteDefinition): Json[] {
     for (const [name, schema] of Object.entries((q.properties ?? {}) as Record<string, Json>))
       out.push({ name, in: 'query', required: required.has(name), schema });
   }
+  if (r.idempotent) out.push(IDEMPOTENCY_KEY_PARAM);
   return out;
 }
 
@@ -79,6 +91,9 @@ function operation(r: RouteDefinition, tag: string): Json {
       [status]: success,
       ...(r.public ? {} : { '401': { $ref: '#/components/responses/Error' } }),
       ...(r.roles ? { '403': { $ref: '#/components/responses/Error' } } : {}),
+      ...(r.idempotent
+        ? { '409': { $ref: '#/components/responses/Error' }, '422': { $ref: '#/components/responses/Error' } }
+        : {}),
       '4XX': { $ref: '#/components/responses/Error' },
       '5XX': { $ref: '#/components/responses/Error' },
     },

@@ -68,6 +68,11 @@ export interface RouteDefinition {
   response?: z.ZodType;
   /** A realistic request body the live API accepts (required when the route takes a body). */
   example?: unknown;
+  /**
+   * The route creates or adds (a retry would apply it twice): it takes an `Idempotency-Key`
+   * header, and a retry with the same key replays the first answer (lib/edge/middleware/idempotency.ts).
+   */
+  idempotent?: boolean;
 }
 
 /**

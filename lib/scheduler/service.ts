@@ -57,6 +57,8 @@ export interface IntentRecord {
 /** The principal the scheduler acts as; events it causes are not fed back to it. */
 export const SCHEDULER_ACTOR = { sub: 'tempora.scheduler', role: 'service' } as const;
 export const MAX_ATTEMPTS = 3;
+/** The reason of an intent cancelled because its entity was deleted. */
+export const ENTITY_DELETED = 'entity_deleted';
 const LEASE_MS = 60_000;
 
 export interface SchedulerDeps {
@@ -137,6 +139,11 @@ export class SchedulerService {
       await this.scheduleFromEvent(envelope, envelope.payload);
       return;
     }
+    // A deleted entity (by a client or by a scheduled delete) keeps no pending intent.
+    if (envelope.type === `${envelope.entity.type}.deleted`) {
+      await this.cancelForDeleted(envelope);
+      return;
+    }
     // Events the scheduler itself caused (its own events, its metadata writes) never feed back.
     if (envelope.source === 'tempora.scheduler' || envelope.actor.id === SCHEDULER_ACTOR.sub) return;
     await this.cancelMatching(envelope);
@@ -168,6 +175,40 @@ export class SchedulerService {
       const r = await this.tryCancel(item as IntentRecord, `cancelled by ${envelope.type} (${envelope.id})`);
       if (r) cancelled.push(r);
     }
+    return cancelled;
+  }
+
+  /**
+   * The cascade of a deletion: every intent of the deleted entity still scheduled is cancelled
+   * (`scheduler.cancelled`, reason {@link ENTITY_DELETED}, in the deletion's story: its
+   * correlation id), so nothing fires on an entity that no longer exists. The intent that ran
+   * a scheduled delete is executing, not scheduled: it finishes as executed.
+   */
+  async cancelForDeleted(envelope: EventEnvelope): Promise<IntentRecord[]> {
+    const out = await this.deps.ddb.send(
+      new QueryCommand({
+        TableName: this.deps.tables.intents,
+        IndexName: 'by_entity',
+        KeyConditionExpression: 'entity_id = :e',
+        FilterExpression: '#status = :s AND entity_type = :et',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':e': envelope.entity.id,
+          ':s': 'scheduled',
+          ':et': envelope.entity.type,
+        },
+      }),
+    );
+    const cancelled: IntentRecord[] = [];
+    for (const item of out.Items ?? []) {
+      const r = await this.tryCancel(item as IntentRecord, ENTITY_DELETED, envelope.correlation_id);
+      if (r) cancelled.push(r);
+    }
+    if (cancelled.length)
+      logger.info('intents cancelled: entity deleted', {
+        entity_id: envelope.entity.id,
+        intents: cancelled.map((i) => i.id),
+      });
     return cancelled;
   }
 
@@ -303,7 +344,11 @@ export class SchedulerService {
   }
 
   /** scheduled → cancelled, with its event, in one conditional transaction. undefined if not scheduled. */
-  private async tryCancel(intent: IntentRecord, reason: string): Promise<IntentRecord | undefined> {
+  private async tryCancel(
+    intent: IntentRecord,
+    reason: string,
+    correlationId?: string,
+  ): Promise<IntentRecord | undefined> {
     const current = intent.entity_id ? intent : await this.get(intent.id);
     if (!current) return undefined;
     const now = this.now().toISOString();
@@ -327,7 +372,10 @@ export class SchedulerService {
                 },
               },
             },
-            outboxPut(this.deps.tables.outbox, this.intentEvent('scheduler.cancelled', current, { reason })),
+            outboxPut(
+              this.deps.tables.outbox,
+              this.intentEvent('scheduler.cancelled', current, { reason }, correlationId),
+            ),
           ],
         }),
       );
@@ -449,10 +497,15 @@ export class SchedulerService {
     return { actor: { ...SCHEDULER_ACTOR }, correlationId, system: true };
   }
 
-  private intentEvent(type: string, intent: IntentRecord, extra: Record<string, unknown>): EventEnvelope {
+  private intentEvent(
+    type: string,
+    intent: IntentRecord,
+    extra: Record<string, unknown>,
+    correlationId = intent.correlation_id,
+  ): EventEnvelope {
     return this.event(
       type,
-      intent.correlation_id,
+      correlationId,
       { type: intent.entity_type, id: intent.entity_id, version: intent.generation },
       {
         intent_id: intent.id,

@@ -18,7 +18,6 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulidx';
 import type { Principal } from '../auth/tokens.ts';
 import { isTemporaError, notFound } from '../errors.ts';
-import type { EventEnvelope } from '../events/envelope.ts';
 import { appendAudit, mergeMetadata, parseMetadata } from '../metadata/index.ts';
 import { checkAccess } from '../policy/apply.ts';
 import { retentionRole } from '../policy/lifecycle.ts';
@@ -138,8 +137,8 @@ export class EntityStore {
       list_sk: `${now}#${id}`,
     };
     const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
-    await this.commit({ after: row, eventType: this.event('created'), ctx, policy: planned });
-    return present(this.service, row, policy, ctx.actor);
+    const stored = await this.commit({ after: row, eventType: this.event('created'), ctx, policy: planned });
+    return present(this.service, stored, policy, ctx.actor);
   }
 
   async get(id: string, actor: Principal, opts: { system?: boolean } = {}): Promise<EntityView> {
@@ -169,7 +168,11 @@ export class EntityStore {
       const now = new Date().toISOString();
       const merged = update === undefined ? current.metadata : mergeMetadata(current.metadata, update);
       const audited = appendAudit(merged, { actor: ctx.actor.sub, action: 'update', at: now });
-      const metadata = parseMetadata(audited, { mode: policy.validation });
+      // The stored document's size is checked (and its bookkeeping compacted) when the write is planned.
+      const metadata = parseMetadata(audited, {
+        mode: policy.validation,
+        maxBytes: Number.POSITIVE_INFINITY,
+      });
       const row: EntityRow = {
         ...current,
         ...parsed.fields,
@@ -179,7 +182,7 @@ export class EntityStore {
       };
       try {
         const planned = await this.withOwnersRetention(ctx.actor, row.owner_id, policy);
-        await this.commit({
+        const stored = await this.commit({
           before: current,
           after: row,
           eventType: this.event('updated'),
@@ -187,7 +190,7 @@ export class EntityStore {
           policy: planned,
           also: opts.alsoEmit,
         });
-        return present(this.service, row, policy, ctx.actor);
+        return present(this.service, stored, policy, ctx.actor);
       } catch (e) {
         // Without If-Match the caller asked for "apply my change": re-read and retry a few times.
         const retryable = ifMatch === undefined && isTemporaError(e) && e.status === 409;
@@ -226,7 +229,7 @@ export class EntityStore {
     const fresh = verb.rescheduleRetention
       ? this.writes.planner.retention(this.service, row, planned, new Date(now))
       : undefined;
-    await this.commit({
+    const stored = await this.commit({
       before: current,
       after: row,
       eventType: verb.emits,
@@ -234,7 +237,7 @@ export class EntityStore {
       policy: planned,
       reschedule: fresh ? [fresh] : [],
     });
-    return present(this.service, row, policy, ctx.actor);
+    return present(this.service, stored, policy, ctx.actor);
   }
 
   /** A page of entities this actor may list, newest first (see {@link listRows}). */
@@ -258,9 +261,13 @@ export class EntityStore {
     return `${this.service.entity}.${change}`;
   }
 
-  /** Plan the write's transaction (./validate.ts) and commit it (./commit.ts). */
-  private commit(change: WriteChange): Promise<EventEnvelope> {
+  /**
+   * Plan the write's transaction (./validate.ts: the stored document fitted to the cap) and
+   * commit it (./commit.ts). Returns the row as stored (the deleted row for a delete).
+   */
+  private async commit(change: WriteChange): Promise<EntityRow> {
     const write = planWrite(this.writes, change);
-    return commitWrite(this.ddb, this.service.entity, write);
+    await commitWrite(this.ddb, this.service.entity, write);
+    return write.row;
   }
 }

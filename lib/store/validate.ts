@@ -21,6 +21,7 @@ import { assertEventEntry } from '../limits/index.ts';
 import { idempotencyKey, type Metadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
 import type { ResolvedPolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
+import { fitMetadata } from './fit.ts';
 import { broadcastKey, indexDiff, MAX_FEATURES, MAX_TAGS } from './indexes.ts';
 import {
   type EntityRow,
@@ -137,6 +138,8 @@ export interface WriteChange {
 /** A write ready to commit: its transaction items and the event it publishes. */
 export interface PlannedWrite {
   id: string;
+  /** The row as it will be stored (metadata fitted to the cap), or the deleted row. */
+  row: EntityRow;
   envelope: EventEnvelope;
   items: NonNullable<TransactWriteCommandInput['TransactItems']>;
 }
@@ -147,7 +150,12 @@ export interface PlannedWrite {
  * events, after it) in the outbox.
  */
 export function planWrite(w: WriteSetting, change: WriteChange): PlannedWrite {
-  const { before, after, eventType, ctx, policy, reschedule, also } = change;
+  const { before, eventType, ctx, policy, reschedule, also } = change;
+  // The document it will store, within the cap (413 for a write that would grow it beyond).
+  const after = change.after && {
+    ...change.after,
+    metadata: fitMetadata(change.after.metadata, before?.metadata),
+  };
   const row = after ?? before;
   if (!row) throw new Error('a write needs a row');
   if (after) checkIndexLimits(after.metadata);
@@ -201,7 +209,7 @@ export function planWrite(w: WriteSetting, change: WriteChange): PlannedWrite {
   items.push(outboxPut(w.tables.outbox, envelope));
   for (const i of intents) items.push(outboxPut(w.tables.outbox, i));
   for (const e of also ?? []) items.push(outboxPut(w.tables.outbox, e));
-  return { id: row.id, envelope, items };
+  return { id: row.id, row, envelope, items };
 }
 
 /** The `_metadata_master` row of an entity: where it lives, its policy, metadata and lineage. */

@@ -102,6 +102,15 @@ const ARCHIVE_ARN = stackArn('events', `archive/${PREFIX}-nexus`);
 const LIST_INDEXES = [EntityStore.STATE_INDEX, EntityStore.OWNER_INDEX, EntityStore.BROADCAST_INDEX];
 const XRAY: ActionsByResource = { '*': ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'] };
 const SECRET_READ = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+/** A function serving an `idempotent` route: the Powertools persistence layer's calls on the idempotency records. */
+const idempotencyGrants = (): ActionsByResource => ({
+  [`${tableId(json, PLATFORM_TABLE.idempotency)}.Arn`]: [
+    'dynamodb:DeleteItem',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+  ],
+});
 /** What a Lambda's role needs to put a failed asynchronous invocation on its dead-letter queue. */
 const DLQ_SEND = ['sqs:SendMessage'];
 /**
@@ -192,6 +201,7 @@ const serviceGrants = (s: ServiceDefinition, ids: Ids, dlq: string | undefined):
         : ['dynamodb:Query'],
     },
     dlq ? { [dlq]: DLQ_SEND } : {},
+    serviceRoutes(s).some((r) => r.idempotent) ? idempotencyGrants() : {},
     needGrants(s, ids),
   );
 };
@@ -455,6 +465,18 @@ describe('Lambda functions', () => {
       TEMPORA_ENV: ENV,
       POLICIES_TABLE: { Ref: tableId(json, TABLE.policies) },
     });
+  });
+
+  it('every function serving a route declared idempotent knows the idempotency table, no other does', () => {
+    const ref = { Ref: tableId(json, PLATFORM_TABLE.idempotency) };
+    const serving = new Set([
+      ...registry.filter((s) => serviceRoutes(s).some((r) => r.idempotent)).map((s) => s.name),
+      ...['MetadataDatasource', 'Nexus/Publisher', 'SchedulerService', 'Broadcast/Service'],
+    ]);
+    expect(serving.size).toBeGreaterThan(10);
+    for (const label of serving) expect(fnAt(label).vars.IDEMPOTENCY_TABLE, label).toEqual(ref);
+    for (const f of fns.filter((f) => !serving.has(f.label) && !serving.has(f.path)))
+      expect(f.vars.IDEMPOTENCY_TABLE, f.path).toBeUndefined();
   });
 
   it('the platform health function checks every table but the idempotency records', () => {
@@ -1021,6 +1043,7 @@ describe('least privilege', () => {
           ]),
         ),
         [`${sharedIds(json).secret}.Ref`]: SECRET_READ,
+        ...idempotencyGrants(),
       }),
     ).toEqual([]);
   });
@@ -1062,6 +1085,7 @@ describe('least privilege', () => {
         ],
         [`${sharedIds(json).secret}.Ref`]: SECRET_READ,
         [`${dlq}.Arn`]: CDK_SEND_MESSAGES,
+        ...idempotencyGrants(),
       }),
     ).toEqual([]);
   });
@@ -1262,6 +1286,7 @@ describe('live campaigns (broadcast)', () => {
           'states:DescribeExecution',
           'states:StopExecution',
         ],
+        ...idempotencyGrants(),
       }),
     ).toEqual([]);
     expect(f.vars).toMatchObject({

@@ -80,6 +80,8 @@ const CONDITIONS: Record<string, (item: Item | undefined, v: Values) => boolean>
   'attribute_not_exists(id)': (i) => i === undefined,
 };
 const CANCEL_FILTER = '#status = :s AND contains(cancel_on, :t) AND entity_type = :et';
+/** The cascade of a deletion: every scheduled intent of the entity (of that type). */
+const DELETED_FILTER = '#status = :s AND entity_type = :et';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -198,7 +200,8 @@ class InMemoryDynamo {
   private query(input: QueryCommandInput): unknown {
     expect(input.IndexName).toBe('by_entity');
     expect(input.KeyConditionExpression).toBe('entity_id = :e');
-    if (input.FilterExpression !== undefined) expect(input.FilterExpression).toBe(CANCEL_FILTER);
+    if (input.FilterExpression !== undefined)
+      expect([CANCEL_FILTER, DELETED_FILTER]).toContain(input.FilterExpression);
     this.checkPlaceholders([input.KeyConditionExpression, input.FilterExpression], input);
     const v = input.ExpressionAttributeValues ?? {};
     const items = [...this.table(input.TableName ?? '').values()]
@@ -207,7 +210,8 @@ class InMemoryDynamo {
         (i) =>
           input.FilterExpression === undefined ||
           (i.status === v[':s'] &&
-            (i.cancel_on as string[]).includes(v[':t'] as string) &&
+            (input.FilterExpression === DELETED_FILTER ||
+              (i.cancel_on as string[]).includes(v[':t'] as string)) &&
             i.entity_type === v[':et']),
       )
       .sort((a, b) => String(a.run_at).localeCompare(String(b.run_at)));
@@ -736,6 +740,27 @@ describe('onEvent', () => {
     expect(ddb.intent(other.id)?.status).toBe('scheduled');
     expect(ddb.intent(unlisted.id)?.status).toBe('scheduled');
     expect(types()).toEqual(['scheduler.cancelled']);
+  });
+
+  it('a deletion cancels every scheduled intent of the entity (reason entity_deleted, its correlation id), even one by the scheduler', async () => {
+    const svc = service();
+    const a = await svc.schedule(retention(), 'corr-sched-0001');
+    const b = await svc.schedule(retention({ pattern: 'nudge', cancel_on: [] }), 'corr-sched-0002');
+    const other = await svc.schedule(retention({ entity: { type: 'user', id: 'u2' } }), 'corr-sched-0003');
+    await svc.onEvent(
+      event('user.deleted', {
+        actor: { id: SCHEDULER_ACTOR.sub, role: 'service' },
+        correlation_id: 'corr-delete-01',
+      }),
+    );
+    for (const i of [a, b])
+      expect(ddb.intent(i.id)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
+    expect(ddb.intent(other.id)?.status).toBe('scheduled');
+    expect(types()).toEqual(['scheduler.cancelled', 'scheduler.cancelled']);
+    for (const e of ddb.events()) {
+      expect(e.payload).toMatchObject({ reason: 'entity_deleted' });
+      expect(e.correlation_id).toBe('corr-delete-01');
+    }
   });
 
   it('matches the entity type too: the same id under another type is not cancelled', async () => {
