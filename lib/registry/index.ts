@@ -1,7 +1,7 @@
 import { domainServices } from './domain.ts';
 import { CREATE_EXAMPLES, PATCH_EXAMPLE } from './examples.ts';
 import { platform } from './platform.ts';
-import { entitySchema, pageSchema } from './responses.ts';
+import { entitySchema, openApiSchema, pageSchema } from './responses.ts';
 import { healthSchema, idParamsSchema, listQuerySchema } from './schemas.ts';
 import type { Role, RouteDefinition, ServiceDefinition } from './types.ts';
 
@@ -151,6 +151,7 @@ export const openApiRoute: RouteDefinition = {
   path: '/api/openapi.json',
   public: true,
   summary: 'The OpenAPI 3.1 document of this API, generated from the registry.',
+  response: openApiSchema,
 };
 
 /** Routes of the platform-health function (health and the API's own description). */

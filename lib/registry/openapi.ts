@@ -52,7 +52,11 @@ function operation(r: RouteDefinition, tag: string): Json {
       ? { description: 'No content' }
       : {
           description: 'Success',
-          content: { 'application/json': { schema: r.response ? jsonSchemaOf(r.response, 'output') : {} } },
+          content: {
+            [r.mediaType ?? 'application/json']: {
+              schema: r.response ? jsonSchemaOf(r.response, 'output') : {},
+            },
+          },
         };
   const takesBody = r.body !== undefined || r.example !== undefined;
   return {

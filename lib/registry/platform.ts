@@ -4,12 +4,23 @@
  */
 import * as z from 'zod';
 import { DOMAIN_NAMES } from './domain.ts';
-import { itemsSchema, pageSchema } from './responses.ts';
+import {
+  envelopeResponseSchema,
+  impactReportSchema,
+  intentSchema,
+  kgHistorySchema,
+  kgPatternPageSchema,
+  kgServiceSchema,
+  knowledgeGraphSchema,
+  mermaidSchema,
+  pageSchema,
+} from './responses.ts';
 import {
   campaignIdParamsSchema,
   eventBodySchema,
   healthSchema,
   intentListQuerySchema,
+  schedulePayloadSchema,
   scoreBodySchema,
 } from './schemas.ts';
 import type { Role, RouteDefinition } from './types.ts';
@@ -121,6 +132,7 @@ export const nexus: PlatformServiceDefinition = {
       roles: OPS,
       body: eventBodySchema,
       status: 202,
+      response: envelopeResponseSchema,
       example: {
         type: 'billing.invoice_paid',
         service: 'billing-sync',
@@ -148,7 +160,9 @@ export const scheduler: PlatformServiceDefinition = {
       summary: 'Schedule a future intent (delete, archive, run a pattern), cancelled by events.',
       rule: 'scheduler.intents.create',
       roles: OPS,
+      body: schedulePayloadSchema,
       status: 202,
+      response: intentSchema,
       example: {
         action: 'archive',
         run_at: '2030-01-01T00:00:00Z',
@@ -164,7 +178,7 @@ export const scheduler: PlatformServiceDefinition = {
       rule: 'scheduler.intents.read',
       roles: OPS,
       query: intentListQuerySchema,
-      response: itemsSchema,
+      response: z.object({ items: z.array(intentSchema) }),
     },
     {
       method: 'DELETE',
@@ -173,8 +187,16 @@ export const scheduler: PlatformServiceDefinition = {
       rule: 'scheduler.intents.cancel',
       roles: OPS,
       params: z.object({ id: z.string().min(1).max(128) }),
+      status: 200,
+      response: intentSchema,
     },
-    { method: 'GET', path: '/api/scheduler/health', public: true, summary: 'Health of the scheduler.' },
+    {
+      method: 'GET',
+      path: '/api/scheduler/health',
+      public: true,
+      summary: 'Health of the scheduler.',
+      response: healthSchema,
+    },
   ],
   consumes: ['*'],
   emits: ['scheduler.cancelled', 'scheduler.executed', 'scheduler.failed', 'pattern.run'],
@@ -238,6 +260,7 @@ export const amadeus: PlatformServiceDefinition = {
       path: '/api/kg',
       summary: 'The knowledge graph of services (ETag, If-None-Match).',
       roles: ALL,
+      response: knowledgeGraphSchema,
     },
     {
       method: 'GET',
@@ -245,6 +268,7 @@ export const amadeus: PlatformServiceDefinition = {
       summary: 'One service of the graph.',
       roles: ALL,
       params: z.object({ name: z.string().min(1).max(128) }),
+      response: kgServiceSchema,
     },
     {
       method: 'GET',
@@ -252,25 +276,29 @@ export const amadeus: PlatformServiceDefinition = {
       summary: 'What a change to a service impacts.',
       roles: ALL,
       params: z.object({ name: z.string().min(1).max(128) }),
+      response: impactReportSchema,
     },
     {
       method: 'GET',
       path: '/api/kg/diagram',
       summary: 'A Mermaid diagram of the graph (focus, deps_only, direction).',
       roles: ALL,
+      mediaType: 'text/plain',
+      response: mermaidSchema,
     },
     {
       method: 'GET',
       path: '/api/kg/history',
       summary: 'Versions of the graph, newest first.',
       roles: ALL,
-      response: itemsSchema,
+      response: kgHistorySchema,
     },
     {
       method: 'GET',
       path: '/api/kg/patterns/{pattern}',
       summary: 'Entities in a pattern (cursor pagination).',
       roles: ALL,
+      response: kgPatternPageSchema,
     },
   ],
   consumes: ['*'],

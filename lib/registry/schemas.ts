@@ -119,3 +119,31 @@ export const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   checks: z.record(z.string(), z.object({ name: z.string(), status: z.string(), latency_ms: z.number() })),
 });
+
+/** What a scheduler intent does when it fires. */
+export const ACTIONS = ['delete', 'archive', 'run_pattern'] as const;
+export type IntentAction = (typeof ACTIONS)[number];
+
+/** Where an intent is in its life (only a `scheduled` one can be cancelled). */
+export const INTENT_STATUSES = ['scheduled', 'executing', 'cancelled', 'executed', 'failed'] as const;
+export type IntentStatus = (typeof INTENT_STATUSES)[number];
+
+/**
+ * The `scheduler.schedule` payload of the contract (`POST /api/scheduler/intents`, or the event
+ * on the bus): what to do to which entity, when, and which events cancel it.
+ */
+export const schedulePayloadSchema = z.strictObject({
+  action: z.enum(ACTIONS),
+  run_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }),
+  pattern: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, dots, dashes or underscores'),
+  cancel_on: z.array(eventTypeSchema).max(20).default([]),
+  entity: z.strictObject({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) }),
+  payload: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type SchedulePayload = z.infer<typeof schedulePayloadSchema>;

@@ -5,7 +5,13 @@
  */
 import * as z from 'zod';
 import { jsonObject } from '../limits/index.ts';
-import { pageSchema } from './responses.ts';
+import {
+  analyticsSummarySchema,
+  auditRecordSchema,
+  pageOf,
+  policyMatrixSchema,
+  policyRowSchema,
+} from './responses.ts';
 import { policyKeySchema, policyListQuerySchema, policySchema } from './schemas.ts';
 import type { CrudOperation, Role, ServiceDefinition } from './types.ts';
 
@@ -176,7 +182,7 @@ export const security: ServiceDefinition = {
       summary: 'The audit trail: every event, by entity or by type (cursor pagination).',
       rule: 'security.audits.read',
       roles: OPS,
-      response: pageSchema,
+      response: pageOf(auditRecordSchema),
     },
     {
       method: 'GET',
@@ -185,6 +191,7 @@ export const security: ServiceDefinition = {
       rule: 'security.audits.read',
       roles: OPS,
       params: z.object({ id: z.string().min(1).max(128) }),
+      response: auditRecordSchema,
     },
     {
       method: 'GET',
@@ -193,6 +200,7 @@ export const security: ServiceDefinition = {
       rule: 'security.policies.read',
       roles: ADMIN,
       query: policyListQuerySchema,
+      response: policyMatrixSchema,
     },
     {
       method: 'PUT',
@@ -202,6 +210,7 @@ export const security: ServiceDefinition = {
       roles: ADMIN,
       params: policyKeySchema,
       body: policySchema,
+      response: policyRowSchema,
       example: { retention: 'P90D', access: 'self+admin', validation: 'strict', exposure: 'summary' },
     },
     {
@@ -394,6 +403,7 @@ export const analytics: ServiceDefinition = {
       summary: 'Daily counters over a range of days (from, to; default the last 7).',
       rule: 'analytics.summary',
       roles: OPS,
+      response: analyticsSummarySchema,
     },
   ],
   needs: ['analytics-counters'],

@@ -64,6 +64,8 @@ export interface RouteDefinition {
   /** Success status and response body (for the reference and the integration tests' check). */
   status?: number;
   response?: z.ZodType;
+  /** Media type of the success response (default `application/json`; `response` then parses the text). */
+  mediaType?: 'application/json' | 'text/plain';
   /** A realistic request body the live API accepts (required when the route takes a body). */
   example?: unknown;
 }
