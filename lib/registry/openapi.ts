@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { httpFunctions, routeKey } from './index.ts';
-import { errorSchema } from './schemas.ts';
+import { documentationOf, errorSchema } from './schemas.ts';
 import type { RouteDefinition } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -15,7 +15,8 @@ const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
 /** JSON Schema of a zod schema, as a request (`input`) or a response (`output`) sees it. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+  const shown = io === 'input' ? documentationOf(schema) : schema;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(shown, { io, unrepresentable: 'any' }) as Json;
   return rest;
 }
 

@@ -12,7 +12,13 @@ import {
   policyMatrixSchema,
   policyRowSchema,
 } from './responses.ts';
-import { policyKeySchema, policyListQuerySchema, policySchema } from './schemas.ts';
+import {
+  auditQuerySchema,
+  policyKeySchema,
+  policyListQuerySchema,
+  policySchema,
+  summaryQuerySchema,
+} from './schemas.ts';
 import type { CrudOperation, Role, ServiceDefinition } from './types.ts';
 
 const ALL: readonly Role[] = ['user', 'admin', 'service'];
@@ -41,6 +47,8 @@ export const stateSchema = z
   .regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word (a-z, _), at most 32 chars');
 
 const state = stateSchema.optional();
+
+const auditIdParamsSchema = z.object({ id: z.string().min(1).max(128) });
 
 /** `<entity>.created` and `<entity>.updated` of each entity (what a metadata-driven consumer reacts to). */
 const changesOf = (...entities: string[]): string[] =>
@@ -182,6 +190,7 @@ export const security: ServiceDefinition = {
       summary: 'The audit trail: every event, by entity or by type (cursor pagination).',
       rule: 'security.audits.read',
       roles: OPS,
+      query: auditQuerySchema,
       response: pageOf(auditRecordSchema),
     },
     {
@@ -190,7 +199,7 @@ export const security: ServiceDefinition = {
       summary: 'One audit record (an event envelope id).',
       rule: 'security.audits.read',
       roles: OPS,
-      params: z.object({ id: z.string().min(1).max(128) }),
+      params: auditIdParamsSchema,
       response: auditRecordSchema,
     },
     {
@@ -403,6 +412,7 @@ export const analytics: ServiceDefinition = {
       summary: 'Daily counters over a range of days (from, to; default the last 7).',
       rule: 'analytics.summary',
       roles: OPS,
+      query: summaryQuerySchema(),
       response: analyticsSummarySchema,
     },
   ],
