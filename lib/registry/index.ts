@@ -5,8 +5,10 @@ import { entitySchema, openApiSchema, pageSchema } from './responses.ts';
 import { healthSchema, idParamsSchema, listQuerySchema } from './schemas.ts';
 import type { Role, RouteDefinition, ServiceDefinition } from './types.ts';
 
+export { SEARCH_FIELDS, SEARCHABLE_TYPES } from './domain.ts';
 export { type PlatformServiceDefinition, platform } from './platform.ts';
 export * from './schemas.ts';
+export * from './search.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
 
@@ -28,9 +30,15 @@ export function emittedEvents(s: ServiceDefinition): string[] {
   return [...new Set([...crud, ...s.verbs.map((v) => v.emits), ...s.emits])];
 }
 
-/** Every HTTP route of a service: its collection routes and the extra ones it declares. */
+/**
+ * Every HTTP route of a service: its collection routes and the extra ones it declares. A declared
+ * route replaces the derived one with the same key (`GET /api/search` is the search, which lists
+ * saved searches without `q`).
+ */
 export function serviceRoutes(s: ServiceDefinition): RouteDefinition[] {
-  return [...collectionRoutes(s), ...(s.routes ?? [])];
+  const extra = s.routes ?? [];
+  const replaced = new Set(extra.map(routeKey));
+  return [...collectionRoutes(s).filter((r) => !replaced.has(routeKey(r))), ...extra];
 }
 
 const OPS: readonly Role[] = ['admin', 'service'];

@@ -104,3 +104,41 @@ export function searchRouteQuerySchema(types: readonly string[]) {
   });
   return documentedAs(dispatch, documented);
 }
+
+/** A hit of a search (lib/search/rank.ts `Hit`, without its internal rank version). */
+export const searchHitSchema = z.object({
+  entity_type: z.string(),
+  id: z.string(),
+  title: z.string(),
+  state: z.string(),
+  owner_id: z.string(),
+  tags: z.array(z.string()),
+  features: z.array(z.string()),
+  updated_at: z.string(),
+  score: z.number(),
+  matches: z.array(z.object({ query: z.string(), term: z.string(), kind: z.string() })),
+  pending: z.array(z.number()).optional(),
+});
+
+/** `GET /api/search` with `q`: the query as understood and the hits, best first. */
+export const searchResultSchema = z.object({
+  query: z.object({ q: z.string(), terms: z.array(z.string()) }),
+  items: z.array(searchHitSchema),
+});
+
+/**
+ * `GET /api/search`: declared by the search service over the searchable `types` (it replaces the
+ * collection's derived list route, whose rule and roles it keeps).
+ */
+export function searchRoute(types: readonly string[], roles: readonly Role[]): RouteDefinition {
+  return {
+    method: 'GET',
+    path: '/api/search',
+    summary:
+      'With q: search the entities (type, tag, feature, limit), best first. Without q: list saved searches (filters: state, tag, feature; cursor pagination).',
+    rule: 'search.list',
+    roles,
+    query: searchRouteQuerySchema(types),
+    response: z.union([searchResultSchema, pageOf(entitySchema)]),
+  };
+}

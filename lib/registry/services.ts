@@ -50,13 +50,6 @@ const state = stateSchema.optional();
 
 const auditIdParamsSchema = z.object({ id: z.string().min(1).max(128) });
 
-/** `<entity>.created` and `<entity>.updated` of each entity (what a metadata-driven consumer reacts to). */
-const changesOf = (...entities: string[]): string[] =>
-  entities.flatMap((e) => [`${e}.created`, `${e}.updated`]);
-
-/** Entity types the search index covers (lib/search/fields.ts says which fields of each). */
-const SEARCHABLE = ['campaign', 'content', 'talent', 'user', 'referral'];
-
 export const user: ServiceDefinition = {
   name: 'user',
   description: 'User management: accounts, profiles and roles.',
@@ -66,6 +59,7 @@ export const user: ServiceDefinition = {
   category: 'user',
   namespace: 'user',
   selfOwned: true,
+  searchFields: ['username', 'display_name'],
   fields: z.strictObject({
     email: z.email().max(254),
     username: z
@@ -124,6 +118,7 @@ export const campaign: ServiceDefinition = {
   table: 'service_campaign_main',
   category: 'campaign',
   namespace: 'campaign',
+  searchFields: ['name', 'slug'],
   fields: z.strictObject({
     name: text(200),
     slug: z
@@ -150,6 +145,7 @@ export const referral: ServiceDefinition = {
   collection: 'referrals',
   table: 'service_referral_main',
   category: 'referral',
+  searchFields: ['code'],
   fields: z.strictObject({
     referrer_id: id,
     code: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/, 'must be 3-64 letters, digits, dashes or underscores'),
@@ -248,6 +244,7 @@ export const content: ServiceDefinition = {
   table: 'service_content_main',
   category: 'content',
   namespace: 'content',
+  searchFields: ['title'],
   fields: z.strictObject({
     title: text(300),
     kind: z.enum(['article', 'micro_post', 'video', 'comment', 'reaction']),
@@ -318,21 +315,9 @@ export const localization: ServiceDefinition = {
   integrationPoints: ['user', 'content'],
   needs: ['entities:write', 'translation'],
   emits: ['localization.translated'],
-  // Every entity's changes: any entity may carry service_specific.localization.scripts.
-  consumes: changesOf(
-    'user',
-    'notification',
-    'campaign',
-    'referral',
-    'content',
-    'order',
-    'localization_job',
-    'saved_search',
-    'admin_user',
-    'analytics_event',
-    'moderation_case',
-    'talent',
-  ),
+  // Every entity's created/updated (any entity may carry service_specific.localization.scripts):
+  // derived in lib/registry/domain.ts.
+  consumes: [],
 };
 
 export const search: ServiceDefinition = {
@@ -352,13 +337,11 @@ export const search: ServiceDefinition = {
   capabilities: ['full-text', 'fuzzy', 'entity search'],
   dependencies: ['content', 'user'],
   integrationPoints: ['nexus'],
-  // `GET /api/search` is the collection's list route: with `q` it runs a search (lib/search).
+  // `GET /api/search` (with `q` a search, lib/search) and what the index consumes (every change of
+  // each entity with `searchFields`) are derived in lib/registry/domain.ts.
   needs: ['search-index'],
   emits: [],
-  consumes: [
-    ...SEARCHABLE.flatMap((e) => [`${e}.created`, `${e}.updated`, `${e}.deleted`]),
-    'user.reactivated',
-  ],
+  consumes: [],
 };
 
 export const admin: ServiceDefinition = {
@@ -450,6 +433,7 @@ export const talent: ServiceDefinition = {
   collection: 'talent',
   table: 'service_talent_profile',
   category: 'talent',
+  searchFields: ['display_name', 'skills'],
   fields: z.strictObject({
     display_name: text(200),
     skills: z.array(text(64)).max(50).optional(),
