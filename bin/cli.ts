@@ -11,6 +11,7 @@
  *   npx tempora kg diff <saved-graph.json> [--json]
  *   npx tempora kg help
  *   npx tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (bin/token.ts)
+ *   npx tempora dlq list [--json] | dlq redrive <name> [--max N]        (bin/dlq.ts)
  *
  * Exit codes: 0 success, 1 `kg check` found problems, 2 usage error or unknown service.
  */
@@ -34,6 +35,7 @@ import {
   toMermaid,
 } from '../lib/amadeus/index.ts';
 import { isTemporaError } from '../lib/errors.ts';
+import { runDlqCli } from './dlq.ts';
 import { runTokenCli } from './token.ts';
 
 /** Where the CLI writes; tests pass their own. */
@@ -49,6 +51,7 @@ const processIo: CliIo = {
 
 export const HELP = `Usage: tempora kg <command> [options]
        tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (see tempora token --help)
+       tempora dlq list | dlq redrive <name>   dead-letter queues of the local stack (see tempora dlq --help)
 
 Knowledge graph of the Tempora services, built from the registry (lib/registry).
 
@@ -77,6 +80,7 @@ class UsageError extends Error {}
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   if (argv[0] === 'token') return runTokenCli(argv.slice(1), io);
+  if (argv[0] === 'dlq') return runDlqCli(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

@@ -29,6 +29,7 @@ import {
 import { RECORDS_TABLE_DESIGN } from '../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
 import {
+  CONSOLE_ROUTES,
   HEALTH_ROUTES,
   platform,
   type RouteDefinition,
@@ -38,6 +39,7 @@ import {
 import { Amadeus } from './constructs/amadeus.ts';
 import { Broadcast } from './constructs/broadcast.ts';
 import { CatchAll } from './constructs/catch-all.ts';
+import { Console } from './constructs/console.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
 import { EntityTable } from './constructs/entity-table.ts';
 import {
@@ -401,6 +403,7 @@ export class TemporaStack extends Stack {
       dlqOf: (s) => this.node.tryFindChild(`${pascal(s.name)}EventsDlq`) as sqs.IQueue | undefined,
       entityTables,
       shared: { master, outbox: nexus.outbox, index: metadataIndex },
+      records,
       translationProvider: this.node.tryGetContext('translationProvider'),
     });
     healthTables._search_index = { logical: '_search_index', table: domainConsumers.searchIndex };
@@ -434,6 +437,19 @@ export class TemporaStack extends Stack {
     new CfnOutput(this, 'BroadcastStateMachineArn', { value: broadcast.stateMachine.stateMachineArn });
     new CfnOutput(this, 'TableBroadcastConnections', { value: broadcast.connections.tableName });
     new CfnOutput(this, 'TableBroadcastState', { value: broadcast.state.tableName });
+
+    // --- The operator console: GET /console on this API (docs/console.md) ------------------
+    new Console(this, 'Console', {
+      environment: env,
+      retention,
+      webSocket: {
+        apiId: broadcast.webSocketApi.apiId,
+        stageName: broadcast.stage.stageName,
+        url: broadcast.stage.url,
+      },
+      addRoutes: (fn) => addRoutes('Console', fn, CONSOLE_ROUTES),
+    });
+    new CfnOutput(this, 'ConsoleUrl', { value: `${api.apiEndpoint}/console` });
 
     // --- GET /api/health: one small function that checks every table (DescribeTable only) ---
     const health = new ServiceFunction(this, 'PlatformHealth', {

@@ -42,15 +42,15 @@ async function main(argv: readonly string[]): Promise<number> {
   switch (command) {
     case 'up': {
       const platform = await upPlatform(cfg);
-      printSummary(platform.outputs, platform.outputsFile);
+      printSummary(platform.outputs, platform.outputsFile, platform.deadLetters);
       if (!cfg.external && platform.emulator.pid !== undefined) {
         info(`MiniStack keeps running (pid ${platform.emulator.pid}); stop it with "npm run local:down"`);
       }
       return 0;
     }
     case 'deploy': {
-      const outputs = await deployPlatform(cfg);
-      printSummary(outputs, cfg.paths.outputsFile);
+      const { outputs, deadLetters } = await deployPlatform(cfg);
+      printSummary(outputs, cfg.paths.outputsFile, deadLetters);
       return 0;
     }
     case 'down':
@@ -61,8 +61,8 @@ async function main(argv: readonly string[]): Promise<number> {
       await stopEmulator(cfg);
       return 0;
     case 'reset': {
-      const outputs = await resetPlatform(cfg);
-      printSummary(outputs, cfg.paths.outputsFile);
+      const { outputs, deadLetters } = await resetPlatform(cfg);
+      printSummary(outputs, cfg.paths.outputsFile, deadLetters);
       return 0;
     }
     case 'outputs':

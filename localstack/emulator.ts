@@ -19,6 +19,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LocalConfig, MINISTACK_VERSION } from './config.ts';
 import { capture } from './proc.ts';
@@ -144,7 +145,10 @@ export async function startMinistack(cfg: LocalConfig): Promise<EmulatorHandle> 
     logFd,
     `\n===== ${new Date().toISOString()} starting MiniStack ${MINISTACK_VERSION} on ${cfg.endpoint} =====\n`,
   );
-  const child = spawn(python, ['-m', 'ministack'], {
+  // localstack/ministack_aws.py: MiniStack with AWS's asynchronous invocation of EventBridge and
+  // Scheduler targets (retries, then the function's dead-letter queue).
+  const launcher = join(cfg.paths.root, 'localstack', 'ministack_aws.py');
+  const child = spawn(python, [launcher], {
     cwd: localDir,
     detached: true,
     stdio: ['ignore', logFd, logFd],
@@ -168,7 +172,7 @@ export async function startMinistack(cfg: LocalConfig): Promise<EmulatorHandle> 
   const pid = child.pid;
   if (pid === undefined) {
     s.fail();
-    throw errorWithLog(`could not start ${python} -m ministack`, emulatorLog);
+    throw errorWithLog(`could not start ${python} ${launcher}`, emulatorLog);
   }
   writeFileSync(pidFile, `${pid}\n`);
   const record: EmulatorRecord = {

@@ -27,6 +27,8 @@ export interface LocalOutputs {
   httpApiUrl: string;
   /** `ws://.../_aws/execute-api/<apiId>/<stage>`; present when the stack outputs `WebSocketApiId`. */
   webSocketUrl?: string;
+  /** The operator console (`<httpApiUrl>/console`); present when the stack outputs `ConsoleUrl`. */
+  consoleUrl?: string;
   eventBusName: string;
   /** Physical table names by short name: output `TableMetadataMaster` becomes key `metadataMaster`. */
   tables: Record<string, string>;
@@ -82,12 +84,18 @@ export function buildLocalOutputs(input: OutputsInput): LocalOutputs {
     tokens: input.tokens,
     stackOutputs: o,
   };
+  if (o.ConsoleUrl) out.consoleUrl = `${out.httpApiUrl}/console`;
   if (o.WebSocketApiId) {
     if (!o.WebSocketStage)
       throw new Error(`stack ${input.stackName} outputs WebSocketApiId but not WebSocketStage`);
     out.webSocketUrl = localWebSocketUrl(input.endpoint, o.WebSocketApiId, o.WebSocketStage);
   }
   return out;
+}
+
+/** The console link that signs in as `token` and opens the graph (the page drops the token from the address). */
+export function consoleLink(consoleUrl: string, token: string): string {
+  return `${consoleUrl}?token=${encodeURIComponent(token)}#/graph`;
 }
 
 /** Writes the file atomically (temp file + rename) so readers never see half of it. */

@@ -5,9 +5,10 @@
  */
 import { rmSync } from 'node:fs';
 import type { LocalConfig } from './config.ts';
+import { applyDeadLetters, type DeadLetterDepth, listDeadLetters } from './dead-letters.ts';
 import { bootstrapAndDeploy } from './deploy.ts';
 import { type EmulatorHandle, ensureEmulator, probeHealth, resetEmulator, stopEmulator } from './emulator.ts';
-import type { LocalOutputs } from './outputs.ts';
+import { consoleLink, type LocalOutputs } from './outputs.ts';
 import { elapsed, info, LocalError, step } from './progress.ts';
 import { refreshLocalOutputs } from './stack.ts';
 
@@ -17,6 +18,33 @@ export interface Platform {
   outputs: LocalOutputs;
   /** Absolute path of `.local/outputs.json`. */
   outputsFile: string;
+  /** The stack's dead-letter queues with their depths after the deploy. */
+  deadLetters: DeadLetterDepth[];
+}
+
+/** A deployed stack: its outputs and its dead-letter queues (depths read after the deploy). */
+export interface Deployed {
+  outputs: LocalOutputs;
+  deadLetters: DeadLetterDepth[];
+}
+
+/**
+ * The post-deploy step: every function and EventBridge target gets the DLQ its CDK declaration
+ * names (the emulator's CloudFormation drops a function's), then the queues' depths are read.
+ */
+export async function applyDeadLetterStep(cfg: LocalConfig, endpoint: string): Promise<DeadLetterDepth[]> {
+  const s = step('applying the declared dead-letter queues (functions, EventBridge targets)');
+  try {
+    const applied = await applyDeadLetters(endpoint, cfg.region, cfg.stackName);
+    const set = applied.functionsApplied.length + applied.targetsApplied.length;
+    s.done(
+      `${applied.queues.length} dead-letter queues; ${set === 0 ? 'all already as declared' : `set on ${applied.functionsApplied.length} function(s), ${applied.targetsApplied.length} target(s)`}`,
+    );
+    return await listDeadLetters(endpoint, cfg.region, cfg.stackName);
+  } catch (e) {
+    s.fail();
+    throw e;
+  }
 }
 
 /** Reads the stack back and writes `.local/outputs.json`, as a progress step. */
@@ -45,9 +73,10 @@ export async function upPlatform(
   const emulator = await ensureEmulator(cfg);
   try {
     await bootstrapAndDeploy(cfg, emulator.endpoint);
+    const deadLetters = await applyDeadLetterStep(cfg, emulator.endpoint);
     const outputs = await writeOutputs(cfg, emulator.endpoint);
     info(`local platform ready in ${elapsed(started)}`);
-    return { emulator, outputs, outputsFile: cfg.paths.outputsFile };
+    return { emulator, outputs, outputsFile: cfg.paths.outputsFile, deadLetters };
   } catch (e) {
     if (opts.stopOnFailure && emulator.startedHere && emulator.pid !== undefined) {
       await stopEmulator(cfg, emulator.pid);
@@ -57,23 +86,25 @@ export async function upPlatform(
 }
 
 /** Deploys to the emulator that is already running (no start), then writes the outputs. */
-export async function deployPlatform(cfg: LocalConfig): Promise<LocalOutputs> {
+export async function deployPlatform(cfg: LocalConfig): Promise<Deployed> {
   await requireHealthy(cfg);
   await bootstrapAndDeploy(cfg, cfg.endpoint);
-  return writeOutputs(cfg, cfg.endpoint);
+  const deadLetters = await applyDeadLetterStep(cfg, cfg.endpoint);
+  return { outputs: await writeOutputs(cfg, cfg.endpoint), deadLetters };
 }
 
 /** Wipes the emulator's state, forgets the outputs, then bootstraps and deploys again. */
-export async function resetPlatform(cfg: LocalConfig): Promise<LocalOutputs> {
+export async function resetPlatform(cfg: LocalConfig): Promise<Deployed> {
   const started = Date.now();
   await requireHealthy(cfg);
   rmSync(cfg.paths.outputsFile, { force: true });
   rmSync(cfg.paths.cdkOutputsFile, { force: true });
   await resetEmulator(cfg.endpoint);
   await bootstrapAndDeploy(cfg, cfg.endpoint);
+  const deadLetters = await applyDeadLetterStep(cfg, cfg.endpoint);
   const outputs = await writeOutputs(cfg, cfg.endpoint);
   info(`reset + redeploy took ${elapsed(started)}`);
-  return outputs;
+  return { outputs, deadLetters };
 }
 
 async function requireHealthy(cfg: LocalConfig): Promise<void> {
@@ -86,11 +117,16 @@ async function requireHealthy(cfg: LocalConfig): Promise<void> {
 }
 
 /** Prints the URLs and tokens a developer needs (the full tokens: they only work locally). */
-export function printSummary(outputs: LocalOutputs, outputsFile: string): void {
+export function printSummary(
+  outputs: LocalOutputs,
+  outputsFile: string,
+  deadLetters: readonly DeadLetterDepth[] = [],
+): void {
   const rows: [string, string][] = [
     ['Endpoint', `${outputs.endpoint}  (region ${outputs.region}, stack ${outputs.stackName})`],
     ['HTTP API', outputs.httpApiUrl],
     ...(outputs.webSocketUrl ? [['WebSocket', outputs.webSocketUrl] as [string, string]] : []),
+    ...(outputs.consoleUrl ? [['Console', outputs.consoleUrl] as [string, string]] : []),
     ['Event bus', outputs.eventBusName],
     ...Object.entries(outputs.tables).map(([k, v]): [string, string] => [`Table ${k}`, v]),
   ];
@@ -98,7 +134,11 @@ export function printSummary(outputs: LocalOutputs, outputsFile: string): void {
   const lines = [
     '',
     ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`),
+    ...deadLetterLines(deadLetters, width),
     '',
+    ...(outputs.consoleUrl
+      ? [`  Console (signed in as admin): ${consoleLink(outputs.consoleUrl, outputs.tokens.admin)}`, '']
+      : []),
     '  Dev tokens (Authorization: Bearer <token>, valid 12 h; "npm run local:deploy" mints new ones):',
     ...(['admin', 'user', 'service'] as const).map((r) => `  ${r.padEnd(width)}${outputs.tokens[r]}`),
     '',
@@ -106,4 +146,15 @@ export function printSummary(outputs: LocalOutputs, outputsFile: string): void {
     '',
   ];
   console.log(lines.join('\n'));
+}
+
+/** `Dead letters  3 waiting in 10 queues` then one line per queue (`npx tempora dlq list` shows them too). */
+export function deadLetterLines(queues: readonly DeadLetterDepth[], width: number): string[] {
+  if (queues.length === 0) return [];
+  const waiting = queues.reduce((n, q) => n + q.depth + q.inFlight, 0);
+  const name = Math.max(...queues.map((q) => q.name.length));
+  return [
+    `  ${'Dead letters'.padEnd(width)}${waiting} waiting in ${queues.length} queues ("npx tempora dlq redrive <name>" sends them back)`,
+    ...queues.map((q) => `  ${''.padEnd(width)}  ${q.name.padEnd(name)}  ${q.depth + q.inFlight}`),
+  ];
 }

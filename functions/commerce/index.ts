@@ -1,4 +1,1 @@
-import { serviceHandler } from '../../lib/edge/service-handler.ts';
-import { getService } from '../../lib/registry/index.ts';
-
-export const handler = serviceHandler(getService('commerce'));
+export { handler } from '../../lib/commerce/lambda.ts';

@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import {
   analyticsCountersEnv,
   entityWriterEnv,
+  pricingEnv,
   searchIndexEnv,
   translationEnv,
 } from '../../lib/config/functions.ts';
@@ -27,6 +28,8 @@ export interface DomainConsumersProps {
   /** Entity tables of the CRUD services, by service name. */
   entityTables: Record<string, dynamodb.ITable>;
   shared: SharedTables;
+  /** The metadata records table (pricing rules are records of type `pricing_rule`). */
+  records: dynamodb.ITable;
   /** CDK context `translationProvider` (`aws` | `offline`; default `aws`). */
   translationProvider?: string;
 }
@@ -39,7 +42,8 @@ export interface DomainConsumersProps {
  * - `entities:write` → the entity store of every CRUD service (`ENTITY_TABLES`), like the scheduler;
  * - `translation`    → `TRANSLATION_PROVIDER`, and `translate:TranslateText` when it is `aws`;
  * - `search-index`   → `SEARCH_INDEX_TABLE`: Get/Put/BatchWrite/BatchGet/Query on the index;
- * - `analytics-counters` → `ANALYTICS_COUNTERS_TABLE`: Put/Update (one transaction) and Query.
+ * - `analytics-counters` → `ANALYTICS_COUNTERS_TABLE`: Put/Update (one transaction) and Query;
+ * - `pricing-rules` → `RECORDS_TABLE`: Query on the records table only (reads pricing rules).
  */
 export class DomainConsumers extends Construct {
   readonly searchIndex: dynamodb.Table;
@@ -115,6 +119,10 @@ export class DomainConsumers extends Construct {
           analyticsCountersEnv.render({ analyticsCountersTable: this.analyticsCounters.tableName }),
         );
         grantTable(fn, this.analyticsCounters, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query']);
+      },
+      'pricing-rules': (fn) => {
+        addEnvironment(fn, pricingEnv.render({ recordsTable: props.records.tableName }));
+        grantTable(fn, props.records, ['dynamodb:Query']);
       },
     };
 

@@ -42,6 +42,8 @@ export interface ServiceFunctionProps {
   functionName?: string;
   /** Dead-letter queue for asynchronous invocations that still fail after Lambda's retries. */
   asyncDeadLetterQueue?: sqs.IQueue;
+  /** Shell commands run after esbuild, given the bundle's folder (e.g. files shipped beside the handler). */
+  afterBundling?: (outputDir: string) => string[];
 }
 
 /** A Tempora Lambda: Node.js 22 on arm64, bundled from functions/<folder>/index.ts. */
@@ -62,7 +64,16 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(15),
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
-      bundling: BUNDLING,
+      bundling: props.afterBundling
+        ? {
+            ...BUNDLING,
+            commandHooks: {
+              beforeBundling: () => [],
+              beforeInstall: () => [],
+              afterBundling: (_inputDir, outputDir) => props.afterBundling?.(outputDir) ?? [],
+            },
+          }
+        : BUNDLING,
       ...(props.functionName ? { functionName: props.functionName } : {}),
       ...(props.asyncDeadLetterQueue
         ? { deadLetterQueue: props.asyncDeadLetterQueue, retryAttempts: 2 }

@@ -94,6 +94,13 @@ export const VARS = {
   // Knowledge graph (Amadeus).
   kgTable: required('KG_TABLE', text),
   kgCacheTtlMs: withDefault('KG_CACHE_TTL_MS', z.coerce.number().int().nonnegative().optional()),
+  // Console (functions/console): where the page finds the broadcast WebSocket API.
+  /** Id of the broadcast WebSocket API (the page builds the emulator's URL from it). */
+  webSocketApiId: required('WEBSOCKET_API_ID', text),
+  /** Stage of the broadcast WebSocket API, e.g. `live`. */
+  webSocketStage: required('WEBSOCKET_STAGE', text),
+  /** The stage's `wss://` URL on AWS. */
+  webSocketUrl: required('WEBSOCKET_URL', text),
 } as const;
 
 type Vars = Record<string, EnvVar<unknown>>;

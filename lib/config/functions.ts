@@ -44,6 +44,8 @@ export const schedulerEnv = defineEnv({
 export const entityWriterEnv = defineEnv({ entityTables: V.entityTables });
 /** Added to the localization consumer. */
 export const translationEnv = defineEnv({ translationProvider: V.translationProvider });
+/** Added to a service reading pricing rules (registry need `pricing-rules`). */
+export const pricingEnv = defineEnv({ recordsTable: V.recordsTable });
 /** Added to the search consumer. */
 export const searchIndexEnv = defineEnv({ searchIndexTable: V.searchIndexTable });
 /** Added to the analytics consumer. */
@@ -77,4 +79,12 @@ export const amadeusEnv = defineEnv({
   kgTable: V.kgTable,
   kgCacheTtlMs: V.kgCacheTtlMs,
   jwtSecretId: V.jwtSecretId,
+});
+
+/** The console (functions/console): the WebSocket API the page connects to. */
+export const consoleEnv = defineEnv({
+  environment: V.environment,
+  webSocketApiId: V.webSocketApiId,
+  webSocketStage: V.webSocketStage,
+  webSocketUrl: V.webSocketUrl,
 });

@@ -3,8 +3,9 @@
  * metadata validated in the record's mode. The store's bookkeeping attribute `type_name`
  * is added and removed here too.
  */
-import { conflict } from '../errors.ts';
+import { conflict, validationError } from '../errors.ts';
 import { type Metadata, mergeMetadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
+import { PRICING_RULE_TYPE, pricingRuleIssues } from '../metadata/pricing.ts';
 import { TYPE_NAME_ATTRIBUTE } from './design.ts';
 import {
   DEFAULT_NAMESPACE,
@@ -86,7 +87,7 @@ export function applyWrite(
       updated_by: ctx.actor,
       updated_at: ctx.now,
     };
-    return { outcome: existing ? 'replaced' : 'created', record: ordered(record) };
+    return { outcome: existing ? 'replaced' : 'created', record: checkedRecord(ordered(record)) };
   }
 
   // update
@@ -114,7 +115,16 @@ export function applyWrite(
     updated_by: ctx.actor,
     updated_at: ctx.now,
   };
-  return { outcome: 'updated', record: ordered(record) };
+  return { outcome: 'updated', record: checkedRecord(ordered(record)) };
+}
+
+/** Records of a type with a known rule shape are checked against it (a `pricing_rule`'s `custom_rules`). */
+function checkedRecord(r: MetadataRecord): MetadataRecord {
+  if (r.type === PRICING_RULE_TYPE) {
+    const issues = pricingRuleIssues(r.metadata);
+    if (issues.length) throw validationError(issues);
+  }
+  return r;
 }
 
 /** The record with its fields in {@link RECORD_FIELDS} order (stable JSON for clients and diffs). */

@@ -9,8 +9,10 @@ import { lazy, once } from '../edge/lazy.ts';
 import { serviceHandler } from '../edge/service-handler.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import { otherStores } from '../edge/wiring.ts';
+import { pricingRules } from '../metadata/pricing-rules.ts';
 import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
+import { priceRoutes } from './prices.ts';
 import { providerFromConfig } from './provider.ts';
 import { LocalizationService } from './service.ts';
 
@@ -25,7 +27,7 @@ export const localization = once(() => {
 });
 
 export const handler = serviceLambda({
-  http: lazy(() => serviceHandler(getService('localization'))),
+  http: lazy(() => serviceHandler(getService('localization'), () => priceRoutes(pricingRules))),
   // Idempotent by content: a redelivered event finds its translations written and does nothing.
   events: lazy(() =>
     consumerHandler({

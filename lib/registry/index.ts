@@ -195,6 +195,25 @@ export { OPS };
  * 405 with `Allow` from this list; a CDK assertion test checks it equals the gateway's routes.
  */
 export function gatewayRoutes(): RouteDefinition[] {
-  const all = [...registry.flatMap(serviceRoutes), ...platform.flatMap((p) => p.routes), ...HEALTH_ROUTES];
+  const all = [
+    ...registry.flatMap(serviceRoutes),
+    ...platform.flatMap((p) => p.routes),
+    ...HEALTH_ROUTES,
+    ...CONSOLE_ROUTES,
+  ];
   return [...new Map(all.map((r) => [routeKey(r), r])).values()];
 }
+
+/**
+ * The operator console (functions/console, docs/console.md): the page and its prebuilt assets,
+ * public (the page itself asks for a token; every API call it makes is authorised as usual).
+ */
+export const CONSOLE_ROUTES: readonly RouteDefinition[] = [
+  { method: 'GET', path: '/console', public: true, summary: 'The operator console (a single page).' },
+  {
+    method: 'GET',
+    path: '/console/{asset+}',
+    public: true,
+    summary: 'A file of the operator console (scripts, styles, its configuration).',
+  },
+];

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
 import { ISO_DURATION_RE } from '../metadata/namespaces.ts';
+import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
 
 const documentation = new WeakMap<z.ZodType, z.ZodType>();
 
@@ -240,3 +241,28 @@ export const summaryQuerySchema = (today: () => string = () => new Date().toISOS
         });
     });
 export type SummaryQuery = z.output<ReturnType<typeof summaryQuerySchema>>;
+
+/** `GET /api/localization/prices`: a sku in a currency, for a country (none: the global rule). */
+export const priceQuerySchema = z.strictObject({
+  sku: skuSchema,
+  currency: currencySchema,
+  country: countrySchema.optional(),
+});
+
+/** The pricing rule that priced something: its record, version and how specific it was. */
+export const pricedBySchema = z.strictObject({
+  rule: z.string().max(300),
+  version: z.number().int().positive(),
+  level: z.enum(['country', 'region', 'global']),
+});
+
+/** A resolved price (lib/metadata/pricing.ts `resolvePrice`). */
+export const priceSchema = z.object({
+  sku: z.string(),
+  currency: z.string(),
+  amount: z.number(),
+  country: z.string().optional(),
+  region: z.string().optional(),
+  level: z.enum(['country', 'region', 'global']),
+  rule: z.object({ ref: z.string(), version: z.number().int() }),
+});

@@ -5,6 +5,7 @@
  */
 import * as z from 'zod';
 import { jsonObject } from '../limits/index.ts';
+import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
 import {
   analyticsSummarySchema,
   auditRecordSchema,
@@ -17,6 +18,9 @@ import {
   policyKeySchema,
   policyListQuerySchema,
   policySchema,
+  pricedBySchema,
+  priceQuerySchema,
+  priceSchema,
   summaryQuerySchema,
 } from './schemas.ts';
 import type { CrudOperation, Role, ServiceDefinition } from './types.ts';
@@ -271,13 +275,18 @@ export const commerce: ServiceDefinition = {
   namespace: 'commerce',
   fields: z.strictObject({
     customer_id: id,
-    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'),
+    currency: currencySchema,
+    /** The buyer's country: items without `unit_price` are priced for it (lib/commerce/pricing.ts). */
+    country: countrySchema.optional(),
     items: z
       .array(
         z.strictObject({
-          sku: text(64),
+          sku: skuSchema,
           quantity: z.number().int().positive().max(10_000),
-          unit_price: z.number().nonnegative(),
+          /** Omitted: the resolved location-based price (GET /api/localization/prices). */
+          unit_price: z.number().nonnegative().optional(),
+          /** Set by the service when it priced the item (read-only for clients). */
+          priced_by: pricedBySchema.optional(),
         }),
       )
       .min(1)
@@ -286,7 +295,8 @@ export const commerce: ServiceDefinition = {
   }),
   access: access(ALL, ALL),
   verbs: [],
-  capabilities: ['orders', 'payments', 'billing'],
+  needs: ['pricing-rules'],
+  capabilities: ['orders', 'payments', 'billing', 'location-based pricing'],
   dependencies: ['user'],
   integrationPoints: ['nexus'],
   emits: [],
@@ -310,10 +320,22 @@ export const localization: ServiceDefinition = {
   }),
   access: access(ALL, OPS),
   verbs: [],
-  capabilities: ['i18n', 'translation'],
+  routes: [
+    {
+      method: 'GET',
+      path: '/api/localization/prices',
+      summary:
+        'The effective price of a sku in a currency for a country (country rule, else region, else global).',
+      rule: 'localization.prices',
+      roles: ALL,
+      query: priceQuerySchema,
+      response: priceSchema,
+    },
+  ],
+  capabilities: ['i18n', 'translation', 'location-based pricing'],
   dependencies: [],
-  integrationPoints: ['user', 'content'],
-  needs: ['entities:write', 'translation'],
+  integrationPoints: ['user', 'content', 'commerce'],
+  needs: ['entities:write', 'translation', 'pricing-rules'],
   emits: ['localization.translated'],
   // Every entity's created/updated (any entity may carry service_specific.localization.scripts):
   // derived in lib/registry/domain.ts.

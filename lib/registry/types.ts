@@ -27,14 +27,16 @@ export interface VerbDefinition {
  * - `entities:write`: the entity store of EVERY CRUD service (write back to entities it does not own);
  * - `translation`: the translation provider (Amazon Translate unless configured offline);
  * - `search-index`: the inverted index table;
- * - `analytics-counters`: the daily counters table.
+ * - `analytics-counters`: the daily counters table;
+ * - `pricing-rules`: read (Query) the `pricing_rule` records of the metadata records table.
  */
 export type PlatformNeed =
   | 'policies:write'
   | 'entities:write'
   | 'translation'
   | 'search-index'
-  | 'analytics-counters';
+  | 'analytics-counters'
+  | 'pricing-rules';
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 

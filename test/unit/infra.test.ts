@@ -13,6 +13,7 @@ import { TemporaStack } from '../../infra/stack.ts';
 import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
 import {
+  CONSOLE_ROUTES,
   gatewayRoutes,
   HEALTH_ROUTES,
   platform,
@@ -82,6 +83,7 @@ const PLATFORM_FUNCTIONS = [
   'Broadcast/Service',
   'Amadeus/Service',
   'CatchAll/Function',
+  'Console/Function',
 ];
 /** The function (construct path) serving each platform service of lib/registry/platform.ts. */
 const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
@@ -224,6 +226,10 @@ function needGrants(s: ServiceDefinition, ids: Ids): ActionsByResource {
             'dynamodb:UpdateItem',
           ],
         }
+      : {},
+    // Pricing rules: one Query of the records table's `pricing_rule` partition; nothing else on it.
+    needs.has('pricing-rules')
+      ? { [`${tableId(json, `${PREFIX}-_metadata_records`)}.Arn`]: ['dynamodb:Query'] }
       : {},
   );
 }
@@ -837,6 +843,7 @@ describe('HTTP API', () => {
   const expectedOwners = (): Map<string, string> => {
     const owner = new Map<string, string>([
       ...HEALTH_ROUTES.map((r): [string, string] => [routeKey(r), 'PlatformHealth']),
+      ...CONSOLE_ROUTES.map((r): [string, string] => [routeKey(r), 'Console/Function']),
       ['$default', 'CatchAll/Function'],
     ]);
     for (const s of registry) for (const r of serviceRoutes(s)) owner.set(routeKey(r), s.name);
@@ -851,6 +858,7 @@ describe('HTTP API', () => {
       ...registry.flatMap((s) => serviceRoutes(s).map(routeKey)),
       ...platform.flatMap((p) => p.routes.map(routeKey)),
       ...HEALTH_ROUTES.map(routeKey),
+      ...CONSOLE_ROUTES.map(routeKey),
       '$default',
     ];
     const keys = httpRoutes().map(([, p]) => p.RouteKey as string);
@@ -869,6 +877,22 @@ describe('HTTP API', () => {
     expect(exactGrantViolations(grantsOf(json, fn), { ...XRAY })).toEqual([]);
     expect(Object.keys(fn.vars).sort()).toEqual(
       ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TEMPORA_ENV', 'TEMPORA_SERVICE'].sort(),
+    );
+  });
+
+  it('the console function has no grant beyond its traces; its environment names only the WebSocket API', () => {
+    const fn = fnAt('Console/Function');
+    expect(exactGrantViolations(grantsOf(json, fn), { ...XRAY })).toEqual([]);
+    expect(Object.keys(fn.vars).sort()).toEqual(
+      [
+        'POWERTOOLS_METRICS_NAMESPACE',
+        'POWERTOOLS_SERVICE_NAME',
+        'TEMPORA_ENV',
+        'TEMPORA_SERVICE',
+        'WEBSOCKET_API_ID',
+        'WEBSOCKET_STAGE',
+        'WEBSOCKET_URL',
+      ].sort(),
     );
   });
 

@@ -255,6 +255,6 @@ describe('registry wiring', () => {
       .flatMap((x) => [`${x.entity}.created`, `${x.entity}.updated`]);
     expect([...s.consumes].sort()).toEqual(expected.sort());
     expect(s.emits).toContain('localization.translated');
-    expect(s.needs).toEqual(['entities:write', 'translation']);
+    expect(s.needs).toEqual(['entities:write', 'translation', 'pricing-rules']);
   });
 });

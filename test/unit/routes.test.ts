@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { amadeusRoutes } from '../../lib/amadeus/lambda.ts';
 import { analyticsRoutes } from '../../lib/analytics/routes.ts';
 import { broadcastRoutes } from '../../lib/broadcast/http.ts';
+import { orderRoutes } from '../../lib/commerce/routes.ts';
 import { datasourceRoutes } from '../../lib/datasource/handler.ts';
 import { bindRoutes, type Routes } from '../../lib/edge/http.ts';
 import { platformHealthHandler } from '../../lib/edge/platform-health.ts';
 import { entityRoutes } from '../../lib/edge/service-handler.ts';
+import { priceRoutes } from '../../lib/localization/prices.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
 import { allRoutes, httpFunctions, registry, routeKey, serviceRoutes } from '../../lib/registry/index.ts';
 import type { RouteDefinition } from '../../lib/registry/types.ts';
@@ -28,6 +30,8 @@ function handlersOf(folder: string): Routes {
     security: () => securityRoutes(stub, () => stub),
     analytics: () => analyticsRoutes(stub),
     search: () => searchRoutes(stub, stub),
+    localization: () => priceRoutes(stub),
+    commerce: () => orderRoutes(stub, stub),
   };
   const service = registry.find((s) => s.name === folder);
   if (service)

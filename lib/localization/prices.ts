@@ -1,0 +1,34 @@
+/**
+ * `GET /api/localization/prices?sku=&currency=&country=`: the effective location-based price
+ * (lib/metadata/pricing.ts): a country rule beats a region rule beats a global one; 404
+ * naming the sku when none applies.
+ */
+import { inputOf, type Routes } from '../edge/http-types.ts';
+import { json } from '../edge/response.ts';
+import { notFound } from '../errors.ts';
+import { resolvePrice } from '../metadata/pricing.ts';
+import type { PricingRuleReader } from '../metadata/pricing-rules.ts';
+
+interface PriceQuery {
+  sku: string;
+  currency: string;
+  country?: string;
+}
+
+export function priceRoutes(rules: () => PricingRuleReader): Routes {
+  return {
+    'GET /api/localization/prices': {
+      handler: async (req) => {
+        const q = inputOf<unknown, PriceQuery>(req).query;
+        const price = resolvePrice(await rules().rulesFor([q.sku]), q);
+        if (!price) {
+          throw notFound(
+            `No price for sku ${q.sku} in ${q.currency}${q.country ? ` for ${q.country}` : ''} (no country, region or global pricing_rule applies)`,
+            { sku: q.sku, currency: q.currency, ...(q.country ? { country: q.country } : {}) },
+          );
+        }
+        return json(200, price);
+      },
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * Reads the active `pricing_rule` records of some skus from the records table (the
+ * datasource's table, partition key `type`): one Query of the `pricing_rule` partition,
+ * filtered by sku and state, paged to the end. Read-only; a function using it is granted
+ * `dynamodb:Query` on that table only (registry need `pricing-rules`).
+ */
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from '../aws/clients.ts';
+import { pricingEnv } from '../config/functions.ts';
+import { PRICING_RULE_TYPE, pricingRuleSchema, type StoredRule } from './pricing.ts';
+
+/** DynamoDB's limit on the operands of `IN`. */
+const MAX_IN = 100;
+
+export class PricingRuleReader {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  /** The active, valid pricing rules of `skus` (a rule failing the rule schema is skipped). */
+  async rulesFor(skus: readonly string[]): Promise<StoredRule[]> {
+    const wanted = [...new Set(skus)];
+    const out: StoredRule[] = [];
+    for (let i = 0; i < wanted.length; i += MAX_IN) {
+      const chunk = wanted.slice(i, i + MAX_IN);
+      const values = Object.fromEntries(chunk.map((s, j) => [`:s${j}`, s]));
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: '#t = :t',
+            FilterExpression: `#st = :active AND #m.#c.#sku IN (${Object.keys(values).join(', ')})`,
+            ExpressionAttributeNames: {
+              '#t': 'type',
+              '#st': 'state',
+              '#m': 'metadata',
+              '#c': 'custom_rules',
+              '#sku': 'sku',
+            },
+            ExpressionAttributeValues: { ':t': PRICING_RULE_TYPE, ':active': 'active', ...values },
+            ConsistentRead: true,
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const rule = pricingRuleSchema.safeParse(
+            (item.metadata as { custom_rules?: unknown } | undefined)?.custom_rules,
+          );
+          if (rule.success && chunk.includes(rule.data.sku))
+            out.push({ name: String(item.name), version: Number(item.version), rule: rule.data });
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return out;
+  }
+}
+
+let reader: PricingRuleReader | undefined;
+/** The reader of this function's records table (`RECORDS_TABLE`), built on first use. */
+export function pricingRules(): PricingRuleReader {
+  reader ??= new PricingRuleReader(documentClient(), pricingEnv.current().recordsTable);
+  return reader;
+}

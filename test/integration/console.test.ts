@@ -1,0 +1,193 @@
+/**
+ * The operator console in a real browser (Chromium via puppeteer-core), against the deployed
+ * stack: the page is served by the HTTP API (GET /console), signs in with a dev token and talks
+ * to the API and the broadcast WebSocket like an operator's browser. Each view is saved as a
+ * screenshot under test/output/console/.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Browser } from 'puppeteer-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { registry } from '../../lib/registry/index.ts';
+import { ConsoleTab, launchBrowser } from './support/browser.ts';
+import { api } from './support/client.ts';
+import { loadOutputs } from './support/outputs.ts';
+
+const tag = () => randomUUID().slice(0, 8);
+
+let browser: Browser;
+const tabs: ConsoleTab[] = [];
+
+function consoleUrl(): string {
+  const url = loadOutputs().consoleUrl;
+  if (!url) throw new Error('outputs.json has no consoleUrl: is the console construct deployed?');
+  return url;
+}
+
+/** A tab signed in with `token` through the `?token=` link, on `hash`. */
+async function open(hash: string, token = loadOutputs().tokens.admin): Promise<ConsoleTab> {
+  const tab = await ConsoleTab.open(browser, `${consoleUrl()}?token=${encodeURIComponent(token)}${hash}`);
+  tabs.push(tab);
+  return tab;
+}
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterEach(async () => {
+  // No page errors in any test: uncaught exceptions, console.error, failed loads.
+  const problems = tabs.flatMap((t) => t.problems);
+  await Promise.all(tabs.splice(0).map((t) => t.close()));
+  expect(problems).toEqual([]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('console', () => {
+  it('is served by the HTTP API: the page, its hashed files and its configuration', async () => {
+    const page = await fetch(consoleUrl());
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await page.text();
+    const script = /src="\.\/console\/(app-\w+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const js = await fetch(`${consoleUrl()}/${script}`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    const config = (await (await fetch(`${consoleUrl()}/config.json`)).json()) as {
+      webSocket: { apiId: string; stage: string };
+    };
+    expect(loadOutputs().webSocketUrl).toContain(`/${config.webSocket.apiId}/${config.webSocket.stage}`);
+    const missing = await fetch(`${consoleUrl()}/..%2F..%2Fetc%2Fpasswd`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
+  it('#/graph draws every domain service in an SVG, and a click shows the impact analysis', async () => {
+    const tab = await open('#/graph');
+    const svgText = await tab.waitForText('[data-testid="kg-diagram"] svg', (t) =>
+      registry.every((s) => t.includes(s.name)),
+    );
+    for (const s of registry) expect(svgText).toContain(s.name);
+    // The token left the address bar (it stays in session storage).
+    expect(tab.page.url()).not.toContain('token=');
+    await tab.page.locator('nav[aria-label="Services"] button ::-p-text(campaign)').click();
+    const dependents = await tab.waitForText('[data-testid="direct-dependents"]', (t) => t.length > 0);
+    const impact = await api<{ direct_dependents: string[] }>('GET', '/api/kg/impact/campaign');
+    expect(dependents).toBe(impact.body.direct_dependents.join(', ') || 'none');
+    await tab.waitForText('#history-title + table tbody', (t) => /\d/.test(t));
+    await tab.screenshot('graph');
+  });
+
+  it('#/campaigns/<id> shows a posted score, then its update, live over the WebSocket without a reload', async () => {
+    const now = Date.now();
+    const created = await api<{ id: string }>('POST', '/api/campaigns', {
+      body: {
+        name: `Console live ${tag()}`,
+        metadata: {
+          features: ['broadcast', 'leaderboard'],
+          scheduling: {
+            frequency: 5,
+            start_time: new Date(now - 60_000).toISOString(),
+            end_time: new Date(now + 10 * 60_000).toISOString(),
+          },
+          service_specific: { campaign: { broadcast_enabled: true } },
+        },
+      },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id;
+    const tab = await open(`#/campaigns/${id}`);
+    // Frames arrive: seq is a number and the campaign is on the air.
+    await tab.waitForText('[data-testid="seq"]', (t) => /^\d+$/.test(t), 60_000);
+    await tab.waitForText('[data-testid="on-air"]', (t) => t === 'on air');
+    await tab.page.evaluate(() => {
+      (globalThis as unknown as { marker: string }).marker = 'no reload';
+    });
+
+    // An admin posts a score with the page's form…
+    const player = `ada-${tag()}`;
+    await tab.page.locator('form[aria-label="Post a score"] input[name="user"]').fill(player);
+    await tab.page.locator('form[aria-label="Post a score"] input[name="delta"]').fill('3');
+    await tab.page.locator('form[aria-label="Post a score"] button[type="submit"]').click();
+    const row = `[data-testid="leaderboard"] tr[data-user="${player}"] td.num`;
+    await tab.waitForText(row, (t) => t === '3', 10_000);
+
+    // …then another client changes it: the row updates within a few seconds, no reload.
+    const posted = await api('POST', `/api/campaigns/${id}/scores`, { body: { user: player, delta: 4 } });
+    expect(posted.status, posted.text).toBe(200);
+    const t0 = Date.now();
+    await tab.waitForText(row, (t) => t === '7', 5_000);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    expect(await tab.page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe(
+      'no reload',
+    );
+    const participants = await tab.waitForText('[data-testid="participants"]', (t) => /^\d+$/.test(t));
+    expect(Number(participants)).toBeGreaterThanOrEqual(1);
+    await tab.screenshot('campaign');
+  });
+
+  it('#/entities/<type>/<id> lists a fresh intent as scheduled, and the audit trail', async () => {
+    const created = await api<{ id: string }>('POST', '/api/campaigns', {
+      body: { name: `Console ${tag()}` },
+    });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id;
+    const intent = await api<{ id: string; status: string }>('POST', '/api/scheduler/intents', {
+      body: {
+        action: 'archive',
+        run_at: new Date(Date.now() + 3_600_000).toISOString(),
+        pattern: 'console-test',
+        cancel_on: ['campaign.extended'],
+        entity: { type: 'campaign', id },
+      },
+    });
+    expect(intent.status, intent.text).toBe(202);
+    const tab = await open(`#/entities/campaign/${id}`);
+    const status = await tab.waitForText(
+      `[data-testid="intents"] tr[data-intent="${intent.body.id}"] .status`,
+      (t) => t.length > 0,
+    );
+    expect(status).toBe('scheduled');
+    await tab.waitForText('[data-testid="entity-json"]', (t) => t.includes(id));
+    // The audit consumer records the campaign's creation: the page shows it on its own refresh.
+    await tab.waitForText('[data-testid="audit"]', (t) => t.includes('campaign.created'), 30_000);
+    await tab.screenshot('entity');
+  });
+
+  it('#/policies: an admin edits a row and sees the validation error next to the bad field', async () => {
+    const tab = await open('#/policies');
+    tab.expectStatus(400);
+    const row = 'tr[data-policy="user/dev/user"]';
+    await tab.waitForText(row, (t) => t.includes('user/dev/user'));
+    const retention = tab.page.locator(`${row} input[name="retention"]`);
+    await retention.fill('soon');
+    await tab.page.locator(`${row} button[type="submit"]`).click();
+    const message = await tab.waitForText(`${row} .field-error[data-field="retention"]`, (t) => t.length > 0);
+    expect(message).toMatch(/ISO 8601/);
+    expect(
+      await tab.page.$eval(`${row} input[name="retention"]`, (el) => el.getAttribute('aria-invalid')),
+    ).toBe('true');
+    // The row was not changed.
+    const after = await api<{ items: Array<{ id: string; retention: string }> }>(
+      'GET',
+      '/api/policies?environment=dev',
+    );
+    expect(after.body.items.find((p) => p.id === 'user/dev/user')?.retention).toBe('P90D');
+    await tab.screenshot('policies');
+  });
+
+  it('signs in with a pasted token; a user token sees the refusal shown, not a blank page', async () => {
+    const tab = await ConsoleTab.open(browser, `${consoleUrl()}#/policies`);
+    tabs.push(tab);
+    tab.expectStatus(403);
+    await tab.page.locator('textarea#token').fill(loadOutputs().tokens.user);
+    await tab.page.locator('form[aria-label="Sign in"] button[type="submit"]').click();
+    expect(await tab.waitForText('[data-testid="role"]', (t) => t.length > 0)).toBe('user');
+    const alert = await tab.waitForText('main [role="alert"]', (t) => t.includes('403'));
+    expect(alert).toContain('forbidden');
+    await tab.screenshot('signed-in-as-user');
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * A real browser for the console tests: Debian's `chromium` (installed by .ci/run when missing),
+ * driven by puppeteer-core (no browser download). Every page records what would show in the
+ * console log (uncaught errors, console.error, failed loads) and saves screenshots under
+ * test/output/console/ (TEMPORA_TEST_OUTPUT overrides test/output).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const SCREENSHOTS = join(
+  resolve(process.env.TEMPORA_TEST_OUTPUT || join(import.meta.dirname, '..', '..', 'output')),
+  'console',
+);
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`,
+    );
+  }
+  return puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Root in CI containers: Chromium's sandbox needs user namespaces it may not have.
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    defaultViewport: { width: 1280, height: 900 },
+  });
+}
+
+/** One browser tab on the console, with what it logged. */
+export class ConsoleTab {
+  /** Uncaught exceptions, console.error calls and failed loads, in order. */
+  readonly problems: string[] = [];
+  /** HTTP statuses ≥ 400 the test expects the page to meet (and show): not counted as problems. */
+  private readonly expected = new Set<number>();
+
+  private constructor(readonly page: Page) {
+    page.on('pageerror', (e) => this.problems.push(`page error: ${(e as Error).message ?? String(e)}`));
+    page.on('console', (m) => {
+      if (m.type() !== 'error') return;
+      const status = /status of (\d{3})/.exec(m.text())?.[1];
+      if (status && this.expected.has(Number(status))) return;
+      this.problems.push(`console.error: ${m.text()} ${m.location().url ?? ''}`.trim());
+    });
+    page.on('requestfailed', (r) => {
+      // A WebSocket closed by navigation, or a request cancelled by it, is not a page problem.
+      if (r.failure()?.errorText === 'net::ERR_ABORTED') return;
+      this.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    });
+  }
+
+  static async open(browser: Browser, url: string): Promise<ConsoleTab> {
+    const tab = new ConsoleTab(await browser.newPage());
+    await tab.page.goto(url, { waitUntil: 'domcontentloaded' });
+    return tab;
+  }
+
+  /** The test expects the API to answer `status` (and the page to show it). */
+  expectStatus(status: number): void {
+    this.expected.add(status);
+  }
+
+  /** Text of the first element matching `selector` once `accept` holds for it (polled). */
+  async waitForText(
+    selector: string,
+    accept: (text: string) => boolean,
+    timeoutMs = 15_000,
+  ): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      last = await this.page.$eval(selector, (el) => el.textContent ?? '').catch(() => '');
+      if (accept(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(
+      `timed out after ${timeoutMs} ms waiting on ${selector}; last text: ${last.slice(0, 500)}`,
+    );
+  }
+
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    const path = join(SCREENSHOTS, `${name}.png`) as `${string}.png`;
+    await this.page.screenshot({ path, fullPage: true });
+    return path;
+  }
+
+  async close(): Promise<void> {
+    await this.page.close();
+  }
+}
