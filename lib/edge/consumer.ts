@@ -6,7 +6,7 @@
  * when the function has an idempotency table) → the handler of the envelope's type.
  * At-least-once delivery and EventBridge retries never apply an event twice.
  */
-import { IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { makeHandlerIdempotent } from '@aws-lambda-powertools/idempotency/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
@@ -35,12 +35,27 @@ export interface ConsumerOptions {
   expiresAfterSeconds?: number;
 }
 
-/** Powertools idempotency keyed on the envelope id (runs after `nexusEnvelope`). */
+/**
+ * Powertools idempotency keyed on the envelope id (runs after `nexusEnvelope`).
+ *
+ * A duplicate delivered while the first is still running fails with
+ * `IdempotencyAlreadyInProgressError`, and Lambda retries it later (then it replays the first
+ * one's result). Powertools' `onError` would delete the idempotency record on that error too,
+ * although the record is the *other* execution's: the retry would then run the handler a
+ * second time. This middleware leaves the record alone in that case.
+ */
 export function envelopeIdempotency(table: string, expiresAfterSeconds = 7 * 24 * 3600): MiddlewareObj {
-  return makeHandlerIdempotent({
+  const inner = makeHandlerIdempotent({
     persistenceStore: new DynamoDBPersistenceLayer({ tableName: table }),
     config: new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds }),
   }) as MiddlewareObj;
+  return {
+    ...inner,
+    onError: async (request) => {
+      if (request.error instanceof IdempotencyAlreadyInProgressError) return;
+      return inner.onError?.(request);
+    },
+  };
 }
 
 function dispatcher(handlers: EnvelopeHandlers) {

@@ -44,6 +44,12 @@ async function setEnvironment(functionName: string, variables: Record<string, st
   );
 }
 
+/** The environment variables of a deployed function. */
+export async function functionEnvironment(functionName: string): Promise<Record<string, string>> {
+  const c = await lambdaClient().send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+  return { ...(c.Environment?.Variables ?? {}) };
+}
+
 /**
  * Changes environment variables of a deployed function (the others kept); resolves to the
  * function that puts the configuration back as it was.
