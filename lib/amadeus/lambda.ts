@@ -13,13 +13,19 @@ import { defineEnv, VARS as V } from '../config/env.ts';
 import { consumerHandler } from '../edge/consumer.ts';
 import { directHandler } from '../edge/direct.ts';
 import { httpHandler } from '../edge/http.ts';
-import type { HttpRequest, Routes } from '../edge/http-types.ts';
-import { parseQuery, pathParam as requiredParam } from '../edge/input.ts';
+import { inputOf, type Routes } from '../edge/http-types.ts';
 import { json, text } from '../edge/response.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { logger, metrics } from '../observability.ts';
-import { getPlatformService } from '../registry/index.ts';
+import {
+  getPlatformService,
+  type kgDiagramQuerySchema,
+  type kgHistoryQuerySchema,
+  type kgNameParamsSchema,
+  type kgPatternParamsSchema,
+  type kgPatternQuerySchema,
+} from '../registry/index.ts';
 import { buildGraph, getServiceNode } from './graph.ts';
 import type { VersionRecord, VersionSummary } from './history.ts';
 import { impact } from './impact.ts';
@@ -31,11 +37,8 @@ import {
   DynamoPatternStore,
   type EntityEdgeChange,
   entityChangeOf,
-  MAX_PATTERN_BYTES,
-  MAX_PATTERN_PAGE,
   type PatternMember,
   PUBLISH_RESOURCE_TYPE,
-  patternNameOk,
 } from './store.ts';
 import type { KnowledgeGraph } from './types.ts';
 
@@ -77,27 +80,18 @@ export function graphSource(deps: AmadeusDeps): () => Promise<KnowledgeGraph> {
   };
 }
 
-const diagramQuery = z.object({
-  focus: z.string().min(1).max(128).optional(),
-  deps_only: z.enum(['true', 'false']).optional(),
-  direction: z.enum(['LR', 'TD', 'RL', 'BT']).optional(),
-});
-const historyQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).optional() });
-const patternQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PATTERN_PAGE).optional(),
-  cursor: z.string().min(1).max(2048).optional(),
-});
-
-const pathParam = (req: HttpRequest, name: string, maxBytes: number): string =>
-  requiredParam(req.params, name, maxBytes);
-
 /** Headers naming the graph version an answer comes from. */
 const versionHeaders = (g: KnowledgeGraph): Record<string, string> => ({
   'x-kg-version': String(g.version),
   'x-kg-hash': g.hash,
 });
 
-/** The `/api/kg` routes (keys exactly as the registry's amadeus entry declares them). */
+type NameParams = z.output<typeof kgNameParamsSchema>;
+
+/**
+ * The `/api/kg` routes (keys exactly as the registry's amadeus entry declares them; the kit
+ * parses their path and query from that declaration).
+ */
 export function amadeusRoutes(deps: AmadeusDeps, graph = graphSource(deps)): Routes {
   return {
     'GET /api/kg': {
@@ -112,22 +106,22 @@ export function amadeusRoutes(deps: AmadeusDeps, graph = graphSource(deps)): Rou
     'GET /api/kg/services/{name}': {
       handler: async (req) => {
         const g = await graph();
-        return json(200, getServiceNode(g, pathParam(req, 'name', 128)), versionHeaders(g));
+        return json(200, getServiceNode(g, inputOf<NameParams>(req).params.name), versionHeaders(g));
       },
     },
     'GET /api/kg/impact/{name}': {
       handler: async (req) => {
         const g = await graph();
-        return json(200, impact(g, pathParam(req, 'name', 128)), versionHeaders(g));
+        return json(200, impact(g, inputOf<NameParams>(req).params.name), versionHeaders(g));
       },
     },
     'GET /api/kg/diagram': {
       handler: async (req) => {
-        const q = parseQuery(diagramQuery, req.query);
+        const q = inputOf<unknown, z.output<typeof kgDiagramQuerySchema>>(req).query;
         const g = await graph();
         const diagram = toMermaid(g, {
           ...(q.focus === undefined ? {} : { focus: q.focus }),
-          dependenciesOnly: q.deps_only === 'true',
+          dependenciesOnly: q.deps_only === true,
           ...(q.direction === undefined ? {} : { direction: q.direction }),
         });
         return text(200, diagram, versionHeaders(g));
@@ -135,18 +129,22 @@ export function amadeusRoutes(deps: AmadeusDeps, graph = graphSource(deps)): Rou
     },
     'GET /api/kg/history': {
       handler: async (req) => {
-        const q = parseQuery(historyQuery, req.query);
+        const q = inputOf<unknown, z.output<typeof kgHistoryQuerySchema>>(req).query;
         const items: VersionSummary[] = await deps.history.summaries(q.limit);
         return json(200, { items });
       },
     },
     'GET /api/kg/patterns/{pattern}': {
       handler: async (req) => {
-        const pattern = pathParam(req, 'pattern', MAX_PATTERN_BYTES);
-        const q = parseQuery(patternQuery, req.query);
-        const page: { items: PatternMember[]; next_cursor: string | null } = patternNameOk(pattern)
-          ? await deps.patterns.members(pattern, q)
-          : { items: [], next_cursor: null };
+        const { params, query } = inputOf<
+          z.output<typeof kgPatternParamsSchema>,
+          z.output<typeof kgPatternQuerySchema>
+        >(req);
+        const { pattern } = params;
+        const page: { items: PatternMember[]; next_cursor: string | null } = await deps.patterns.members(
+          pattern,
+          query,
+        );
         return json(200, { pattern, ...page });
       },
     },

@@ -7,11 +7,11 @@ import type { ServiceDefinition } from '../registry/types.ts';
 import type { KgServiceInput } from './types.ts';
 
 /**
- * The contract's platform services. They are valid targets of a dependency or an integration
- * point even while the registry does not define them (see {@link allServices}); once it
- * does, they are ordinary nodes of the graph.
+ * The platform services (lib/registry/platform.ts). They are valid targets of a dependency or an
+ * integration point even in a graph built without them (see {@link externalNames}); in the
+ * platform's own graph they are ordinary nodes.
  */
-export const PLATFORM_SERVICE_NAMES: readonly string[] = ['nexus', 'scheduler', 'broadcast', 'amadeus'];
+export const PLATFORM_SERVICE_NAMES: readonly string[] = platform.map((p) => p.name);
 
 /** Every service the knowledge graph is built from: the registry's domain and platform services. */
 export function allServices(): readonly KgServiceInput[] {

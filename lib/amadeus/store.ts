@@ -31,6 +31,7 @@ import {
   queryPages,
 } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
+import { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE } from '../registry/schemas.ts';
 import {
   type GraphDiff,
   type GraphHistory,
@@ -55,15 +56,13 @@ export const memberSk = (type: string, id: string): string => `${type}#${id}`;
 export const entityPk = (type: string, id: string): string => `entity#${type}#${id}`;
 export const ENTITY_SK = 'edges';
 
-/** Largest pattern name stored or looked up (UTF-8 bytes): far below the 2 KB key limit. */
-export const MAX_PATTERN_BYTES = 512;
 /** Largest version item written (DynamoDB's limit is 400 KB). */
 const MAX_VERSION_ITEM_BYTES = 380 * 1024;
 /** How long an entity's edges item without edges is kept (deleted, or no knowledge_graph). */
 export const EMPTY_EDGES_TTL_SECONDS = 30 * 24 * 3600;
-/** Default and largest page of pattern members. */
-export const DEFAULT_PATTERN_PAGE = 100;
-export const MAX_PATTERN_PAGE = 100;
+/** Default and largest page of pattern members; largest pattern name (declared with the route). */
+export const DEFAULT_PATTERN_PAGE = MAX_PATTERN_PAGE;
+export { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE };
 
 /** A lost race worth retrying: a condition that no longer held, or a concurrent transaction. */
 const isRetryableConflict = (e: unknown): boolean => isConditionFailure(e) || isTransactionConflict(e);

@@ -38,3 +38,4 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 
 /** The query string of `GET /api/<collection>` (a {@link ListQuery} once parsed): declared in the registry. */
 export { listQuerySchema } from '../registry/schemas.ts';
+export type { ListQuery } from '../registry/search.ts';

@@ -11,8 +11,8 @@ import { collectionRoutes, routeKey, serviceRoutes } from '../registry/index.ts'
 import type { RouteDefinition, ServiceDefinition } from '../registry/types.ts';
 import type { EntityStore, RequestContext } from '../store/entity-store.ts';
 import { httpHandler } from './http.ts';
-import type { HttpRequest, Route, Routes } from './http-types.ts';
-import { listQuerySchema, parseIfMatch, parseQuery } from './input.ts';
+import { type HttpRequest, inputOf, type Route, type Routes } from './http-types.ts';
+import { type ListQuery, parseIfMatch } from './input.ts';
 import { once } from './lazy.ts';
 import { json } from './response.ts';
 import { policyStore, serviceStore } from './wiring.ts';
@@ -61,7 +61,7 @@ function routeFor(
   if (r.path === base && r.method === 'GET') {
     return {
       handler: async (req) => {
-        return json(200, await store().list(parseQuery(listQuerySchema, req.query), ctxOf(req).actor));
+        return json(200, await store().list(inputOf<unknown, ListQuery>(req).query, ctxOf(req).actor));
       },
     };
   }

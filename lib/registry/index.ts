@@ -1,12 +1,14 @@
 import { domainServices } from './domain.ts';
 import { CREATE_EXAMPLES, PATCH_EXAMPLE } from './examples.ts';
 import { platform } from './platform.ts';
-import { entitySchema, pageSchema } from './responses.ts';
+import { entitySchema, openApiSchema, pageSchema } from './responses.ts';
 import { healthSchema, idParamsSchema, listQuerySchema } from './schemas.ts';
 import type { Role, RouteDefinition, ServiceDefinition } from './types.ts';
 
+export { SEARCH_FIELDS, SEARCHABLE_TYPES } from './domain.ts';
 export { type PlatformServiceDefinition, platform } from './platform.ts';
 export * from './schemas.ts';
+export * from './search.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
 
@@ -28,9 +30,15 @@ export function emittedEvents(s: ServiceDefinition): string[] {
   return [...new Set([...crud, ...s.verbs.map((v) => v.emits), ...s.emits])];
 }
 
-/** Every HTTP route of a service: its collection routes and the extra ones it declares. */
+/**
+ * Every HTTP route of a service: its collection routes and the extra ones it declares. A declared
+ * route replaces the derived one with the same key (`GET /api/search` is the search, which lists
+ * saved searches without `q`).
+ */
 export function serviceRoutes(s: ServiceDefinition): RouteDefinition[] {
-  return [...collectionRoutes(s), ...(s.routes ?? [])];
+  const extra = s.routes ?? [];
+  const replaced = new Set(extra.map(routeKey));
+  return [...collectionRoutes(s).filter((r) => !replaced.has(routeKey(r))), ...extra];
 }
 
 const OPS: readonly Role[] = ['admin', 'service'];
@@ -153,6 +161,7 @@ export const openApiRoute: RouteDefinition = {
   path: '/api/openapi.json',
   public: true,
   summary: 'The OpenAPI 3.1 document of this API, generated from the registry.',
+  response: openApiSchema,
 };
 
 /** Routes of the platform-health function (health and the API's own description). */

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { httpFunctions, routeKey } from './index.ts';
-import { errorSchema } from './schemas.ts';
+import { documentationOf, errorSchema } from './schemas.ts';
 import type { RouteDefinition } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -26,7 +26,8 @@ const IDEMPOTENCY_KEY_PARAM: Json = {
 
 /** JSON Schema of a zod schema, as a request (`input`) or a response (`output`) sees it. */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
-  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Json;
+  const shown = io === 'input' ? documentationOf(schema) : schema;
+  const { $schema: _drop, ...rest } = z.toJSONSchema(shown, { io, unrepresentable: 'any' }) as Json;
   return rest;
 }
 
@@ -64,7 +65,11 @@ function operation(r: RouteDefinition, tag: string): Json {
       ? { description: 'No content' }
       : {
           description: 'Success',
-          content: { 'application/json': { schema: r.response ? jsonSchemaOf(r.response, 'output') : {} } },
+          content: {
+            [r.mediaType ?? 'application/json']: {
+              schema: r.response ? jsonSchemaOf(r.response, 'output') : {},
+            },
+          },
         };
   const takesBody = r.body !== undefined || r.example !== undefined;
   return {

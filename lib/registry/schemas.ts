@@ -8,6 +8,20 @@ import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
 import { ISO_DURATION_RE } from '../metadata/namespaces.ts';
 import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
 
+const documentation = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * Document `schema` in the OpenAPI as `doc` (for a schema that dispatches between others, which
+ * JSON Schema cannot express as parameters): the kit still parses with `schema`.
+ */
+export function documentedAs<S extends z.ZodType>(schema: S, doc: z.ZodType): S {
+  documentation.set(schema, doc);
+  return schema;
+}
+
+/** What the OpenAPI shows of a request schema ({@link documentedAs}, or the schema itself). */
+export const documentationOf = (schema: z.ZodType): z.ZodType => documentation.get(schema) ?? schema;
+
 /** Largest page a list answers. */
 export const MAX_PAGE_SIZE = 100;
 
@@ -120,6 +134,113 @@ export const healthSchema = z.object({
   status: z.enum(['ok', 'degraded']),
   checks: z.record(z.string(), z.object({ name: z.string(), status: z.string(), latency_ms: z.number() })),
 });
+
+/** What a scheduler intent does when it fires. */
+export const ACTIONS = ['delete', 'archive', 'run_pattern'] as const;
+export type IntentAction = (typeof ACTIONS)[number];
+
+/** Where an intent is in its life (only a `scheduled` one can be cancelled). */
+export const INTENT_STATUSES = ['scheduled', 'executing', 'cancelled', 'executed', 'failed'] as const;
+export type IntentStatus = (typeof INTENT_STATUSES)[number];
+
+/**
+ * The `scheduler.schedule` payload of the contract (`POST /api/scheduler/intents`, or the event
+ * on the bus): what to do to which entity, when, and which events cancel it.
+ */
+export const schedulePayloadSchema = z.strictObject({
+  action: z.enum(ACTIONS),
+  run_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }),
+  pattern: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, dots, dashes or underscores'),
+  cancel_on: z.array(eventTypeSchema).max(20).default([]),
+  entity: z.strictObject({ type: z.string().min(1).max(64), id: z.string().min(1).max(128) }),
+  payload: z.record(z.string(), z.unknown()).optional(),
+});
+
+export type SchedulePayload = z.infer<typeof schedulePayloadSchema>;
+
+/** A service name in a `/api/kg` path. */
+export const kgNameParamsSchema = z.object({ name: z.string().trim().min(1).max(128) });
+
+/** `GET /api/kg/diagram`: whose neighbourhood, dependencies only, which direction. */
+export const kgDiagramQuerySchema = z.object({
+  focus: z.string().min(1).max(128).optional(),
+  deps_only: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  direction: z.enum(['LR', 'TD', 'RL', 'BT']).optional(),
+});
+
+/** `GET /api/kg/history`: how many versions, newest first. */
+export const kgHistoryQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(100).optional() });
+
+/** Largest pattern name (bytes of UTF-8): it is part of the pattern's partition key. */
+export const MAX_PATTERN_BYTES = 512;
+/** Default and largest page of `GET /api/kg/patterns/{pattern}`. */
+export const MAX_PATTERN_PAGE = 100;
+
+/** `GET /api/kg/patterns/{pattern}`: the pattern (trimmed), a page size and a cursor. */
+export const kgPatternParamsSchema = z.object({
+  pattern: indexKeyString(MAX_PATTERN_BYTES).trim().min(1, 'must not be empty'),
+});
+export const kgPatternQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PATTERN_PAGE).optional(),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+const auditTime = z.iso.datetime({ offset: true });
+
+/** `GET /api/security/audits`: by entity or by event type, within [from, to], a page at a time. */
+export const auditQuerySchema = z
+  .object({
+    entity_id: z.string().min(1).max(128).optional(),
+    type: z.string().min(1).max(128).optional(),
+    from: auditTime.optional(),
+    to: auditTime.optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .refine((q) => q.entity_id !== undefined || q.type !== undefined, {
+    message: 'entity_id or type is required (the audit trail is queried by entity or by event type)',
+    path: ['entity_id'],
+  });
+export type AuditQuery = z.output<typeof auditQuerySchema>;
+
+/** Widest `GET /api/analytics/summary` range, in days. */
+export const MAX_RANGE_DAYS = 92;
+
+const DAY_MS = 86_400_000;
+const summaryDay = z.iso.date('must be a date yyyy-mm-dd');
+const shiftDay = (d: string, days: number): string =>
+  new Date(Date.parse(`${d}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * `GET /api/analytics/summary?from=&to=`: inclusive UTC days, at most {@link MAX_RANGE_DAYS};
+ * default the last 7 days up to `today()` (read when a request is parsed).
+ */
+export const summaryQuerySchema = (today: () => string = () => new Date().toISOString().slice(0, 10)) =>
+  z
+    .object({ from: summaryDay.optional(), to: summaryDay.optional() })
+    .transform((q) => {
+      const to = q.to ?? today();
+      const from = q.from ?? shiftDay(to, -6);
+      return { from, to };
+    })
+    .superRefine((q, ctx) => {
+      if (q.from > q.to) ctx.addIssue({ code: 'custom', path: ['from'], message: 'must not be after to' });
+      else if ((Date.parse(q.to) - Date.parse(q.from)) / DAY_MS + 1 > MAX_RANGE_DAYS)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['to'],
+          message: `the range is at most ${MAX_RANGE_DAYS} days`,
+        });
+    });
+export type SummaryQuery = z.output<ReturnType<typeof summaryQuerySchema>>;
 
 /** `GET /api/localization/prices`: a sku in a currency, for a country (none: the global rule). */
 export const priceQuerySchema = z.strictObject({

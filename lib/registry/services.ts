@@ -6,14 +6,22 @@
 import * as z from 'zod';
 import { jsonObject } from '../limits/index.ts';
 import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
-import { pageSchema } from './responses.ts';
 import {
+  analyticsSummarySchema,
+  auditRecordSchema,
+  pageOf,
+  policyMatrixSchema,
+  policyRowSchema,
+} from './responses.ts';
+import {
+  auditQuerySchema,
   policyKeySchema,
   policyListQuerySchema,
   policySchema,
   pricedBySchema,
   priceQuerySchema,
   priceSchema,
+  summaryQuerySchema,
 } from './schemas.ts';
 import type { CrudOperation, Role, ServiceDefinition } from './types.ts';
 
@@ -44,12 +52,7 @@ export const stateSchema = z
 
 const state = stateSchema.optional();
 
-/** `<entity>.created` and `<entity>.updated` of each entity (what a metadata-driven consumer reacts to). */
-const changesOf = (...entities: string[]): string[] =>
-  entities.flatMap((e) => [`${e}.created`, `${e}.updated`]);
-
-/** Entity types the search index covers (lib/search/fields.ts says which fields of each). */
-const SEARCHABLE = ['campaign', 'content', 'talent', 'user', 'referral'];
+const auditIdParamsSchema = z.object({ id: z.string().min(1).max(128) });
 
 export const user: ServiceDefinition = {
   name: 'user',
@@ -60,6 +63,7 @@ export const user: ServiceDefinition = {
   category: 'user',
   namespace: 'user',
   selfOwned: true,
+  searchFields: ['username', 'display_name'],
   fields: z.strictObject({
     email: z.email().max(254),
     username: z
@@ -118,6 +122,7 @@ export const campaign: ServiceDefinition = {
   table: 'service_campaign_main',
   category: 'campaign',
   namespace: 'campaign',
+  searchFields: ['name', 'slug'],
   fields: z.strictObject({
     name: text(200),
     slug: z
@@ -144,6 +149,7 @@ export const referral: ServiceDefinition = {
   collection: 'referrals',
   table: 'service_referral_main',
   category: 'referral',
+  searchFields: ['code'],
   fields: z.strictObject({
     referrer_id: id,
     code: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/, 'must be 3-64 letters, digits, dashes or underscores'),
@@ -184,7 +190,8 @@ export const security: ServiceDefinition = {
       summary: 'The audit trail: every event, by entity or by type (cursor pagination).',
       rule: 'security.audits.read',
       roles: OPS,
-      response: pageSchema,
+      query: auditQuerySchema,
+      response: pageOf(auditRecordSchema),
     },
     {
       method: 'GET',
@@ -192,7 +199,8 @@ export const security: ServiceDefinition = {
       summary: 'One audit record (an event envelope id).',
       rule: 'security.audits.read',
       roles: OPS,
-      params: z.object({ id: z.string().min(1).max(128) }),
+      params: auditIdParamsSchema,
+      response: auditRecordSchema,
     },
     {
       method: 'GET',
@@ -201,6 +209,7 @@ export const security: ServiceDefinition = {
       rule: 'security.policies.read',
       roles: ADMIN,
       query: policyListQuerySchema,
+      response: policyMatrixSchema,
     },
     {
       method: 'PUT',
@@ -210,6 +219,7 @@ export const security: ServiceDefinition = {
       roles: ADMIN,
       params: policyKeySchema,
       body: policySchema,
+      response: policyRowSchema,
       example: { retention: 'P90D', access: 'self+admin', validation: 'strict', exposure: 'summary' },
     },
     {
@@ -238,6 +248,7 @@ export const content: ServiceDefinition = {
   table: 'service_content_main',
   category: 'content',
   namespace: 'content',
+  searchFields: ['title'],
   fields: z.strictObject({
     title: text(300),
     kind: z.enum(['article', 'micro_post', 'video', 'comment', 'reaction']),
@@ -326,21 +337,9 @@ export const localization: ServiceDefinition = {
   integrationPoints: ['user', 'content', 'commerce'],
   needs: ['entities:write', 'translation', 'pricing-rules'],
   emits: ['localization.translated'],
-  // Every entity's changes: any entity may carry service_specific.localization.scripts.
-  consumes: changesOf(
-    'user',
-    'notification',
-    'campaign',
-    'referral',
-    'content',
-    'order',
-    'localization_job',
-    'saved_search',
-    'admin_user',
-    'analytics_event',
-    'moderation_case',
-    'talent',
-  ),
+  // Every entity's created/updated (any entity may carry service_specific.localization.scripts):
+  // derived in lib/registry/domain.ts.
+  consumes: [],
 };
 
 export const search: ServiceDefinition = {
@@ -360,13 +359,11 @@ export const search: ServiceDefinition = {
   capabilities: ['full-text', 'fuzzy', 'entity search'],
   dependencies: ['content', 'user'],
   integrationPoints: ['nexus'],
-  // `GET /api/search` is the collection's list route: with `q` it runs a search (lib/search).
+  // `GET /api/search` (with `q` a search, lib/search) and what the index consumes (every change of
+  // each entity with `searchFields`) are derived in lib/registry/domain.ts.
   needs: ['search-index'],
   emits: [],
-  consumes: [
-    ...SEARCHABLE.flatMap((e) => [`${e}.created`, `${e}.updated`, `${e}.deleted`]),
-    'user.reactivated',
-  ],
+  consumes: [],
 };
 
 export const admin: ServiceDefinition = {
@@ -420,6 +417,8 @@ export const analytics: ServiceDefinition = {
       summary: 'Daily counters over a range of days (from, to; default the last 7).',
       rule: 'analytics.summary',
       roles: OPS,
+      query: summaryQuerySchema(),
+      response: analyticsSummarySchema,
     },
   ],
   needs: ['analytics-counters'],
@@ -456,6 +455,7 @@ export const talent: ServiceDefinition = {
   collection: 'talent',
   table: 'service_talent_profile',
   category: 'talent',
+  searchFields: ['display_name', 'skills'],
   fields: z.strictObject({
     display_name: text(200),
     skills: z.array(text(64)).max(50).optional(),

@@ -66,6 +66,8 @@ export interface RouteDefinition {
   /** Success status and response body (for the reference and the integration tests' check). */
   status?: number;
   response?: z.ZodType;
+  /** Media type of the success response (default `application/json`; `response` then parses the text). */
+  mediaType?: 'application/json' | 'text/plain';
   /** A realistic request body the live API accepts (required when the route takes a body). */
   example?: unknown;
   /**
@@ -104,6 +106,11 @@ export interface ServiceDefinition {
   crud?: boolean;
   /** Secondary indexes of the table, for `crud: false` services. */
   tableIndexes?: ReadonlyArray<{ name: string; partitionKey: string; sortKey: string }>;
+  /**
+   * Fields of the entity the search index covers (the first one is a hit's title). The search
+   * service consumes the changes of exactly these entities (derived in lib/registry/domain.ts).
+   */
+  searchFields?: readonly string[];
   /** ISO 8601 duration: archive an entity this long after its `scheduling.end_time`. */
   archiveAfterEnd?: string;
   /** Extra HTTP routes the service's Lambda serves besides its collection. */

@@ -28,11 +28,12 @@ import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
 import { MIN_LEAD_MS, type SchedulePayload, schedulePayloadSchema } from '../events/schedule.ts';
 import { logger } from '../observability.ts';
+import type { IntentStatus } from '../registry/schemas.ts';
 import type { EntityStore, RequestContext } from '../store/entity-store.ts';
 import { intentId, scheduleName } from './names.ts';
 import type { Schedules } from './schedules.ts';
 
-export type IntentStatus = 'scheduled' | 'executing' | 'cancelled' | 'executed' | 'failed';
+export type { IntentStatus };
 
 export interface IntentRecord {
   id: string;

@@ -3,20 +3,14 @@
  * first one is the hit's title), plus every entity's metadata `tags`. Long free text
  * (descriptions, bodies) is deliberately not indexed: titles and names keep the index
  * small (about L + 2 rows per word of length L) and the ranking meaningful.
- * The search service consumes exactly these types' events (lib/registry/services.ts).
+ * Each service declares its fields in the registry (`searchFields`); the search service consumes
+ * exactly these types' events (both derived in lib/registry/domain.ts).
  */
 import type { EventEnvelope } from '../events/envelope.ts';
+import { SEARCH_FIELDS } from '../registry/index.ts';
 import { MAX_TERMS_PER_ENTITY, tokenize } from './text.ts';
 
-export const SEARCH_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  campaign: ['name', 'slug'],
-  content: ['title'],
-  talent: ['display_name', 'skills'],
-  user: ['username', 'display_name'],
-  referral: ['code'],
-};
-
-export const SEARCHABLE_TYPES: readonly string[] = Object.keys(SEARCH_FIELDS);
+export { SEARCH_FIELDS, SEARCHABLE_TYPES } from '../registry/index.ts';
 
 /** An entity as the index sees it. */
 export interface SearchDoc {

@@ -1,60 +1,30 @@
 /**
  * `GET /api/search`: with `q`, a search across entity types; without it, the contract's list
- * of the `search` collection (saved searches). Bad input is a 400 naming the parameter.
+ * of the `search` collection (saved searches). The query is the registry's declaration
+ * (lib/registry/search.ts), parsed by the kit: bad input is a 400 naming the parameter.
  */
-import * as z from 'zod';
-import type { HttpRequest, Routes } from '../edge/http-types.ts';
-import { listQuerySchema, parseQuery } from '../edge/input.ts';
+import { type HttpRequest, inputOf, type Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
 import type { ServiceDeps } from '../edge/service-handler.ts';
 import { ownOnly } from '../policy/apply.ts';
-import { registry } from '../registry/index.ts';
+import {
+  DEFAULT_SEARCH_LIMIT,
+  registry,
+  type SearchRouteQuery,
+  searchQuerySchema as searchQueryOver,
+} from '../registry/index.ts';
 import { SEARCHABLE_TYPES } from './fields.ts';
 import type { SearchIndex, Visibility } from './index.ts';
-import { tokenize } from './text.ts';
 
-export const MAX_QUERY_LENGTH = 128;
-export const MAX_QUERY_TERMS = 8;
-export const DEFAULT_LIMIT = 20;
-export const MAX_LIMIT = 50;
+export {
+  DEFAULT_SEARCH_LIMIT as DEFAULT_LIMIT,
+  MAX_QUERY_LENGTH,
+  MAX_QUERY_TERMS,
+  MAX_SEARCH_LIMIT as MAX_LIMIT,
+} from '../registry/index.ts';
 
-const filterValue = z.string().min(1).max(128);
-
-export const searchQuerySchema = z.object({
-  q: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`)
-    .transform((q, ctx) => {
-      const terms = tokenize(q);
-      if (terms.length === 0)
-        ctx.addIssue({ code: 'custom', message: 'has no letters or digits to search for' });
-      if (terms.length > MAX_QUERY_TERMS)
-        ctx.addIssue({ code: 'custom', message: `has ${terms.length} words; at most ${MAX_QUERY_TERMS}` });
-      return { q, terms };
-    }),
-  type: z
-    .string()
-    .max(256)
-    .transform((v) =>
-      v
-        .split(',')
-        .map((t) => t.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z
-        .array(
-          z.enum(SEARCHABLE_TYPES as [string, ...string[]], `must be one of ${SEARCHABLE_TYPES.join(', ')}`),
-        )
-        .min(1),
-    )
-    .optional(),
-  tag: filterValue.optional(),
-  feature: filterValue.optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
-});
+/** The query of a search (with `q`) over the searchable types, as the registry declares it. */
+export const searchQuerySchema = searchQueryOver(SEARCHABLE_TYPES);
 
 /** What the caller's role and policy let them see of each searchable type. */
 async function visibilityOf(req: HttpRequest, deps: ServiceDeps): Promise<Map<string, Visibility>> {
@@ -83,15 +53,16 @@ export function searchRoutes(index: SearchIndex, deps: ServiceDeps): Routes {
     'GET /api/search': {
       handler: async (req) => {
         if (!req.principal) throw new Error('route requires a principal');
-        if (!('q' in req.query)) {
-          // The contract's collection list (saved searches).
-          return json(200, await deps.store.list(parseQuery(listQuerySchema, req.query), req.principal));
+        const p = inputOf<unknown, SearchRouteQuery>(req).query;
+        if (p.mode === 'list') {
+          // Without `q`: the contract's collection list (saved searches).
+          const { mode: _list, ...list } = p;
+          return json(200, await deps.store.list(list, req.principal));
         }
-        const p = parseQuery(searchQuerySchema, req.query);
         const visibility = await visibilityOf(req, deps);
         const hits = await index.search({
           terms: p.q.terms,
-          limit: p.limit ?? DEFAULT_LIMIT,
+          limit: p.limit ?? DEFAULT_SEARCH_LIMIT,
           ...(p.type ? { types: p.type } : {}),
           ...(p.tag !== undefined ? { tag: p.tag } : {}),
           ...(p.feature !== undefined ? { feature: p.feature } : {}),

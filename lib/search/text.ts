@@ -3,8 +3,9 @@
  * for one-typo matching (SymSpell), and the edit distance that confirms a candidate.
  */
 
-/** Longest term kept (longer words are cut to this length). */
-export const MAX_TERM_LENGTH = 32;
+/** Longest term kept and the tokenizer: shared with the route's query (lib/registry/search.ts). */
+export { MAX_TERM_LENGTH, tokenize } from '../registry/search.ts';
+
 /** Terms indexed per entity, at most. */
 export const MAX_TERMS_PER_ENTITY = 32;
 /** Indexed terms at least this long get deletion rows (typo tolerance). */
@@ -13,21 +14,6 @@ export const MIN_INDEXED_TYPO_LENGTH = 3;
 export const MIN_QUERY_TYPO_LENGTH = 4;
 /** Query terms at least this long are matched as prefixes. */
 export const MIN_PREFIX_LENGTH = 2;
-
-/**
- * Lower-case, accent-free terms of `text`, in order of first appearance, without repeats:
- * `"Été à Paris — Summer-Camp 2025"` → `['ete', 'a', 'paris', 'summer', 'camp', '2025']`.
- * A term is a run of letters and digits (any script); longer runs are cut to {@link MAX_TERM_LENGTH}.
- */
-export function tokenize(text: string): string[] {
-  const plain = text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase();
-  const out = new Set<string>();
-  for (const m of plain.matchAll(/[\p{L}\p{N}]+/gu)) out.add(m[0].slice(0, MAX_TERM_LENGTH));
-  return [...out];
-}
 
 /** Every string obtained by deleting exactly one character of `term` (distinct, in order). */
 export function deletions(term: string): string[] {

@@ -4,11 +4,10 @@
  * event type over a time range, in the order things happened.
  */
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
 import { decodeCursor, encodeCursor, isConditionFailure } from '../aws/dynamodb.ts';
-import { parseQuery } from '../edge/input.ts';
 import { notFound } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
+import type { AuditQuery } from '../registry/schemas.ts';
 
 export const AUDIT_INDEXES = {
   byEntity: { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'at_sk' },
@@ -29,20 +28,7 @@ export interface AuditRecord {
   recorded_at: string;
 }
 
-const time = z.iso.datetime({ offset: true });
-export const auditQuerySchema = z
-  .object({
-    entity_id: z.string().min(1).max(128).optional(),
-    type: z.string().min(1).max(128).optional(),
-    from: time.optional(),
-    to: time.optional(),
-    limit: z.coerce.number().int().min(1).max(500).optional(),
-    cursor: z.string().min(1).max(2048).optional(),
-  })
-  .refine((q) => q.entity_id !== undefined || q.type !== undefined, {
-    message: 'entity_id or type is required (the audit trail is queried by entity or by event type)',
-    path: ['entity_id'],
-  });
+export { auditQuerySchema } from '../registry/schemas.ts';
 
 export class AuditLog {
   constructor(
@@ -86,9 +72,8 @@ export class AuditLog {
     return out.Item as AuditRecord;
   }
 
-  /** Records of one entity (or one event type), oldest first, within [from, to]. */
-  async query(raw: Record<string, string>): Promise<{ items: AuditRecord[]; next_cursor: string | null }> {
-    const q = parseQuery(auditQuerySchema, raw);
+  /** Records of one entity (or one event type), oldest first, within [from, to] (a parsed `GET /api/security/audits` query). */
+  async query(q: AuditQuery): Promise<{ items: AuditRecord[]; next_cursor: string | null }> {
     const byEntity = q.entity_id !== undefined;
     const index = byEntity ? AUDIT_INDEXES.byEntity : AUDIT_INDEXES.byType;
     const values: Record<string, unknown> = { ':k': byEntity ? q.entity_id : q.type };

@@ -5,13 +5,13 @@
 import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { consumerHandler } from '../edge/consumer.ts';
-import type { Routes } from '../edge/http-types.ts';
+import { inputOf, type Routes } from '../edge/http-types.ts';
 import { lazy, once } from '../edge/lazy.ts';
 import { json } from '../edge/response.ts';
 import { type ServiceDeps, serviceHandler } from '../edge/service-handler.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import { metrics } from '../observability.ts';
-import { getService } from '../registry/index.ts';
+import { type AuditQuery, getService } from '../registry/index.ts';
 import { AuditLog } from './audit.ts';
 import { policyRoutes } from './policy-routes.ts';
 
@@ -22,14 +22,10 @@ export function securityRoutes({ policies, environment }: ServiceDeps, log: () =
   return {
     ...policyRoutes(policies, environment),
     'GET /api/security/audits': {
-      handler: async (req) => {
-        return json(200, await log().query(req.query));
-      },
+      handler: async (req) => json(200, await log().query(inputOf<unknown, AuditQuery>(req).query)),
     },
     'GET /api/security/audits/{id}': {
-      handler: async (req) => {
-        return json(200, await log().get(req.params.id ?? ''));
-      },
+      handler: async (req) => json(200, await log().get(inputOf<{ id: string }>(req).params.id)),
     },
   };
 }

@@ -1,7 +1,9 @@
 /**
  * Calling a route's handler as the kit would: the registry's declaration enforced first (roles,
  * path, query and body schemas; lib/edge/middleware/declared.ts), then the handler with the
- * parsed input. For unit tests of a service's routes without a Lambda event.
+ * parsed input; a success answer must match the route's declared response schema (as the
+ * integration suite checks on the deployed stack). For unit tests of a service's routes without a
+ * Lambda event.
  */
 import { enforceDeclaration, type HttpRequest, type Routes } from '../../lib/edge/http.ts';
 import type { HttpResponse } from '../../lib/edge/response.ts';
@@ -22,5 +24,13 @@ export async function callDeclared(
     query: req.query,
     body: req.body,
   });
-  return route.handler({ ...req, input, ...(def.body ? { body: input.body } : {}) });
+  const res = await route.handler({ ...req, input, ...(def.body ? { body: input.body } : {}) });
+  const expected = def.status ?? (def.method === 'DELETE' ? 204 : 200);
+  if (def.response && res.statusCode === expected) {
+    const raw = typeof res.body === 'string' ? res.body : '';
+    const parsed = def.response.safeParse(def.mediaType === 'text/plain' ? raw : JSON.parse(raw));
+    if (!parsed.success)
+      throw new Error(`${key} → ${res.statusCode}: not the declared response: ${parsed.error.message}`);
+  }
+  return res;
 }

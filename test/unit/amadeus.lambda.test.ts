@@ -25,6 +25,8 @@ import {
 import type { EntityEdgeChange } from '../../lib/amadeus/store.ts';
 import type { HttpRequest } from '../../lib/edge/http.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
+import { getPlatformService } from '../../lib/registry/index.ts';
+import { callDeclared } from '../kit/routes.ts';
 
 const GRAPH = buildGraph(allServices(), { now: () => new Date('2025-06-01T00:00:00Z') });
 
@@ -64,11 +66,9 @@ const req = (over: Partial<HttpRequest> = {}): HttpRequest => ({
   ...over,
 });
 
-const call = async (d: AmadeusDeps, key: string, over: Partial<HttpRequest> = {}) => {
-  const route = amadeusRoutes(d)[key];
-  if (!route) throw new Error(`no route ${key}`);
-  return route.handler(req(over));
-};
+/** A route called as the kit calls it: its declaration enforced, its answer checked against it. */
+const call = async (d: AmadeusDeps, key: string, over: Partial<HttpRequest> = {}) =>
+  callDeclared(getPlatformService('amadeus').routes, amadeusRoutes(d), key, req(over));
 
 describe('the /api/kg routes', () => {
   it('declare exactly the routes of the registry entry, none public', () => {

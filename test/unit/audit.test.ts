@@ -11,8 +11,11 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import type { Principal } from '../../lib/auth/tokens.ts';
+import { enforceDeclaration } from '../../lib/edge/http.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
+import { type AuditQuery, getService } from '../../lib/registry/index.ts';
 import { AUDIT_INDEXES, AuditLog } from '../../lib/security/audit.ts';
 import { FakeDdb as KitDdb } from '../kit/dynamodb.ts';
 import { envelopeOf } from '../kit/events.ts';
@@ -30,11 +33,24 @@ class FakeDdb extends KitDdb<Command> {
   }
 }
 
+const auditsRoute = getService('security').routes?.find((r) => r.path === '/api/security/audits');
+
+/** A raw query string through the route's declaration (as the kit parses it), then to the log. */
+const ask = async (audit: AuditLog, raw: Record<string, string>) => {
+  if (!auditsRoute) throw new Error('GET /api/security/audits is not declared');
+  const input = enforceDeclaration(auditsRoute, { sub: 'ops', role: 'admin' } as Principal, {
+    params: {},
+    query: raw,
+    body: undefined,
+  });
+  return audit.query(input.query as AuditQuery);
+};
+
 const log = (ddb = new FakeDdb()) => ({ ddb, audit: new AuditLog(TABLE, ddb.client) });
 
 /** The 400 a query is refused with, as `[path, message]` pairs. */
 async function refused(audit: AuditLog, q: Record<string, string>): Promise<Array<[string, string]>> {
-  const err = await audit.query(q).then(
+  const err = await ask(audit, q).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -110,7 +126,7 @@ describe('AuditLog.query: validation', () => {
 describe('AuditLog.query: the Query it sends', () => {
   it('by entity within [from, to]: by_entity, at_sk BETWEEN the UTC bounds, oldest first', async () => {
     const { ddb, audit } = log();
-    await audit.query({ entity_id: 'u1', from: '2026-03-01T10:00:00+02:00', to: '2026-03-02T00:00:00Z' });
+    await ask(audit, { entity_id: 'u1', from: '2026-03-01T10:00:00+02:00', to: '2026-03-02T00:00:00Z' });
     expect(ddb.query()).toEqual({
       TableName: TABLE,
       IndexName: 'by_entity',
@@ -134,13 +150,13 @@ describe('AuditLog.query: the Query it sends', () => {
 
   it('with only from or only to: an open range on at_sk', async () => {
     const a = log();
-    await a.audit.query({ entity_id: 'u1', from: '2026-03-01T00:00:00Z' });
+    await ask(a.audit, { entity_id: 'u1', from: '2026-03-01T00:00:00Z' });
     expect(a.ddb.query()).toMatchObject({
       KeyConditionExpression: '#k = :k AND at_sk >= :lo',
       ExpressionAttributeValues: { ':k': 'u1', ':lo': '2026-03-01T00:00:00.000Z' },
     });
     const b = log();
-    await b.audit.query({ entity_id: 'u1', to: '2026-03-01T00:00:00Z' });
+    await ask(b.audit, { entity_id: 'u1', to: '2026-03-01T00:00:00Z' });
     expect(b.ddb.query()).toMatchObject({
       KeyConditionExpression: '#k = :k AND at_sk <= :hi',
       ExpressionAttributeValues: { ':k': 'u1', ':hi': '2026-03-01T00:00:00.000Z#\uffff' },
@@ -149,7 +165,7 @@ describe('AuditLog.query: the Query it sends', () => {
 
   it('by type only: by_type, no range, no filter', async () => {
     const { ddb, audit } = log();
-    await audit.query({ type: 'user.created', limit: '10' });
+    await ask(audit, { type: 'user.created', limit: '10' });
     expect(ddb.query()).toEqual({
       TableName: TABLE,
       IndexName: 'by_type',
@@ -163,7 +179,7 @@ describe('AuditLog.query: the Query it sends', () => {
 
   it('by entity and type: by_entity, filtered on type', async () => {
     const { ddb, audit } = log();
-    await audit.query({ entity_id: 'u1', type: 'user.deleted' });
+    await ask(audit, { entity_id: 'u1', type: 'user.deleted' });
     expect(ddb.query()).toMatchObject({
       IndexName: 'by_entity',
       KeyConditionExpression: '#k = :k',
@@ -178,19 +194,19 @@ describe('AuditLog.query: the Query it sends', () => {
     const key = { id: 'e1', entity_id: 'u1', at_sk: '2026-03-01T00:00:00.000Z#e1' };
     const items = [{ id: 'e1' }];
     const first = log(new FakeDdb(() => ({ Items: items, LastEvaluatedKey: key })));
-    const page = await first.audit.query({ entity_id: 'u1' });
+    const page = await ask(first.audit, { entity_id: 'u1' });
     expect(page.items).toEqual(items);
     expect(page.next_cursor).toEqual(expect.any(String));
     // Bound to its query: replayed for another entity it is a 400, not a start key.
     await expect(
-      log(new FakeDdb(() => ({ Items: [] }))).audit.query({
+      ask(log(new FakeDdb(() => ({ Items: [] }))).audit, {
         entity_id: 'u2',
         cursor: page.next_cursor ?? '',
       }),
     ).rejects.toMatchObject({ status: 400 });
 
     const second = log(new FakeDdb(() => ({ Items: [] })));
-    expect(await second.audit.query({ entity_id: 'u1', cursor: page.next_cursor ?? '' })).toEqual({
+    expect(await ask(second.audit, { entity_id: 'u1', cursor: page.next_cursor ?? '' })).toEqual({
       items: [],
       next_cursor: null,
     });

@@ -292,7 +292,7 @@ describe.each(registry.map((s) => [s.name, s] as const))('service %s', (name, s:
     },
   );
 
-  it('has one POST route per verb (CRUD services), plus its declared extra routes under /api', () => {
+  it('has one POST route per verb (CRUD services), plus its declared extra routes under /api (each replacing a derived one of the same key)', () => {
     const keys = new Set(serviceRoutes(s).map(routeKey));
     for (const v of s.verbs) expect(keys.has(`POST ${base}/{id}/${v.name}`)).toBe(true);
     for (const r of s.routes ?? []) {
@@ -302,7 +302,11 @@ describe.each(registry.map((s) => [s.name, s] as const))('service %s', (name, s:
     }
     const fromCollection = crud ? 6 + s.verbs.length : 1;
     expect(collectionRoutes(s)).toHaveLength(fromCollection);
-    expect(serviceRoutes(s)).toHaveLength(fromCollection + (s.routes?.length ?? 0));
+    const replaced = collectionRoutes(s).filter((r) =>
+      (s.routes ?? []).some((x) => routeKey(x) === routeKey(r)),
+    );
+    expect(serviceRoutes(s)).toHaveLength(fromCollection + (s.routes?.length ?? 0) - replaced.length);
+    expect(keys.size).toBe(serviceRoutes(s).length);
   });
 
   it(
@@ -410,5 +414,14 @@ describe('platform services as infra builds them', () => {
     expect(declaredPlatform.size).toBe(platform.length);
     expect(new Set(platform.map((p) => p.folder)).size).toBe(platform.length);
     expect(platform.find((p) => p.name === 'scheduler')?.consumes).toEqual(['*']);
+  });
+});
+
+describe('lists derived from the registry, not kept by hand', () => {
+  it('localization consumes created/updated of every entity collection', () => {
+    const entities = registry.filter((s) => s.crud !== false).map((s) => s.entity);
+    expect(getService('localization').consumes).toEqual(
+      entities.flatMap((e) => [`${e}.created`, `${e}.updated`]),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getService, registry } from '../../lib/registry/index.ts';
+import { getService, registry, serviceRoutes } from '../../lib/registry/index.ts';
 import { docOf, SEARCH_FIELDS, SEARCHABLE_TYPES, type SearchDoc } from '../../lib/search/fields.ts';
 import { docKey, postingRows, queryPlan, typoPartition, wordPartition } from '../../lib/search/keys.ts';
 import { bestMatch, classify, rank, resolvePending } from '../../lib/search/rank.ts';
@@ -283,5 +283,42 @@ describe('GET /api/search query', () => {
   it('accepts types as a comma list', () => {
     const r = searchQuerySchema.parse({ q: ' Summer camp ', type: 'campaign, content' });
     expect(r).toEqual({ q: { q: 'Summer camp', terms: ['summer', 'camp'] }, type: ['campaign', 'content'] });
+  });
+});
+
+describe('GET /api/search declared in the registry (derived from searchFields)', () => {
+  const route = serviceRoutes(getService('search')).filter(
+    (r) => r.path === '/api/search' && r.method === 'GET',
+  );
+  const parse = (q: Record<string, string>) => route[0]?.query?.safeParse(q);
+
+  it('is declared once: the search replaces the derived list route, keeping its rule and roles', () => {
+    expect(route).toHaveLength(1);
+    expect(route[0]?.rule).toBe('search.list');
+    expect(route[0]?.roles).toEqual(getService('search').access.list);
+  });
+
+  it('with q parses a search, without q the collection list; a bad q never falls back to the list', () => {
+    expect(parse({ q: 'Summer camp', limit: '5' })?.data).toEqual({
+      mode: 'search',
+      q: { q: 'Summer camp', terms: ['summer', 'camp'] },
+      limit: 5,
+    });
+    expect(parse({ state: 'active', limit: '80' })?.data).toEqual({
+      mode: 'list',
+      state: 'active',
+      limit: 80,
+    });
+    expect(parse({ q: '' })?.error?.issues.map((i) => i.path)).toEqual([['q']]);
+    expect(parse({ q: 'x', limit: '80' })?.success).toBe(false);
+    expect(parse({ limit: '101' })?.error?.issues.map((i) => i.path)).toEqual([['limit']]);
+  });
+
+  it('the index fields, the searchable types and the consumed events all come from the registry', () => {
+    const declared = registry.filter((s) => s.searchFields?.length);
+    expect(SEARCHABLE_TYPES).toEqual(declared.map((s) => s.entity));
+    for (const s of declared) expect(SEARCH_FIELDS[s.entity]).toEqual(s.searchFields);
+    expect(getService('search').consumes).toContain('user.reactivated');
+    expect(getService('search').consumes).not.toContain('order.created');
   });
 });

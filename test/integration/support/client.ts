@@ -55,7 +55,7 @@ export async function api<T = Record<string, unknown>>(
     parsed = undefined;
   }
   // Every response the suite receives is checked against the route's declared response schema.
-  const problems = responseProblems(method, path, res.status, parsed);
+  const problems = responseProblems(method, path, res.status, parsed, text);
   if (problems.length) throw new Error(`response check failed: ${problems.join('; ')}`);
   return { status: res.status, headers: res.headers, body: parsed as T, text };
 }

@@ -21,8 +21,17 @@ export function routeOf(method: string, path: string): RouteDefinition | undefin
   return (hits.find((m) => m.literal) ?? hits[0])?.route;
 }
 
-/** Problems of a response against its route's declaration (empty when it conforms or is undeclared). */
-export function responseProblems(method: string, path: string, status: number, body: unknown): string[] {
+/**
+ * Problems of a response against its route's declaration (empty when it conforms or is undeclared).
+ * `body` is the parsed JSON; `text` the raw body, checked instead for a `text/plain` route.
+ */
+export function responseProblems(
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+  text = '',
+): string[] {
   const route = routeOf(method, path);
   if (!route) return [];
   const where = `${method} ${path} → ${status}`;
@@ -32,6 +41,6 @@ export function responseProblems(method: string, path: string, status: number, b
   }
   const expected = route.status ?? (route.method === 'DELETE' ? 204 : 200);
   if (status !== expected || !route.response) return [];
-  const r = route.response.safeParse(body);
+  const r = route.response.safeParse(route.mediaType === 'text/plain' ? text : body);
   return r.success ? [] : [`${where}: does not match the declared response: ${r.error.message}`];
 }

@@ -1,0 +1,144 @@
+/**
+ * `GET /api/search`, declared from the registry: which entity types the index covers comes from
+ * each service's `searchFields` (lib/registry/domain.ts derives the list), and the query the route
+ * accepts — with `q` a search, without it the saved-search collection's list — is parsed here, so
+ * the search Lambda's handler receives typed input. `tokenize` lives here because the route's
+ * limits are counted in its words; the index (lib/search) uses the same function.
+ */
+import * as z from 'zod';
+import { indexKeyString } from '../limits/index.ts';
+import { entitySchema, pageOf } from './responses.ts';
+import { documentedAs, listQuerySchema } from './schemas.ts';
+import type { Role, RouteDefinition } from './types.ts';
+
+/** Longest term kept (longer words are cut to this length). */
+export const MAX_TERM_LENGTH = 32;
+export const MAX_QUERY_LENGTH = 128;
+export const MAX_QUERY_TERMS = 8;
+export const DEFAULT_SEARCH_LIMIT = 20;
+export const MAX_SEARCH_LIMIT = 50;
+
+/**
+ * Lower-case, accent-free terms of `text`, in order of first appearance, without repeats:
+ * `"Été à Paris — Summer-Camp 2025"` → `['ete', 'a', 'paris', 'summer', 'camp', '2025']`.
+ * A term is a run of letters and digits (any script); longer runs are cut to {@link MAX_TERM_LENGTH}.
+ */
+export function tokenize(text: string): string[] {
+  const plain = text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
+  const out = new Set<string>();
+  for (const m of plain.matchAll(/[\p{L}\p{N}]+/gu)) out.add(m[0].slice(0, MAX_TERM_LENGTH));
+  return [...out];
+}
+
+const filterValue = indexKeyString(128).min(1);
+
+/** The query of a search (`q` present) over `types`, the entity types the index covers. */
+export function searchQuerySchema(types: readonly string[]) {
+  return z.object({
+    q: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`)
+      .transform((q, ctx) => {
+        const terms = tokenize(q);
+        if (terms.length === 0)
+          ctx.addIssue({ code: 'custom', message: 'has no letters or digits to search for' });
+        if (terms.length > MAX_QUERY_TERMS)
+          ctx.addIssue({ code: 'custom', message: `has ${terms.length} words; at most ${MAX_QUERY_TERMS}` });
+        return { q, terms };
+      }),
+    type: z
+      .string()
+      .max(256)
+      .transform((v) =>
+        v
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      )
+      .pipe(z.array(z.enum(types as [string, ...string[]], `must be one of ${types.join(', ')}`)).min(1))
+      .optional(),
+    tag: filterValue.optional(),
+    feature: filterValue.optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
+  });
+}
+
+export type SearchQuery = z.output<ReturnType<typeof searchQuerySchema>>;
+export type ListQuery = z.output<typeof listQuerySchema>;
+
+/** What the kit hands the `GET /api/search` handler: a search or a list of saved searches. */
+export type SearchRouteQuery = ({ mode: 'search' } & SearchQuery) | ({ mode: 'list' } & ListQuery);
+
+/**
+ * The query of `GET /api/search`: with `q`, {@link searchQuerySchema}; without it, the
+ * collection's {@link listQuerySchema}. Every parameter of both is documented in the OpenAPI.
+ */
+export function searchRouteQuerySchema(types: readonly string[]) {
+  const search = searchQuerySchema(types);
+  const documented = z.object({
+    ...listQuerySchema.partial().shape,
+    ...search.partial().shape,
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe(`page size: at most ${MAX_SEARCH_LIMIT} with q, 100 without`),
+  });
+  const dispatch = z.record(z.string(), z.unknown()).transform((q, ctx): SearchRouteQuery => {
+    const isSearch = q.q !== undefined;
+    const r = (isSearch ? search : listQuerySchema).safeParse(q);
+    if (!r.success) {
+      for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
+      return z.NEVER;
+    }
+    return isSearch
+      ? { mode: 'search', ...(r.data as SearchQuery) }
+      : { mode: 'list', ...(r.data as ListQuery) };
+  });
+  return documentedAs(dispatch, documented);
+}
+
+/** A hit of a search (lib/search/rank.ts `Hit`, without its internal rank version). */
+export const searchHitSchema = z.object({
+  entity_type: z.string(),
+  id: z.string(),
+  title: z.string(),
+  state: z.string(),
+  owner_id: z.string(),
+  tags: z.array(z.string()),
+  features: z.array(z.string()),
+  updated_at: z.string(),
+  score: z.number(),
+  matches: z.array(z.object({ query: z.string(), term: z.string(), kind: z.string() })),
+  pending: z.array(z.number()).optional(),
+});
+
+/** `GET /api/search` with `q`: the query as understood and the hits, best first. */
+export const searchResultSchema = z.object({
+  query: z.object({ q: z.string(), terms: z.array(z.string()) }),
+  items: z.array(searchHitSchema),
+});
+
+/**
+ * `GET /api/search`: declared by the search service over the searchable `types` (it replaces the
+ * collection's derived list route, whose rule and roles it keeps).
+ */
+export function searchRoute(types: readonly string[], roles: readonly Role[]): RouteDefinition {
+  return {
+    method: 'GET',
+    path: '/api/search',
+    summary:
+      'With q: search the entities (type, tag, feature, limit), best first. Without q: list saved searches (filters: state, tag, feature; cursor pagination).',
+    rule: 'search.list',
+    roles,
+    query: searchRouteQuerySchema(types),
+    response: z.union([searchResultSchema, pageOf(entitySchema)]),
+  };
+}
