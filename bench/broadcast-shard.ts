@@ -67,7 +67,9 @@ async function runShard(job: ShardJob): Promise<ShardReport> {
   const result = await runTicks({
     clock: systemClock,
     anchorAt: anchor,
-    durationMs: toMono(job.endWallMs) - systemClock.now(),
+    // The end measured from the anchor on the same clock, less 1 ms (shorter than any tick
+    // period) for the time until runTicks reads the clock: ticks due in [anchor, end), exactly.
+    durationMs: anchor + (job.endWallMs - job.anchorWallMs) - systemClock.now() - 1,
     seqFromSchedule: true,
     frequencyHz: () => job.hz,
     onTick: (tick) => {
