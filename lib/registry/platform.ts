@@ -86,6 +86,7 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     summary:
       'Migrate the records a filter matches (set/unset/rename/merge): dry_run → 200 report; else 202, backed up first, runs in the background.',
     rule: 'metadata.migrate',
+    idempotent: true,
     roles: ADMIN,
     example: {
       id: 'config-reviewed',
@@ -110,6 +111,7 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     summary:
       'Restore every record a migration changed from its backup (a record changed since is reported unless force: true); 202.',
     rule: 'metadata.migrate',
+    idempotent: true,
     roles: ADMIN,
     params: migrationIdParams,
     status: 202,
