@@ -93,18 +93,21 @@ export function shortName(logicalId: string): string {
     .toLowerCase();
 }
 
+/** An EventBridge rule target (a function) and the queue its dead letters go to. */
+interface DeadLetterTarget {
+  rule: string;
+  bus?: string;
+  targetId: string;
+  fn: string;
+  queue: string;
+  retryPolicy?: Json;
+}
+
 /** Where each queue of the template receives dead letters from (pure: logical ids only). */
 export function declaredDeadLetters(template: Template): {
   queues: string[];
   functions: Array<{ fn: string; queue: string }>;
-  targets: Array<{
-    rule: string;
-    bus?: string;
-    targetId: string;
-    fn: string;
-    queue: string;
-    retryPolicy?: Json;
-  }>;
+  targets: DeadLetterTarget[];
   streams: Array<{ mapping: string; fn: string; queue: string }>;
   schedules: Array<{ fn: string; queue: string }>;
 } {
@@ -112,14 +115,7 @@ export function declaredDeadLetters(template: Template): {
   const queues = Object.keys(resources).filter((id) => resources[id]?.Type === 'AWS::SQS::Queue');
   const isQueue = (id: string | undefined): id is string => id !== undefined && queues.includes(id);
   const functions: Array<{ fn: string; queue: string }> = [];
-  const targets: Array<{
-    rule: string;
-    bus?: string;
-    targetId: string;
-    fn: string;
-    queue: string;
-    retryPolicy?: Json;
-  }> = [];
+  const targets: DeadLetterTarget[] = [];
   const streams: Array<{ mapping: string; fn: string; queue: string }> = [];
   const schedules: Array<{ fn: string; queue: string }> = [];
   for (const [id, r] of Object.entries(resources)) {

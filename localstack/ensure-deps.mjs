@@ -1,19 +1,22 @@
 #!/usr/bin/env node
 /**
- * Makes sure node_modules matches package-lock.json before anything else runs.
+ * Makes sure node_modules matches package-lock.json before anything else runs, and that the
+ * console's browser tests have a browser: Debian's `chromium`, installed with apt-get when it
+ * is missing (as root, or through sudo) unless `CHROMIUM_PATH` names another one.
  *
  * Plain Node with no dependencies: it runs before node_modules exists. It installs when
  * node_modules is missing, or when package-lock.json is newer than npm's own install record
  * (node_modules/.package-lock.json, rewritten by every `npm ci` / `npm install`).
  * Uses `npm ci`, or `npm install` when the repository has no lock file.
  *
- * Run it as a script (`node localstack/ensure-deps.mjs`) or import it for its effect
- * (`import './ensure-deps.mjs'`); it exports nothing and exits the process on failure.
+ * Run it as a script (`node localstack/ensure-deps.mjs`, as `npm test` does: node_modules and
+ * chromium) or import it for its effect (`import './ensure-deps.mjs'`, as `npm run local`
+ * does: node_modules only); it exports nothing and exits the process on failure.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const lockFile = join(root, 'package-lock.json');
@@ -49,3 +52,34 @@ if (reason) {
   }
   console.log(`[deps] npm ${args[0]} done in ${seconds} s`);
 }
+
+/** The console's browser tests drive Debian's chromium (test/integration/support/browser.ts). */
+function ensureChromium() {
+  if (process.env.CHROMIUM_PATH || existsSync('/usr/bin/chromium')) return;
+  if (process.platform !== 'linux' || !existsSync('/usr/bin/apt-get')) {
+    console.warn('[deps] no /usr/bin/chromium: install Chromium or set CHROMIUM_PATH for the console tests');
+    return;
+  }
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const run = (args) =>
+    spawnSync(root ? args[0] : 'sudo', root ? args.slice(1) : ['-n', ...args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+  const started = Date.now();
+  console.log('[deps] installing chromium (Debian package) for the console browser tests ...');
+  const update = run(['apt-get', 'update', '-qq']);
+  const install =
+    update.status === 0
+      ? run(['apt-get', 'install', '-y', '-qq', '--no-install-recommends', 'chromium'])
+      : update;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (install.status !== 0) {
+    console.error(`[deps] could not install chromium after ${seconds} s: install it, or set CHROMIUM_PATH`);
+    process.exit(1);
+  }
+  console.log(`[deps] chromium installed in ${seconds} s`);
+}
+
+// Only for `npm test` (run as a script); `npm run local` (which imports this) needs no browser.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) ensureChromium();

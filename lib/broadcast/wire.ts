@@ -53,10 +53,15 @@ export interface WireClientOptions {
 
 /** Value of header `name` (lower case) in a header block (names matched in any case), or undefined. */
 export function headerOf(head: string, name: string): string | undefined {
-  const at = head.toLowerCase().indexOf(`\r\n${name}:`);
+  return valueIn(head.toLowerCase(), head, name);
+}
+
+/** Value of `name` in `head`, found in its lower-cased copy `lower` (no copy made per lookup). */
+function valueIn(lower: string, head: string, name: string): string | undefined {
+  const at = lower.indexOf(`\r\n${name}:`);
   if (at < 0) return undefined;
   const start = at + name.length + 3;
-  const end = head.indexOf('\r\n', start);
+  const end = lower.indexOf('\r\n', start);
   return head.slice(start, end < 0 ? undefined : end).trim();
 }
 
@@ -136,8 +141,8 @@ class Wire {
   #framing(): 'length' | 'chunked' | 'none' | 'close' {
     const head = this.#head!;
     if (head.status === 204 || head.status === 304 || head.status < 200) return 'none';
-    if (headerOf(head.lower, 'transfer-encoding')?.includes('chunked')) return 'chunked';
-    if (headerOf(head.lower, 'content-length') !== undefined) return 'length';
+    if (valueIn(head.lower, head.lower, 'transfer-encoding')?.includes('chunked')) return 'chunked';
+    if (valueIn(head.lower, head.lower, 'content-length') !== undefined) return 'length';
     return 'close';
   }
 
@@ -176,7 +181,7 @@ class Wire {
     const framing = this.#framing();
     if (framing === 'none') this.#complete(Buffer.alloc(0), true);
     else if (framing === 'length') {
-      const length = Number(headerOf(head.lower, 'content-length'));
+      const length = Number(valueIn(head.lower, head.lower, 'content-length'));
       if (!Number.isSafeInteger(length) || length < 0) {
         this.#fail(new WireError('bad content-length', 'ProtocolError'));
         return;
@@ -198,7 +203,7 @@ class Wire {
     this.pending = undefined;
     this.#head = undefined;
     this.#buffer = Buffer.alloc(0);
-    const keep = reusable && headerOf(head.lower, 'connection') !== 'close';
+    const keep = reusable && valueIn(head.lower, head.lower, 'connection') !== 'close';
     if (!keep && !this.closed) {
       this.closed = true;
       this.socket.destroy();

@@ -5,6 +5,7 @@
  * reports records changed since, and the events in the audit trail.
  */
 import { describe, expect, it } from 'vitest';
+import { RECORD_FIELDS, SERVER_FIELDS } from '../../lib/datasource/schema.ts';
 import { api, eventually } from './support/client.ts';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -36,18 +37,10 @@ interface DryRun {
   preview: Array<{ name: string; changes: Array<{ path: string; before?: unknown; after?: unknown }> }>;
 }
 
-const CONTENT = [
-  'type',
-  'name',
-  'namespace',
-  'scope',
-  'metadata',
-  'extends',
-  'strategy',
-  'validation',
-  'owner',
-  'state',
-];
+/** What a client wrote of a record: every field but those the server owns (ids, versions, stamps). */
+const CONTENT: readonly string[] = RECORD_FIELDS.filter(
+  (f) => !(SERVER_FIELDS as readonly string[]).includes(f),
+);
 const content = (r: Rec) =>
   Object.fromEntries(CONTENT.filter((f) => r[f] !== undefined).map((f) => [f, r[f]]));
 
