@@ -44,6 +44,7 @@ import { CatchAll } from './constructs/catch-all.ts';
 import { Console } from './constructs/console.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
 import { EntityTable } from './constructs/entity-table.ts';
+import { ExportsBucket } from './constructs/exports-bucket.ts';
 import {
   consumerRule,
   deadLetterQueue,
@@ -511,6 +512,14 @@ export class TemporaStack extends Stack {
 
     // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
     new CatchAll(this, 'CatchAll', { api, environment: env, retention });
+
+    // --- Exports and backups of records (tempora records export --to s3://…) -----------------
+    const exportsBucket = new ExportsBucket(this, 'Exports', {
+      prefix,
+      retentionDays: Number(this.node.tryGetContext('exportsRetentionDays') ?? 30),
+      removalPolicy,
+    });
+    new CfnOutput(this, 'ExportsBucketName', { value: exportsBucket.bucket.bucketName });
 
     // --- Outputs ---------------------------------------------------------------------------
     new CfnOutput(this, 'HttpApiId', { value: api.apiId });

@@ -1,7 +1,7 @@
 /**
  * `npx tempora records export|import` run as a user runs them (a child process) against the
- * deployed stack: export → file → wipe → import gives back equal records; a dry run writes
- * nothing; an invalid record stops the import before anything is written; bad input exits 2
+ * deployed stack: export → file (and → the stack's S3 bucket) → wipe → import gives back equal
+ * records; a dry run writes nothing; an invalid record stops the import before anything is written; bad input exits 2
  * with one line. Every run uses its own types and namespace.
  */
 import { spawn } from 'node:child_process';
@@ -9,8 +9,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { s3Client } from '../../lib/aws/s3.ts';
+import { emulatorClientConfig } from '../kit/emulator.ts';
 import { api } from './support/client.ts';
+import { loadOutputs } from './support/outputs.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -176,6 +180,36 @@ describe('npx tempora records (file:)', () => {
   });
 });
 
+describe("npx tempora records (s3://, the stack's exports bucket)", () => {
+  const ns = `ldr-s3-${run}`;
+
+  it('export → S3 object → wipe → import gives back equal records', { timeout: 120_000 }, async () => {
+    const bucket = loadOutputs().stackOutputs.ExportsBucketName;
+    expect(bucket).toMatch(/^tempora-\S+-exports-/);
+    const url = `s3://${bucket}/tests/${run}/export.json`;
+    await bulk(seed(ns));
+    const before = await exported(ns);
+    expect(before).toHaveLength(33);
+
+    const exp = await cli('export', '--namespace', ns, '--to', url, '--json');
+    expect(exp.code, exp.stderr).toBe(0);
+    expect(JSON.parse(exp.stdout)).toMatchObject({ to: url, format: 'tempora.metadata/v1', count: 33 });
+    // The object is there, read straight from S3 (not through the CLI).
+    const s3 = s3Client(emulatorClientConfig());
+    const obj = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: `tests/${run}/export.json` }));
+    const doc = JSON.parse(await obj.Body!.transformToString());
+    expect(doc.records.map(strip)).toEqual(before.map(strip));
+
+    await bulk(before.map((r) => ({ op: 'delete', type: r.type, name: r.name })));
+    expect(await exported(ns)).toHaveLength(0);
+
+    const imp = await cli('import', '--from', url, '--mode', 'replace');
+    expect(imp.code, imp.stderr).toBe(0);
+    expect(imp.stdout).toBe(`import from ${url}: 33 records: 33 ok (created 33), 0 errors (mode replace)\n`);
+    expect((await exported(ns)).map(strip)).toEqual(before.map(strip));
+  });
+});
+
 describe('npx tempora records: bad input exits 2 with one line', () => {
   const junk = join(dir, 'junk.json');
   writeFileSync(junk, '{"records": [');
@@ -189,6 +223,14 @@ describe('npx tempora records: bad input exits 2 with one line', () => {
       /^tempora records import: file:\S+: no such file/,
     ],
     [['import', '--from', `file:${junk}`], /^tempora records import: file:\S+: not JSON/],
+    [
+      ['export', '--to', `s3://no-such-bucket-${run}/x.json`],
+      /^tempora records export: bucket no-such-bucket-\S+ does not exist/,
+    ],
+    [
+      ['import', '--from', `s3://no-such-bucket-${run}/x.json`],
+      /^tempora records import: bucket no-such-bucket-\S+ does not exist/,
+    ],
   ])('%j', { timeout: 30_000 }, async (args, message) => {
     const r = await cli(...args);
     expect(r.code).toBe(2);

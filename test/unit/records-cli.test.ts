@@ -17,6 +17,7 @@ import {
   summarizeResults,
   summaryLine,
 } from '../../bin/records-plan.ts';
+import { s3Client } from '../../lib/aws/s3.ts';
 
 const rec = (type: string, name: string, ext?: string, extra: Record<string, unknown> = {}) => ({
   type,
@@ -161,5 +162,16 @@ describe('usage errors exit 2 with one line, before any stack is reached', () =>
     expect(await runRecordsCli(argv, io)).toBe(2);
     expect(io.text()).toMatch(message);
     expect(io.text()).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('s3Client (lib/aws/s3.ts)', () => {
+  it('uses path-style addressing on an emulator endpoint only', async () => {
+    const onEmulator = s3Client({ endpoint: 'http://127.0.0.1:4566', region: 'us-east-1' }, {});
+    const viaEnv = s3Client({ region: 'us-east-1' }, { AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' });
+    const onAws = s3Client({ region: 'us-east-1' }, {});
+    expect(onEmulator.config.forcePathStyle).toBe(true);
+    expect(viaEnv.config.forcePathStyle).toBe(true);
+    expect(onAws.config.forcePathStyle).toBe(false);
   });
 });
