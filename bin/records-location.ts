@@ -94,7 +94,7 @@ export async function checkWritable(loc: Location, s3: () => Promise<ObjectStore
  * The records of an export document (the API's `{ format, records, … }`, as `records export`
  * writes it, or a plain array of records).
  */
-export function recordsOfDocument(text: string, where: string): Array<Record<string, unknown>> {
+export function recordsOfDocument(text: string, where: string): unknown[] {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -108,5 +108,5 @@ export function recordsOfDocument(text: string, where: string): Array<Record<str
       : undefined;
   if (!Array.isArray(records))
     throw new InputError(`${where}: not an export (expected { "records": [ … ] } or an array of records)`);
-  return records as Array<Record<string, unknown>>;
+  return records;
 }

@@ -4,8 +4,8 @@
  * cap and below its body limit), and the one report made of the API's per-request reports.
  */
 
-/** A record as read from an export file: an object with at least `type` and `name` when valid. */
-export type FileRecord = Record<string, unknown>;
+/** A record as read from an export file: an object with at least `type` and `name` when valid (or anything, when not). */
+export type FileRecord = unknown;
 
 /** One result of the API's import report (lib/datasource/bulk.ts `OpResult`), index = in the file. */
 export interface ImportResult {
@@ -42,20 +42,23 @@ export const MAX_CHUNK_BYTES = 200_000;
 export const DEFAULT_CHUNK_SIZE = 250;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/** A field of a record, or undefined when the record is not an object. */
+const field = (r: FileRecord, key: string): string | undefined =>
+  r !== null && typeof r === 'object' ? str((r as Record<string, unknown>)[key]) : undefined;
 
 /** `type/name` of a record, or undefined when it has no string type and name. */
 export function refOfRecord(r: FileRecord): string | undefined {
-  const type = str(r.type);
-  const name = str(r.name);
+  const type = field(r, 'type');
+  const name = field(r, 'name');
   return type !== undefined && name !== undefined ? `${type}/${name}` : undefined;
 }
 
 /** The `type/name` a record extends (`extends: "name"` means the record's own type). */
 export function baseRefOf(r: FileRecord): string | undefined {
-  const ext = str(r.extends);
+  const ext = field(r, 'extends');
   if (!ext) return undefined;
   if (ext.includes('/')) return ext;
-  const type = str(r.type);
+  const type = field(r, 'type');
   return type === undefined ? undefined : `${type}/${ext}`;
 }
 
@@ -81,7 +84,7 @@ export function sendingOrder(records: readonly FileRecord[]): number[] {
   const visit = (i: number): void => {
     if (state.has(i)) return;
     state.set(i, 'visiting');
-    const base = baseRefOf(records[i]!);
+    const base = baseRefOf(records[i]);
     const b = base === undefined ? undefined : byRef.get(base);
     if (b !== undefined && b !== i) visit(b);
     state.set(i, 'done');
@@ -111,13 +114,13 @@ export function planChunks(records: readonly FileRecord[], chunkSize: number): I
   const earlierBases = (i: number, chunkIndex: number): number[] => {
     const out: number[] = [];
     const seen = new Set<number>([i]);
-    for (let ref = baseRefOf(records[i]!); ref !== undefined; ) {
+    for (let ref = baseRefOf(records[i]); ref !== undefined; ) {
       const b = byRef.get(ref);
       if (b === undefined || seen.has(b)) break;
       seen.add(b);
       const c = chunkOf.get(b);
       if (c !== undefined && c < chunkIndex) out.push(b);
-      ref = baseRefOf(records[b]!);
+      ref = baseRefOf(records[b]);
     }
     return out;
   };

@@ -75,6 +75,18 @@ const ATTEMPTS = 3;
 /** The API or the stack failed (exit code 1). */
 class RunError extends Error {}
 
+/** The API answered with an error (exit code 1 unless the caller makes it a record's error). */
+class ApiError extends RunError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly apiMessage: string,
+  ) {
+    super(message);
+  }
+}
+
 interface Target {
   api: string;
   token: string;
@@ -226,18 +238,22 @@ async function call<T>(
         throw new RunError(`${method} ${path}: the API answered ${res.status} with a body that is not JSON`);
       }
     }
-    if ((res.status >= 500 || res.status === 429) && attempt < ATTEMPTS) {
-      await pause(attempt);
-      continue;
-    }
+    let code = 'error';
     let message = text.slice(0, 300);
     try {
       const err = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
-      if (err?.message) message = `${err.code ?? 'error'}: ${err.message}`;
+      if (err?.code) code = err.code;
+      if (err?.message) message = err.message;
     } catch {
       // keep the raw text
     }
-    throw new RunError(`${method} ${path} → ${res.status} ${message}`);
+    // A 5xx, a throttle, or the same write still running (its Idempotency-Key): ask again.
+    const transient = res.status >= 500 || res.status === 429 || code === 'idempotency_in_progress';
+    if (transient && attempt < ATTEMPTS) {
+      await pause(attempt);
+      continue;
+    }
+    throw new ApiError(`${method} ${path} → ${res.status} ${code}: ${message}`, res.status, code, message);
   }
 }
 
@@ -334,10 +350,21 @@ async function importRecords(
 
 const noS3 = (): Promise<ObjectStore> => Promise.reject(new Error('a file location needs no S3'));
 
+const tooLarge = (index: number, r: unknown, e: ApiError): ImportResult => {
+  const o = (r ?? {}) as Record<string, unknown>;
+  return {
+    index,
+    type: typeof o.type === 'string' ? o.type : null,
+    name: typeof o.name === 'string' ? o.name : null,
+    status: 'error',
+    error: { code: e.code, message: e.apiMessage },
+  };
+};
+
 /** Sends the chunks in order and returns the per-record results, indexes into the file. */
 async function sendChunks(
   target: Target,
-  records: ReadonlyArray<Record<string, unknown>>,
+  records: readonly unknown[],
   chunks: readonly ImportChunk[],
   opts: { mode: string; dryRun: boolean },
   io: CliIo,
@@ -348,20 +375,26 @@ async function sendChunks(
   let sent = 0;
   for (const [k, chunk] of chunks.entries()) {
     const indexes = opts.dryRun ? [...chunk.bases, ...chunk.indexes] : chunk.indexes;
-    const report = await call<ApiImportReport>(
-      target,
-      'POST',
-      '/api/metadata/import',
-      {
-        records: indexes.map((i) => records[i]),
-        mode: opts.mode,
-        continue_on_error: true,
-        dry_run: opts.dryRun,
-      },
-      // A retried write request is answered from the first one, never applied twice.
-      opts.dryRun ? {} : { 'idempotency-key': `tempora-records-${run}-${k}` },
-    );
-    out.push(...fileResultsOf(chunk, opts.dryRun, report));
+    try {
+      const report = await call<ApiImportReport>(
+        target,
+        'POST',
+        '/api/metadata/import',
+        {
+          records: indexes.map((i) => records[i]),
+          mode: opts.mode,
+          continue_on_error: true,
+          dry_run: opts.dryRun,
+        },
+        // A retried write request is answered from the first one, never applied twice.
+        opts.dryRun ? {} : { 'idempotency-key': `tempora-records-${run}-${k}` },
+      );
+      out.push(...fileResultsOf(chunk, opts.dryRun, report));
+    } catch (e) {
+      // Only a record too large for a request body travels alone and gets a 413: its error.
+      if (!(e instanceof ApiError && e.status === 413)) throw e;
+      for (const i of chunk.indexes) out.push(tooLarge(i, records[i], e));
+    }
     sent += chunk.indexes.length;
     io.err(
       `import: ${opts.dryRun ? 'checked' : 'written'} request ${k + 1}/${chunks.length} (${sent}/${total} records)\n`,

@@ -159,6 +159,8 @@ describe('npx tempora records (file:)', () => {
           { type, name: 'Not A Name', namespace: ns2 },
           { type, name: 'ok-2', namespace: ns2, metadata: { tags: 'not-a-list' } },
           { type, name: 'ok-3', namespace: ns2 },
+          // Over the API's 256 KB body limit on its own: a 413, reported as this record's error.
+          { type, name: 'huge', namespace: ns2, metadata: { description: 'x'.repeat(300_000) } },
         ],
       }),
     );
@@ -166,8 +168,9 @@ describe('npx tempora records (file:)', () => {
     expect(refused.code, refused.stderr).toBe(1);
     expect(refused.stdout).toMatch(/^records\[1\] form-\S+\/Not A Name: validation_failed: name: /m);
     expect(refused.stdout).toMatch(/^records\[2\] form-\S+\/ok-2: validation_failed: .*metadata\.tags/m);
+    expect(refused.stdout).toMatch(/^records\[4\] form-\S+\/huge: payload_too_large: /m);
     expect(refused.stdout).toMatch(
-      /4 records: 2 ok \(created 2\), 2 errors \(invalid records: nothing written;/,
+      /5 records: 2 ok \(created 2\), 3 errors \(invalid records: nothing written;/,
     );
     expect(await exported(ns2)).toHaveLength(0);
 
@@ -175,7 +178,7 @@ describe('npx tempora records (file:)', () => {
     expect(partial.code).toBe(1);
     const report = JSON.parse(partial.stdout) as Report;
     expect(report.dry_run).toBe(false);
-    expect(report.results.map((r) => r.status)).toEqual(['ok', 'error', 'error', 'ok']);
+    expect(report.results.map((r) => r.status)).toEqual(['ok', 'error', 'error', 'ok', 'error']);
     expect((await exported(ns2)).map((r) => r.name)).toEqual(['ok-1', 'ok-3']);
   });
 });

@@ -78,6 +78,11 @@ describe('sendingOrder', () => {
     ];
     expect(sendingOrder(records)).toEqual([3, 2, 0, 1, 4]);
   });
+  it('keeps entries that are not records where they are (the API reports them)', () => {
+    const records = [null, 5, rec('v', 'a', 'v/b'), 'x', rec('v', 'b')];
+    expect(sendingOrder(records)).toEqual([0, 1, 4, 2, 3]);
+    expect(planChunks(records, 2).flatMap((c) => c.indexes)).toEqual([0, 1, 4, 2, 3]);
+  });
   it('leaves a cycle to the API', () => {
     const records = [rec('v', 'a', 'v/b'), rec('v', 'b', 'v/a')];
     expect(sendingOrder(records).sort()).toEqual([0, 1]);
