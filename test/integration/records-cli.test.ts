@@ -183,6 +183,44 @@ describe('npx tempora records (file:)', () => {
   });
 });
 
+describe('npx tempora records --api --token (a deployed stack, named by its URL)', () => {
+  it("exports through the given API with the given token; a user token gets the API's 403", {
+    timeout: 60_000,
+  }, async () => {
+    const ns = `ldr-api-${run}`;
+    await bulk(seed(ns).slice(0, 3));
+    const out = loadOutputs();
+    const file = join(dir, 'api.json');
+    const ok = await cli(
+      'export',
+      '--namespace',
+      ns,
+      '--to',
+      `file:${file}`,
+      '--api',
+      out.httpApiUrl,
+      '--token',
+      out.tokens.service,
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(file, 'utf8')).count).toBe(3);
+    const denied = await cli(
+      'export',
+      '--to',
+      `file:${file}`,
+      '--api',
+      out.httpApiUrl,
+      '--token',
+      out.tokens.user,
+    );
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toMatch(/^tempora records export: GET \/api\/metadata\/export → 403 forbidden: /);
+    const noToken = await cli('export', '--to', `file:${file}`, '--api', out.httpApiUrl);
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/--api needs --token/);
+  });
+});
+
 describe("npx tempora records (s3://, the stack's exports bucket)", () => {
   const ns = `ldr-s3-${run}`;
 
