@@ -53,9 +53,9 @@ import {
   schedulePayloadSchema,
   scoreBodySchema,
 } from './schemas.ts';
-import type { Role, RouteDefinition } from './types.ts';
+import { ROLES, type Role, type RouteDefinition } from './types.ts';
 
-const ALL: readonly Role[] = ['user', 'admin', 'service'];
+const ALL: readonly Role[] = ROLES;
 const OPS: readonly Role[] = ['admin', 'service'];
 
 const ADMIN: readonly Role[] = ['admin'];

@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import type { ServiceNamespace } from '../metadata/namespaces.ts';
 
-/** Caller roles carried in the JWT `role` claim. */
-export type Role = 'user' | 'admin' | 'service';
-export const ROLES: readonly Role[] = ['user', 'admin', 'service'];
+/** Caller roles carried in the JWT `role` claim (the one list: tokens, envelopes and policy keys use it). */
+export const ROLES = ['user', 'admin', 'service'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** The CRUD operations every entity collection offers. */
 export type CrudOperation = 'create' | 'read' | 'update' | 'delete' | 'list';
