@@ -7,7 +7,7 @@
 /** A record as read from an export file: an object with at least `type` and `name` when valid (or anything, when not). */
 export type FileRecord = unknown;
 
-/** One result of the API's import report (lib/datasource/bulk.ts `OpResult`), index = in the file. */
+/** One result of the API's import report (lib/records/bulk.ts `OpResult`), index = in the file. */
 export interface ImportResult {
   index: number;
   type: string | null;

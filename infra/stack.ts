@@ -28,8 +28,8 @@ import {
   schedulerEnv,
   serviceEnv,
 } from '../lib/config/functions.ts';
-import { RECORDS_TABLE_DESIGN } from '../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
+import { RECORDS_TABLE_DESIGN } from '../lib/records/design.ts';
 import {
   CONSOLE_ROUTES,
   HEALTH_ROUTES,
@@ -373,7 +373,7 @@ export class TemporaStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
-    // Migrations: a status row and a backup row per record (lib/datasource/migration-store.ts).
+    // Migrations: a status row and a backup row per record (lib/records/migration-store.ts).
     const migrations = table('MetadataMigrations', '_metadata_migrations', 'id', 'item');
     const datasourceDlq = queue('MetadataEventsDlq');
     const datasourceFn = new ServiceFunction(this, 'MetadataDatasource', {

@@ -10,8 +10,8 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityTable } from '../../infra/constructs/entity-table.ts';
 import { TemporaStack } from '../../infra/stack.ts';
-import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
+import { RECORDS_TABLE_DESIGN } from '../../lib/records/design.ts';
 import {
   CONSOLE_ROUTES,
   gatewayRoutes,
