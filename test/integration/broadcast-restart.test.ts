@@ -76,6 +76,26 @@ async function connect(campaignId: string, user: string): Promise<LiveClient> {
   return client;
 }
 
+async function liveCampaign(name: string): Promise<string> {
+  const now = Date.now();
+  const created = await api<{ id: string }>('POST', '/api/campaigns', {
+    body: {
+      name,
+      metadata: {
+        features: ['broadcast', 'leaderboard'],
+        scheduling: {
+          frequency: HZ,
+          start_time: new Date(now - 60_000).toISOString(),
+          end_time: new Date(now + 900_000).toISOString(),
+        },
+        service_specific: { campaign: { broadcast_enabled: true } },
+      },
+    },
+  });
+  expect(created.status, created.text).toBe(201);
+  return created.body.id;
+}
+
 const tickerItem = async (campaignId: string) =>
   (
     await dynamo().send(
@@ -88,31 +108,20 @@ const tickerItem = async (campaignId: string) =>
   ).Item as { execution: string; generation: number; seq: number; status: string } | undefined;
 
 describe('the emulator restarts during a live broadcast (PERSIST_STATE=1)', () => {
-  it('the ticker restarts cleanly on reconnect: frames again, seq only increases, one execution', async () => {
-    const now = Date.now();
-    const created = await api<{ id: string }>('POST', '/api/campaigns', {
-      body: {
-        name: 'restart-live',
-        metadata: {
-          features: ['broadcast', 'leaderboard'],
-          scheduling: {
-            frequency: HZ,
-            start_time: new Date(now - 60_000).toISOString(),
-            end_time: new Date(now + 900_000).toISOString(),
-          },
-          service_specific: { campaign: { broadcast_enabled: true } },
-        },
-      },
-    });
-    expect(created.status, created.text).toBe(201);
-    const id = created.body.id;
+  it('the ticker restarts cleanly: frames again on reconnect, seq only increases, one execution; the sweep restarts the rest', async () => {
+    const id = await liveCampaign('restart-live');
+    // A second campaign whose only client never comes back: the minute's sweep restarts it.
+    const lonely = await liveCampaign('restart-lonely');
+    const lonelyClient = await connect(lonely, `restart-lonely-${lonely.slice(-6).toLowerCase()}`);
+    await lonelyClient.waitFor((r) => r.some((f) => f.frame.type === 'campaign.state'), 60_000);
+    const lonelyOwner = await tickerItem(lonely);
     const users = Array.from({ length: CLIENTS }, (_, i) => `restart-u${i}-${id.slice(-6).toLowerCase()}`);
 
     // Before: every client on the air.
     const before = await Promise.all(users.map((u) => connect(id, u)));
     await Promise.all(
       before.map((c) =>
-        c.waitFor((r) => r.filter((f) => f.frame.type === 'campaign.state').length >= 5, 60_000),
+        c.waitFor((r) => r.filter((f) => f.frame.type === 'campaign.state').length >= 10, 60_000),
       ),
     );
     const owner = await tickerItem(id);
@@ -132,6 +141,15 @@ describe('the emulator restarts during a live broadcast (PERSIST_STATE=1)', () =
     const startAt = Date.now();
     pid = (await startMinistack(cfg)).pid;
     const upAt = Date.now();
+    // Nobody reconnects to `lonely`: its ticker comes back by the sweep (within about a minute).
+    const lonelyBack = eventually(
+      async () => {
+        const t = await tickerItem(lonely);
+        return t && t.generation > (lonelyOwner?.generation ?? 0) ? { t, at: Date.now() } : undefined;
+      },
+      150_000,
+      'the sweep restarting the ticker nobody reconnected to',
+    );
 
     // What the restart did: the execution that owned the campaign is FAILED, the item still names it.
     const dead = await sfn().send(
@@ -197,13 +215,21 @@ describe('the emulator restarts during a live broadcast (PERSIST_STATE=1)', () =
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     }
 
+    // The sweep's restart: the next generation, running.
+    const swept = await lonelyBack;
+    const lonelyNow = await sfn().send(
+      new DescribeExecutionCommand({ executionArn: executionArn(machineArn, swept.t.execution) }),
+    );
+    expect(lonelyNow.status).toBe('RUNNING');
+
     const framesAfter = after.map((c) => c.states().length);
     console.log(
       `broadcast-restart clients=${CLIENTS} hz=${HZ} stop_ms=${stopMs} start_ms=${upAt - startAt} ` +
         `restart_to_first_frame_ms=${firstFrameAt - upAt} frames_before=${framesBefore.join('/')} ` +
         `frames_after=${framesAfter.join('/')} last_seq_before=${lastSeqBefore} first_seq_after=${firstSeqAfter} ` +
-        `execution=${owner?.execution}->${next?.execution}`,
+        `sweep_restart_ms=${swept.at - upAt} execution=${owner?.execution}->${next?.execution}`,
     );
     await api('DELETE', `/api/campaigns/${id}`);
+    await api('DELETE', `/api/campaigns/${lonely}`);
   }, 300_000);
 });
