@@ -168,13 +168,20 @@ describe.concurrent('intents', () => {
       entity: { type: 'campaign', id },
     });
     expect(r.status, r.text).toBe(202);
+    // A marker on the same entity, due just after it and not cancelled by the event: once the
+    // marker has fired, the cancelled intent's time has passed too (a positive barrier, not a pause).
+    const marker = await schedule({
+      action: 'run_pattern',
+      run_at: new Date(new Date(r.body.run_at).getTime() + 2_000).toISOString(),
+      pattern: 'cancel-me-marker',
+      cancel_on: [],
+      entity: { type: 'campaign', id },
+    });
+    expect(marker.status, marker.text).toBe(202);
     expect((await api('POST', `/api/campaigns/${id}/extend`)).status).toBe(200);
     await waitStatus(id, r.body.id, ['cancelled'], 20_000);
     await tap.waitFor(() => tap.eventsFor(id).some((e) => e.detailType === 'scheduler.cancelled'), 20_000);
-    // Past its run_at plus a sweep, it still has not fired.
-    await new Promise((res) =>
-      setTimeout(res, Math.max(0, new Date(r.body.run_at).getTime() + 12_000 - Date.now())),
-    );
+    expect((await waitStatus(id, marker.body.id, ['executed', 'failed'])).status).toBe('executed');
     const after = (await intentsOf(id)).find((i) => i.id === r.body.id);
     expect(after?.status).toBe('cancelled');
     expect((await api<{ state: string }>('GET', `/api/campaigns/${id}`)).body.state).toBe('active');
@@ -182,7 +189,9 @@ describe.concurrent('intents', () => {
       new ListSchedulesCommand({ GroupName: `tempora-${loadOutputs().environment}` }),
     );
     expect((schedules.Schedules ?? []).map((s) => s.Name)).not.toContain(r.body.schedule_name);
-    expect(tap.eventsFor(id).some((e) => e.detailType === 'scheduler.executed')).toBe(false);
+    await tap.waitFor(() => tap.eventsFor(id).some((e) => e.detailType === 'scheduler.executed'), 20_000);
+    const executed = tap.eventsFor(id).filter((e) => e.detailType === 'scheduler.executed');
+    expect(executed.map((e) => e.envelope.payload?.intent_id)).toEqual([marker.body.id]);
   });
 
   it('40 intents, 20 cancelled: exactly 20 executed and 20 cancelled', async () => {
@@ -258,12 +267,29 @@ describe.concurrent('intents', () => {
     };
     await eb.send(new PutEventsCommand({ Entries: [entry] }));
     await eb.send(new PutEventsCommand({ Entries: [entry] }));
+    // A marker event sent after both copies (a positive barrier, not a pause): the emulator runs
+    // a function's invocations one at a time, started in the order the events arrive, so once
+    // the marker's intent exists the copies sent before it have been handled.
+    const markerEnvelope = buildEnvelope({
+      type: 'scheduler.schedule',
+      service: 'campaign',
+      environment: out.environment,
+      correlationId: `dup-marker-${u()}`,
+      actor: { id: 'dev-admin', role: 'admin' },
+      entity: { type: 'campaign', id, version: 1 },
+      payload: { ...envelope.payload, pattern: 'dup-marker' },
+    });
+    await eb.send(new PutEventsCommand({ Entries: [{ ...entry, Detail: JSON.stringify(markerEnvelope) }] }));
     const intent = await eventually(
       async () => (await intentsOf(id)).find((i) => i.pattern === 'dup'),
       20_000,
       'the intent',
     );
-    await new Promise((r) => setTimeout(r, 3000)); // let the second delivery be processed
+    await eventually(
+      async () => (await intentsOf(id)).find((i) => i.pattern === 'dup-marker'),
+      20_000,
+      'the marker intent',
+    );
     const after = (await intentsOf(id)).filter((i) => i.pattern === 'dup');
     expect(after).toHaveLength(1);
     expect(after[0]?.generation).toBe(1);
