@@ -3,7 +3,7 @@
  * shape, the operations (`set`, `unset`, `rename`, `merge` on a dotted path into `metadata`,
  * or `set` of a top-level field), and what they do to one record, validated as any write is.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
 import { deepMerge, type Metadata, parseMetadata } from '../metadata/index.ts';
 import { PRICING_RULE_TYPE, pricingRuleIssues } from '../metadata/pricing.ts';
@@ -22,12 +22,11 @@ export const MAX_REPORTED_FAILURES = 50;
 const TOP_LEVEL = ['namespace', 'scope', 'state', 'owner'] as const;
 type TopLevel = (typeof TOP_LEVEL)[number];
 
-const ident = z.string().regex(IDENT_RE, IDENT_MESSAGE);
+const ident = z.string().check(z.regex(IDENT_RE, IDENT_MESSAGE));
 const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
-const pathSchema = z
-  .string()
-  .max(512)
-  .refine(
+const pathSchema = z.string().check(
+  z.maxLength(512),
+  z.refine(
     (p) =>
       (TOP_LEVEL as readonly string[]).includes(p) ||
       (p.startsWith('metadata.') &&
@@ -37,58 +36,61 @@ const pathSchema = z
           .every((s) => SEGMENT.test(s)) &&
         p.split('.').length <= 33),
     `must be metadata.<key>[.<key>…] (keys of letters, digits, _ and -) or one of ${TOP_LEVEL.join(', ')}`,
-  );
+  ),
+);
 
 export const operationSchema = z
   .strictObject({
     op: z.enum(['set', 'unset', 'rename', 'merge'], { error: 'must be set, unset, rename or merge' }),
     path: pathSchema,
-    value: z.unknown().optional(),
-    to: pathSchema.optional(),
+    value: z.optional(z.unknown()),
+    to: z.optional(pathSchema),
   })
-  .superRefine((o, ctx) => {
-    const top = !o.path.startsWith('metadata.');
-    if (top && o.op !== 'set')
-      ctx.addIssue({
-        code: 'custom',
-        path: ['op'],
-        message: `only set applies to the top-level field ${o.path}`,
-      });
-    if ((o.op === 'set' || o.op === 'merge') && o.value === undefined)
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for ${o.op}` });
-    if (o.op === 'merge' && (typeof o.value !== 'object' || o.value === null || Array.isArray(o.value)))
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be an object for merge' });
-    if ((o.op === 'unset' || o.op === 'rename') && o.value !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['value'], message: `is not taken by ${o.op}` });
-    if (o.op === 'rename') {
-      if (!o.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'is required for rename' });
-      else if (!o.to.startsWith('metadata.'))
-        ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be a metadata path' });
-      else if (o.to === o.path || o.to.startsWith(`${o.path}.`) || o.path.startsWith(`${o.to}.`))
-        ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not overlap path' });
-    } else if (o.to !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `is only taken by rename` });
-  });
+  .check(
+    z.superRefine((o, ctx) => {
+      const top = !o.path.startsWith('metadata.');
+      if (top && o.op !== 'set')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['op'],
+          message: `only set applies to the top-level field ${o.path}`,
+        });
+      if ((o.op === 'set' || o.op === 'merge') && o.value === undefined)
+        ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for ${o.op}` });
+      if (o.op === 'merge' && (typeof o.value !== 'object' || o.value === null || Array.isArray(o.value)))
+        ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be an object for merge' });
+      if ((o.op === 'unset' || o.op === 'rename') && o.value !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['value'], message: `is not taken by ${o.op}` });
+      if (o.op === 'rename') {
+        if (!o.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'is required for rename' });
+        else if (!o.to.startsWith('metadata.'))
+          ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be a metadata path' });
+        else if (o.to === o.path || o.to.startsWith(`${o.path}.`) || o.path.startsWith(`${o.to}.`))
+          ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not overlap path' });
+      } else if (o.to !== undefined)
+        ctx.addIssue({ code: 'custom', path: ['to'], message: `is only taken by rename` });
+    }),
+  );
 
 export type MigrationOperation = z.infer<typeof operationSchema>;
 
 export const migrationRequestSchema = z.strictObject({
-  id: ident.describe('Chosen by the caller; used once (409 on reuse).'),
-  description: z.string().max(1000).optional(),
+  id: ident.check(z.describe('Chosen by the caller; used once (409 on reuse).')),
+  description: z.optional(z.string().check(z.maxLength(1000))),
   filter: z.strictObject({
     type: ident,
-    namespace: ident.optional(),
-    scope: ident.optional(),
-    state: z.enum(STATES).optional(),
+    namespace: z.optional(ident),
+    scope: z.optional(ident),
+    state: z.optional(z.enum(STATES)),
   }),
-  operations: z.array(operationSchema).min(1).max(50),
-  dry_run: z.boolean().optional(),
-  confirm_large: z.boolean().optional(),
+  operations: z.array(operationSchema).check(z.minLength(1), z.maxLength(50)),
+  dry_run: z.optional(z.boolean()),
+  confirm_large: z.optional(z.boolean()),
 });
 
 export type MigrationRequest = z.infer<typeof migrationRequestSchema>;
 
-export const rollbackRequestSchema = z.strictObject({ force: z.boolean().optional() });
+export const rollbackRequestSchema = z.strictObject({ force: z.optional(z.boolean()) });
 
 export const migrationParamsSchema = z.object({ id: ident });
 
@@ -172,7 +174,11 @@ export function migrateRecord(record: MetadataRecord, ops: readonly MigrationOpe
   const next: MetadataRecord = { ...record, metadata: metadata as Metadata };
   for (const [field, value] of Object.entries(top)) {
     const schema =
-      field === 'state' ? z.enum(STATES) : field === 'owner' ? z.string().min(1).max(256) : ident;
+      field === 'state'
+        ? z.enum(STATES)
+        : field === 'owner'
+          ? z.string().check(z.minLength(1), z.maxLength(256))
+          : ident;
     const r = schema.safeParse(value);
     if (r.success) (next as unknown as Record<string, unknown>)[field] = r.data;
     else issues.push(...toFieldIssues(r.error.issues, field));

@@ -16,7 +16,7 @@
  * reads the matching keys (at most {@link MAX_SORT_SET}), sorts them in memory and fetches the
  * page's records with BatchGetItem.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { decodeCursor, encodeCursor } from '../aws/dynamodb.ts';
 import { badRequest, type FieldIssue, toFieldIssues, validationError } from '../errors.ts';
 import { idempotencyKey } from '../metadata/index.ts';
@@ -121,40 +121,48 @@ export interface ListQuery {
   fields?: string[][];
 }
 
-const csv = <T extends string>(item: z.ZodType<T, string>) =>
-  z
-    .string()
-    .transform((s) => [...new Set(s.split(',').map((v) => v.trim()))])
-    .pipe(
-      z
-        .array(item)
-        .min(1)
-        .max(MAX_FILTER_VALUES, { error: `at most ${MAX_FILTER_VALUES} comma-separated values` }),
-    );
+const csv = <T extends string>(item: z.ZodMiniType<T, string>) =>
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s) => [...new Set(s.split(',').map((v) => v.trim()))]),
+    ),
+    z
+      .array(item)
+      .check(
+        z.minLength(1),
+        z.maxLength(MAX_FILTER_VALUES, { error: `at most ${MAX_FILTER_VALUES} comma-separated values` }),
+      ),
+  );
 
-const identItem = z.string().regex(IDENT_RE, { error: IDENT_MESSAGE });
+const identItem = z.string().check(z.regex(IDENT_RE, { error: IDENT_MESSAGE }));
 const stateItem = z.enum(STATES, { error: 'must be "active", "archived" or "draft"' });
 const ownerItem = z
   .string()
-  .min(1, { error: 'must not be empty' })
-  .max(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` });
+  .check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` }),
+  );
 
 const listParamsSchema = z.strictObject({
-  type: csv(identItem).optional(),
-  namespace: csv(identItem).optional(),
-  scope: csv(identItem).optional(),
-  state: csv(stateItem).optional(),
-  owner: csv(ownerItem).optional(),
-  sort: z.string().max(200).optional(),
-  page_size: z.coerce
-    .number({ error: 'must be a number' })
-    .int({ error: 'must be an integer' })
-    .min(1, { error: 'must be at least 1' })
-    .max(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE}` })
-    .optional(),
-  cursor: z.string().min(1).max(4096).optional(),
-  fields: z.string().max(2000).optional(),
-  include_archived: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
+  type: z.optional(csv(identItem)),
+  namespace: z.optional(csv(identItem)),
+  scope: z.optional(csv(identItem)),
+  state: z.optional(csv(stateItem)),
+  owner: z.optional(csv(ownerItem)),
+  sort: z.optional(z.string().check(z.maxLength(200))),
+  page_size: z.optional(
+    z.coerce
+      .number({ error: 'must be a number' })
+      .check(
+        z.int({ error: 'must be an integer' }),
+        z.gte(1, { error: 'must be at least 1' }),
+        z.lte(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE}` }),
+      ),
+  ),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  fields: z.optional(z.string().check(z.maxLength(2000))),
+  include_archived: z.optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
 });
 
 /** Parse the query string of `GET /api/metadata`; 400 names every bad parameter (`query.<name>`). */

@@ -5,7 +5,7 @@
  * `parseMetadata`, in the mode named by the record's `validation` field, because an update
  * merges it into the stored document first.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, isTemporaError, validationError } from '../errors.ts';
 import { type Metadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
 
@@ -101,27 +101,36 @@ export function parseRef(ref: string): RecordKey {
 export const normalizeExtends = (value: string, ownType: string): string =>
   value.includes('/') ? value : `${ownType}/${value}`;
 
-const ident = z.string({ error: 'must be a string' }).regex(IDENT_RE, { error: IDENT_MESSAGE });
+const ident = z.string({ error: 'must be a string' }).check(z.regex(IDENT_RE, { error: IDENT_MESSAGE }));
 
 /** Fields a client may write (PUT body, bulk operation, import record). */
 const writableShape = {
-  namespace: ident.optional(),
-  scope: ident.optional(),
+  namespace: z.optional(ident),
+  scope: z.optional(ident),
   /** Validated with parseMetadata in the record's validation mode. */
-  metadata: z.unknown().optional(),
-  extends: z
-    .union([z.string().regex(EXTENDS_RE, { error: 'must be "type/name" or "name" (same type)' }), z.null()], {
-      error: 'must be "type/name", "name" (same type) or null',
-    })
-    .optional(),
-  strategy: z.enum(STRATEGIES, { error: 'must be "merge" or "replace"' }).optional(),
-  validation: z.enum(VALIDATION_MODES, { error: 'must be "strict" or "lenient"' }).optional(),
-  owner: z
-    .string({ error: 'must be a string' })
-    .min(1, { error: 'must not be empty' })
-    .max(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` })
-    .optional(),
-  state: z.enum(STATES, { error: 'must be "active", "archived" or "draft"' }).optional(),
+  metadata: z.optional(z.unknown()),
+  extends: z.optional(
+    z.union(
+      [
+        z.string().check(z.regex(EXTENDS_RE, { error: 'must be "type/name" or "name" (same type)' })),
+        z.null(),
+      ],
+      {
+        error: 'must be "type/name", "name" (same type) or null',
+      },
+    ),
+  ),
+  strategy: z.optional(z.enum(STRATEGIES, { error: 'must be "merge" or "replace"' })),
+  validation: z.optional(z.enum(VALIDATION_MODES, { error: 'must be "strict" or "lenient"' })),
+  owner: z.optional(
+    z
+      .string({ error: 'must be a string' })
+      .check(
+        z.minLength(1, { error: 'must not be empty' }),
+        z.maxLength(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` }),
+      ),
+  ),
+  state: z.optional(z.enum(STATES, { error: 'must be "active", "archived" or "draft"' })),
 };
 
 const onConflict = z.enum(ON_CONFLICT, { error: 'must be "update", "error", "skip" or "replace"' });
@@ -142,15 +151,15 @@ export interface WriteInput {
 /** PUT body. `type`/`name` may be repeated (e.g. a record read back) but must equal the path. */
 export const putBodySchema = z.strictObject({
   ...writableShape,
-  type: ident.optional(),
-  name: ident.optional(),
-  on_conflict: onConflict.optional(),
+  type: z.optional(ident),
+  name: z.optional(ident),
+  on_conflict: z.optional(onConflict),
 });
 
-export const putQuerySchema = z.strictObject({ on_conflict: onConflict.optional() });
+export const putQuerySchema = z.strictObject({ on_conflict: z.optional(onConflict) });
 export const effectiveQuerySchema = z.strictObject({});
 export const getQuerySchema = z.strictObject({
-  resolve: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
+  resolve: z.optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
 });
 
 /** One operation of `POST /api/metadata/bulk`. */
@@ -159,16 +168,16 @@ export const bulkOperationSchema = z.strictObject({
   type: ident,
   name: ident,
   ...writableShape,
-  on_conflict: onConflict.optional(),
+  on_conflict: z.optional(onConflict),
 });
 export type BulkOperationInput = z.infer<typeof bulkOperationSchema>;
 
 /** The bulk body without its operations, which are validated one by one. */
 export const bulkEnvelopeSchema = z.strictObject({
   operations: z.array(z.unknown(), { error: 'must be an array of operations' }),
-  continue_on_error: z.boolean({ error: 'must be a boolean' }).optional(),
-  transactional: z.boolean({ error: 'must be a boolean' }).optional(),
-  on_conflict: onConflict.optional(),
+  continue_on_error: z.optional(z.boolean({ error: 'must be a boolean' })),
+  transactional: z.optional(z.boolean({ error: 'must be a boolean' })),
+  on_conflict: z.optional(onConflict),
 });
 
 /** One record of `POST /api/metadata/import`: what export writes (server fields are ignored). */
@@ -176,12 +185,12 @@ export const importRecordSchema = z.strictObject({
   type: ident,
   name: ident,
   ...writableShape,
-  id: z.unknown().optional(),
-  version: z.unknown().optional(),
-  created_by: z.unknown().optional(),
-  created_at: z.unknown().optional(),
-  updated_by: z.unknown().optional(),
-  updated_at: z.unknown().optional(),
+  id: z.optional(z.unknown()),
+  version: z.optional(z.unknown()),
+  created_by: z.optional(z.unknown()),
+  created_at: z.optional(z.unknown()),
+  updated_by: z.optional(z.unknown()),
+  updated_at: z.optional(z.unknown()),
 });
 
 export const IMPORT_MODES = ['merge', 'replace', 'skip'] as const;
@@ -189,9 +198,9 @@ export type ImportMode = (typeof IMPORT_MODES)[number];
 
 export const importEnvelopeSchema = z.strictObject({
   records: z.array(z.unknown(), { error: 'must be an array of records' }),
-  mode: z.enum(IMPORT_MODES, { error: 'must be "merge", "replace" or "skip"' }).optional(),
-  continue_on_error: z.boolean({ error: 'must be a boolean' }).optional(),
-  dry_run: z.boolean({ error: 'must be a boolean' }).optional(),
+  mode: z.optional(z.enum(IMPORT_MODES, { error: 'must be "merge", "replace" or "skip"' })),
+  continue_on_error: z.optional(z.boolean({ error: 'must be a boolean' })),
+  dry_run: z.optional(z.boolean({ error: 'must be a boolean' })),
 });
 
 /** Validate the `{type}` and `{name}` path parameters (400 naming `path.type` / `path.name`). */

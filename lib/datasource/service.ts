@@ -4,7 +4,7 @@
  * import. Routes (handler.ts) only authorise, parse the path and call these.
  */
 import { ulid } from 'ulidx';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Principal } from '../auth/tokens.ts';
 import { parseQuery } from '../edge/input.ts';
 import { conflict, notFound, TemporaError, toFieldIssues, validationError } from '../errors.ts';
@@ -98,9 +98,9 @@ const objectBody = (body: unknown): Record<string, unknown> => {
 };
 
 const exportParamsSchema = z.strictObject({
-  type: z.string().optional(),
-  namespace: z.string().optional(),
-  cursor: z.string().min(1).max(4096).optional(),
+  type: z.optional(z.string()),
+  namespace: z.optional(z.string()),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 });
 
 /** `a,b` → validated identifiers (400 naming `query.<param>`). */

@@ -2,7 +2,7 @@
  * The platform services: not entity collections, but Lambdas every domain service relies on.
  * Declared here so Amadeus sees them and infra builds their routes and rules from one place.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DOMAIN_NAMES } from './domain.ts';
 import {
   envelopeResponseSchema,
@@ -34,13 +34,13 @@ const ALL: readonly Role[] = ['user', 'admin', 'service'];
 const OPS: readonly Role[] = ['admin', 'service'];
 
 const typeNameParams = z.object({
-  type: z.string().min(1).max(64),
-  name: z.string().min(1).max(256),
+  type: z.string().check(z.minLength(1), z.maxLength(64)),
+  name: z.string().check(z.minLength(1), z.maxLength(256)),
 });
 
 const ADMIN: readonly Role[] = ['admin'];
 const migrationIdParams = z.object({
-  id: z.string().regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must match ^[a-z][a-z0-9_.-]{0,63}$'),
+  id: z.string().check(z.regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must match ^[a-z][a-z0-9_.-]{0,63}$')),
 });
 
 const RECORD_EXAMPLE = { metadata: { tags: ['pricing', 'eu'] } };
@@ -236,7 +236,7 @@ export const scheduler: PlatformServiceDefinition = {
       summary: 'Cancel an intent.',
       rule: 'scheduler.intents.cancel',
       roles: OPS,
-      params: z.object({ id: z.string().min(1).max(128) }),
+      params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) }),
       status: 200,
       response: intentSchema,
     },
