@@ -15,13 +15,16 @@ export const LAMBDA_BUNDLE = {
   /**
    * Packages swapped at bundle time. Credentials come from the environment (as Lambda gives
    * them), not the SDK's default provider chain: see lib/aws/env-credentials.ts. Powertools
-   * idempotency's JMESPath evaluates plain field paths: see lib/edge/jmespath/.
+   * idempotency's JMESPath evaluates plain field paths: see lib/edge/jmespath/. The SDK's
+   * event-stream support is never loaded: see lib/aws/no-event-streams.ts.
    * Paths are relative to the project root (esbuild's working directory).
    */
   alias: {
     '@aws-sdk/credential-provider-node': './lib/aws/env-credentials.ts',
     // Idempotency's JMESPath: our expressions are plain field paths (-22 KB): see lib/edge/jmespath/.
     '@aws-lambda-powertools/jmespath': './lib/edge/jmespath',
+    // Event-stream serde, loaded only by streaming operations none of our clients has (-19 KB).
+    '@smithy/core/event-streams': './lib/aws/no-event-streams.ts',
   } as Record<string, string>,
   /** ESM output with CommonJS dependencies needs a `require`. */
   banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
