@@ -7,7 +7,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import * as z from 'zod/mini';
 import { unauthorized } from '../errors.ts';
 import { idString } from '../limits/index.ts';
-import type { Role } from '../registry/types.ts';
+import { ROLES, type Role } from '../registry/types.ts';
 
 export const ISSUER = 'tempora';
 export const AUDIENCE = 'tempora-api';
@@ -20,7 +20,7 @@ export interface Principal {
 const claimsSchema = z.object({
   // `sub` becomes a key (owner ids, `by_owner` index, audit actor): at most 256 bytes, well-formed.
   sub: idString(),
-  role: z.enum(['user', 'admin', 'service']),
+  role: z.enum(ROLES),
 });
 
 const keyCache = new Map<string, Uint8Array>();

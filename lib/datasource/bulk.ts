@@ -10,8 +10,6 @@
  * (or on absence), so it either applies entirely over exactly what it read or not at all.
  */
 import { type FieldIssue, isTemporaError, TemporaError, toFieldIssues } from '../errors.ts';
-import { applyWrite, type WriteContext, type WriteOutcome } from './records.ts';
-import { checkExtends, MAX_CHAIN_DEPTH } from './resolve.ts';
 import {
   bulkOperationSchema,
   type ImportMode,
@@ -25,13 +23,13 @@ import {
   type WriteInput,
   withoutServerFields,
   writeInputOf,
-} from './schema.ts';
+} from '../registry/records.ts';
+import { applyWrite, type WriteContext, type WriteOutcome } from './records.ts';
+import { checkExtends, MAX_CHAIN_DEPTH } from './resolve.ts';
 import type { BatchWrite, RecordRepo, TxAction } from './store.ts';
 
-/** Most operations of one bulk request, and records of one import request. */
-export const MAX_BULK_OPERATIONS = 1000;
-/** Most operations of a transactional bulk request (DynamoDB TransactWriteItems limit). */
-export const MAX_TRANSACTIONAL_OPERATIONS = 100;
+/** The request limits, declared with the bodies (lib/registry/records.ts). */
+export { MAX_BULK_OPERATIONS, MAX_TRANSACTIONAL_OPERATIONS } from '../registry/records.ts';
 
 export type OpOutcome = WriteOutcome | 'deleted' | 'not_found';
 

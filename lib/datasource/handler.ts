@@ -1,25 +1,26 @@
 /**
- * The HTTP routes of the metadata datasource (thin: roles are the registry's declaration,
- * enforced by the kit; parse the path and query,
- * call the service, shape the response) and the Lambda handler.
+ * The HTTP routes of the metadata datasource (thin: roles, path, query and body are the
+ * registry's declaration, enforced by the kit; call the service, shape the response) and the
+ * Lambda handler.
  */
 import type { Principal } from '../auth/tokens.ts';
 import { documentClient } from '../aws/clients.ts';
 import { consumerHandler } from '../edge/consumer.ts';
 import { httpHandler } from '../edge/http.ts';
-import type { HttpRequest, Routes } from '../edge/http-types.ts';
-import { parseIfMatch, parseQuery } from '../edge/input.ts';
+import { type HttpRequest, inputOf, type Routes } from '../edge/http-types.ts';
+import { parseIfMatch } from '../edge/input.ts';
 import { lazy, once } from '../edge/lazy.ts';
 import { json } from '../edge/response.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { DATASOURCE_ROUTES } from '../registry/platform.ts';
+import type { BulkBody, GetQuery, ImportBody, PutBody, PutQuery, RecordKey } from '../registry/records.ts';
+import type { MigrationRequest, RollbackRequest } from '../registry/records-migration.ts';
+import type { ExportQuery, ListQuery } from '../registry/records-query.ts';
 import { loadDatasourceConfig } from './config.ts';
 import { DynamoMigrationStore } from './migration-store.ts';
 import { MIGRATION_EVENTS, Migrations } from './migrations.ts';
-import { parseListQuery } from './query.ts';
-import { effectiveQuerySchema, getQuerySchema, parseKeyParams, putQuerySchema } from './schema.ts';
-import { DatasourceService } from './service.ts';
+import { DatasourceService, type EffectiveView } from './service.ts';
 import { DynamoRecordRepo } from './store.ts';
 
 /** The caller (the kit has already checked the role the registry declares for the route). */
@@ -32,94 +33,81 @@ const etag = (version: number) => ({ etag: `"${version}"` });
 
 const metaOf = (req: HttpRequest) => ({ actor: principalOf(req), correlationId: req.correlationId });
 
-/** The routes, keyed by API Gateway route key (exactly {@link DATASOURCE_ROUTES}). */
+type KeyInput<Q = unknown, B = unknown> = { params: RecordKey; query: Q; body: B };
+const keyed = <Q = unknown, B = unknown>(req: HttpRequest) => inputOf<RecordKey, Q, B>(req) as KeyInput<Q, B>;
+
+const effectiveView = (v: EffectiveView) =>
+  json(
+    200,
+    { ...v.record, effective_metadata: v.effective_metadata, resolution: v.resolution },
+    etag(v.record.version),
+  );
+
+/**
+ * The routes, keyed by API Gateway route key (exactly {@link DATASOURCE_ROUTES}); each reads the
+ * input the kit parsed with the route's declared schemas.
+ */
 export function datasourceRoutes(svc: DatasourceService, migrations: () => Migrations): Routes {
   return {
     'POST /api/metadata/migrations': {
       handler: async (req) => {
-        const r = await migrations().plan(req.body, metaOf(req));
+        const r = await migrations().plan(inputOf<unknown, unknown, MigrationRequest>(req).body, metaOf(req));
         return json(r.status, r.body);
       },
     },
     'GET /api/metadata/migrations/{id}': {
-      handler: async (req) => json(200, await migrations().status(String(req.params.id))),
+      handler: async (req) => json(200, await migrations().status(inputOf<{ id: string }>(req).params.id)),
     },
     'POST /api/metadata/migrations/{id}/rollback': {
-      handler: async (req) =>
-        json(202, await migrations().requestRollback(String(req.params.id), req.body, metaOf(req))),
+      handler: async (req) => {
+        const { params, body } = inputOf<{ id: string }, unknown, RollbackRequest>(req);
+        return json(202, await migrations().requestRollback(params.id, body, metaOf(req)));
+      },
     },
     'GET /api/metadata': {
-      handler: async (req) => {
-        return json(200, await svc.query(parseListQuery(req.query)));
-      },
+      handler: async (req) => json(200, await svc.query(inputOf<unknown, ListQuery>(req).query)),
     },
     'GET /api/metadata/export': {
-      handler: async (req) => {
-        return json(200, await svc.exportRecords(req.query));
-      },
+      handler: async (req) => json(200, await svc.exportRecords(inputOf<unknown, ExportQuery>(req).query)),
     },
     'POST /api/metadata/import': {
-      handler: async (req) => {
-        const actor = principalOf(req);
-        return json(200, await svc.importRecords(req.body, actor));
-      },
+      handler: async (req) =>
+        json(200, await svc.importRecords(inputOf<unknown, unknown, ImportBody>(req).body, principalOf(req))),
     },
     'POST /api/metadata/bulk': {
-      handler: async (req) => {
-        const actor = principalOf(req);
-        return json(200, await svc.bulk(req.body, actor));
-      },
+      handler: async (req) =>
+        json(200, await svc.bulk(inputOf<unknown, unknown, BulkBody>(req).body, principalOf(req))),
     },
     'GET /api/metadata/{type}/{name}': {
       handler: async (req) => {
-        const key = parseKeyParams(req.params);
-        const q = parseQuery(getQuerySchema, req.query);
-        if (q.resolve === 'true') {
-          const v = await svc.effective(key);
-          return json(
-            200,
-            { ...v.record, effective_metadata: v.effective_metadata, resolution: v.resolution },
-            etag(v.record.version),
-          );
-        }
+        const { params: key, query } = keyed<GetQuery>(req);
+        if (query.resolve === 'true') return effectiveView(await svc.effective(key));
         const record = await svc.get(key);
         return json(200, record, etag(record.version));
       },
     },
     'GET /api/metadata/{type}/{name}/effective': {
-      handler: async (req) => {
-        const key = parseKeyParams(req.params);
-        parseQuery(effectiveQuerySchema, req.query);
-        const v = await svc.effective(key);
-        return json(
-          200,
-          { ...v.record, effective_metadata: v.effective_metadata, resolution: v.resolution },
-          etag(v.record.version),
-        );
-      },
+      handler: async (req) => effectiveView(await svc.effective(keyed(req).params)),
     },
     'PUT /api/metadata/{type}/{name}': {
       handler: async (req) => {
-        const actor = principalOf(req);
-        const key = parseKeyParams(req.params);
-        const q = parseQuery(putQuerySchema, req.query);
+        const { params: key, query, body } = keyed<PutQuery, PutBody>(req);
         const ifMatch = parseIfMatch(req.headers['if-match']);
         const r = await svc.save(
           key,
-          req.body,
+          body,
           {
-            ...(q.on_conflict ? { onConflict: q.on_conflict } : {}),
+            ...(query.on_conflict ? { onConflict: query.on_conflict } : {}),
             ...(ifMatch === undefined ? {} : { ifMatch }),
           },
-          actor,
+          principalOf(req),
         );
         return json(r.status, r.record, { ...etag(r.record.version), 'x-tempora-outcome': r.outcome });
       },
     },
     'DELETE /api/metadata/{type}/{name}': {
       handler: async (req) => {
-        const key = parseKeyParams(req.params);
-        await svc.remove(key, parseIfMatch(req.headers['if-match']));
+        await svc.remove(keyed(req).params, parseIfMatch(req.headers['if-match']));
         return json(204);
       },
     },

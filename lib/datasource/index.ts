@@ -6,6 +6,8 @@
  * This entry point stays free of runtime dependencies so that infra can import the routes and
  * the table design at synth time; the Lambda handler is `datasourceHandler` in ./handler.ts.
  */
+
+export type { MetadataRecord, RecordKey } from '../registry/records.ts';
 export {
   BY_NAMESPACE_INDEX,
   BY_STATE_INDEX,
@@ -16,4 +18,3 @@ export {
   type TableDesign,
   TYPE_NAME_ATTRIBUTE,
 } from './design.ts';
-export type { MetadataRecord, RecordKey } from './schema.ts';

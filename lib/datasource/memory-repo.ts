@@ -3,9 +3,10 @@
  * them: conditional writes, key order of the table and of both GSIs, FilterExpression applied
  * after `Limit`, paging with `lastKey`, projection. For unit tests and local experiments.
  */
+
+import { type MetadataRecord, type RecordKey, refOf, typeNameOf } from '../registry/records.ts';
 import { BY_NAMESPACE_INDEX, BY_STATE_INDEX } from './design.ts';
 import type { PartitionPage, PartitionQuery } from './query.ts';
-import { type MetadataRecord, type RecordKey, refOf, typeNameOf } from './schema.ts';
 import { type BatchWrite, type RecordRepo, type TxAction, WriteConflictError } from './store.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);

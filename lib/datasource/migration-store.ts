@@ -17,8 +17,8 @@ import { isConditionFailure } from '../aws/dynamodb.ts';
 import { conflict } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
+import type { MetadataRecord, RecordKey } from '../registry/records.ts';
 import type { MigrationRequest } from './migration.ts';
-import type { MetadataRecord, RecordKey } from './schema.ts';
 import { chunk } from './store.ts';
 
 export type MigrationStatus = 'running' | 'completed' | 'failed' | 'rolling_back' | 'rolled_back';

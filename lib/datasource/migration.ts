@@ -7,7 +7,13 @@ import * as z from 'zod/mini';
 import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
 import { deepMerge, type Metadata, parseMetadata } from '../metadata/index.ts';
 import { PRICING_RULE_TYPE, pricingRuleIssues } from '../metadata/pricing.ts';
-import { IDENT_MESSAGE, IDENT_RE, type MetadataRecord, STATES } from './schema.ts';
+import { type MetadataRecord, STATES } from '../registry/records.ts';
+import {
+  migrationIdent as ident,
+  type MigrationOperation,
+  type MigrationRequest,
+  type TopLevel,
+} from '../registry/records-migration.ts';
 
 /** More matched records than this needs `confirm_large: true`. */
 export const MIGRATION_CONFIRM_THRESHOLD = 1_000;
@@ -18,81 +24,15 @@ export const PREVIEW_SIZE = 10;
 /** Records failing validation listed by a dry run or a refused apply. */
 export const MAX_REPORTED_FAILURES = 50;
 
-/** Top-level fields a `set` may write (the rest are keys, bookkeeping or checked links). */
-const TOP_LEVEL = ['namespace', 'scope', 'state', 'owner'] as const;
-type TopLevel = (typeof TOP_LEVEL)[number];
-
-const ident = z.string().check(z.regex(IDENT_RE, IDENT_MESSAGE));
-const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
-const pathSchema = z.string().check(
-  z.maxLength(512),
-  z.refine(
-    (p) =>
-      (TOP_LEVEL as readonly string[]).includes(p) ||
-      (p.startsWith('metadata.') &&
-        p
-          .split('.')
-          .slice(1)
-          .every((s) => SEGMENT.test(s)) &&
-        p.split('.').length <= 33),
-    `must be metadata.<key>[.<key>…] (keys of letters, digits, _ and -) or one of ${TOP_LEVEL.join(', ')}`,
-  ),
-);
-
-export const operationSchema = z
-  .strictObject({
-    op: z.enum(['set', 'unset', 'rename', 'merge'], { error: 'must be set, unset, rename or merge' }),
-    path: pathSchema,
-    value: z.optional(z.unknown()),
-    to: z.optional(pathSchema),
-  })
-  .check(
-    z.superRefine((o, ctx) => {
-      const top = !o.path.startsWith('metadata.');
-      if (top && o.op !== 'set')
-        ctx.addIssue({
-          code: 'custom',
-          path: ['op'],
-          message: `only set applies to the top-level field ${o.path}`,
-        });
-      if ((o.op === 'set' || o.op === 'merge') && o.value === undefined)
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `is required for ${o.op}` });
-      if (o.op === 'merge' && (typeof o.value !== 'object' || o.value === null || Array.isArray(o.value)))
-        ctx.addIssue({ code: 'custom', path: ['value'], message: 'must be an object for merge' });
-      if ((o.op === 'unset' || o.op === 'rename') && o.value !== undefined)
-        ctx.addIssue({ code: 'custom', path: ['value'], message: `is not taken by ${o.op}` });
-      if (o.op === 'rename') {
-        if (!o.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'is required for rename' });
-        else if (!o.to.startsWith('metadata.'))
-          ctx.addIssue({ code: 'custom', path: ['to'], message: 'must be a metadata path' });
-        else if (o.to === o.path || o.to.startsWith(`${o.path}.`) || o.path.startsWith(`${o.to}.`))
-          ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not overlap path' });
-      } else if (o.to !== undefined)
-        ctx.addIssue({ code: 'custom', path: ['to'], message: `is only taken by rename` });
-    }),
-  );
-
-export type MigrationOperation = z.infer<typeof operationSchema>;
-
-export const migrationRequestSchema = z.strictObject({
-  id: ident.check(z.describe('Chosen by the caller; used once (409 on reuse).')),
-  description: z.optional(z.string().check(z.maxLength(1000))),
-  filter: z.strictObject({
-    type: ident,
-    namespace: z.optional(ident),
-    scope: z.optional(ident),
-    state: z.optional(z.enum(STATES)),
-  }),
-  operations: z.array(operationSchema).check(z.minLength(1), z.maxLength(50)),
-  dry_run: z.optional(z.boolean()),
-  confirm_large: z.optional(z.boolean()),
-});
-
-export type MigrationRequest = z.infer<typeof migrationRequestSchema>;
-
-export const rollbackRequestSchema = z.strictObject({ force: z.optional(z.boolean()) });
-
-export const migrationParamsSchema = z.object({ id: ident });
+/** The request's shape, declared with the route (lib/registry/records-migration.ts). */
+export {
+  type MigrationOperation,
+  type MigrationRequest,
+  migrationParamsSchema,
+  migrationRequestSchema,
+  operationSchema,
+  rollbackRequestSchema,
+} from '../registry/records-migration.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -13,8 +13,10 @@
  * The runs are idempotent: each claims its row once (a redelivered event does nothing).
  */
 import type { Principal } from '../auth/tokens.ts';
-import { badRequest, conflict, notFound, toFieldIssues, validationError } from '../errors.ts';
+import { badRequest, conflict, notFound, validationError } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
+import type { MetadataRecord, RecordKey } from '../registry/records.ts';
+import type { RollbackRequest } from '../registry/records-migration.ts';
 import {
   MAX_MIGRATION_RECORDS,
   MAX_REPORTED_FAILURES,
@@ -22,9 +24,7 @@ import {
   type MigrationRequest,
   matchesFilter,
   migrateRecord,
-  migrationRequestSchema,
   PREVIEW_SIZE,
-  rollbackRequestSchema,
 } from './migration.ts';
 import {
   type BackupRow,
@@ -33,7 +33,6 @@ import {
   type MigrationRow,
   type MigrationStore,
 } from './migration-store.ts';
-import type { MetadataRecord, RecordKey } from './schema.ts';
 import { chunk, type RecordRepo, WriteConflictError } from './store.ts';
 
 export const MIGRATION_EVENTS = {
@@ -69,11 +68,11 @@ export class Migrations {
     this.now = deps.now ?? (() => new Date());
   }
 
-  /** POST /api/metadata/migrations: a dry-run report (200) or the started migration (202). */
-  async plan(body: unknown, meta: RequestMeta): Promise<{ status: 200 | 202; body: unknown }> {
-    const parsed = migrationRequestSchema.safeParse(body);
-    if (!parsed.success) throw validationError(toFieldIssues(parsed.error.issues));
-    const req = parsed.data;
+  /**
+   * POST /api/metadata/migrations: a dry-run report (200) or the started migration (202). The
+   * request is parsed by the route's declared schema; what needs the records is checked here.
+   */
+  async plan(req: MigrationRequest, meta: RequestMeta): Promise<{ status: 200 | 202; body: unknown }> {
     const records = await this.matched(req.filter);
     if (records.length === 0 && (await this.matched({ type: req.filter.type }, 1)).length === 0)
       throw validationError([{ path: 'filter.type', message: `no record has type ${req.filter.type}` }]);
@@ -154,15 +153,13 @@ export class Migrations {
   }
 
   /** POST /api/metadata/migrations/{id}/rollback: 202, the rollback runs from its event. */
-  async requestRollback(id: string, body: unknown, meta: RequestMeta): Promise<unknown> {
-    const parsed = rollbackRequestSchema.safeParse(body ?? {});
-    if (!parsed.success) throw validationError(toFieldIssues(parsed.error.issues));
+  async requestRollback(id: string, body: RollbackRequest, meta: RequestMeta): Promise<unknown> {
     const row = await this.deps.store.get(id);
     if (!row) throw notFound(`No migration ${id}: it never ran (a dry run is not stored)`, { id });
     const rollback = {
       requested_at: this.now().toISOString(),
       requested_by: meta.actor.sub,
-      force: parsed.data.force ?? false,
+      force: body.force ?? false,
       restored: 0,
       conflicts: 0,
       reported: [],

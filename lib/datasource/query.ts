@@ -16,59 +16,36 @@
  * reads the matching keys (at most {@link MAX_SORT_SET}), sorts them in memory and fetches the
  * page's records with BatchGetItem.
  */
-import * as z from 'zod/mini';
 import { decodeCursor, encodeCursor } from '../aws/dynamodb.ts';
-import { badRequest, type FieldIssue, toFieldIssues, validationError } from '../errors.ts';
+import { badRequest, validationError } from '../errors.ts';
 import { idempotencyKey } from '../metadata/index.ts';
+import { type MetadataRecord, type RecordKey, refOf, STATES } from '../registry/records.ts';
+import { type ListQuery, type SortKey, VISIBLE_STATES } from '../registry/records-query.ts';
 import { BY_NAMESPACE_INDEX, BY_STATE_INDEX } from './design.ts';
-import {
-  IDENT_MESSAGE,
-  IDENT_RE,
-  MAX_OWNER_LENGTH,
-  type MetadataRecord,
-  RECORD_FIELDS,
-  type RecordKey,
-  type RecordState,
-  refOf,
-  STATES,
-} from './schema.ts';
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 100;
-/** Most values of one comma-separated filter. */
-export const MAX_FILTER_VALUES = 10;
-/** Most sort keys. */
-export const MAX_SORT_KEYS = 5;
+/** The query parameters, declared in the registry (lib/registry/records-query.ts). */
+export {
+  DEFAULT_PAGE_SIZE,
+  type ListQuery,
+  MAX_FIELDS,
+  MAX_FILTER_VALUES,
+  MAX_PAGE_SIZE,
+  MAX_SORT_KEYS,
+  parseFields,
+  parseListQuery,
+  parseSort,
+  SORTABLE_FIELDS,
+  type SortableField,
+  type SortKey,
+  VISIBLE_STATES,
+} from '../registry/records-query.ts';
+
 /** Most records a query sorted in memory may match. */
 export const MAX_SORT_SET = 10_000;
 /** Largest page body (JSON bytes of the items); a page stops early beyond it (Lambda responses are ≤ 6 MB). */
 export const MAX_PAGE_BYTES = 3_000_000;
 /** Most items one filtered Query call evaluates on a native read (read-ahead bound). */
 export const MAX_FILTERED_READ = 1000;
-/** Most `fields` paths. */
-export const MAX_FIELDS = 50;
-
-export const SORTABLE_FIELDS = [
-  'type',
-  'name',
-  'namespace',
-  'scope',
-  'state',
-  'owner',
-  'version',
-  'created_at',
-  'updated_at',
-  'id',
-] as const;
-export type SortableField = (typeof SORTABLE_FIELDS)[number];
-
-export interface SortKey {
-  field: SortableField;
-  desc: boolean;
-}
-
-/** States a query returns when it names none: archived records only on request. */
-export const VISIBLE_STATES: readonly RecordState[] = ['active', 'draft'];
 
 export type PartitionIndex = 'table' | typeof BY_NAMESPACE_INDEX | typeof BY_STATE_INDEX;
 
@@ -103,162 +80,8 @@ export type PartitionFetcher = (q: PartitionQuery) => Promise<PartitionPage>;
 export type BatchFetcher = (keys: RecordKey[]) => Promise<Map<string, MetadataRecord>>;
 
 // ---------------------------------------------------------------------------------------
-// Parameters
+// Fields
 // ---------------------------------------------------------------------------------------
-
-/** The parsed query string of `GET /api/metadata` (and, in part, of export). */
-export interface ListQuery {
-  types?: string[];
-  namespaces?: string[];
-  scopes?: string[];
-  states?: RecordState[];
-  owners?: string[];
-  includeArchived: boolean;
-  sort: SortKey[];
-  pageSize: number;
-  cursor?: string;
-  /** Selected field paths, e.g. [['name'], ['metadata', 'tags']]. */
-  fields?: string[][];
-}
-
-const csv = <T extends string>(item: z.ZodMiniType<T, string>) =>
-  z.pipe(
-    z.pipe(
-      z.string(),
-      z.transform((s) => [...new Set(s.split(',').map((v) => v.trim()))]),
-    ),
-    z
-      .array(item)
-      .check(
-        z.minLength(1),
-        z.maxLength(MAX_FILTER_VALUES, { error: `at most ${MAX_FILTER_VALUES} comma-separated values` }),
-      ),
-  );
-
-const identItem = z.string().check(z.regex(IDENT_RE, { error: IDENT_MESSAGE }));
-const stateItem = z.enum(STATES, { error: 'must be "active", "archived" or "draft"' });
-const ownerItem = z
-  .string()
-  .check(
-    z.minLength(1, { error: 'must not be empty' }),
-    z.maxLength(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` }),
-  );
-
-const listParamsSchema = z.strictObject({
-  type: z.optional(csv(identItem)),
-  namespace: z.optional(csv(identItem)),
-  scope: z.optional(csv(identItem)),
-  state: z.optional(csv(stateItem)),
-  owner: z.optional(csv(ownerItem)),
-  sort: z.optional(z.string().check(z.maxLength(200))),
-  page_size: z.optional(
-    z.coerce
-      .number({ error: 'must be a number' })
-      .check(
-        z.int({ error: 'must be an integer' }),
-        z.gte(1, { error: 'must be at least 1' }),
-        z.lte(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE}` }),
-      ),
-  ),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
-  fields: z.optional(z.string().check(z.maxLength(2000))),
-  include_archived: z.optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
-});
-
-/** Parse the query string of `GET /api/metadata`; 400 names every bad parameter (`query.<name>`). */
-export function parseListQuery(raw: Record<string, string | undefined>): ListQuery {
-  const r = listParamsSchema.safeParse(raw);
-  const issues: FieldIssue[] = r.success ? [] : toFieldIssues(r.error.issues, 'query');
-  let sort: SortKey[] = [];
-  let fields: string[][] | undefined;
-  try {
-    sort = parseSort(raw.sort);
-  } catch (e) {
-    issues.push(...issuesOf(e));
-  }
-  try {
-    fields = parseFields(raw.fields);
-  } catch (e) {
-    issues.push(...issuesOf(e));
-  }
-  if (issues.length || !r.success) throw validationError(issues);
-  const p = r.data;
-  return {
-    ...(p.type ? { types: p.type } : {}),
-    ...(p.namespace ? { namespaces: p.namespace } : {}),
-    ...(p.scope ? { scopes: p.scope } : {}),
-    ...(p.state ? { states: p.state } : {}),
-    ...(p.owner ? { owners: p.owner } : {}),
-    includeArchived: p.include_archived === 'true',
-    sort,
-    pageSize: p.page_size ?? DEFAULT_PAGE_SIZE,
-    ...(p.cursor ? { cursor: p.cursor } : {}),
-    ...(fields ? { fields } : {}),
-  };
-}
-
-function issuesOf(e: unknown): FieldIssue[] {
-  const details = (e as { details?: { issues?: FieldIssue[] } }).details;
-  if (Array.isArray(details?.issues)) return details.issues;
-  throw e;
-}
-
-/** `sort=namespace,-updated_at,name`: `-` descending, `+` or nothing ascending. */
-export function parseSort(raw: string | undefined): SortKey[] {
-  if (raw === undefined || raw.trim() === '') return [];
-  const keys: SortKey[] = [];
-  const issues: FieldIssue[] = [];
-  for (const part of raw.split(',').map((s) => s.trim())) {
-    const desc = part.startsWith('-');
-    const field = part.replace(/^[-+]/, '');
-    if (!(SORTABLE_FIELDS as readonly string[]).includes(field)) {
-      issues.push({
-        path: 'query.sort',
-        message: `cannot sort by "${field}" (sortable: ${SORTABLE_FIELDS.join(', ')})`,
-      });
-    } else if (keys.some((k) => k.field === field)) {
-      issues.push({ path: 'query.sort', message: `"${field}" is given twice` });
-    } else {
-      keys.push({ field: field as SortableField, desc });
-    }
-  }
-  if (keys.length + issues.length > MAX_SORT_KEYS)
-    issues.push({ path: 'query.sort', message: `at most ${MAX_SORT_KEYS} sort keys` });
-  if (issues.length) throw validationError(issues);
-  return keys;
-}
-
-const FIELD_SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
-const MAX_FIELD_DEPTH = 8;
-
-/** `fields=name,type,metadata.tags`: record fields, or paths into `metadata`. */
-export function parseFields(raw: string | undefined): string[][] | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const issues: FieldIssue[] = [];
-  const paths: string[][] = [];
-  const parts = [...new Set(raw.split(',').map((s) => s.trim()))];
-  if (parts.length > MAX_FIELDS)
-    issues.push({ path: 'query.fields', message: `at most ${MAX_FIELDS} fields` });
-  for (const part of parts) {
-    const segs = part.split('.');
-    const [head, ...rest] = segs;
-    const known = (RECORD_FIELDS as readonly string[]).includes(head ?? '');
-    if (!known) {
-      issues.push({
-        path: 'query.fields',
-        message: `unknown field "${part}" (fields: ${RECORD_FIELDS.join(', ')}, or metadata.<path>)`,
-      });
-    } else if (rest.length > 0 && head !== 'metadata') {
-      issues.push({ path: 'query.fields', message: `"${head}" has no sub-fields ("${part}")` });
-    } else if (segs.length > MAX_FIELD_DEPTH || !rest.every((s) => FIELD_SEGMENT.test(s))) {
-      issues.push({ path: 'query.fields', message: `"${part}" is not a valid metadata path` });
-    } else {
-      paths.push(segs);
-    }
-  }
-  if (issues.length) throw validationError(issues);
-  return paths;
-}
 
 /** The selected fields of a record (plus `type` and `name`, which identify it). */
 export function selectFields(record: MetadataRecord, paths: string[][] | undefined): Record<string, unknown> {

@@ -6,7 +6,6 @@
 import { conflict, validationError } from '../errors.ts';
 import { type Metadata, mergeMetadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
 import { PRICING_RULE_TYPE, pricingRuleIssues } from '../metadata/pricing.ts';
-import { TYPE_NAME_ATTRIBUTE } from './design.ts';
 import {
   DEFAULT_NAMESPACE,
   DEFAULT_SCOPE,
@@ -20,7 +19,8 @@ import {
   refOf,
   typeNameOf,
   type WriteInput,
-} from './schema.ts';
+} from '../registry/records.ts';
+import { TYPE_NAME_ATTRIBUTE } from './design.ts';
 
 export type WriteOutcome = 'created' | 'updated' | 'replaced' | 'skipped';
 

@@ -10,7 +10,7 @@
  */
 import type { FieldIssue } from '../errors.ts';
 import { type Metadata, mergeMetadata } from '../metadata/index.ts';
-import { type RecordKey, refOf, type Strategy } from './schema.ts';
+import { type RecordKey, refOf, type Strategy } from '../registry/records.ts';
 
 /** Most `extends` links followed from a record (so a chain holds at most 11 records). */
 export const MAX_CHAIN_DEPTH = 10;

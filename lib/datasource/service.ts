@@ -4,16 +4,25 @@
  * import. Routes (handler.ts) only authorise, parse the path and call these.
  */
 import { ulid } from 'ulidx';
-import * as z from 'zod/mini';
 import type { Principal } from '../auth/tokens.ts';
-import { parseQuery } from '../edge/input.ts';
-import { conflict, notFound, TemporaError, toFieldIssues, validationError } from '../errors.ts';
+import { conflict, notFound, TemporaError, validationError } from '../errors.ts';
 import type { Metadata } from '../metadata/index.ts';
+import {
+  type BulkBody,
+  type ImportBody,
+  type MetadataRecord,
+  type OnConflict,
+  type PutBody,
+  parseRef,
+  type RecordKey,
+  refOf,
+  STATES,
+  writeInputOf,
+} from '../registry/records.ts';
+import type { ExportQuery } from '../registry/records-query.ts';
 import {
   batchWritesOf,
   buildResults,
-  MAX_BULK_OPERATIONS,
-  MAX_TRANSACTIONAL_OPERATIONS,
   type OpResult,
   onConflictOfImportMode,
   type ParsedOps,
@@ -32,7 +41,6 @@ import {
   encodeListCursor,
   jsonBytes,
   type ListQuery,
-  MAX_FILTER_VALUES,
   MAX_PAGE_BYTES,
   nativePage,
   planQuery,
@@ -42,22 +50,6 @@ import {
 } from './query.ts';
 import { applyWrite, type WriteContext, type WriteOutcome } from './records.ts';
 import { checkExtends, effectiveMetadata, type ResolveWarning, resolveChain } from './resolve.ts';
-import {
-  bulkEnvelopeSchema,
-  IDENT_MESSAGE,
-  IDENT_RE,
-  importEnvelopeSchema,
-  type MetadataRecord,
-  metadataIssuesOf,
-  type OnConflict,
-  parseRef,
-  putBodySchema,
-  type RecordKey,
-  refOf,
-  STATES,
-  withoutServerFields,
-  writeInputOf,
-} from './schema.ts';
 import { backoffDelay, type RecordRepo, WriteConflictError } from './store.ts';
 
 export const EXPORT_FORMAT = 'tempora.metadata/v1';
@@ -89,35 +81,6 @@ export interface SaveResult {
 export interface BulkReport {
   summary: Record<string, number>;
   results: OpResult[];
-}
-
-const objectBody = (body: unknown): Record<string, unknown> => {
-  if (body === null || typeof body !== 'object' || Array.isArray(body))
-    throw validationError([{ path: '', message: 'request body must be a JSON object' }]);
-  return body as Record<string, unknown>;
-};
-
-const exportParamsSchema = z.strictObject({
-  type: z.optional(z.string()),
-  namespace: z.optional(z.string()),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
-});
-
-/** `a,b` → validated identifiers (400 naming `query.<param>`). */
-function identList(raw: string | undefined, param: string): string[] | undefined {
-  if (raw === undefined) return undefined;
-  const values = [...new Set(raw.split(',').map((v) => v.trim()))];
-  const bad = values.filter((v) => !IDENT_RE.test(v));
-  if (bad.length || values.length > MAX_FILTER_VALUES)
-    throw validationError([
-      {
-        path: `query.${param}`,
-        message: bad.length
-          ? `"${bad.join('", "')}" ${IDENT_MESSAGE}`
-          : `at most ${MAX_FILTER_VALUES} comma-separated values`,
-      },
-    ]);
-  return values;
 }
 
 export class DatasourceService {
@@ -194,16 +157,14 @@ export class DatasourceService {
   }
 
   /** Every record matching `type`/`namespace` (all states), in (type, name) order. */
-  async exportRecords(raw: Record<string, string | undefined>): Promise<{
+  async exportRecords(q: ExportQuery = {}): Promise<{
     format: string;
     exported_at: string;
     count: number;
     records: MetadataRecord[];
     next_cursor: string | null;
   }> {
-    const p = { data: parseQuery(exportParamsSchema, raw) };
-    const types = identList(p.data.type, 'type');
-    const namespaces = identList(p.data.namespace, 'namespace');
+    const { type: types, namespace: namespaces } = q;
     const plan = planQuery(
       {
         ...(types ? { types } : {}),
@@ -214,7 +175,7 @@ export class DatasourceService {
       },
       'export',
     );
-    let position = p.data.cursor ? decodeListCursor(plan, p.data.cursor) : undefined;
+    let position = q.cursor ? decodeListCursor(plan, q.cursor) : undefined;
     const records: MetadataRecord[] = [];
     let bytes = 0;
     let truncated = false;
@@ -257,23 +218,16 @@ export class DatasourceService {
   /**
    * `PUT /api/metadata/{type}/{name}`. Conditional on the version read (or on absence); on a
    * conditional failure without If-Match, re-read and retry up to `maxConflictRetries` times,
-   * then 409; with If-Match, 409 at once.
+   * then 409; with If-Match, 409 at once. `body` is parsed by the route's declared schema;
+   * what needs the path or the store (type/name equal to the path, the base record) is checked here.
    */
   async save(
     key: RecordKey,
-    body: unknown,
+    body: PutBody,
     opts: { onConflict?: OnConflict; ifMatch?: number },
     actor: Principal,
   ): Promise<SaveResult> {
-    const { rest: raw, issues: readOnly } = withoutServerFields(objectBody(body));
-    const parsed = putBodySchema.safeParse(raw);
-    if (!parsed.success || readOnly.length > 0)
-      throw validationError([
-        ...readOnly,
-        ...(parsed.success ? [] : toFieldIssues(parsed.error.issues)),
-        ...metadataIssuesOf(raw),
-      ]);
-    const { type, name, on_conflict, ...fields } = parsed.data;
+    const { type, name, on_conflict, ...fields } = body;
     const issues = [
       ...(type !== undefined && type !== key.type
         ? [{ path: 'type', message: `must equal the path's type "${key.type}"` }]
@@ -370,30 +324,8 @@ export class DatasourceService {
   }
 
   /** `POST /api/metadata/bulk`. */
-  async bulk(body: unknown, actor: Principal): Promise<BulkReport & { transactional: boolean }> {
-    const env = bulkEnvelopeSchema.safeParse(objectBody(body));
-    if (!env.success) throw validationError(toFieldIssues(env.error.issues));
-    const { operations, continue_on_error = false, transactional = false, on_conflict } = env.data;
-    checkCount(operations.length, 'operations');
-    if (transactional && operations.length > MAX_TRANSACTIONAL_OPERATIONS) {
-      throw validationError(
-        [
-          {
-            path: 'operations',
-            message: `transactional: true allows at most ${MAX_TRANSACTIONAL_OPERATIONS} operations (DynamoDB TransactWriteItems limit of ${MAX_TRANSACTIONAL_OPERATIONS} actions); got ${operations.length}`,
-          },
-        ],
-        `A transactional bulk request holds at most ${MAX_TRANSACTIONAL_OPERATIONS} operations (the 100-action limit of DynamoDB transactions); got ${operations.length}. Split it or send transactional: false`,
-      );
-    }
-    if (transactional && continue_on_error) {
-      throw validationError([
-        {
-          path: 'continue_on_error',
-          message: 'cannot be combined with transactional: true (all or nothing)',
-        },
-      ]);
-    }
+  async bulk(body: BulkBody, actor: Principal): Promise<BulkReport & { transactional: boolean }> {
+    const { operations, continue_on_error = false, transactional = false, on_conflict } = body;
     const parsed = parseOps(operations, 'bulk', { onConflict: on_conflict ?? 'update' });
     const report = await this.run(
       parsed,
@@ -406,13 +338,10 @@ export class DatasourceService {
 
   /** `POST /api/metadata/import`. */
   async importRecords(
-    body: unknown,
+    body: ImportBody,
     actor: Principal,
   ): Promise<BulkReport & { mode: string; dry_run: boolean }> {
-    const env = importEnvelopeSchema.safeParse(objectBody(body));
-    if (!env.success) throw validationError(toFieldIssues(env.error.issues));
-    const { records, mode = 'merge', continue_on_error = false, dry_run = false } = env.data;
-    checkCount(records.length, 'records');
+    const { records, mode = 'merge', continue_on_error = false, dry_run = false } = body;
     const parsed = parseOps(records, 'import', { onConflict: onConflictOfImportMode(mode) });
     const report = await this.run(
       parsed,
@@ -488,15 +417,5 @@ export class DatasourceService {
       }
       return { summary: summarize(results), results };
     }
-  }
-}
-
-function checkCount(n: number, listName: 'operations' | 'records'): void {
-  if (n === 0) throw validationError([{ path: listName, message: 'must not be empty' }]);
-  if (n > MAX_BULK_OPERATIONS) {
-    throw validationError(
-      [{ path: listName, message: `at most ${MAX_BULK_OPERATIONS} per request; got ${n}` }],
-      `A request holds at most ${MAX_BULK_OPERATIONS} ${listName}; got ${n}. Split it into several requests`,
-    );
   }
 }

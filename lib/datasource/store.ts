@@ -20,10 +20,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { cancellationCodes, isConditionFailure } from '../aws/dynamodb.ts';
 import { badRequest, TemporaError } from '../errors.ts';
+import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
 import { RECORDS_TABLE_DESIGN, TYPE_NAME_ATTRIBUTE } from './design.ts';
 import type { PartitionPage, PartitionQuery } from './query.ts';
 import { fromItem, toItem } from './records.ts';
-import { type MetadataRecord, type RecordKey, refOf } from './schema.ts';
 
 /** BatchWriteItem accepts at most 25 requests. */
 export const BATCH_WRITE_LIMIT = 25;

@@ -4,7 +4,6 @@
  * `export const handler = serviceHandler(getService('campaign'))`.
  */
 import { config } from '../config.ts';
-import { validationError } from '../errors.ts';
 import { healthReport } from '../health.ts';
 import type { PolicyStore } from '../policy/store.ts';
 import { collectionRoutes, routeKey, serviceRoutes } from '../registry/index.ts';
@@ -29,12 +28,8 @@ const ctxOf = (req: HttpRequest): RequestContext => {
   return { actor: req.principal, correlationId: req.correlationId };
 };
 
-const idOf = (req: HttpRequest): string => {
-  const id = req.params.id;
-  if (!id || id.length > 128)
-    throw validationError([{ path: 'path.id', message: 'is required (≤ 128 chars)' }]);
-  return id;
-};
+/** The `{id}` the kit parsed with the route's declared path schema (lib/registry `idParamsSchema`). */
+const idOf = (req: HttpRequest): string => inputOf<{ id: string }>(req).params.id;
 
 /** Build the routes of a service over a store; exported for unit tests. */
 export function entityRoutes(

@@ -9,7 +9,7 @@ const ulid = monotonicFactory();
 import * as z from 'zod/mini';
 import { eventDetailType } from '../limits/index.ts';
 import type { Metadata } from '../metadata/index.ts';
-import type { Role } from '../registry/types.ts';
+import { ROLES, type Role } from '../registry/types.ts';
 
 export const ENVELOPE_VERSION = '1.0.0';
 
@@ -24,7 +24,7 @@ export const envelopeSchema = z.object({
   environment: z.string().check(z.minLength(1)),
   occurred_at: z.iso.datetime({ offset: true }),
   correlation_id: z.string().check(z.minLength(8), z.maxLength(128)),
-  actor: z.object({ id: z.string().check(z.minLength(1)), role: z.enum(['user', 'admin', 'service']) }),
+  actor: z.object({ id: z.string().check(z.minLength(1)), role: z.enum(ROLES) }),
   entity: z.object({
     type: z.string().check(z.minLength(1)),
     id: z.string().check(z.minLength(1)),

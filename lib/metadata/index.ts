@@ -12,6 +12,8 @@ export {
   type LocalizationNamespace,
   localizationNamespace,
   registerNamespace,
+  SERVICE_NAMESPACES,
+  type ServiceNamespace,
   type UserNamespace,
   userNamespace,
 } from './namespaces.ts';

@@ -64,16 +64,28 @@ export type LocalizationNamespace = z.infer<typeof localizationNamespace>;
 export type CommerceNamespace = z.infer<typeof commerceNamespace>;
 
 /**
- * The registry of known namespaces, by name. Read it freely; add to it only through
- * {@link registerNamespace} so that cached metadata schemas are rebuilt.
+ * The `service_specific` namespaces of the platform's services, by name: the one list. The
+ * registry does not repeat it: a service's `namespace` (lib/registry/types.ts) is typed as a key
+ * of this map, and a unit test checks that every namespace here is owned by exactly the registry
+ * service of that name (test/unit/namespaces.test.ts). Metadata is below the registry, so the
+ * registry is built from this list rather than the other way round.
  */
-export const knownNamespaces: Record<string, z.ZodMiniType> = {
+export const SERVICE_NAMESPACES = {
   campaign: campaignNamespace,
   content: contentNamespace,
   user: userNamespace,
   localization: localizationNamespace,
   commerce: commerceNamespace,
-};
+} as const satisfies Record<string, z.ZodMiniType>;
+
+/** A namespace a registry service may own. */
+export type ServiceNamespace = keyof typeof SERVICE_NAMESPACES;
+
+/**
+ * The known namespaces, by name: {@link SERVICE_NAMESPACES} plus any registered since. Read it
+ * freely; add to it only through {@link registerNamespace} so that cached metadata schemas are rebuilt.
+ */
+export const knownNamespaces: Record<string, z.ZodMiniType> = { ...SERVICE_NAMESPACES };
 
 /** Keys the merge drops (prototype pollution guard), so they can never name a namespace. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);

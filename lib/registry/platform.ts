@@ -5,6 +5,32 @@
 import * as z from 'zod/mini';
 import { DOMAIN_NAMES } from './domain.ts';
 import {
+  bulkBodySchema,
+  bulkReportSchema,
+  effectiveQuerySchema,
+  effectiveRecordSchema,
+  getQuerySchema,
+  importBodySchema,
+  importReportSchema,
+  MAX_BULK_OPERATIONS,
+  MAX_TRANSACTIONAL_OPERATIONS,
+  metadataRecordSchema,
+  putQuerySchema,
+  recordExportSchema,
+  recordKeyParamsSchema,
+  recordPageSchema,
+  recordPutBodySchema,
+  recordReadSchema,
+} from './records.ts';
+import {
+  migrationParamsSchema,
+  migrationRequestSchema,
+  migrationStartSchema,
+  migrationViewSchema,
+  rollbackRequestSchema,
+} from './records-migration.ts';
+import { recordExportQuerySchema, recordListQuerySchema } from './records-query.ts';
+import {
   envelopeResponseSchema,
   impactReportSchema,
   intentSchema,
@@ -13,7 +39,6 @@ import {
   kgServiceSchema,
   knowledgeGraphSchema,
   mermaidSchema,
-  pageSchema,
 } from './responses.ts';
 import {
   campaignIdParamsSchema,
@@ -28,20 +53,12 @@ import {
   schedulePayloadSchema,
   scoreBodySchema,
 } from './schemas.ts';
-import type { Role, RouteDefinition } from './types.ts';
+import { ROLES, type Role, type RouteDefinition } from './types.ts';
 
-const ALL: readonly Role[] = ['user', 'admin', 'service'];
+const ALL: readonly Role[] = ROLES;
 const OPS: readonly Role[] = ['admin', 'service'];
 
-const typeNameParams = z.object({
-  type: z.string().check(z.minLength(1), z.maxLength(64)),
-  name: z.string().check(z.minLength(1), z.maxLength(256)),
-});
-
 const ADMIN: readonly Role[] = ['admin'];
-const migrationIdParams = z.object({
-  id: z.string().check(z.regex(/^[a-z][a-z0-9_.-]{0,63}$/, 'must match ^[a-z][a-z0-9_.-]{0,63}$')),
-});
 
 const RECORD_EXAMPLE = { metadata: { tags: ['pricing', 'eu'] } };
 
@@ -50,17 +67,21 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
   {
     method: 'GET',
     path: '/api/metadata',
-    summary: 'Query metadata records (type, tags, prefix; cursor pagination).',
+    summary:
+      'Query metadata records (type, namespace, scope, state, owner; sort, fields; cursor pagination).',
     rule: 'metadata.read',
     roles: ALL,
-    response: pageSchema,
+    query: recordListQuerySchema,
+    response: recordPageSchema,
   },
   {
     method: 'GET',
     path: '/api/metadata/export',
-    summary: 'Export metadata records (optionally one type).',
+    summary: 'Export metadata records (optionally some types or namespaces; next_cursor beyond 3 MB).',
     rule: 'metadata.export',
     roles: OPS,
+    query: recordExportQuerySchema,
+    response: recordExportSchema,
   },
   {
     method: 'POST',
@@ -69,15 +90,19 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     rule: 'metadata.write',
     idempotent: true,
     roles: OPS,
+    body: importBodySchema,
+    response: importReportSchema,
     example: { records: [{ type: 'config', name: 'pricing-eu', ...RECORD_EXAMPLE }] },
   },
   {
     method: 'POST',
     path: '/api/metadata/bulk',
-    summary: 'Apply up to 25 put/delete operations on records.',
+    summary: `Apply up to ${MAX_BULK_OPERATIONS} upsert/delete operations on records (transactional: at most ${MAX_TRANSACTIONAL_OPERATIONS}).`,
     rule: 'metadata.write',
     idempotent: true,
     roles: OPS,
+    body: bulkBodySchema,
+    response: bulkReportSchema,
     example: { operations: [{ op: 'upsert', type: 'config', name: 'pricing-us', ...RECORD_EXAMPLE }] },
   },
   {
@@ -88,6 +113,9 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     rule: 'metadata.migrate',
     idempotent: true,
     roles: ADMIN,
+    body: migrationRequestSchema,
+    status: 202,
+    response: migrationStartSchema,
     example: {
       id: 'config-reviewed',
       description: 'Every config record gets custom_rules.reviewed',
@@ -103,7 +131,8 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
       'A migration: status (running, completed, failed, rolling_back, rolled_back), counts, backup, reports.',
     rule: 'metadata.migrate',
     roles: OPS,
-    params: migrationIdParams,
+    params: migrationParamsSchema,
+    response: migrationViewSchema,
   },
   {
     method: 'POST',
@@ -113,8 +142,11 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     rule: 'metadata.migrate',
     idempotent: true,
     roles: ADMIN,
-    params: migrationIdParams,
+    params: migrationParamsSchema,
+    body: rollbackRequestSchema,
     status: 202,
+    response: migrationViewSchema,
+    example: { force: false },
   },
   {
     method: 'GET',
@@ -122,15 +154,20 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     summary: 'Read a record (resolve=true: with its effective metadata).',
     rule: 'metadata.read',
     roles: ALL,
-    params: typeNameParams,
+    params: recordKeyParamsSchema,
+    query: getQuerySchema,
+    response: recordReadSchema,
   },
   {
     method: 'PUT',
     path: '/api/metadata/{type}/{name}',
-    summary: 'Create or replace a record (If-Match; on_conflict=merge|replace|fail).',
+    summary: 'Create (201) or update a record (If-Match; on_conflict=update|error|skip|replace).',
     rule: 'metadata.write',
     roles: OPS,
-    params: typeNameParams,
+    params: recordKeyParamsSchema,
+    query: putQuerySchema,
+    body: recordPutBodySchema,
+    response: metadataRecordSchema,
     example: RECORD_EXAMPLE,
   },
   {
@@ -139,7 +176,7 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     summary: 'Delete a record (If-Match).',
     rule: 'metadata.write',
     roles: OPS,
-    params: typeNameParams,
+    params: recordKeyParamsSchema,
     status: 204,
   },
   {
@@ -148,7 +185,9 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
     summary: 'A record with the metadata it inherits through extends.',
     rule: 'metadata.read',
     roles: ALL,
-    params: typeNameParams,
+    params: recordKeyParamsSchema,
+    query: effectiveQuerySchema,
+    response: effectiveRecordSchema,
   },
 ];
 

@@ -7,6 +7,7 @@ import * as z from 'zod/mini';
 import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
 import { ISO_DURATION_RE } from '../metadata/namespaces.ts';
 import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
+import { ROLES } from './types.ts';
 
 const documentation = new WeakMap<z.ZodMiniType, z.ZodMiniType>();
 
@@ -90,7 +91,7 @@ export const policyEnvironmentSchema = z
   .check(z.regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be a lower-case environment name'));
 
 export const policyKeySchema = z.object({
-  role: z.enum(['user', 'admin', 'service']),
+  role: z.enum(ROLES),
   environment: policyEnvironmentSchema,
   category: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a lower-case category name')),
 });

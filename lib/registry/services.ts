@@ -23,9 +23,9 @@ import {
   priceSchema,
   summaryQuerySchema,
 } from './schemas.ts';
-import type { CrudOperation, Role, ServiceDefinition } from './types.ts';
+import { type CrudOperation, ROLES, type Role, type ServiceDefinition } from './types.ts';
 
-const ALL: readonly Role[] = ['user', 'admin', 'service'];
+const ALL: readonly Role[] = ROLES;
 const OPS: readonly Role[] = ['admin', 'service'];
 const ADMIN: readonly Role[] = ['admin'];
 

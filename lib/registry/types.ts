@@ -1,8 +1,9 @@
 import type { z } from 'zod/mini';
+import type { ServiceNamespace } from '../metadata/namespaces.ts';
 
-/** Caller roles carried in the JWT `role` claim. */
-export type Role = 'user' | 'admin' | 'service';
-export const ROLES: readonly Role[] = ['user', 'admin', 'service'];
+/** Caller roles carried in the JWT `role` claim (the one list: tokens, envelopes and policy keys use it). */
+export const ROLES = ['user', 'admin', 'service'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** The CRUD operations every entity collection offers. */
 export type CrudOperation = 'create' | 'read' | 'update' | 'delete' | 'list';
@@ -93,8 +94,8 @@ export interface ServiceDefinition {
   table: string;
   /** Policy category of the service's entities. */
   category: string;
-  /** The `service_specific` namespace the service owns, if any. */
-  namespace?: string;
+  /** The `service_specific` namespace the service owns, if any (one of lib/metadata's SERVICE_NAMESPACES). */
+  namespace?: ServiceNamespace;
   /** zod schema of the entity's own fields (everything but metadata and system fields). */
   fields: z.ZodMiniObject;
   /** The entity is its own owner (`owner_id` = its id): a user entity belongs to that user. */

@@ -5,7 +5,7 @@
  * reports records changed since, and the events in the audit trail.
  */
 import { describe, expect, it } from 'vitest';
-import { RECORD_FIELDS, SERVER_FIELDS } from '../../lib/datasource/schema.ts';
+import { RECORD_FIELDS, SERVER_FIELDS } from '../../lib/registry/records.ts';
 import { api, eventually } from './support/client.ts';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

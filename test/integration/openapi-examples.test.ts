@@ -4,13 +4,39 @@
  */
 import { describe, expect, it } from 'vitest';
 import { allRoutes, routeKey } from '../../lib/registry/index.ts';
-import { api } from './support/client.ts';
+import { api, eventually } from './support/client.ts';
 
 const withExamples = allRoutes().filter((r) => r.example !== undefined);
+
+/** A completed migration of a record made for the purpose (what a rollback takes). */
+async function completedMigration(): Promise<string> {
+  const tag = `example-rb-${Date.now().toString(36)}`;
+  const put = await api('PUT', `/api/metadata/config/${tag}`, { body: { namespace: tag, metadata: {} } });
+  expect(put.status, put.text).toBe(201);
+  const started = await api('POST', '/api/metadata/migrations', {
+    body: {
+      id: tag,
+      filter: { type: 'config', namespace: tag },
+      operations: [{ op: 'set', path: 'metadata.custom_rules.reviewed', value: true }],
+    },
+  });
+  expect(started.status, started.text).toBe(202);
+  await eventually(
+    async () => {
+      const r = await api<{ status: string }>('GET', `/api/metadata/migrations/${tag}`);
+      return r.body.status === 'completed' ? r : undefined;
+    },
+    30_000,
+    `migration ${tag} completed`,
+  );
+  return tag;
+}
 
 /** Values for path parameters: ids of entities made for the purpose, fixed keys elsewhere. */
 async function pathFor(path: string): Promise<string> {
   if (!path.includes('{')) return path;
+  if (path === '/api/metadata/migrations/{id}/rollback')
+    return `/api/metadata/migrations/${await completedMigration()}/rollback`;
   if (path.startsWith('/api/policies/')) return '/api/policies/user/test/examples';
   if (path.startsWith('/api/metadata/')) return `/api/metadata/config/example-${Date.now().toString(36)}`;
   const collection = path.replace(/\/\{id\}.*$/, '');

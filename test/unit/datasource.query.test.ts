@@ -17,8 +17,8 @@ import {
   selectFields,
   sortedPage,
 } from '../../lib/datasource/query.ts';
-import type { MetadataRecord, RecordState } from '../../lib/datasource/schema.ts';
 import { isTemporaError } from '../../lib/errors.ts';
+import type { MetadataRecord, RecordState } from '../../lib/registry/records.ts';
 
 function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {
   try {

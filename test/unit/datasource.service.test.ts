@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import type * as z from 'zod/mini';
 import type { Principal } from '../../lib/auth/tokens.ts';
 import { TtlCache } from '../../lib/datasource/cache.ts';
 import { loadDatasourceConfig } from '../../lib/datasource/config.ts';
@@ -7,10 +8,19 @@ import { datasourceRoutes } from '../../lib/datasource/handler.ts';
 import { DATASOURCE_ROUTES } from '../../lib/datasource/index.ts';
 import { MemoryRecordRepo } from '../../lib/datasource/memory-repo.ts';
 import { parseListQuery } from '../../lib/datasource/query.ts';
-import type { MetadataRecord } from '../../lib/datasource/schema.ts';
 import { DatasourceService } from '../../lib/datasource/service.ts';
 import { WriteConflictError } from '../../lib/datasource/store.ts';
+import { toFieldIssues, validationError } from '../../lib/errors.ts';
 import { canonicalJson } from '../../lib/metadata/index.ts';
+import {
+  bulkBodySchema,
+  importBodySchema,
+  type MetadataRecord,
+  type OnConflict,
+  type RecordKey,
+  recordPutBodySchema,
+} from '../../lib/registry/records.ts';
+import { recordExportQuerySchema } from '../../lib/registry/records-query.ts';
 import { callDeclared } from '../kit/routes.ts';
 
 const admin: Principal = { sub: 'dev-admin', role: 'admin' };
@@ -31,7 +41,46 @@ function setup(opts: { repo?: MemoryRecordRepo; maxConflictRetries?: number; cac
     ...(opts.maxConflictRetries === undefined ? {} : { maxConflictRetries: opts.maxConflictRetries }),
     ...(opts.cacheTtlMs === undefined ? {} : { cacheTtlMs: opts.cacheTtlMs }),
   });
-  return { repo, svc };
+  return { repo, svc: throughDeclarations(svc), raw: svc };
+}
+
+/** The input as the kit hands it to the service: parsed by the route's declared schema (400 naming the field). */
+function declared<T>(schema: z.ZodMiniType, value: unknown, prefix = ''): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw validationError(toFieldIssues(r.error.issues, prefix));
+  return r.data as T;
+}
+
+/**
+ * The service as its routes call it: bodies and query strings parsed with DATASOURCE_ROUTES'
+ * declared schemas first (so these tests cover the declarations and the service together).
+ */
+type Declared = Omit<DatasourceService, 'save' | 'bulk' | 'importRecords' | 'exportRecords'> & {
+  save(
+    key: RecordKey,
+    body: unknown,
+    opts: { onConflict?: OnConflict; ifMatch?: number },
+    actor: Principal,
+  ): ReturnType<DatasourceService['save']>;
+  bulk(body: unknown, actor: Principal): ReturnType<DatasourceService['bulk']>;
+  importRecords(body: unknown, actor: Principal): ReturnType<DatasourceService['importRecords']>;
+  exportRecords(query?: Record<string, string>): ReturnType<DatasourceService['exportRecords']>;
+};
+function throughDeclarations(svc: DatasourceService): Declared {
+  const through = Object.create(svc) as DatasourceService;
+  return Object.assign(through, {
+    save: async (
+      key: RecordKey,
+      body: unknown,
+      opts: { onConflict?: OnConflict; ifMatch?: number },
+      actor: Principal,
+    ) => svc.save(key, declared(recordPutBodySchema, body), opts, actor),
+    bulk: async (body: unknown, actor: Principal) => svc.bulk(declared(bulkBodySchema, body), actor),
+    importRecords: async (body: unknown, actor: Principal) =>
+      svc.importRecords(declared(importBodySchema, body), actor),
+    exportRecords: async (query: Record<string, string> = {}) =>
+      svc.exportRecords(declared(recordExportQuerySchema, query, 'query')),
+  }) as unknown as Declared;
 }
 
 async function rejection(
@@ -660,7 +709,7 @@ function request(
 }
 
 describe('routes', () => {
-  const { svc } = setup();
+  const { raw: svc } = setup();
   const routes = datasourceRoutes(svc, () => {
     throw new Error('migrations are tested in datasource.migration.test.ts');
   });

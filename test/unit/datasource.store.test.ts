@@ -8,7 +8,6 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/index.ts';
-import type { MetadataRecord } from '../../lib/datasource/schema.ts';
 import {
   BATCH_GET_LIMIT,
   BATCH_WRITE_LIMIT,
@@ -18,6 +17,7 @@ import {
   sendInChunks,
   WriteConflictError,
 } from '../../lib/datasource/store.ts';
+import type { MetadataRecord } from '../../lib/registry/records.ts';
 
 const rec = (i: number): MetadataRecord => ({
   id: `id${i}`,

@@ -2,6 +2,7 @@
  * Every route is declared once in lib/registry, and every function serves exactly its declared
  * routes (the start-up check `bindRoutes` runs on each function's handlers here).
  */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { amadeusRoutes } from '../../lib/amadeus/lambda.ts';
 import { analyticsRoutes } from '../../lib/analytics/routes.ts';
@@ -18,6 +19,8 @@ import type { RouteDefinition } from '../../lib/registry/types.ts';
 import { schedulerRoutes } from '../../lib/scheduler/routes.ts';
 import { searchRoutes } from '../../lib/search/routes.ts';
 import { securityRoutes } from '../../lib/security/lambda.ts';
+import type { EntityStore } from '../../lib/store/entity-store.ts';
+import { callDeclared } from '../kit/routes.ts';
 
 const stub = {} as never;
 const noHandler = async () => {
@@ -93,5 +96,44 @@ describe('route declarations', () => {
       expect(create?.example, s.name).toBeDefined();
     }
     expect(keys).toContain('GET /api/health');
+  });
+});
+
+describe('entity routes read the id the path schema parsed (one check, in the declaration)', () => {
+  const campaign = registry.find((s) => s.name === 'campaign');
+  if (!campaign) throw new Error('no campaign service');
+  const seen: string[] = [];
+  const store = {
+    get: async (id: string) => {
+      seen.push(id);
+      return { id, version: 1, created_at: 'x', updated_at: 'x' };
+    },
+  } as unknown as EntityStore;
+  const routes = entityRoutes(
+    campaign,
+    () => store,
+    async () => noHandler,
+  );
+  const request = (id: string) => ({
+    event: {} as APIGatewayProxyEventV2,
+    principal: { sub: 'u', role: 'user' as const },
+    correlationId: 'c',
+    body: undefined,
+    params: { id },
+    query: {},
+    headers: {},
+  });
+  const key = 'GET /api/campaigns/{id}';
+
+  it('a padded id reaches the store as the schema trimmed it; an oversize one is a 400 naming path.id', async () => {
+    await callDeclared(serviceRoutes(campaign), routes, key, request('  cmp_1 '));
+    expect(seen).toEqual(['cmp_1']);
+    await expect(
+      callDeclared(serviceRoutes(campaign), routes, key, request('x'.repeat(129))),
+    ).rejects.toMatchObject({
+      status: 400,
+      details: { issues: [{ path: 'path.id' }] },
+    });
+    expect(seen).toEqual(['cmp_1']);
   });
 });

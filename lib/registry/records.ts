@@ -1,13 +1,15 @@
 /**
- * Records of the metadata datasource and the request shapes of its routes (zod v4).
+ * Records of the metadata datasource and the request shapes of its routes (zod v4), declared
+ * here (base) so the registry's DATASOURCE_ROUTES name them and the kit enforces them.
  *
  * A record is unique per (type, name). `metadata` is validated separately with
  * `parseMetadata`, in the mode named by the record's `validation` field, because an update
  * merges it into the stored document first.
  */
 import * as z from 'zod/mini';
-import { type FieldIssue, isTemporaError, validationError } from '../errors.ts';
+import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
 import { type Metadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
+import { documentedAs } from './schemas.ts';
 
 /** Format of type, name, namespace and scope. */
 export const IDENT_RE = /^[a-z][a-z0-9_.-]{0,63}$/;
@@ -203,17 +205,6 @@ export const importEnvelopeSchema = z.strictObject({
   dry_run: z.optional(z.boolean({ error: 'must be a boolean' })),
 });
 
-/** Validate the `{type}` and `{name}` path parameters (400 naming `path.type` / `path.name`). */
-export function parseKeyParams(params: Record<string, string | undefined>): RecordKey {
-  const issues: FieldIssue[] = [];
-  const type = params.type ?? '';
-  const name = params.name ?? '';
-  if (!IDENT_RE.test(type)) issues.push({ path: 'path.type', message: IDENT_MESSAGE });
-  if (!IDENT_RE.test(name)) issues.push({ path: 'path.name', message: IDENT_MESSAGE });
-  if (issues.length) throw validationError(issues);
-  return { type, name };
-}
-
 /** The writable fields of a parsed body/operation/record, `extends` normalised to `type/name`. */
 export function writeInputOf(parsed: WriteInput, ownType: string): WriteInput {
   const out: WriteInput = {};
@@ -270,3 +261,165 @@ export function withoutServerFields(body: Record<string, unknown>): {
   }
   return { rest, issues };
 }
+
+/** `{type}` and `{name}` of a record's path (400 naming `path.type` / `path.name`). */
+export const recordKeyParamsSchema = z.object({ type: ident, name: ident });
+
+/**
+ * The `PUT /api/metadata/{type}/{name}` body, parsed: every problem at once (server-owned fields
+ * are "read-only", unknown fields, bad values, and `metadata` checked in the body's validation
+ * mode); an oversize `metadata` is a 413. Documented as {@link putBodySchema}.
+ */
+export const recordPutBodySchema = documentedAs(
+  z.pipe(
+    z.record(z.string(), z.unknown(), { error: 'request body must be a JSON object' }),
+    z.transform((body, ctx) => {
+      const { rest, issues: readOnly } = withoutServerFields(body);
+      const parsed = putBodySchema.safeParse(rest);
+      if (parsed.success && readOnly.length === 0) {
+        const metadata = metadataIssuesOf(rest);
+        if (metadata.length === 0) return parsed.data;
+        for (const i of metadata)
+          ctx.issues.push({ code: 'custom', path: [i.path], message: i.message, input: body });
+        return z.NEVER;
+      }
+      for (const i of [
+        ...readOnly,
+        ...(parsed.success ? [] : toFieldIssues(parsed.error.issues)),
+        ...metadataIssuesOf(rest),
+      ])
+        ctx.issues.push({ code: 'custom', path: i.path ? [i.path] : [], message: i.message, input: body });
+      return z.NEVER;
+    }),
+  ),
+  putBodySchema,
+);
+export type PutBody = z.output<typeof putBodySchema>;
+
+/** Most operations (bulk) or records (import) of one request. */
+export const MAX_BULK_OPERATIONS = 1000;
+/** Most operations of a transactional bulk request (DynamoDB's TransactWriteItems limit). */
+export const MAX_TRANSACTIONAL_OPERATIONS = 100;
+
+const itemsOf = (listName: 'operations' | 'records') =>
+  z.array(z.unknown(), { error: `must be an array of ${listName}` }).check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(MAX_BULK_OPERATIONS, {
+      error: (iss) =>
+        `at most ${MAX_BULK_OPERATIONS} ${listName} per request; got ${Array.isArray(iss.input) ? iss.input.length : '?'}: split it into several requests`,
+    }),
+  );
+
+/**
+ * `POST /api/metadata/bulk`: the envelope (each operation is validated on its own, so that
+ * `continue_on_error` reports a bad one and applies the rest). Documented with its operations.
+ */
+export const bulkBodySchema = documentedAs(
+  z.extend(bulkEnvelopeSchema, { operations: itemsOf('operations') }).check(
+    z.superRefine((b, ctx) => {
+      if (b.transactional && b.operations.length > MAX_TRANSACTIONAL_OPERATIONS)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operations'],
+          message: `transactional: true allows at most ${MAX_TRANSACTIONAL_OPERATIONS} operations (the ${MAX_TRANSACTIONAL_OPERATIONS}-action limit of DynamoDB transactions); got ${b.operations.length}: split it or send transactional: false`,
+        });
+      if (b.transactional && b.continue_on_error)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['continue_on_error'],
+          message: 'cannot be combined with transactional: true (all or nothing)',
+        });
+    }),
+  ),
+  z.extend(bulkEnvelopeSchema, {
+    operations: z.array(bulkOperationSchema).check(z.minLength(1), z.maxLength(MAX_BULK_OPERATIONS)),
+  }),
+);
+export type BulkBody = z.output<typeof bulkBodySchema>;
+
+/** `POST /api/metadata/import`: the envelope (each record is validated on its own, as for bulk). */
+export const importBodySchema = documentedAs(
+  z.extend(importEnvelopeSchema, { records: itemsOf('records') }),
+  z.extend(importEnvelopeSchema, {
+    records: z.array(importRecordSchema).check(z.minLength(1), z.maxLength(MAX_BULK_OPERATIONS)),
+  }),
+);
+export type ImportBody = z.output<typeof importBodySchema>;
+
+// ---------------------------------------------------------------------------------------
+// Responses (the OpenAPI reference and the integration suite's check)
+// ---------------------------------------------------------------------------------------
+
+/** A record as the API returns it ({@link MetadataRecord}). */
+export const metadataRecordSchema = z.object({
+  id: z.string(),
+  type: z.string(),
+  name: z.string(),
+  namespace: z.string(),
+  scope: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  extends: z.optional(z.string()),
+  strategy: z.enum(STRATEGIES),
+  validation: z.enum(VALIDATION_MODES),
+  owner: z.string(),
+  state: z.enum(STATES),
+  version: z.number().check(z.int()),
+  created_by: z.string(),
+  created_at: z.string(),
+  updated_by: z.string(),
+  updated_at: z.string(),
+});
+
+/** A record with the metadata it inherits through `extends`, and how it was resolved. */
+export const effectiveRecordSchema = z.extend(metadataRecordSchema, {
+  effective_metadata: z.record(z.string(), z.unknown()),
+  resolution: z.object({
+    chain: z.array(z.string()),
+    warnings: z.array(z.looseObject({})),
+  }),
+});
+
+/** `GET /api/metadata/{type}/{name}`: the record (`resolve=true`: with its effective metadata). */
+export const recordReadSchema = z.union([effectiveRecordSchema, metadataRecordSchema]);
+
+/** `GET /api/metadata`: a page of records (only `type`, `name` and the selected `fields` when asked). */
+export const recordPageSchema = z.object({
+  items: z.array(z.looseObject({ type: z.string(), name: z.string() })),
+  next_cursor: z.nullable(z.string()),
+});
+
+/** `GET /api/metadata/export`: what `POST /api/metadata/import` takes back. */
+export const recordExportSchema = z.object({
+  format: z.literal('tempora.metadata/v1'),
+  exported_at: z.string(),
+  count: z.number().check(z.int()),
+  records: z.array(metadataRecordSchema),
+  next_cursor: z.nullable(z.string()),
+});
+
+const opResultSchema = z.object({
+  index: z.number().check(z.int()),
+  type: z.nullable(z.string()),
+  name: z.nullable(z.string()),
+  status: z.enum(['ok', 'error']),
+  outcome: z.optional(z.enum(['created', 'updated', 'replaced', 'skipped', 'deleted', 'not_found'])),
+  version: z.optional(z.number().check(z.int())),
+  error: z.optional(z.looseObject({ code: z.string(), message: z.string() })),
+});
+const bulkReportShape = {
+  summary: z.record(z.string(), z.number().check(z.int())),
+  results: z.array(opResultSchema),
+};
+
+/** `POST /api/metadata/bulk`: a result per operation. */
+export const bulkReportSchema = z.object({ transactional: z.boolean(), ...bulkReportShape });
+
+/** `POST /api/metadata/import`: a result per record. */
+export const importReportSchema = z.object({
+  mode: z.enum(IMPORT_MODES),
+  dry_run: z.boolean(),
+  ...bulkReportShape,
+});
+
+export type PutQuery = z.output<typeof putQuerySchema>;
+export type GetQuery = z.output<typeof getQuerySchema>;
