@@ -6,7 +6,7 @@
  *   versus one PutItem per record.
  */
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoRecordRepo } from '../lib/datasource/store.ts';
+import { DynamoRecordRepo } from '../lib/records/store.ts';
 import { getService } from '../lib/registry/index.ts';
 import type { MetadataRecord } from '../lib/registry/records.ts';
 import { EntityStore, staticPolicies } from '../lib/store/entity-store.ts';

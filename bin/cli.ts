@@ -12,6 +12,7 @@
  *   npx tempora kg help
  *   npx tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (bin/token.ts)
  *   npx tempora dlq list [--json] | dlq redrive <name> [--max N]        (bin/dlq.ts)
+ *   npx tempora records export --to <loc> | records import --from <loc>  (bin/records.ts)
  *
  * Exit codes: 0 success, 1 `kg check` found problems, 2 usage error or unknown service.
  */
@@ -36,6 +37,7 @@ import {
 } from '../lib/amadeus/index.ts';
 import { isTemporaError } from '../lib/errors.ts';
 import { runDlqCli } from './dlq.ts';
+import { runRecordsCli } from './records.ts';
 import { runTokenCli } from './token.ts';
 
 /** Where the CLI writes; tests pass their own. */
@@ -52,6 +54,7 @@ const processIo: CliIo = {
 export const HELP = `Usage: tempora kg <command> [options]
        tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (see tempora token --help)
        tempora dlq list | dlq redrive <name>   dead-letter queues of the local stack (see tempora dlq --help)
+       tempora records export --to <loc> | records import --from <loc>   file and S3 loaders (see tempora records --help)
 
 Knowledge graph of the Tempora services, built from the registry (lib/registry).
 
@@ -81,6 +84,7 @@ class UsageError extends Error {}
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   if (argv[0] === 'token') return runTokenCli(argv.slice(1), io);
   if (argv[0] === 'dlq') return runDlqCli(argv.slice(1), io);
+  if (argv[0] === 'records') return runRecordsCli(argv.slice(1), io);
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);

@@ -108,7 +108,7 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodMiniT
   },
   'metadata.migration.started': {
     description:
-      'A migration of records was accepted; the datasource runs it on this event (lib/datasource/migrations.ts).',
+      'A migration of records was accepted; the datasource runs it on this event (lib/records/migrations.ts).',
     payload: z.strictObject({
       migration_id: z.string(),
       matched: z.number().check(z.int()),
@@ -116,14 +116,14 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodMiniT
     }),
   },
   'metadata.migration.completed': {
-    description: 'A migration of records finished: its counts (lib/datasource/migrations.ts).',
+    description: 'A migration of records finished: its counts (lib/records/migrations.ts).',
     payload: z.strictObject({
       migration_id: z.string(),
       counts: z.record(z.string(), z.number().check(z.int())),
     }),
   },
   'metadata.migration.failed': {
-    description: 'A migration of records stopped on an error (lib/datasource/migrations.ts).',
+    description: 'A migration of records stopped on an error (lib/records/migrations.ts).',
     payload: z.strictObject({ migration_id: z.string(), error: z.string() }),
   },
   'metadata.migration.rollback_requested': {

@@ -28,8 +28,8 @@ import {
   schedulerEnv,
   serviceEnv,
 } from '../lib/config/functions.ts';
-import { RECORDS_TABLE_DESIGN } from '../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
+import { RECORDS_TABLE_DESIGN } from '../lib/records/design.ts';
 import {
   CONSOLE_ROUTES,
   HEALTH_ROUTES,
@@ -44,6 +44,7 @@ import { CatchAll } from './constructs/catch-all.ts';
 import { Console } from './constructs/console.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
 import { EntityTable } from './constructs/entity-table.ts';
+import { ExportsBucket } from './constructs/exports-bucket.ts';
 import {
   consumerRule,
   deadLetterQueue,
@@ -372,7 +373,7 @@ export class TemporaStack extends Stack {
         projectionType: dynamodb.ProjectionType.ALL,
       });
     }
-    // Migrations: a status row and a backup row per record (lib/datasource/migration-store.ts).
+    // Migrations: a status row and a backup row per record (lib/records/migration-store.ts).
     const migrations = table('MetadataMigrations', '_metadata_migrations', 'id', 'item');
     const datasourceDlq = queue('MetadataEventsDlq');
     const datasourceFn = new ServiceFunction(this, 'MetadataDatasource', {
@@ -511,6 +512,14 @@ export class TemporaStack extends Stack {
 
     // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
     new CatchAll(this, 'CatchAll', { api, environment: env, retention });
+
+    // --- Exports and backups of records (tempora records export --to s3://…) -----------------
+    const exportsBucket = new ExportsBucket(this, 'Exports', {
+      prefix,
+      retentionDays: Number(this.node.tryGetContext('exportsRetentionDays') ?? 30),
+      removalPolicy,
+    });
+    new CfnOutput(this, 'ExportsBucketName', { value: exportsBucket.bucket.bucketName });
 
     // --- Outputs ---------------------------------------------------------------------------
     new CfnOutput(this, 'HttpApiId', { value: api.apiId });

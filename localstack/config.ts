@@ -8,6 +8,7 @@
  * | `AWS_REGION`           | `us-east-1`  | Region of every call and of the bootstrap                   |
  * | `TEMPORA_ENV`          | `dev`        | Stack environment: deploys `Tempora-<env>` with `-c env=<env>` |
  * | `TEMPORA_LOCAL_START_TIMEOUT` | `60`  | Seconds to wait for the emulator to become healthy          |
+ * | `PERSIST_STATE`        | (unset)      | `1`: the embedded MiniStack saves its state in `.local/state/` when it stops and loads it when it starts |
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,6 +36,8 @@ export interface LocalPaths {
   emulatorFile: string;
   /** MiniStack's stdout/stderr. */
   emulatorLog: string;
+  /** Where the embedded MiniStack saves its state with `PERSIST_STATE=1` (its `STATE_DIR`). */
+  stateDir: string;
   /** Output of `pip install`. */
   pipLog: string;
   /** Output of `cdk bootstrap` and `cdk deploy`. */
@@ -52,6 +55,8 @@ export interface LocalConfig {
   endpoint: string;
   /** True when `AWS_ENDPOINT_URL` names the emulator: these scripts never start or stop it. */
   external: boolean;
+  /** `PERSIST_STATE=1`: the embedded MiniStack keeps its state in `paths.stateDir` across restarts. */
+  persistState: boolean;
   /** Port of the embedded MiniStack (meaningful when `external` is false). */
   port: number;
   region: string;
@@ -65,9 +70,8 @@ export interface LocalConfig {
 /** Repository root, derived from this file's location (works from any working directory). */
 export const repoRoot = (): string => resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The file layout under `root`. */
-export function localPaths(root: string = repoRoot()): LocalPaths {
-  const localDir = join(root, '.local');
+/** The file layout under `root` (`localDir`: another emulator's files, default `.local/`). */
+export function localPaths(root: string = repoRoot(), localDir: string = join(root, '.local')): LocalPaths {
   return {
     root,
     localDir,
@@ -75,6 +79,7 @@ export function localPaths(root: string = repoRoot()): LocalPaths {
     pidFile: join(localDir, 'ministack.pid'),
     emulatorFile: join(localDir, 'ministack.json'),
     emulatorLog: join(localDir, 'ministack.log'),
+    stateDir: join(localDir, 'state'),
     pipLog: join(localDir, 'pip.log'),
     deployLog: join(localDir, 'deploy.log'),
     outputsFile: join(localDir, 'outputs.json'),
@@ -119,6 +124,7 @@ export function loadLocalConfig(
     paths: localPaths(root),
     endpoint: externalUrl ? normalizeEndpoint(externalUrl) : `http://127.0.0.1:${port}`,
     external: Boolean(externalUrl),
+    persistState: env.PERSIST_STATE?.trim() === '1',
     port,
     region: env.AWS_REGION?.trim() || 'us-east-1',
     environment,

@@ -124,8 +124,17 @@ export function cdkProgress(
   return { onLine, summary: () => outcome || 'deployed' };
 }
 
+/** Deploy options: `assembly`, a cloud assembly synthesized earlier (skips bundling and synthesis). */
+export interface DeployOptions {
+  assembly?: string;
+}
+
 /** `cdk deploy Tempora-<env> --require-approval never` against `endpoint`. */
-export async function deployStack(cfg: LocalConfig, endpoint: string): Promise<void> {
+export async function deployStack(
+  cfg: LocalConfig,
+  endpoint: string,
+  opts: DeployOptions = {},
+): Promise<void> {
   const { root, deployLog, cdkOutputsFile } = cfg.paths;
   const s = step(`cdk deploy ${cfg.stackName} to ${endpoint} (log: ${deployLog})`);
   const progress = cdkProgress(s, cfg.stackName);
@@ -136,14 +145,18 @@ export async function deployStack(cfg: LocalConfig, endpoint: string): Promise<v
     'never',
     '--outputs-file',
     cdkOutputsFile,
-    '-c',
-    `env=${cfg.environment}`,
-    // No Amazon Translate on the emulator: the deterministic offline provider (docs/localization.md).
-    '-c',
-    'translationProvider=offline',
-    // Own cloud-assembly dir: a concurrent `cdk synth` in cdk.out does not block (or clobber) this one.
-    '--output',
-    join(cfg.paths.localDir, 'cdk.out'),
+    ...(opts.assembly
+      ? ['--app', opts.assembly]
+      : [
+          '-c',
+          `env=${cfg.environment}`,
+          // No Amazon Translate on the emulator: the deterministic offline provider (docs/localization.md).
+          '-c',
+          'translationProvider=offline',
+          // Own cloud-assembly dir: a concurrent `cdk synth` in cdk.out does not block (or clobber) this one.
+          '--output',
+          join(cfg.paths.localDir, 'cdk.out'),
+        ]),
     '--progress',
     'events',
     '--no-notices',
@@ -164,7 +177,11 @@ export async function deployStack(cfg: LocalConfig, endpoint: string): Promise<v
 }
 
 /** Bootstrap when needed, then deploy; `.local/deploy.log` holds this run's CDK output. */
-export async function bootstrapAndDeploy(cfg: LocalConfig, endpoint: string): Promise<void> {
+export async function bootstrapAndDeploy(
+  cfg: LocalConfig,
+  endpoint: string,
+  opts: DeployOptions = {},
+): Promise<void> {
   const started = Date.now();
   mkdirSync(cfg.paths.localDir, { recursive: true });
   if (!existsSync(join(cfg.paths.root, 'cdk.json'))) throw new Error(`no cdk.json in ${cfg.paths.root}`);
@@ -173,6 +190,6 @@ export async function bootstrapAndDeploy(cfg: LocalConfig, endpoint: string): Pr
     `# ${new Date().toISOString()} deploy ${cfg.stackName} to ${endpoint}\n`,
   );
   await bootstrapIfNeeded(cfg, endpoint);
-  await deployStack(cfg, endpoint);
+  await deployStack(cfg, endpoint, opts);
   info(`bootstrap + deploy took ${elapsed(started)}`);
 }

@@ -137,7 +137,10 @@ export async function startMinistack(cfg: LocalConfig): Promise<EmulatorHandle> 
   const python = await ensureMinistack(cfg);
   const { localDir, emulatorLog, pidFile, emulatorFile } = cfg.paths;
   mkdirSync(localDir, { recursive: true });
-  const s = step(`starting MiniStack ${MINISTACK_VERSION} on ${cfg.endpoint} (log: ${emulatorLog})`);
+  const persisted = cfg.persistState ? `, state kept in ${cfg.paths.stateDir}` : '';
+  const s = step(
+    `starting MiniStack ${MINISTACK_VERSION} on ${cfg.endpoint} (log: ${emulatorLog}${persisted})`,
+  );
   // Append, never truncate: the log keeps earlier runs (and nobody else's output is lost).
   const logStart = existsSync(emulatorLog) ? statSync(emulatorLog).size : 0;
   const logFd = openSync(emulatorLog, 'a');
@@ -159,6 +162,10 @@ export async function startMinistack(cfg: LocalConfig): Promise<EmulatorHandle> 
       // Lambdas get this endpoint: an IPv4 literal (a `localhost` that resolves to ::1 would miss).
       AWS_ENDPOINT_URL: cfg.endpoint,
       MINISTACK_REGION: cfg.region,
+      // Saved on stop and loaded on start only with PERSIST_STATE=1, in this checkout's own
+      // directory (MiniStack's default, /tmp/ministack-state, is shared by every checkout).
+      PERSIST_STATE: cfg.persistState ? '1' : '0',
+      STATE_DIR: cfg.paths.stateDir,
     },
   });
   closeSync(logFd);

@@ -21,11 +21,21 @@ response counts as a failed batch: the shard position stays, and the batch is re
 MiniStack's backoff, as AWS would retry it (from its first record rather than from the first
 failed one: consumers are idempotent on the envelope id).
 
-Nothing else changes: two functions, wrapped before the server starts.
+3. A prompt, complete stop. On SIGTERM MiniStack saves its state (with PERSIST_STATE=1) in
+its ASGI lifespan shutdown, but then the interpreter waits for every thread still running a
+Lambda invocation (a broadcast tick burst lasts a minute), and those invocations' Node workers
+outlive it: `npm run local:down` waited 10 s and then SIGKILLed the group, and a worker that
+survived a restart kept ticking against the next emulator. Here, once the lifespan shutdown is
+complete (state saved), the Lambda workers of the emulator's process group are sent SIGTERM
+and the process exits at once.
+
+Nothing else changes: three functions, wrapped before the server starts.
 """
 
 import json
 import logging
+import os
+import signal
 
 from ministack.services import eventbridge, lambda_svc
 
@@ -90,7 +100,43 @@ def _execute_function_honouring_batch_failures(func, event):
 
 lambda_svc._execute_function = _execute_function_honouring_batch_failures
 
-if __name__ == "__main__":
-    from ministack.app import main
 
-    main()
+def _exit_now():
+    """State is saved: end the Lambda workers we started, then this process, without waiting."""
+    logging.shutdown()
+    if os.getpgrp() == os.getpid():
+        # Started detached (npm run local): the group is this process and its workers only.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        try:
+            os.killpg(os.getpgrp(), signal.SIGTERM)
+        except OSError:
+            pass
+    else:
+        from ministack.core import lambda_runtime
+
+        lambda_runtime.reset()
+    os._exit(0)
+
+
+def _exiting_after_shutdown(app):
+    async def wrapped(scope, receive, send):
+        if scope.get("type") != "lifespan":
+            return await app(scope, receive, send)
+
+        async def send_and_exit(message):
+            await send(message)
+            if message.get("type") == "lifespan.shutdown.complete":
+                logger.info("MiniStack state saved: stopping its Lambda workers and exiting")
+                _exit_now()
+
+        return await app(scope, receive, send_and_exit)
+
+    return wrapped
+
+
+if __name__ == "__main__":
+    from ministack import app as ministack_app
+
+    # main() serves the module's global `app`: serve the wrapped one.
+    ministack_app.app = _exiting_after_shutdown(ministack_app.app)
+    ministack_app.main()

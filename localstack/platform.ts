@@ -128,6 +128,9 @@ export function printSummary(
     ...(outputs.webSocketUrl ? [['WebSocket', outputs.webSocketUrl] as [string, string]] : []),
     ...(outputs.consoleUrl ? [['Console', outputs.consoleUrl] as [string, string]] : []),
     ['Event bus', outputs.eventBusName],
+    ...(outputs.stackOutputs.ExportsBucketName
+      ? [['Exports bucket', `s3://${outputs.stackOutputs.ExportsBucketName}/`] as [string, string]]
+      : []),
     ...Object.entries(outputs.tables).map(([k, v]): [string, string] => [`Table ${k}`, v]),
   ];
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;

@@ -1,3 +1,3 @@
-import { datasourceHandler } from '../../lib/datasource/handler.ts';
+import { datasourceHandler } from '../../lib/records/handler.ts';
 
 export const handler = datasourceHandler();

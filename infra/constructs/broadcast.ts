@@ -2,6 +2,8 @@ import { Duration, type RemovalPolicy, Stack, Token, Validations } from 'aws-cdk
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -64,6 +66,8 @@ export class Broadcast extends Construct {
   readonly stage: apigwv2.WebSocketStage;
   readonly stateMachine: sfn.StateMachine;
   readonly dlq: sqs.Queue;
+  /** Every minute: restart tickers that died without a campaign event (lib/broadcast/controller.ts). */
+  readonly sweep: events.Rule;
 
   constructor(scope: Construct, id: string, props: BroadcastProps) {
     super(scope, id);
@@ -209,6 +213,20 @@ export class Broadcast extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
+    // --- Sweep: every minute, dead tickers are restarted (and ended ones stopped) ------------
+    // A missed minute is made up by the next one: no retries, and the failure is in the logs.
+    this.sweep = new events.Rule(this, 'TickerSweep', {
+      description: 'Restart broadcast tickers that died without a campaign event',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new targets.LambdaFunction(this.fn, {
+          event: events.RuleTargetInput.fromObject({ kind: 'broadcast.sweep' }),
+          retryAttempts: 0,
+          maxEventAge: Duration.minutes(1),
+        }),
+      ],
+    });
+
     // --- Least privilege: exactly what the code calls ---------------------------------------
     const fn = this.fn;
     grantTable(fn, props.campaigns, ['dynamodb:GetItem']);
@@ -221,7 +239,12 @@ export class Broadcast extends Construct {
       'dynamodb:Query',
       'dynamodb:DescribeTable',
     ]);
-    grantTable(fn, this.state, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DescribeTable']);
+    grantTable(fn, this.state, [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DescribeTable',
+      'dynamodb:Scan',
+    ]);
     grantTable(fn, this.state, ['dynamodb:Query'], [SCORE_INDEX]);
     props.jwtSecret.grantRead(fn);
     const connectionsArn = stack.formatArn({

@@ -37,6 +37,7 @@ import {
 } from './phase.ts';
 import { connectionsOfShard, connectionsPerShardAt, shardCountFor } from './shards.ts';
 import { runTicks, type Tick } from './ticker.ts';
+import { ALIVE_EVERY_MS } from './ticker-state.ts';
 
 /** What one tick did, for metrics. */
 export interface TickMetrics {
@@ -87,6 +88,11 @@ export interface BurstDeps {
   stopSelf: (input: TickInput, reason: OffReason | 'not_started', lastSeq: number) => Promise<unknown>;
   /** Remember the last sequence number sent. */
   saveSeq: (input: TickInput, lastSeq: number) => Promise<unknown>;
+  /**
+   * This execution's sign of life with the last sequence number sent (`alive_at`, `seq` on
+   * the ticker item), about every second: what tells a `$connect` that the ticker is alive.
+   */
+  alive?: (input: TickInput, lastSeq: number, at: number) => Promise<unknown>;
   /** Hand the campaign to the next generation's execution and start it (idempotent). */
   handoff: (input: TickInput, successor: string, nextSeq: number) => Promise<unknown>;
   onTick?: (m: TickMetrics) => void;
@@ -160,6 +166,9 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
   const mono = (wallMs: number): number => clock.now() + (wallMs - deps.wallNow());
 
   let seq = input.seq;
+  /** The last seq a tick of this burst carried (0: none yet). */
+  let lastTickSeq = 0;
+  let lastAlive = Number.NEGATIVE_INFINITY;
   let announced = input.announced;
   /** Wall-clock due time of the next tick, when a tick has a predecessor to keep pace with. */
   let nextTickAt = input.next_tick_at;
@@ -217,6 +226,10 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
       }),
     ];
     if (withConnections) work.push(refreshConnections());
+    if (deps.alive && clock.now() - lastAlive >= ALIVE_EVERY_MS) {
+      lastAlive = clock.now();
+      work.push(deps.alive(input, Math.max(seq - 1, lastTickSeq), deps.wallNow()));
+    }
     const outcomes = await Promise.allSettled(work);
     for (const o of outcomes) {
       // Keep the previous values: one failed read must not stop the broadcast.
@@ -337,6 +350,7 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
   });
   let previous = fanout.totals();
   const onTick = (tick: Tick, hz: number): void => {
+    lastTickSeq = Math.max(lastTickSeq, tick.seq);
     // The frame is the state as of its tick: stamped with the tick's due time, so a tick that
     // runs a little late still carries a time inside [start_time, end_time).
     const dueAt = deps.wallNow() + (tick.scheduledAt - clock.now());

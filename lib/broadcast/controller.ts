@@ -16,13 +16,25 @@
  *   `broadcast.start`, at start_time − lead), unless the campaign already shows that intent.
  *
  * The end_time edge needs no event: the ticker stops itself exactly at end_time.
+ *
+ * A ticker can also die without any campaign event (its execution failed after its retries;
+ * locally, the emulator restarted and marked it FAILED). {@link TickerWatch} is the trigger
+ * for that case: every accepted WebSocket `$connect` to a campaign that should be on the air
+ * looks at the ticker item, and when nobody owns the campaign or the owner's `alive_at` is
+ * stale, reconciles as above (one `$connect` per lease does the execution check).
  */
 import type { EventEnvelope } from '../events/envelope.ts';
 import type { CampaignReader } from './campaigns.ts';
 import { broadcastEnvelope, START_PATTERN, startIntentEnvelope } from './events.ts';
 import type { TickerMachine, TickInput } from './machine.ts';
-import { broadcastPhase, type CampaignSnapshot, controlDecision, executionName } from './phase.ts';
-import type { TickerItem, TickerStore } from './ticker-state.ts';
+import {
+  broadcastPhase,
+  type CampaignSnapshot,
+  controlDecision,
+  executionName,
+  frequencyOf,
+} from './phase.ts';
+import { ALIVE_EVERY_MS, type TickerItem, type TickerStore } from './ticker-state.ts';
 
 export type ReconcileOutcome =
   | 'running'
@@ -72,6 +84,13 @@ export function stoppedEnvelope(
   });
 }
 
+/**
+ * Sequence numbers a replacement skips after a dead execution: frames it may have sent after
+ * its last `alive` write (≤ {@link ALIVE_EVERY_MS} plus a refresh), so a client's `seq` still
+ * only increases across the restart.
+ */
+export const seqSkipAfterDeath = (hz: number): number => Math.ceil(hz * ((2 * ALIVE_EVERY_MS) / 1000)) + 1;
+
 /** Input of the first burst of an execution named in the ticker item. */
 export function firstInput(item: TickerItem): TickInput {
   return {
@@ -101,7 +120,9 @@ export class BroadcastController {
     const now = this.now();
     const decision = controlDecision(broadcastPhase(campaign, now), now, this.leadMs);
     const ticker = await this.deps.tickers.get(campaignId);
-    if (decision.action === 'run') return [await this.ensureRunning(campaignId, ticker)];
+    if (decision.action === 'run') {
+      return [await this.ensureRunning(campaignId, ticker, frequencyOf(campaign?.metadata))];
+    }
     const outcomes = [
       await this.ensureStopped(
         ticker,
@@ -115,7 +136,11 @@ export class BroadcastController {
     return outcomes;
   }
 
-  private async ensureRunning(campaignId: string, ticker: TickerItem | undefined): Promise<ReconcileOutcome> {
+  private async ensureRunning(
+    campaignId: string,
+    ticker: TickerItem | undefined,
+    hz: number,
+  ): Promise<ReconcileOutcome> {
     const { tickers, machine } = this.deps;
     if (ticker?.status === 'running') {
       const status = await machine.status(ticker.execution);
@@ -125,13 +150,15 @@ export class BroadcastController {
         await machine.start(ticker.execution, firstInput(ticker));
         return 'started';
       }
-      // The execution ended without handing over: the next generation of the same run.
+      // The execution ended without handing over: the next generation of the same run, its
+      // seq above anything the dead one may have sent since it last saved its seq.
       const next = {
         execution: executionName(campaignId, ticker.epoch, ticker.generation + 1),
         generation: ticker.generation + 1,
       };
-      if (!(await tickers.handoff(campaignId, ticker.execution, next, ticker.seq))) return 'raced';
-      await machine.start(next.execution, firstInput({ ...ticker, ...next }));
+      const seq = ticker.seq + seqSkipAfterDeath(hz) - 1;
+      if (!(await tickers.handoff(campaignId, ticker.execution, next, seq))) return 'raced';
+      await machine.start(next.execution, firstInput({ ...ticker, ...next, seq }));
       return 'restarted';
     }
     const epoch = (ticker?.epoch ?? 0) + 1;
@@ -146,6 +173,7 @@ export class BroadcastController {
         generation: 0,
         execution,
         seq: ticker?.seq ?? 0,
+        alive_at: 0,
         updated_at: '',
       }),
     );
@@ -192,5 +220,78 @@ export class BroadcastController {
       }),
     ]);
     return 'scheduled';
+  }
+}
+
+/** What {@link TickerWatch} did. */
+export type WatchOutcome = 'not_live' | 'alive' | 'checked_elsewhere' | ReconcileOutcome;
+
+export interface TickerWatchDeps {
+  tickers: Pick<TickerStore, 'get' | 'leaseCheck' | 'listRunning'>;
+  reconcile: (campaignId: string, correlationId: string) => Promise<ReconcileOutcome[]>;
+  now?: () => number;
+  startLeadMs?: number;
+  /** `alive_at` older than this is stale (default 3 s: about three missed beats). */
+  staleMs?: number;
+  /** One execution check per campaign per this long (default 5 s). */
+  leaseMs?: number;
+}
+
+export const TICKER_STALE_MS = 3_000;
+export const CHECK_LEASE_MS = 5_000;
+
+/**
+ * The reconcile triggers for a ticker that died without a campaign event (its execution
+ * failed after its retries; locally, the emulator restarted and marked it FAILED):
+ *
+ * - {@link onConnect}: a client joining a campaign that should be on the air makes sure a
+ *   ticker runs. Cheap when one does (one consistent read of the ticker item); when nobody
+ *   owns the campaign, the controller's conditional claim lets one of many concurrent
+ *   connects start it; when the owner's `alive_at` is stale, a conditional lease lets one
+ *   connect per {@link CHECK_LEASE_MS} ask Step Functions (DescribeExecution is throttled per
+ *   account) and hand a dead execution to the next generation.
+ * - {@link sweep}, every minute (an EventBridge schedule): the same check for every ticker
+ *   item that says `running`, for deaths nobody reconnects after (a ticker that died less
+ *   than {@link TICKER_STALE_MS} before the last `$connect`, a campaign that ended meanwhile
+ *   and still owes its `broadcast.stopped`).
+ */
+export class TickerWatch {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: TickerWatchDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  async onConnect(campaign: CampaignSnapshot, correlationId: string): Promise<WatchOutcome> {
+    const now = this.now();
+    const decision = controlDecision(broadcastPhase(campaign, now), now, this.deps.startLeadMs ?? 60_000);
+    if (decision.action !== 'run') return 'not_live';
+    const ticker = await this.deps.tickers.get(campaign.id);
+    if (ticker?.status === 'running') return this.check(ticker, now, correlationId);
+    return (await this.deps.reconcile(campaign.id, correlationId))[0] ?? 'idle';
+  }
+
+  /** Check every running ticker; resolves with what was done to those that were not alive. */
+  async sweep(correlationId: string): Promise<Array<{ campaign_id: string; outcome: WatchOutcome }>> {
+    const now = this.now();
+    const done: Array<{ campaign_id: string; outcome: WatchOutcome }> = [];
+    for (const ticker of await this.deps.tickers.listRunning()) {
+      const outcome = await this.check(ticker, now, correlationId);
+      if (outcome !== 'alive') done.push({ campaign_id: ticker.campaign_id, outcome });
+    }
+    return done;
+  }
+
+  private async check(
+    ticker: Pick<TickerItem, 'campaign_id' | 'execution' | 'alive_at'>,
+    now: number,
+    correlationId: string,
+  ): Promise<WatchOutcome> {
+    if (now - ticker.alive_at < (this.deps.staleMs ?? TICKER_STALE_MS)) return 'alive';
+    const lease = this.deps.leaseMs ?? CHECK_LEASE_MS;
+    if (!(await this.deps.tickers.leaseCheck(ticker.campaign_id, ticker.execution, now, lease))) {
+      return 'checked_elsewhere';
+    }
+    return (await this.deps.reconcile(ticker.campaign_id, correlationId))[0] ?? 'idle';
   }
 }

@@ -26,7 +26,7 @@ import { runBurst, type TickMetrics } from './burst.ts';
 import { DynamoCampaignReader } from './campaigns.ts';
 import { systemClock } from './clock.ts';
 import { ConnectionStore } from './connections.ts';
-import { BroadcastController, stoppedEnvelope } from './controller.ts';
+import { BroadcastController, stoppedEnvelope, TickerWatch } from './controller.ts';
 import { broadcastEnvelope, START_PATTERN } from './events.ts';
 import { FanOut } from './fanout.ts';
 import { broadcastNotice } from './frame.ts';
@@ -91,7 +91,13 @@ const log = (level: 'info' | 'warn' | 'error', message: string, extra?: Record<s
   logger[level](message, extra ?? {});
 
 // --- WebSocket -------------------------------------------------------------------------
+const watch = new TickerWatch({
+  tickers,
+  reconcile: (campaignId, correlationId) => controller.reconcile(campaignId, correlationId),
+  startLeadMs: settings.startLeadMs,
+});
 const ws = webSocketHandler({
+  onConnected: (campaign, correlationId) => watch.onConnect(campaign, correlationId),
   connections,
   campaigns,
   leaderboard,
@@ -237,6 +243,7 @@ async function tick(event: Record<string, unknown>, context: Context) {
           lastSeq,
         ),
       saveSeq: (i, lastSeq) => tickers.saveSeq(i.campaign_id, i.execution, lastSeq),
+      alive: (i, lastSeq, at) => tickers.alive(i.campaign_id, i.execution, lastSeq, at),
       handoff: async (i, successor, nextSeq) => {
         const next = { execution: successor, generation: i.generation + 1 };
         const current = await tickers.get(i.campaign_id);
@@ -270,8 +277,16 @@ async function tick(event: Record<string, unknown>, context: Context) {
   return output;
 }
 
+/** The minute's sweep (EventBridge schedule): restart dead tickers, stop ended ones. */
+async function sweep(context: Context) {
+  const done = await watch.sweep(context.awsRequestId);
+  logger.info('ticker sweep', { checked: done });
+  return { checked: done };
+}
+
 const direct = middy(async (event: Record<string, unknown>, context: Context) => {
   if (event.kind === 'broadcast.tick') return tick(event, context);
+  if (event.kind === 'broadcast.sweep') return sweep(context);
   throw new Error(`Unsupported direct invocation kind ${String(event.kind)}`);
   // No logMetrics here: a burst flushes its tick metrics itself, every refresh and at its end.
 }).use(injectLambdaContext(logger, { resetKeys: true }));

@@ -12,10 +12,17 @@
  *   `broadcast.stopped` is emitted only for a run that started, by whoever wins the
  *   running → stopped write.
  * - seq: the last frame sequence number sent, so the next run continues above it.
+ * - alive_at: the owning execution's last sign of life (epoch ms), written with `seq` about
+ *   every second by its bursts (and set by the claim and every handoff, so a starting
+ *   execution gets a grace period). A stale `alive_at` is what makes a WebSocket `$connect`
+ *   check the execution and restart a dead ticker (controller.ts, `TickerWatch`).
+ * - checked_at: when a `$connect` last won the right to check the execution (one check per
+ *   campaign per lease, however many clients reconnect at once).
  */
 import {
   type DynamoDBDocumentClient,
   GetCommand,
+  paginateScan,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -24,6 +31,9 @@ import type { EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
 
 export const TICKER_SK = 'ticker';
+
+/** How often a burst writes its `alive_at` (and `seq`) to the ticker item. */
+export const ALIVE_EVERY_MS = 1_000;
 
 export interface TickerItem {
   campaign_id: string;
@@ -35,6 +45,8 @@ export interface TickerItem {
   started_at?: string;
   stopped_at?: string;
   stop_reason?: string;
+  /** Last sign of life of the owning execution, epoch ms (0 when never written). */
+  alive_at: number;
   updated_at: string;
 }
 
@@ -63,8 +75,38 @@ export class TickerStore {
       ...(typeof i.started_at === 'string' ? { started_at: i.started_at } : {}),
       ...(typeof i.stopped_at === 'string' ? { stopped_at: i.stopped_at } : {}),
       ...(typeof i.stop_reason === 'string' ? { stop_reason: i.stop_reason } : {}),
+      alive_at: Number(i.alive_at ?? 0),
       updated_at: String(i.updated_at ?? ''),
     };
+  }
+
+  /**
+   * Every ticker item that says `running`, with its owner and `alive_at` (the sweep's list).
+   * One Scan of the state table, filtered: it reads the leaderboard items too, which is
+   * ~10 MB a minute for 100,000 leaderboard rows (a few cents a month on demand).
+   */
+  async listRunning(): Promise<Array<Pick<TickerItem, 'campaign_id' | 'execution' | 'alive_at'>>> {
+    const running: Array<Pick<TickerItem, 'campaign_id' | 'execution' | 'alive_at'>> = [];
+    const pages = paginateScan(
+      { client: this.ddb },
+      {
+        TableName: this.tables.state,
+        FilterExpression: 'sk = :ticker AND #status = :running',
+        ProjectionExpression: 'campaign_id, execution, alive_at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':ticker': TICKER_SK, ':running': 'running' },
+      },
+    );
+    for await (const page of pages) {
+      for (const i of page.Items ?? []) {
+        running.push({
+          campaign_id: String(i.campaign_id),
+          execution: String(i.execution ?? ''),
+          alive_at: Number(i.alive_at ?? 0),
+        });
+      }
+    }
+    return running;
   }
 
   /**
@@ -83,7 +125,8 @@ export class TickerStore {
           Key: key(campaignId),
           UpdateExpression:
             'SET #status = :running, epoch = :epoch, generation = :zero, execution = :x, ' +
-            'seq = if_not_exists(seq, :zero), updated_at = :now REMOVE started_at, stopped_at, stop_reason',
+            'seq = if_not_exists(seq, :zero), alive_at = :alive, updated_at = :now ' +
+            'REMOVE started_at, stopped_at, stop_reason',
           ConditionExpression: prev
             ? 'epoch = :prevEpoch AND #status = :stopped'
             : 'attribute_not_exists(campaign_id)',
@@ -93,6 +136,7 @@ export class TickerStore {
             ':epoch': next.epoch,
             ':zero': 0,
             ':x': next.execution,
+            ':alive': this.now().getTime(),
             ':now': this.now().toISOString(),
             ...(prev ? { ':prevEpoch': prev.epoch, ':stopped': 'stopped' } : {}),
           },
@@ -199,7 +243,8 @@ export class TickerStore {
         new UpdateCommand({
           TableName: this.tables.state,
           Key: key(campaignId),
-          UpdateExpression: 'SET execution = :to, generation = :g, seq = :seq, updated_at = :now',
+          UpdateExpression:
+            'SET execution = :to, generation = :g, seq = :seq, alive_at = :alive, updated_at = :now',
           ConditionExpression: 'execution = :from AND #status = :running',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -208,6 +253,7 @@ export class TickerStore {
             ':seq': seq,
             ':from': from,
             ':running': 'running',
+            ':alive': this.now().getTime(),
             ':now': this.now().toISOString(),
           },
         }),
@@ -233,6 +279,54 @@ export class TickerStore {
       );
     } catch (e) {
       if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  /**
+   * The owning execution's sign of life: `alive_at` and the last `seq` sent, on the condition
+   * that the item still names `execution` as running (and `seq` does not go back). False when
+   * it does not (superseded, stopped, or a retried burst behind the saved `seq`).
+   */
+  async alive(campaignId: string, execution: string, seq: number, at: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: key(campaignId),
+          UpdateExpression: 'SET alive_at = :at, seq = :seq',
+          ConditionExpression:
+            'execution = :x AND #status = :running AND (attribute_not_exists(seq) OR seq <= :seq)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':at': at, ':seq': seq, ':x': execution, ':running': 'running' },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * Win the right to check a running ticker's execution for `leaseMs` (a conditional write of
+   * `checked_at`): of many clients reconnecting at once, one checks, the others trust it.
+   */
+  async leaseCheck(campaignId: string, execution: string, at: number, leaseMs: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tables.state,
+          Key: key(campaignId),
+          UpdateExpression: 'SET checked_at = :at',
+          ConditionExpression:
+            'execution = :x AND (attribute_not_exists(checked_at) OR checked_at <= :before)',
+          ExpressionAttributeValues: { ':at': at, ':before': at - leaseMs, ':x': execution },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionFailure(e)) return false;
+      throw e;
     }
   }
 

@@ -25,6 +25,7 @@ import {
   scoreFrame,
   userIdSchema,
 } from './messages.ts';
+import type { CampaignSnapshot } from './phase.ts';
 import type { FixedWindowRateLimiter } from './rate-limit.ts';
 
 /** The parts of an API Gateway WebSocket event the routes read. */
@@ -61,6 +62,11 @@ export interface WebSocketDeps {
   /** Verify a bearer token (throws a 401 TemporaError when invalid). */
   verify: (token: string) => Promise<Principal>;
   maxMessageBytes: number;
+  /**
+   * Called after a connection is accepted (TickerWatch.onConnect: make sure the campaign's
+   * ticker runs); its failure is logged, the connection stays accepted.
+   */
+  onConnected?: (campaign: CampaignSnapshot, correlationId: string) => Promise<string>;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', message: string, extra?: Record<string, unknown>) => void;
 }
@@ -123,6 +129,16 @@ export function webSocketHandler(deps: WebSocketDeps) {
         `Campaign "${campaignId}" is full (max_participants ${max})`,
       );
     log('info', 'connected', { campaignId, connectionId, user: user.data });
+    if (deps.onConnected) {
+      // The reconcile trigger (a ticker that died is restarted); never refuses the client.
+      try {
+        const ticker = await deps.onConnected(campaign, event.requestContext.requestId ?? connectionId);
+        if (ticker !== 'alive' && ticker !== 'not_live')
+          log('info', 'ticker checked', { campaignId, ticker });
+      } catch (e) {
+        log('warn', 'ticker check failed', { campaignId, error: String(e) });
+      }
+    }
     return OK;
   }
 

@@ -3,6 +3,8 @@
  * PutEvents is batched (10 entries per call, the API's limit); records whose entries
  * failed are reported as batch item failures so Lambda retries from the first of them
  * (at-least-once; consumers are idempotent on the envelope id).
+ * Written here rather than with Powertools' BatchProcessor, which handles one record per
+ * call: the relay's work is one PutEvents per 10 records, so it reports failures itself.
  */
 
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';

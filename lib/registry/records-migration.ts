@@ -1,7 +1,7 @@
 /**
  * The request shapes of record migrations (`POST /api/metadata/migrations`, its rollback and
  * status), declared here (base) so the registry names them and the kit enforces them; what the
- * operations do is lib/datasource/migration.ts.
+ * operations do is lib/records/migration.ts.
  */
 import * as z from 'zod/mini';
 import { IDENT_MESSAGE, IDENT_RE, STATES } from './records.ts';

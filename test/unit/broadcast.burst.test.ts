@@ -127,6 +127,28 @@ const statesTo = (w: ReturnType<typeof world>, id: string) =>
   w.state.sent.filter((s) => s.connectionId === id && s.frame.type === 'campaign.state');
 
 describe('runBurst', () => {
+  it('writes its sign of life about every second, with the last seq sent, also while waiting for start_time', async () => {
+    const w = world({ start: T0 + 3_000 });
+    const beats: Array<{ at: number; seq: number }> = [];
+    w.deps.alive = async (_i, lastSeq, at) => {
+      beats.push({ at: at - T0, seq: lastSeq });
+    };
+    await run(w, input(), { budgetMs: 8_000 });
+    // ~1 s apart (the refresh runs every 500 ms), through the wait and the live part.
+    expect(beats.length).toBeGreaterThanOrEqual(7);
+    expect(beats.length).toBeLessThanOrEqual(9);
+    for (let k = 1; k < beats.length; k += 1) {
+      const gap = (beats[k]?.at ?? 0) - (beats[k - 1]?.at ?? 0);
+      expect(gap).toBeGreaterThanOrEqual(1_000);
+      expect(gap).toBeLessThanOrEqual(1_600);
+    }
+    expect(beats.filter((b) => b.at < 3_000).every((b) => b.seq === 0)).toBe(true);
+    // Live at 5 Hz from 3 s: the seq written trails the frames sent by at most a refresh.
+    const last = beats[beats.length - 1];
+    expect(last?.seq).toBeGreaterThanOrEqual(Math.floor((((last?.at ?? 0) - 3_000) / 1000) * 5) - 3);
+    expect(beats.map((b) => b.seq)).toEqual([...beats.map((b) => b.seq)].sort((a, b) => a - b));
+  });
+
   it('5 Hz for a 10 s burst: 50 frames per connection, seq 1..50, started notice first, continue', async () => {
     const w = world();
     const out = await run(w, input(), { budgetMs: 10_000 });

@@ -3,7 +3,7 @@
  * ticker item (with the same conditional semantics as DynamoDB) and Step Functions.
  */
 import { describe, expect, it } from 'vitest';
-import { BroadcastController } from '../../lib/broadcast/controller.ts';
+import { BroadcastController, TICKER_STALE_MS, TickerWatch } from '../../lib/broadcast/controller.ts';
 import type { ExecutionStatus, TickerMachine, TickInput } from '../../lib/broadcast/machine.ts';
 import type { CampaignSnapshot } from '../../lib/broadcast/phase.ts';
 import type { TickerItem, TickerStore } from '../../lib/broadcast/ticker-state.ts';
@@ -35,6 +35,7 @@ class MemoryTickers implements Pick<TickerStore, 'get' | 'claim' | 'stop' | 'han
       generation: 0,
       execution: next.execution,
       seq: cur?.seq ?? 0,
+      alive_at: 0,
       updated_at: '',
     };
     return true;
@@ -161,8 +162,10 @@ describe('BroadcastController.reconcile', () => {
     tickers.item = { ...(tickers.item as TickerItem), seq: 41, started_at: iso(NOW) };
     expect(await controller.reconcile(ID, 'corr-0003')).toEqual(['restarted']);
     expect(tickers.item).toMatchObject({ execution: `${ID}-e1-g1`, generation: 1, epoch: 1 });
+    // Above every seq the dead execution may have sent after its last save (2 s at 5 Hz).
+    expect(tickers.item?.seq).toBe(41 + 10);
     expect(machine.executions.get(`${ID}-e1-g1`)?.input).toMatchObject({
-      seq: 42,
+      seq: 52,
       announced: true,
       generation: 1,
     });
@@ -240,5 +243,123 @@ describe('BroadcastController.reconcile', () => {
     set({ scheduling: { start_time: iso(NOW + 7_200_000) } });
     expect(await controller.reconcile(ID, 'c-0000002')).toEqual(['stopped', 'scheduled']);
     expect(machine.stops).toHaveLength(1);
+  });
+});
+
+describe('TickerWatch (the $connect and sweep reconcile triggers)', () => {
+  /** The controller's stand-ins plus the lease and the list, with DynamoDB's conditions. */
+  function watched(opts: { alive_at?: number } = {}) {
+    const s = setup();
+    let clock = NOW;
+    let checkedAt: number | undefined;
+    const leases: number[] = [];
+    const tickers = {
+      get: () => s.tickers.get(),
+      listRunning: async () => (s.tickers.item?.status === 'running' ? [{ ...s.tickers.item }] : []),
+      leaseCheck: async (_c: string, execution: string, at: number, leaseMs: number) => {
+        if (s.tickers.item?.execution !== execution) return false;
+        if (checkedAt !== undefined && checkedAt > at - leaseMs) return false;
+        checkedAt = at;
+        leases.push(at);
+        return true;
+      },
+    };
+    const controller = new BroadcastController({
+      campaigns: { get: async () => campaign },
+      tickers: s.tickers,
+      machine: s.machine,
+      emit: async () => undefined,
+      notifyStopped: async () => undefined,
+      environment: 'test',
+      now: () => clock,
+    });
+    const campaign: CampaignSnapshot = {
+      id: ID,
+      state: 'active',
+      metadata: {
+        features: ['broadcast'],
+        scheduling: { frequency: 5, start_time: iso(NOW - 1000) },
+        service_specific: { campaign: { broadcast_enabled: true } },
+      },
+    };
+    const watch = new TickerWatch({
+      tickers,
+      reconcile: (id, corr) => controller.reconcile(id, corr),
+      now: () => clock,
+    });
+    const alive = (at: number) => {
+      if (s.tickers.item) s.tickers.item.alive_at = at;
+    };
+    if (opts.alive_at !== undefined) alive(opts.alive_at);
+    return {
+      ...s,
+      watch,
+      campaign,
+      leases,
+      alive,
+      advance: (ms: number) => {
+        clock += ms;
+      },
+    };
+  }
+
+  it('a connect to a live campaign with no ticker starts one; concurrent connects start exactly one', async () => {
+    const { watch, campaign, machine } = watched();
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => watch.onConnect(campaign, 'c')));
+    expect(outcomes.filter((o) => o === 'started')).toHaveLength(1);
+    expect(machine.executions.size).toBe(1);
+  });
+
+  it('a fresh alive_at costs no Step Functions call; a stale one lets one connect per lease check', async () => {
+    const { watch, campaign, machine, tickers, alive, advance, leases } = watched();
+    await watch.onConnect(campaign, 'c'); // started
+    alive(NOW);
+    advance(1_000);
+    expect(await watch.onConnect(campaign, 'c')).toBe('alive');
+    expect(leases).toHaveLength(0);
+    // The execution died (the emulator restarted and marked it FAILED); its beats stopped.
+    const first = machine.executions.get(`${ID}-e1-g0`);
+    if (first) first.status = 'FAILED';
+    tickers.item = { ...(tickers.item as TickerItem), seq: 100 };
+    advance(TICKER_STALE_MS);
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => watch.onConnect(campaign, 'c')));
+    expect(outcomes.sort()).toEqual([
+      'checked_elsewhere',
+      'checked_elsewhere',
+      'checked_elsewhere',
+      'checked_elsewhere',
+      'restarted',
+    ]);
+    expect(tickers.item).toMatchObject({ execution: `${ID}-e1-g1`, generation: 1, seq: 110 });
+    expect(
+      [...machine.executions.entries()].filter(([, e]) => e.status === 'RUNNING').map(([n]) => n),
+    ).toEqual([`${ID}-e1-g1`]);
+  });
+
+  it('a stale but RUNNING execution (a slow burst, a retry) is left alone', async () => {
+    const { watch, campaign, machine, advance } = watched();
+    await watch.onConnect(campaign, 'c');
+    advance(60_000);
+    expect(await watch.onConnect(campaign, 'c')).toBe('running');
+    expect(machine.executions.size).toBe(1);
+  });
+
+  it('a connect to a campaign that is not on the air does nothing', async () => {
+    const { watch, campaign, machine } = watched();
+    const off = { ...campaign, metadata: { ...campaign.metadata, features: [] } };
+    expect(await watch.onConnect(off, 'c')).toBe('not_live');
+    expect(machine.executions.size).toBe(0);
+  });
+
+  it('the sweep restarts every running ticker whose execution died and skips the alive ones', async () => {
+    const { watch, campaign, machine, alive, advance } = watched();
+    await watch.onConnect(campaign, 'c');
+    alive(NOW);
+    expect(await watch.sweep('sweep')).toEqual([]);
+    const first = machine.executions.get(`${ID}-e1-g0`);
+    if (first) first.status = 'FAILED';
+    advance(60_000);
+    expect(await watch.sweep('sweep')).toEqual([{ campaign_id: ID, outcome: 'restarted' }]);
+    expect(machine.executions.get(`${ID}-e1-g1`)?.status).toBe('RUNNING');
   });
 });

@@ -12,7 +12,9 @@ import { unauthorized } from '../../lib/errors.ts';
 
 const CAMPAIGN = '01JCAMPAIGN0000000000000000';
 
-function setup(opts: { max?: number; limit?: number } = {}) {
+function setup(
+  opts: { max?: number; limit?: number; onConnected?: (c: CampaignSnapshot) => Promise<string> } = {},
+) {
   const campaigns = new Map<string, CampaignSnapshot>([
     [
       CAMPAIGN,
@@ -61,6 +63,7 @@ function setup(opts: { max?: number; limit?: number } = {}) {
       throw unauthorized('Invalid token');
     },
     maxMessageBytes: 4096,
+    ...(opts.onConnected ? { onConnected: opts.onConnected } : {}),
   });
   const connect = (id: string, q: Record<string, string>) =>
     handler({ requestContext: { connectionId: id, eventType: 'CONNECT' }, queryStringParameters: q });
@@ -84,6 +87,24 @@ describe('$connect', () => {
       (await w.connect('c2', { campaign_id: CAMPAIGN, user_id: 'bob', token: 'admin' })).statusCode,
     ).toBe(200);
     expect(w.live.get('c1')).toEqual({ campaignId: CAMPAIGN, userId: 'ann' });
+  });
+
+  it('checks the ticker after admitting (the reconcile trigger), and a failing check never refuses', async () => {
+    const checked: string[] = [];
+    const w = setup({
+      onConnected: async (c) => {
+        checked.push(c.id);
+        if (checked.length > 1) throw new Error('Step Functions unavailable');
+        return 'restarted';
+      },
+    });
+    const q = { campaign_id: CAMPAIGN, user_id: 'ann', token: 'user:ann' };
+    expect(await w.connect('c1', q)).toEqual({ statusCode: 200 });
+    expect(await w.connect('c2', q)).toEqual({ statusCode: 200 });
+    expect(checked).toEqual([CAMPAIGN, CAMPAIGN]);
+    // A refused connect never gets that far.
+    expect((await w.connect('c3', { ...q, token: 'garbage' })).statusCode).toBe(401);
+    expect(checked).toHaveLength(2);
   });
 
   it('refuses with a clear reason', async () => {

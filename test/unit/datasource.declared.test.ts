@@ -177,7 +177,7 @@ describe('DATASOURCE_ROUTES declarations', () => {
   });
 
   it('the handler parses nothing itself: it reads the input the kit parsed', async () => {
-    const src = await readFile(new URL('../../lib/datasource/handler.ts', import.meta.url), 'utf8');
+    const src = await readFile(new URL('../../lib/records/handler.ts', import.meta.url), 'utf8');
     expect(src).not.toMatch(
       /parseQuery|parseListQuery|parseKeyParams|safeParse|req\.query|req\.body|req\.params/,
     );

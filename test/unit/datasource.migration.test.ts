@@ -1,6 +1,6 @@
 /** The pure part of migrations: operations on one record, validation, the request's shape. */
 import { describe, expect, it } from 'vitest';
-import { matchesFilter, migrateRecord, migrationRequestSchema } from '../../lib/datasource/migration.ts';
+import { matchesFilter, migrateRecord, migrationRequestSchema } from '../../lib/records/migration.ts';
 import type { MetadataRecord } from '../../lib/registry/records.ts';
 
 const record = (metadata: Record<string, unknown>, extra: Partial<MetadataRecord> = {}): MetadataRecord =>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../lib/aws/dynamodb.ts';
-import { MemoryRecordRepo } from '../../lib/datasource/memory-repo.ts';
+import { isTemporaError } from '../../lib/errors.ts';
+import { MemoryRecordRepo } from '../../lib/records/memory-repo.ts';
 import {
   comparator,
   cutToBudget,
@@ -16,8 +17,7 @@ import {
   positionOf,
   selectFields,
   sortedPage,
-} from '../../lib/datasource/query.ts';
-import { isTemporaError } from '../../lib/errors.ts';
+} from '../../lib/records/query.ts';
 import type { MetadataRecord, RecordState } from '../../lib/registry/records.ts';
 
 function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {

@@ -5,7 +5,7 @@ import {
   effectiveMetadata,
   MAX_CHAIN_DEPTH,
   resolveChain,
-} from '../../lib/datasource/resolve.ts';
+} from '../../lib/records/resolve.ts';
 
 const node = (name: string, extra: Partial<ChainNode> = {}): ChainNode => ({
   type: 'object',

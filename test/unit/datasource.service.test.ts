@@ -2,16 +2,16 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod/mini';
 import type { Principal } from '../../lib/auth/tokens.ts';
-import { TtlCache } from '../../lib/datasource/cache.ts';
-import { loadDatasourceConfig } from '../../lib/datasource/config.ts';
-import { datasourceRoutes } from '../../lib/datasource/handler.ts';
-import { DATASOURCE_ROUTES } from '../../lib/datasource/index.ts';
-import { MemoryRecordRepo } from '../../lib/datasource/memory-repo.ts';
-import { parseListQuery } from '../../lib/datasource/query.ts';
-import { DatasourceService } from '../../lib/datasource/service.ts';
-import { WriteConflictError } from '../../lib/datasource/store.ts';
 import { toFieldIssues, validationError } from '../../lib/errors.ts';
 import { canonicalJson } from '../../lib/metadata/index.ts';
+import { TtlCache } from '../../lib/records/cache.ts';
+import { loadDatasourceConfig } from '../../lib/records/config.ts';
+import { datasourceRoutes } from '../../lib/records/handler.ts';
+import { DATASOURCE_ROUTES } from '../../lib/records/index.ts';
+import { MemoryRecordRepo } from '../../lib/records/memory-repo.ts';
+import { parseListQuery } from '../../lib/records/query.ts';
+import { DatasourceService } from '../../lib/records/service.ts';
+import { WriteConflictError } from '../../lib/records/store.ts';
 import {
   bulkBodySchema,
   importBodySchema,

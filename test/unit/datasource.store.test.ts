@@ -7,7 +7,7 @@ import {
   type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/index.ts';
+import { RECORDS_TABLE_DESIGN } from '../../lib/records/index.ts';
 import {
   BATCH_GET_LIMIT,
   BATCH_WRITE_LIMIT,
@@ -16,7 +16,7 @@ import {
   DynamoRecordRepo,
   sendInChunks,
   WriteConflictError,
-} from '../../lib/datasource/store.ts';
+} from '../../lib/records/store.ts';
 import type { MetadataRecord } from '../../lib/registry/records.ts';
 
 const rec = (i: number): MetadataRecord => ({

@@ -10,8 +10,8 @@ import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityTable } from '../../infra/constructs/entity-table.ts';
 import { TemporaStack } from '../../infra/stack.ts';
-import { RECORDS_TABLE_DESIGN } from '../../lib/datasource/design.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
+import { RECORDS_TABLE_DESIGN } from '../../lib/records/design.ts';
 import {
   CONSOLE_ROUTES,
   gatewayRoutes,
@@ -346,6 +346,8 @@ afterAll(() => {
 
 const services = registry.map((s) => [s.name, s] as const);
 const fnAt = (fnPath: string): FnInfo => fnLabelled(fns, fnPath);
+/** Rules on the Nexus bus (schedule rules, on the default bus, are not consumers). */
+const busRules = () => resourcesOf(json, 'AWS::Events::Rule').filter(([, p]) => p.EventBusName !== undefined);
 const schedulerFn = () => fnAt('SchedulerService');
 /** The one role EventBridge Scheduler assumes. */
 const scheduleInvokeRole = (): string => {
@@ -687,10 +689,10 @@ describe('Nexus', () => {
     expect(json.Resources[queueId ?? '']?.Type).toBe('AWS::SQS::Queue');
   });
 
-  it('has one rule per consumer (registry and platform), nothing else', () => {
+  it('has one Nexus rule per consumer (registry and platform), nothing else on the bus', () => {
     const expected = consumers().map((c) => `${c.fn.id}.Arn`);
     expect(expected.length).toBeGreaterThan(0);
-    const targets = resourcesOf(json, 'AWS::Events::Rule').flatMap(([, p]) =>
+    const targets = busRules().flatMap(([, p]) =>
       (p.Targets as Array<{ Arn: unknown }>).map((t) => render(t.Arn)),
     );
     expect(targets.sort()).toEqual(expected.sort());
@@ -704,7 +706,7 @@ describe('Nexus', () => {
   it('routes each consumer its events: `*` = every tempora.* source, else exactly its detail types', () => {
     const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
     for (const c of consumers()) {
-      const rules = resourcesOf(json, 'AWS::Events::Rule').filter(([, p]) =>
+      const rules = busRules().filter(([, p]) =>
         (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${c.fn.id}.Arn`),
       );
       expect(rules, c.name).toHaveLength(1);
@@ -729,7 +731,7 @@ describe('Nexus', () => {
   it('targets each consumer with retries and a dead-letter queue, the same as its async DLQ', () => {
     for (const c of consumers()) {
       const [ruleId, rule] =
-        resourcesOf(json, 'AWS::Events::Rule').find(([, p]) =>
+        busRules().find(([, p]) =>
           (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${c.fn.id}.Arn`),
         ) ?? [];
       const targets = rule?.Targets as Array<Record<string, unknown>>;
@@ -1254,6 +1256,20 @@ describe('live campaigns (broadcast)', () => {
     expect(Object.keys(def.States)).toHaveLength(3);
   });
 
+  it('a sweep every minute invokes the broadcast function with { kind: "broadcast.sweep" }, no retries', () => {
+    const sweeps = resourcesOf(json, 'AWS::Events::Rule').filter(
+      ([, p]) => p.ScheduleExpression !== undefined,
+    );
+    expect(sweeps).toHaveLength(1);
+    const [, rule] = sweeps[0] ?? ['', {}];
+    expect(rule.ScheduleExpression).toBe('rate(1 minute)');
+    expect(rule.EventBusName).toBeUndefined();
+    const targets = rule.Targets as Array<Record<string, unknown>>;
+    expect(targets.map((t) => render(t.Arn))).toEqual([`${fn().id}.Arn`]);
+    expect(JSON.parse(String(targets[0]?.Input))).toEqual({ kind: 'broadcast.sweep' });
+    expect(targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
+  });
+
   it('the broadcast function: exactly its grants (its API stage, its state machine, its tables)', () => {
     const f = fn();
     const ids = sharedIds(json);
@@ -1274,7 +1290,12 @@ describe('live campaigns (broadcast)', () => {
           'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
-        [`${state}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        [`${state}.Arn`]: [
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:Scan',
+          'dynamodb:UpdateItem',
+        ],
         [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
         [`${ids.secret}.Ref`]: SECRET_READ,
         [asyncDlqOf(f) ?? '<no dlq>']: DLQ_SEND,

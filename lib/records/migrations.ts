@@ -11,6 +11,16 @@
  *   record from its backup unless it changed after the migration (reported; `force` overwrites).
  *
  * The runs are idempotent: each claims its row once (a redelivered event does nothing).
+ *
+ * A run whose function died mid-way (crashed, timed out, the machine went away) would leave
+ * the row `running` forever: its claim stops any redelivery. No invocation lives longer than
+ * Lambda's 15 minutes, so a row still `running` {@link RUN_LIMIT_MS} after its claim is
+ * interrupted: whoever looks at it next (GET, a rollback request, a redelivered started
+ * event) marks it `failed` with the reason, once (a conditional write), with its
+ * `metadata.migration.failed` event. Not resumed: a second run would back up records the
+ * first one had already changed. Its backups stay: the records of its finished batches can be
+ * rolled back (those of the batch it died in carry no migrated version, so a rollback skips
+ * them; their backups hold what they were).
  */
 import type { Principal } from '../auth/tokens.ts';
 import { badRequest, conflict, notFound, validationError } from '../errors.ts';
@@ -42,6 +52,15 @@ export const MIGRATION_EVENTS = {
   rollbackRequested: 'metadata.migration.rollback_requested',
   rolledBack: 'metadata.migration.rolled_back',
 } as const;
+
+/** A run claimed longer ago than this is dead: Lambda's 15-minute limit plus a margin. */
+export const RUN_LIMIT_MS = 16 * 60_000;
+
+/** The actor of what the platform does on its own (an interrupted run marked failed). */
+const SYSTEM_META: RequestMeta = {
+  actor: { sub: 'metadata-migrations', role: 'service' },
+  correlationId: 'migration-timeout',
+};
 
 /** Records changed at the same time within a batch. */
 const WRITE_CONCURRENCY = 8;
@@ -146,16 +165,38 @@ export class Migrations {
   }
 
   /** GET /api/metadata/migrations/{id}. */
-  async status(id: string): Promise<unknown> {
+  async status(id: string, meta: RequestMeta = SYSTEM_META): Promise<unknown> {
     const row = await this.deps.store.get(id);
     if (!row) throw notFound(`No migration ${id}`, { id });
-    return view(row);
+    return view(await this.failIfInterrupted(row, meta));
+  }
+
+  /**
+   * A row `running` whose claim is older than {@link RUN_LIMIT_MS}: its run died. Marked
+   * `failed` (only by the caller whose conditional write wins) with its event; returns the
+   * row as it now is.
+   */
+  private async failIfInterrupted(row: MigrationRow, meta: RequestMeta): Promise<MigrationRow> {
+    if (row.status !== 'running' || row.run_claimed_at === undefined) return row;
+    const now = this.now();
+    if (!(now.getTime() - Date.parse(row.run_claimed_at) > RUN_LIMIT_MS)) return row;
+    const error =
+      `interrupted: the run started at ${row.run_claimed_at} never finished (its function crashed or ` +
+      `timed out); ${row.counts.changed} record(s) of its finished batches were changed and can be ` +
+      'rolled back; records of the batch it was in may be changed too (every matched record has a backup)';
+    const failed = { status: 'failed' as const, finished_at: now.toISOString(), error };
+    if (await this.deps.store.update(row.id, failed, { status: ['running'] })) {
+      await this.deps.store.emit([this.event(MIGRATION_EVENTS.failed, row, meta, { error })]);
+      return { ...row, ...failed };
+    }
+    return (await this.deps.store.get(row.id)) ?? row;
   }
 
   /** POST /api/metadata/migrations/{id}/rollback: 202, the rollback runs from its event. */
   async requestRollback(id: string, body: RollbackRequest, meta: RequestMeta): Promise<unknown> {
-    const row = await this.deps.store.get(id);
-    if (!row) throw notFound(`No migration ${id}: it never ran (a dry run is not stored)`, { id });
+    const found = await this.deps.store.get(id);
+    if (!found) throw notFound(`No migration ${id}: it never ran (a dry run is not stored)`, { id });
+    const row = await this.failIfInterrupted(found, meta);
     const rollback = {
       requested_at: this.now().toISOString(),
       requested_by: meta.actor.sub,
@@ -191,7 +232,12 @@ export class Migrations {
       { run_claimed_at: this.now().toISOString(), started_at: this.now().toISOString() },
       { status: ['running'], unsetField: 'run_claimed_at' },
     );
-    if (!claimed) return; // redelivered, or not running any more
+    if (!claimed) {
+      // Redelivered, or not running any more; or its run died long ago.
+      const stuck = await this.deps.store.get(id);
+      if (stuck) await this.failIfInterrupted(stuck, meta);
+      return;
+    }
     const row = await this.deps.store.get(id);
     if (!row) return;
     try {
