@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { envelopeSchema } from '../lib/events/envelope.ts';
 import { schedulePayloadSchema } from '../lib/events/schedule.ts';
 import { metadataSchemaFor } from '../lib/metadata/schema.ts';
@@ -26,28 +26,27 @@ export interface EventDoc {
   /** Services that emit it. */
   emittedBy: string[];
   description: string;
-  payload: z.ZodType;
+  payload: z.ZodMiniType;
 }
 
 const rfc3339 = z.iso.datetime({ offset: true });
 
 /** The payload of an entity's CRUD and verb events (lib/store/entity-store.ts `commit`). */
-function entityPayload(s: ServiceDefinition): z.ZodType {
-  const fields = s.fields.extend({
+function entityPayload(s: ServiceDefinition): z.ZodMiniType {
+  const fields = z.extend(s.fields, {
     id: z.string(),
     owner_id: z.string(),
     state: z.string(),
-    version: z.number().int().min(1),
+    version: z.number().check(z.int(), z.gte(1)),
     created_at: rfc3339,
     updated_at: rfc3339,
   });
   return z.strictObject({
-    fields: fields.describe(`The ${s.entity}'s fields after the change (before it, for a deletion)`),
+    fields: fields.check(z.describe(`The ${s.entity}'s fields after the change (before it, for a deletion)`)),
     state: z.string(),
     reschedule: z
-      .array(schedulePayloadSchema)
-      .optional()
-      .describe('Retention intents a verb re-plans (scheduler.schedule payloads)'),
+      .optional(z.array(schedulePayloadSchema))
+      .check(z.describe('Retention intents a verb re-plans (scheduler.schedule payloads)')),
   });
 }
 
@@ -59,7 +58,7 @@ const intentPayload = {
 };
 
 /** Events built inline by platform services (source file named in each description). */
-const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType }> = {
+const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodMiniType }> = {
   'scheduler.schedule': {
     description: 'A request to schedule a future intent (lib/events/schedule.ts).',
     payload: schedulePayloadSchema,
@@ -76,7 +75,7 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType 
     description:
       'An intent failed when it ran, or a scheduler.schedule request was refused (then `request_id` names it) (lib/scheduler/service.ts).',
     payload: z.union([
-      z.strictObject({ ...intentPayload, reason: z.string().optional() }),
+      z.strictObject({ ...intentPayload, reason: z.optional(z.string()) }),
       z.strictObject({ reason: z.string(), request_id: z.string(), details: z.unknown() }),
     ]),
   },
@@ -87,20 +86,20 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType 
   'broadcast.started': {
     description: "A campaign's ticker started broadcasting (lib/broadcast/lambda.ts).",
     payload: z.strictObject({
-      epoch: z.number().int(),
+      epoch: z.number().check(z.int()),
       frequency: z.number(),
       execution: z.string(),
-      first_seq: z.number().int(),
+      first_seq: z.number().check(z.int()),
     }),
   },
   'broadcast.stopped': {
     description: "A campaign's ticker stopped (lib/broadcast/controller.ts).",
     payload: z.strictObject({
-      epoch: z.number().int(),
+      epoch: z.number().check(z.int()),
       reason: z.string(),
       execution: z.string(),
-      started_at: z.string().optional(),
-      last_seq: z.number().int(),
+      started_at: z.optional(z.string()),
+      last_seq: z.number().check(z.int()),
     }),
   },
   'campaign.score': {
@@ -112,7 +111,7 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType 
       'A migration of records was accepted; the datasource runs it on this event (lib/records/migrations.ts).',
     payload: z.strictObject({
       migration_id: z.string(),
-      matched: z.number().int(),
+      matched: z.number().check(z.int()),
       filter: z.record(z.string(), z.string()),
     }),
   },
@@ -120,7 +119,7 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType 
     description: 'A migration of records finished: its counts (lib/records/migrations.ts).',
     payload: z.strictObject({
       migration_id: z.string(),
-      counts: z.record(z.string(), z.number().int()),
+      counts: z.record(z.string(), z.number().check(z.int())),
     }),
   },
   'metadata.migration.failed': {
@@ -135,8 +134,8 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType 
     description: 'A migration was rolled back: records restored and records reported (changed since).',
     payload: z.strictObject({
       migration_id: z.string(),
-      restored: z.number().int(),
-      conflicts: z.number().int(),
+      restored: z.number().check(z.int()),
+      conflicts: z.number().check(z.int()),
       force: z.boolean(),
     }),
   },
@@ -145,7 +144,7 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType 
     payload: z.strictObject({
       locales: z.array(z.string()),
       fields: z.array(z.string()),
-      pairs: z.number().int(),
+      pairs: z.number().check(z.int()),
       source_hash: z.string(),
       provider: z.string(),
       trigger: z.strictObject({ id: z.string(), type: z.string() }),
@@ -156,7 +155,7 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodType 
 /** Every event type the registry says is emitted, each with its payload schema. */
 export function eventCatalogue(): EventDoc[] {
   const docs = new Map<string, EventDoc>();
-  const add = (type: string, by: string, description: string, payload: z.ZodType) => {
+  const add = (type: string, by: string, description: string, payload: z.ZodMiniType) => {
     const known = docs.get(type);
     if (known) known.emittedBy.push(by);
     else docs.set(type, { type, emittedBy: [by], description, payload });
@@ -188,13 +187,16 @@ const errorSchema = z.strictObject({
   error: z.strictObject({
     code: z
       .string()
-      .describe('e.g. validation_failed, unauthorized, forbidden, not_found, conflict, payload_too_large'),
+      .check(
+        z.describe('e.g. validation_failed, unauthorized, forbidden, not_found, conflict, payload_too_large'),
+      ),
     message: z.string(),
     details: z
-      .unknown()
-      .optional()
-      .describe(
-        'For validation_failed: { issues: [{ path, message }] }; for payload_too_large: { limit, size }',
+      .optional(z.unknown())
+      .check(
+        z.describe(
+          'For validation_failed: { issues: [{ path, message }] }; for payload_too_large: { limit, size }',
+        ),
       ),
   }),
 });
@@ -212,7 +214,7 @@ const dropUnknownFormats = (v: unknown): unknown => {
   );
 };
 
-const toJson = (schema: z.ZodType, id: string, title: string, description?: string): Json => ({
+const toJson = (schema: z.ZodMiniType, id: string, title: string, description?: string): Json => ({
   ...(dropUnknownFormats(
     z.toJSONSchema(schema, { target: 'draft-2020-12', unrepresentable: 'any' }),
   ) as Json),
@@ -256,7 +258,7 @@ export function buildSchemas(): Record<string, Json> {
   files['envelope.schema.json'] = withMetadataRef(envelope, 'metadata.lenient.schema.json');
   for (const e of eventCatalogue()) {
     const name = `events/${e.type}.schema.json`;
-    const schema = envelopeSchema.extend({ type: z.literal(e.type), payload: e.payload });
+    const schema = z.extend(envelopeSchema, { type: z.literal(e.type), payload: e.payload });
     const doc = toJson(schema, name, e.type, `${e.description} Emitted by: ${e.emittedBy.join(', ')}.`);
     files[name] = withMetadataRef(doc, '../metadata.lenient.schema.json');
   }

@@ -14,11 +14,20 @@ export const LAMBDA_BUNDLE = {
   mainFields: ['module', 'main'],
   /**
    * Packages swapped at bundle time. Credentials come from the environment (as Lambda gives
-   * them), not the SDK's default provider chain: see lib/aws/env-credentials.ts.
+   * them), not the SDK's default provider chain: see lib/aws/env-credentials.ts. Powertools
+   * idempotency's JMESPath evaluates plain field paths: see lib/edge/jmespath/. The SDK's
+   * event-stream support is never loaded: see lib/aws/no-event-streams.ts. DynamoDB's
+   * endpoint-discovery cache: see lib/aws/endpoint-cache.ts.
    * Paths are relative to the project root (esbuild's working directory).
    */
   alias: {
     '@aws-sdk/credential-provider-node': './lib/aws/env-credentials.ts',
+    // Idempotency's JMESPath: our expressions are plain field paths (-22 KB): see lib/edge/jmespath/.
+    '@aws-lambda-powertools/jmespath': './lib/edge/jmespath',
+    // Event-stream serde, loaded only by streaming operations none of our clients has (-19 KB).
+    '@smithy/core/event-streams': './lib/aws/no-event-streams.ts',
+    // DynamoDB's endpoint-discovery cache on a Map instead of mnemonist's LRU (-7.4 KB).
+    '@aws-sdk/endpoint-cache': './lib/aws/endpoint-cache.ts',
   } as Record<string, string>,
   /** ESM output with CommonJS dependencies needs a `require`. */
   banner: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",

@@ -3,6 +3,7 @@
  * TemporaError; the HTTP error middleware turns it into the contract shape
  * `{ error: { code, message, details? } }`. Anything else is a real fault (500).
  */
+import './config/zod.ts';
 
 export interface FieldIssue {
   /** Dotted path of the offending field, e.g. `metadata.scheduling.frequency`. */

@@ -1,5 +1,5 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { respond } from '../../lib/aws/cfn-response.ts';
 import { documentClient, eventBridgeClient } from '../../lib/aws/clients.ts';
 import { config } from '../../lib/config.ts';
@@ -13,7 +13,7 @@ const archiveProps = z.object({
   name: z.string(),
   busArn: z.string(),
   eventPattern: z.string(),
-  retentionDays: z.coerce.number().int().positive(),
+  retentionDays: z.coerce.number().check(z.int(), z.positive()),
   description: z.string(),
 });
 

@@ -6,7 +6,7 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { respond } from '../aws/cfn-response.ts';
 import { documentClient } from '../aws/clients.ts';
 import { defineEnv, VARS as V } from '../config/env.ts';

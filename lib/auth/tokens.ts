@@ -4,7 +4,7 @@
  * is a Secrets Manager secret created by the stack.
  */
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { unauthorized } from '../errors.ts';
 import { idString } from '../limits/index.ts';
 import { ROLES, type Role } from '../registry/types.ts';

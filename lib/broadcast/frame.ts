@@ -9,7 +9,7 @@
  * validate it (they run on every tick); the schemas are for readers of frames (clients,
  * tests) and for checking input that did not come from typed code.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 const rfc3339 = z.iso.datetime({ offset: true });
 
@@ -19,14 +19,14 @@ export const leaderboardEntrySchema = z.looseObject({ user: z.string(), score: z
 /** Payload of a `campaign.state` frame; further fields are allowed and kept. */
 export const campaignStatePayloadSchema = z.looseObject({
   leaderboard: z.array(leaderboardEntrySchema),
-  live_participant_count: z.number().int().nonnegative(),
+  live_participant_count: z.number().check(z.int(), z.nonnegative()),
 });
 
 /** A `campaign.state` frame as clients receive it. */
 export const campaignStateFrameSchema = z.strictObject({
   type: z.literal('campaign.state'),
-  campaign_id: z.string().min(1),
-  seq: z.number().int().positive(),
+  campaign_id: z.string().check(z.minLength(1)),
+  seq: z.number().check(z.int(), z.positive()),
   ts: rfc3339,
   payload: campaignStatePayloadSchema,
 });
@@ -34,7 +34,7 @@ export const campaignStateFrameSchema = z.strictObject({
 /** A `broadcast.started` / `broadcast.stopped` notice. */
 export const broadcastNoticeSchema = z.strictObject({
   type: z.enum(['broadcast.started', 'broadcast.stopped']),
-  campaign_id: z.string().min(1),
+  campaign_id: z.string().check(z.minLength(1)),
   ts: rfc3339,
 });
 

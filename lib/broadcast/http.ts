@@ -5,7 +5,7 @@
  *   campaign; the update is atomic and emits `campaign.score`.
  * - `GET /api/broadcast/health` (public): the service's tables.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
 import { forbidden, notFound, toFieldIssues, validationError } from '../errors.ts';

@@ -9,7 +9,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { signingKey } from '../auth/secret.ts';
 import { verifyToken } from '../auth/tokens.ts';
 import { documentClient, stepFunctionsClient } from '../aws/clients.ts';
@@ -131,26 +131,26 @@ const events = middy(
 // --- Step Functions: one tick burst ------------------------------------------------------
 const tickInputSchema = z.object({
   kind: z.literal('broadcast.tick'),
-  campaign_id: z.string().min(1),
-  execution: z.string().min(1),
-  epoch: z.number().int().min(1),
-  generation: z.number().int().min(0),
-  seq: z.number().int().min(1),
-  iterations: z.number().int().min(0),
+  campaign_id: z.string().check(z.minLength(1)),
+  execution: z.string().check(z.minLength(1)),
+  epoch: z.number().check(z.int(), z.gte(1)),
+  generation: z.number().check(z.int(), z.gte(0)),
+  seq: z.number().check(z.int(), z.gte(1)),
+  iterations: z.number().check(z.int(), z.gte(0)),
   announced: z.boolean(),
-  next_tick_at: z.number().optional(),
-  shard: z
-    .object({
-      index: z.number().int().min(1),
-      count: z.number().int().min(2),
-      plan: z.string().min(1),
-      owner: z.string().min(1),
+  next_tick_at: z.optional(z.number()),
+  shard: z.optional(
+    z.object({
+      index: z.number().check(z.int(), z.gte(1)),
+      count: z.number().check(z.int(), z.gte(2)),
+      plan: z.string().check(z.minLength(1)),
+      owner: z.string().check(z.minLength(1)),
       anchor_at: z.number(),
-      seq: z.number().int().min(1),
-      hz: z.number().positive(),
+      seq: z.number().check(z.int(), z.gte(1)),
+      hz: z.number().check(z.positive()),
       ends_at: z.number(),
-    })
-    .optional(),
+    }),
+  ),
 });
 
 /** Tick metrics (Powertools EMF), buffered and flushed every refresh by {@link flushMetrics}. */

@@ -8,7 +8,7 @@
  *   { "action": "score", "delta", "id"? }  → { "type": "score", "campaign_id", "user", "score", "id"? }
  * Errors: { "type": "error", "code", "message", "id"? } with code one of {@link ErrorCode}.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { scoreDeltaSchema } from '../registry/schemas.ts';
 import { rfc3339Of, type Timestamp } from './frame.ts';
 
@@ -27,7 +27,7 @@ export type ErrorCode =
   | 'internal_error';
 
 /** Client correlation id, echoed on the answer. */
-const messageId = z.string().min(1).max(64).optional();
+const messageId = z.optional(z.string().check(z.minLength(1), z.maxLength(64)));
 
 const pingSchema = z.strictObject({ action: z.literal('ping'), id: messageId });
 const scoreSchema = z.strictObject({ action: z.literal('score'), delta: scoreDeltaSchema, id: messageId });
@@ -115,11 +115,11 @@ export const errorFrameSchema = z.strictObject({
   type: z.literal('error'),
   code: z.string(),
   message: z.string(),
-  id: z.string().optional(),
+  id: z.optional(z.string()),
 });
 export const pongFrameSchema = z.strictObject({
   type: z.literal('pong'),
-  id: z.string().optional(),
+  id: z.optional(z.string()),
   ts: z.iso.datetime({ offset: true }),
 });
 export const scoreFrameSchema = z.strictObject({
@@ -127,5 +127,5 @@ export const scoreFrameSchema = z.strictObject({
   campaign_id: z.string(),
   user: z.string(),
   score: z.number(),
-  id: z.string().optional(),
+  id: z.optional(z.string()),
 });

@@ -2,7 +2,7 @@
  * Configuration of the broadcast Lambda, from its environment (set by
  * infra/constructs/broadcast.ts). Pure: tests pass an environment object.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { managementEndpointFor } from '../aws/management-endpoint.ts';
 import { DEFAULT_MAX_ITERATIONS, DEFAULT_START_LEAD_MS } from './burst.ts';
 import { topNOf } from './leaderboard.ts';
@@ -49,18 +49,18 @@ export const DEFAULT_POST_BUDGET = 5_000;
 export const DEFAULT_CONNECTIONS_PER_SHARD = 1_000;
 
 const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).optional().default(fallback);
+  z._default(z.optional(z.coerce.number().check(z.int(), z.gte(min), z.lte(max))), fallback);
 
 const envSchema = z.object({
-  CONNECTIONS_TABLE: z.string().min(1),
-  STATE_TABLE: z.string().min(1),
-  CAMPAIGN_TABLE: z.string().min(1),
-  STATE_MACHINE_ARN: z.string().startsWith('arn:'),
-  WS_API_ID: z.string().regex(/^[A-Za-z0-9]+$/),
-  WS_STAGE: z.string().min(1),
-  WS_MANAGEMENT_ENDPOINT: z.string().optional(),
-  AWS_ENDPOINT_URL: z.string().optional(),
-  LEADERBOARD_TOP_N: z.string().optional(),
+  CONNECTIONS_TABLE: z.string().check(z.minLength(1)),
+  STATE_TABLE: z.string().check(z.minLength(1)),
+  CAMPAIGN_TABLE: z.string().check(z.minLength(1)),
+  STATE_MACHINE_ARN: z.string().check(z.startsWith('arn:')),
+  WS_API_ID: z.string().check(z.regex(/^[A-Za-z0-9]+$/)),
+  WS_STAGE: z.string().check(z.minLength(1)),
+  WS_MANAGEMENT_ENDPOINT: z.optional(z.string()),
+  AWS_ENDPOINT_URL: z.optional(z.string()),
+  LEADERBOARD_TOP_N: z.optional(z.string()),
   WS_RATE_LIMIT_PER_SEC: int(100, 1, 10_000),
   WS_MAX_MESSAGE_BYTES: int(MAX_INBOUND_BYTES, 64, 32_768),
   TICK_BURST_SECONDS: int(60, 1, 840),

@@ -8,41 +8,46 @@
  * read at import time), each variable on first use, then cached; a missing or malformed
  * variable throws an error naming it (no silent '' defaults).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import './zod.ts';
 
 /** One environment variable. `optional` ones have a default (infra may leave them unset). */
 export interface EnvVar<T, Optional extends boolean = boolean> {
   readonly name: string;
-  readonly schema: z.ZodType<T>;
+  readonly schema: z.ZodMiniType<T>;
   readonly optional: Optional;
 }
 
-const required = <T>(name: string, schema: z.ZodType<T>): EnvVar<T, false> => ({
+const required = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, false> => ({
   name,
   schema,
   optional: false,
 });
-const withDefault = <T>(name: string, schema: z.ZodType<T>): EnvVar<T, true> => ({
+const withDefault = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, true> => ({
   name,
   schema,
   optional: true,
 });
 
-const text = z.string().min(1);
-const ms = (fallback: number, max = 3_600_000) => z.coerce.number().int().min(0).max(max).default(fallback);
+const text = z.string().check(z.minLength(1));
+const ms = (fallback: number, max = 3_600_000) =>
+  z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(max)), fallback);
 /** A JSON object in a variable, e.g. `{ "<service>": "<table>" }`. */
-const jsonOf = <T>(schema: z.ZodType<T>) =>
-  z
-    .string()
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
+const jsonOf = <T>(schema: z.ZodMiniType<T>) =>
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((raw, ctx) => {
+        try {
+          return JSON.parse(raw) as unknown;
+        } catch {
+          ctx.issues.push({ code: 'custom', message: 'must be JSON', input: raw });
+          return z.NEVER;
+        }
+      }),
+    ),
+    schema,
+  );
 
 /** Every variable a Tempora function reads, by the name lib/ uses for it. */
 export const VARS = {
@@ -75,7 +80,7 @@ export const VARS = {
   /** Re-read-and-retry attempts after a version conflict on a write without If-Match. */
   datasourceConflictRetries: withDefault(
     'DATASOURCE_CONFLICT_RETRIES',
-    z.coerce.number().int().min(0).max(10).default(3),
+    z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(10)), 3),
   ),
   // Platform health: `{ key: { logical, physical } }` of every table it checks.
   healthTables: required(
@@ -92,10 +97,10 @@ export const VARS = {
   // Domain consumers.
   searchIndexTable: required('SEARCH_INDEX_TABLE', text),
   analyticsCountersTable: required('ANALYTICS_COUNTERS_TABLE', text),
-  translationProvider: withDefault('TRANSLATION_PROVIDER', z.enum(['aws', 'offline']).default('aws')),
+  translationProvider: withDefault('TRANSLATION_PROVIDER', z._default(z.enum(['aws', 'offline']), 'aws')),
   // Knowledge graph (Amadeus).
   kgTable: required('KG_TABLE', text),
-  kgCacheTtlMs: withDefault('KG_CACHE_TTL_MS', z.coerce.number().int().nonnegative().optional()),
+  kgCacheTtlMs: withDefault('KG_CACHE_TTL_MS', z.optional(z.coerce.number().check(z.int(), z.nonnegative()))),
   // Console (functions/console): where the page finds the broadcast WebSocket API.
   /** Id of the broadcast WebSocket API (the page builds the emulator's URL from it). */
   webSocketApiId: required('WEBSOCKET_API_ID', text),

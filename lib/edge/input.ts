@@ -3,11 +3,11 @@
  * `If-Match` header. A client mistake is a 400 naming the field (`query.<name>`,
  * `path.<name>`, `headers.<name>`), never a 5xx. The store takes parsed values, never raw HTTP.
  */
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { toFieldIssues, validationError } from '../errors.ts';
 
 /** Parse a query string with a zod schema; issues are reported under `query.`. */
-export function parseQuery<S extends z.ZodType>(
+export function parseQuery<S extends z.ZodMiniType>(
   schema: S,
   query: Record<string, string | undefined>,
 ): z.output<S> {

@@ -6,7 +6,7 @@ import { monotonicFactory } from 'ulidx';
 /** Monotonic ULIDs: envelopes built in one process sort in the order they were built, even within a millisecond. */
 const ulid = monotonicFactory();
 
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { eventDetailType } from '../limits/index.ts';
 import type { Metadata } from '../metadata/index.ts';
 import { ROLES, type Role } from '../registry/types.ts';
@@ -14,25 +14,24 @@ import { ROLES, type Role } from '../registry/types.ts';
 export const ENVELOPE_VERSION = '1.0.0';
 
 export const envelopeSchema = z.object({
-  id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID'),
+  id: z.string().check(z.regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a ULID')),
   // The entry's DetailType: at most 128 characters (EventBridge refuses longer ones).
-  type: eventDetailType().regex(
-    /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/,
-    'must be a dotted lower-case event type',
+  type: eventDetailType().check(
+    z.regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'must be a dotted lower-case event type'),
   ),
   version: z.string(),
-  source: z.string().startsWith('tempora.'),
-  environment: z.string().min(1),
+  source: z.string().check(z.startsWith('tempora.')),
+  environment: z.string().check(z.minLength(1)),
   occurred_at: z.iso.datetime({ offset: true }),
-  correlation_id: z.string().min(8).max(128),
-  actor: z.object({ id: z.string().min(1), role: z.enum(ROLES) }),
+  correlation_id: z.string().check(z.minLength(8), z.maxLength(128)),
+  actor: z.object({ id: z.string().check(z.minLength(1)), role: z.enum(ROLES) }),
   entity: z.object({
-    type: z.string().min(1),
-    id: z.string().min(1),
-    version: z.number().int().nonnegative(),
+    type: z.string().check(z.minLength(1)),
+    id: z.string().check(z.minLength(1)),
+    version: z.number().check(z.int(), z.nonnegative()),
   }),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  payload: z.record(z.string(), z.unknown()).optional(),
+  metadata: z.optional(z.record(z.string(), z.unknown())),
+  payload: z.optional(z.record(z.string(), z.unknown())),
 });
 
 export interface EventEnvelope {

@@ -7,7 +7,7 @@
  * - the entry at most 256 KB, counted as EventBridge counts it: UTF-8 bytes of `Source`,
  *   `DetailType`, `Detail` and each `Resources` ARN, plus 14 bytes when `Time` is set.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, payloadTooLarge, validationError } from '../errors.ts';
 import { isWellFormedUnicode, LONE_SURROGATE_MESSAGE, utf8Bytes } from './dynamodb.ts';
 
@@ -50,11 +50,11 @@ const boundedChars = (max: number, what: string) =>
   });
 
 /** An event type, which is the entry's `DetailType`: at most 128 characters. */
-export const eventDetailType = (): z.ZodString =>
+export const eventDetailType = (): z.ZodMiniString =>
   boundedChars(EVENTBRIDGE_MAX_DETAIL_TYPE_CHARS, "EventBridge's detail-type limit");
 
 /** An event source: at most 256 characters. */
-export const eventSource = (): z.ZodString =>
+export const eventSource = (): z.ZodMiniString =>
   boundedChars(EVENTBRIDGE_MAX_SOURCE_CHARS, "EventBridge's source limit");
 
 /**

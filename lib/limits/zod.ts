@@ -2,7 +2,7 @@
  * zod building blocks that carry the stores' limits, so every schema (registry routes, metadata,
  * events) states them the same way and every violation is a 400 naming the field.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   isStorableNumber,
   isWellFormedUnicode,
@@ -15,7 +15,7 @@ import {
 import { type JsonLimits, jsonLimitIssues } from './json.ts';
 
 /** A string without lone surrogates (optionally at most `maxBytes` of UTF-8). */
-export function wellFormedString(maxBytes?: number): z.ZodString {
+export function wellFormedString(maxBytes?: number): z.ZodMiniString {
   return z.string().check((ctx) => {
     const v = ctx.value;
     if (!isWellFormedUnicode(v))
@@ -30,7 +30,7 @@ export function wellFormedString(maxBytes?: number): z.ZodString {
  * (default {@link MAX_INDEXED_VALUE_BYTES}), so the key built from it stays within DynamoDB's
  * 2,048-byte partition / 1,024-byte sort key limits.
  */
-export function indexKeyString(maxBytes: number = MAX_INDEXED_VALUE_BYTES): z.ZodString {
+export function indexKeyString(maxBytes: number = MAX_INDEXED_VALUE_BYTES): z.ZodMiniString {
   return z.string().check((ctx) => {
     const v = ctx.value;
     if (!isWellFormedUnicode(v))
@@ -45,11 +45,11 @@ export function indexKeyString(maxBytes: number = MAX_INDEXED_VALUE_BYTES): z.Zo
 }
 
 /** An identifier that is a key (entity id, owner id): 1 to {@link MAX_ID_BYTES} bytes. */
-export const idString = (): z.ZodString =>
-  indexKeyString(MAX_ID_BYTES).min(1, { error: 'must not be empty' });
+export const idString = (): z.ZodMiniString =>
+  indexKeyString(MAX_ID_BYTES).check(z.minLength(1, { error: 'must not be empty' }));
 
 /** A number DynamoDB stores exactly: finite, 0 or 1e-130 … 2^53 − 1 in magnitude. */
-export function boundedNumber(): z.ZodNumber {
+export function boundedNumber(): z.ZodMiniNumber {
   return z.number().check((ctx) => {
     const problem = numberProblem(ctx.value);
     if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
@@ -57,7 +57,7 @@ export function boundedNumber(): z.ZodNumber {
 }
 
 /** Any JSON value within the stores' limits (depth, numbers, Unicode, string size). */
-export function jsonValue(limits: JsonLimits = {}): z.ZodUnknown {
+export function jsonValue(limits: JsonLimits = {}): z.ZodMiniUnknown {
   return z.unknown().check((ctx) => {
     for (const issue of jsonLimitIssues(ctx.value, limits))
       ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: ctx.value });
@@ -65,7 +65,7 @@ export function jsonValue(limits: JsonLimits = {}): z.ZodUnknown {
 }
 
 /** A JSON object (string keys) within the stores' limits: the free-form part of a body. */
-export function jsonObject(limits: JsonLimits = {}): z.ZodRecord<z.ZodString, z.ZodUnknown> {
+export function jsonObject(limits: JsonLimits = {}): z.ZodMiniRecord<z.ZodMiniString, z.ZodMiniUnknown> {
   return z.record(z.string(), z.unknown()).check((ctx) => {
     for (const issue of jsonLimitIssues(ctx.value, limits))
       ctx.issues.push({ code: 'custom', message: issue.message, path: issue.path, input: ctx.value });

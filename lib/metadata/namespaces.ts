@@ -5,7 +5,7 @@
  * (in strict validation only; lenient validation accepts any object). A service that
  * owns a new namespace registers it once at module load with {@link registerNamespace}.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 /** ISO 8601 duration (`P90D`, `P1Y2M`, `PT15S`); lib/policy/duration.ts does the arithmetic. */
 export const ISO_DURATION_RE =
@@ -13,45 +13,48 @@ export const ISO_DURATION_RE =
 
 /** `service_specific.campaign`: live broadcast state of a campaign. */
 export const campaignNamespace = z.looseObject({
-  broadcast_enabled: z.boolean().optional(),
+  broadcast_enabled: z.optional(z.boolean()),
   /** `on_change`: a frame only when the payload changed, plus heartbeats (docs/broadcast.md). */
-  broadcast_mode: z.enum(['every_tick', 'on_change']).optional(),
-  leaderboard: z.array(z.looseObject({ user: z.string(), score: z.number() })).optional(),
-  live_participant_count: z.int().min(0).optional(),
+  broadcast_mode: z.optional(z.enum(['every_tick', 'on_change'])),
+  leaderboard: z.optional(z.array(z.looseObject({ user: z.string(), score: z.number() }))),
+  live_participant_count: z.optional(z.int().check(z.gte(0))),
   /** How long after `scheduling.end_time` the campaign is archived (default: the registry's `archiveAfterEnd`, P30D). */
-  archive_after: z
-    .string()
-    .max(32)
-    .regex(ISO_DURATION_RE, 'must be an ISO 8601 duration such as P30D or PT10M')
-    .optional(),
+  archive_after: z.optional(
+    z
+      .string()
+      .check(z.maxLength(32), z.regex(ISO_DURATION_RE, 'must be an ISO 8601 duration such as P30D or PT10M')),
+  ),
 });
 
 /** `service_specific.content`: editorial hints. */
 export const contentNamespace = z.looseObject({
-  topics: z.array(z.string()).optional(),
-  editor_mode: z.string().optional(),
+  topics: z.optional(z.array(z.string())),
+  editor_mode: z.optional(z.string()),
 });
 
 /** `service_specific.user`: personalisation. `preferred_language` is a BCP 47-like tag. */
 export const userNamespace = z.looseObject({
-  interests: z.array(z.string()).optional(),
-  preferred_language: z
-    .string()
-    .max(35)
-    .regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'must be a BCP 47 language tag, e.g. "en" or "pt-BR"')
-    .optional(),
+  interests: z.optional(z.array(z.string())),
+  preferred_language: z.optional(
+    z
+      .string()
+      .check(
+        z.maxLength(35),
+        z.regex(/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/, 'must be a BCP 47 language tag, e.g. "en" or "pt-BR"'),
+      ),
+  ),
 });
 
 /** `service_specific.localization`: source texts per field and their translations per locale. */
 export const localizationNamespace = z.looseObject({
-  scripts: z.record(z.string(), z.string()).optional(),
-  locales: z.array(z.string()).optional(),
-  scripts_translations: z.record(z.string(), z.record(z.string(), z.string())).optional(),
+  scripts: z.optional(z.record(z.string(), z.string())),
+  locales: z.optional(z.array(z.string())),
+  scripts_translations: z.optional(z.record(z.string(), z.record(z.string(), z.string()))),
 });
 
 /** `service_specific.commerce`: payment settings. */
 export const commerceNamespace = z.looseObject({
-  payment_window: z.string().optional(),
+  payment_window: z.optional(z.string()),
 });
 
 export type CampaignNamespace = z.infer<typeof campaignNamespace>;
@@ -73,7 +76,7 @@ export const SERVICE_NAMESPACES = {
   user: userNamespace,
   localization: localizationNamespace,
   commerce: commerceNamespace,
-} as const satisfies Record<string, z.ZodType>;
+} as const satisfies Record<string, z.ZodMiniType>;
 
 /** A namespace a registry service may own. */
 export type ServiceNamespace = keyof typeof SERVICE_NAMESPACES;
@@ -82,7 +85,7 @@ export type ServiceNamespace = keyof typeof SERVICE_NAMESPACES;
  * The known namespaces, by name: {@link SERVICE_NAMESPACES} plus any registered since. Read it
  * freely; add to it only through {@link registerNamespace} so that cached metadata schemas are rebuilt.
  */
-export const knownNamespaces: Record<string, z.ZodType> = { ...SERVICE_NAMESPACES };
+export const knownNamespaces: Record<string, z.ZodMiniType> = { ...SERVICE_NAMESPACES };
 
 /** Keys the merge drops (prototype pollution guard), so they can never name a namespace. */
 const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -99,7 +102,7 @@ export function namespacesRevision(): number {
  *
  * @throws Error when `name` is already registered, or is not a plain identifier.
  */
-export function registerNamespace(name: string, schema: z.ZodType): void {
+export function registerNamespace(name: string, schema: z.ZodMiniType): void {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) || RESERVED_NAMES.has(name)) {
     throw new Error(`Invalid metadata namespace name: ${JSON.stringify(name)}`);
   }

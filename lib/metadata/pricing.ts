@@ -9,7 +9,7 @@
  * Shared by the localization service (`GET /api/localization/prices`) and the commerce
  * service (orders priced at creation), which is why it lives in the base layer.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 export const PRICING_RULE_TYPE = 'pricing_rule';
 
@@ -63,26 +63,29 @@ export function regionOf(country: string): string | undefined {
   return undefined;
 }
 
-export const skuSchema = z.string().trim().min(1).max(64);
-export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR');
-export const countrySchema = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as FR');
+export const skuSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(64));
+export const currencySchema = z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR'));
+export const countrySchema = z
+  .string()
+  .check(z.regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as FR'));
 
 /** `metadata.custom_rules` of a `pricing_rule` record: one rule; country and region exclude each other. */
 export const pricingRuleSchema = z
   .object({
     sku: skuSchema,
     currency: currencySchema,
-    amount: z.number().nonnegative().max(1e12),
-    country: countrySchema.optional(),
-    region: z
-      .string()
-      .refine((r) => r in REGIONS, `must be one of ${Object.keys(REGIONS).join(', ')}`)
-      .optional(),
+    amount: z.number().check(z.nonnegative(), z.lte(1e12)),
+    country: z.optional(countrySchema),
+    region: z.optional(
+      z.string().check(z.refine((r) => r in REGIONS, `must be one of ${Object.keys(REGIONS).join(', ')}`)),
+    ),
   })
-  .refine((r) => !(r.country && r.region), {
-    message: 'give country or region, not both',
-    path: ['region'],
-  });
+  .check(
+    z.refine((r) => !(r.country && r.region), {
+      message: 'give country or region, not both',
+      path: ['region'],
+    }),
+  );
 
 export type PricingRule = z.infer<typeof pricingRuleSchema>;
 

@@ -15,7 +15,7 @@
  * Schemas are built once at module load; the strict one is rebuilt only after a new
  * namespace is registered.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, payloadTooLarge, toFieldIssues, validationError } from '../errors.ts';
 import { checkJsonLimits, indexKeyString, MAX_METADATA_DEPTH } from '../limits/index.ts';
 import { knownNamespaces, namespacesRevision } from './namespaces.ts';
@@ -48,21 +48,26 @@ const rfc3339 = z.iso.datetime({
 
 const schedulingSchema = z
   .looseObject({
-    frequency: z
-      .number()
-      .gt(0, { error: 'must be greater than 0 Hz' })
-      .max(MAX_FREQUENCY_HZ, { error: `must be at most ${MAX_FREQUENCY_HZ} Hz` })
-      .optional(),
-    start_time: rfc3339.optional(),
-    end_time: rfc3339.optional(),
-    cron: z.string().optional(),
-    timezone: z.string().optional(),
-    intents: z.array(z.looseObject({})).optional(),
+    frequency: z.optional(
+      z
+        .number()
+        .check(
+          z.gt(0, { error: 'must be greater than 0 Hz' }),
+          z.lte(MAX_FREQUENCY_HZ, { error: `must be at most ${MAX_FREQUENCY_HZ} Hz` }),
+        ),
+    ),
+    start_time: z.optional(rfc3339),
+    end_time: z.optional(rfc3339),
+    cron: z.optional(z.string()),
+    timezone: z.optional(z.string()),
+    intents: z.optional(z.array(z.looseObject({}))),
   })
-  .refine((s) => !endsBeforeStart(s.start_time, s.end_time), {
-    path: ['end_time'],
-    error: 'must be after scheduling.start_time',
-  });
+  .check(
+    z.refine((s) => !endsBeforeStart(s.start_time, s.end_time), {
+      path: ['end_time'],
+      error: 'must be after scheduling.start_time',
+    }),
+  );
 
 /** True only when both times are valid RFC 3339 and end <= start (bad formats are reported apart). */
 function endsBeforeStart(start: unknown, end: unknown): boolean {
@@ -74,32 +79,32 @@ function endsBeforeStart(start: unknown, end: unknown): boolean {
 const auditEntrySchema = z.looseObject({ at: rfc3339, actor: z.string(), action: z.string() });
 
 const auditSchema = z.looseObject({
-  created_by: z.string().optional(),
-  last_modified_by: z.string().optional(),
-  history: z
-    .array(
+  created_by: z.optional(z.string()),
+  last_modified_by: z.optional(z.string()),
+  history: z.optional(
+    z.array(
       z.union([rfc3339, auditEntrySchema], {
         error: 'must be an RFC 3339 date-time or an entry { at, actor, action }',
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 const knowledgeGraphSchema = z.looseObject({
-  pattern: z.string().optional(),
-  dependencies: z.array(z.string()).optional(),
+  pattern: z.optional(z.string()),
+  dependencies: z.optional(z.array(z.string())),
 });
 
 /** Any namespace object: what lenient mode and unknown namespaces require. */
 const anyNamespace = z.record(z.string(), z.unknown(), { error: 'must be an object' });
 
 const canonicalFields = {
-  scheduling: schedulingSchema.optional(),
-  features: z.array(indexKeyString()).optional(),
-  custom_rules: z.record(z.string(), z.unknown()).optional(),
-  audit: auditSchema.optional(),
-  tags: z.array(indexKeyString()).optional(),
-  knowledge_graph: knowledgeGraphSchema.optional(),
+  scheduling: z.optional(schedulingSchema),
+  features: z.optional(z.array(indexKeyString())),
+  custom_rules: z.optional(z.record(z.string(), z.unknown())),
+  audit: z.optional(auditSchema),
+  tags: z.optional(z.array(indexKeyString())),
+  knowledge_graph: z.optional(knowledgeGraphSchema),
 };
 
 const lenientServiceSpecific = z.record(z.string(), anyNamespace);
@@ -107,7 +112,7 @@ const lenientServiceSpecific = z.record(z.string(), anyNamespace);
 /** Shape of the canonical document; {@link Metadata} is inferred from it. */
 const metadataSchema = z.object({
   ...canonicalFields,
-  service_specific: lenientServiceSpecific.optional(),
+  service_specific: z.optional(lenientServiceSpecific),
 });
 
 /** The canonical metadata document. All top-level fields are optional. */
@@ -118,22 +123,22 @@ export const CANONICAL_FIELDS: readonly string[] = Object.keys(metadataSchema.sh
 
 const lenientSchema = z.looseObject({
   ...canonicalFields,
-  service_specific: lenientServiceSpecific.optional(),
+  service_specific: z.optional(lenientServiceSpecific),
 });
 
-function buildStrictSchema(): z.ZodType {
-  const namespaces: Record<string, z.ZodType> = {};
+function buildStrictSchema(): z.ZodMiniType {
+  const namespaces: Record<string, z.ZodMiniType> = {};
   for (const [name, schema] of Object.entries(knownNamespaces)) namespaces[name] = z.optional(schema);
   return z.strictObject({
     ...canonicalFields,
-    service_specific: z.object(namespaces).catchall(anyNamespace).optional(),
+    service_specific: z.optional(z.catchall(z.object(namespaces), anyNamespace)),
   });
 }
 
 let strictCache = { revision: namespacesRevision(), schema: buildStrictSchema() };
 
 /** The strict schema, rebuilt only when {@link registerNamespace} has added a namespace. */
-function strictSchema(): z.ZodType {
+function strictSchema(): z.ZodMiniType {
   const revision = namespacesRevision();
   if (strictCache.revision !== revision) strictCache = { revision, schema: buildStrictSchema() };
   return strictCache.schema;
@@ -143,7 +148,7 @@ function strictSchema(): z.ZodType {
  * The zod schema `parseMetadata` applies in a mode (for documentation: docs/schemas are
  * generated from it). The stores' limits are checked apart, by `checkJsonLimits`.
  */
-export const metadataSchemaFor = (mode: ValidationMode): z.ZodType =>
+export const metadataSchemaFor = (mode: ValidationMode): z.ZodMiniType =>
   mode === 'lenient' ? lenientSchema : strictSchema();
 
 /**

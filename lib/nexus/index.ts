@@ -3,7 +3,7 @@
  * an event on the Nexus bus (through the outbox). The relay itself is core: lib/events/publisher.ts.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { inputOf, type Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
 import { buildEnvelope } from '../events/envelope.ts';

@@ -4,7 +4,7 @@
  * change through `PUT /api/policies/...` applies everywhere within the TTL, without redeploy.
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isConditionFailure, queryAll } from '../aws/dynamodb.ts';
 import type { Role } from '../registry/types.ts';
 import { type Policy, type PolicyKey, type ResolvedPolicy, resolvePolicy } from './matrix.ts';
@@ -91,9 +91,9 @@ function toItem(row: PolicyRow): Record<string, unknown> {
   return { ...row, key: sortKey(row) };
 }
 
-const rowSchema = policyKeySchema.extend(policySchema.shape).extend({
-  updated_at: z.string().optional(),
-  updated_by: z.string().optional(),
+const rowSchema = z.extend(z.extend(policyKeySchema, policySchema.shape), {
+  updated_at: z.optional(z.string()),
+  updated_by: z.optional(z.string()),
 });
 
 /** A stored row, or undefined if it does not parse (a bad row must not break every request). */

@@ -3,7 +3,7 @@
  * shape, the operations (`set`, `unset`, `rename`, `merge` on a dotted path into `metadata`,
  * or `set` of a top-level field), and what they do to one record, validated as any write is.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
 import { deepMerge, type Metadata, parseMetadata } from '../metadata/index.ts';
 import { PRICING_RULE_TYPE, pricingRuleIssues } from '../metadata/pricing.ts';
@@ -114,7 +114,11 @@ export function migrateRecord(record: MetadataRecord, ops: readonly MigrationOpe
   const next: MetadataRecord = { ...record, metadata: metadata as Metadata };
   for (const [field, value] of Object.entries(top)) {
     const schema =
-      field === 'state' ? z.enum(STATES) : field === 'owner' ? z.string().min(1).max(256) : ident;
+      field === 'state'
+        ? z.enum(STATES)
+        : field === 'owner'
+          ? z.string().check(z.minLength(1), z.maxLength(256))
+          : ident;
     const r = schema.safeParse(value);
     if (r.success) (next as unknown as Record<string, unknown>)[field] = r.data;
     else issues.push(...toFieldIssues(r.error.issues, field));

@@ -4,7 +4,7 @@
  * and no second copy of any schema). Served at `GET /api/openapi.json`, written to
  * docs/openapi.json by `npm run docs:openapi` (with docs/api.md).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { httpFunctions, routeKey } from './index.ts';
 import { documentationOf, errorSchema } from './schemas.ts';
 import type { RouteDefinition } from './types.ts';
@@ -25,7 +25,7 @@ const IDEMPOTENCY_KEY_PARAM: Json = {
 };
 
 /** JSON Schema of a zod schema, as a request (`input`) or a response (`output`) sees it. */
-export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Json {
+export function jsonSchemaOf(schema: z.ZodMiniType, io: 'input' | 'output'): Json {
   const shown = io === 'input' ? documentationOf(schema) : schema;
   const { $schema: _drop, ...rest } = z.toJSONSchema(shown, { io, unrepresentable: 'any' }) as Json;
   return rest;

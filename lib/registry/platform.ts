@@ -2,7 +2,7 @@
  * The platform services: not entity collections, but Lambdas every domain service relies on.
  * Declared here so Amadeus sees them and infra builds their routes and rules from one place.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { DOMAIN_NAMES } from './domain.ts';
 import {
   bulkBodySchema,
@@ -275,7 +275,7 @@ export const scheduler: PlatformServiceDefinition = {
       summary: 'Cancel an intent.',
       rule: 'scheduler.intents.cancel',
       roles: OPS,
-      params: z.object({ id: z.string().min(1).max(128) }),
+      params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) }),
       status: 200,
       response: intentSchema,
     },

@@ -4,7 +4,7 @@
  * validates them and the datasource receives a parsed {@link ListQuery}. A mistake is a 400
  * naming `query.<name>`.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, toFieldIssues, validationError } from '../errors.ts';
 import {
   IDENT_MESSAGE,
@@ -61,61 +61,69 @@ export interface ListQuery {
   fields?: string[][];
 }
 
-const csv = <T extends string>(item: z.ZodType<T, string>) =>
-  z
-    .string()
-    .transform((s) => [...new Set(s.split(',').map((v) => v.trim()))])
-    .pipe(
-      z
-        .array(item)
-        .min(1)
-        .max(MAX_FILTER_VALUES, { error: `at most ${MAX_FILTER_VALUES} comma-separated values` }),
-    );
+const csv = <T extends string>(item: z.ZodMiniType<T, string>) =>
+  z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((s) => [...new Set(s.split(',').map((v) => v.trim()))]),
+    ),
+    z
+      .array(item)
+      .check(
+        z.minLength(1),
+        z.maxLength(MAX_FILTER_VALUES, { error: `at most ${MAX_FILTER_VALUES} comma-separated values` }),
+      ),
+  );
 
-const identItem = z.string().regex(IDENT_RE, { error: IDENT_MESSAGE });
+const identItem = z.string().check(z.regex(IDENT_RE, { error: IDENT_MESSAGE }));
 const stateItem = z.enum(STATES, { error: 'must be "active", "archived" or "draft"' });
 const ownerItem = z
   .string()
-  .min(1, { error: 'must not be empty' })
-  .max(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` });
+  .check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` }),
+  );
 
 /** A `sort` or `fields` parameter: parsed by `parse`, its issues reported under the parameter. */
 const parsedParam = <T>(parse: (raw: string) => T, max: number) =>
-  z
-    .string()
-    .max(max)
-    .transform((raw, ctx): T => {
+  z.pipe(
+    z.string().check(z.maxLength(max)),
+    z.transform((raw, ctx): T => {
       try {
         return parse(raw);
       } catch (e) {
-        for (const i of issuesOf(e)) ctx.addIssue({ code: 'custom', message: i.message });
+        for (const i of issuesOf(e)) ctx.issues.push({ code: 'custom', message: i.message, input: raw });
         return z.NEVER;
       }
-    });
+    }),
+  );
 
 /**
  * `GET /api/metadata`: filters (comma-separated, at most {@link MAX_FILTER_VALUES} each), sort,
  * page size, cursor, field selection; parsed into a {@link ListQuery}.
  */
-export const recordListQuerySchema = z
-  .strictObject({
-    type: csv(identItem).optional(),
-    namespace: csv(identItem).optional(),
-    scope: csv(identItem).optional(),
-    state: csv(stateItem).optional(),
-    owner: csv(ownerItem).optional(),
-    sort: parsedParam(parseSort, 200).optional(),
-    page_size: z.coerce
-      .number({ error: 'must be a number' })
-      .int({ error: 'must be an integer' })
-      .min(1, { error: 'must be at least 1' })
-      .max(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE}` })
-      .optional(),
-    cursor: z.string().min(1).max(4096).optional(),
-    fields: parsedParam(parseFields, 2000).optional(),
-    include_archived: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
-  })
-  .transform(
+export const recordListQuerySchema = z.pipe(
+  z.strictObject({
+    type: z.optional(csv(identItem)),
+    namespace: z.optional(csv(identItem)),
+    scope: z.optional(csv(identItem)),
+    state: z.optional(csv(stateItem)),
+    owner: z.optional(csv(ownerItem)),
+    sort: z.optional(parsedParam(parseSort, 200)),
+    page_size: z.optional(
+      z.coerce
+        .number({ error: 'must be a number' })
+        .check(
+          z.int({ error: 'must be an integer' }),
+          z.gte(1, { error: 'must be at least 1' }),
+          z.lte(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE}` }),
+        ),
+    ),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+    fields: z.optional(parsedParam(parseFields, 2000)),
+    include_archived: z.optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
+  }),
+  z.transform(
     (p): ListQuery => ({
       ...(p.type ? { types: p.type } : {}),
       ...(p.namespace ? { namespaces: p.namespace } : {}),
@@ -128,13 +136,14 @@ export const recordListQuerySchema = z
       ...(p.cursor ? { cursor: p.cursor } : {}),
       ...(p.fields ? { fields: p.fields } : {}),
     }),
-  );
+  ),
+);
 
 /** `GET /api/metadata/export`: every record of some types and/or namespaces, a page at a time. */
 export const recordExportQuerySchema = z.strictObject({
-  type: csv(identItem).optional(),
-  namespace: csv(identItem).optional(),
-  cursor: z.string().min(1).max(4096).optional(),
+  type: z.optional(csv(identItem)),
+  namespace: z.optional(csv(identItem)),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
 });
 export type ExportQuery = z.output<typeof recordExportQuerySchema>;
 

@@ -6,7 +6,7 @@
  * `parseMetadata`, in the mode named by the record's `validation` field, because an update
  * merges it into the stored document first.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
 import { type Metadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
 import { documentedAs } from './schemas.ts';
@@ -103,27 +103,36 @@ export function parseRef(ref: string): RecordKey {
 export const normalizeExtends = (value: string, ownType: string): string =>
   value.includes('/') ? value : `${ownType}/${value}`;
 
-const ident = z.string({ error: 'must be a string' }).regex(IDENT_RE, { error: IDENT_MESSAGE });
+const ident = z.string({ error: 'must be a string' }).check(z.regex(IDENT_RE, { error: IDENT_MESSAGE }));
 
 /** Fields a client may write (PUT body, bulk operation, import record). */
 const writableShape = {
-  namespace: ident.optional(),
-  scope: ident.optional(),
+  namespace: z.optional(ident),
+  scope: z.optional(ident),
   /** Validated with parseMetadata in the record's validation mode. */
-  metadata: z.unknown().optional(),
-  extends: z
-    .union([z.string().regex(EXTENDS_RE, { error: 'must be "type/name" or "name" (same type)' }), z.null()], {
-      error: 'must be "type/name", "name" (same type) or null',
-    })
-    .optional(),
-  strategy: z.enum(STRATEGIES, { error: 'must be "merge" or "replace"' }).optional(),
-  validation: z.enum(VALIDATION_MODES, { error: 'must be "strict" or "lenient"' }).optional(),
-  owner: z
-    .string({ error: 'must be a string' })
-    .min(1, { error: 'must not be empty' })
-    .max(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` })
-    .optional(),
-  state: z.enum(STATES, { error: 'must be "active", "archived" or "draft"' }).optional(),
+  metadata: z.optional(z.unknown()),
+  extends: z.optional(
+    z.union(
+      [
+        z.string().check(z.regex(EXTENDS_RE, { error: 'must be "type/name" or "name" (same type)' })),
+        z.null(),
+      ],
+      {
+        error: 'must be "type/name", "name" (same type) or null',
+      },
+    ),
+  ),
+  strategy: z.optional(z.enum(STRATEGIES, { error: 'must be "merge" or "replace"' })),
+  validation: z.optional(z.enum(VALIDATION_MODES, { error: 'must be "strict" or "lenient"' })),
+  owner: z.optional(
+    z
+      .string({ error: 'must be a string' })
+      .check(
+        z.minLength(1, { error: 'must not be empty' }),
+        z.maxLength(MAX_OWNER_LENGTH, { error: `must be at most ${MAX_OWNER_LENGTH} characters` }),
+      ),
+  ),
+  state: z.optional(z.enum(STATES, { error: 'must be "active", "archived" or "draft"' })),
 };
 
 const onConflict = z.enum(ON_CONFLICT, { error: 'must be "update", "error", "skip" or "replace"' });
@@ -144,15 +153,15 @@ export interface WriteInput {
 /** PUT body. `type`/`name` may be repeated (e.g. a record read back) but must equal the path. */
 export const putBodySchema = z.strictObject({
   ...writableShape,
-  type: ident.optional(),
-  name: ident.optional(),
-  on_conflict: onConflict.optional(),
+  type: z.optional(ident),
+  name: z.optional(ident),
+  on_conflict: z.optional(onConflict),
 });
 
-export const putQuerySchema = z.strictObject({ on_conflict: onConflict.optional() });
+export const putQuerySchema = z.strictObject({ on_conflict: z.optional(onConflict) });
 export const effectiveQuerySchema = z.strictObject({});
 export const getQuerySchema = z.strictObject({
-  resolve: z.enum(['true', 'false'], { error: 'must be "true" or "false"' }).optional(),
+  resolve: z.optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
 });
 
 /** One operation of `POST /api/metadata/bulk`. */
@@ -161,16 +170,16 @@ export const bulkOperationSchema = z.strictObject({
   type: ident,
   name: ident,
   ...writableShape,
-  on_conflict: onConflict.optional(),
+  on_conflict: z.optional(onConflict),
 });
 export type BulkOperationInput = z.infer<typeof bulkOperationSchema>;
 
 /** The bulk body without its operations, which are validated one by one. */
 export const bulkEnvelopeSchema = z.strictObject({
   operations: z.array(z.unknown(), { error: 'must be an array of operations' }),
-  continue_on_error: z.boolean({ error: 'must be a boolean' }).optional(),
-  transactional: z.boolean({ error: 'must be a boolean' }).optional(),
-  on_conflict: onConflict.optional(),
+  continue_on_error: z.optional(z.boolean({ error: 'must be a boolean' })),
+  transactional: z.optional(z.boolean({ error: 'must be a boolean' })),
+  on_conflict: z.optional(onConflict),
 });
 
 /** One record of `POST /api/metadata/import`: what export writes (server fields are ignored). */
@@ -178,12 +187,12 @@ export const importRecordSchema = z.strictObject({
   type: ident,
   name: ident,
   ...writableShape,
-  id: z.unknown().optional(),
-  version: z.unknown().optional(),
-  created_by: z.unknown().optional(),
-  created_at: z.unknown().optional(),
-  updated_by: z.unknown().optional(),
-  updated_at: z.unknown().optional(),
+  id: z.optional(z.unknown()),
+  version: z.optional(z.unknown()),
+  created_by: z.optional(z.unknown()),
+  created_at: z.optional(z.unknown()),
+  updated_by: z.optional(z.unknown()),
+  updated_at: z.optional(z.unknown()),
 });
 
 export const IMPORT_MODES = ['merge', 'replace', 'skip'] as const;
@@ -191,9 +200,9 @@ export type ImportMode = (typeof IMPORT_MODES)[number];
 
 export const importEnvelopeSchema = z.strictObject({
   records: z.array(z.unknown(), { error: 'must be an array of records' }),
-  mode: z.enum(IMPORT_MODES, { error: 'must be "merge", "replace" or "skip"' }).optional(),
-  continue_on_error: z.boolean({ error: 'must be a boolean' }).optional(),
-  dry_run: z.boolean({ error: 'must be a boolean' }).optional(),
+  mode: z.optional(z.enum(IMPORT_MODES, { error: 'must be "merge", "replace" or "skip"' })),
+  continue_on_error: z.optional(z.boolean({ error: 'must be a boolean' })),
+  dry_run: z.optional(z.boolean({ error: 'must be a boolean' })),
 });
 
 /** The writable fields of a parsed body/operation/record, `extends` normalised to `type/name`. */
@@ -262,15 +271,16 @@ export const recordKeyParamsSchema = z.object({ type: ident, name: ident });
  * mode); an oversize `metadata` is a 413. Documented as {@link putBodySchema}.
  */
 export const recordPutBodySchema = documentedAs(
-  z
-    .record(z.string(), z.unknown(), { error: 'request body must be a JSON object' })
-    .transform((body, ctx) => {
+  z.pipe(
+    z.record(z.string(), z.unknown(), { error: 'request body must be a JSON object' }),
+    z.transform((body, ctx) => {
       const { rest, issues: readOnly } = withoutServerFields(body);
       const parsed = putBodySchema.safeParse(rest);
       if (parsed.success && readOnly.length === 0) {
         const metadata = metadataIssuesOf(rest);
         if (metadata.length === 0) return parsed.data;
-        for (const i of metadata) ctx.addIssue({ code: 'custom', path: [i.path], message: i.message });
+        for (const i of metadata)
+          ctx.issues.push({ code: 'custom', path: [i.path], message: i.message, input: body });
         return z.NEVER;
       }
       for (const i of [
@@ -278,9 +288,10 @@ export const recordPutBodySchema = documentedAs(
         ...(parsed.success ? [] : toFieldIssues(parsed.error.issues)),
         ...metadataIssuesOf(rest),
       ])
-        ctx.addIssue({ code: 'custom', path: i.path ? [i.path] : [], message: i.message });
+        ctx.issues.push({ code: 'custom', path: i.path ? [i.path] : [], message: i.message, input: body });
       return z.NEVER;
     }),
+  ),
   putBodySchema,
 );
 export type PutBody = z.output<typeof putBodySchema>;
@@ -291,43 +302,47 @@ export const MAX_BULK_OPERATIONS = 1000;
 export const MAX_TRANSACTIONAL_OPERATIONS = 100;
 
 const itemsOf = (listName: 'operations' | 'records') =>
-  z
-    .array(z.unknown(), { error: `must be an array of ${listName}` })
-    .min(1, { error: 'must not be empty' })
-    .max(MAX_BULK_OPERATIONS, {
+  z.array(z.unknown(), { error: `must be an array of ${listName}` }).check(
+    z.minLength(1, { error: 'must not be empty' }),
+    z.maxLength(MAX_BULK_OPERATIONS, {
       error: (iss) =>
         `at most ${MAX_BULK_OPERATIONS} ${listName} per request; got ${Array.isArray(iss.input) ? iss.input.length : '?'}: split it into several requests`,
-    });
+    }),
+  );
 
 /**
  * `POST /api/metadata/bulk`: the envelope (each operation is validated on its own, so that
  * `continue_on_error` reports a bad one and applies the rest). Documented with its operations.
  */
 export const bulkBodySchema = documentedAs(
-  bulkEnvelopeSchema.extend({ operations: itemsOf('operations') }).superRefine((b, ctx) => {
-    if (b.transactional && b.operations.length > MAX_TRANSACTIONAL_OPERATIONS)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['operations'],
-        message: `transactional: true allows at most ${MAX_TRANSACTIONAL_OPERATIONS} operations (the ${MAX_TRANSACTIONAL_OPERATIONS}-action limit of DynamoDB transactions); got ${b.operations.length}: split it or send transactional: false`,
-      });
-    if (b.transactional && b.continue_on_error)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['continue_on_error'],
-        message: 'cannot be combined with transactional: true (all or nothing)',
-      });
-  }),
-  bulkEnvelopeSchema.extend({
-    operations: z.array(bulkOperationSchema).min(1).max(MAX_BULK_OPERATIONS),
+  z.extend(bulkEnvelopeSchema, { operations: itemsOf('operations') }).check(
+    z.superRefine((b, ctx) => {
+      if (b.transactional && b.operations.length > MAX_TRANSACTIONAL_OPERATIONS)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['operations'],
+          message: `transactional: true allows at most ${MAX_TRANSACTIONAL_OPERATIONS} operations (the ${MAX_TRANSACTIONAL_OPERATIONS}-action limit of DynamoDB transactions); got ${b.operations.length}: split it or send transactional: false`,
+        });
+      if (b.transactional && b.continue_on_error)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['continue_on_error'],
+          message: 'cannot be combined with transactional: true (all or nothing)',
+        });
+    }),
+  ),
+  z.extend(bulkEnvelopeSchema, {
+    operations: z.array(bulkOperationSchema).check(z.minLength(1), z.maxLength(MAX_BULK_OPERATIONS)),
   }),
 );
 export type BulkBody = z.output<typeof bulkBodySchema>;
 
 /** `POST /api/metadata/import`: the envelope (each record is validated on its own, as for bulk). */
 export const importBodySchema = documentedAs(
-  importEnvelopeSchema.extend({ records: itemsOf('records') }),
-  importEnvelopeSchema.extend({ records: z.array(importRecordSchema).min(1).max(MAX_BULK_OPERATIONS) }),
+  z.extend(importEnvelopeSchema, { records: itemsOf('records') }),
+  z.extend(importEnvelopeSchema, {
+    records: z.array(importRecordSchema).check(z.minLength(1), z.maxLength(MAX_BULK_OPERATIONS)),
+  }),
 );
 export type ImportBody = z.output<typeof importBodySchema>;
 
@@ -343,12 +358,12 @@ export const metadataRecordSchema = z.object({
   namespace: z.string(),
   scope: z.string(),
   metadata: z.record(z.string(), z.unknown()),
-  extends: z.string().optional(),
+  extends: z.optional(z.string()),
   strategy: z.enum(STRATEGIES),
   validation: z.enum(VALIDATION_MODES),
   owner: z.string(),
   state: z.enum(STATES),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   created_by: z.string(),
   created_at: z.string(),
   updated_by: z.string(),
@@ -356,7 +371,7 @@ export const metadataRecordSchema = z.object({
 });
 
 /** A record with the metadata it inherits through `extends`, and how it was resolved. */
-export const effectiveRecordSchema = metadataRecordSchema.extend({
+export const effectiveRecordSchema = z.extend(metadataRecordSchema, {
   effective_metadata: z.record(z.string(), z.unknown()),
   resolution: z.object({
     chain: z.array(z.string()),
@@ -370,29 +385,29 @@ export const recordReadSchema = z.union([effectiveRecordSchema, metadataRecordSc
 /** `GET /api/metadata`: a page of records (only `type`, `name` and the selected `fields` when asked). */
 export const recordPageSchema = z.object({
   items: z.array(z.looseObject({ type: z.string(), name: z.string() })),
-  next_cursor: z.string().nullable(),
+  next_cursor: z.nullable(z.string()),
 });
 
 /** `GET /api/metadata/export`: what `POST /api/metadata/import` takes back. */
 export const recordExportSchema = z.object({
   format: z.literal('tempora.metadata/v1'),
   exported_at: z.string(),
-  count: z.number().int(),
+  count: z.number().check(z.int()),
   records: z.array(metadataRecordSchema),
-  next_cursor: z.string().nullable(),
+  next_cursor: z.nullable(z.string()),
 });
 
 const opResultSchema = z.object({
-  index: z.number().int(),
-  type: z.string().nullable(),
-  name: z.string().nullable(),
+  index: z.number().check(z.int()),
+  type: z.nullable(z.string()),
+  name: z.nullable(z.string()),
   status: z.enum(['ok', 'error']),
-  outcome: z.enum(['created', 'updated', 'replaced', 'skipped', 'deleted', 'not_found']).optional(),
-  version: z.number().int().optional(),
-  error: z.looseObject({ code: z.string(), message: z.string() }).optional(),
+  outcome: z.optional(z.enum(['created', 'updated', 'replaced', 'skipped', 'deleted', 'not_found'])),
+  version: z.optional(z.number().check(z.int())),
+  error: z.optional(z.looseObject({ code: z.string(), message: z.string() })),
 });
 const bulkReportShape = {
-  summary: z.record(z.string(), z.number().int()),
+  summary: z.record(z.string(), z.number().check(z.int())),
   results: z.array(opResultSchema),
 };
 

@@ -3,23 +3,23 @@
  * Each matches what the handler really returns: exact where a client relies on it (ids, status
  * enums, counts), `looseObject` where the payload is open (entity fields, event payloads).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { ACTIONS, INTENT_STATUSES, policyKeySchema, policySchema } from './schemas.ts';
 
 /** An entity as the API shows it: its own fields, metadata and the system fields. */
 export const entitySchema = z.looseObject({
   id: z.string(),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   created_at: z.string(),
   updated_at: z.string(),
-  owner_id: z.string().optional(),
-  state: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
+  owner_id: z.optional(z.string()),
+  state: z.optional(z.string()),
+  metadata: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** One page of a list (`next_cursor`: null on the last page). */
-export const pageOf = (item: z.ZodType) =>
-  z.looseObject({ items: z.array(item), next_cursor: z.string().nullable().optional() });
+export const pageOf = (item: z.ZodMiniType) =>
+  z.looseObject({ items: z.array(item), next_cursor: z.optional(z.nullable(z.string())) });
 
 /** One page of a list of open objects. */
 export const pageSchema = pageOf(z.looseObject({}));
@@ -39,9 +39,9 @@ export const envelopeResponseSchema = z.looseObject({
   occurred_at: z.string(),
   correlation_id: z.string(),
   actor: z.object({ id: z.string(), role }),
-  entity: z.object({ type: z.string(), id: z.string(), version: z.number().int() }),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  payload: z.record(z.string(), z.unknown()).optional(),
+  entity: z.object({ type: z.string(), id: z.string(), version: z.number().check(z.int()) }),
+  metadata: z.optional(z.record(z.string(), z.unknown())),
+  payload: z.optional(z.record(z.string(), z.unknown())),
 });
 
 /** One record of the immutable audit trail (lib/security/audit.ts). */
@@ -64,8 +64,8 @@ export const policyRowSchema = z.object({
   id: z.string(),
   ...policyKeySchema.shape,
   ...policySchema.shape,
-  updated_at: z.string().optional(),
-  updated_by: z.string().optional(),
+  updated_at: z.optional(z.string()),
+  updated_by: z.optional(z.string()),
 });
 
 /** `GET /api/policies`: an environment's rows and the default policy of each role. */
@@ -84,20 +84,20 @@ export const intentSchema = z.object({
   pattern: z.string(),
   run_at: z.string(),
   cancel_on: z.array(z.string()),
-  payload: z.record(z.string(), z.unknown()).optional(),
+  payload: z.optional(z.record(z.string(), z.unknown())),
   status: z.enum(INTENT_STATUSES),
-  generation: z.number().int(),
-  attempts: z.number().int(),
+  generation: z.number().check(z.int()),
+  attempts: z.number().check(z.int()),
   lease_until: z.number(),
   schedule_name: z.string(),
   correlation_id: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 
 const counts = z.record(z.string(), z.number());
-const dayTotals = { events: z.number().int(), types: counts, tags: counts, features: counts };
+const dayTotals = { events: z.number().check(z.int()), types: counts, tags: counts, features: counts };
 
 /** `GET /api/analytics/summary`: daily counters over [from, to] and their totals. */
 export const analyticsSummarySchema = z.object({
@@ -113,9 +113,9 @@ const names = z.array(z.string());
 export const kgServiceSchema = z.object({
   name: z.string(),
   description: z.string(),
-  entity: z.string().nullable(),
-  collection: z.string().nullable(),
-  table: z.string().nullable(),
+  entity: z.nullable(z.string()),
+  collection: z.nullable(z.string()),
+  table: z.nullable(z.string()),
   capabilities: names,
   dependencies: names,
   dependents: names,
@@ -127,8 +127,8 @@ export const kgServiceSchema = z.object({
 
 /** The knowledge graph (lib/amadeus/types.ts `KnowledgeGraph`). */
 export const knowledgeGraphSchema = z.object({
-  format: z.number().int(),
-  version: z.number().int(),
+  format: z.number().check(z.int()),
+  version: z.number().check(z.int()),
   hash: z.string(),
   generated_at: z.string(),
   last_updated: z.string(),
@@ -160,11 +160,11 @@ export const impactReportSchema = z.object({
 export const kgHistorySchema = z.object({
   items: z.array(
     z.object({
-      version: z.number().int(),
+      version: z.number().check(z.int()),
       hash: z.string(),
       published_at: z.string(),
       // The diff from the previous version (lib/amadeus/history.ts `GraphDiff`); null for version 1.
-      changes_from_previous: z.looseObject({ from_hash: z.string(), to_hash: z.string() }).nullable(),
+      changes_from_previous: z.nullable(z.looseObject({ from_hash: z.string(), to_hash: z.string() })),
     }),
   ),
 });
@@ -173,15 +173,15 @@ export const kgHistorySchema = z.object({
 export const kgPatternPageSchema = z.object({
   pattern: z.string(),
   items: z.array(z.object({ type: z.string(), id: z.string(), dependencies: names })),
-  next_cursor: z.string().nullable(),
+  next_cursor: z.nullable(z.string()),
 });
 
 /** A Mermaid diagram (`text/plain`). */
-export const mermaidSchema = z.string().min(1);
+export const mermaidSchema = z.string().check(z.minLength(1));
 
 /** `GET /api/openapi.json`: an OpenAPI 3.1 document. */
 export const openApiSchema = z.looseObject({
-  openapi: z.string().startsWith('3.1'),
+  openapi: z.string().check(z.startsWith('3.1')),
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.looseObject({})),
 });

@@ -5,7 +5,7 @@
  * the search Lambda's handler receives typed input. `tokenize` lives here because the route's
  * limits are counted in its words; the index (lib/search) uses the same function.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { indexKeyString } from '../limits/index.ts';
 import { entitySchema, pageOf } from './responses.ts';
 import { documentedAs, listQuerySchema } from './schemas.ts';
@@ -33,38 +33,51 @@ export function tokenize(text: string): string[] {
   return [...out];
 }
 
-const filterValue = indexKeyString(128).min(1);
+const filterValue = indexKeyString(128).check(z.minLength(1));
 
 /** The query of a search (`q` present) over `types`, the entity types the index covers. */
 export function searchQuerySchema(types: readonly string[]) {
   return z.object({
-    q: z
-      .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`)
-      .transform((q, ctx) => {
+    q: z.pipe(
+      z
+        .string()
+        .check(
+          z.trim(),
+          z.minLength(1, 'must not be empty'),
+          z.maxLength(MAX_QUERY_LENGTH, `must be at most ${MAX_QUERY_LENGTH} characters`),
+        ),
+      z.transform((q, ctx) => {
         const terms = tokenize(q);
         if (terms.length === 0)
-          ctx.addIssue({ code: 'custom', message: 'has no letters or digits to search for' });
+          ctx.issues.push({ code: 'custom', message: 'has no letters or digits to search for', input: q });
         if (terms.length > MAX_QUERY_TERMS)
-          ctx.addIssue({ code: 'custom', message: `has ${terms.length} words; at most ${MAX_QUERY_TERMS}` });
+          ctx.issues.push({
+            code: 'custom',
+            message: `has ${terms.length} words; at most ${MAX_QUERY_TERMS}`,
+            input: q,
+          });
         return { q, terms };
       }),
-    type: z
-      .string()
-      .max(256)
-      .transform((v) =>
-        v
-          .split(',')
-          .map((t) => t.trim())
-          .filter(Boolean),
-      )
-      .pipe(z.array(z.enum(types as [string, ...string[]], `must be one of ${types.join(', ')}`)).min(1))
-      .optional(),
-    tag: filterValue.optional(),
-    feature: filterValue.optional(),
-    limit: z.coerce.number().int().min(1).max(MAX_SEARCH_LIMIT).optional(),
+    ),
+    type: z.optional(
+      z.pipe(
+        z.pipe(
+          z.string().check(z.maxLength(256)),
+          z.transform((v) =>
+            v
+              .split(',')
+              .map((t) => t.trim())
+              .filter(Boolean),
+          ),
+        ),
+        z
+          .array(z.enum(types as [string, ...string[]], `must be one of ${types.join(', ')}`))
+          .check(z.minLength(1)),
+      ),
+    ),
+    tag: z.optional(filterValue),
+    feature: z.optional(filterValue),
+    limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_SEARCH_LIMIT))),
   });
 }
 
@@ -81,27 +94,27 @@ export type SearchRouteQuery = ({ mode: 'search' } & SearchQuery) | ({ mode: 'li
 export function searchRouteQuerySchema(types: readonly string[]) {
   const search = searchQuerySchema(types);
   const documented = z.object({
-    ...listQuerySchema.partial().shape,
-    ...search.partial().shape,
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .optional()
-      .describe(`page size: at most ${MAX_SEARCH_LIMIT} with q, 100 without`),
+    ...z.partial(listQuerySchema).shape,
+    ...z.partial(search).shape,
+    limit: z
+      .optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)))
+      .check(z.describe(`page size: at most ${MAX_SEARCH_LIMIT} with q, 100 without`)),
   });
-  const dispatch = z.record(z.string(), z.unknown()).transform((q, ctx): SearchRouteQuery => {
-    const isSearch = q.q !== undefined;
-    const r = (isSearch ? search : listQuerySchema).safeParse(q);
-    if (!r.success) {
-      for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: i.path, message: i.message });
-      return z.NEVER;
-    }
-    return isSearch
-      ? { mode: 'search', ...(r.data as SearchQuery) }
-      : { mode: 'list', ...(r.data as ListQuery) };
-  });
+  const dispatch = z.pipe(
+    z.record(z.string(), z.unknown()),
+    z.transform((q, ctx): SearchRouteQuery => {
+      const isSearch = q.q !== undefined;
+      const r = (isSearch ? search : listQuerySchema).safeParse(q);
+      if (!r.success) {
+        for (const i of r.error.issues)
+          ctx.issues.push({ code: 'custom', path: i.path, message: i.message, input: q });
+        return z.NEVER;
+      }
+      return isSearch
+        ? { mode: 'search', ...(r.data as SearchQuery) }
+        : { mode: 'list', ...(r.data as ListQuery) };
+    }),
+  );
   return documentedAs(dispatch, documented);
 }
 
@@ -117,7 +130,7 @@ export const searchHitSchema = z.object({
   updated_at: z.string(),
   score: z.number(),
   matches: z.array(z.object({ query: z.string(), term: z.string(), kind: z.string() })),
-  pending: z.array(z.number()).optional(),
+  pending: z.optional(z.array(z.number())),
 });
 
 /** `GET /api/search` with `q`: the query as understood and the hits, best first. */

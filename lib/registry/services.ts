@@ -3,7 +3,7 @@
  * Capabilities, dependencies and integration points come from that table; `fields` is each
  * entity's own schema (metadata and system fields are common to all).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { jsonObject } from '../limits/index.ts';
 import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
 import {
@@ -42,17 +42,17 @@ const access = (
   delete: write,
 });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const id = z.string().min(1).max(128);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
+const id = z.string().check(z.minLength(1), z.maxLength(128));
 
 /** Entity `state`: free-form lower-case word (active, inactive, archived, …). */
 export const stateSchema = z
   .string()
-  .regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word (a-z, _), at most 32 chars');
+  .check(z.regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word (a-z, _), at most 32 chars'));
 
-const state = stateSchema.optional();
+const state = z.optional(stateSchema);
 
-const auditIdParamsSchema = z.object({ id: z.string().min(1).max(128) });
+const auditIdParamsSchema = z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) });
 
 export const user: ServiceDefinition = {
   name: 'user',
@@ -65,11 +65,11 @@ export const user: ServiceDefinition = {
   selfOwned: true,
   searchFields: ['username', 'display_name'],
   fields: z.strictObject({
-    email: z.email().max(254),
+    email: z.email().check(z.maxLength(254)),
     username: z
       .string()
-      .regex(/^[A-Za-z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dots, dashes or underscores'),
-    display_name: text(200).optional(),
+      .check(z.regex(/^[A-Za-z0-9_.-]{3,64}$/, 'must be 3-64 letters, digits, dots, dashes or underscores')),
+    display_name: z.optional(text(200)),
     state,
   }),
   access: { create: OPS, read: ALL, list: OPS, update: ALL, delete: OPS },
@@ -100,8 +100,8 @@ export const notification: ServiceDefinition = {
     user_id: id,
     channel: z.enum(['email', 'sms', 'push', 'in_app']),
     title: text(200),
-    body: z.string().max(4000).optional(),
-    read: z.boolean().optional(),
+    body: z.optional(z.string().check(z.maxLength(4000))),
+    read: z.optional(z.boolean()),
     state,
   }),
   access: access(ALL, OPS),
@@ -125,11 +125,10 @@ export const campaign: ServiceDefinition = {
   searchFields: ['name', 'slug'],
   fields: z.strictObject({
     name: text(200),
-    slug: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')
-      .optional(),
-    description: z.string().max(4000).optional(),
+    slug: z.optional(
+      z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes')),
+    ),
+    description: z.optional(z.string().check(z.maxLength(4000))),
     state,
   }),
   access: access(ALL, OPS),
@@ -152,9 +151,11 @@ export const referral: ServiceDefinition = {
   searchFields: ['code'],
   fields: z.strictObject({
     referrer_id: id,
-    code: z.string().regex(/^[A-Za-z0-9_-]{3,64}$/, 'must be 3-64 letters, digits, dashes or underscores'),
-    referee_email: z.email().max(254).optional(),
-    campaign_id: id.optional(),
+    code: z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9_-]{3,64}$/, 'must be 3-64 letters, digits, dashes or underscores')),
+    referee_email: z.optional(z.email().check(z.maxLength(254))),
+    campaign_id: z.optional(id),
     state,
   }),
   access: access(ALL, ALL),
@@ -252,8 +253,8 @@ export const content: ServiceDefinition = {
   fields: z.strictObject({
     title: text(300),
     kind: z.enum(['article', 'micro_post', 'video', 'comment', 'reaction']),
-    body: z.string().max(20_000).optional(),
-    parent_id: id.optional(),
+    body: z.optional(z.string().check(z.maxLength(20_000))),
+    parent_id: z.optional(id),
     state,
   }),
   access: access(ALL, ALL),
@@ -277,20 +278,19 @@ export const commerce: ServiceDefinition = {
     customer_id: id,
     currency: currencySchema,
     /** The buyer's country: items without `unit_price` are priced for it (lib/commerce/pricing.ts). */
-    country: countrySchema.optional(),
+    country: z.optional(countrySchema),
     items: z
       .array(
         z.strictObject({
           sku: skuSchema,
-          quantity: z.number().int().positive().max(10_000),
+          quantity: z.number().check(z.int(), z.positive(), z.lte(10_000)),
           /** Omitted: the resolved location-based price (GET /api/localization/prices). */
-          unit_price: z.number().nonnegative().optional(),
+          unit_price: z.optional(z.number().check(z.nonnegative())),
           /** Set by the service when it priced the item (read-only for clients). */
-          priced_by: pricedBySchema.optional(),
+          priced_by: z.optional(pricedBySchema),
         }),
       )
-      .min(1)
-      .max(100),
+      .check(z.minLength(1), z.maxLength(100)),
     state,
   }),
   access: access(ALL, ALL),
@@ -312,10 +312,12 @@ export const localization: ServiceDefinition = {
   category: 'localization',
   namespace: 'localization',
   fields: z.strictObject({
-    source_locale: z.string().min(2).max(35),
-    target_locales: z.array(z.string().min(2).max(35)).min(1).max(50),
-    entity_type: z.string().max(64).optional(),
-    entity_id: id.optional(),
+    source_locale: z.string().check(z.minLength(2), z.maxLength(35)),
+    target_locales: z
+      .array(z.string().check(z.minLength(2), z.maxLength(35)))
+      .check(z.minLength(1), z.maxLength(50)),
+    entity_type: z.optional(z.string().check(z.maxLength(64))),
+    entity_id: z.optional(id),
     state,
   }),
   access: access(ALL, OPS),
@@ -351,7 +353,7 @@ export const search: ServiceDefinition = {
   category: 'search',
   fields: z.strictObject({
     q: text(256),
-    entity_types: z.array(z.string().max(64)).max(20).optional(),
+    entity_types: z.optional(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(20))),
     state,
   }),
   access: access(ALL, ALL),
@@ -375,10 +377,7 @@ export const admin: ServiceDefinition = {
   category: 'orchestration',
   fields: z.strictObject({
     user_id: id,
-    roles: z
-      .array(z.string().regex(/^[a-z][a-z_]{0,31}$/))
-      .min(1)
-      .max(20),
+    roles: z.array(z.string().check(z.regex(/^[a-z][a-z_]{0,31}$/))).check(z.minLength(1), z.maxLength(20)),
     state,
   }),
   access: access(ADMIN, ADMIN),
@@ -398,11 +397,11 @@ export const analytics: ServiceDefinition = {
   table: 'service_analytics_event',
   category: 'analytics',
   fields: z.strictObject({
-    name: z.string().regex(/^[a-z][a-z0-9_.]{0,127}$/, 'must be a dotted lower-case event name'),
-    user_id: id.optional(),
+    name: z.string().check(z.regex(/^[a-z][a-z0-9_.]{0,127}$/, 'must be a dotted lower-case event name')),
+    user_id: z.optional(id),
     // Free-form, stored in the entity row: the stores' limits (numbers, depth, Unicode) apply.
-    properties: jsonObject().optional(),
-    occurred_at: z.iso.datetime({ offset: true }).optional(),
+    properties: z.optional(jsonObject()),
+    occurred_at: z.optional(z.iso.datetime({ offset: true })),
     state,
   }),
   access: access(OPS, OPS, ALL),
@@ -436,7 +435,7 @@ export const moderation: ServiceDefinition = {
   fields: z.strictObject({
     content_id: id,
     reason: text(1000),
-    decision: z.enum(['pending', 'approved', 'rejected']).optional(),
+    decision: z.optional(z.enum(['pending', 'approved', 'rejected'])),
     state,
   }),
   access: access(ALL, OPS, ALL),
@@ -458,8 +457,8 @@ export const talent: ServiceDefinition = {
   searchFields: ['display_name', 'skills'],
   fields: z.strictObject({
     display_name: text(200),
-    skills: z.array(text(64)).max(50).optional(),
-    hourly_rate: z.number().nonnegative().optional(),
+    skills: z.optional(z.array(text(64)).check(z.maxLength(50))),
+    hourly_rate: z.optional(z.number().check(z.nonnegative())),
     state,
   }),
   access: access(ALL, ALL),

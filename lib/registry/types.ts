@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { ServiceNamespace } from '../metadata/namespaces.ts';
 
 /** Caller roles carried in the JWT `role` claim (the one list: tokens, envelopes and policy keys use it). */
@@ -59,14 +59,14 @@ export interface RouteDefinition {
   /** The rule a 403 names (default: the route key), e.g. `campaign.create`. */
   rule?: string;
   /** Path parameters (`{id}` …); a mistake is a 400 naming `path.<name>`. */
-  params?: z.ZodType;
+  params?: z.ZodMiniType;
   /** Query string; a mistake is a 400 naming `query.<name>`. */
-  query?: z.ZodType;
+  query?: z.ZodMiniType;
   /** JSON body; a mistake is a 400 naming the field. */
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   /** Success status and response body (for the reference and the integration tests' check). */
   status?: number;
-  response?: z.ZodType;
+  response?: z.ZodMiniType;
   /** Media type of the success response (default `application/json`; `response` then parses the text). */
   mediaType?: 'application/json' | 'text/plain';
   /** A realistic request body the live API accepts (required when the route takes a body). */
@@ -97,7 +97,7 @@ export interface ServiceDefinition {
   /** The `service_specific` namespace the service owns, if any (one of lib/metadata's SERVICE_NAMESPACES). */
   namespace?: ServiceNamespace;
   /** zod schema of the entity's own fields (everything but metadata and system fields). */
-  fields: z.ZodObject;
+  fields: z.ZodMiniObject;
   /** The entity is its own owner (`owner_id` = its id): a user entity belongs to that user. */
   selfOwned?: boolean;
   /**

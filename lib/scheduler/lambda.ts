@@ -2,7 +2,7 @@
  * The scheduler Lambda: HTTP routes, every Nexus event (schedule requests and possible
  * cancellations), and the one-time schedules' invocations (`{ kind: 'scheduler.fire' }`).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { documentClient } from '../aws/clients.ts';
 import { schedulerEnv } from '../config/functions.ts';
 import { config } from '../config.ts';
@@ -42,7 +42,7 @@ export const scheduler = once(() => {
 const fireSchema = z.object({
   kind: z.literal('scheduler.fire'),
   intent_id: z.string(),
-  generation: z.number().int(),
+  generation: z.number().check(z.int()),
 });
 
 export const handler = serviceLambda({

@@ -3,7 +3,7 @@
  * declaration, enforced by the kit, as are the path, query and body).
  */
 
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { inputOf, type Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
 import { defaultPolicy, policyId } from '../policy/matrix.ts';

@@ -4,7 +4,7 @@
  * `{ <service name>: <physical table name> }`.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { RuntimeConfig } from '../config.ts';
 import { registry } from '../registry/index.ts';
 import { EntityStore, type PolicySource } from './entity-store.ts';

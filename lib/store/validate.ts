@@ -3,6 +3,7 @@
  * the one transaction a write is (entity row, master row, index rows, outbox envelopes).
  */
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import {
   badRequest,
   conflict,
@@ -65,7 +66,7 @@ export function parseBody(
   }
   const { metadata: rawMeta, ...rest } = body as Record<string, unknown>;
   const readOnly = Object.keys(rest).filter((k) => READ_ONLY.has(k) || INTERNAL.has(k));
-  const schema = op === 'create' ? service.fields : service.fields.partial();
+  const schema = op === 'create' ? service.fields : z.partial(service.fields);
   const parsed = schema.safeParse(
     Object.fromEntries(Object.entries(rest).filter(([k]) => !readOnly.includes(k))),
   );

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { Principal } from '../../lib/auth/tokens.ts';
 import { toFieldIssues, validationError } from '../../lib/errors.ts';
 import { canonicalJson } from '../../lib/metadata/index.ts';
@@ -45,7 +45,7 @@ function setup(opts: { repo?: MemoryRecordRepo; maxConflictRetries?: number; cac
 }
 
 /** The input as the kit hands it to the service: parsed by the route's declared schema (400 naming the field). */
-function declared<T>(schema: z.ZodType, value: unknown, prefix = ''): T {
+function declared<T>(schema: z.ZodMiniType, value: unknown, prefix = ''): T {
   const r = schema.safeParse(value);
   if (!r.success) throw validationError(toFieldIssues(r.error.issues, prefix));
   return r.data as T;

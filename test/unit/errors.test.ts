@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   badRequest,
   conflict,
@@ -15,7 +15,7 @@ import {
 } from '../../lib/errors.ts';
 
 /** The zod issues of a failed parse (fails the test if the parse succeeds). */
-function issuesOf(schema: z.ZodType, input: unknown): z.core.$ZodIssue[] {
+function issuesOf(schema: z.ZodMiniType, input: unknown): z.core.$ZodIssue[] {
   const r = schema.safeParse(input);
   if (r.success) throw new Error('expected the parse to fail');
   return r.error.issues;
@@ -24,9 +24,9 @@ function issuesOf(schema: z.ZodType, input: unknown): z.core.$ZodIssue[] {
 const schema = z.strictObject({
   name: z.string(),
   tags: z.array(z.string()),
-  nested: z.strictObject({ count: z.number() }).optional(),
-  items: z.array(z.object({ label: z.string() })).optional(),
-  matrix: z.array(z.array(z.number())).optional(),
+  nested: z.optional(z.strictObject({ count: z.number() })),
+  items: z.optional(z.array(z.object({ label: z.string() }))),
+  matrix: z.optional(z.array(z.array(z.number()))),
 });
 
 describe('toFieldIssues', () => {

@@ -1,7 +1,7 @@
 import { convertToAttr, marshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { buildEnvelope } from '../../lib/events/envelope.ts';
 import { toEntry } from '../../lib/events/publisher.ts';
@@ -276,7 +276,7 @@ describe('zod helpers', () => {
   });
 
   it('jsonValue() and jsonObject() report limits at paths inside the surrounding schema', () => {
-    const schema = z.object({ payload: jsonObject({ maxDepth: 3 }), extra: jsonValue().optional() });
+    const schema = z.object({ payload: jsonObject({ maxDepth: 3 }), extra: z.optional(jsonValue()) });
     const r = schema.safeParse({ payload: { a: { b: { c: {} } }, n: 1e300 }, extra: ['\udfff'] });
     expect(r.error?.issues.map((i) => i.path)).toEqual([
       ['payload', 'a', 'b', 'c'],

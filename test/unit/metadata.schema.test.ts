@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { type FieldIssue, isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import {
   MAX_FREQUENCY_HZ,
@@ -294,7 +294,7 @@ describe('registerNamespace', () => {
   it('type-checks a namespace registered later, in strict mode only', () => {
     const doc = { service_specific: { test_talent: { rating: 'five' } } };
     expect(parseMetadata(doc)).toEqual(doc); // unknown namespace: any object
-    registerNamespace('test_talent', z.looseObject({ rating: z.number().optional() }));
+    registerNamespace('test_talent', z.looseObject({ rating: z.optional(z.number()) }));
     expect(paths(() => parseMetadata(doc))).toEqual(['metadata.service_specific.test_talent.rating']);
     expect(parseMetadata(doc, { mode: 'lenient' })).toEqual(doc);
     expect(parseMetadata({ service_specific: { test_talent: { rating: 5 } } })).toEqual({

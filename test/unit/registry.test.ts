@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { entityRoutes, type ServiceDeps } from '../../lib/edge/service-handler.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
 import { PolicyStore } from '../../lib/policy/store.ts';

@@ -7,7 +7,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import type { Principal } from '../../auth/tokens.ts';
 import { type FieldIssue, forbidden, toFieldIssues, validationError } from '../../errors.ts';
 import { routeKey } from '../../registry/index.ts';
@@ -34,7 +34,7 @@ export function enforceDeclaration(
     }
   }
   const issues: FieldIssue[] = [];
-  const parse = (schema: z.ZodType | undefined, value: unknown, prefix: string): unknown => {
+  const parse = (schema: z.ZodMiniType | undefined, value: unknown, prefix: string): unknown => {
     if (!schema) return value;
     const r = schema.safeParse(value);
     if (r.success) return r.data;

@@ -9,7 +9,7 @@
  */
 import { parser } from '@aws-lambda-powertools/parser/middleware';
 import type { MiddlewareObj, Request } from '@middy/core';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { type EventEnvelope, envelopeSchema } from '../../events/envelope.ts';
 import { logger, metrics } from '../../observability.ts';
 
