@@ -21,7 +21,7 @@ import type { EventEnvelope } from '../events/envelope.ts';
 import { emit } from '../events/outbox.ts';
 import { healthReport } from '../health.ts';
 import { logger, metrics } from '../observability.ts';
-import { getPlatformService } from '../registry/index.ts';
+import { broadcast as declaration } from '../registry/platform-broadcast.ts';
 import { runBurst, type TickMetrics } from './burst.ts';
 import { DynamoCampaignReader } from './campaigns.ts';
 import { systemClock } from './clock.ts';
@@ -293,7 +293,7 @@ const direct = middy(async (event: Record<string, unknown>, context: Context) =>
 
 // --- HTTP --------------------------------------------------------------------------------
 const http = httpHandler(
-  getPlatformService('broadcast').routes,
+  declaration.routes,
   broadcastRoutes({
     campaigns,
     leaderboard,

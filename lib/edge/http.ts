@@ -10,7 +10,7 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { signingKey } from '../auth/secret.ts';
-import { routeKey } from '../registry/index.ts';
+import { routeKey } from '../registry/route-key.ts';
 import type { RouteDefinition } from '../registry/types.ts';
 import type { Route, Routes, TemporaContext } from './http-types.ts';
 import { bearerAuth } from './middleware/auth.ts';

@@ -2,6 +2,7 @@ import { domainServices } from './domain.ts';
 import { CREATE_EXAMPLES, PATCH_EXAMPLE } from './examples.ts';
 import { platform } from './platform.ts';
 import { entitySchema, openApiSchema, pageSchema } from './responses.ts';
+import { routeKey } from './route-key.ts';
 import { healthSchema, idParamsSchema, listQuerySchema } from './schemas.ts';
 import type { Role, RouteDefinition, ServiceDefinition } from './types.ts';
 
@@ -11,6 +12,7 @@ export * from './schemas.ts';
 export * from './search.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
+export { routeKey };
 
 /** Every service of the platform, in declaration order (lib/registry/domain.ts). */
 export const registry: readonly ServiceDefinition[] = domainServices;
@@ -133,10 +135,6 @@ export function getPlatformService(name: string) {
   if (!p) throw new Error(`Unknown platform service "${name}"`);
   return p;
 }
-
-/** `METHOD /path`, as API Gateway names a route; the catch-all route is `$default`. */
-export const routeKey = (r: Pick<RouteDefinition, 'method' | 'path'>): string =>
-  r.path === '$default' ? '$default' : `${r.method} ${r.path}`;
 
 /** API Gateway's `$default` route: any path or method no other route declares (lib/edge/catch-all.ts). */
 export const catchAllRoute: RouteDefinition = {

@@ -4,6 +4,8 @@
  */
 import * as z from 'zod/mini';
 import { DOMAIN_NAMES } from './domain.ts';
+import { broadcast } from './platform-broadcast.ts';
+import { scheduler } from './platform-scheduler.ts';
 import {
   bulkBodySchema,
   bulkReportSchema,
@@ -53,7 +55,10 @@ import {
   schedulePayloadSchema,
   scoreBodySchema,
 } from './schemas.ts';
-import { ROLES, type Role, type RouteDefinition } from './types.ts';
+import { type PlatformServiceDefinition, ROLES, type Role, type RouteDefinition } from './types.ts';
+
+export type { PlatformServiceDefinition };
+export { broadcast, scheduler };
 
 const ALL: readonly Role[] = ROLES;
 const OPS: readonly Role[] = ['admin', 'service'];
@@ -191,20 +196,6 @@ export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
   },
 ];
 
-export interface PlatformServiceDefinition {
-  name: string;
-  description: string;
-  /** Lambda folder under functions/. */
-  folder: string;
-  routes: readonly RouteDefinition[];
-  /** Event types consumed from the bus (`*`: every Tempora event). */
-  consumes: readonly string[];
-  emits: readonly string[];
-  capabilities: readonly string[];
-  dependencies: readonly string[];
-  integrationPoints: readonly string[];
-}
-
 export const nexus: PlatformServiceDefinition = {
   name: 'nexus',
   description:
@@ -237,63 +228,6 @@ export const nexus: PlatformServiceDefinition = {
   integrationPoints: ['amadeus'],
 };
 
-export const scheduler: PlatformServiceDefinition = {
-  name: 'scheduler',
-  description: 'Optimistic scheduling: future intents as one-time schedules, cancelled by events, run once.',
-  folder: 'scheduler',
-  routes: [
-    {
-      method: 'POST',
-      path: '/api/scheduler/intents',
-      summary: 'Schedule a future intent (delete, archive, run a pattern), cancelled by events.',
-      rule: 'scheduler.intents.create',
-      idempotent: true,
-      roles: OPS,
-      body: schedulePayloadSchema,
-      status: 202,
-      response: intentSchema,
-      example: {
-        action: 'archive',
-        run_at: '2030-01-01T00:00:00Z',
-        pattern: 'campaign-archive',
-        cancel_on: ['campaign.extended'],
-        entity: { type: 'campaign', id: 'cmp_01' },
-      },
-    },
-    {
-      method: 'GET',
-      path: '/api/scheduler/intents',
-      summary: "An entity's intents.",
-      rule: 'scheduler.intents.read',
-      roles: OPS,
-      query: intentListQuerySchema,
-      response: z.object({ items: z.array(intentSchema) }),
-    },
-    {
-      method: 'DELETE',
-      path: '/api/scheduler/intents/{id}',
-      summary: 'Cancel an intent.',
-      rule: 'scheduler.intents.cancel',
-      roles: OPS,
-      params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) }),
-      status: 200,
-      response: intentSchema,
-    },
-    {
-      method: 'GET',
-      path: '/api/scheduler/health',
-      public: true,
-      summary: 'Health of the scheduler.',
-      response: healthSchema,
-    },
-  ],
-  consumes: ['*'],
-  emits: ['scheduler.cancelled', 'scheduler.executed', 'scheduler.failed', 'pattern.run'],
-  capabilities: ['future intents', 'cancellation', 'exactly-once execution', 'retention'],
-  dependencies: ['nexus'],
-  integrationPoints: ['nexus'],
-};
-
 export const metadata: PlatformServiceDefinition = {
   name: 'metadata',
   description: 'The metadata datasource protocol: typed records, queries, bulk, export/import, extends.',
@@ -311,39 +245,6 @@ export const metadata: PlatformServiceDefinition = {
   capabilities: ['metadata records', 'bulk operations', 'export/import', 'inheritance', 'migrations'],
   dependencies: [],
   integrationPoints: ['nexus'],
-};
-
-export const broadcast: PlatformServiceDefinition = {
-  name: 'broadcast',
-  description:
-    'Live campaigns: WebSocket connections, a Step Functions ticker per broadcasting campaign, fan-out of campaign state frames.',
-  folder: 'broadcast',
-  routes: [
-    {
-      method: 'POST',
-      path: '/api/campaigns/{id}/scores',
-      summary: "Change a user's score on a campaign's leaderboard (a user only their own).",
-      roles: ALL,
-      params: campaignIdParamsSchema,
-      idempotent: true,
-      body: scoreBodySchema,
-      example: { user: 'usr_01', delta: 10 },
-      response: z.object({ campaign_id: z.string(), user: z.string(), score: z.number() }),
-    },
-    {
-      method: 'GET',
-      path: '/api/broadcast/health',
-      public: true,
-      summary: 'Health of the broadcast service.',
-      response: healthSchema,
-    },
-  ],
-  // pattern.run: the scheduler's `broadcast.start` intent, set ahead of a future start_time.
-  consumes: ['campaign.created', 'campaign.updated', 'campaign.deleted', 'pattern.run'],
-  emits: ['broadcast.started', 'broadcast.stopped', 'campaign.score', 'scheduler.schedule'],
-  capabilities: ['websocket connections', 'real-time broadcast', 'leaderboards', 'frame dropping'],
-  dependencies: ['campaign', 'nexus'],
-  integrationPoints: ['campaign'],
 };
 
 export const amadeus: PlatformServiceDefinition = {

@@ -129,3 +129,18 @@ export interface ServiceDefinition {
   /** Event types the service consumes from the Nexus bus. */
   consumes: readonly string[];
 }
+
+/** A platform service: not an entity collection, but a Lambda every domain service relies on. */
+export interface PlatformServiceDefinition {
+  name: string;
+  description: string;
+  /** Lambda folder under functions/. */
+  folder: string;
+  routes: readonly RouteDefinition[];
+  /** Event types consumed from the bus (`*`: every Tempora event). */
+  consumes: readonly string[];
+  emits: readonly string[];
+  capabilities: readonly string[];
+  dependencies: readonly string[];
+  integrationPoints: readonly string[];
+}

@@ -13,7 +13,7 @@ import { lazy, once } from '../edge/lazy.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import { otherStores } from '../edge/wiring.ts';
 import { metrics } from '../observability.ts';
-import { getPlatformService } from '../registry/index.ts';
+import { scheduler as declaration } from '../registry/platform-scheduler.ts';
 import { schedulerRoutes } from './routes.ts';
 import { EventBridgeSchedules } from './schedules.ts';
 import { SchedulerService } from './service.ts';
@@ -46,7 +46,7 @@ const fireSchema = z.object({
 });
 
 export const handler = serviceLambda({
-  http: lazy(() => httpHandler(getPlatformService('scheduler').routes, schedulerRoutes(scheduler()))),
+  http: lazy(() => httpHandler(declaration.routes, schedulerRoutes(scheduler()))),
   events: lazy(() =>
     consumerHandler({ '*': (e) => scheduler().onEvent(e) }, { idempotencyTable: env().idempotencyTable }),
   ),

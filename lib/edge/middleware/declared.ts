@@ -10,7 +10,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { Principal } from '../../auth/tokens.ts';
 import { type FieldIssue, forbidden, toFieldIssues, validationError } from '../../errors.ts';
-import { routeKey } from '../../registry/index.ts';
+import { routeKey } from '../../registry/route-key.ts';
 import type { RouteDefinition } from '../../registry/types.ts';
 import { type HttpMiddyRequest, type RouteInput, stateOf } from '../http-types.ts';
 import type { HttpResponse } from '../response.ts';

@@ -21,7 +21,7 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { idempotencyEnv } from '../../config/functions.ts';
 import { TemporaError, validationError } from '../../errors.ts';
-import { routeKey } from '../../registry/index.ts';
+import { routeKey } from '../../registry/route-key.ts';
 import { type HttpMiddyRequest, stateOf } from '../http-types.ts';
 import { once } from '../lazy.ts';
 import type { HttpResponse } from '../response.ts';
