@@ -31,7 +31,7 @@ import {
   queryPages,
 } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE } from '../registry/schemas.ts';
+import { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE } from '../registry/schemas-reads.ts';
 import {
   type GraphDiff,
   type GraphHistory,

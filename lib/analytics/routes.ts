@@ -4,10 +4,10 @@
  */
 import { inputOf, type Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
-import type { SummaryQuery } from '../registry/schemas.ts';
+import type { SummaryQuery } from '../registry/schemas-reads.ts';
 import type { AnalyticsCounters } from './service.ts';
 
-export { summaryQuerySchema } from '../registry/schemas.ts';
+export { summaryQuerySchema } from '../registry/schemas-reads.ts';
 
 export function analyticsRoutes(counters: AnalyticsCounters): Routes {
   return {

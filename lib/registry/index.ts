@@ -9,6 +9,7 @@ import type { Role, RouteDefinition, ServiceDefinition } from './types.ts';
 export { SEARCH_FIELDS, SEARCHABLE_TYPES } from './domain.ts';
 export { type PlatformServiceDefinition, platform } from './platform.ts';
 export * from './schemas.ts';
+export * from './schemas-reads.ts';
 export * from './search.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';

@@ -47,14 +47,16 @@ import {
   eventBodySchema,
   healthSchema,
   intentListQuerySchema,
+  schedulePayloadSchema,
+  scoreBodySchema,
+} from './schemas.ts';
+import {
   kgDiagramQuerySchema,
   kgHistoryQuerySchema,
   kgNameParamsSchema,
   kgPatternParamsSchema,
   kgPatternQuerySchema,
-  schedulePayloadSchema,
-  scoreBodySchema,
-} from './schemas.ts';
+} from './schemas-reads.ts';
 import { type PlatformServiceDefinition, ROLES, type Role, type RouteDefinition } from './types.ts';
 
 export type { PlatformServiceDefinition };

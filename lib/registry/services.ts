@@ -13,16 +13,14 @@ import {
   policyMatrixSchema,
   policyRowSchema,
 } from './responses.ts';
+import { policyKeySchema, policyListQuerySchema, policySchema } from './schemas.ts';
 import {
   auditQuerySchema,
-  policyKeySchema,
-  policyListQuerySchema,
-  policySchema,
   pricedBySchema,
   priceQuerySchema,
   priceSchema,
   summaryQuerySchema,
-} from './schemas.ts';
+} from './schemas-reads.ts';
 import { type CrudOperation, ROLES, type Role, type ServiceDefinition } from './types.ts';
 
 const ALL: readonly Role[] = ROLES;
