@@ -17,6 +17,7 @@ import { config } from '../config.ts';
 import { eventConsumer } from '../edge/consumer.ts';
 import { httpHandler } from '../edge/http.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
+import { isWsEvent } from '../edge/ws.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit } from '../events/outbox.ts';
 import { healthReport } from '../health.ts';
@@ -38,7 +39,7 @@ import { loadBroadcastSettings } from './settings.ts';
 import { runShardBurst } from './shard-burst.ts';
 import { signedPoster } from './signed-post.ts';
 import { TickerStore } from './ticker-state.ts';
-import { isWebSocketEvent, webSocketHandler } from './ws.ts';
+import { webSocketHandler } from './ws.ts';
 
 const settings = loadBroadcastSettings();
 const cfg = config();
@@ -308,6 +309,6 @@ const http = httpHandler(
 const base = serviceLambda({ http, events, direct });
 
 export const handler = async (event: unknown, context: Context): Promise<unknown> => {
-  if (isWebSocketEvent(event)) return websocket(event, context);
+  if (isWsEvent(event)) return websocket(event, context);
   return base(event, context);
 };

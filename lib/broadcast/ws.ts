@@ -11,7 +11,9 @@
  * through the management API (the route's return body is not sent to clients on AWS), and
  * a bad message only ever gets an error frame: the connection stays open.
  */
+
 import type { Principal } from '../auth/tokens.ts';
+import type { WsEvent } from '../edge/ws.ts';
 import { isTemporaError } from '../errors.ts';
 import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
 import { type ConnectionRecord, type ConnectionStore, maxParticipantsOf } from './connections.ts';
@@ -28,14 +30,8 @@ import {
 import type { CampaignSnapshot } from './phase.ts';
 import type { FixedWindowRateLimiter } from './rate-limit.ts';
 
-/** The parts of an API Gateway WebSocket event the routes read. */
-export interface WebSocketEvent {
-  requestContext: {
-    connectionId: string;
-    eventType: 'CONNECT' | 'DISCONNECT' | 'MESSAGE' | string;
-    routeKey?: string;
-    requestId?: string;
-  };
+/** The parts of an API Gateway WebSocket event the routes read (the kit's {@link WsEvent} and more). */
+export interface WebSocketEvent extends WsEvent {
   queryStringParameters?: Record<string, string | undefined> | null;
   body?: string | null;
   isBase64Encoded?: boolean;
@@ -45,12 +41,6 @@ export interface WebSocketResult {
   statusCode: number;
   body?: string;
 }
-
-export const isWebSocketEvent = (e: unknown): e is WebSocketEvent => {
-  if (typeof e !== 'object' || e === null) return false;
-  const rc = (e as { requestContext?: Record<string, unknown> }).requestContext;
-  return typeof rc?.connectionId === 'string' && typeof rc.eventType === 'string';
-};
 
 export interface WebSocketDeps {
   connections: Pick<ConnectionStore, 'connect' | 'lookup' | 'remove'>;

@@ -7,7 +7,8 @@ import type { ConnectionRecord } from '../../lib/broadcast/connections.ts';
 import type { PostResult } from '../../lib/broadcast/fanout.ts';
 import type { CampaignSnapshot } from '../../lib/broadcast/phase.ts';
 import { FixedWindowRateLimiter, MemoryWindowStore } from '../../lib/broadcast/rate-limit.ts';
-import { isWebSocketEvent, type WebSocketEvent, webSocketHandler } from '../../lib/broadcast/ws.ts';
+import { type WebSocketEvent, webSocketHandler } from '../../lib/broadcast/ws.ts';
+import { isWsEvent } from '../../lib/edge/ws.ts';
 import { unauthorized } from '../../lib/errors.ts';
 
 const CAMPAIGN = '01JCAMPAIGN0000000000000000';
@@ -196,12 +197,12 @@ describe('$default', () => {
   });
 });
 
-describe('isWebSocketEvent', () => {
+describe('isWsEvent', () => {
   it('tells WebSocket events from HTTP API requests and others', () => {
     const ws: WebSocketEvent = { requestContext: { connectionId: 'c', eventType: 'MESSAGE' } };
-    expect(isWebSocketEvent(ws)).toBe(true);
-    expect(isWebSocketEvent({ requestContext: { requestId: 'r' }, routeKey: 'GET /x' })).toBe(false);
-    expect(isWebSocketEvent({ kind: 'broadcast.tick' })).toBe(false);
-    expect(isWebSocketEvent(null)).toBe(false);
+    expect(isWsEvent(ws)).toBe(true);
+    expect(isWsEvent({ requestContext: { requestId: 'r' }, routeKey: 'GET /x' })).toBe(false);
+    expect(isWsEvent({ kind: 'broadcast.tick' })).toBe(false);
+    expect(isWsEvent(null)).toBe(false);
   });
 });
