@@ -8,12 +8,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SCORE_INDEX } from '../../lib/broadcast/leaderboard.ts';
 import { DEFAULT_CONNECTIONS_PER_SHARD, DEFAULT_POST_BUDGET } from '../../lib/broadcast/settings.ts';
+import { deadLetterQueue, grantTable, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
 
 export interface BroadcastProps {
@@ -74,13 +75,11 @@ export class Broadcast extends Construct {
     const stack = Stack.of(this);
     const burst = props.burst ?? Duration.seconds(60);
     const table = (cid: string, name: string, sk: string, ttl?: string) =>
-      new dynamodb.Table(this, cid, {
+      pitrTable(this, cid, {
         tableName: `${props.prefix}-${name}`,
-        partitionKey: { name: 'campaign_id', type: dynamodb.AttributeType.STRING },
-        sortKey: { name: sk, type: dynamodb.AttributeType.STRING },
+        partitionKey: 'campaign_id',
+        sortKey: sk,
         ...(ttl ? { timeToLiveAttribute: ttl } : {}),
-        billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
         removalPolicy: props.removalPolicy,
       });
 
@@ -96,11 +95,7 @@ export class Broadcast extends Construct {
       nonKeyAttributes: ['user'],
     });
 
-    this.dlq = new sqs.Queue(this, 'EventsDlq', {
-      retentionPeriod: Duration.days(14),
-      enforceSSL: true,
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-    });
+    this.dlq = deadLetterQueue(this, 'EventsDlq');
 
     // The state machine's ARN is known by name up front: the function's environment and
     // grants name it without depending on the machine (which depends on the function).
@@ -296,15 +291,4 @@ export class Broadcast extends Construct {
       },
     );
   }
-}
-
-/** Allow exactly `actions` on a table (or on named indexes of it): no `index/*` wildcards. */
-function grantTable(
-  grantee: iam.IGrantable,
-  table: dynamodb.ITable,
-  actions: string[],
-  indexes?: readonly string[],
-): void {
-  const resources = indexes ? indexes.map((i) => `${table.tableArn}/index/${i}`) : [table.tableArn];
-  iam.Grant.addToPrincipal({ grantee, actions, resourceArns: resources });
 }
