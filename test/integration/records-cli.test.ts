@@ -4,7 +4,6 @@
  * records; a dry run writes nothing; an invalid record stops the import before anything is written; bad input exits 2
  * with one line. Every run uses its own types and namespace.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { s3Client } from '../../lib/aws/s3.ts';
 import { emulatorClientConfig } from '../kit/emulator.ts';
 import { api } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
+import { runCommand } from './support/process.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -33,25 +33,7 @@ interface Report {
 }
 
 /** `npx tempora records …`: exit code, stdout, stderr. */
-function cli(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npx', ['tempora', 'records', ...args], {
-      cwd: root,
-      env: process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (...args: string[]) => runCommand('npx', ['tempora', 'records', ...args], { cwd: root });
 
 /** Every record of `namespace`, through the API. */
 async function exported(namespace: string): Promise<Rec[]> {
