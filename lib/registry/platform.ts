@@ -1,8 +1,3 @@
-/**
- * The platform services: not entity collections, but Lambdas every domain service relies on.
- * Declared here so Amadeus sees them and infra builds their routes and rules from one place.
- */
-import * as z from 'zod/mini';
 import { DOMAIN_NAMES } from './domain.ts';
 import { broadcast } from './platform-broadcast.ts';
 import { scheduler } from './platform-scheduler.ts';
@@ -35,21 +30,13 @@ import { recordExportQuerySchema, recordListQuerySchema } from './records-query.
 import {
   envelopeResponseSchema,
   impactReportSchema,
-  intentSchema,
   kgHistorySchema,
   kgPatternPageSchema,
   kgServiceSchema,
   knowledgeGraphSchema,
   mermaidSchema,
 } from './responses.ts';
-import {
-  campaignIdParamsSchema,
-  eventBodySchema,
-  healthSchema,
-  intentListQuerySchema,
-  schedulePayloadSchema,
-  scoreBodySchema,
-} from './schemas.ts';
+import { eventBodySchema } from './schemas.ts';
 import {
   kgDiagramQuerySchema,
   kgHistoryQuerySchema,

@@ -30,7 +30,6 @@ import { writeOutputs } from '../../localstack/platform.ts';
 import { emulatorClientConfig } from '../kit/emulator.ts';
 import { api, dynamo, eventually, table } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
-import { tokenFor } from './support/tokens.ts';
 import { LiveClient } from './support/ws-client.ts';
 
 const HZ = 5;
@@ -67,11 +66,7 @@ afterAll(async () => {
 });
 
 async function connect(campaignId: string, user: string): Promise<LiveClient> {
-  const client = await LiveClient.open({
-    campaign_id: campaignId,
-    user_id: user,
-    token: await tokenFor(user, 'user'),
-  });
+  const client = await LiveClient.join(campaignId, user);
   clients.push(client);
   return client;
 }

@@ -65,11 +65,7 @@ async function liveCampaign(
 
 /** Connect as user `user` (a user token of its own). */
 async function join(campaignId: string, user: string): Promise<LiveClient> {
-  const client = await LiveClient.open({
-    campaign_id: campaignId,
-    user_id: user,
-    token: await tokenFor(user, 'user'),
-  });
+  const client = await LiveClient.join(campaignId, user);
   clients.push(client);
   return client;
 }

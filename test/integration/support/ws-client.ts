@@ -4,6 +4,7 @@
  */
 import WebSocket from 'ws';
 import { loadOutputs } from './outputs.ts';
+import { tokenFor } from './tokens.ts';
 
 export interface Received {
   /** Arrival time, `Date.now()`. */
@@ -75,6 +76,11 @@ export class LiveClient {
     const o = await LiveClient.connect(query);
     if (!o.ok) throw new Error(`connection refused: ${o.reason}`);
     return o.client;
+  }
+
+  /** A client of campaign `campaignId` as user `user`, with a user token of its own. */
+  static async join(campaignId: string, user: string): Promise<LiveClient> {
+    return LiveClient.open({ campaign_id: campaignId, user_id: user, token: await tokenFor(user, 'user') });
   }
 
   send(message: unknown): void {
