@@ -72,6 +72,15 @@ module.exports = {
       to: { circular: true },
     },
     {
+      name: 'store-imports-routes',
+      comment:
+        'the entity store reads services as declared (lib/registry/declared.ts, services.ts, types.ts), ' +
+        'never the routes joined to them: every Lambda writing to other services entities bundles the store',
+      severity: 'error',
+      from: { path: '^lib/store/' },
+      to: { path: '^lib/registry/', pathNot: '^lib/registry/(declared|services|types)\\.ts$' },
+    },
+    {
       name: 'lib-imports-outside-lib',
       comment: 'lib/ is the shared layer: it never imports infra/, test/, bench/, functions/ or localstack/',
       severity: 'error',

@@ -1,53 +1,17 @@
 /**
- * The domain services, in declaration order. Add a service here. Lists that name every domain
- * service or entity (nexus's and security's dependencies, localization's and search's consumed
- * events, the search index's fields and `GET /api/search`) are derived from this one, never kept
- * by hand.
+ * The domain services with the lists that name every domain service or entity derived from
+ * their declarations (lib/registry/declared.ts), never kept by hand: nexus's and security's
+ * dependencies, localization's and search's consumed events, `GET /api/search`; and each
+ * service's extra routes (lib/registry/domain-routes.ts) joined in.
  */
+
+import { DOMAIN_NAMES, declared, SEARCHABLE_TYPES } from './declared.ts';
+import { DOMAIN_ROUTES } from './domain-routes.ts';
 import { searchRoute } from './search.ts';
-import {
-  admin,
-  analytics,
-  campaign,
-  commerce,
-  content,
-  localization,
-  moderation,
-  notification,
-  referral,
-  search,
-  security,
-  talent,
-  user,
-} from './services.ts';
+import { localization, search, security } from './services.ts';
 import type { ServiceDefinition } from './types.ts';
 
-const declared: readonly ServiceDefinition[] = [
-  user,
-  notification,
-  campaign,
-  referral,
-  security,
-  content,
-  commerce,
-  localization,
-  search,
-  admin,
-  analytics,
-  moderation,
-  talent,
-];
-
-/** Names of every domain service. */
-export const DOMAIN_NAMES: readonly string[] = declared.map((s) => s.name);
-
-/** Per searchable entity type, the fields the search index covers (each service's `searchFields`). */
-export const SEARCH_FIELDS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  declared.flatMap((s) => (s.searchFields?.length ? [[s.entity, s.searchFields]] : [])),
-);
-
-/** Entity types the search index covers. */
-export const SEARCHABLE_TYPES: readonly string[] = Object.keys(SEARCH_FIELDS);
+export { DOMAIN_NAMES, SEARCH_FIELDS, SEARCHABLE_TYPES } from './declared.ts';
 
 const entityServices = declared.filter((s) => s.crud !== false);
 
@@ -65,16 +29,16 @@ const searchConsumes = entityServices
     ...s.verbs.filter((v) => v.setState !== undefined).map((v) => v.emits),
   ]);
 
-/** The declared services with the lists derived from all of them. */
-export const domainServices: readonly ServiceDefinition[] = declared.map((s) => {
+/** The declared services with their extra routes joined and the lists derived from all of them. */
+export const domainServices: readonly ServiceDefinition[] = declared.map((s): ServiceDefinition => {
+  const routes = [
+    ...(DOMAIN_ROUTES[s.name] ?? []),
+    ...(s === search ? [searchRoute(SEARCHABLE_TYPES, s.access.list)] : []),
+  ];
+  const joined = routes.length > 0 ? { ...s, routes } : s;
   // Security audits every event of every other domain service: it depends on all of them.
-  if (s === security) return { ...s, dependencies: DOMAIN_NAMES.filter((n) => n !== s.name) };
-  if (s === localization) return { ...s, consumes: [...s.consumes, ...localizationConsumes] };
-  if (s === search)
-    return {
-      ...s,
-      consumes: [...s.consumes, ...searchConsumes],
-      routes: [...(s.routes ?? []), searchRoute(SEARCHABLE_TYPES, s.access.list)],
-    };
-  return s;
+  if (s === security) return { ...joined, dependencies: DOMAIN_NAMES.filter((n) => n !== s.name) };
+  if (s === localization) return { ...joined, consumes: [...s.consumes, ...localizationConsumes] };
+  if (s === search) return { ...joined, consumes: [...s.consumes, ...searchConsumes] };
+  return joined;
 });

@@ -4,7 +4,7 @@ import { platform } from './platform.ts';
 import { entitySchema, openApiSchema, pageSchema } from './responses.ts';
 import { routeKey } from './route-key.ts';
 import { healthSchema, idParamsSchema, listQuerySchema } from './schemas.ts';
-import type { Role, RouteDefinition, ServiceDefinition } from './types.ts';
+import { OPS, type RouteDefinition, type ServiceDefinition } from './types.ts';
 
 export { SEARCH_FIELDS, SEARCHABLE_TYPES } from './domain.ts';
 export { type PlatformServiceDefinition, platform } from './platform.ts';
@@ -43,8 +43,6 @@ export function serviceRoutes(s: ServiceDefinition): RouteDefinition[] {
   const replaced = new Set(extra.map(routeKey));
   return [...collectionRoutes(s).filter((r) => !replaced.has(routeKey(r))), ...extra];
 }
-
-const OPS: readonly Role[] = ['admin', 'service'];
 
 /**
  * Where a service answers its health: its collection's path plus `/health`

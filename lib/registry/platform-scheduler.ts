@@ -6,9 +6,7 @@
 import * as z from 'zod/mini';
 import { intentSchema } from './responses.ts';
 import { healthSchema, intentListQuerySchema, schedulePayloadSchema } from './schemas.ts';
-import type { PlatformServiceDefinition, Role } from './types.ts';
-
-const OPS: readonly Role[] = ['admin', 'service'];
+import { OPS, type PlatformServiceDefinition } from './types.ts';
 
 export const scheduler: PlatformServiceDefinition = {
   name: 'scheduler',

@@ -44,15 +44,10 @@ import {
   kgPatternParamsSchema,
   kgPatternQuerySchema,
 } from './schemas-reads.ts';
-import { type PlatformServiceDefinition, ROLES, type Role, type RouteDefinition } from './types.ts';
+import { ADMIN, ALL, OPS, type PlatformServiceDefinition, type RouteDefinition } from './types.ts';
 
 export type { PlatformServiceDefinition };
 export { broadcast, scheduler };
-
-const ALL: readonly Role[] = ROLES;
-const OPS: readonly Role[] = ['admin', 'service'];
-
-const ADMIN: readonly Role[] = ['admin'];
 
 const RECORD_EXAMPLE = { metadata: { tags: ['pricing', 'eu'] } };
 

@@ -1,31 +1,15 @@
 /**
  * The thirteen domain services of the platform (seed 001's service table): one entry each.
  * Capabilities, dependencies and integration points come from that table; `fields` is each
- * entity's own schema (metadata and system fields are common to all).
+ * entity's own schema (metadata and system fields are common to all). A service's HTTP routes
+ * besides its collection are declared in lib/registry/domain-routes.ts, apart from these: the
+ * entity stores read these declarations and must not bundle those routes' schemas.
  */
 import * as z from 'zod/mini';
 import { jsonObject } from '../limits/index.ts';
 import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
-import {
-  analyticsSummarySchema,
-  auditRecordSchema,
-  pageOf,
-  policyMatrixSchema,
-  policyRowSchema,
-} from './responses.ts';
-import { policyKeySchema, policyListQuerySchema, policySchema } from './schemas.ts';
-import {
-  auditQuerySchema,
-  pricedBySchema,
-  priceQuerySchema,
-  priceSchema,
-  summaryQuerySchema,
-} from './schemas-reads.ts';
-import { type CrudOperation, ROLES, type Role, type ServiceDefinition } from './types.ts';
-
-const ALL: readonly Role[] = ROLES;
-const OPS: readonly Role[] = ['admin', 'service'];
-const ADMIN: readonly Role[] = ['admin'];
+import { pricedBySchema } from './schemas-reads.ts';
+import { ADMIN, ALL, type CrudOperation, OPS, type Role, type ServiceDefinition } from './types.ts';
 
 /** Role access per CRUD operation: reads by `read`, writes by `write` (policy access applies on top). */
 const access = (
@@ -49,8 +33,6 @@ export const stateSchema = z
   .check(z.regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word (a-z, _), at most 32 chars'));
 
 const state = z.optional(stateSchema);
-
-const auditIdParamsSchema = z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) });
 
 export const user: ServiceDefinition = {
   name: 'user',
@@ -182,55 +164,6 @@ export const security: ServiceDefinition = {
     { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'at_sk' },
     { name: 'by_type', partitionKey: 'type', sortKey: 'at_sk' },
   ],
-  routes: [
-    {
-      method: 'GET',
-      path: '/api/security/audits',
-      summary: 'The audit trail: every event, by entity or by type (cursor pagination).',
-      rule: 'security.audits.read',
-      roles: OPS,
-      query: auditQuerySchema,
-      response: pageOf(auditRecordSchema),
-    },
-    {
-      method: 'GET',
-      path: '/api/security/audits/{id}',
-      summary: 'One audit record (an event envelope id).',
-      rule: 'security.audits.read',
-      roles: OPS,
-      params: auditIdParamsSchema,
-      response: auditRecordSchema,
-    },
-    {
-      method: 'GET',
-      path: '/api/policies',
-      summary: 'The policy matrix of an environment (default: this stack’s) and the defaults.',
-      rule: 'security.policies.read',
-      roles: ADMIN,
-      query: policyListQuerySchema,
-      response: policyMatrixSchema,
-    },
-    {
-      method: 'PUT',
-      path: '/api/policies/{role}/{environment}/{category}',
-      summary: 'Set one row of the policy matrix.',
-      rule: 'security.policies.write',
-      roles: ADMIN,
-      params: policyKeySchema,
-      body: policySchema,
-      response: policyRowSchema,
-      example: { retention: 'P90D', access: 'self+admin', validation: 'strict', exposure: 'summary' },
-    },
-    {
-      method: 'DELETE',
-      path: '/api/policies/{role}/{environment}/{category}',
-      summary: 'Remove one row of the policy matrix (the default applies again).',
-      rule: 'security.policies.write',
-      roles: ADMIN,
-      params: policyKeySchema,
-      status: 204,
-    },
-  ],
   needs: ['policies:write'],
   capabilities: ['policies', 'audit', 'compliance'],
   dependencies: [], // every other domain service: derived in lib/registry/domain.ts
@@ -320,18 +253,6 @@ export const localization: ServiceDefinition = {
   }),
   access: access(ALL, OPS),
   verbs: [],
-  routes: [
-    {
-      method: 'GET',
-      path: '/api/localization/prices',
-      summary:
-        'The effective price of a sku in a currency for a country (country rule, else region, else global).',
-      rule: 'localization.prices',
-      roles: ALL,
-      query: priceQuerySchema,
-      response: priceSchema,
-    },
-  ],
   capabilities: ['i18n', 'translation', 'location-based pricing'],
   dependencies: [],
   integrationPoints: ['user', 'content', 'commerce'],
@@ -407,17 +328,6 @@ export const analytics: ServiceDefinition = {
   capabilities: ['events', 'usage', 'reporting'],
   dependencies: ['user', 'content'],
   integrationPoints: ['nexus'],
-  routes: [
-    {
-      method: 'GET',
-      path: '/api/analytics/summary',
-      summary: 'Daily counters over a range of days (from, to; default the last 7).',
-      rule: 'analytics.summary',
-      roles: OPS,
-      query: summaryQuerySchema(),
-      response: analyticsSummarySchema,
-    },
-  ],
   needs: ['analytics-counters'],
   emits: [],
   consumes: ['*'],

@@ -5,6 +5,11 @@ import type { ServiceNamespace } from '../metadata/namespaces.ts';
 export const ROLES = ['user', 'admin', 'service'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The role lists routes and access rules name: every caller, operators (admin and service), admins. */
+export const ALL: readonly Role[] = ROLES;
+export const OPS: readonly Role[] = ['admin', 'service'];
+export const ADMIN: readonly Role[] = ['admin'];
+
 /** The CRUD operations every entity collection offers. */
 export type CrudOperation = 'create' | 'read' | 'update' | 'delete' | 'list';
 

@@ -1,12 +1,13 @@
 /**
  * Entity stores of several services in one Lambda (a platform consumer writing back to
  * entities it does not own), by entity type, from infra's `ENTITY_TABLES` map
- * `{ <service name>: <physical table name> }`.
+ * `{ <service name>: <physical table name> }`. Services as declared (lib/registry/declared.ts):
+ * a store needs a service's table, fields, access and verbs, not its routes.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import type { RuntimeConfig } from '../config.ts';
-import { registry } from '../registry/index.ts';
+import { declared } from '../registry/declared.ts';
 import { EntityStore, type PolicySource } from './entity-store.ts';
 
 export function entityStores(
@@ -17,7 +18,7 @@ export function entityStores(
 ): Map<string, EntityStore> {
   const byService = z.record(z.string(), z.string()).parse(tables);
   return new Map(
-    registry
+    declared
       .filter((s) => s.crud !== false && byService[s.name])
       .map((s) => [
         s.entity,

@@ -17,6 +17,8 @@ import {
   type ServiceDefinition,
   serviceRoutes,
 } from '../../lib/registry/index.ts';
+import { declared } from '../../lib/registry/declared.ts';
+import { DOMAIN_ROUTES } from '../../lib/registry/domain-routes.ts';
 import { ROLES } from '../../lib/registry/types.ts';
 import { AUDIT_INDEXES } from '../../lib/security/audit.ts';
 import { securityRoutes } from '../../lib/security/lambda.ts';
@@ -423,5 +425,18 @@ describe('lists derived from the registry, not kept by hand', () => {
     expect(getService('localization').consumes).toEqual(
       entities.flatMap((e) => [`${e}.created`, `${e}.updated`]),
     );
+  });
+
+  it('joins each service its extra routes (lib/registry/domain-routes.ts), keyed by a declared service', () => {
+    const names = declared.map((s) => s.name);
+    for (const name of Object.keys(DOMAIN_ROUTES)) expect(names).toContain(name);
+    for (const [name, routes] of Object.entries(DOMAIN_ROUTES)) {
+      expect(getService(name).routes?.slice(0, routes.length)).toEqual(routes);
+    }
+  });
+
+  it('keeps the declarations the entity stores read free of routes', () => {
+    expect(declared.map((s) => s.name)).toEqual(registry.map((s) => s.name));
+    for (const s of declared) expect(s.routes).toBeUndefined();
   });
 });
