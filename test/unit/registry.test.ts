@@ -6,6 +6,8 @@ import * as z from 'zod/mini';
 import { entityRoutes, type ServiceDeps } from '../../lib/edge/service-handler.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
 import { PolicyStore } from '../../lib/policy/store.ts';
+import { declared } from '../../lib/registry/declared.ts';
+import { DOMAIN_ROUTES } from '../../lib/registry/domain-routes.ts';
 import {
   collectionRoutes,
   emittedEvents,
@@ -17,8 +19,6 @@ import {
   type ServiceDefinition,
   serviceRoutes,
 } from '../../lib/registry/index.ts';
-import { declared } from '../../lib/registry/declared.ts';
-import { DOMAIN_ROUTES } from '../../lib/registry/domain-routes.ts';
 import { ROLES } from '../../lib/registry/types.ts';
 import { AUDIT_INDEXES } from '../../lib/security/audit.ts';
 import { securityRoutes } from '../../lib/security/lambda.ts';
