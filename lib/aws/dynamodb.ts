@@ -37,6 +37,20 @@ export function isConditionFailure(e: unknown): boolean {
 }
 
 /**
+ * Await a conditional write: true when it was applied, false when its condition did not hold
+ * ({@link isConditionFailure}); any other error (throttling, a fault) is thrown.
+ */
+export async function applied(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (e) {
+    if (isConditionFailure(e)) return false;
+    throw e;
+  }
+}
+
+/**
  * True when a write lost to a transaction in flight on the same item (a cancelled
  * transaction with reason `TransactionConflict`, or a single write's
  * `TransactionConflictException`): contention worth a retry, not a verdict.

@@ -26,7 +26,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../aws/dynamodb.ts';
+import { applied } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
 
@@ -118,8 +118,8 @@ export class TickerStore {
     prev: TickerItem | undefined,
     next: { epoch: number; execution: string },
   ): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    return applied(
+      this.ddb.send(
         new UpdateCommand({
           TableName: this.tables.state,
           Key: key(campaignId),
@@ -141,18 +141,14 @@ export class TickerStore {
             ...(prev ? { ':prevEpoch': prev.epoch, ':stopped': 'stopped' } : {}),
           },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /** Record the first live tick of `execution`'s run, with its `broadcast.started` event, once. */
   async markStarted(campaignId: string, execution: string, envelope: EventEnvelope): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    return applied(
+      this.ddb.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -173,12 +169,8 @@ export class TickerStore {
             outboxPut(this.tables.outbox, envelope),
           ],
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /**
@@ -212,21 +204,15 @@ export class TickerStore {
           ...(seqUpdate ? { ':seq': seq } : {}),
         },
       };
-      try {
-        if (started) {
-          await this.ddb.send(
+      const write = started
+        ? this.ddb.send(
             new TransactWriteCommand({
               TransactItems: [{ Update: update }, outboxPut(this.tables.outbox, stoppedEvent(item))],
             }),
-          );
-        } else {
-          await this.ddb.send(new UpdateCommand(update));
-        }
-        return { stopped: true, item };
-      } catch (e) {
-        if (!isConditionFailure(e)) throw e;
-        // The item changed under us (the run just started, or somebody else stopped it): re-read.
-      }
+          )
+        : this.ddb.send(new UpdateCommand(update));
+      if (await applied(write)) return { stopped: true, item };
+      // The item changed under us (the run just started, or somebody else stopped it): re-read.
     }
     return { stopped: false };
   }
@@ -238,8 +224,8 @@ export class TickerStore {
     to: { execution: string; generation: number },
     seq: number,
   ): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    return applied(
+      this.ddb.send(
         new UpdateCommand({
           TableName: this.tables.state,
           Key: key(campaignId),
@@ -257,18 +243,15 @@ export class TickerStore {
             ':now': this.now().toISOString(),
           },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /** Remember the last sequence number `execution` sent (monotonic; ignored once superseded). */
   async saveSeq(campaignId: string, execution: string, seq: number): Promise<void> {
-    try {
-      await this.ddb.send(
+    // Not applied: a newer execution owns the campaign, or a later seq is saved already.
+    await applied(
+      this.ddb.send(
         new UpdateCommand({
           TableName: this.tables.state,
           Key: key(campaignId),
@@ -276,10 +259,8 @@ export class TickerStore {
           ConditionExpression: 'execution = :x AND (attribute_not_exists(seq) OR seq < :seq)',
           ExpressionAttributeValues: { ':seq': seq, ':x': execution },
         }),
-      );
-    } catch (e) {
-      if (!isConditionFailure(e)) throw e;
-    }
+      ),
+    );
   }
 
   /**
@@ -288,8 +269,8 @@ export class TickerStore {
    * it does not (superseded, stopped, or a retried burst behind the saved `seq`).
    */
   async alive(campaignId: string, execution: string, seq: number, at: number): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    return applied(
+      this.ddb.send(
         new UpdateCommand({
           TableName: this.tables.state,
           Key: key(campaignId),
@@ -299,12 +280,8 @@ export class TickerStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':at': at, ':seq': seq, ':x': execution, ':running': 'running' },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /**
@@ -312,8 +289,8 @@ export class TickerStore {
    * `checked_at`): of many clients reconnecting at once, one checks, the others trust it.
    */
   async leaseCheck(campaignId: string, execution: string, at: number, leaseMs: number): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    return applied(
+      this.ddb.send(
         new UpdateCommand({
           TableName: this.tables.state,
           Key: key(campaignId),
@@ -322,12 +299,8 @@ export class TickerStore {
             'execution = :x AND (attribute_not_exists(checked_at) OR checked_at <= :before)',
           ExpressionAttributeValues: { ':at': at, ':before': at - leaseMs, ':x': execution },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /**
@@ -355,8 +328,8 @@ export class TickerStore {
 
   /** A shard instance's heartbeat; false when another instance has been assigned the shard. */
   async beat(campaignId: string, shard: number, instance: string, at: number): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    return applied(
+      this.ddb.send(
         new UpdateCommand({
           TableName: this.tables.state,
           Key: { campaign_id: campaignId, sk: `shard#${shard}` },
@@ -365,12 +338,8 @@ export class TickerStore {
           ExpressionAttributeNames: { '#at': 'at', '#instance': 'instance' },
           ExpressionAttributeValues: { ':at': at, ':instance': instance },
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   /** The assignment and last heartbeat of shard `shard`, if any. */

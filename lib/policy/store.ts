@@ -5,7 +5,7 @@
  */
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { isConditionFailure, queryAll } from '../aws/dynamodb.ts';
+import { applied, queryAll } from '../aws/dynamodb.ts';
 import type { Role } from '../registry/types.ts';
 import { type Policy, type PolicyKey, type ResolvedPolicy, resolvePolicy } from './matrix.ts';
 import { policyKeySchema, policySchema } from './schema.ts';
@@ -56,20 +56,17 @@ export class PolicyStore {
 
   /** Write `row` unless its key already exists (seeding never overwrites a runtime change). */
   async putIfAbsent(row: PolicyRow): Promise<boolean> {
-    try {
-      await this.ddb.send(
+    const written = await applied(
+      this.ddb.send(
         new PutCommand({
           TableName: this.table,
           Item: toItem(row),
           ConditionExpression: 'attribute_not_exists(environment)',
         }),
-      );
-      this.cache.delete(row.environment);
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
+    if (written) this.cache.delete(row.environment);
+    return written;
   }
 
   async remove(key: PolicyKey): Promise<void> {

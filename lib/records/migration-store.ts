@@ -13,7 +13,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../aws/dynamodb.ts';
+import { applied } from '../aws/dynamodb.ts';
 import { conflict } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
@@ -101,8 +101,8 @@ export class DynamoMigrationStore implements MigrationStore {
   ) {}
 
   async create(row: MigrationRow, started: EventEnvelope): Promise<void> {
-    try {
-      await this.ddb.send(
+    const created = await applied(
+      this.ddb.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -115,12 +115,10 @@ export class DynamoMigrationStore implements MigrationStore {
             outboxPut(this.outbox, started),
           ],
         }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e) || (e as Error).name === 'TransactionCanceledException')
-        throw conflict(`migration ${row.id} already exists: a migration id is used once`, { id: row.id });
-      throw e;
-    }
+      ),
+    );
+    if (!created)
+      throw conflict(`migration ${row.id} already exists: a migration id is used once`, { id: row.id });
   }
 
   async get(id: string): Promise<MigrationRow | undefined> {
@@ -160,8 +158,8 @@ export class DynamoMigrationStore implements MigrationStore {
         conditions.push('attribute_not_exists(#claim)');
       }
     }
-    try {
-      await this.ddb.send(
+    return applied(
+      this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { id, item: STATUS_ITEM },
@@ -170,12 +168,8 @@ export class DynamoMigrationStore implements MigrationStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionFailure(e)) return false;
-      throw e;
-    }
+      ),
+    );
   }
 
   async putBackups(id: string, rows: readonly BackupRow[]): Promise<void> {

@@ -18,7 +18,7 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { cancellationCodes, isConditionFailure } from '../aws/dynamodb.ts';
+import { applied, cancellationCodes } from '../aws/dynamodb.ts';
 import { badRequest, TemporaError } from '../errors.ts';
 import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
 import { RECORDS_TABLE_DESIGN, TYPE_NAME_ATTRIBUTE } from './design.ts';
@@ -158,25 +158,17 @@ export class DynamoRecordRepo implements RecordRepo {
   }
 
   async put(record: MetadataRecord, expectedVersion: number | null): Promise<void> {
-    try {
-      await this.ddb.send(
-        new PutCommand({ TableName: this.table, Item: toItem(record), ...condition(expectedVersion) }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new WriteConflictError(`${refOf(record)} changed concurrently`);
-      throw e;
-    }
+    const put = this.ddb.send(
+      new PutCommand({ TableName: this.table, Item: toItem(record), ...condition(expectedVersion) }),
+    );
+    if (!(await applied(put))) throw new WriteConflictError(`${refOf(record)} changed concurrently`);
   }
 
   async delete(key: RecordKey, expectedVersion: number): Promise<void> {
-    try {
-      await this.ddb.send(
-        new DeleteCommand({ TableName: this.table, Key: keyOf(key), ...condition(expectedVersion) }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new WriteConflictError(`${refOf(key)} changed concurrently`);
-      throw e;
-    }
+    const deleted = this.ddb.send(
+      new DeleteCommand({ TableName: this.table, Key: keyOf(key), ...condition(expectedVersion) }),
+    );
+    if (!(await applied(deleted))) throw new WriteConflictError(`${refOf(key)} changed concurrently`);
   }
 
   async batchGet(keys: readonly RecordKey[]): Promise<Map<string, MetadataRecord>> {

@@ -15,7 +15,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../aws/dynamodb.ts';
+import { applied, isConditionFailure } from '../aws/dynamodb.ts';
 import {
   conflict,
   isTemporaError,
@@ -353,8 +353,8 @@ export class SchedulerService {
     const current = intent.entity_id ? intent : await this.get(intent.id);
     if (!current) return undefined;
     const now = this.now().toISOString();
-    try {
-      await this.deps.ddb.send(
+    const cancelled = await applied(
+      this.deps.ddb.send(
         new TransactWriteCommand({
           TransactItems: [
             {
@@ -379,15 +379,13 @@ export class SchedulerService {
             ),
           ],
         }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) return undefined;
-      throw e;
-    }
+      ),
+    );
+    if (!cancelled) return undefined;
     await this.deps.schedules.remove(current.schedule_name);
-    const cancelled: IntentRecord = { ...current, status: 'cancelled', reason, updated_at: now };
-    await this.syncEntity(cancelled);
-    return cancelled;
+    const record: IntentRecord = { ...current, status: 'cancelled', reason, updated_at: now };
+    await this.syncEntity(record);
+    return record;
   }
 
   /** executing → executed | failed, with its event(s). */

@@ -3,7 +3,7 @@
  * or already exists) is a 409; anything else (throttling, validation) propagates as a fault.
  */
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from '../aws/dynamodb.ts';
+import { applied } from '../aws/dynamodb.ts';
 import { conflict } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import type { PlannedWrite } from './validate.ts';
@@ -13,15 +13,10 @@ export async function commitWrite(
   entityType: string,
   write: PlannedWrite,
 ): Promise<EventEnvelope> {
-  try {
-    await ddb.send(new TransactWriteCommand({ TransactItems: write.items }));
-  } catch (e) {
-    if (isConditionFailure(e)) {
-      throw conflict(`${entityType} "${write.id}" was changed concurrently; re-read and retry`, {
-        id: write.id,
-      });
-    }
-    throw e;
+  if (!(await applied(ddb.send(new TransactWriteCommand({ TransactItems: write.items }))))) {
+    throw conflict(`${entityType} "${write.id}" was changed concurrently; re-read and retry`, {
+      id: write.id,
+    });
   }
   return write.envelope;
 }

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
+  applied,
   cancellationCodes,
   decodeCursor,
   encodeCursor,
@@ -34,6 +35,26 @@ describe('isConditionFailure', () => {
     expect(isConditionFailure(new Error('boom'))).toBe(false);
     expect(isConditionFailure(undefined)).toBe(false);
     expect(isConditionFailure('ConditionalCheckFailedException')).toBe(false);
+  });
+});
+
+describe('applied', () => {
+  it('is true when the write succeeded', async () => {
+    await expect(applied(Promise.resolve({}))).resolves.toBe(true);
+  });
+
+  it('is false when the condition did not hold, single write or transaction', async () => {
+    await expect(applied(Promise.reject(named('ConditionalCheckFailedException')))).resolves.toBe(false);
+    await expect(applied(Promise.reject(cancelled('None', 'ConditionalCheckFailed')))).resolves.toBe(false);
+  });
+
+  it('throws anything else: throttling and other cancellations are faults, not verdicts', async () => {
+    await expect(applied(Promise.reject(cancelled('ThrottlingError')))).rejects.toThrow(
+      'TransactionCanceledException',
+    );
+    await expect(applied(Promise.reject(named('ProvisionedThroughputExceededException')))).rejects.toThrow(
+      'ProvisionedThroughputExceededException',
+    );
   });
 });
 
