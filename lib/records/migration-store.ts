@@ -9,11 +9,10 @@ import {
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { applied } from '../aws/dynamodb.ts';
+import { applied, queryAll } from '../aws/dynamodb.ts';
 import { conflict } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
@@ -195,28 +194,18 @@ export class DynamoMigrationStore implements MigrationStore {
   }
 
   async backups(id: string): Promise<BackupRow[]> {
-    const out: BackupRow[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'id = :id AND begins_with(#item, :b)',
-          ExpressionAttributeNames: { '#item': 'item' },
-          ExpressionAttributeValues: { ':id': id, ':b': 'backup#' },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const i of page.Items ?? [])
-        out.push({
-          key: i.key as RecordKey,
-          record: i.record as MetadataRecord,
-          ...(i.migrated_version === undefined ? {} : { migrated_version: Number(i.migrated_version) }),
-        });
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.ddb, {
+      TableName: this.table,
+      KeyConditionExpression: 'id = :id AND begins_with(#item, :b)',
+      ExpressionAttributeNames: { '#item': 'item' },
+      ExpressionAttributeValues: { ':id': id, ':b': 'backup#' },
+      ConsistentRead: true,
+    });
+    return items.map((i) => ({
+      key: i.key as RecordKey,
+      record: i.record as MetadataRecord,
+      ...(i.migrated_version === undefined ? {} : { migrated_version: Number(i.migrated_version) }),
+    }));
   }
 
   async emit(events: EventEnvelope[]): Promise<void> {

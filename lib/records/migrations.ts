@@ -43,6 +43,7 @@ import {
   type MigrationRow,
   type MigrationStore,
 } from './migration-store.ts';
+import { type PartitionRead, partitionPages } from './query.ts';
 import { chunk, type RecordRepo, WriteConflictError } from './store.ts';
 
 export const MIGRATION_EVENTS = {
@@ -391,24 +392,24 @@ export class Migrations {
   /** Every record the filter matches (type partition, consistent reads, filters on the rest). */
   private async matched(filter: MigrationRequest['filter'], limit?: number): Promise<MetadataRecord[]> {
     const out: MetadataRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.deps.repo.queryPartition({
-        partition: { index: 'table', value: filter.type },
-        filters: {
-          ...(filter.namespace ? { namespace: [filter.namespace] } : {}),
-          ...(filter.scope ? { scope: [filter.scope] } : {}),
-          ...(filter.state ? { state: [filter.state] } : {}),
-        },
-        descending: false,
-        ...(limit ? { limit } : {}),
-        ...(startKey ? { startKey } : {}),
-      });
-      out.push(...page.items);
-      startKey = page.lastKey;
+    const query: PartitionRead = {
+      partition: { index: 'table', value: filter.type },
+      filters: {
+        ...(filter.namespace ? { namespace: [filter.namespace] } : {}),
+        ...(filter.scope ? { scope: [filter.scope] } : {}),
+        ...(filter.state ? { state: [filter.state] } : {}),
+      },
+      descending: false,
+    };
+    for await (const items of partitionPages(
+      (q) => this.deps.repo.queryPartition(q),
+      query,
+      () => limit,
+    )) {
+      out.push(...items);
       if (limit && out.length >= limit) break;
       if (out.length > MAX_MIGRATION_RECORDS) break;
-    } while (startKey);
+    }
     return out;
   }
 

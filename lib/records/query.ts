@@ -77,7 +77,31 @@ export interface PartitionPage {
 }
 
 export type PartitionFetcher = (q: PartitionQuery) => Promise<PartitionPage>;
+/** A partition query as a caller states it: {@link partitionPages} manages the paging. */
+export type PartitionRead = Omit<PartitionQuery, 'startKey' | 'limit'>;
 export type BatchFetcher = (keys: RecordKey[]) => Promise<Map<string, MetadataRecord>>;
+
+/**
+ * Every page of one partition query, following `lastKey` (stop iterating to stop reading).
+ * `limit` is asked before each page (a caller reading ahead by what it still needs).
+ */
+export async function* partitionPages(
+  fetch: PartitionFetcher,
+  query: PartitionRead,
+  limit: () => number | undefined = () => undefined,
+): AsyncGenerator<MetadataRecord[]> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const pageLimit = limit();
+    const page = await fetch({
+      ...query,
+      ...(pageLimit ? { limit: pageLimit } : {}),
+      ...(startKey ? { startKey } : {}),
+    });
+    startKey = page.lastKey;
+    yield page.items;
+  } while (startKey);
+}
 
 // ---------------------------------------------------------------------------------------
 // Fields
@@ -302,22 +326,19 @@ export async function nativePage(
       const bound = partitionBound(partition, position, plan.descending);
       if (bound.skip) return [];
       const out: MetadataRecord[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await fetch({
-          partition,
-          filters: plan.filters,
-          descending: plan.descending,
-          ...(bound.after === undefined ? {} : { after: bound.after }),
-          // With a FilterExpression, Limit counts evaluated items: read a little ahead.
-          limit: filtered
-            ? Math.min(MAX_FILTERED_READ, Math.max(50, 2 * (need - out.length)))
-            : need - out.length,
-          ...(startKey ? { startKey } : {}),
-        });
-        out.push(...page.items);
-        startKey = page.lastKey;
-      } while (startKey && out.length < need);
+      const query = {
+        partition,
+        filters: plan.filters,
+        descending: plan.descending,
+        ...(bound.after === undefined ? {} : { after: bound.after }),
+      };
+      // With a FilterExpression, Limit counts evaluated items: read a little ahead.
+      const limit = () =>
+        filtered ? Math.min(MAX_FILTERED_READ, Math.max(50, 2 * (need - out.length))) : need - out.length;
+      for await (const items of partitionPages(fetch, query, limit)) {
+        out.push(...items);
+        if (out.length >= need) break;
+      }
       return out;
     }),
   );
@@ -345,20 +366,16 @@ export async function sortedPage(
   const perPartition = await Promise.all(
     plan.partitions.map(async (partition) => {
       const out: MetadataRecord[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await fetch({
-          partition,
-          filters: plan.filters,
-          descending: false,
-          projection,
-          ...(startKey ? { startKey } : {}),
-        });
-        out.push(...page.items);
-        total += page.items.length;
+      for await (const items of partitionPages(fetch, {
+        partition,
+        filters: plan.filters,
+        descending: false,
+        projection,
+      })) {
+        out.push(...items);
+        total += items.length;
         if (total > maxSortSet) throw tooMany();
-        startKey = page.lastKey;
-      } while (startKey);
+      }
       return out;
     }),
   );
