@@ -7,13 +7,9 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { validationError } from '../errors.ts';
+import { errorName } from './errors.ts';
 
 type Key = Record<string, unknown>;
-
-const errorName = (e: unknown): string =>
-  typeof e === 'object' && e !== null && typeof (e as { name?: unknown }).name === 'string'
-    ? (e as { name: string }).name
-    : '';
 
 /**
  * Codes of a cancelled transaction's items, in item order ('None' for items that passed);

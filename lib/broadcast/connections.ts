@@ -22,11 +22,10 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
-  type QueryCommandOutput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { cancellationCodes, isConditionFailure, queryAll } from '../aws/dynamodb.ts';
 import type { IncrementResult, ResetResult, WindowCounterStore } from './rate-limit.ts';
 
 /** API Gateway closes a WebSocket connection after 2 hours at most. */
@@ -55,14 +54,6 @@ export function maxParticipantsOf(customRules: Record<string, unknown> | undefin
   const v = customRules?.max_participants;
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
 }
-
-const errorName = (e: unknown): string => (e as { name?: string })?.name ?? '';
-
-/** Codes of a cancelled transaction's items, in order ('None' for items that passed). */
-const cancellationCodes = (e: unknown): string[] =>
-  ((e as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map(
-    (r) => r.Code ?? 'None',
-  );
 
 export class ConnectionStore {
   constructor(
@@ -138,7 +129,6 @@ export class ConnectionStore {
       );
       return 'ok';
     } catch (e) {
-      if (errorName(e) !== 'TransactionCanceledException') throw e;
       const codes = cancellationCodes(e);
       if (codes[0] === 'ConditionalCheckFailed') return 'full';
       if (codes[1] === 'ConditionalCheckFailed') return 'ok'; // the same connection again (a retry)
@@ -189,11 +179,7 @@ export class ConnectionStore {
       );
       return true;
     } catch (e) {
-      if (
-        errorName(e) === 'TransactionCanceledException' &&
-        cancellationCodes(e)[0] === 'ConditionalCheckFailed'
-      )
-        return false;
+      if (cancellationCodes(e)[0] === 'ConditionalCheckFailed') return false;
       throw e;
     }
   }
@@ -203,24 +189,17 @@ export class ConnectionStore {
     const nowSec = Math.floor(nowMs / 1000);
     const live: string[] = [];
     const expired: string[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out: QueryCommandOutput = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tables.connections,
-          KeyConditionExpression: 'campaign_id = :c',
-          ExpressionAttributeValues: { ':c': campaignId },
-          ProjectionExpression: 'connection_id, expires_at',
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const id = String(item.connection_id);
-        if (Number(item.expires_at) > nowSec) live.push(id);
-        else expired.push(id);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const items = await queryAll(this.ddb, {
+      TableName: this.tables.connections,
+      KeyConditionExpression: 'campaign_id = :c',
+      ExpressionAttributeValues: { ':c': campaignId },
+      ProjectionExpression: 'connection_id, expires_at',
+    });
+    for (const item of items) {
+      const id = String(item.connection_id);
+      if (Number(item.expires_at) > nowSec) live.push(id);
+      else expired.push(id);
+    }
     return { live, expired };
   }
 
@@ -259,7 +238,7 @@ export class ConnectionStore {
       );
       return { count: Number(out.Attributes?.rl_count), record: recordOf(out.Attributes ?? {}) };
     } catch (e) {
-      if (errorName(e) !== 'ConditionalCheckFailedException') throw e;
+      if (!isConditionFailure(e)) throw e;
       return (e as { Item?: unknown }).Item ? 'stale' : 'missing';
     }
   }
@@ -279,7 +258,7 @@ export class ConnectionStore {
       );
       return { count: 1, record: recordOf(out.Attributes ?? {}) };
     } catch (e) {
-      if (errorName(e) !== 'ConditionalCheckFailedException') throw e;
+      if (!isConditionFailure(e)) throw e;
       return (e as { Item?: unknown }).Item ? 'conflict' : 'missing';
     }
   }

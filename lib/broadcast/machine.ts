@@ -9,6 +9,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
+import { errorName } from '../aws/errors.ts';
 
 /** Input (and output) of the ticker's Task state: one tick burst. */
 export interface TickInput {
@@ -65,8 +66,6 @@ export interface TickerMachine {
   stop(name: string, cause: string): Promise<'stopped' | 'not_running'>;
   status(name: string): Promise<ExecutionStatus>;
 }
-
-const errorName = (e: unknown): string => (e as { name?: string })?.name ?? '';
 
 /** Execution ARN of `name` under a state machine ARN. */
 export function executionArn(stateMachineArn: string, name: string): string {

@@ -7,10 +7,9 @@ import {
   CreateArchiveCommand,
   DeleteArchiveCommand,
   type EventBridgeClient,
-  ResourceAlreadyExistsException,
-  ResourceNotFoundException,
   UpdateArchiveCommand,
 } from '@aws-sdk/client-eventbridge';
+import { errorName } from '../aws/errors.ts';
 
 export interface ArchiveSpec {
   name: string;
@@ -30,11 +29,7 @@ export async function ensureArchive(client: EventBridgeClient, spec: ArchiveSpec
   try {
     await client.send(new CreateArchiveCommand({ ...fields, EventSourceArn: spec.busArn }));
   } catch (e) {
-    if (
-      !(e instanceof ResourceAlreadyExistsException) &&
-      (e as Error).name !== 'ResourceAlreadyExistsException'
-    )
-      throw e;
+    if (errorName(e) !== 'ResourceAlreadyExistsException') throw e;
     await client.send(new UpdateArchiveCommand(fields));
   }
 }
@@ -43,7 +38,7 @@ export async function deleteArchive(client: EventBridgeClient, name: string): Pr
   try {
     await client.send(new DeleteArchiveCommand({ ArchiveName: name }));
   } catch (e) {
-    if (e instanceof ResourceNotFoundException || (e as Error).name === 'ResourceNotFoundException') return;
+    if (errorName(e) === 'ResourceNotFoundException') return;
     throw e;
   }
 }

@@ -4,8 +4,9 @@
  * filtered by sku and state, paged to the end. Read-only; a function using it is granted
  * `dynamodb:Query` on that table only (registry need `pricing-rules`).
  */
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients.ts';
+import { queryAll } from '../aws/dynamodb.ts';
 import { pricingEnv } from '../config/functions.ts';
 import { PRICING_RULE_TYPE, pricingRuleSchema, type StoredRule } from './pricing.ts';
 
@@ -25,34 +26,27 @@ export class PricingRuleReader {
     for (let i = 0; i < wanted.length; i += MAX_IN) {
       const chunk = wanted.slice(i, i + MAX_IN);
       const values = Object.fromEntries(chunk.map((s, j) => [`:s${j}`, s]));
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: '#t = :t',
-            FilterExpression: `#st = :active AND #m.#c.#sku IN (${Object.keys(values).join(', ')})`,
-            ExpressionAttributeNames: {
-              '#t': 'type',
-              '#st': 'state',
-              '#m': 'metadata',
-              '#c': 'custom_rules',
-              '#sku': 'sku',
-            },
-            ExpressionAttributeValues: { ':t': PRICING_RULE_TYPE, ':active': 'active', ...values },
-            ConsistentRead: true,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
+      const items = await queryAll(this.client, {
+        TableName: this.table,
+        KeyConditionExpression: '#t = :t',
+        FilterExpression: `#st = :active AND #m.#c.#sku IN (${Object.keys(values).join(', ')})`,
+        ExpressionAttributeNames: {
+          '#t': 'type',
+          '#st': 'state',
+          '#m': 'metadata',
+          '#c': 'custom_rules',
+          '#sku': 'sku',
+        },
+        ExpressionAttributeValues: { ':t': PRICING_RULE_TYPE, ':active': 'active', ...values },
+        ConsistentRead: true,
+      });
+      for (const item of items) {
+        const rule = pricingRuleSchema.safeParse(
+          (item.metadata as { custom_rules?: unknown } | undefined)?.custom_rules,
         );
-        for (const item of page.Items ?? []) {
-          const rule = pricingRuleSchema.safeParse(
-            (item.metadata as { custom_rules?: unknown } | undefined)?.custom_rules,
-          );
-          if (rule.success && chunk.includes(rule.data.sku))
-            out.push({ name: String(item.name), version: Number(item.version), rule: rule.data });
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
+        if (rule.success && chunk.includes(rule.data.sku))
+          out.push({ name: String(item.name), version: Number(item.version), rule: rule.data });
+      }
     }
     return out;
   }

@@ -19,6 +19,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { applied, cancellationCodes } from '../aws/dynamodb.ts';
+import { errorName } from '../aws/errors.ts';
 import { badRequest, TemporaError } from '../errors.ts';
 import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
 import { RECORDS_TABLE_DESIGN, TYPE_NAME_ATTRIBUTE } from './design.ts';
@@ -247,9 +248,8 @@ export class DynamoRecordRepo implements RecordRepo {
         }),
       );
     } catch (e) {
-      if (!(e instanceof Error)) throw e;
-      if (e.name === 'TransactionCanceledException') {
-        const codes = cancellationCodes(e);
+      const codes = cancellationCodes(e);
+      if (errorName(e) === 'TransactionCanceledException') {
         const failed = codes.flatMap((c, i) => (c === 'ConditionalCheckFailed' ? [i] : []));
         if (failed.length > 0 || codes.some((c) => c === 'TransactionConflict') || codes.length === 0)
           throw new WriteConflictError('transaction cancelled by a concurrent change', failed);
@@ -258,7 +258,7 @@ export class DynamoRecordRepo implements RecordRepo {
             reasons: codes,
           });
       }
-      if (e.name === 'TransactionConflictException')
+      if (errorName(e) === 'TransactionConflictException')
         throw new WriteConflictError('transaction conflicted with a concurrent one');
       throw e;
     }

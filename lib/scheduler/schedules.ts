@@ -3,15 +3,14 @@
  * window, deleted after completion, a target with a retry policy and a dead-letter queue.
  */
 import {
-  ConflictException,
   CreateScheduleCommand,
   type CreateScheduleCommandInput,
   DeleteScheduleCommand,
-  ResourceNotFoundException,
   type SchedulerClient,
   UpdateScheduleCommand,
 } from '@aws-sdk/client-scheduler';
 import { schedulerClient } from '../aws/clients.ts';
+import { errorName } from '../aws/errors.ts';
 import { atExpression } from './names.ts';
 
 export interface ScheduleTarget {
@@ -61,7 +60,7 @@ export class EventBridgeSchedules implements Schedules {
     try {
       await this.client.send(new CreateScheduleCommand(request));
     } catch (e) {
-      if (!(e instanceof ConflictException) && (e as Error).name !== 'ConflictException') throw e;
+      if (errorName(e) !== 'ConflictException') throw e;
       await this.client.send(new UpdateScheduleCommand(request));
     }
   }
@@ -70,7 +69,7 @@ export class EventBridgeSchedules implements Schedules {
     try {
       await this.client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.target.group }));
     } catch (e) {
-      if (e instanceof ResourceNotFoundException || (e as Error).name === 'ResourceNotFoundException') return;
+      if (errorName(e) === 'ResourceNotFoundException') return;
       throw e;
     }
   }
