@@ -4,8 +4,6 @@
  * validation and exposure stay the caller's.
  */
 
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
 import { retentionRole } from '../../lib/policy/lifecycle.ts';
@@ -13,6 +11,7 @@ import { type PolicyKey, resolvePolicy, SEED_POLICIES } from '../../lib/policy/m
 import { getService } from '../../lib/registry/index.ts';
 import { EntityStore } from '../../lib/store/entity-store.ts';
 import type { PolicySource } from '../../lib/store/model.ts';
+import { FakeDdb } from '../kit/dynamodb.ts';
 
 const admin: Principal = { sub: 'alice', role: 'admin' };
 const service: Principal = { sub: 'svc', role: 'service' };
@@ -34,20 +33,6 @@ describe('retentionRole', () => {
   });
 });
 
-type Items = NonNullable<TransactWriteCommandInput['TransactItems']>;
-
-/** Records the one transaction a create sends. */
-function recordingClient(): { client: DynamoDBDocumentClient; writes: Items[] } {
-  const writes: Items[] = [];
-  const client = {
-    async send(cmd: unknown) {
-      if (cmd instanceof TransactWriteCommand) writes.push(cmd.input.TransactItems ?? []);
-      return {};
-    },
-  } as unknown as DynamoDBDocumentClient;
-  return { client, writes };
-}
-
 /** The seeded matrix, as the PolicyStore serves it. */
 const seeded: PolicySource = async (key: PolicyKey) => resolvePolicy(key, SEED_POLICIES);
 
@@ -55,15 +40,15 @@ describe('EntityStore.create plans the retention of the owner', () => {
   const tables = { entity: 'users', master: 'master', outbox: 'outbox', index: 'index' };
 
   it('a user account created by an admin on the dev stack gets the user row deletion intent', async () => {
-    const { client, writes } = recordingClient();
-    const store = new EntityStore(getService('user'), tables, 'dev', client, seeded);
+    const ddb = new FakeDdb();
+    const store = new EntityStore(getService('user'), tables, 'dev', ddb.client, seeded);
     const before = Date.now();
     const view = await store.create(
       { email: 'kept@example.com', username: 'kept_1' },
       { actor: admin, correlationId: 'c-1' },
     );
 
-    const items = writes[0] ?? [];
+    const items = ddb.transactions[0] ?? [];
     const outbox = items
       .map((i) => i.Put)
       .filter((p) => p?.TableName === 'outbox')
@@ -90,16 +75,16 @@ describe('EntityStore.create plans the retention of the owner', () => {
   });
 
   it('a campaign an admin creates for itself keeps the admin row (forever on dev: nothing scheduled)', async () => {
-    const { client, writes } = recordingClient();
+    const ddb = new FakeDdb();
     const store = new EntityStore(
       getService('campaign'),
       { ...tables, entity: 'campaigns' },
       'dev',
-      client,
+      ddb.client,
       seeded,
     );
     await store.create({ name: 'Mine' }, { actor: admin, correlationId: 'c-2' });
-    const types = (writes[0] ?? [])
+    const types = (ddb.transactions[0] ?? [])
       .map((i) => i.Put?.Item?.envelope as { type?: string } | undefined)
       .map((e) => e?.type)
       .filter(Boolean);
