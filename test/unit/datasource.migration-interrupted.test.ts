@@ -8,6 +8,7 @@ import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import type { BackupRow, MigrationRow, MigrationStore } from '../../lib/records/migration-store.ts';
 import { MIGRATION_EVENTS, Migrations, RUN_LIMIT_MS } from '../../lib/records/migrations.ts';
 import type { RecordRepo } from '../../lib/records/store.ts';
+import { migrationRow } from '../kit/migrations.ts';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -54,18 +55,11 @@ class MemoryStore implements MigrationStore {
 function setup(claimedAt: number | undefined) {
   let now = T0;
   const store = new MemoryStore();
-  const row: MigrationRow = {
-    id: 'mig-1',
-    filter: { type: 'view' },
-    operations: [],
-    status: 'running',
-    created_by: 'ops',
+  const row = migrationRow({
     created_at: iso(T0),
     counts: { matched: 10, changed: 4, unchanged: 0, retried: 0, conflicts: 0, failed: 0 },
-    reported: [],
-    backup: { table: 'migrations', key: 'id = mig-1' },
     ...(claimedAt === undefined ? {} : { run_claimed_at: iso(claimedAt), started_at: iso(claimedAt) }),
-  };
+  });
   store.rows.set(row.id, row);
   const migrations = new Migrations({
     repo: {} as RecordRepo, // never reached: the row is claimed already

@@ -5,21 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TemporaError } from '../../lib/errors.ts';
-import { DynamoMigrationStore, type MigrationRow } from '../../lib/records/migration-store.ts';
+import { DynamoMigrationStore } from '../../lib/records/migration-store.ts';
 import { FakeDdb, transactionConditionFailure } from '../kit/dynamodb.ts';
 import { envelopeOf } from '../kit/events.ts';
+import { migrationRow } from '../kit/migrations.ts';
 
-const row: MigrationRow = {
-  id: 'mig-1',
-  filter: { type: 'view' },
-  operations: [],
-  status: 'running',
-  created_by: 'ops',
-  created_at: '2026-06-01T12:00:00.000Z',
-  counts: { matched: 0, changed: 0, unchanged: 0, retried: 0, conflicts: 0, failed: 0 },
-  reported: [],
-  backup: { table: 'migrations', key: 'id = mig-1' },
-};
+const row = migrationRow();
 
 const storeAnswering = (error?: Error) => {
   const ddb = new FakeDdb(() => {
