@@ -120,6 +120,9 @@ const eventMeta = (e: EventEnvelope) => ({
   correlationId: e.correlation_id,
 });
 const migrationId = (e: EventEnvelope) => String(e.payload?.migration_id ?? e.entity.id);
+/** The claim a resumed rollback's event carries (lib/records/migrations.ts `resumeIfInterrupted`). */
+const resumeClaimOf = (e: EventEnvelope): string | undefined =>
+  typeof e.payload?.resume_claim === 'string' ? e.payload.resume_claim : undefined;
 
 /**
  * The Lambda handler: `export const handler = datasourceHandler();` (reads its env at cold
@@ -142,11 +145,13 @@ export function datasourceHandler() {
   );
   return serviceLambda({
     http: httpHandler(DATASOURCE_ROUTES, datasourceRoutes(svc, migrations)),
-    // Each run claims its migration once: a redelivered event does nothing.
+    // Each run claims its migration once: a redelivered event does nothing (a resumed rollback
+    // takes over the claim its event carries).
     events: lazy(() =>
       consumerHandler({
         [MIGRATION_EVENTS.started]: (e) => migrations().run(migrationId(e), eventMeta(e)),
-        [MIGRATION_EVENTS.rollbackRequested]: (e) => migrations().rollback(migrationId(e), eventMeta(e)),
+        [MIGRATION_EVENTS.rollbackRequested]: (e) =>
+          migrations().rollback(migrationId(e), eventMeta(e), resumeClaimOf(e)),
       }),
     ),
   });

@@ -81,15 +81,22 @@ export interface MigrationStore {
   /** Create the row with its started event; 409 when the id was used. */
   create(row: MigrationRow, started: EventEnvelope): Promise<void>;
   get(id: string): Promise<MigrationRow | undefined>;
-  /** Set fields; with `expect`, only when `status` equals it and `claimField` is unset (else false). */
-  update(
-    id: string,
-    fields: Partial<MigrationRow>,
-    cond?: { status: readonly MigrationStatus[]; unsetField?: 'run_claimed_at' | 'rollback_claimed_at' },
-  ): Promise<boolean>;
+  /**
+   * Set fields; with `cond`, only when the status is one of `cond.status` and the claim field
+   * `cond.unsetField` is unset, or holds exactly `cond.orClaimIs` (else false).
+   */
+  update(id: string, fields: Partial<MigrationRow>, cond?: UpdateCondition): Promise<boolean>;
   putBackups(id: string, rows: readonly BackupRow[]): Promise<void>;
   backups(id: string): Promise<BackupRow[]>;
   emit(events: EventEnvelope[]): Promise<void>;
+}
+
+/** The condition of a {@link MigrationStore.update}. */
+export interface UpdateCondition {
+  status: readonly MigrationStatus[];
+  unsetField?: 'run_claimed_at' | 'rollback_claimed_at';
+  /** With `unsetField`: the claim may also hold exactly this value (taking over a dead run's claim). */
+  orClaimIs?: string;
 }
 
 export class DynamoMigrationStore implements MigrationStore {
@@ -129,11 +136,7 @@ export class DynamoMigrationStore implements MigrationStore {
     return row as MigrationRow;
   }
 
-  async update(
-    id: string,
-    fields: Partial<MigrationRow>,
-    cond?: { status: readonly MigrationStatus[]; unsetField?: 'run_claimed_at' | 'rollback_claimed_at' },
-  ): Promise<boolean> {
+  async update(id: string, fields: Partial<MigrationRow>, cond?: UpdateCondition): Promise<boolean> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     const sets = Object.entries(fields).map(([k, v], i) => {
@@ -154,7 +157,11 @@ export class DynamoMigrationStore implements MigrationStore {
       );
       if (cond.unsetField) {
         names['#claim'] = cond.unsetField;
-        conditions.push('attribute_not_exists(#claim)');
+        if (cond.orClaimIs === undefined) conditions.push('attribute_not_exists(#claim)');
+        else {
+          values[':claim'] = cond.orClaimIs;
+          conditions.push('(attribute_not_exists(#claim) OR #claim = :claim)');
+        }
       }
     }
     return applied(

@@ -21,7 +21,16 @@
  * first one had already changed. Its backups stay: the records of its finished batches can be
  * rolled back (those of the batch it died in carry no migrated version, so a rollback skips
  * them; their backups hold what they were).
+ *
+ * A rollback whose function died mid-way is resumed instead: restoring is safe to repeat,
+ * because a record that already holds its backup's content counts as restored and is not
+ * written again. A row `rolling_back` whose rollback was claimed (or, never claimed, requested)
+ * longer than {@link RUN_LIMIT_MS} ago is taken over by whoever looks at it next (GET, a
+ * rollback request): one conditional write swaps the dead claim for a new one, and only its
+ * winner emits `metadata.migration.rollback_requested` again, carrying that claim
+ * (`resume_claim`), which the rollback run may take over.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Principal } from '../auth/tokens.ts';
 import { badRequest, conflict, notFound, validationError } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
@@ -44,6 +53,7 @@ import {
   type MigrationStore,
 } from './migration-store.ts';
 import { type PartitionRead, partitionPages } from './query.ts';
+import { fromItem } from './records.ts';
 import { chunk, type RecordRepo, WriteConflictError } from './store.ts';
 
 export const MIGRATION_EVENTS = {
@@ -169,7 +179,38 @@ export class Migrations {
   async status(id: string, meta: RequestMeta = SYSTEM_META): Promise<unknown> {
     const row = await this.deps.store.get(id);
     if (!row) throw notFound(`No migration ${id}`, { id });
-    return view(await this.failIfInterrupted(row, meta));
+    return view(await this.resumeIfInterrupted(await this.failIfInterrupted(row, meta), meta));
+  }
+
+  /**
+   * A row `rolling_back` whose rollback was claimed (or requested, if never claimed) longer
+   * than {@link RUN_LIMIT_MS} ago: its rollback died. The caller whose conditional write
+   * replaces the dead claim emits the rollback event again with the new claim, once; returns
+   * the row as it now is (still `rolling_back`).
+   */
+  private async resumeIfInterrupted(row: MigrationRow, meta: RequestMeta): Promise<MigrationRow> {
+    if (row.status !== 'rolling_back' || !row.rollback) return row;
+    const claimed = row.rollback_claimed_at ?? row.rollback.requested_at;
+    const now = this.now();
+    if (!(now.getTime() - Date.parse(claimed) > RUN_LIMIT_MS)) return row;
+    const resumeClaim = now.toISOString();
+    const taken = await this.deps.store.update(
+      row.id,
+      { rollback_claimed_at: resumeClaim },
+      {
+        status: ['rolling_back'],
+        unsetField: 'rollback_claimed_at',
+        ...(row.rollback_claimed_at === undefined ? {} : { orClaimIs: row.rollback_claimed_at }),
+      },
+    );
+    if (!taken) return (await this.deps.store.get(row.id)) ?? row;
+    await this.deps.store.emit([
+      this.event(MIGRATION_EVENTS.rollbackRequested, row, meta, {
+        force: row.rollback.force,
+        resume_claim: resumeClaim,
+      }),
+    ]);
+    return { ...row, rollback_claimed_at: resumeClaim };
   }
 
   /**
@@ -197,7 +238,7 @@ export class Migrations {
   async requestRollback(id: string, body: RollbackRequest, meta: RequestMeta): Promise<unknown> {
     const found = await this.deps.store.get(id);
     if (!found) throw notFound(`No migration ${id}: it never ran (a dry run is not stored)`, { id });
-    const row = await this.failIfInterrupted(found, meta);
+    const row = await this.resumeIfInterrupted(await this.failIfInterrupted(found, meta), meta);
     const rollback = {
       requested_at: this.now().toISOString(),
       requested_by: meta.actor.sub,
@@ -335,12 +376,19 @@ export class Migrations {
     }
   }
 
-  /** The rollback event: restore every record the migration changed (once per request). */
-  async rollback(id: string, meta: RequestMeta): Promise<void> {
+  /**
+   * The rollback event: restore every record the migration changed (once per request; a
+   * resumed one, with `resumeClaim`, takes over the claim its event carries).
+   */
+  async rollback(id: string, meta: RequestMeta, resumeClaim?: string): Promise<void> {
     const claimed = await this.deps.store.update(
       id,
       { rollback_claimed_at: this.now().toISOString() },
-      { status: ['rolling_back'], unsetField: 'rollback_claimed_at' },
+      {
+        status: ['rolling_back'],
+        unsetField: 'rollback_claimed_at',
+        ...(resumeClaim === undefined ? {} : { orClaimIs: resumeClaim }),
+      },
     );
     if (!claimed) return;
     const row = await this.deps.store.get(id);
@@ -350,6 +398,11 @@ export class Migrations {
     const backups = (await this.deps.store.backups(id)).filter((b) => b.migrated_version !== undefined);
     await pool(backups, WRITE_CONCURRENCY, async (b) => {
       const current = await this.deps.repo.get(b.key);
+      // Restored already (by an interrupted run of this rollback, or by hand): nothing to write.
+      if (current && sameContent(current, b.record)) {
+        rb.restored++;
+        return;
+      }
       const changedSince = current?.version !== b.migrated_version;
       if (changedSince && !rb.force) {
         rb.conflicts++;
@@ -443,4 +496,14 @@ async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promi
     while (next < items.length) await fn(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+}
+
+/**
+ * The same record but for what every write changes (version, updated_by, updated_at); both
+ * read as the store reads a record (absent and null fields alike).
+ */
+function sameContent(a: MetadataRecord, b: MetadataRecord): boolean {
+  const { version: _av, updated_by: _ab, updated_at: _aa, ...restA } = fromItem({ ...a });
+  const { version: _bv, updated_by: _bb, updated_at: _ba, ...restB } = fromItem({ ...b });
+  return isDeepStrictEqual(restA, restB);
 }

@@ -2,15 +2,20 @@
  * Migrations of records (issue 15) on the deployed stack: bad input (4xx, nothing written),
  * a dry run, an apply and a rollback over 500 records giving back records equal to the
  * originals, 409 on a reused id, concurrent edits during a run never lost, a rollback that
- * reports records changed since, and the events in the audit trail.
+ * reports records changed since, the events in the audit trail, and a rollback whose run died
+ * mid-way resumed by the next look at it.
  */
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { RECORD_FIELDS, SERVER_FIELDS } from '../../lib/registry/records.ts';
-import { api, eventually } from './support/client.ts';
+import { RUN_LIMIT_MS } from '../../lib/records/migrations.ts';
+import { toItem } from '../../lib/records/records.ts';
+import { type MetadataRecord, RECORD_FIELDS, SERVER_FIELDS } from '../../lib/registry/records.ts';
+import { api, dynamo, eventually, table } from './support/client.ts';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const TYPE = `mig-${run}`;
 const EDITED = `mig-edit-${run}`;
+const RESUMED = `mig-resume-${run}`;
 
 interface Rec {
   type: string;
@@ -228,5 +233,77 @@ describe('migrations of records', () => {
     expect(kept.body.metadata.custom_rules).toMatchObject({ late: true, schema: 2 });
     const back = await api<Rec>('GET', `/api/metadata/${EDITED}/r0002`);
     expect(back.body.metadata.tags).toEqual(['old']);
+  });
+
+  it('resumes a rollback whose run died mid-way, without writing a restored record twice', {
+    timeout: 120_000,
+  }, async () => {
+    await seed(RESUMED, 20);
+    const before = await exported(RESUMED);
+    const id = `resume-${run}`;
+    const started = await migrate({ id, filter: { type: RESUMED }, operations: OPERATIONS });
+    expect(started.status, started.text).toBe(202);
+    await until(id, 'completed');
+
+    // The fault, from outside: a rollback that restored 5 records, then its function died
+    // (what it leaves behind: those records written back from their backups, and the row
+    // rolling_back with a claim older than any Lambda invocation lives).
+    const migrationsTable = table('metadataMigrations');
+    const backups = await dynamo().send(
+      new QueryCommand({
+        TableName: migrationsTable,
+        KeyConditionExpression: 'id = :id AND begins_with(#item, :b)',
+        ExpressionAttributeNames: { '#item': 'item' },
+        ExpressionAttributeValues: { ':id': id, ':b': 'backup#' },
+        ConsistentRead: true,
+      }),
+    );
+    const restoredByDeadRun = (backups.Items ?? []).slice(0, 5).map((b) => ({
+      ...(b.record as MetadataRecord),
+      version: Number(b.migrated_version) + 1,
+      updated_by: 'the-dead-rollback',
+      updated_at: new Date().toISOString(),
+    }));
+    expect(restoredByDeadRun).toHaveLength(5);
+    for (const r of restoredByDeadRun)
+      await dynamo().send(new PutCommand({ TableName: table('metadataRecords'), Item: toItem(r) }));
+    const deadClaim = new Date(Date.now() - RUN_LIMIT_MS - 60_000).toISOString();
+    await dynamo().send(
+      new UpdateCommand({
+        TableName: migrationsTable,
+        Key: { id, item: 'migration' },
+        UpdateExpression: 'SET #status = :rb, #rollback = :rollback, rollback_claimed_at = :claim',
+        ExpressionAttributeNames: { '#status': 'status', '#rollback': 'rollback' },
+        ExpressionAttributeValues: {
+          ':rb': 'rolling_back',
+          ':claim': deadClaim,
+          ':rollback': {
+            requested_at: deadClaim,
+            requested_by: 'dev-admin',
+            force: false,
+            restored: 0,
+            conflicts: 0,
+            reported: [],
+          },
+        },
+      }),
+    );
+
+    // The next look resumes it; it finishes with every record back, none reported.
+    expect((await status(id)).body.status).toBe('rolling_back');
+    const rolled = await until(id, 'rolled_back');
+    expect(rolled.rollback).toMatchObject({ restored: 20, conflicts: 0, reported: [] });
+    expect((await exported(RESUMED)).map(content)).toEqual(before.map(content));
+    for (const r of restoredByDeadRun) {
+      const stored = await dynamo().send(
+        new GetCommand({
+          TableName: table('metadataRecords'),
+          Key: { type: r.type, name: r.name },
+          ConsistentRead: true,
+        }),
+      );
+      // Left as the dead run wrote it: not restored a second time.
+      expect(stored.Item, r.name).toMatchObject({ version: r.version, updated_by: 'the-dead-rollback' });
+    }
   });
 });

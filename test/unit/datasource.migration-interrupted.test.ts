@@ -5,9 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
-import type { BackupRow, MigrationRow, MigrationStore } from '../../lib/records/migration-store.ts';
+import { MemoryRecordRepo } from '../../lib/records/memory-repo.ts';
+import type {
+  BackupRow,
+  MigrationRow,
+  MigrationStore,
+  UpdateCondition,
+} from '../../lib/records/migration-store.ts';
 import { MIGRATION_EVENTS, Migrations, RUN_LIMIT_MS } from '../../lib/records/migrations.ts';
 import type { RecordRepo } from '../../lib/records/store.ts';
+import type { MetadataRecord } from '../../lib/registry/records.ts';
 import { migrationRow } from '../kit/migrations.ts';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
@@ -28,24 +35,21 @@ class MemoryStore implements MigrationStore {
     const r = this.rows.get(id);
     return r ? structuredClone(r) : undefined;
   }
-  async update(
-    id: string,
-    fields: Partial<MigrationRow>,
-    cond?: {
-      status: readonly MigrationRow['status'][];
-      unsetField?: 'run_claimed_at' | 'rollback_claimed_at';
-    },
-  ) {
+  async update(id: string, fields: Partial<MigrationRow>, cond?: UpdateCondition) {
     const r = this.rows.get(id);
     if (!r) return false;
     if (cond && !cond.status.includes(r.status)) return false;
-    if (cond?.unsetField && r[cond.unsetField] !== undefined) return false;
+    const claim = cond?.unsetField ? r[cond.unsetField] : undefined;
+    if (claim !== undefined && claim !== cond?.orClaimIs) return false;
     this.rows.set(id, { ...r, ...fields });
     return true;
   }
-  async putBackups(_id: string, _rows: readonly BackupRow[]) {}
+  backupRows: BackupRow[] = [];
+  async putBackups(_id: string, rows: readonly BackupRow[]) {
+    this.backupRows.push(...structuredClone(rows));
+  }
   async backups() {
-    return [];
+    return structuredClone(this.backupRows);
   }
   async emit(events: EventEnvelope[]) {
     this.events.push(...events);
@@ -129,5 +133,123 @@ describe('an interrupted migration run', () => {
     w.at(T0 + 10 * RUN_LIMIT_MS);
     expect(await w.migrations.status('mig-1')).toMatchObject({ status: 'running' });
     expect(w.failures()).toHaveLength(0);
+  });
+});
+
+/** A view record `name`, its `form` at `version`. */
+const view = (name: string, form: string, version: number): MetadataRecord =>
+  ({
+    id: `id-${name}`,
+    type: 'view',
+    name,
+    namespace: 'crm',
+    scope: 'platform',
+    metadata: { service_specific: { crm: { form } } },
+    strategy: 'merge',
+    validation: 'strict',
+    owner: 'ops',
+    state: 'active',
+    version,
+    created_by: 'ops',
+    created_at: iso(T0 - 86_400_000),
+    updated_by: 'ops',
+    updated_at: iso(T0 - 86_400_000 + version),
+  }) as MetadataRecord;
+
+/**
+ * A completed migration of views a, b, c (form v1 → v2, version 1 → 2) whose rollback died
+ * after restoring a: a is back at v1 (version 3), b and c still migrated.
+ */
+function deadRollback(claimedAt: number | undefined) {
+  let now = T0;
+  const store = new MemoryStore();
+  store.rows.set(
+    'mig-1',
+    migrationRow({
+      status: 'rolling_back',
+      finished_at: iso(T0 - 60_000),
+      counts: { matched: 3, changed: 3, unchanged: 0, retried: 0, conflicts: 0, failed: 0 },
+      rollback: {
+        requested_at: iso(T0),
+        requested_by: 'ops',
+        force: false,
+        restored: 0,
+        conflicts: 0,
+        reported: [],
+      },
+      ...(claimedAt === undefined ? {} : { rollback_claimed_at: iso(claimedAt) }),
+    }),
+  );
+  store.backupRows = ['a', 'b', 'c'].map((name) => ({
+    key: { type: 'view', name },
+    record: view(name, 'v1', 1),
+    migrated_version: 2,
+  }));
+  const restoredA = { ...view('a', 'v1', 3), updated_at: iso(T0 + 1) };
+  const repo = new MemoryRecordRepo([restoredA, view('b', 'v2', 2), view('c', 'v2', 2)]);
+  const migrations = new Migrations({ repo, store, environment: 'test', now: () => new Date(now) });
+  const requested = () => store.events.filter((e) => e.type === MIGRATION_EVENTS.rollbackRequested);
+  return {
+    store,
+    repo,
+    migrations,
+    requested,
+    restoredA,
+    at: (ms: number) => {
+      now = ms;
+    },
+  };
+}
+
+describe('an interrupted rollback', () => {
+  it('is resumed once by whoever looks after RUN_LIMIT_MS, and finishes without writing a record twice', async () => {
+    const w = deadRollback(T0);
+    w.at(T0 + RUN_LIMIT_MS);
+    expect(await w.migrations.status('mig-1')).toMatchObject({ status: 'rolling_back' });
+    expect(w.requested()).toHaveLength(0); // the rollback may still be alive
+
+    w.at(T0 + RUN_LIMIT_MS + 1);
+    await Promise.all([w.migrations.status('mig-1'), w.migrations.status('mig-1')]);
+    expect(w.requested()).toHaveLength(1); // two readers, one takeover, one event
+    const resumeClaim = w.requested()[0]?.payload?.resume_claim;
+    expect(resumeClaim).toBe(iso(T0 + RUN_LIMIT_MS + 1));
+
+    await w.migrations.rollback('mig-1', meta); // the dead run's own event, redelivered: not resumed
+    expect(w.store.rows.get('mig-1')?.status).toBe('rolling_back');
+
+    await w.migrations.rollback('mig-1', meta, String(resumeClaim));
+    const row = w.store.rows.get('mig-1');
+    expect(row).toMatchObject({
+      status: 'rolled_back',
+      rollback: { restored: 3, conflicts: 0, reported: [] },
+    });
+    expect(await w.repo.get({ type: 'view', name: 'a' })).toEqual(w.restoredA); // not written again
+    for (const name of ['b', 'c']) {
+      expect(await w.repo.get({ type: 'view', name })).toMatchObject({
+        version: 3,
+        metadata: { service_specific: { crm: { form: 'v1' } } },
+      });
+    }
+
+    const writes = w.repo.calls.put;
+    await w.migrations.rollback('mig-1', meta, String(resumeClaim)); // its event redelivered
+    expect(w.repo.calls.put).toBe(writes);
+    expect(w.store.events.filter((e) => e.type === MIGRATION_EVENTS.rolledBack)).toHaveLength(1);
+  });
+
+  it('a rollback request meanwhile resumes it and answers 409 (a rollback is under way)', async () => {
+    const w = deadRollback(T0);
+    w.at(T0 + RUN_LIMIT_MS + 1);
+    await expect(w.migrations.requestRollback('mig-1', {}, meta)).rejects.toMatchObject({ status: 409 });
+    expect(w.requested()).toHaveLength(1);
+  });
+
+  it('a rollback whose event was never delivered (never claimed) is resumed from its request time', async () => {
+    const w = deadRollback(undefined);
+    w.at(T0 + RUN_LIMIT_MS + 1);
+    await w.migrations.status('mig-1');
+    expect(w.requested()).toHaveLength(1);
+    await w.migrations.rollback('mig-1', meta, String(w.requested()[0]?.payload?.resume_claim));
+    expect(w.store.rows.get('mig-1')?.status).toBe('rolled_back');
   });
 });
