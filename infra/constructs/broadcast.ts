@@ -14,6 +14,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SCORE_INDEX } from '../../lib/broadcast/leaderboard.ts';
 import { DEFAULT_CONNECTIONS_PER_SHARD, DEFAULT_POST_BUDGET } from '../../lib/broadcast/settings.ts';
+import { RUNNING_ATTRIBUTE, RUNNING_INDEX } from '../../lib/broadcast/ticker-state.ts';
 import { deadLetterQueue, grantTable, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
 
@@ -93,6 +94,13 @@ export class Broadcast extends Construct {
       sortKey: { name: 'score', type: dynamodb.AttributeType.NUMBER },
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: ['user'],
+    });
+    // Running tickers only (sparse: the attribute exists while a ticker runs), for the sweep.
+    this.state.addGlobalSecondaryIndex({
+      indexName: RUNNING_INDEX,
+      partitionKey: { name: RUNNING_ATTRIBUTE, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'campaign_id', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.KEYS_ONLY,
     });
 
     this.dlq = deadLetterQueue(this, 'EventsDlq');
@@ -234,13 +242,8 @@ export class Broadcast extends Construct {
       'dynamodb:Query',
       'dynamodb:DescribeTable',
     ]);
-    grantTable(fn, this.state, [
-      'dynamodb:GetItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DescribeTable',
-      'dynamodb:Scan',
-    ]);
-    grantTable(fn, this.state, ['dynamodb:Query'], [SCORE_INDEX]);
+    grantTable(fn, this.state, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DescribeTable']);
+    grantTable(fn, this.state, ['dynamodb:Query'], [SCORE_INDEX, RUNNING_INDEX]);
     props.jwtSecret.grantRead(fn);
     const connectionsArn = stack.formatArn({
       service: 'execute-api',

@@ -22,15 +22,25 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  paginateScan,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { applied } from '../aws/dynamodb.ts';
+import { applied, queryAll } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
 
 export const TICKER_SK = 'ticker';
+
+/**
+ * The sparse index of running tickers (the sweep's list): a ticker item carries
+ * `RUNNING_ATTRIBUTE` only while it is running, so the index holds exactly those items, keys
+ * only (the heartbeat's `alive_at` writes never reach it).
+ */
+export const RUNNING_INDEX = 'by_running';
+export const RUNNING_ATTRIBUTE = 'running_ticker';
+
+/** Ticker items the sweep reads at once. */
+const LIST_CONCURRENCY = 25;
 
 /** How often a burst writes its `alive_at` (and `seq`) to the ticker item. */
 export const ALIVE_EVERY_MS = 1_000;
@@ -81,29 +91,29 @@ export class TickerStore {
   }
 
   /**
-   * Every ticker item that says `running`, with its owner and `alive_at` (the sweep's list).
-   * One Scan of the state table, filtered: it reads the leaderboard items too, which is
-   * ~10 MB a minute for 100,000 leaderboard rows (a few cents a month on demand).
+   * Every ticker item that says `running`, with its owner and `alive_at` (the sweep's list):
+   * the keys from the sparse {@link RUNNING_INDEX}, then the items themselves (consistent
+   * reads; an item the index still lists just after its stop is left out). No Scan: the
+   * leaderboard rows of the same table are never read.
    */
   async listRunning(): Promise<Array<Pick<TickerItem, 'campaign_id' | 'execution' | 'alive_at'>>> {
+    const keys = await queryAll(this.ddb, {
+      TableName: this.tables.state,
+      IndexName: RUNNING_INDEX,
+      KeyConditionExpression: '#running = :ticker',
+      ExpressionAttributeNames: { '#running': RUNNING_ATTRIBUTE },
+      ExpressionAttributeValues: { ':ticker': TICKER_SK },
+    });
+    // One consistent GetItem per running ticker (as many reads as a BatchGetItem, without
+    // bundling that command into the broadcast function).
     const running: Array<Pick<TickerItem, 'campaign_id' | 'execution' | 'alive_at'>> = [];
-    const pages = paginateScan(
-      { client: this.ddb },
-      {
-        TableName: this.tables.state,
-        FilterExpression: 'sk = :ticker AND #status = :running',
-        ProjectionExpression: 'campaign_id, execution, alive_at',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':ticker': TICKER_SK, ':running': 'running' },
-      },
-    );
-    for await (const page of pages) {
-      for (const i of page.Items ?? []) {
-        running.push({
-          campaign_id: String(i.campaign_id),
-          execution: String(i.execution ?? ''),
-          alive_at: Number(i.alive_at ?? 0),
-        });
+    for (let i = 0; i < keys.length; i += LIST_CONCURRENCY) {
+      const items = await Promise.all(
+        keys.slice(i, i + LIST_CONCURRENCY).map((k) => this.get(String(k.campaign_id))),
+      );
+      for (const item of items) {
+        if (item?.status === 'running')
+          running.push({ campaign_id: item.campaign_id, execution: item.execution, alive_at: item.alive_at });
       }
     }
     return running;
@@ -125,14 +135,15 @@ export class TickerStore {
           Key: key(campaignId),
           UpdateExpression:
             'SET #status = :running, epoch = :epoch, generation = :zero, execution = :x, ' +
-            'seq = if_not_exists(seq, :zero), alive_at = :alive, updated_at = :now ' +
+            'seq = if_not_exists(seq, :zero), alive_at = :alive, updated_at = :now, #running = :ticker ' +
             'REMOVE started_at, stopped_at, stop_reason',
           ConditionExpression: prev
             ? 'epoch = :prevEpoch AND #status = :stopped'
             : 'attribute_not_exists(campaign_id)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#running': RUNNING_ATTRIBUTE },
           ExpressionAttributeValues: {
             ':running': 'running',
+            ':ticker': TICKER_SK,
             ':epoch': next.epoch,
             ':zero': 0,
             ':x': next.execution,
@@ -192,9 +203,9 @@ export class TickerStore {
       const update = {
         TableName: this.tables.state,
         Key: key(campaignId),
-        UpdateExpression: `SET #status = :stopped, stopped_at = :now, stop_reason = :reason, updated_at = :now${seqUpdate ? ', seq = :seq' : ''}`,
+        UpdateExpression: `SET #status = :stopped, stopped_at = :now, stop_reason = :reason, updated_at = :now${seqUpdate ? ', seq = :seq' : ''} REMOVE #running`,
         ConditionExpression: `execution = :x AND #status = :running AND ${started ? 'attribute_exists' : 'attribute_not_exists'}(started_at)`,
-        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeNames: { '#status': 'status', '#running': RUNNING_ATTRIBUTE },
         ExpressionAttributeValues: {
           ':stopped': 'stopped',
           ':running': 'running',

@@ -11,13 +11,12 @@
  * any row whose rank version differs from its doc row's (step "verify" below).
  */
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, queryPages } from '../aws/dynamodb.ts';
+import { batchGetAll, isConditionFailure, queryPages } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { docOf, type SearchDoc } from './fields.ts';
 import {
@@ -256,39 +255,18 @@ export class SearchIndex {
   }
 
   private async docs(hits: readonly Hit[]): Promise<Map<string, DocRow>> {
-    const found = new Map<string, DocRow>();
-    let keys: Array<Record<string, unknown>> = hits.map(
-      (h) => docKey(h.entity_type, h.id) as unknown as Record<string, unknown>,
+    const rows = await batchGetAll<DocRow>(
+      this.ddb,
+      this.table,
+      hits.map((h) => docKey(h.entity_type, h.id) as unknown as Record<string, unknown>),
+      {
+        ProjectionExpression: '#pk, #rv, #deleted, #terms',
+        ExpressionAttributeNames: { '#pk': 'pk', '#rv': 'rv', '#deleted': 'deleted', '#terms': 'terms' },
+      },
     );
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
-      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-      const out = await this.ddb.send(
-        new BatchGetCommand({
-          RequestItems: {
-            [this.table]: {
-              Keys: keys.slice(0, 100),
-              ProjectionExpression: '#pk, #rv, #deleted, #terms',
-              ExpressionAttributeNames: {
-                '#pk': 'pk',
-                '#rv': 'rv',
-                '#deleted': 'deleted',
-                '#terms': 'terms',
-              },
-            },
-          },
-        }),
-      );
-      for (const item of out.Responses?.[this.table] ?? []) {
-        const pk = String(item.pk);
-        found.set(pk.slice('doc#'.length), { ...(item as DocRow), sk: DOC_SK, keys: [] });
-      }
-      keys = [
-        ...((out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Array<Record<string, unknown>>),
-        ...keys.slice(100),
-      ];
-    }
-    return found;
+    return new Map(
+      rows.map((item) => [String(item.pk).slice('doc#'.length), { ...item, sk: DOC_SK, keys: [] }]),
+    );
   }
 
   /** BatchWriteItem in chunks of 25, retrying unprocessed items with backoff. */

@@ -3,14 +3,13 @@
  * and the view an actor may see (the policy's exposure rule).
  */
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from '../auth/tokens.ts';
-import { decodeCursor, encodeCursor } from '../aws/dynamodb.ts';
+import { batchGetAll, decodeCursor, encodeCursor } from '../aws/dynamodb.ts';
 import { notFound } from '../errors.ts';
 import { exposeMetadata, ownOnly } from '../policy/apply.ts';
 import type { ResolvedPolicy } from '../policy/matrix.ts';
@@ -85,20 +84,13 @@ export async function loadMasterRow(
 
 /** Entity rows by id, in the given order (BatchGetItem, 100 keys a call, unprocessed keys retried). */
 async function batchLoad(r: ReadSetting, ids: string[]): Promise<EntityRow[]> {
-  const found = new Map<string, EntityRow>();
-  for (let i = 0; i < ids.length; i += 100) {
-    let keys: Array<Record<string, unknown>> = ids.slice(i, i + 100).map((id) => ({ id }));
-    for (let attempt = 0; keys.length > 0; attempt++) {
-      if (attempt > 0) await new Promise((res) => setTimeout(res, Math.min(1000, 25 * 2 ** attempt)));
-      if (attempt > 8) throw new Error('BatchGetItem kept returning unprocessed keys');
-      const out = await r.ddb.send(
-        new BatchGetCommand({ RequestItems: { [r.tables.entity]: { Keys: keys, ConsistentRead: true } } }),
-      );
-      for (const item of out.Responses?.[r.tables.entity] ?? [])
-        found.set(String(item.id), item as EntityRow);
-      keys = (out.UnprocessedKeys?.[r.tables.entity]?.Keys ?? []) as Array<Record<string, unknown>>;
-    }
-  }
+  const rows = await batchGetAll<EntityRow>(
+    r.ddb,
+    r.tables.entity,
+    ids.map((id) => ({ id })),
+    { ConsistentRead: true },
+  );
+  const found = new Map(rows.map((row) => [String(row.id), row]));
   return ids.flatMap((id) => {
     const row = found.get(id);
     return row ? [row] : [];

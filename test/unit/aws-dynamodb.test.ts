@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { describe, expect, it } from 'vitest';
 import {
   applied,
+  batchGetAll,
   cancellationCodes,
   decodeCursor,
   encodeCursor,
@@ -11,6 +12,7 @@ import {
   queryPages,
   setCursorSecret,
 } from '../../lib/aws/dynamodb.ts';
+import { FakeDdb } from '../kit/dynamodb.ts';
 
 const named = (name: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(name), { name, ...extra });
@@ -116,6 +118,35 @@ describe('queryAll / queryPages', () => {
     }
     expect(seen).toEqual([{ id: 1 }]);
     expect(inputs).toHaveLength(1);
+  });
+});
+
+describe('batchGetAll', () => {
+  type Batch = {
+    input: { RequestItems: Record<string, { Keys: Array<{ id: number }>; ConsistentRead?: boolean }> };
+  };
+  const keys = (n: number) => Array.from({ length: n }, (_, id) => ({ id }));
+
+  it('asks 100 keys a call, with the read settings, and returns every item found', async () => {
+    const ddb = new FakeDdb<Batch>((cmd) => ({
+      Responses: { t: cmd.input.RequestItems.t?.Keys.filter((k) => k.id % 2 === 0) },
+    }));
+    const items = await batchGetAll(ddb.client, 't', keys(250), { ConsistentRead: true });
+    expect(items).toHaveLength(125);
+    expect(ddb.sent.map((c) => c.input.RequestItems.t?.Keys.length)).toEqual([100, 100, 50]);
+    expect(ddb.sent.every((c) => c.input.RequestItems.t?.ConsistentRead === true)).toBe(true);
+  });
+
+  it('asks again for the keys DynamoDB left unprocessed (throttling)', async () => {
+    let first = true;
+    const ddb = new FakeDdb<Batch>((cmd) => {
+      const asked = cmd.input.RequestItems.t?.Keys ?? [];
+      if (!first) return { Responses: { t: asked } };
+      first = false;
+      return { Responses: { t: asked.slice(0, 2) }, UnprocessedKeys: { t: { Keys: asked.slice(2) } } };
+    });
+    expect(await batchGetAll(ddb.client, 't', keys(5))).toEqual(keys(5));
+    expect(ddb.sent.map((c) => c.input.RequestItems.t?.Keys)).toEqual([keys(5), keys(5).slice(2)]);
   });
 });
 

@@ -1191,7 +1191,7 @@ describe('live campaigns (broadcast)', () => {
   };
   const machine = () => onlyResource(json, 'AWS::StepFunctions::StateMachine');
 
-  it('connections: (campaign_id, connection_id) with a TTL; state: (campaign_id, sk) with the by_score index', () => {
+  it('connections: (campaign_id, connection_id) with a TTL; state: (campaign_id, sk) with the by_score and sparse by_running indexes', () => {
     const c = tableProps(BROADCAST_TABLE.connections);
     expect(c.KeySchema).toEqual(keys('campaign_id', 'connection_id'));
     expect(c.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
@@ -1202,6 +1202,11 @@ describe('live campaigns (broadcast)', () => {
         IndexName: 'by_score',
         KeySchema: keys('campaign_id', 'score'),
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['user'] },
+      },
+      {
+        IndexName: 'by_running',
+        KeySchema: keys('running_ticker', 'campaign_id'),
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ]);
   });
@@ -1290,13 +1295,9 @@ describe('live campaigns (broadcast)', () => {
           'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
-        [`${state}.Arn`]: [
-          'dynamodb:DescribeTable',
-          'dynamodb:GetItem',
-          'dynamodb:Scan',
-          'dynamodb:UpdateItem',
-        ],
+        [`${state}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
         [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
+        [`${state}.Arn/index/by_running`]: ['dynamodb:Query'],
         [`${ids.secret}.Ref`]: SECRET_READ,
         [asyncDlqOf(f) ?? '<no dlq>']: DLQ_SEND,
         [stackArn('execute-api', `${wsApi()[0]}.Ref/live/POST/@connections/*`)]: [
