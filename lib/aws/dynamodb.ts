@@ -4,7 +4,6 @@
  * One copy each, so "conflict" means the same thing everywhere.
  */
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
@@ -14,6 +13,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { validationError } from '../errors.ts';
+import { type RetryOptions, sendInChunks } from './batch.ts';
 import { errorName } from './errors.ts';
 
 type Key = Record<string, unknown>;
@@ -90,34 +90,33 @@ export async function queryAll<T = Key>(ddb: DynamoDBDocumentClient, input: Quer
 
 /** BatchGetItem's limit of keys per call. */
 const BATCH_GET_KEYS = 100;
-/** Retries of a BatchGetItem's unprocessed keys (backoff 50 ms doubling, at most 1 s). */
-const BATCH_GET_RETRIES = 8;
 
 /**
  * Every item of `keys` that exists, in no particular order: BatchGetItem, 100 keys a call,
- * unprocessed keys (throttling) retried with backoff; throws when some stay unprocessed.
- * `read` adds the request's own settings (`ConsistentRead`, a projection).
+ * unprocessed keys (throttling) sent again with backoff ({@link sendInChunks}); throws when
+ * some stay unprocessed. `read` adds the request's own settings (`ConsistentRead`, a
+ * projection).
  */
 export async function batchGetAll<T = Key>(
   ddb: DynamoDBDocumentClient,
   table: string,
   keys: readonly Key[],
   read: Omit<NonNullable<BatchGetCommandInput['RequestItems']>[string], 'Keys'> = {},
+  retry: RetryOptions = {},
 ): Promise<T[]> {
   const items: T[] = [];
-  for (let i = 0; i < keys.length; i += BATCH_GET_KEYS) {
-    let pending = keys.slice(i, i + BATCH_GET_KEYS);
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt > BATCH_GET_RETRIES)
-        throw new Error(`BatchGetItem on ${table}: ${pending.length} keys still unprocessed after retries`);
-      if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
-      const out = await ddb.send(
-        new BatchGetCommand({ RequestItems: { [table]: { ...read, Keys: pending } } }),
-      );
+  const left = await sendInChunks(
+    keys,
+    BATCH_GET_KEYS,
+    async (c) => {
+      const out = await ddb.send(new BatchGetCommand({ RequestItems: { [table]: { ...read, Keys: c } } }));
       items.push(...((out.Responses?.[table] ?? []) as T[]));
-      pending = out.UnprocessedKeys?.[table]?.Keys ?? [];
-    }
-  }
+      return out.UnprocessedKeys?.[table]?.Keys ?? [];
+    },
+    retry,
+  );
+  if (left.length > 0)
+    throw new Error(`BatchGetItem on ${table}: ${left.length} keys still unprocessed after retries`);
   return items;
 }
 

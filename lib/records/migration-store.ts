@@ -12,13 +12,13 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '../aws/batch.ts';
 import { applied, queryAll } from '../aws/dynamodb.ts';
 import { conflict } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
 import type { MetadataRecord, RecordKey } from '../registry/records.ts';
 import type { MigrationRequest } from './migration.ts';
-import { chunk } from './store.ts';
 
 export type MigrationStatus = 'running' | 'completed' | 'failed' | 'rolling_back' | 'rolled_back';
 

@@ -32,6 +32,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Principal } from '../auth/tokens.ts';
+import { chunk } from '../aws/batch.ts';
 import { badRequest, conflict, notFound, validationError } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
 import type { MetadataRecord, RecordKey } from '../registry/records.ts';
@@ -54,7 +55,7 @@ import {
 } from './migration-store.ts';
 import { type PartitionRead, partitionPages } from './query.ts';
 import { fromItem } from './records.ts';
-import { chunk, type RecordRepo, WriteConflictError } from './store.ts';
+import { type RecordRepo, WriteConflictError } from './store.ts';
 
 export const MIGRATION_EVENTS = {
   started: 'metadata.migration.started',

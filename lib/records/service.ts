@@ -3,8 +3,10 @@
  * resolution, query, save with on_conflict and optimistic locking, delete, bulk, export and
  * import. Routes (handler.ts) only authorise, parse the path and call these.
  */
+
 import { ulid } from 'ulidx';
 import type { Principal } from '../auth/tokens.ts';
+import { backoffDelay } from '../aws/batch.ts';
 import { conflict, notFound, TemporaError, validationError } from '../errors.ts';
 import type { Metadata } from '../metadata/index.ts';
 import {
@@ -50,7 +52,7 @@ import {
 } from './query.ts';
 import { applyWrite, type WriteContext, type WriteOutcome } from './records.ts';
 import { checkExtends, effectiveMetadata, type ResolveWarning, resolveChain } from './resolve.ts';
-import { backoffDelay, type RecordRepo, WriteConflictError } from './store.ts';
+import { type RecordRepo, WriteConflictError } from './store.ts';
 
 export const EXPORT_FORMAT = 'tempora.metadata/v1';
 /** Largest export body (JSON bytes of the records); beyond it the export continues with `next_cursor`. */

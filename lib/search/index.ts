@@ -16,6 +16,7 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { sendInChunks } from '../aws/batch.ts';
 import { batchGetAll, isConditionFailure, queryPages } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { docOf, type SearchDoc } from './fields.ts';
@@ -269,21 +270,26 @@ export class SearchIndex {
     );
   }
 
-  /** BatchWriteItem in chunks of 25, retrying unprocessed items with backoff. */
+  /**
+   * BatchWriteItem in chunks of 25, one chunk at a time (a term row may be written and deleted
+   * in the same call), unprocessed items sent again with backoff.
+   */
   private async batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
-    for (let i = 0; i < requests.length; i += 25) {
-      let pending = requests.slice(i, i + 25);
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 8) throw new Error('BatchWriteItem kept returning unprocessed items');
-        if (attempt > 0) await sleep(Math.min(1000, 25 * 2 ** attempt));
+    const left = await sendInChunks(
+      requests,
+      25,
+      async (pending) => {
         const out = await this.ddb.send(
           new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
         );
         this.stats.writes += pending.length;
-        pending = (out.UnprocessedItems?.[this.table] ?? []) as Array<Record<string, unknown>>;
-      }
-    }
+        return (out.UnprocessedItems?.[this.table] ?? []) as Array<Record<string, unknown>>;
+      },
+      { concurrency: 1 },
+    );
+    if (left.length > 0)
+      throw new Error(
+        `BatchWriteItem on ${this.table}: ${left.length} items still unprocessed after retries`,
+      );
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
