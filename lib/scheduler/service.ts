@@ -228,7 +228,10 @@ export class SchedulerService {
    * The schedule fired: run the action once. Returns what happened; throws to have
    * EventBridge Scheduler retry a failed attempt while attempts remain.
    */
-  async fire(intentIdValue: string, generation: number): Promise<'executed' | 'skipped' | 'failed'> {
+  async fire(
+    intentIdValue: string,
+    generation: number,
+  ): Promise<'executed' | 'skipped' | 'cancelled' | 'failed'> {
     const now = this.now();
     let intent: IntentRecord;
     try {
@@ -264,6 +267,12 @@ export class SchedulerService {
       throw e;
     }
     await this.syncEntity(intent);
+    if (intent.action === 'run_pattern' && !(await this.entityExists(intent.entity_type, intent.entity_id))) {
+      // Deleted before its deletion event reached the scheduler: cancelled, as that event's
+      // cascade would have done, rather than running a pattern on an entity that is gone.
+      await this.finish(intent, 'cancelled', ENTITY_DELETED);
+      return 'cancelled';
+    }
     try {
       await this.runAction(intent);
     } catch (e) {
@@ -308,18 +317,24 @@ export class SchedulerService {
     if (new Date(p.run_at).getTime() < this.now().getTime() + MIN_LEAD_MS) {
       throw validationError([{ path: 'run_at', message: 'must be in the future' }]);
     }
-    const store = this.deps.storeFor(p.entity.type);
-    if (!store)
+    if (!this.deps.storeFor(p.entity.type))
       throw validationError([{ path: 'entity.type', message: `unknown entity type "${p.entity.type}"` }]);
+    if (!(await this.entityExists(p.entity.type, p.entity.id)))
+      throw validationError([{ path: 'entity.id', message: `no ${p.entity.type} "${p.entity.id}"` }]);
+    return p;
+  }
+
+  /** Whether the entity exists (true for a type without a store: such intents are refused earlier). */
+  private async entityExists(type: string, id: string): Promise<boolean> {
+    const store = this.deps.storeFor(type);
+    if (!store) return true;
     try {
-      await store.get(p.entity.id, SCHEDULER_ACTOR, { system: true });
+      await store.get(id, SCHEDULER_ACTOR, { system: true });
+      return true;
     } catch (e) {
-      if (isTemporaError(e) && e.status === 404) {
-        throw validationError([{ path: 'entity.id', message: `no ${p.entity.type} "${p.entity.id}"` }]);
-      }
+      if (isTemporaError(e) && e.status === 404) return false;
       throw e;
     }
-    return p;
   }
 
   /** Schedule from an event; a bad request becomes `scheduler.failed` with the reason (nothing scheduled). */
@@ -389,15 +404,13 @@ export class SchedulerService {
   }
 
   /** executing → executed | failed, with its event(s). */
-  private async finish(intent: IntentRecord, status: 'executed' | 'failed', reason?: string): Promise<void> {
+  private async finish(
+    intent: IntentRecord,
+    status: 'executed' | 'failed' | 'cancelled',
+    reason?: string,
+  ): Promise<void> {
     const now = this.now().toISOString();
-    const events = [
-      this.intentEvent(
-        status === 'executed' ? 'scheduler.executed' : 'scheduler.failed',
-        intent,
-        reason ? { reason } : {},
-      ),
-    ];
+    const events = [this.intentEvent(`scheduler.${status}`, intent, reason ? { reason } : {})];
     await this.deps.ddb.send(
       new TransactWriteCommand({
         TransactItems: [

@@ -5,10 +5,14 @@
  * asynchronous retries, as EventBridge Scheduler invokes its target), then the intent is
  * `failed` with `scheduler.failed`; the action never runs, and a late duplicate of the firing
  * does nothing.
+ *
+ * And an entity gone before its deletion event reaches the scheduler (its row removed from
+ * outside, so no event cancels the intent): a `run_pattern` intent firing then is cancelled
+ * (`entity_deleted`), its pattern never runs.
  */
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntentRecord } from '../../lib/scheduler/service.ts';
 import { BusTap } from './support/bus-tap.ts';
@@ -102,5 +106,53 @@ describe('fault: the scheduler target fails on fire', () => {
         `scheduler.executed ${ofIntent('scheduler.executed').length}, action executed 0 times (campaign ${campaign.body.state ?? 'unset'}), ` +
         `late duplicate firing → ${outcome.outcome}`,
     );
+  });
+});
+
+describe('fault: the entity is gone before its deletion event reaches the scheduler', () => {
+  it('a run_pattern intent firing then is cancelled (entity_deleted); its pattern never runs', async () => {
+    const fn = loadOutputs().stackOutputs.SchedulerFunctionName as string;
+    const c = await api<{ id: string }>('POST', '/api/campaigns', {
+      body: { name: `gone ${randomUUID().slice(0, 8)}` },
+    });
+    expect(c.status, c.text).toBe(201);
+    const scheduled = await api<IntentRecord>('POST', '/api/scheduler/intents', {
+      body: {
+        action: 'run_pattern',
+        run_at: new Date(Date.now() + 3_600_000).toISOString(),
+        pattern: 'waitlist',
+        payload: { size: 3 },
+        cancel_on: [],
+        entity: { type: 'campaign', id: c.body.id },
+      },
+    });
+    expect(scheduled.status, scheduled.text).toBe(202);
+    const intentId = scheduled.body.id;
+
+    // The fault: the campaign's row is gone and no campaign.deleted event will come.
+    await dynamo().send(new DeleteCommand({ TableName: table('campaign'), Key: { id: c.body.id } }));
+    // Its schedule fires (EventBridge Scheduler invokes the function with this payload).
+    const fired = await lambdaClient().send(
+      new InvokeCommand({
+        FunctionName: fn,
+        Payload: new TextEncoder().encode(
+          JSON.stringify({
+            kind: 'scheduler.fire',
+            intent_id: intentId,
+            generation: scheduled.body.generation,
+          }),
+        ),
+      }),
+    );
+    const outcome = JSON.parse(new TextDecoder().decode(fired.Payload)) as { outcome?: string };
+    expect(fired.FunctionError, JSON.stringify(outcome)).toBeUndefined();
+    expect(outcome.outcome).toBe('cancelled');
+    expect(await intentRow(intentId)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
+    const events = await tap.waitFor((seen) =>
+      seen.some((e) => e.detailType === 'scheduler.cancelled' && e.envelope.payload?.intent_id === intentId),
+    );
+    expect(
+      events.filter((e) => e.detailType === 'pattern.run' && e.envelope.payload?.intent_id === intentId),
+    ).toEqual([]);
   });
 });

@@ -723,6 +723,20 @@ describe('default actions', () => {
     expect(types()).toEqual(['pattern.run', 'scheduler.executed']);
     expect(ddb.events()[0]?.payload).toMatchObject({ pattern: 'waitlist', payload: { size: 3 } });
   });
+
+  it('run_pattern on an entity deleted before its deletion event arrived is cancelled, not run', async () => {
+    const svc = service();
+    const intent = await svc.schedule(
+      retention({ action: 'run_pattern', pattern: 'waitlist', payload: { size: 3 } }),
+      'corr-sched-0001',
+    );
+    users.entities.delete('u1'); // deleted; its user.deleted event not delivered yet
+    expect(await svc.fire(intent.id, 1)).toBe('cancelled');
+    expect(ddb.intent(intent.id)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
+    expect(types()).toEqual(['scheduler.cancelled']);
+    expect(await svc.fire(intent.id, 1)).toBe('skipped'); // a retry of the schedule: nothing more
+    expect(types()).toEqual(['scheduler.cancelled']);
+  });
 });
 
 describe('onEvent', () => {
