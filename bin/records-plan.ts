@@ -160,16 +160,6 @@ export interface ImportReport {
   results: ImportResult[];
 }
 
-/** Counts of results by status and outcome (the API's `summarize`, over the whole file). */
-export function summarizeResults(results: readonly ImportResult[]): Record<string, number> {
-  const summary: Record<string, number> = { total: results.length, ok: 0, error: 0 };
-  for (const r of results) {
-    summary[r.status] = (summary[r.status] ?? 0) + 1;
-    if (r.outcome) summary[r.outcome] = (summary[r.outcome] ?? 0) + 1;
-  }
-  return summary;
-}
-
 /**
  * The results of one request as results of the file: the request held `chunk.bases` (dry run
  * only) then `chunk.indexes`; the bases' results are dropped, the rest get their file index.

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { summarize } from '../lib/records/bulk.ts';
 import { loadLocalConfig } from '../localstack/config.ts';
 import { stackOutputs } from '../localstack/stack.ts';
 import { mintLocalToken } from '../localstack/token.ts';
@@ -31,7 +32,6 @@ import {
   type ImportReport,
   type ImportResult,
   planChunks,
-  summarizeResults,
   summaryLine,
 } from './records-plan.ts';
 
@@ -332,7 +332,7 @@ async function importRecords(
   const report: ImportReport = {
     mode: values.mode,
     dry_run: !written,
-    summary: summarizeResults(results),
+    summary: summarize(results),
     results,
   };
   if (values.json) io.out(`${JSON.stringify(report, null, 2)}\n`);

@@ -4,6 +4,11 @@
  * full-jitter exponential backoff. One mechanism for every room.
  */
 
+/** BatchGetItem accepts at most 100 keys. */
+export const BATCH_GET_LIMIT = 100;
+/** BatchWriteItem accepts at most 25 requests. */
+export const BATCH_WRITE_LIMIT = 25;
+
 export interface RetryOptions {
   /** Attempts per chunk, the first included (default 6). */
   maxAttempts?: number;

@@ -12,8 +12,8 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { validationError } from '../errors.ts';
-import { type RetryOptions, sendInChunks } from './batch.ts';
+import { TemporaError, validationError } from '../errors.ts';
+import { BATCH_GET_LIMIT, type RetryOptions, sendInChunks } from './batch.ts';
 import { errorName } from './errors.ts';
 
 type Key = Record<string, unknown>;
@@ -88,13 +88,10 @@ export async function queryAll<T = Key>(ddb: DynamoDBDocumentClient, input: Quer
   return items;
 }
 
-/** BatchGetItem's limit of keys per call. */
-const BATCH_GET_KEYS = 100;
-
 /**
  * Every item of `keys` that exists, in no particular order: BatchGetItem, 100 keys a call,
- * unprocessed keys (throttling) sent again with backoff ({@link sendInChunks}); throws when
- * some stay unprocessed. `read` adds the request's own settings (`ConsistentRead`, a
+ * unprocessed keys (throttling) sent again with backoff ({@link sendInChunks}); a 503
+ * `throttled` when some stay unprocessed (the client may retry). `read` adds the request's own settings (`ConsistentRead`, a
  * projection).
  */
 export async function batchGetAll<T = Key>(
@@ -107,7 +104,7 @@ export async function batchGetAll<T = Key>(
   const items: T[] = [];
   const left = await sendInChunks(
     keys,
-    BATCH_GET_KEYS,
+    BATCH_GET_LIMIT,
     async (c) => {
       const out = await ddb.send(new BatchGetCommand({ RequestItems: { [table]: { ...read, Keys: c } } }));
       items.push(...((out.Responses?.[table] ?? []) as T[]));
@@ -116,7 +113,11 @@ export async function batchGetAll<T = Key>(
     retry,
   );
   if (left.length > 0)
-    throw new Error(`BatchGetItem on ${table}: ${left.length} keys still unprocessed after retries`);
+    throw new TemporaError(
+      503,
+      'throttled',
+      `The table ${table} is throttling reads (${left.length} keys unprocessed after retries); retry later`,
+    );
   return items;
 }
 

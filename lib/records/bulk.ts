@@ -330,7 +330,7 @@ export function buildResults(
 }
 
 /** Count of results by status and outcome. */
-export function summarize(results: readonly OpResult[]): Record<string, number> {
+export function summarize(results: readonly { status: string; outcome?: string }[]): Record<string, number> {
   const summary: Record<string, number> = { total: results.length, ok: 0, error: 0 };
   for (const r of results) {
     summary[r.status] = (summary[r.status] ?? 0) + 1;

@@ -8,7 +8,6 @@
  * - TransactWriteItems (≤ 100 actions) with a condition per action.
  */
 import {
-  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -18,19 +17,15 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type RetryOptions, sendInChunks } from '../aws/batch.ts';
-import { applied, cancellationCodes } from '../aws/dynamodb.ts';
+import { BATCH_WRITE_LIMIT, type RetryOptions, sendInChunks } from '../aws/batch.ts';
+import { applied, batchGetAll, cancellationCodes } from '../aws/dynamodb.ts';
 import { errorName } from '../aws/errors.ts';
-import { badRequest, TemporaError } from '../errors.ts';
+import { badRequest } from '../errors.ts';
 import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
 import { RECORDS_TABLE_DESIGN, TYPE_NAME_ATTRIBUTE } from './design.ts';
 import type { PartitionPage, PartitionQuery } from './query.ts';
 import { fromItem, toItem } from './records.ts';
 
-/** BatchWriteItem accepts at most 25 requests. */
-export const BATCH_WRITE_LIMIT = 25;
-/** BatchGetItem accepts at most 100 keys. */
-export const BATCH_GET_LIMIT = 100;
 /** TransactWriteItems accepts at most 100 actions. */
 export const TRANSACT_LIMIT = 100;
 
@@ -107,34 +102,15 @@ export class DynamoRecordRepo implements RecordRepo {
   }
 
   async batchGet(keys: readonly RecordKey[]): Promise<Map<string, MetadataRecord>> {
-    const found = new Map<string, MetadataRecord>();
     const unique = [...new Map(keys.map((k) => [refOf(k), k])).values()];
-    const left = await sendInChunks(
-      unique,
-      BATCH_GET_LIMIT,
-      async (c) => {
-        const out = await this.ddb.send(
-          new BatchGetCommand({
-            RequestItems: { [this.table]: { Keys: c.map(keyOf), ConsistentRead: true } },
-          }),
-        );
-        for (const item of out.Responses?.[this.table] ?? []) {
-          const r = fromItem(item);
-          found.set(refOf(r), r);
-        }
-        const unprocessed = out.UnprocessedKeys?.[this.table]?.Keys ?? [];
-        return unprocessed.map((k) => ({ type: String(k[PK]), name: String(k[SK]) }));
-      },
+    const items = await batchGetAll(
+      this.ddb,
+      this.table,
+      unique.map(keyOf),
+      { ConsistentRead: true },
       this.retry,
     );
-    if (left.length > 0) {
-      throw new TemporaError(
-        503,
-        'throttled',
-        `The records table is throttling reads (${left.length} keys unprocessed after retries); retry later`,
-      );
-    }
-    return found;
+    return new Map(items.map((item) => [refOf(fromItem(item)), fromItem(item)]));
   }
 
   async batchWrite(writes: readonly BatchWrite[]): Promise<BatchWrite[]> {

@@ -266,8 +266,8 @@ export class SchedulerService {
       }
       throw e;
     }
-    await this.syncEntity(intent);
-    if (intent.action === 'run_pattern' && !(await this.entityExists(intent.entity_type, intent.entity_id))) {
+    const entityExists = await this.syncEntity(intent);
+    if (intent.action === 'run_pattern' && !entityExists) {
       // Deleted before its deletion event reached the scheduler: cancelled, as that event's
       // cascade would have done, rather than running a pattern on an entity that is gone.
       await this.finish(intent, 'cancelled', ENTITY_DELETED);
@@ -475,10 +475,13 @@ export class SchedulerService {
     }
   }
 
-  /** Keep `metadata.scheduling.intents[]` of the entity current (one entry per intent). */
-  private async syncEntity(intent: IntentRecord): Promise<void> {
+  /**
+   * Keep `metadata.scheduling.intents[]` of the entity current (one entry per intent). False
+   * when the entity is gone (the write found no entity), true otherwise.
+   */
+  private async syncEntity(intent: IntentRecord): Promise<boolean> {
     const store = this.deps.storeFor(intent.entity_type);
-    if (!store) return;
+    if (!store) return true;
     try {
       const all = await this.list(intent.entity_id);
       const byId = new Map(all.filter((i) => i.entity_type === intent.entity_type).map((i) => [i.id, i]));
@@ -500,9 +503,10 @@ export class SchedulerService {
         this.systemCtx(intent.correlation_id),
       );
     } catch (e) {
-      if (isTemporaError(e) && e.status === 404) return; // deleted entity: nothing to show it on
+      if (isTemporaError(e) && e.status === 404) return false; // deleted entity: nothing to show it on
       logger.warn('could not update the entity intents', { intent_id: intent.id, error: e as Error });
     }
+    return true;
   }
 
   private systemCtx(correlationId: string): RequestContext {

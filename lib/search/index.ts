@@ -16,7 +16,7 @@ import {
   GetCommand,
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { sendInChunks } from '../aws/batch.ts';
+import { BATCH_WRITE_LIMIT, sendInChunks } from '../aws/batch.ts';
 import { batchGetAll, isConditionFailure, queryPages } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { docOf, type SearchDoc } from './fields.ts';
@@ -277,7 +277,7 @@ export class SearchIndex {
   private async batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
     const left = await sendInChunks(
       requests,
-      25,
+      BATCH_WRITE_LIMIT,
       async (pending) => {
         const out = await this.ddb.send(
           new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),

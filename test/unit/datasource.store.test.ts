@@ -7,14 +7,15 @@ import {
   type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, chunk, sendInChunks } from '../../lib/aws/batch.ts';
-import { RECORDS_TABLE_DESIGN } from '../../lib/records/index.ts';
 import {
   BATCH_GET_LIMIT,
   BATCH_WRITE_LIMIT,
-  DynamoRecordRepo,
-  WriteConflictError,
-} from '../../lib/records/store.ts';
+  backoffDelay,
+  chunk,
+  sendInChunks,
+} from '../../lib/aws/batch.ts';
+import { RECORDS_TABLE_DESIGN } from '../../lib/records/index.ts';
+import { DynamoRecordRepo, WriteConflictError } from '../../lib/records/store.ts';
 import type { MetadataRecord } from '../../lib/registry/records.ts';
 
 const rec = (i: number): MetadataRecord => ({

@@ -2,6 +2,7 @@
  * `tempora records`: the pure parts (locations, sending order, chunks, report) and the usage
  * errors, which exit with 2 before any stack is reached.
  */
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +15,10 @@ import {
   MAX_CHUNK_BYTES,
   planChunks,
   sendingOrder,
-  summarizeResults,
   summaryLine,
 } from '../../bin/records-plan.ts';
 import { s3Client } from '../../lib/aws/s3.ts';
+import { summarize } from '../../lib/records/bulk.ts';
 
 const rec = (type: string, name: string, ext?: string, extra: Record<string, unknown> = {}) => ({
   type,
@@ -139,7 +140,7 @@ describe('reports', () => {
       ],
     });
     expect(results.map((r) => r.index)).toEqual([7, 9]);
-    const summary = summarizeResults(results);
+    const summary = summarize(results);
     expect(summary).toEqual({ total: 2, ok: 1, error: 1, created: 1 });
     expect(summaryLine(summary)).toBe('2 records: 1 ok (created 1), 1 error');
   });
