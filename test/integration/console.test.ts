@@ -109,8 +109,8 @@ describe('console', () => {
 
     // An admin posts a score with the page's form…
     const player = `ada-${tag()}`;
-    await tab.page.locator('form[aria-label="Post a score"] input[name="user"]').fill(player);
-    await tab.page.locator('form[aria-label="Post a score"] input[name="delta"]').fill('3');
+    await tab.fill('form[aria-label="Post a score"] input[name="user"]', player);
+    await tab.fill('form[aria-label="Post a score"] input[name="delta"]', '3');
     await tab.page.locator('form[aria-label="Post a score"] button[type="submit"]').click();
     const row = `[data-testid="leaderboard"] tr[data-user="${player}"] td.num`;
     await tab.waitForText(row, (t) => t === '3', 10_000);
@@ -173,8 +173,7 @@ describe('console', () => {
     tab.expectStatus(400);
     const row = 'tr[data-policy="user/dev/user"]';
     await tab.waitForText(row, (t) => t.includes('user/dev/user'));
-    const retention = tab.page.locator(`${row} input[name="retention"]`);
-    await retention.fill('soon');
+    await tab.fill(`${row} input[name="retention"]`, 'soon');
     await tab.page.locator(`${row} button[type="submit"]`).click();
     const message = await tab.waitForText(`${row} .field-error[data-field="retention"]`, (t) => t.length > 0);
     expect(message).toMatch(/ISO 8601/);
@@ -194,7 +193,7 @@ describe('console', () => {
     const tab = await ConsoleTab.open(browser, `${consoleUrl()}#/policies`);
     tabs.push(tab);
     tab.expectStatus(403);
-    await tab.page.locator('textarea#token').fill(loadOutputs().tokens.user);
+    await tab.fill('textarea#token', loadOutputs().tokens.user);
     await tab.page.locator('form[aria-label="Sign in"] button[type="submit"]').click();
     expect(await tab.waitForText('[data-testid="role"]', (t) => t.length > 0)).toBe('user');
     const alert = await tab.waitForText('main [role="alert"]', (t) => t.includes('403'));

@@ -62,6 +62,28 @@ export class ConsoleTab {
     this.expected.add(status);
   }
 
+  /**
+   * Sets a form field to `value` in one page task, as one keystroke would: the value and its
+   * `input` event land together. puppeteer's Locator.fill clears the field without an `input`
+   * event and then types; a view re-rendering between the two (the campaign page renders each
+   * live frame) puts the component's old value back, and "10" then "3" becomes "103".
+   */
+  async fill(selector: string, value: string): Promise<void> {
+    const now = await this.page.$eval(
+      selector,
+      (el, v) => {
+        const field = el as HTMLInputElement | HTMLTextAreaElement;
+        const proto = Object.getPrototypeOf(field) as object;
+        Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(field, v);
+        field.dispatchEvent(new Event('input', { bubbles: true }));
+        return field.value;
+      },
+      value,
+    );
+    if (now !== value)
+      throw new Error(`${selector} holds ${JSON.stringify(now)} after filling ${JSON.stringify(value)}`);
+  }
+
   /** Text of the first element matching `selector` once `accept` holds for it (polled). */
   async waitForText(
     selector: string,
