@@ -72,7 +72,8 @@ export class ConsoleTab {
     const now = await this.page.$eval(
       selector,
       (el, v) => {
-        const field = el as HTMLInputElement | HTMLTextAreaElement;
+        // An <input> or a <textarea> (the test tsconfig has no DOM types).
+        const field = el as unknown as { value: string; dispatchEvent(e: Event): boolean };
         const proto = Object.getPrototypeOf(field) as object;
         Object.getOwnPropertyDescriptor(proto, 'value')?.set?.call(field, v);
         field.dispatchEvent(new Event('input', { bubbles: true }));
