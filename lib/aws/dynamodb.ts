@@ -63,6 +63,30 @@ export function isTransactionConflict(e: unknown): boolean {
   return cancellationCodes(e).includes('TransactionConflict');
 }
 
+/** DynamoDB's limit on the operands of one `IN`. */
+export const IN_LIMIT = 100;
+
+/**
+ * `<attr> IN (:p0, :p1, …)` over `list` (`<attr> = :p0` for one value) for a filter or a
+ * condition; each value is added to `values` as `:<prefix><i>`. Takes 1 to {@link IN_LIMIT}
+ * values.
+ */
+export function inList(
+  attr: string,
+  list: readonly unknown[],
+  prefix: string,
+  values: Record<string, unknown>,
+): string {
+  if (list.length === 0 || list.length > IN_LIMIT) {
+    throw new RangeError(`IN takes 1 to ${IN_LIMIT} values, not ${list.length}`);
+  }
+  const refs = list.map((v, i) => {
+    values[`:${prefix}${i}`] = v;
+    return `:${prefix}${i}`;
+  });
+  return refs.length === 1 ? `${attr} = ${refs[0]}` : `${attr} IN (${refs.join(', ')})`;
+}
+
 /**
  * Every page of a query, one after the other (`ExclusiveStartKey` is managed here; stop
  * iterating to stop reading).
@@ -91,8 +115,8 @@ export async function queryAll<T = Key>(ddb: DynamoDBDocumentClient, input: Quer
 /**
  * Every item of `keys` that exists, in no particular order: BatchGetItem, 100 keys a call,
  * unprocessed keys (throttling) sent again with backoff ({@link sendInChunks}); a 503
- * `throttled` when some stay unprocessed (the client may retry). `read` adds the request's own settings (`ConsistentRead`, a
- * projection).
+ * `throttled` when some stay unprocessed (the client may retry). `read` adds the request's
+ * own settings (`ConsistentRead`, a projection).
  */
 export async function batchGetAll<T = Key>(
   ddb: DynamoDBDocumentClient,

@@ -6,12 +6,9 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '../aws/clients.ts';
-import { queryAll } from '../aws/dynamodb.ts';
+import { IN_LIMIT, inList, queryAll } from '../aws/dynamodb.ts';
 import { pricingEnv } from '../config/functions.ts';
 import { PRICING_RULE_TYPE, pricingRuleSchema, type StoredRule } from './pricing.ts';
-
-/** DynamoDB's limit on the operands of `IN`. */
-const MAX_IN = 100;
 
 export class PricingRuleReader {
   constructor(
@@ -23,13 +20,14 @@ export class PricingRuleReader {
   async rulesFor(skus: readonly string[]): Promise<StoredRule[]> {
     const wanted = [...new Set(skus)];
     const out: StoredRule[] = [];
-    for (let i = 0; i < wanted.length; i += MAX_IN) {
-      const chunk = wanted.slice(i, i + MAX_IN);
-      const values = Object.fromEntries(chunk.map((s, j) => [`:s${j}`, s]));
+    for (let i = 0; i < wanted.length; i += IN_LIMIT) {
+      const chunk = wanted.slice(i, i + IN_LIMIT);
+      const values: Record<string, unknown> = { ':t': PRICING_RULE_TYPE, ':active': 'active' };
+      const skuIn = inList('#m.#c.#sku', chunk, 's', values);
       const items = await queryAll(this.client, {
         TableName: this.table,
         KeyConditionExpression: '#t = :t',
-        FilterExpression: `#st = :active AND #m.#c.#sku IN (${Object.keys(values).join(', ')})`,
+        FilterExpression: `#st = :active AND ${skuIn}`,
         ExpressionAttributeNames: {
           '#t': 'type',
           '#st': 'state',
@@ -37,7 +35,7 @@ export class PricingRuleReader {
           '#c': 'custom_rules',
           '#sku': 'sku',
         },
-        ExpressionAttributeValues: { ':t': PRICING_RULE_TYPE, ':active': 'active', ...values },
+        ExpressionAttributeValues: values,
         ConsistentRead: true,
       });
       for (const item of items) {

@@ -13,7 +13,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../aws/batch.ts';
-import { applied, queryAll } from '../aws/dynamodb.ts';
+import { applied, inList, queryAll } from '../aws/dynamodb.ts';
 import { conflict } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
@@ -147,14 +147,7 @@ export class DynamoMigrationStore implements MigrationStore {
     const conditions: string[] = ['attribute_exists(id)'];
     if (cond) {
       names['#status'] = 'status';
-      conditions.push(
-        `#status IN (${cond.status
-          .map((s, i) => {
-            values[`:s${i}`] = s;
-            return `:s${i}`;
-          })
-          .join(', ')})`,
-      );
+      conditions.push(inList('#status', cond.status, 's', values));
       if (cond.unsetField) {
         names['#claim'] = cond.unsetField;
         if (cond.orClaimIs === undefined) conditions.push('attribute_not_exists(#claim)');

@@ -18,7 +18,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { BATCH_WRITE_LIMIT, type RetryOptions, sendInChunks } from '../aws/batch.ts';
-import { applied, batchGetAll, cancellationCodes } from '../aws/dynamodb.ts';
+import { applied, batchGetAll, cancellationCodes, inList } from '../aws/dynamodb.ts';
 import { errorName } from '../aws/errors.ts';
 import { badRequest } from '../errors.ts';
 import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
@@ -196,15 +196,7 @@ export class DynamoRecordRepo implements RecordRepo {
     for (const [field, list] of Object.entries(q.filters)) {
       if (!list || list.length === 0) continue;
       names[`#f_${field}`] = field;
-      const placeholders = list.map((v, i) => {
-        values[`:f_${field}_${i}`] = v;
-        return `:f_${field}_${i}`;
-      });
-      filters.push(
-        placeholders.length === 1
-          ? `#f_${field} = ${placeholders[0]}`
-          : `#f_${field} IN (${placeholders.join(', ')})`,
-      );
+      filters.push(inList(`#f_${field}`, list, `f_${field}_`, values));
     }
     let projection: string | undefined;
     if (q.projection) {

@@ -17,7 +17,7 @@ import {
   PutCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { BATCH_WRITE_LIMIT, sendInChunks } from '../aws/batch.ts';
-import { batchGetAll, isConditionFailure, queryPages } from '../aws/dynamodb.ts';
+import { batchGetAll, inList, isConditionFailure, queryPages } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { docOf, type SearchDoc } from './fields.ts';
 import {
@@ -215,14 +215,7 @@ export class SearchIndex {
     const filters: string[] = [];
     if (f.types?.length) {
       names['#et'] = 'entity_type';
-      filters.push(
-        `#et IN (${f.types
-          .map((t, i) => {
-            values[`:t${i}`] = t;
-            return `:t${i}`;
-          })
-          .join(', ')})`,
-      );
+      filters.push(inList('#et', f.types, 't', values));
     }
     if (f.tag !== undefined) {
       names['#tags'] = 'tags';

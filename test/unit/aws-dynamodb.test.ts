@@ -6,6 +6,8 @@ import {
   cancellationCodes,
   decodeCursor,
   encodeCursor,
+  IN_LIMIT,
+  inList,
   isConditionFailure,
   isTransactionConflict,
   queryAll,
@@ -98,6 +100,36 @@ function pagedClient(pages: Array<Array<Record<string, unknown>>>) {
   } as unknown as DynamoDBDocumentClient;
   return { client, inputs };
 }
+
+describe('inList', () => {
+  it('names each value once, in order, and says = for one', () => {
+    const values: Record<string, unknown> = { ':kept': 1 };
+    expect(inList('#status', ['a', 'b', 'c'], 's', values)).toBe('#status IN (:s0, :s1, :s2)');
+    expect(values).toEqual({ ':kept': 1, ':s0': 'a', ':s1': 'b', ':s2': 'c' });
+    expect(inList('#t', ['x'], 't', values)).toBe('#t = :t0');
+    expect(values[':t0']).toBe('x');
+  });
+
+  it('refuses no value and more than DynamoDB takes', () => {
+    expect(() => inList('#a', [], 'a', {})).toThrow(/1 to 100 values, not 0/);
+    expect(
+      inList(
+        '#a',
+        Array.from({ length: IN_LIMIT }, (_, i) => i),
+        'a',
+        {},
+      ),
+    ).toContain(':a99)');
+    expect(() =>
+      inList(
+        '#a',
+        Array.from({ length: IN_LIMIT + 1 }, (_, i) => i),
+        'a',
+        {},
+      ),
+    ).toThrow(/not 101/);
+  });
+});
 
 describe('queryAll / queryPages', () => {
   it('reads every page, passing each LastEvaluatedKey on', async () => {
