@@ -118,9 +118,7 @@ describe('console', () => {
     // …then another client changes it: the row updates within a few seconds, no reload.
     const posted = await api('POST', `/api/campaigns/${id}/scores`, { body: { user: player, delta: 4 } });
     expect(posted.status, posted.text).toBe(200);
-    const t0 = Date.now();
     await tab.waitForText(row, (t) => t === '7', 5_000);
-    expect(Date.now() - t0).toBeLessThan(5_000);
     expect(await tab.page.evaluate(() => (globalThis as unknown as { marker?: string }).marker)).toBe(
       'no reload',
     );
