@@ -21,12 +21,10 @@
  * the last burst hands the campaign to a fresh execution (next generation) and returns
  * `continue: false`, so no execution ever nears the 25,000-event limit.
  */
-import { PostBudget } from './budget.ts';
 import type { Clock } from './clock.ts';
-import { FanOut, type PostToConnection } from './fanout.ts';
 import { broadcastNotice, type LeaderboardEntry } from './frame.ts';
 import type { ShardPlan, TickInput, TickOutput } from './machine.ts';
-import { broadcastModeOf, TickFrames } from './on-change.ts';
+import { broadcastModeOf } from './on-change.ts';
 import {
   type CampaignSnapshot,
   executionName,
@@ -36,33 +34,9 @@ import {
   tickerVerdict,
 } from './phase.ts';
 import { connectionsOfShard, connectionsPerShardAt, shardCountFor } from './shards.ts';
+import { type SenderDeps, type SenderOptions, TickSender } from './tick-sender.ts';
 import { runTicks, type Tick } from './ticker.ts';
 import { ALIVE_EVERY_MS } from './ticker-state.ts';
-
-/** What one tick did, for metrics. */
-export interface TickMetrics {
-  seq: number;
-  /** ms between the tick's due time and its emission. */
-  lateness: number;
-  /** Connections addressed. */
-  targeted: number;
-  /** Frames posted successfully since the previous tick. */
-  sent: number;
-  /** Frames dropped by this tick (connection still busy with its previous frame). */
-  dropped: number;
-  /** Connections found gone (410) since the previous tick. */
-  gone: number;
-  /** Posts that failed since the previous tick. */
-  failed: number;
-  /** Frames thinned by the posting budget by this tick. */
-  thinned: number;
-  /** Posts answered 429 since the previous tick. */
-  throttled: number;
-  /** Shards serving the campaign (1 when not sharded). */
-  shards: number;
-  /** False when on-change mode sent nothing for this tick. */
-  sentFrame: boolean;
-}
 
 /** Last sign of life of a shard execution (see {@link BurstDeps.readBeat}). */
 export interface ShardBeat {
@@ -71,7 +45,7 @@ export interface ShardBeat {
   at: number;
 }
 
-export interface BurstDeps {
+export interface BurstDeps extends SenderDeps {
   clock: Clock;
   /** Wall clock, epoch ms (frames' `ts`, start/end times). */
   wallNow: () => number;
@@ -79,9 +53,6 @@ export interface BurstDeps {
   loadTicker: (campaignId: string) => Promise<(TickerOwnership & { epoch: number }) | undefined>;
   listConnections: (campaignId: string, nowMs: number) => Promise<{ live: string[]; expired: string[] }>;
   top: (campaignId: string) => Promise<LeaderboardEntry[]>;
-  /** Remove (and uncount) a connection that is gone or expired. */
-  removeConnection: (campaignId: string, connectionId: string) => Promise<unknown>;
-  post: PostToConnection;
   /** Record the run's first live tick, with its `broadcast.started` event (once per epoch). */
   markStarted: (input: TickInput, hz: number) => Promise<unknown>;
   /** running → stopped for this execution, with `broadcast.stopped` if the run had started. */
@@ -95,7 +66,6 @@ export interface BurstDeps {
   alive?: (input: TickInput, lastSeq: number, at: number) => Promise<unknown>;
   /** Hand the campaign to the next generation's execution and start it (idempotent). */
   handoff: (input: TickInput, successor: string, nextSeq: number) => Promise<unknown>;
-  onTick?: (m: TickMetrics) => void;
   /** Start the execution `name` serving one shard (`input.shard`); required to shard. */
   startShard?: (input: TickInput, name: string) => Promise<unknown>;
   /** A shard's last heartbeat, written by the shard execution every second. */
@@ -113,31 +83,24 @@ export interface BurstDeps {
   ) => Promise<unknown>;
   /** Called about every refresh (flush buffered metrics). */
   onRefresh?: () => void;
-  log?: (level: 'info' | 'warn', message: string, extra?: Record<string, unknown>) => void;
 }
 
-export interface BurstOptions {
+export interface BurstOptions extends SenderOptions {
   /** How long this burst may tick, in ms. */
   budgetMs: number;
   /** Campaign, ticker item and leaderboard re-read period (default 500 ms; must be ≤ 1000). */
   refreshMs?: number;
   /** Connection list re-read period (default 1000 ms). */
   connectionsRefreshMs?: number;
-  /** Fan-out concurrency (default 128). */
-  concurrency?: number;
   /** Bursts per execution before handing off to a fresh one (default 1000). */
   maxIterations?: number;
   /** How long before start_time a ticker may already run (default 60 s). */
   startLeadMs?: number;
-  /** Posts per second this broadcaster may make (default: unlimited). */
-  postsPerSecond?: number;
   /**
    * Connections one broadcaster serves before the campaign is sharded (default: never shard);
    * fewer when `postsPerSecond` would not cover them at the campaign's frequency.
    */
   connectionsPerShard?: number;
-  /** Longest time without a frame in on-change mode (default 5 s). */
-  heartbeatMs?: number;
   /** A shard without a heartbeat for this long is restarted (default 5 s). */
   shardStaleMs?: number;
 }
@@ -191,17 +154,8 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
   let leaderboard: LeaderboardEntry[] = [];
   let lastConnections = Number.NEGATIVE_INFINITY;
 
-  const budget =
-    opts.postsPerSecond === undefined ? undefined : new PostBudget({ postsPerSecond: opts.postsPerSecond });
-  const fanout = new FanOut({
-    post: deps.post,
-    concurrency: opts.concurrency ?? 128,
-    ...(budget === undefined ? {} : { budget }),
-    onGone: async (connectionId) => {
-      await deps.removeConnection(id, connectionId);
-    },
-    onError: (error, connectionId) => log('warn', 'post failed', { connectionId, error: String(error) }),
-  });
+  const sender = new TickSender(id, deps, opts);
+  const { fanout } = sender;
 
   const refreshConnections = async (): Promise<void> => {
     const listed = await deps.listConnections(id, deps.wallNow());
@@ -344,43 +298,23 @@ export async function runBurst(input: TickInput, deps: BurstDeps, opts: BurstOpt
     );
   };
 
-  const frames = new TickFrames({
-    campaignId: id,
-    ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
-  });
-  let previous = fanout.totals();
   const onTick = (tick: Tick, hz: number): void => {
     lastTickSeq = Math.max(lastTickSeq, tick.seq);
     // The frame is the state as of its tick: stamped with the tick's due time, so a tick that
     // runs a little late still carries a time inside [start_time, end_time).
     const dueAt = deps.wallNow() + (tick.scheduledAt - clock.now());
     nextTickAt = dueAt + 1000 / hz;
-    const frame = frames.frame(
-      broadcastModeOf(campaign?.metadata),
-      tick.seq,
-      dueAt,
-      { leaderboard, live_participant_count: connections.length, frequency: hz },
-      clock.now(),
+    sender.send(
+      tick,
+      myConnections(),
+      {
+        mode: broadcastModeOf(campaign?.metadata),
+        ts: dueAt,
+        payload: { leaderboard, live_participant_count: connections.length, frequency: hz },
+        now: clock.now(),
+      },
+      shardCount,
     );
-    const stats =
-      frame === undefined
-        ? { targeted: myConnections().length, dropped: 0, thinned: 0 }
-        : fanout.broadcast(myConnections(), frame);
-    const totals = fanout.totals();
-    deps.onTick?.({
-      seq: tick.seq,
-      lateness: tick.lateness,
-      targeted: stats.targeted,
-      dropped: stats.dropped,
-      thinned: stats.thinned,
-      sent: totals.sent - previous.sent,
-      gone: totals.gone - previous.gone,
-      failed: totals.failed - previous.failed,
-      throttled: totals.throttled - previous.throttled,
-      shards: shardCount,
-      sentFrame: frame !== undefined,
-    });
-    previous = totals;
   };
 
   try {

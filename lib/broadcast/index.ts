@@ -7,7 +7,7 @@
  */
 
 export { PostBudget, type PostBudgetOptions } from './budget.ts';
-export { type BurstDeps, type BurstOptions, runBurst, type TickMetrics } from './burst.ts';
+export { type BurstDeps, type BurstOptions, runBurst } from './burst.ts';
 export { type Clock, FakeClock, systemClock } from './clock.ts';
 export {
   type AwsCredentials,
@@ -74,4 +74,5 @@ export {
   type SignedPosterOptions,
   signedPoster,
 } from './signed-post.ts';
+export type { TickMetrics } from './tick-sender.ts';
 export { effectiveHz, type RunTicksOptions, type RunTicksResult, runTicks, type Tick } from './ticker.ts';

@@ -23,7 +23,7 @@ import { emit } from '../events/outbox.ts';
 import { healthReport } from '../health.ts';
 import { logger, metrics } from '../observability.ts';
 import { broadcast as declaration } from '../registry/platform-broadcast.ts';
-import { runBurst, type TickMetrics } from './burst.ts';
+import { runBurst } from './burst.ts';
 import { DynamoCampaignReader } from './campaigns.ts';
 import { systemClock } from './clock.ts';
 import { ConnectionStore } from './connections.ts';
@@ -38,6 +38,7 @@ import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { loadBroadcastSettings } from './settings.ts';
 import { runShardBurst } from './shard-burst.ts';
 import { signedPoster } from './signed-post.ts';
+import type { TickMetrics } from './tick-sender.ts';
 import { TickerStore } from './ticker-state.ts';
 import { webSocketHandler } from './ws.ts';
 

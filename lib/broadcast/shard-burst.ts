@@ -14,14 +14,13 @@
  * their last frame), or the frequency differs from the plan's (the owner re-plans).
  * Events (`broadcast.started`/`stopped`) and the ticker item stay the owner's business.
  */
-import { PostBudget } from './budget.ts';
 import type { BurstDeps } from './burst.ts';
-import { FanOut } from './fanout.ts';
 import { broadcastNotice, type LeaderboardEntry } from './frame.ts';
 import type { TickInput, TickOutput } from './machine.ts';
-import { broadcastModeOf, TickFrames } from './on-change.ts';
+import { broadcastModeOf } from './on-change.ts';
 import { type CampaignSnapshot, type TickerOwnership, tickerVerdict } from './phase.ts';
 import { connectionsOfShard } from './shards.ts';
+import { type SenderOptions, TickSender } from './tick-sender.ts';
 import { runTicks } from './ticker.ts';
 
 export type ShardDeps = Pick<
@@ -44,10 +43,7 @@ export type ShardDeps = Pick<
   readBeat: (campaignId: string, shard: number) => Promise<{ plan: string; at: number } | undefined>;
 };
 
-export interface ShardOptions {
-  concurrency?: number;
-  postsPerSecond?: number;
-  heartbeatMs?: number;
+export interface ShardOptions extends SenderOptions {
   startLeadMs?: number;
   /** Campaign/ticker/leaderboard re-read period (default 500 ms). */
   refreshMs?: number;
@@ -80,17 +76,8 @@ export async function runShardBurst(
   let lastConnections = Number.NEGATIVE_INFINITY;
   let lastBeat = Number.NEGATIVE_INFINITY;
 
-  const budget =
-    opts.postsPerSecond === undefined ? undefined : new PostBudget({ postsPerSecond: opts.postsPerSecond });
-  const fanout = new FanOut({
-    post: deps.post,
-    concurrency: opts.concurrency ?? 128,
-    ...(budget === undefined ? {} : { budget }),
-    onGone: async (connectionId) => {
-      await deps.removeConnection(id, connectionId);
-    },
-    onError: (error, connectionId) => log('warn', 'post failed', { connectionId, error: String(error) }),
-  });
+  const sender = new TickSender(id, deps, opts);
+  const { fanout } = sender;
 
   const refresh = async (): Promise<void> => {
     const now = clock.now();
@@ -140,11 +127,6 @@ export async function runShardBurst(
     return 'end';
   };
 
-  const frames = new TickFrames({
-    campaignId: id,
-    ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
-  });
-  let previous = fanout.totals();
   const anchor = mono(plan.anchor_at);
   const end = mono(plan.ends_at);
   let outcome: 'live' | 'stopped' | 'end' = 'live';
@@ -172,34 +154,18 @@ export async function runShardBurst(
         seqFromSchedule: true,
         frequencyHz: () => plan.hz,
         signal: stop.signal,
-        onTick: (tick) => {
-          const frame = frames.frame(
-            broadcastModeOf(campaign?.metadata),
-            tick.seq,
-            deps.wallNow(),
-            { leaderboard, live_participant_count: all.length, frequency: plan.hz },
-            clock.now(),
-          );
-          const stats =
-            frame === undefined
-              ? { targeted: mine.length, dropped: 0, thinned: 0 }
-              : fanout.broadcast(mine, frame);
-          const totals = fanout.totals();
-          deps.onTick?.({
-            seq: tick.seq,
-            lateness: tick.lateness,
-            targeted: stats.targeted,
-            dropped: stats.dropped,
-            thinned: stats.thinned,
-            sent: totals.sent - previous.sent,
-            gone: totals.gone - previous.gone,
-            failed: totals.failed - previous.failed,
-            throttled: totals.throttled - previous.throttled,
-            shards: plan.count,
-            sentFrame: frame !== undefined,
-          });
-          previous = totals;
-        },
+        onTick: (tick) =>
+          sender.send(
+            tick,
+            mine,
+            {
+              mode: broadcastModeOf(campaign?.metadata),
+              ts: deps.wallNow(),
+              payload: { leaderboard, live_participant_count: all.length, frequency: plan.hz },
+              now: clock.now(),
+            },
+            plan.count,
+          ),
         onError: (error) => log('warn', 'tick failed', { error: String(error) }),
       });
       stop.abort();
