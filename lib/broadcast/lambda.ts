@@ -36,7 +36,7 @@ import { LeaderboardStore } from './leaderboard.ts';
 import { StepFunctionsTicker, type TickInput } from './machine.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { loadBroadcastSettings } from './settings.ts';
-import { runShardBurst } from './shard-burst.ts';
+import { runShardBurst, type ShardDeps } from './shard-burst.ts';
 import { signedPoster } from './signed-post.ts';
 import type { TickMetrics } from './tick-sender.ts';
 import { TickerStore } from './ticker-state.ts';
@@ -185,44 +185,36 @@ async function tick(event: Record<string, unknown>, context: Context) {
     Math.min(settings.burstMs, context.getRemainingTimeInMillis() - BURST_SAFETY_MS),
   );
   const started = Date.now();
+  // What the owning burst and a shard both read, post and report through.
+  const common: ShardDeps = {
+    clock: systemClock,
+    wallNow: Date.now,
+    loadCampaign: (c) => campaigns.get(c, false),
+    loadTicker: (c) => tickers.get(c, false),
+    listConnections: (c, now) => connections.list(c, now),
+    top: (c) => leaderboard.top(c, settings.topN),
+    removeConnection: (c, connectionId) => connections.remove(c, connectionId),
+    post,
+    beat: (c, shard, instance, at) => tickers.beat(c, shard, instance, at),
+    readBeat: (c, shard) => tickers.readBeat(c, shard),
+    onTick: tickMetrics,
+    onRefresh: () => flushMetrics(id),
+    log: (level, message, extra) => logger[level](message, extra ?? {}),
+  };
+  const options = {
+    concurrency: settings.concurrency,
+    postsPerSecond: settings.postsPerSecond,
+    heartbeatMs: settings.heartbeatMs,
+    startLeadMs: settings.startLeadMs,
+  };
   if (input.shard !== undefined) {
     logger.appendKeys({ shard: input.shard.index });
-    return runShardBurst(
-      input,
-      {
-        clock: systemClock,
-        wallNow: Date.now,
-        loadCampaign: (c) => campaigns.get(c, false),
-        loadTicker: (c) => tickers.get(c, false),
-        listConnections: (c, now) => connections.list(c, now),
-        top: (c) => leaderboard.top(c, settings.topN),
-        removeConnection: (c, connectionId) => connections.remove(c, connectionId),
-        post,
-        beat: (c, shard, instance, at) => tickers.beat(c, shard, instance, at),
-        readBeat: (c, shard) => tickers.readBeat(c, shard),
-        onTick: tickMetrics,
-        onRefresh: () => flushMetrics(id),
-        log: (level, message, extra) => logger[level](message, extra ?? {}),
-      },
-      {
-        concurrency: settings.concurrency,
-        postsPerSecond: settings.postsPerSecond,
-        heartbeatMs: settings.heartbeatMs,
-        startLeadMs: settings.startLeadMs,
-      },
-    );
+    return runShardBurst(input, common, options);
   }
   const output = await runBurst(
     input,
     {
-      clock: systemClock,
-      wallNow: Date.now,
-      loadCampaign: (c) => campaigns.get(c, false),
-      loadTicker: (c) => tickers.get(c, false),
-      listConnections: (c, now) => connections.list(c, now),
-      top: (c) => leaderboard.top(c, settings.topN),
-      removeConnection: (c, connectionId) => connections.remove(c, connectionId),
-      post,
+      ...common,
       markStarted: (i, hz) =>
         tickers.markStarted(
           i.campaign_id,
@@ -253,21 +245,14 @@ async function tick(event: Record<string, unknown>, context: Context) {
         if (!ours && !(await tickers.handoff(i.campaign_id, i.execution, next, nextSeq - 1))) return;
         await machine.start(successor, { ...i, ...next, seq: nextSeq, iterations: 0 });
       },
-      onTick: tickMetrics,
-      onRefresh: () => flushMetrics(id),
       startShard: (i, name) => machine.start(name, i),
-      readBeat: (c, shard) => tickers.readBeat(c, shard),
       assignShard: (c, shard, plan, instance, at) => tickers.assignShard(c, shard, plan, instance, at),
-      log: (level, message, extra) => logger[level](message, extra ?? {}),
     },
     {
+      ...options,
       budgetMs,
-      concurrency: settings.concurrency,
       maxIterations: settings.maxIterations,
-      startLeadMs: settings.startLeadMs,
-      postsPerSecond: settings.postsPerSecond,
       connectionsPerShard: settings.connectionsPerShard,
-      heartbeatMs: settings.heartbeatMs,
     },
   );
   logger.info('burst done', {
