@@ -17,7 +17,6 @@
  * Exit codes: 0 success, 1 `kg check` found problems, 2 usage error or unknown service.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import {
   allServices,
   buildGraph,
@@ -36,15 +35,12 @@ import {
   toMermaid,
 } from '../lib/amadeus/index.ts';
 import { isTemporaError } from '../lib/errors.ts';
+import { type CliIo, type ParsedArgs, runCommand, UsageError } from './command.ts';
 import { runDlqCli } from './dlq.ts';
 import { runRecordsCli } from './records.ts';
 import { runTokenCli } from './token.ts';
 
-/** Where the CLI writes; tests pass their own. */
-export interface CliIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type { CliIo } from './command.ts';
 
 const processIo: CliIo = {
   out: (t) => process.stdout.write(t),
@@ -78,63 +74,54 @@ Options:
 Exit codes: 0 ok, 1 check found problems, 2 usage error or unknown service.
 `;
 
-class UsageError extends Error {}
+const KG = {
+  name: 'kg',
+  help: HELP,
+  positionals: true,
+  options: {
+    json: { type: 'boolean', default: false },
+    focus: { type: 'string' },
+    'deps-only': { type: 'boolean', default: false },
+  },
+} as const;
+
+/** The commands `tempora` runs, by their first word. */
+const COMMANDS = new Map<string, (argv: readonly string[], io: CliIo) => Promise<number>>([
+  ['kg', runKgCli],
+  ['token', runTokenCli],
+  ['dlq', runDlqCli],
+  ['records', runRecordsCli],
+]);
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  if (argv[0] === 'token') return runTokenCli(argv.slice(1), io);
-  if (argv[0] === 'dlq') return runDlqCli(argv.slice(1), io);
-  if (argv[0] === 'records') return runRecordsCli(argv.slice(1), io);
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [group, command, ...rest] = positionals;
-  if (
-    values.help ||
-    group === undefined ||
-    group === 'help' ||
-    (group === 'kg' && (command ?? 'help') === 'help')
-  ) {
+  const [first, ...rest] = argv;
+  const command = first === undefined ? undefined : COMMANDS.get(first);
+  if (command) return command(rest, io);
+  if (first === undefined || first === 'help' || first === '-h' || first === '--help') {
     io.out(HELP);
     return 0;
   }
-  try {
-    if (group !== 'kg') throw new UsageError(`Unknown command "${group}".`);
-    return await kg(command!, rest, values, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`${e.message}\n\n${HELP}`);
-      return 2;
-    }
-    if (isTemporaError(e) && e.status === 404) {
+  io.err(`Unknown command "${first}".\n\n${HELP}`);
+  return 2;
+}
+
+/** `tempora kg …`: an unknown service is a usage error too (exit 2), with its body under --json. */
+export function runKgCli(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCommand(KG, argv, io, async ({ values, positionals }) => {
+    const [command, ...rest] = positionals;
+    try {
+      return await kg(command as string, rest, values, io);
+    } catch (e) {
+      if (!(isTemporaError(e) && e.status === 404)) throw e;
       io.err(`${e.message}\n`);
       if (values.json) io.out(`${JSON.stringify(e.toBody(), null, 2)}\n`);
       return 2;
     }
-    throw e;
-  }
-}
-
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      focus: { type: 'string' },
-      'deps-only': { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
   });
 }
 
-type Values = ReturnType<typeof parse>['values'];
+type Values = ParsedArgs<typeof KG.options>['values'];
 
 async function kg(command: string, args: string[], values: Values, io: CliIo): Promise<number> {
   const json = (v: unknown): void => io.out(`${JSON.stringify(v, null, 2)}\n`);

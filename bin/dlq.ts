@@ -3,12 +3,10 @@
  * of the local stack (localstack/dead-letters.ts). Exit codes: 0 ok, 1 no local stack or a
  * message could not be sent back, 2 usage error or unknown queue.
  */
-import { parseArgs } from 'node:util';
 import { loadLocalConfig } from '../localstack/config.ts';
 import { findQueue, listDeadLetters, redrive } from '../localstack/dead-letters.ts';
 import { probeHealth } from '../localstack/emulator.ts';
-import { LocalError } from '../localstack/progress.ts';
-import type { CliIo } from './cli.ts';
+import { type CliIo, runCommand, UsageError } from './command.ts';
 
 export const DLQ_HELP = `Usage: tempora dlq list [--json]
        tempora dlq redrive <name> [--max <n>]
@@ -30,44 +28,31 @@ Reads TEMPORA_LOCAL_PORT, AWS_ENDPOINT_URL, AWS_REGION and TEMPORA_ENV as "npm r
 Exit codes: 0 ok, 1 no local stack is up or a message could not be sent back, 2 usage error.
 `;
 
-export async function runDlqCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed: { values: { json?: boolean; max?: string; help?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        max: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${DLQ_HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
-  const usage = (msg: string): number => {
-    io.err(`${msg}\n\n${DLQ_HELP}`);
-    return 2;
-  };
-  if (values.help || command === undefined || command === 'help') {
-    io.out(DLQ_HELP);
-    return 0;
-  }
-  const max = values.max === undefined ? undefined : Number(values.max);
-  if (max !== undefined && (!Number.isSafeInteger(max) || max < 1))
-    return usage(`--max must be a positive integer, got "${values.max}".`);
-  if (command === 'list' && rest.length > 0) return usage('dlq list takes no argument.');
-  if (command === 'redrive' && rest.length !== 1) return usage('dlq redrive takes exactly one queue name.');
-  if (command !== 'list' && command !== 'redrive') return usage(`Unknown dlq command "${command}".`);
+const DLQ = {
+  name: 'dlq',
+  help: DLQ_HELP,
+  positionals: true,
+  options: {
+    json: { type: 'boolean', default: false },
+    max: { type: 'string' },
+  },
+} as const;
 
-  const cfg = loadLocalConfig();
-  try {
+export function runDlqCli(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCommand(DLQ, argv, io, async ({ values, positionals }) => {
+    const [command, ...rest] = positionals;
+    const max = values.max === undefined ? undefined : Number(values.max);
+    if (max !== undefined && (!Number.isSafeInteger(max) || max < 1))
+      throw new UsageError(`--max must be a positive integer, got "${values.max}".`);
+    if (command === 'list' && rest.length > 0) throw new UsageError('dlq list takes no argument.');
+    if (command === 'redrive' && rest.length !== 1)
+      throw new UsageError('dlq redrive takes exactly one queue name.');
+    if (command !== 'list' && command !== 'redrive')
+      throw new UsageError(`Unknown dlq command "${command}".`);
+
+    const cfg = loadLocalConfig();
     if (!(await probeHealth(cfg.endpoint)))
-      throw new LocalError(
+      throw new Error(
         `no local stack is up: nothing answers at ${cfg.endpoint}. Start it with "npm run local".`,
       );
     const queues = await listDeadLetters(cfg.endpoint, cfg.region, cfg.stackName);
@@ -88,14 +73,10 @@ export async function runDlqCli(argv: readonly string[], io: CliIo): Promise<num
     }
     const name = rest[0] as string;
     if (!findQueue(queues, name))
-      return usage(`No dead-letter queue "${name}" (have: ${queues.map((q) => q.name).join(', ')}).`);
+      throw new UsageError(`No dead-letter queue "${name}" (have: ${queues.map((q) => q.name).join(', ')}).`);
     const r = await redrive(cfg.endpoint, cfg.region, cfg.stackName, name, max === undefined ? {} : { max });
     io.out(`redriven ${r.redriven} dead letter(s) of ${r.queue} to ${r.functionName}\n`);
     for (const f of r.failed) io.err(`not sent back: message ${f.messageId}: ${f.reason}\n`);
     return r.failed.length === 0 ? 0 : 1;
-  } catch (e) {
-    if (!(e instanceof Error)) throw e;
-    io.err(`tempora dlq: ${e.message}\n`);
-    return 1;
-  }
+  });
 }

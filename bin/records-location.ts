@@ -6,9 +6,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-/** A mistake in what the user gave (exit code 2). */
-export class InputError extends Error {}
+import { InputError } from './command.ts';
 
 export type Location =
   | { scheme: 'file'; path: string; text: string }

@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { s3Client } from '../lib/aws/s3.ts';
 import { LOCAL_CREDENTIALS, type LocalConfig } from '../localstack/config.ts';
-import { InputError, type ObjectStore } from './records-location.ts';
+import { InputError } from './command.ts';
+import type { ObjectStore } from './records-location.ts';
 
 /** Errors that mean "this bucket or key does not exist" (exit code 2, not a failure of S3). */
 function missing(e: unknown, bucket: string, key?: string): Error {

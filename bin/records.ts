@@ -6,16 +6,14 @@
  * Exit codes: 0 ok, 1 records failed or the API/stack failed, 2 usage error or bad input.
  */
 import { randomUUID } from 'node:crypto';
-import { parseArgs } from 'node:util';
 import { summarize } from '../lib/records/bulk.ts';
 import { loadLocalConfig } from '../localstack/config.ts';
 import { stackOutputs } from '../localstack/stack.ts';
 import { mintLocalToken } from '../localstack/token.ts';
 import { DEFAULT_STAGE, localHttpApiUrl } from '../localstack/urls.ts';
-import type { CliIo } from './cli.ts';
+import { type CliIo, InputError, type ParsedArgs, runCommand, UsageError } from './command.ts';
 import {
   checkWritable,
-  InputError,
   type Location,
   type ObjectStore,
   parseLocation,
@@ -96,81 +94,57 @@ interface Target {
   bucket?: string;
 }
 
-export async function runRecordsCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${RECORDS_HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  const [command, ...rest] = positionals;
-  if (values.help || command === undefined || command === 'help') {
-    io.out(RECORDS_HELP);
-    return 0;
-  }
-  const usage = (msg: string): number => {
-    io.err(`${msg}\n\n${RECORDS_HELP}`);
-    return 2;
-  };
-  if (command !== 'export' && command !== 'import') return usage(`Unknown records command "${command}".`);
-  if (rest.length > 0) return usage(`records ${command} takes no argument (got "${rest.join(' ')}").`);
-  try {
+const RECORDS = {
+  name: 'records',
+  help: RECORDS_HELP,
+  positionals: true,
+  options: {
+    to: { type: 'string' },
+    from: { type: 'string' },
+    type: { type: 'string' },
+    namespace: { type: 'string' },
+    mode: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'continue-on-error': { type: 'boolean' },
+    'chunk-size': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    api: { type: 'string' },
+    token: { type: 'string' },
+  },
+} as const;
+
+export function runRecordsCli(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCommand(RECORDS, argv, io, async ({ values, positionals }) => {
+    const [command, ...rest] = positionals;
+    if (command !== 'export' && command !== 'import')
+      throw new UsageError(`Unknown records command "${command}".`);
+    if (rest.length > 0)
+      throw new UsageError(`records ${command} takes no argument (got "${rest.join(' ')}").`);
     if (command === 'export') {
-      if (values.to === undefined) return usage('records export needs --to <file:path | s3://bucket/key>.');
+      if (values.to === undefined)
+        throw new UsageError('records export needs --to <file:path | s3://bucket/key>.');
       for (const o of ['from', 'mode', 'dry-run', 'continue-on-error', 'chunk-size'] as const)
-        if (values[o] !== undefined && values[o] !== false) return usage(`--${o} is an import option.`);
+        if (values[o] !== undefined && values[o] !== false)
+          throw new UsageError(`--${o} is an import option.`);
       return await exportRecords(parseLocation(values.to, '--to'), values, io);
     }
-    if (values.from === undefined) return usage('records import needs --from <file:path | s3://bucket/key>.');
+    if (values.from === undefined)
+      throw new UsageError('records import needs --from <file:path | s3://bucket/key>.');
     for (const o of ['to', 'type', 'namespace'] as const)
-      if (values[o] !== undefined) return usage(`--${o} is an export option.`);
+      if (values[o] !== undefined) throw new UsageError(`--${o} is an export option.`);
     const mode = values.mode ?? 'merge';
     if (!(MODES as readonly string[]).includes(mode))
-      return usage(`--mode must be one of ${MODES.join(', ')}, got "${mode}".`);
+      throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got "${mode}".`);
     const chunkSize = Number(values['chunk-size'] ?? DEFAULT_CHUNK_SIZE);
     if (!Number.isSafeInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE)
-      return usage(
+      throw new UsageError(
         `--chunk-size must be an integer from 1 to ${MAX_CHUNK_SIZE}, got "${values['chunk-size']}".`,
       );
     return await importRecords(parseLocation(values.from, '--from'), { ...values, mode, chunkSize }, io);
-  } catch (e) {
-    if (e instanceof InputError) {
-      io.err(`tempora records ${command}: ${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof Error) {
-      io.err(`tempora records ${command}: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
-}
-
-function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      to: { type: 'string' },
-      from: { type: 'string' },
-      type: { type: 'string' },
-      namespace: { type: 'string' },
-      mode: { type: 'string' },
-      'dry-run': { type: 'boolean' },
-      'continue-on-error': { type: 'boolean' },
-      'chunk-size': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      api: { type: 'string' },
-      token: { type: 'string' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
   });
 }
 
-type Values = ReturnType<typeof parse>['values'];
+type Values = ParsedArgs<typeof RECORDS.options>['values'];
 
 /** The API and token to use: `--api`/`--token` (or their env), else the local stack's. */
 async function connect(values: Values): Promise<Target> {

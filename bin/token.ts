@@ -2,10 +2,9 @@
  * `tempora token --role <user|admin|service> --sub <id> [--ttl 1h]`: prints a dev token for
  * the local stack, and nothing else, on stdout. Exit codes: 0 ok, 1 no local stack, 2 usage.
  */
-import { parseArgs } from 'node:util';
 import { loadLocalConfig } from '../localstack/config.ts';
 import { mintLocalToken, parseTtl } from '../localstack/token.ts';
-import type { CliIo } from './cli.ts';
+import { type CliIo, runCommand, UsageError } from './command.ts';
 
 export const TOKEN_HELP = `Usage: tempora token --role <user|admin|service> --sub <id> [--ttl 1h]
 
@@ -25,48 +24,31 @@ const ROLES = ['user', 'admin', 'service'] as const;
 type Role = (typeof ROLES)[number];
 const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);
 
-export async function runTokenCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let values: { role?: string; sub?: string; ttl?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        role: { type: 'string' },
-        sub: { type: 'string' },
-        ttl: { type: 'string', default: '1h' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    }));
-  } catch (e) {
-    io.err(`${(e as Error).message}\n\n${TOKEN_HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    io.out(TOKEN_HELP);
-    return 0;
-  }
-  const usage = (msg: string): number => {
-    io.err(`${msg}\n\n${TOKEN_HELP}`);
-    return 2;
-  };
-  if (!values.role || !isRole(values.role)) return usage(`--role must be one of ${ROLES.join(', ')}.`);
-  const sub = values.sub?.trim();
-  if (!sub || sub.length > 256) return usage('--sub must be a subject id of 1 to 256 characters.');
-  let ttl: number;
-  try {
-    ttl = parseTtl(values.ttl ?? '1h');
-  } catch (e) {
-    return usage((e as Error).message);
-  }
-  try {
+const TOKEN = {
+  name: 'token',
+  help: TOKEN_HELP,
+  positionals: false,
+  options: {
+    role: { type: 'string' },
+    sub: { type: 'string' },
+    ttl: { type: 'string', default: '1h' },
+  },
+} as const;
+
+export function runTokenCli(argv: readonly string[], io: CliIo): Promise<number> {
+  return runCommand(TOKEN, argv, io, async ({ values }) => {
+    if (!values.role || !isRole(values.role))
+      throw new UsageError(`--role must be one of ${ROLES.join(', ')}.`);
+    const sub = values.sub?.trim();
+    if (!sub || sub.length > 256) throw new UsageError('--sub must be a subject id of 1 to 256 characters.');
+    let ttl: number;
+    try {
+      ttl = parseTtl(values.ttl);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const token = await mintLocalToken(loadLocalConfig(), { role: values.role, sub }, ttl);
     io.out(`${token}\n`);
     return 0;
-  } catch (e) {
-    if (!(e instanceof Error)) throw e;
-    io.err(`tempora token: ${e.message}\n`);
-    return 1;
-  }
+  });
 }

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../bin/cli.ts';
+import { InputError } from '../../bin/command.ts';
 import { runRecordsCli } from '../../bin/records.ts';
-import { InputError, parseLocation, recordsOfDocument } from '../../bin/records-location.ts';
+import { parseLocation, recordsOfDocument } from '../../bin/records-location.ts';
 import {
   fileResultsOf,
   MAX_CHUNK_BYTES,
