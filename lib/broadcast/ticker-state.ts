@@ -34,7 +34,7 @@ export const TICKER_SK = 'ticker';
 /**
  * The sparse index of running tickers (the sweep's list): a ticker item carries
  * `RUNNING_ATTRIBUTE` only while it is running, so the index holds exactly those items, keys
- * only (the heartbeat's `alive_at` writes never reach it).
+ * only (the heartbeat rewrites the attribute's unchanged value, which leaves the index alone).
  */
 export const RUNNING_INDEX = 'by_running';
 export const RUNNING_ATTRIBUTE = 'running_ticker';
@@ -285,11 +285,19 @@ export class TickerStore {
         new UpdateCommand({
           TableName: this.tables.state,
           Key: key(campaignId),
-          UpdateExpression: 'SET alive_at = :at, seq = :seq',
+          // `#running` as the claim wrote it: unchanged, so the index is not written; on a ticker
+          // claimed before the index existed (an upgraded stack), it enters the sweep's list.
+          UpdateExpression: 'SET alive_at = :at, seq = :seq, #running = :ticker',
           ConditionExpression:
             'execution = :x AND #status = :running AND (attribute_not_exists(seq) OR seq <= :seq)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':at': at, ':seq': seq, ':x': execution, ':running': 'running' },
+          ExpressionAttributeNames: { '#status': 'status', '#running': RUNNING_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':at': at,
+            ':seq': seq,
+            ':x': execution,
+            ':running': 'running',
+            ':ticker': TICKER_SK,
+          },
         }),
       ),
     );

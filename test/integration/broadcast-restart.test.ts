@@ -20,7 +20,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executionArn } from '../../lib/broadcast/machine.ts';
 import { type LocalConfig, loadLocalConfig, localPaths, repoRoot } from '../../localstack/config.ts';
@@ -110,6 +110,19 @@ describe('the emulator restarts during a live broadcast (PERSIST_STATE=1)', () =
     const lonelyClient = await connect(lonely, `restart-lonely-${lonely.slice(-6).toLowerCase()}`);
     await lonelyClient.waitFor((r) => r.some((f) => f.frame.type === 'campaign.state'), 60_000);
     const lonelyOwner = await tickerItem(lonely);
+    // The lonely ticker's item as a stack deployed before the sweep's index wrote it: no
+    // running_ticker. The running burst's sign of life (every second) puts it back, so the sweep
+    // below can find this ticker.
+    const stateKey = { TableName: table('broadcastState'), Key: { campaign_id: lonely, sk: 'ticker' } };
+    await dynamo().send(new UpdateCommand({ ...stateKey, UpdateExpression: 'REMOVE running_ticker' }));
+    await eventually(
+      async () => {
+        const item = (await dynamo().send(new GetCommand({ ...stateKey, ConsistentRead: true }))).Item;
+        return item?.running_ticker === 'ticker' ? item : undefined;
+      },
+      10_000,
+      'running_ticker written back by the running burst',
+    );
     const users = Array.from({ length: CLIENTS }, (_, i) => `restart-u${i}-${id.slice(-6).toLowerCase()}`);
 
     // Before: every client on the air.
