@@ -12,19 +12,23 @@ import { MAX_TERMS_PER_ENTITY, tokenize } from './text.ts';
 
 export { SEARCH_FIELDS, SEARCHABLE_TYPES } from '../registry/index.ts';
 
-/** An entity as the index sees it. */
-export interface SearchDoc {
+/** What a hit shows and a search filters on: every posting row repeats it. */
+export interface SearchSummary {
   entity_type: string;
   id: string;
   /** Rank version: `2 × entity version`, `+ 1` for a deletion (a delete wins over the update of the same version). */
   rv: number;
-  deleted: boolean;
   title: string;
   state: string;
   owner_id: string;
   tags: string[];
   features: string[];
   updated_at: string;
+}
+
+/** An entity as the index sees it. */
+export interface SearchDoc extends SearchSummary {
+  deleted: boolean;
   /** Indexed terms with the field kind they came from (title words before tags). */
   terms: Array<{ term: string; from: 'text' | 'tag' }>;
 }

@@ -12,7 +12,7 @@
  * Every posting row repeats what a hit shows and filters on (title, state, owner, tags,
  * features, updated_at, rank version), so a query never reads the entity tables.
  */
-import type { SearchDoc } from './fields.ts';
+import type { SearchDoc, SearchSummary } from './fields.ts';
 import { MIN_INDEXED_TYPO_LENGTH, MIN_PREFIX_LENGTH, MIN_QUERY_TYPO_LENGTH, neighbourhood } from './text.ts';
 
 export interface RowKey {
@@ -20,18 +20,9 @@ export interface RowKey {
   sk: string;
 }
 
-export interface PostingRow extends RowKey {
+export interface PostingRow extends RowKey, SearchSummary {
   term: string;
   from: 'text' | 'tag';
-  entity_type: string;
-  id: string;
-  rv: number;
-  title: string;
-  state: string;
-  owner_id: string;
-  tags: string[];
-  features: string[];
-  updated_at: string;
 }
 
 export const DOC_SK = 'doc';

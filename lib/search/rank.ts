@@ -4,6 +4,7 @@
  * An entity is a hit when EVERY query term matches (AND); its score is the sum. Ties:
  * most recently updated first, then id. Documented in docs/search.md.
  */
+import type { SearchSummary } from './fields.ts';
 import type { PostingRow } from './keys.ts';
 import { MIN_INDEXED_TYPO_LENGTH, MIN_PREFIX_LENGTH, MIN_QUERY_TYPO_LENGTH, withinOneEdit } from './text.ts';
 
@@ -48,16 +49,7 @@ export interface Match {
   kind: MatchKind;
 }
 
-export interface Hit {
-  entity_type: string;
-  id: string;
-  title: string;
-  state: string;
-  owner_id: string;
-  tags: string[];
-  features: string[];
-  updated_at: string;
-  rv: number;
+export interface Hit extends SearchSummary {
   score: number;
   matches: Match[];
   /** Query terms not yet matched because their read was cut (see `rank`'s `pending`); resolved from the doc row. */
