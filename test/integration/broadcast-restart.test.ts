@@ -28,6 +28,7 @@ import { bootstrapAndDeploy } from '../../localstack/deploy.ts';
 import { startMinistack, stopEmulator } from '../../localstack/emulator.ts';
 import { writeOutputs } from '../../localstack/platform.ts';
 import { emulatorClientConfig } from '../kit/emulator.ts';
+import { createLiveCampaign } from './support/campaigns.ts';
 import { api, dynamo, eventually, table } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
 import { LiveClient } from './support/ws-client.ts';
@@ -71,25 +72,8 @@ async function connect(campaignId: string, user: string): Promise<LiveClient> {
   return client;
 }
 
-async function liveCampaign(name: string): Promise<string> {
-  const now = Date.now();
-  const created = await api<{ id: string }>('POST', '/api/campaigns', {
-    body: {
-      name,
-      metadata: {
-        features: ['broadcast', 'leaderboard'],
-        scheduling: {
-          frequency: HZ,
-          start_time: new Date(now - 60_000).toISOString(),
-          end_time: new Date(now + 900_000).toISOString(),
-        },
-        service_specific: { campaign: { broadcast_enabled: true } },
-      },
-    },
-  });
-  expect(created.status, created.text).toBe(201);
-  return created.body.id;
-}
+const liveCampaign = (name: string): Promise<string> =>
+  createLiveCampaign(name, { hz: HZ, endsInMs: 900_000 });
 
 const tickerItem = async (campaignId: string) =>
   (

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastNoticeSchema, campaignStateFrameSchema } from '../../lib/broadcast/frame.ts';
 import { errorFrameSchema, pongFrameSchema, scoreFrameSchema } from '../../lib/broadcast/messages.ts';
 import { BusTap } from './support/bus-tap.ts';
+import { createLiveCampaign, type LiveCampaignOptions } from './support/campaigns.ts';
 import { api, dynamo, eventually, table } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
 import { tokenFor } from './support/tokens.ts';
@@ -36,31 +37,11 @@ afterAll(async () => {
   await tap?.close();
 });
 
-/** A campaign broadcasting now (start in the past, end in 10 min) unless the options say otherwise. */
-async function liveCampaign(
-  name: string,
-  opts: { hz?: number; metadata?: Record<string, unknown>; scheduling?: Record<string, unknown> } = {},
-): Promise<string> {
-  const now = Date.now();
-  const r = await api<{ id: string }>('POST', '/api/campaigns', {
-    body: {
-      name,
-      metadata: {
-        features: ['broadcast', 'leaderboard'],
-        scheduling: {
-          frequency: opts.hz ?? HZ,
-          start_time: new Date(now - 60_000).toISOString(),
-          end_time: new Date(now + 600_000).toISOString(),
-          ...opts.scheduling,
-        },
-        service_specific: { campaign: { broadcast_enabled: true } },
-        ...opts.metadata,
-      },
-    },
-  });
-  expect(r.status, r.text).toBe(201);
-  campaigns.push(r.body.id);
-  return r.body.id;
+/** A live campaign (support/campaigns.ts), deleted after the file. */
+async function liveCampaign(name: string, opts: LiveCampaignOptions = {}): Promise<string> {
+  const id = await createLiveCampaign(name, { hz: HZ, ...opts });
+  campaigns.push(id);
+  return id;
 }
 
 /** Connect as user `user` (a user token of its own). */

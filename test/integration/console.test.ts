@@ -9,6 +9,7 @@ import type { Browser } from 'puppeteer-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registry } from '../../lib/registry/index.ts';
 import { ConsoleTab, launchBrowser } from './support/browser.ts';
+import { createLiveCampaign } from './support/campaigns.ts';
 import { api } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
 
@@ -82,23 +83,7 @@ describe('console', () => {
   });
 
   it('#/campaigns/<id> shows a posted score, then its update, live over the WebSocket without a reload', async () => {
-    const now = Date.now();
-    const created = await api<{ id: string }>('POST', '/api/campaigns', {
-      body: {
-        name: `Console live ${tag()}`,
-        metadata: {
-          features: ['broadcast', 'leaderboard'],
-          scheduling: {
-            frequency: 5,
-            start_time: new Date(now - 60_000).toISOString(),
-            end_time: new Date(now + 10 * 60_000).toISOString(),
-          },
-          service_specific: { campaign: { broadcast_enabled: true } },
-        },
-      },
-    });
-    expect(created.status, created.text).toBe(201);
-    const id = created.body.id;
+    const id = await createLiveCampaign(`Console live ${tag()}`);
     const tab = await open(`#/campaigns/${id}`);
     // Frames arrive: seq is a number and the campaign is on the air.
     await tab.waitForText('[data-testid="seq"]', (t) => /^\d+$/.test(t), 60_000);
