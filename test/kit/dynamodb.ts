@@ -2,7 +2,8 @@
  * The one DynamoDB fake of the unit tests: a `DynamoDBDocumentClient` stand-in that records
  * every command and answers through a responder. Tests pick the responder: none (every
  * command succeeds with `{}`), a function of the command (canned answers, injected
- * failures), or an in-memory table model's `send` for stateful tests.
+ * failures), or, for stateful tests, the in-memory tables of {@link DynamoModel}
+ * (test/kit/dynamodb-model.ts).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
@@ -24,7 +25,8 @@ export class FakeDdb<C = unknown> {
   /** Runs ahead of each command (to inject a concurrent writer or a failure). */
   before: (cmd: C) => void | Promise<void> = () => {};
 
-  constructor(private readonly respond: Responder<C> = () => ({})) {}
+  /** What answers each command (a stateful model sets its own: test/kit/dynamodb-model.ts). */
+  constructor(protected respond: Responder<C> = () => ({})) {}
 
   async send(cmd: C): Promise<unknown> {
     this.sent.push(cmd);

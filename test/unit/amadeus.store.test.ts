@@ -1,15 +1,8 @@
 /**
- * lib/amadeus/store.ts against a fake DocumentClient that keeps items in memory and evaluates
- * exactly the key conditions and condition expressions the store sends.
+ * lib/amadeus/store.ts against the kit's in-memory DynamoDB (test/kit/dynamodb-model.ts), told
+ * exactly the condition expressions the store writes with.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { buildGraph, diffGraphs, type KgServiceInput } from '../../lib/amadeus/index.ts';
 import {
@@ -25,134 +18,19 @@ import {
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import type { Metadata } from '../../lib/metadata/index.ts';
 import { KNOWN_SERVICES } from '../fixtures/amadeus/known-graph.ts';
+import { DynamoModel } from '../kit/dynamodb-model.ts';
 import { envelopeOf } from '../kit/events.ts';
 
-type Item = Record<string, unknown>;
-type Command = GetCommand | PutCommand | QueryCommand | TransactWriteCommand;
-
-const keyOf = (pk: unknown, sk: unknown) => `${String(pk)}\u0000${String(sk)}`;
-
-/**
- * In-memory DynamoDB for one table (pk, sk strings). Understands the store's conditions:
- * `attribute_not_exists(pk)` and `#a = :x AND #b = :y`. `before` runs ahead of each command
- * (to inject a concurrent writer or a failure).
- */
-class FakeTable {
-  readonly items = new Map<string, Item>();
-  readonly sent: Command[] = [];
-  /** Max items a Query page holds (to exercise pagination). */
-  pageSize = Number.POSITIVE_INFINITY;
-  before: (cmd: Command) => void | Promise<void> = () => {};
-
-  get client(): DynamoDBDocumentClient {
-    return this as unknown as DynamoDBDocumentClient;
-  }
-
-  of<T extends Command>(type: abstract new (...a: never[]) => T): T[] {
-    return this.sent.filter((c): c is T => c instanceof type);
-  }
-
-  async send(cmd: Command): Promise<unknown> {
-    this.sent.push(cmd);
-    await this.before(cmd);
-    const clone = <T>(v: T): T => structuredClone(v);
-    if (cmd instanceof GetCommand) {
-      const k = cmd.input.Key ?? {};
-      const item = this.items.get(keyOf(k.pk, k.sk));
-      return { Item: item ? clone(item) : undefined };
-    }
-    if (cmd instanceof PutCommand) {
-      const item = cmd.input.Item ?? {};
-      this.check(item, cmd.input);
-      this.items.set(keyOf(item.pk, item.sk), clone(item));
-      return {};
-    }
-    if (cmd instanceof TransactWriteCommand) {
-      const ops = cmd.input.TransactItems ?? [];
-      const keys = ops.map((o) => {
-        const k = o.Put ? o.Put.Item : o.Delete?.Key;
-        return keyOf(k?.pk, k?.sk);
-      });
-      expect(new Set(keys).size, 'a transaction touches each item once').toBe(keys.length);
-      const reasons = ops.map((o) => {
-        try {
-          if (o.Put) this.check(o.Put.Item ?? {}, o.Put);
-          return { Code: 'None' };
-        } catch {
-          return { Code: 'ConditionalCheckFailed' };
-        }
-      });
-      if (reasons.some((r) => r.Code !== 'None'))
-        throw new TransactionCanceledException({
-          message: 'cancelled',
-          $metadata: {},
-          CancellationReasons: reasons,
-        });
-      for (const o of ops) {
-        if (o.Put) this.items.set(keyOf(o.Put.Item?.pk, o.Put.Item?.sk), clone(o.Put.Item ?? {}));
-        if (o.Delete) this.items.delete(keyOf(o.Delete.Key?.pk, o.Delete.Key?.sk));
-      }
-      return {};
-    }
-    if (cmd instanceof QueryCommand) {
-      const q = cmd.input;
-      expect(q.KeyConditionExpression).toBe('pk = :pk');
-      const pk = q.ExpressionAttributeValues?.[':pk'];
-      let rows = [...this.items.values()]
-        .filter((i) => i.pk === pk)
-        .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
-      if (q.ScanIndexForward === false) rows.reverse();
-      if (q.ExclusiveStartKey) {
-        const at = rows.findIndex((r) => r.sk === q.ExclusiveStartKey?.sk);
-        rows = rows.slice(at + 1);
-      }
-      const limit = Math.min(q.Limit ?? Number.POSITIVE_INFINITY, this.pageSize);
-      const page = rows.slice(0, limit);
-      const projected = q.ProjectionExpression
-        ? page.map((r) => {
-            const names = q.ProjectionExpression!.split(',').map((n) => n.trim());
-            const attrs = names.map((n) => q.ExpressionAttributeNames?.[n] ?? n);
-            return Object.fromEntries(attrs.filter((a) => a in r).map((a) => [a, r[a]]));
-          })
-        : page;
-      const last = rows.length > page.length ? page.at(-1) : undefined;
-      return {
-        Items: clone(projected),
-        ...(last ? { LastEvaluatedKey: { pk: last.pk, sk: last.sk } } : {}),
-      };
-    }
-    throw new Error('unexpected command');
-  }
-
-  private check(
-    item: Item,
-    input: {
-      ConditionExpression?: string;
-      ExpressionAttributeNames?: Record<string, string>;
-      ExpressionAttributeValues?: Record<string, unknown>;
+/** The store's one table (pk, sk) and the conditions it writes with. */
+const newTable = (name = 't') =>
+  new DynamoModel(
+    { [name]: { partitionKey: 'pk', sortKey: 'sk' } },
+    {
+      'attribute_not_exists(pk)': (item) => item === undefined,
+      '#v = :v AND #d = :d': (item, v, n) =>
+        item !== undefined && item[n['#v'] ?? ''] === v[':v'] && item[n['#d'] ?? ''] === v[':d'],
     },
-  ): void {
-    const cond = input.ConditionExpression;
-    if (!cond) return;
-    const current = this.items.get(keyOf(item.pk, item.sk));
-    let ok: boolean;
-    if (cond === 'attribute_not_exists(pk)') ok = current === undefined;
-    else {
-      const parts = cond.split(' AND ').map((p) => p.split(' = ') as [string, string]);
-      ok =
-        current !== undefined &&
-        parts.every(
-          ([n, v]) =>
-            current[input.ExpressionAttributeNames?.[n] ?? n] === input.ExpressionAttributeValues?.[v],
-        );
-    }
-    if (!ok) {
-      const e = new Error('The conditional request failed');
-      e.name = 'ConditionalCheckFailedException';
-      throw e;
-    }
-  }
-}
+  );
 
 const T0 = new Date('2025-06-01T00:00:00.000Z');
 const clock = () => {
@@ -168,7 +46,7 @@ const G2 = graphOf(KNOWN_SERVICES.map((s) => (s.name === 'e' ? { ...s, dependenc
 
 describe('DynamoGraphHistory', () => {
   it('publishes version 1 with no diff, then nothing for an unchanged hash, then version 2 with the diff', async () => {
-    const db = new FakeTable();
+    const db = newTable('kg-table');
     const h = new DynamoGraphHistory(db.client, 'kg-table', { now: clock() });
     expect(await h.latest()).toBeUndefined();
 
@@ -203,7 +81,7 @@ describe('DynamoGraphHistory', () => {
       { service: 'e', fields: { dependencies: { added: ['a'], removed: [] } } },
     ]);
     expect((await h.latest())?.version).toBe(2);
-    expect(db.items.has(keyOf('kg', '0000000001'))).toBe(true); // earlier versions stay
+    expect(db.item('kg-table', { pk: 'kg', sk: '0000000001' })).toBeDefined(); // earlier versions stay
   });
 
   it('keeps versions ordered as strings: version 10 sorts after version 9', () => {
@@ -212,7 +90,7 @@ describe('DynamoGraphHistory', () => {
   });
 
   it('retries when a concurrent publisher took the version number, without overwriting it', async () => {
-    const db = new FakeTable();
+    const db = newTable();
     const h = new DynamoGraphHistory(db.client, 't', { now: clock() });
     const other = new DynamoGraphHistory(db.client, 't', { now: clock() });
     let raced = false;
@@ -233,7 +111,7 @@ describe('DynamoGraphHistory', () => {
   });
 
   it('returns the winner unchanged when a concurrent publisher published the same graph', async () => {
-    const db = new FakeTable();
+    const db = newTable();
     const h = new DynamoGraphHistory(db.client, 't', { now: clock() });
     const other = new DynamoGraphHistory(db.client, 't', { now: clock() });
     let raced = false;
@@ -248,7 +126,7 @@ describe('DynamoGraphHistory', () => {
   });
 
   it('gives up after maxAttempts lost races, and rethrows other errors at once', async () => {
-    const db = new FakeTable();
+    const db = newTable();
     const h = new DynamoGraphHistory(db.client, 't', { maxAttempts: 3 });
     db.before = (cmd) => {
       if (cmd instanceof PutCommand) {
@@ -260,7 +138,7 @@ describe('DynamoGraphHistory', () => {
     await expect(h.append(G1)).rejects.toThrow('lost');
     expect(db.of(PutCommand)).toHaveLength(3);
 
-    const broken = new FakeTable();
+    const broken = newTable();
     broken.before = (cmd) => {
       if (cmd instanceof PutCommand) throw new Error('throttled');
     };
@@ -269,7 +147,7 @@ describe('DynamoGraphHistory', () => {
   });
 
   it('lists summaries newest first without reading the graphs, across pages, limit clamped', async () => {
-    const db = new FakeTable();
+    const db = newTable();
     const h = new DynamoGraphHistory(db.client, 't', { now: clock() });
     for (let i = 0; i < 25; i += 1)
       await h.append(
@@ -373,10 +251,11 @@ describe('entityChangeOf', () => {
 
 describe('DynamoPatternStore', () => {
   const setup = () => {
-    const db = new FakeTable();
+    const db = newTable();
     return { db, store: new DynamoPatternStore(db.client, 't', { now: () => T0 }) };
   };
-  const transactions = (db: FakeTable) => db.of(TransactWriteCommand).map((c) => c.input.TransactItems ?? []);
+  const transactions = (db: DynamoModel) =>
+    db.of(TransactWriteCommand).map((c) => c.input.TransactItems ?? []);
   const members = async (store: DynamoPatternStore, p: string) => (await store.members(p)).items;
 
   it('writes a pattern member with the dependencies, and the entity edges, in one conditional transaction', async () => {
@@ -500,7 +379,7 @@ describe('DynamoPatternStore', () => {
       put: [],
       removed: ['waitlist'],
     });
-    const tomb = db.items.get(keyOf('entity#campaign#c1', 'edges'));
+    const tomb = db.item('t', { pk: 'entity#campaign#c1', sk: 'edges' });
     expect(tomb).toMatchObject({
       deleted: true,
       version: 2,
@@ -529,7 +408,7 @@ describe('DynamoPatternStore', () => {
       removed: [],
     });
     expect(db.of(TransactWriteCommand)).toHaveLength(0);
-    expect(db.items.size).toBe(0);
+    expect(db.items('t').length).toBe(0);
   });
 
   it('re-reads and retries when a concurrent change of the same entity won the race', async () => {

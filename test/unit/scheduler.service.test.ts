@@ -1,23 +1,9 @@
 /**
- * SchedulerService (lib/scheduler/service.ts) over an in-memory DynamoDB that implements just
- * what the service sends, with DynamoDB's semantics: GetCommand; UpdateCommand (SET/REMOVE,
- * `if_not_exists`, `+`, evaluated against the item before the update) guarded by the exact
- * ConditionExpressions the service uses; QueryCommand on by_entity with its FilterExpression;
- * TransactWriteCommand, all-or-nothing. An expression it does not know fails the test, and so
- * does an unused or undefined placeholder or a bare reserved word (DynamoDB would refuse them).
+ * SchedulerService (lib/scheduler/service.ts) over the kit's in-memory DynamoDB
+ * (test/kit/dynamodb-model.ts) with DynamoDB's semantics: told exactly the condition and filter
+ * expressions the service uses (any other fails the test, as does an unused or undefined
+ * placeholder or a bare reserved word), transactions all-or-nothing.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  type GetCommandInput,
-  QueryCommand,
-  type QueryCommandInput,
-  TransactWriteCommand,
-  type TransactWriteCommandInput,
-  UpdateCommand,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { isTemporaError, notFound, type TemporaError, validationError } from '../../lib/errors.ts';
 import { buildEnvelope, type EventEnvelope, envelopeSchema } from '../../lib/events/envelope.ts';
@@ -32,30 +18,15 @@ import {
   SchedulerService,
 } from '../../lib/scheduler/service.ts';
 import type { EntityStore, RequestContext } from '../../lib/store/entity-store.ts';
+import { DynamoModel, type Item, type Predicate } from '../kit/dynamodb-model.ts';
 
 const INTENTS = 'tempora-test-_scheduler_intents';
 const OUTBOX = 'tempora-test-_nexus_outbox';
 const ENV = 'test';
-type Item = Record<string, unknown>;
 type Values = Record<string, unknown>;
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 // ---------------------------------------------------------------------------------------
 // In-memory DynamoDB
-
-/** Reserved words an expression may only use through a `#name` placeholder (a subset). */
-const RESERVED = new Set([
-  'action',
-  'status',
-  'type',
-  'name',
-  'state',
-  'key',
-  'source',
-  'data',
-  'ttl',
-  'role',
-]);
 
 /** The conditions the service writes with, evaluated on the current item (undefined = absent). */
 const CONDITIONS: Record<string, (item: Item | undefined, v: Values) => boolean> = {
@@ -83,230 +54,44 @@ const CANCEL_FILTER = '#status = :s AND contains(cancel_on, :t) AND entity_type 
 /** The cascade of a deletion: every scheduled intent of the entity (of that type). */
 const DELETED_FILTER = '#status = :s AND entity_type = :et';
 
-const clone = <T>(v: T): T => structuredClone(v);
-
-/** Split on commas outside parentheses. */
-function splitTop(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur.trim());
-      cur = '';
-    } else cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
+/** The intents table (its by_entity index) and the outbox, told the service's expressions. */
+function newModel(): DynamoModel {
+  const expressions: Record<string, Predicate> = {
+    ...CONDITIONS,
+    [CANCEL_FILTER]: (i, v) =>
+      i !== undefined &&
+      i.status === v[':s'] &&
+      (i.cancel_on as string[]).includes(v[':t'] as string) &&
+      i.entity_type === v[':et'],
+    [DELETED_FILTER]: (i, v) => i !== undefined && i.status === v[':s'] && i.entity_type === v[':et'],
+  };
+  // `#status` is always the status attribute.
+  const bound = Object.fromEntries(
+    Object.entries(expressions).map(([expr, p]): [string, Predicate] => [
+      expr,
+      (i, v, n) => {
+        if (expr.includes('#status')) expect(n['#status']).toBe('status');
+        return p(i, v, n);
+      },
+    ]),
+  );
+  return new DynamoModel(
+    {
+      [INTENTS]: {
+        partitionKey: 'id',
+        indexes: { by_entity: { partitionKey: 'entity_id', sortKey: 'run_at' } },
+      },
+      [OUTBOX]: { partitionKey: 'id' },
+    },
+    bound,
+  );
 }
 
-class InMemoryDynamo {
-  readonly tables = new Map<string, Map<string, Item>>();
-
-  get client(): DynamoDBDocumentClient {
-    return this as unknown as DynamoDBDocumentClient;
-  }
-
-  table(name: string): Map<string, Item> {
-    let t = this.tables.get(name);
-    if (!t) {
-      t = new Map();
-      this.tables.set(name, t);
-    }
-    return t;
-  }
-
-  intents(): IntentRecord[] {
-    return [...this.table(INTENTS).values()].map((i) => clone(i) as unknown as IntentRecord);
-  }
-
-  intent(id: string): IntentRecord | undefined {
-    const i = this.table(INTENTS).get(id);
-    return i ? (clone(i) as unknown as IntentRecord) : undefined;
-  }
-
-  /** Envelopes committed to the outbox, in commit order. */
-  events(): EventEnvelope[] {
-    return [...this.table(OUTBOX).values()].map((row) => row.envelope as EventEnvelope);
-  }
-
-  async send(cmd: unknown): Promise<unknown> {
-    if (cmd instanceof GetCommand) return this.get(cmd.input);
-    if (cmd instanceof UpdateCommand) return this.updateOne(cmd.input);
-    if (cmd instanceof QueryCommand) return this.query(cmd.input);
-    if (cmd instanceof TransactWriteCommand) return this.transact(cmd.input.TransactItems ?? []);
-    throw new Error(`in-memory DynamoDB does not implement ${(cmd as object).constructor.name}`);
-  }
-
-  private get(input: GetCommandInput): unknown {
-    const item = this.table(input.TableName ?? '').get(String(input.Key?.id));
-    return item ? { Item: clone(item) } : {};
-  }
-
-  private updateOne(input: UpdateCommandInput): unknown {
-    const table = this.table(input.TableName ?? '');
-    const id = String(input.Key?.id);
-    const current = table.get(id);
-    if (!this.holds(input.ConditionExpression, current, input)) {
-      throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
-    }
-    const next = this.applyUpdate(current, input);
-    table.set(id, next);
-    return input.ReturnValues === 'ALL_NEW' ? { Attributes: clone(next) } : {};
-  }
-
-  private transact(items: TransactItem[]): unknown {
-    const keys = items.map((t) => {
-      const op = t.Update ?? t.Put;
-      if (!op || t.Delete || t.ConditionCheck)
-        throw new Error('in-memory DynamoDB: only Update and Put in transactions');
-      return `${op.TableName}/${String(t.Update ? t.Update.Key?.id : t.Put?.Item?.id)}`;
-    });
-    if (new Set(keys).size !== keys.length)
-      throw new Error(`ValidationException: two operations on one item ${keys}`);
-    const failed = items.map((t) => {
-      if (t.Update) {
-        const u = t.Update as UpdateCommandInput;
-        return !this.holds(u.ConditionExpression, this.table(u.TableName ?? '').get(String(u.Key?.id)), u);
-      }
-      const p = t.Put;
-      const current = this.table(p?.TableName ?? '').get(String(p?.Item?.id));
-      return !this.holds(p?.ConditionExpression, current, {
-        ExpressionAttributeNames: p?.ExpressionAttributeNames,
-        ExpressionAttributeValues: p?.ExpressionAttributeValues,
-      });
-    });
-    if (failed.some(Boolean)) {
-      throw new TransactionCanceledException({
-        message: 'Transaction cancelled',
-        $metadata: {},
-        CancellationReasons: failed.map((f) => ({ Code: f ? 'ConditionalCheckFailed' : 'None' })),
-      });
-    }
-    for (const t of items) {
-      if (t.Update) {
-        const u = t.Update as UpdateCommandInput;
-        const table = this.table(u.TableName ?? '');
-        table.set(String(u.Key?.id), this.applyUpdate(table.get(String(u.Key?.id)), u));
-      } else if (t.Put) {
-        this.table(t.Put.TableName ?? '').set(String(t.Put.Item?.id), clone(t.Put.Item ?? {}));
-      }
-    }
-    return {};
-  }
-
-  private query(input: QueryCommandInput): unknown {
-    expect(input.IndexName).toBe('by_entity');
-    expect(input.KeyConditionExpression).toBe('entity_id = :e');
-    if (input.FilterExpression !== undefined)
-      expect([CANCEL_FILTER, DELETED_FILTER]).toContain(input.FilterExpression);
-    this.checkPlaceholders([input.KeyConditionExpression, input.FilterExpression], input);
-    const v = input.ExpressionAttributeValues ?? {};
-    const items = [...this.table(input.TableName ?? '').values()]
-      .filter((i) => i.entity_id !== undefined && i.entity_id === v[':e'])
-      .filter(
-        (i) =>
-          input.FilterExpression === undefined ||
-          (i.status === v[':s'] &&
-            (input.FilterExpression === DELETED_FILTER ||
-              (i.cancel_on as string[]).includes(v[':t'] as string)) &&
-            i.entity_type === v[':et']),
-      )
-      .sort((a, b) => String(a.run_at).localeCompare(String(b.run_at)));
-    return { Items: clone(items) };
-  }
-
-  private holds(
-    condition: string | undefined,
-    item: Item | undefined,
-    input: Pick<UpdateCommandInput, 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
-  ): boolean {
-    if (condition === undefined) return true;
-    const predicate = CONDITIONS[condition];
-    if (!predicate) throw new Error(`in-memory DynamoDB does not know the condition "${condition}"`);
-    if (condition.includes('#status')) expect(input.ExpressionAttributeNames?.['#status']).toBe('status');
-    return predicate(item, input.ExpressionAttributeValues ?? {});
-  }
-
-  private applyUpdate(current: Item | undefined, input: UpdateCommandInput): Item {
-    const expr = input.UpdateExpression ?? '';
-    this.checkPlaceholders([expr, input.ConditionExpression], input);
-    const names = input.ExpressionAttributeNames ?? {};
-    const values = input.ExpressionAttributeValues ?? {};
-    const before: Item = clone(current ?? { ...input.Key });
-    const next: Item = clone(before);
-    const attr = (token: string): string => {
-      const name = token.startsWith('#') ? names[token] : token;
-      if (name === undefined) throw new Error(`undefined name ${token}`);
-      if (!token.startsWith('#') && RESERVED.has(token)) throw new Error(`reserved word ${token} used bare`);
-      return name;
-    };
-    const operand = (s: string): unknown => {
-      const t = s.trim();
-      const ine = /^if_not_exists\(\s*([#\w]+)\s*,\s*(:\w+)\s*\)$/.exec(t);
-      if (ine) return before[attr(ine[1] ?? '')] ?? values[ine[2] ?? ''];
-      if (t.startsWith(':')) {
-        if (!(t in values)) throw new Error(`undefined value ${t}`);
-        return values[t];
-      }
-      return before[attr(t)];
-    };
-    const clauses = expr.split(/\s*\b(SET|REMOVE)\s+/).filter(Boolean);
-    for (let i = 0; i < clauses.length; i += 2) {
-      const [kw, body] = [clauses[i], clauses[i + 1] ?? ''];
-      for (const part of splitTop(body)) {
-        if (kw === 'REMOVE') {
-          delete next[attr(part)];
-          continue;
-        }
-        const eq = part.indexOf('=');
-        const lhs = attr(part.slice(0, eq).trim());
-        const sum = splitPlus(part.slice(eq + 1));
-        next[lhs] =
-          sum.length === 2
-            ? (operand(sum[0] ?? '') as number) + (operand(sum[1] ?? '') as number)
-            : operand(sum[0] ?? '');
-        if (sum.length === 2 && Number.isNaN(next[lhs]))
-          throw new Error(`ValidationException: ${part} on a missing number`);
-      }
-    }
-    return next;
-  }
-
-  /** DynamoDB refuses an unused or undefined placeholder. */
-  private checkPlaceholders(
-    exprs: Array<string | undefined>,
-    input: Pick<UpdateCommandInput, 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
-  ): void {
-    const text = exprs.filter(Boolean).join(' ');
-    const used = new Set(text.match(/[:#][A-Za-z0-9_]+/g) ?? []);
-    const defined = [
-      ...Object.keys(input.ExpressionAttributeNames ?? {}),
-      ...Object.keys(input.ExpressionAttributeValues ?? {}),
-    ];
-    expect(
-      defined.filter((d) => !used.has(d)),
-      `unused placeholders in "${text}"`,
-    ).toEqual([]);
-    expect(
-      [...used].filter((u) => !defined.includes(u)),
-      `undefined placeholders in "${text}"`,
-    ).toEqual([]);
-  }
-}
-
-/** Split `a + b` outside parentheses. */
-function splitPlus(s: string): string[] {
-  let depth = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '(') depth++;
-    if (s[i] === ')') depth--;
-    if (s[i] === '+' && depth === 0) return [s.slice(0, i).trim(), s.slice(i + 1).trim()];
-  }
-  return [s.trim()];
-}
+const intents = (): IntentRecord[] => ddb.items(INTENTS) as unknown as IntentRecord[];
+const intentOf = (id: string): IntentRecord | undefined =>
+  ddb.item(INTENTS, { id }) as unknown as IntentRecord | undefined;
+/** Envelopes committed to the outbox, in commit order. */
+const events = (): EventEnvelope[] => ddb.items(OUTBOX).map((row) => row.envelope as EventEnvelope);
 
 // ---------------------------------------------------------------------------------------
 // Fakes of the schedule API and of entity stores
@@ -369,14 +154,14 @@ class FakeStore {
 
 // ---------------------------------------------------------------------------------------
 
-let ddb: InMemoryDynamo;
+let ddb: DynamoModel;
 let schedules: FakeSchedules;
 let users: FakeStore;
 let campaigns: FakeStore;
 let now: Date;
 
 beforeEach(() => {
-  ddb = new InMemoryDynamo();
+  ddb = newModel();
   schedules = new FakeSchedules();
   users = new FakeStore('user', 'u1', 'u2');
   campaigns = new FakeStore('campaign', 'c1');
@@ -418,7 +203,7 @@ const event = (type: string, over: Partial<EventEnvelope> = {}): EventEnvelope =
   ...over,
 });
 
-const types = () => ddb.events().map((e) => e.type);
+const types = () => events().map((e) => e.type);
 const runner = () => vi.fn<ActionRunner>(async () => undefined);
 const nameOf = (id: string) => scheduleName(ENV, id);
 
@@ -443,8 +228,8 @@ describe('schedule', () => {
     const id = intentId('user', 'u1', 'retention');
     expect(first.id).toBe(id);
     expect(second.id).toBe(id);
-    expect(ddb.intents()).toHaveLength(1);
-    expect(ddb.intent(id)).toEqual({
+    expect(intents()).toHaveLength(1);
+    expect(intentOf(id)).toEqual({
       id,
       entity_type: 'user',
       entity_id: 'u1',
@@ -462,7 +247,7 @@ describe('schedule', () => {
       created_at: '2026-03-01T12:00:00.000Z',
       updated_at: '2026-03-01T12:05:00.000Z',
     });
-    expect(second).toEqual(ddb.intent(id));
+    expect(second).toEqual(intentOf(id));
     expect(schedules.calls).toEqual([
       {
         op: 'upsert',
@@ -513,8 +298,7 @@ describe('schedule', () => {
       'corr-sched-0002',
     );
     expect(
-      ddb
-        .intents()
+      intents()
         .map((i) => i.pattern)
         .sort(),
     ).toEqual(['reminder', 'retention']);
@@ -540,7 +324,7 @@ describe('schedule', () => {
       svc.schedule(retention({ entity: { type: 'user', id: 'ghost' } }), 'corr-0001'),
     );
     expect(issues(missing).map((i) => i.path)).toEqual(['entity.id']);
-    expect(ddb.intents()).toEqual([]);
+    expect(intents()).toEqual([]);
     expect(schedules.calls).toEqual([]);
   });
 
@@ -548,8 +332,8 @@ describe('schedule', () => {
     schedules.failUpsert = new Error('AccessDenied');
     await expect(service().schedule(retention(), 'corr-sched-0001')).rejects.toThrow('AccessDenied');
     const id = intentId('user', 'u1', 'retention');
-    expect(ddb.intent(id)?.status).toBe('failed');
-    expect(ddb.intent(id)?.reason).toMatch(/could not create the schedule: AccessDenied/);
+    expect(intentOf(id)?.status).toBe('failed');
+    expect(intentOf(id)?.reason).toMatch(/could not create the schedule: AccessDenied/);
     expect(types()).toEqual(['scheduler.failed']);
   });
 });
@@ -563,7 +347,7 @@ describe('cancel and fire: exactly one outcome', () => {
     expect(cancelled).toMatchObject({ id: intent.id, status: 'cancelled', reason: 'not needed' });
     expect(await svc.fire(intent.id, intent.generation)).toBe('skipped');
     expect(action).not.toHaveBeenCalled();
-    expect(ddb.intent(intent.id)?.status).toBe('cancelled');
+    expect(intentOf(intent.id)?.status).toBe('cancelled');
     expect(types()).toEqual(['scheduler.cancelled']);
     expect(schedules.calls.map((c) => [c.op, c.name])).toEqual([
       ['upsert', nameOf(intent.id)],
@@ -581,7 +365,7 @@ describe('cancel and fire: exactly one outcome', () => {
     expect(refused.status).toBe(409);
     expect(refused.details).toEqual({ status: 'executed' });
     expect(action).toHaveBeenCalledTimes(1);
-    expect(ddb.intent(intent.id)).toMatchObject({ status: 'executed', attempts: 1 });
+    expect(intentOf(intent.id)).toMatchObject({ status: 'executed', attempts: 1 });
     expect(types()).toEqual(['scheduler.executed']);
     // A duplicate delivery of the schedule runs nothing.
     expect(await svc.fire(intent.id, intent.generation)).toBe('skipped');
@@ -638,18 +422,18 @@ describe('retries', () => {
     for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
       // Thrown so that the invocation is retried; the lease is given back.
       await expect(svc.fire(intent.id, 1)).rejects.toThrow('downstream unavailable');
-      expect(ddb.intent(intent.id)).toMatchObject({ status: 'executing', attempts: attempt, lease_until: 0 });
+      expect(intentOf(intent.id)).toMatchObject({ status: 'executing', attempts: attempt, lease_until: 0 });
       expect(types()).toEqual([]);
     }
     expect(await svc.fire(intent.id, 1)).toBe('failed');
     expect(action).toHaveBeenCalledTimes(MAX_ATTEMPTS);
-    expect(ddb.intent(intent.id)).toMatchObject({
+    expect(intentOf(intent.id)).toMatchObject({
       status: 'failed',
       attempts: MAX_ATTEMPTS,
       reason: 'downstream unavailable',
     });
     expect(types()).toEqual(['scheduler.failed']);
-    const failed = ddb.events()[0];
+    const failed = events()[0];
     expect(envelopeSchema.safeParse(failed).success).toBe(true);
     expect(failed).toMatchObject({
       source: 'tempora.scheduler',
@@ -681,12 +465,16 @@ describe('retries', () => {
     const svc = service(runner());
     const intent = await svc.schedule(retention(), 'corr-sched-0001');
     // Simulate an attempt that took the lease and died without giving it back.
-    const row = ddb.table(INTENTS).get(intent.id) ?? {};
-    Object.assign(row, { status: 'executing', attempts: 1, lease_until: now.getTime() + 60_000 });
+    ddb.seed(INTENTS, {
+      ...ddb.item(INTENTS, { id: intent.id }),
+      status: 'executing',
+      attempts: 1,
+      lease_until: now.getTime() + 60_000,
+    });
     expect(await svc.fire(intent.id, 1)).toBe('skipped');
     now = new Date(now.getTime() + 60_001);
     expect(await svc.fire(intent.id, 1)).toBe('executed');
-    expect(ddb.intent(intent.id)?.attempts).toBe(2);
+    expect(intentOf(intent.id)?.attempts).toBe(2);
   });
 });
 
@@ -721,7 +509,7 @@ describe('default actions', () => {
     );
     expect(await svc.fire(intent.id, 1)).toBe('executed');
     expect(types()).toEqual(['pattern.run', 'scheduler.executed']);
-    expect(ddb.events()[0]?.payload).toMatchObject({ pattern: 'waitlist', payload: { size: 3 } });
+    expect(events()[0]?.payload).toMatchObject({ pattern: 'waitlist', payload: { size: 3 } });
   });
 
   it('run_pattern on an entity deleted before its deletion event arrived is cancelled, not run', async () => {
@@ -732,7 +520,7 @@ describe('default actions', () => {
     );
     users.entities.delete('u1'); // deleted; its user.deleted event not delivered yet
     expect(await svc.fire(intent.id, 1)).toBe('cancelled');
-    expect(ddb.intent(intent.id)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
+    expect(intentOf(intent.id)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
     expect(types()).toEqual(['scheduler.cancelled']);
     expect(await svc.fire(intent.id, 1)).toBe('skipped'); // a retry of the schedule: nothing more
     expect(types()).toEqual(['scheduler.cancelled']);
@@ -749,10 +537,10 @@ describe('onEvent', () => {
       'corr-0003',
     );
     await svc.onEvent(event('user.reactivated'));
-    expect(ddb.intent(mine.id)?.status).toBe('cancelled');
-    expect(ddb.intent(mine.id)?.reason).toMatch(/^cancelled by user\.reactivated \(/);
-    expect(ddb.intent(other.id)?.status).toBe('scheduled');
-    expect(ddb.intent(unlisted.id)?.status).toBe('scheduled');
+    expect(intentOf(mine.id)?.status).toBe('cancelled');
+    expect(intentOf(mine.id)?.reason).toMatch(/^cancelled by user\.reactivated \(/);
+    expect(intentOf(other.id)?.status).toBe('scheduled');
+    expect(intentOf(unlisted.id)?.status).toBe('scheduled');
     expect(types()).toEqual(['scheduler.cancelled']);
   });
 
@@ -768,10 +556,10 @@ describe('onEvent', () => {
       }),
     );
     for (const i of [a, b])
-      expect(ddb.intent(i.id)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
-    expect(ddb.intent(other.id)?.status).toBe('scheduled');
+      expect(intentOf(i.id)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
+    expect(intentOf(other.id)?.status).toBe('scheduled');
     expect(types()).toEqual(['scheduler.cancelled', 'scheduler.cancelled']);
-    for (const e of ddb.events()) {
+    for (const e of events()) {
       expect(e.payload).toMatchObject({ reason: 'entity_deleted' });
       expect(e.correlation_id).toBe('corr-delete-01');
     }
@@ -782,7 +570,7 @@ describe('onEvent', () => {
     campaigns.entities.add('u1');
     const intent = await svc.schedule(retention(), 'corr-sched-0001');
     await svc.onEvent(event('user.reactivated', { entity: { type: 'campaign', id: 'u1', version: 1 } }));
-    expect(ddb.intent(intent.id)?.status).toBe('scheduled');
+    expect(intentOf(intent.id)?.status).toBe('scheduled');
   });
 
   it('ignores events the scheduler caused (its own source, or its actor)', async () => {
@@ -796,7 +584,7 @@ describe('onEvent', () => {
         payload: { reschedule: [retention({ run_at: '2026-08-01T00:00:00Z' })] },
       }),
     );
-    expect(ddb.intent(intent.id)).toMatchObject({ status: 'scheduled', generation: 1 });
+    expect(intentOf(intent.id)).toMatchObject({ status: 'scheduled', generation: 1 });
     expect(types()).toEqual([]);
     expect(schedules.calls.map((c) => c.op)).toEqual(['upsert']);
   });
@@ -807,14 +595,14 @@ describe('onEvent', () => {
     await svc.onEvent(
       event('user.reactivated', { payload: { reschedule: [retention({ run_at: '2026-08-01T00:00:00Z' })] } }),
     );
-    expect(ddb.intents()).toHaveLength(1);
-    expect(ddb.intent(old.id)).toMatchObject({
+    expect(intents()).toHaveLength(1);
+    expect(intentOf(old.id)).toMatchObject({
       status: 'scheduled',
       generation: 2,
       run_at: '2026-08-01T00:00:00.000Z',
       correlation_id: 'corr-event-0001',
     });
-    expect(ddb.intent(old.id)?.reason).toBeUndefined();
+    expect(intentOf(old.id)?.reason).toBeUndefined();
     expect(types()).toEqual(['scheduler.cancelled']);
     expect(
       schedules.calls.map((c) => (c.op === 'upsert' ? [c.op, c.name, c.input.generation] : [c.op, c.name])),
@@ -832,13 +620,13 @@ describe('onEvent', () => {
     await svc.onEvent(
       event('scheduler.schedule', { payload: retention() as unknown as Record<string, unknown> }),
     );
-    expect(ddb.intent(intentId('user', 'u1', 'retention'))?.status).toBe('scheduled');
+    expect(intentOf(intentId('user', 'u1', 'retention'))?.status).toBe('scheduled');
 
     const bad = event('scheduler.schedule', { payload: { ...retention(), action: 'explode' } });
     await svc.onEvent(bad);
-    expect(ddb.intents()).toHaveLength(1);
+    expect(intents()).toHaveLength(1);
     expect(types()).toEqual(['scheduler.failed']);
-    expect(ddb.events()[0]).toMatchObject({
+    expect(events()[0]).toMatchObject({
       entity: { type: 'user', id: 'u1', version: 0 },
       payload: { request_id: bad.id, reason: expect.stringMatching(/action/) },
     });
