@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   applied,
@@ -84,21 +84,16 @@ describe('cancellationCodes', () => {
 
 /** A client whose query answers page by page from `pages`, recording each input. */
 function pagedClient(pages: Array<Array<Record<string, unknown>>>) {
-  const inputs: Array<Record<string, unknown>> = [];
-  const client = {
-    send: async (command: QueryCommand) => {
-      const input = command.input as Record<string, unknown>;
-      inputs.push(input);
-      const start = input.ExclusiveStartKey as { page: number } | undefined;
-      const i = start ? start.page : 0;
-      return {
-        Items: pages[i],
-        ScannedCount: pages[i]?.length ?? 0,
-        ...(i + 1 < pages.length ? { LastEvaluatedKey: { page: i + 1 } } : {}),
-      };
-    },
-  } as unknown as DynamoDBDocumentClient;
-  return { client, inputs };
+  const db = new FakeDdb<QueryCommand>((command) => {
+    const start = command.input.ExclusiveStartKey as { page: number } | undefined;
+    const i = start ? start.page : 0;
+    return {
+      Items: pages[i],
+      ScannedCount: pages[i]?.length ?? 0,
+      ...(i + 1 < pages.length ? { LastEvaluatedKey: { page: i + 1 } } : {}),
+    };
+  });
+  return db;
 }
 
 describe('inList', () => {
@@ -133,23 +128,23 @@ describe('inList', () => {
 
 describe('queryAll / queryPages', () => {
   it('reads every page, passing each LastEvaluatedKey on', async () => {
-    const { client, inputs } = pagedClient([[{ id: 1 }, { id: 2 }], [], [{ id: 3 }]]);
-    const items = await queryAll(client, { TableName: 't', KeyConditionExpression: 'pk = :p' });
+    const db = pagedClient([[{ id: 1 }, { id: 2 }], [], [{ id: 3 }]]);
+    const items = await queryAll(db.client, { TableName: 't', KeyConditionExpression: 'pk = :p' });
     expect(items).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
-    expect(inputs.map((i) => i.ExclusiveStartKey)).toEqual([undefined, { page: 1 }, { page: 2 }]);
-    expect(inputs.every((i) => i.TableName === 't')).toBe(true);
+    expect(db.queries.map((i) => i.ExclusiveStartKey)).toEqual([undefined, { page: 1 }, { page: 2 }]);
+    expect(db.queries.every((i) => i.TableName === 't')).toBe(true);
   });
 
   it('stops reading when the caller stops iterating', async () => {
-    const { client, inputs } = pagedClient([[{ id: 1 }], [{ id: 2 }], [{ id: 3 }]]);
+    const db = pagedClient([[{ id: 1 }], [{ id: 2 }], [{ id: 3 }]]);
     const seen: unknown[] = [];
-    for await (const page of queryPages(client, { TableName: 't' })) {
+    for await (const page of queryPages(db.client, { TableName: 't' })) {
       seen.push(...page.items);
       expect(page.lastKey).toEqual({ page: 1 });
       break;
     }
     expect(seen).toEqual([{ id: 1 }]);
-    expect(inputs).toHaveLength(1);
+    expect(db.queries).toHaveLength(1);
   });
 });
 

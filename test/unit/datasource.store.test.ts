@@ -1,7 +1,6 @@
 import {
   type BatchGetCommand,
   BatchWriteCommand,
-  type DynamoDBDocumentClient,
   type PutCommand,
   type QueryCommand,
   type TransactWriteCommand,
@@ -17,6 +16,7 @@ import {
 import { RECORDS_TABLE_DESIGN } from '../../lib/records/index.ts';
 import { DynamoRecordRepo, WriteConflictError } from '../../lib/records/store.ts';
 import type { MetadataRecord } from '../../lib/registry/records.ts';
+import { FakeDdb } from '../kit/dynamodb.ts';
 
 const rec = (i: number): MetadataRecord => ({
   id: `id${i}`,
@@ -38,16 +38,10 @@ const rec = (i: number): MetadataRecord => ({
 
 const noSleep = { sleep: async () => {}, random: () => 0.5 };
 
-/** A fake DocumentClient: records every command input and answers with `reply`. */
+/** The kit's fake client, answering with `reply` (`call`: 1 for the first command). */
 function fakeClient(reply: (cmd: unknown, call: number) => unknown) {
-  const sent: unknown[] = [];
-  const client = {
-    send: async (cmd: unknown) => {
-      sent.push(cmd);
-      return reply(cmd, sent.length);
-    },
-  };
-  return { client: client as unknown as DynamoDBDocumentClient, sent };
+  const db: FakeDdb = new FakeDdb((cmd) => reply(cmd, db.sent.length));
+  return { client: db.client, sent: db.sent };
 }
 
 describe('RECORDS_TABLE_DESIGN', () => {

@@ -1,27 +1,17 @@
 /** The entity store's system-write options used by platform consumers (issue 6). */
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { buildEnvelope } from '../../lib/events/envelope.ts';
 import { getService } from '../../lib/registry/index.ts';
 import { EntityStore } from '../../lib/store/entity-store.ts';
+import { FakeDdb } from '../kit/dynamodb.ts';
 
 const TABLES = { entity: 'e', master: 'm', outbox: 'o', index: 'i' };
 
 function store(row?: Record<string, unknown>) {
-  const sent: unknown[] = [];
-  const ddb = {
-    send: async (cmd: unknown) => {
-      sent.push(cmd);
-      if (cmd instanceof GetCommand) return { Item: row };
-      return {};
-    },
-  };
-  const s = new EntityStore(getService('notification'), TABLES, 'test', ddb as never);
-  const transactions = () =>
-    sent
-      .filter((c): c is TransactWriteCommand => c instanceof TransactWriteCommand)
-      .map((c) => c.input.TransactItems ?? []);
-  return { s, transactions };
+  const db = new FakeDdb((cmd) => (cmd instanceof GetCommand ? { Item: row } : {}));
+  const s = new EntityStore(getService('notification'), TABLES, 'test', db.client);
+  return { s, transactions: () => db.transactions };
 }
 
 const body = { user_id: 'u1', channel: 'in_app', title: 'Hi' };
