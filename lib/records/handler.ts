@@ -56,7 +56,8 @@ export function datasourceRoutes(svc: DatasourceService, migrations: () => Migra
       },
     },
     'GET /api/metadata/migrations/{id}': {
-      handler: async (req) => json(200, await migrations().status(inputOf<{ id: string }>(req).params.id)),
+      handler: async (req) =>
+        json(200, await migrations().status(inputOf<{ id: string }>(req).params.id, req.correlationId)),
     },
     'POST /api/metadata/migrations/{id}/rollback': {
       handler: async (req) => {

@@ -69,10 +69,7 @@ export const MIGRATION_EVENTS = {
 export const RUN_LIMIT_MS = 16 * 60_000;
 
 /** The actor of what the platform does on its own (an interrupted run marked failed). */
-const SYSTEM_META: RequestMeta = {
-  actor: { sub: 'metadata-migrations', role: 'service' },
-  correlationId: 'migration-timeout',
-};
+export const MIGRATIONS_ACTOR: RequestMeta['actor'] = { sub: 'metadata-migrations', role: 'service' };
 
 /** Records changed at the same time within a batch. */
 const WRITE_CONCURRENCY = 8;
@@ -176,8 +173,13 @@ export class Migrations {
     return { status: 202, body: view(row) };
   }
 
-  /** GET /api/metadata/migrations/{id}. */
-  async status(id: string, meta: RequestMeta = SYSTEM_META): Promise<unknown> {
+  /**
+   * GET /api/metadata/migrations/{id}. What the read finds dead (a run, a rollback) the platform
+   * settles on its own: its events carry {@link MIGRATIONS_ACTOR} and the correlation id of the
+   * request that found it, so they belong to that request's story.
+   */
+  async status(id: string, correlationId = 'migration-status'): Promise<unknown> {
+    const meta: RequestMeta = { actor: MIGRATIONS_ACTOR, correlationId };
     const row = await this.deps.store.get(id);
     if (!row) throw notFound(`No migration ${id}`, { id });
     return view(await this.resumeIfInterrupted(await this.failIfInterrupted(row, meta), meta));

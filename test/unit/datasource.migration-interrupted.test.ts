@@ -12,7 +12,12 @@ import type {
   MigrationStore,
   UpdateCondition,
 } from '../../lib/records/migration-store.ts';
-import { MIGRATION_EVENTS, Migrations, RUN_LIMIT_MS } from '../../lib/records/migrations.ts';
+import {
+  MIGRATION_EVENTS,
+  MIGRATIONS_ACTOR,
+  Migrations,
+  RUN_LIMIT_MS,
+} from '../../lib/records/migrations.ts';
 import type { RecordRepo } from '../../lib/records/store.ts';
 import type { MetadataRecord } from '../../lib/registry/records.ts';
 import { migrationRow } from '../kit/migrations.ts';
@@ -90,7 +95,10 @@ describe('an interrupted migration run', () => {
     expect(w.failures()).toHaveLength(0);
 
     w.at(T0 + RUN_LIMIT_MS + 1);
-    const seen = await Promise.all([w.migrations.status('mig-1'), w.migrations.status('mig-1')]);
+    const seen = await Promise.all([
+      w.migrations.status('mig-1', 'corr-reader-one'),
+      w.migrations.status('mig-1', 'corr-reader-two'),
+    ]);
     for (const v of seen) {
       expect(v).toMatchObject({ status: 'failed', finished_at: iso(T0 + RUN_LIMIT_MS + 1) });
       expect((v as { error: string }).error).toMatch(
@@ -102,6 +110,9 @@ describe('an interrupted migration run', () => {
       migration_id: 'mig-1',
       error: expect.stringMatching(/^interrupted: /),
     });
+    // The platform's doing, in the story of the read that found it.
+    expect(w.failures()[0]?.actor).toEqual({ id: MIGRATIONS_ACTOR.sub, role: MIGRATIONS_ACTOR.role });
+    expect(['corr-reader-one', 'corr-reader-two']).toContain(w.failures()[0]?.correlation_id);
     expect(await w.migrations.status('mig-1')).toMatchObject({ status: 'failed' });
     expect(w.failures()).toHaveLength(1);
   });
