@@ -128,24 +128,28 @@ const resumeClaimOf = (e: EventEnvelope): string | undefined =>
 /**
  * The Lambda handler: `export const handler = datasourceHandler();` (reads its env at cold
  * start): the HTTP routes, and the migration events that run a migration or its rollback.
+ * Wiring is lazy: an HTTP request builds the record service, an event the migrations, each on
+ * first use.
  */
 export function datasourceHandler() {
   const cfg = loadDatasourceConfig();
-  const repo = new DynamoRecordRepo(documentClient(), cfg.table);
-  const svc = new DatasourceService(repo, {
-    cacheTtlMs: cfg.cacheTtlMs,
-    maxConflictRetries: cfg.maxConflictRetries,
-  });
+  const repo = once(() => new DynamoRecordRepo(documentClient(), cfg.table));
   const migrations = once(
     () =>
       new Migrations({
-        repo,
+        repo: repo(),
         store: new DynamoMigrationStore(documentClient(), cfg.migrationsTable, cfg.outboxTable),
         environment: cfg.environment,
       }),
   );
   return serviceLambda({
-    http: httpHandler(DATASOURCE_ROUTES, datasourceRoutes(svc, migrations)),
+    http: lazy(() => {
+      const svc = new DatasourceService(repo(), {
+        cacheTtlMs: cfg.cacheTtlMs,
+        maxConflictRetries: cfg.maxConflictRetries,
+      });
+      return httpHandler(DATASOURCE_ROUTES, datasourceRoutes(svc, migrations));
+    }),
     // Each run claims its migration once: a redelivered event does nothing (a resumed rollback
     // takes over the claim its event carries).
     events: lazy(() =>
