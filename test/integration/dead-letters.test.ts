@@ -10,6 +10,7 @@ import { ChangeMessageVisibilityBatchCommand, ReceiveMessageCommand, SQSClient }
 import { afterAll, describe, expect, it } from 'vitest';
 import { type DeadLetterDepth, deadLetterPayload, listDeadLetters } from '../../localstack/dead-letters.ts';
 import { emulatorClientConfig } from '../kit/emulator.ts';
+import { tagCount } from './support/analytics.ts';
 import { api, eventually } from './support/client.ts';
 import { lambdaClient, patchEnvironment, tempora } from './support/faults.ts';
 import { loadOutputs } from './support/outputs.ts';
@@ -58,12 +59,6 @@ async function waitingEvents(queueUrl: string): Promise<Map<string, BridgeEvent>
     }
   }
   return ids;
-}
-
-async function tagCount(tag: string): Promise<number> {
-  const r = await api<{ totals: { tags: Record<string, number> } }>('GET', '/api/analytics/summary');
-  expect(r.status, r.text).toBe(200);
-  return r.body.totals.tags[tag] ?? 0;
 }
 
 describe('dead letters', () => {

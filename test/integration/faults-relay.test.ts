@@ -9,6 +9,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import { listDeadLetters } from '../../localstack/dead-letters.ts';
+import { tagCount } from './support/analytics.ts';
 import { BusTap } from './support/bus-tap.ts';
 import { api, dynamo, eventually, table } from './support/client.ts';
 import { lambdaClient, patchEnvironment } from './support/faults.ts';
@@ -35,12 +36,6 @@ async function committed(ids: ReadonlySet<string>): Promise<EventEnvelope[]> {
     start = r.LastEvaluatedKey;
   } while (start);
   return out;
-}
-
-async function tagCount(tag: string): Promise<number> {
-  const r = await api<{ totals: { tags: Record<string, number> } }>('GET', '/api/analytics/summary');
-  expect(r.status, r.text).toBe(200);
-  return r.body.totals.tags[tag] ?? 0;
 }
 
 describe('fault: the outbox relay cannot reach the bus', () => {
