@@ -7,13 +7,15 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { TemporaError, validationError } from '../errors.ts';
-import { BATCH_GET_LIMIT, type RetryOptions, sendInChunks } from './batch.ts';
+import { BATCH_GET_LIMIT, BATCH_WRITE_LIMIT, type RetryOptions, sendInChunks } from './batch.ts';
 import { errorName } from './errors.ts';
 
 type Key = Record<string, unknown>;
@@ -143,6 +145,31 @@ export async function batchGetAll<T = Key>(
       `The table ${table} is throttling reads (${left.length} keys unprocessed after retries); retry later`,
     );
   return items;
+}
+
+/** One request of a BatchWriteItem: a `PutRequest` or a `DeleteRequest`. */
+export type WriteRequest = NonNullable<BatchWriteCommandInput['RequestItems']>[string][number];
+
+/**
+ * Every request of `requests` sent: BatchWriteItem, 25 requests a call, unprocessed ones
+ * (throttling) sent again with backoff ({@link sendInChunks}). Resolves to what stays
+ * unprocessed after the retries (empty on success): the caller decides what that means.
+ */
+export async function batchWriteAll(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  requests: readonly WriteRequest[],
+  retry: RetryOptions = {},
+): Promise<WriteRequest[]> {
+  return sendInChunks(
+    requests,
+    BATCH_WRITE_LIMIT,
+    async (c) => {
+      const out = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: c } }));
+      return (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+    },
+    retry,
+  );
 }
 
 /**

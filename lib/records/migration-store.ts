@@ -6,14 +6,12 @@
  * transaction as its `metadata.migration.started` event, conditional on the id being new.
  */
 import {
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { chunk } from '../aws/batch.ts';
-import { applied, inList, queryAll } from '../aws/dynamodb.ts';
+import { applied, batchWriteAll, inList, queryAll } from '../aws/dynamodb.ts';
 import { conflict } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
@@ -172,8 +170,10 @@ export class DynamoMigrationStore implements MigrationStore {
   }
 
   async putBackups(id: string, rows: readonly BackupRow[]): Promise<void> {
-    for (const c of chunk(rows, 25)) {
-      let requests = c.map((r) => ({
+    const left = await batchWriteAll(
+      this.ddb,
+      this.table,
+      rows.map((r) => ({
         PutRequest: {
           Item: {
             id,
@@ -183,14 +183,10 @@ export class DynamoMigrationStore implements MigrationStore {
             ...(r.migrated_version === undefined ? {} : { migrated_version: r.migrated_version }),
           },
         },
-      }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
-        if (attempt > 8) throw new Error(`backup of migration ${id}: items still unprocessed after retries`);
-        const out = await this.ddb.send(new BatchWriteCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-      }
-    }
+      })),
+    );
+    if (left.length > 0)
+      throw new Error(`backup of migration ${id}: ${left.length} items still unprocessed after retries`);
   }
 
   async backups(id: string): Promise<BackupRow[]> {

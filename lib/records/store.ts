@@ -8,7 +8,6 @@
  * - TransactWriteItems (≤ 100 actions) with a condition per action.
  */
 import {
-  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
@@ -17,8 +16,15 @@ import {
   type QueryCommandInput,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { BATCH_WRITE_LIMIT, type RetryOptions, sendInChunks } from '../aws/batch.ts';
-import { applied, batchGetAll, cancellationCodes, inList } from '../aws/dynamodb.ts';
+import type { RetryOptions } from '../aws/batch.ts';
+import {
+  applied,
+  batchGetAll,
+  batchWriteAll,
+  cancellationCodes,
+  inList,
+  isTransactionConflict,
+} from '../aws/dynamodb.ts';
 import { errorName } from '../aws/errors.ts';
 import { badRequest } from '../errors.ts';
 import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
@@ -114,33 +120,20 @@ export class DynamoRecordRepo implements RecordRepo {
   }
 
   async batchWrite(writes: readonly BatchWrite[]): Promise<BatchWrite[]> {
-    return sendInChunks(
-      writes,
-      BATCH_WRITE_LIMIT,
-      async (c) => {
-        const out = await this.ddb.send(
-          new BatchWriteCommand({
-            RequestItems: {
-              [this.table]: c.map((w) =>
-                'put' in w
-                  ? { PutRequest: { Item: toItem(w.put) } }
-                  : { DeleteRequest: { Key: keyOf(w.delete) } },
-              ),
-            },
-          }),
-        );
-        const unprocessed = out.UnprocessedItems?.[this.table] ?? [];
-        return unprocessed.flatMap((u): BatchWrite[] => {
-          if (u.PutRequest?.Item) return [{ put: fromItem(u.PutRequest.Item) }];
-          if (u.DeleteRequest?.Key)
-            return [
-              { delete: { type: String(u.DeleteRequest.Key[PK]), name: String(u.DeleteRequest.Key[SK]) } },
-            ];
-          return [];
-        });
-      },
+    const left = await batchWriteAll(
+      this.ddb,
+      this.table,
+      writes.map((w) =>
+        'put' in w ? { PutRequest: { Item: toItem(w.put) } } : { DeleteRequest: { Key: keyOf(w.delete) } },
+      ),
       this.retry,
     );
+    return left.flatMap((u): BatchWrite[] => {
+      if (u.PutRequest?.Item) return [{ put: fromItem(u.PutRequest.Item) }];
+      if (u.DeleteRequest?.Key)
+        return [{ delete: { type: String(u.DeleteRequest.Key[PK]), name: String(u.DeleteRequest.Key[SK]) } }];
+      return [];
+    });
   }
 
   async transactWrite(actions: readonly TxAction[]): Promise<void> {
@@ -168,7 +161,7 @@ export class DynamoRecordRepo implements RecordRepo {
             reasons: codes,
           });
       }
-      if (errorName(e) === 'TransactionConflictException')
+      if (isTransactionConflict(e))
         throw new WriteConflictError('transaction conflicted with a concurrent one');
       throw e;
     }

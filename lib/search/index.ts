@@ -10,14 +10,15 @@
  * A crash between steps leaves at worst stale rows of an older rank version; queries drop
  * any row whose rank version differs from its doc row's (step "verify" below).
  */
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import {
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-} from '@aws-sdk/lib-dynamodb';
-import { BATCH_WRITE_LIMIT, sendInChunks } from '../aws/batch.ts';
-import { batchGetAll, inList, isConditionFailure, queryPages } from '../aws/dynamodb.ts';
+  batchGetAll,
+  batchWriteAll,
+  inList,
+  isConditionFailure,
+  queryPages,
+  type WriteRequest,
+} from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { docOf, type SearchDoc } from './fields.ts';
 import {
@@ -267,19 +268,9 @@ export class SearchIndex {
    * BatchWriteItem in chunks of 25, one chunk at a time (a term row may be written and deleted
    * in the same call), unprocessed items sent again with backoff.
    */
-  private async batchWrite(requests: Array<Record<string, unknown>>): Promise<void> {
-    const left = await sendInChunks(
-      requests,
-      BATCH_WRITE_LIMIT,
-      async (pending) => {
-        const out = await this.ddb.send(
-          new BatchWriteCommand({ RequestItems: { [this.table]: pending as never } }),
-        );
-        this.stats.writes += pending.length;
-        return (out.UnprocessedItems?.[this.table] ?? []) as Array<Record<string, unknown>>;
-      },
-      { concurrency: 1 },
-    );
+  private async batchWrite(requests: WriteRequest[]): Promise<void> {
+    const left = await batchWriteAll(this.ddb, this.table, requests, { concurrency: 1 });
+    this.stats.writes += requests.length;
     if (left.length > 0)
       throw new Error(
         `BatchWriteItem on ${this.table}: ${left.length} items still unprocessed after retries`,

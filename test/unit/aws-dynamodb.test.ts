@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   applied,
   batchGetAll,
+  batchWriteAll,
   cancellationCodes,
   decodeCursor,
   encodeCursor,
@@ -174,6 +175,30 @@ describe('batchGetAll', () => {
     });
     expect(await batchGetAll(ddb.client, 't', keys(5))).toEqual(keys(5));
     expect(ddb.sent.map((c) => c.input.RequestItems.t?.Keys)).toEqual([keys(5), keys(5).slice(2)]);
+  });
+});
+
+describe('batchWriteAll', () => {
+  type Batch = { input: { RequestItems: Record<string, Array<{ PutRequest: { Item: { id: number } } }>> } };
+  const puts = (n: number) => Array.from({ length: n }, (_, id) => ({ PutRequest: { Item: { id } } }));
+  const noWait = { sleep: async () => {}, random: () => 0 };
+
+  it('sends 25 requests a call, again what DynamoDB left unprocessed, and returns what never went', async () => {
+    let calls = 0;
+    const ddb = new FakeDdb<Batch>((cmd) => {
+      calls += 1;
+      const asked = cmd.input.RequestItems.t ?? [];
+      // The first call leaves its last request unprocessed; id 29 is never processed.
+      const left = calls === 1 ? asked.slice(-1) : asked.filter((r) => r.PutRequest.Item.id === 29);
+      return left.length > 0 ? { UnprocessedItems: { t: left } } : {};
+    });
+    const left = await batchWriteAll(ddb.client, 't', puts(30), {
+      ...noWait,
+      concurrency: 1,
+      maxAttempts: 3,
+    });
+    expect(left).toEqual([{ PutRequest: { Item: { id: 29 } } }]);
+    expect(ddb.sent.map((c) => c.input.RequestItems.t?.length)).toEqual([25, 1, 5, 1, 1]);
   });
 });
 
