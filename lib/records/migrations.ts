@@ -32,10 +32,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Principal } from '../auth/tokens.ts';
-import { chunk } from '../aws/batch.ts';
+import { BATCH_GET_LIMIT, chunk } from '../aws/batch.ts';
 import { badRequest, conflict, notFound, validationError } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
-import type { MetadataRecord, RecordKey } from '../registry/records.ts';
+import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
 import type { RollbackRequest } from '../registry/records-migration.ts';
 import {
   MAX_MIGRATION_RECORDS,
@@ -399,41 +399,46 @@ export class Migrations {
     const rb = { ...row.rollback };
     const reported: MigrationReportEntry[] = [];
     const backups = (await this.deps.store.backups(id)).filter((b) => b.migrated_version !== undefined);
-    await pool(backups, WRITE_CONCURRENCY, async (b) => {
-      const current = await this.deps.repo.get(b.key);
-      // Restored already (by an interrupted run of this rollback, or by hand): nothing to write.
-      if (current && sameContent(current, b.record)) {
-        rb.restored++;
-        return;
-      }
-      const changedSince = current?.version !== b.migrated_version;
-      if (changedSince && !rb.force) {
-        rb.conflicts++;
-        if (reported.length < MAX_REPORTED)
-          reported.push({
-            ...b.key,
-            reason: current
-              ? `changed after the migration (version ${current.version}, migration wrote ${b.migrated_version}); not restored (force: true overwrites)`
-              : 'deleted after the migration; not restored (force: true recreates it)',
-          });
-        return;
-      }
-      const restored: MetadataRecord = {
-        ...b.record,
-        version: (current?.version ?? 0) + 1,
-        updated_by: meta.actor.sub,
-        updated_at: this.now().toISOString(),
-      };
-      try {
-        await this.deps.repo.put(restored, current ? current.version : null);
-        rb.restored++;
-      } catch (e) {
-        if (!(e instanceof WriteConflictError)) throw e;
-        rb.conflicts++;
-        if (reported.length < MAX_REPORTED)
-          reported.push({ ...b.key, reason: 'changed while being restored; not restored' });
-      }
-    });
+    // A batch at a time: the records as they are now (one BatchGetItem per 100, not a read
+    // each), then their restores.
+    for (const part of chunk(backups, BATCH_GET_LIMIT)) {
+      const found = await this.deps.repo.batchGet(part.map((b) => b.key));
+      await pool(part, WRITE_CONCURRENCY, async (b) => {
+        const current = found.get(refOf(b.key));
+        // Restored already (by an interrupted run of this rollback, or by hand): nothing to write.
+        if (current && sameContent(current, b.record)) {
+          rb.restored++;
+          return;
+        }
+        const changedSince = current?.version !== b.migrated_version;
+        if (changedSince && !rb.force) {
+          rb.conflicts++;
+          if (reported.length < MAX_REPORTED)
+            reported.push({
+              ...b.key,
+              reason: current
+                ? `changed after the migration (version ${current.version}, migration wrote ${b.migrated_version}); not restored (force: true overwrites)`
+                : 'deleted after the migration; not restored (force: true recreates it)',
+            });
+          return;
+        }
+        const restored: MetadataRecord = {
+          ...b.record,
+          version: (current?.version ?? 0) + 1,
+          updated_by: meta.actor.sub,
+          updated_at: this.now().toISOString(),
+        };
+        try {
+          await this.deps.repo.put(restored, current ? current.version : null);
+          rb.restored++;
+        } catch (e) {
+          if (!(e instanceof WriteConflictError)) throw e;
+          rb.conflicts++;
+          if (reported.length < MAX_REPORTED)
+            reported.push({ ...b.key, reason: 'changed while being restored; not restored' });
+        }
+      });
+    }
     const done = { ...rb, reported, finished_at: this.now().toISOString() };
     await this.deps.store.update(id, { status: 'rolled_back', rollback: done });
     await this.deps.store.emit([

@@ -228,7 +228,13 @@ describe('an interrupted rollback', () => {
     await w.migrations.rollback('mig-1', meta); // the dead run's own event, redelivered: not resumed
     expect(w.store.rows.get('mig-1')?.status).toBe('rolling_back');
 
+    const reads = { get: w.repo.calls.get ?? 0, batchGet: w.repo.calls.batchGet ?? 0 };
     await w.migrations.rollback('mig-1', meta, String(resumeClaim));
+    // The three records read in one batch, not one read each.
+    expect({ get: w.repo.calls.get ?? 0, batchGet: w.repo.calls.batchGet ?? 0 }).toEqual({
+      get: reads.get,
+      batchGet: reads.batchGet + 1,
+    });
     const row = w.store.rows.get('mig-1');
     expect(row).toMatchObject({
       status: 'rolled_back',
