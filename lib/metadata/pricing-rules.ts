@@ -5,6 +5,7 @@
  * `dynamodb:Query` on that table only (registry need `pricing-rules`).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { chunk } from '../aws/batch.ts';
 import { documentClient } from '../aws/clients.ts';
 import { IN_LIMIT, inList, queryAll } from '../aws/dynamodb.ts';
 import { pricingEnv } from '../config/functions.ts';
@@ -20,10 +21,9 @@ export class PricingRuleReader {
   async rulesFor(skus: readonly string[]): Promise<StoredRule[]> {
     const wanted = [...new Set(skus)];
     const out: StoredRule[] = [];
-    for (let i = 0; i < wanted.length; i += IN_LIMIT) {
-      const chunk = wanted.slice(i, i + IN_LIMIT);
+    for (const part of chunk(wanted, IN_LIMIT)) {
       const values: Record<string, unknown> = { ':t': PRICING_RULE_TYPE, ':active': 'active' };
-      const skuIn = inList('#m.#c.#sku', chunk, 's', values);
+      const skuIn = inList('#m.#c.#sku', part, 's', values);
       const items = await queryAll(this.client, {
         TableName: this.table,
         KeyConditionExpression: '#t = :t',
@@ -42,7 +42,7 @@ export class PricingRuleReader {
         const rule = pricingRuleSchema.safeParse(
           (item.metadata as { custom_rules?: unknown } | undefined)?.custom_rules,
         );
-        if (rule.success && chunk.includes(rule.data.sku))
+        if (rule.success && part.includes(rule.data.sku))
           out.push({ name: String(item.name), version: Number(item.version), rule: rule.data });
       }
     }
