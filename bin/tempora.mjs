@@ -6,6 +6,13 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+// A reader that stops early (`tempora dlq list | head`) closes the pipe: end quietly, as other
+// command-line tools do, instead of crashing on EPIPE.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 // Node 20 is supported here; the SDK's notice about its future minimum would only clutter stderr.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 

@@ -2,7 +2,7 @@
  * The `tempora` CLI: a few runs as a child process through bin/tempora.mjs (what
  * `npx tempora` executes), the rest in-process through `runCli`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,20 @@ describe('bin/tempora.mjs (child process)', { timeout: 30_000 }, () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`Unknown service "nope". Known services: ${KNOWN.join(', ')}\n`);
+  });
+});
+
+describe('bin/tempora.mjs in a pipe', { timeout: 30_000 }, () => {
+  it('ends with 0 and no crash when its reader stops early (`| head`)', async () => {
+    const child = spawn(process.execPath, [BIN, 'kg', 'cycles'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before the first line: every write meets a closed pipe (EPIPE).
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 });
 
