@@ -461,7 +461,9 @@ export class TemporaStack extends Stack {
       removalPolicy,
       outbox: nexus.outbox,
       campaigns: campaignTable,
+      policies,
       jwtSecret,
+      eventApi: this.node.tryGetContext('eventApi') === 'external' ? 'external' : 'declared',
       addRoutes: (fn) => addRoutes('Broadcast', fn, broadcastDef.routes),
       consume: (fn, dlq) => consume('Broadcast', fn, broadcastDef.consumes, dlq),
     });
@@ -475,6 +477,14 @@ export class TemporaStack extends Stack {
     new CfnOutput(this, 'BroadcastStateMachineArn', { value: broadcast.stateMachine.stateMachineArn });
     new CfnOutput(this, 'TableBroadcastConnections', { value: broadcast.connections.tableName });
     new CfnOutput(this, 'TableBroadcastState', { value: broadcast.state.tableName });
+    new CfnOutput(this, 'BroadcastFunctionName', { value: broadcast.fn.functionName });
+    new CfnOutput(this, 'BroadcastTickerFunctionName', { value: broadcast.ticker.functionName });
+    new CfnOutput(this, 'EventsAuthorizerArn', { value: broadcast.authorizer.functionArn });
+    if (broadcast.events) {
+      new CfnOutput(this, 'EventsApiId', { value: broadcast.events.api.apiId });
+      new CfnOutput(this, 'EventsHttpDns', { value: broadcast.events.api.httpDns });
+      new CfnOutput(this, 'EventsRealtimeDns', { value: broadcast.events.api.realtimeDns });
+    }
 
     // --- The operator console: GET /console on this API (docs/console.md) ------------------
     new Console(this, 'Console', {

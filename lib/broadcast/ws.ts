@@ -1,8 +1,10 @@
 /**
  * The WebSocket routes: `$connect`, `$disconnect` and `$default`.
  *
- * `$connect` `?campaign_id=&user_id=&token=`: the token must be valid (a `user` token only
- * for its own user id), the campaign must exist, and the participant must fit under
+ * `$connect` `?campaign_id=&user_id=&token=`: the token (an API token, or a live token for
+ * this campaign) must be valid (a `user` token only for its own user id), its holder must be
+ * allowed to watch the campaign (./watch-access.ts: the rule `GET …/live` and the Event API's
+ * authorizer apply too), the campaign must exist, and the participant must fit under
  * `custom_rules.max_participants` (counted atomically, see connections.ts). A refusal is a
  * non-2xx status with the contract error body `{ error: { code, message } }`; API Gateway
  * refuses the handshake with that status.
@@ -12,13 +14,13 @@
  * a bad message only ever gets an error frame: the connection stays open.
  */
 
-import type { Principal } from '../auth/tokens.ts';
 import type { WsEvent } from '../edge/ws.ts';
 import { isTemporaError } from '../errors.ts';
-import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
+import { CAMPAIGN_ID_RE } from './campaigns.ts';
 import { type ConnectionRecord, type ConnectionStore, maxParticipantsOf } from './connections.ts';
 import type { PostToConnection } from './fanout.ts';
 import type { LeaderboardStore } from './leaderboard.ts';
+import type { Watcher } from './live-token.ts';
 import {
   bodyBytes,
   errorFrame,
@@ -44,13 +46,14 @@ export interface WebSocketResult {
 
 export interface WebSocketDeps {
   connections: Pick<ConnectionStore, 'connect' | 'lookup' | 'remove'>;
-  campaigns: CampaignReader;
   leaderboard: Pick<LeaderboardStore, 'add'>;
   limiter: FixedWindowRateLimiter<ConnectionRecord>;
   /** Send one frame to one connection (the management API). */
   post: PostToConnection;
-  /** Verify a bearer token (throws a 401 TemporaError when invalid). */
-  verify: (token: string) => Promise<Principal>;
+  /** Verify an API or live token (throws a 401 TemporaError when invalid). */
+  verify: (token: string) => Promise<Watcher>;
+  /** The campaign, when the watcher may watch it (throws a 403/404 TemporaError otherwise: ./watch-access.ts). */
+  watch: (watcher: Watcher, campaignId: string) => Promise<CampaignSnapshot>;
   maxMessageBytes: number;
   /**
    * Called after a connection is accepted (TickerWatch.onConnect: make sure the campaign's
@@ -93,17 +96,16 @@ export function webSocketHandler(deps: WebSocketDeps) {
         'Query parameter user_id is required (1-128 letters, digits or _ . @ : -)',
       );
     if (!q.token) return refuse(401, 'unauthorized', 'Query parameter token (a bearer JWT) is required');
-    let principal: Principal;
+    let campaign: CampaignSnapshot;
     try {
-      principal = await deps.verify(q.token);
+      const watcher = await deps.verify(q.token);
+      if (watcher.role === 'user' && watcher.sub !== user.data)
+        return refuse(403, 'forbidden', `A user token may only connect as its own user (${watcher.sub})`);
+      campaign = await deps.watch(watcher, campaignId);
     } catch (e) {
-      if (isTemporaError(e) && e.status === 401) return refuse(401, 'unauthorized', e.message);
+      if (isTemporaError(e) && e.status < 500) return refuse(e.status, e.code, e.message);
       throw e;
     }
-    if (principal.role === 'user' && principal.sub !== user.data)
-      return refuse(403, 'forbidden', `A user token may only connect as its own user (${principal.sub})`);
-    const campaign = await deps.campaigns.get(campaignId, true);
-    if (!campaign) return refuse(404, 'not_found', `Campaign "${campaignId}" not found`);
     const max = maxParticipantsOf(campaign.metadata.custom_rules as Record<string, unknown> | undefined);
     const outcome = await deps.connections.connect({
       campaignId,

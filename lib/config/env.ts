@@ -18,18 +18,18 @@ export interface EnvVar<T, Optional extends boolean = boolean> {
   readonly optional: Optional;
 }
 
-const required = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, false> => ({
+export const required = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, false> => ({
   name,
   schema,
   optional: false,
 });
-const withDefault = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, true> => ({
+export const withDefault = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, true> => ({
   name,
   schema,
   optional: true,
 });
 
-const text = z.string().check(z.minLength(1));
+export const text = z.string().check(z.minLength(1));
 const ms = (fallback: number, max = 3_600_000) =>
   z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(max)), fallback);
 /** A JSON object in a variable, e.g. `{ "<service>": "<table>" }`. */
