@@ -153,6 +153,9 @@ export async function deployStack(
           // No Amazon Translate on the emulator: the deterministic offline provider (docs/localization.md).
           '-c',
           'translationProvider=offline',
+          // Its CloudFormation cannot create an AppSync Event API: made after deploy (event-api.ts).
+          '-c',
+          'eventApi=external',
           // Own cloud-assembly dir: a concurrent `cdk synth` in cdk.out does not block (or clobber) this one.
           '--output',
           join(cfg.paths.localDir, 'cdk.out'),

@@ -6,7 +6,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mintDevTokens } from '../lib/auth/tokens.ts';
 import { LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';
-import { buildLocalOutputs, type LocalOutputs, writeLocalOutputs } from './outputs.ts';
+import { buildLocalOutputs, type LocalOutputs, type OutputsInput, writeLocalOutputs } from './outputs.ts';
 import { LocalError } from './progress.ts';
 
 /** SDK client settings for the emulator at `endpoint`. */
@@ -72,6 +72,7 @@ export async function readSecret(endpoint: string, region: string, secretId: str
 export async function refreshLocalOutputs(
   cfg: LocalConfig,
   endpoint: string = cfg.endpoint,
+  findEventApi?: (outputs: Record<string, string>) => Promise<OutputsInput['eventApi']>,
 ): Promise<LocalOutputs> {
   const raw = await stackOutputs(endpoint, cfg.region, cfg.stackName);
   const secretArn = raw.JwtSecretArn;
@@ -80,6 +81,7 @@ export async function refreshLocalOutputs(
     throw new LocalError(`stack ${cfg.stackName} has no JwtSecretArn output (it has: ${present})`);
   }
   const tokens = await mintDevTokens(await readSecret(endpoint, cfg.region, secretArn));
+  const eventApi = await findEventApi?.(raw);
   let outputs: LocalOutputs;
   try {
     outputs = buildLocalOutputs({
@@ -89,6 +91,7 @@ export async function refreshLocalOutputs(
       stackName: cfg.stackName,
       stackOutputs: raw,
       tokens,
+      eventApi,
     });
   } catch (e) {
     throw new LocalError(e instanceof Error ? e.message : String(e));

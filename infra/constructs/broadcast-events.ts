@@ -1,4 +1,4 @@
-import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as appsync from 'aws-cdk-lib/aws-appsync';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -53,17 +53,5 @@ export class BroadcastEvents extends Construct {
       },
     });
     for (const publisher of props.publishers) this.namespace.grantPublish(publisher);
-    const stack = Stack.of(this);
-    const tok = (v: string, name: string) => (Token.isUnresolved(v) ? `<AWS::${name}>` : v);
-    const apiRef = stack.getLogicalId(this.api.node.defaultChild as appsync.CfnApi);
-    for (const publisher of props.publishers) {
-      const construct = (publisher as unknown as { node?: Construct['node'] }).node;
-      if (construct === undefined) continue;
-      Validations.of(publisher as unknown as Construct).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:appsync:${tok(stack.region, 'Region')}:${tok(stack.account, 'AccountId')}:apis/<${apiRef}.ApiId>/channelNamespace/${EVENTS_NAMESPACE}/*]`,
-        reason:
-          'Publish to any channel of the campaigns namespace only: one channel per campaign, named at run time.',
-      });
-    }
   }
 }

@@ -14,7 +14,12 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { SCORE_INDEX } from '../../lib/broadcast/leaderboard.ts';
 import { RUNNING_ATTRIBUTE, RUNNING_INDEX } from '../../lib/broadcast/ticker-item.ts';
-import { broadcastEnv, eventApiEnv, eventsAuthorizerEnv, tickerEnv } from '../../lib/config/functions-live.ts';
+import {
+  broadcastEnv,
+  eventApiEnv,
+  eventsAuthorizerEnv,
+  tickerEnv,
+} from '../../lib/config/functions-live.ts';
 import { BroadcastEvents } from './broadcast-events.ts';
 import { deadLetterQueue, grantTable, pitrTable } from './helpers.ts';
 import { addEnvironment, ServiceFunction } from './service-function.ts';

@@ -45,7 +45,7 @@ export interface ShardOptions {
   /** The posting budget of one broadcaster (fewer connections per shard at high Hz). */
   postsPerSecond?: number;
   /** A shard without a heartbeat for this long is restarted (default 5 s). */
-  staleMs?: number;
+  shardStaleMs?: number;
 }
 
 /** Lead given to shard executions to start before a (re)planned schedule begins. */
@@ -137,7 +137,7 @@ export class ShardPlanner {
     const plan = this.#plan;
     const { readBeat, clock, wallNow } = this.ports;
     if (plan === undefined || readBeat === undefined) return;
-    const staleMs = this.opts.staleMs ?? 5000;
+    const staleMs = this.opts.shardStaleMs ?? 5000;
     const now = clock.now();
     if (now - this.#planStartedAt < staleMs) return;
     await Promise.all(

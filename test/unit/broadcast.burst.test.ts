@@ -3,9 +3,11 @@
  * DynamoDB, the management API and Step Functions.
  */
 import { describe, expect, it } from 'vitest';
-import { type BurstDeps, type BurstOptions, runBurst, successorOf } from '../../lib/broadcast/burst.ts';
+import { runBurst, successorOf } from '../../lib/broadcast/burst.ts';
+import type { BurstOptions, BurstPorts } from '../../lib/broadcast/burst-ports.ts';
 import { FakeClock } from '../../lib/broadcast/clock.ts';
 import type { PostResult } from '../../lib/broadcast/fanout.ts';
+import { joinInfo } from '../../lib/broadcast/join.ts';
 import type { TickInput, TickOutput } from '../../lib/broadcast/machine.ts';
 import { type CampaignSnapshot, executionName } from '../../lib/broadcast/phase.ts';
 import { runShardBurst } from '../../lib/broadcast/shard-burst.ts';
@@ -54,9 +56,11 @@ function world(opts: { hz?: number; start?: number; end?: number; connections?: 
     m.scheduling = { ...m.scheduling, frequency: hz };
     state.campaign = { ...state.campaign!, metadata: m };
   };
-  const deps: BurstDeps = {
+  const deps: BurstPorts = {
     clock,
     wallNow,
+    log: () => undefined,
+    join: (id, transport) => joinInfo(id, transport, { webSocketUrl: 'ws://test/live', events: undefined }),
     loadCampaign: async () => state.campaign,
     loadTicker: async () => ({ ...state.ticker }),
     listConnections: async () => ({ live: [...state.connections], expired: [] }),

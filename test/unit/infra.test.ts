@@ -82,6 +82,8 @@ const PLATFORM_FUNCTIONS = [
   'SchedulerService',
   'MetadataDatasource',
   'Broadcast/Service',
+  'Broadcast/TickerFunction',
+  'Broadcast/EventsAuthorizer',
   'Amadeus/Service',
   'CatchAll/Function',
   'Console/Function',
@@ -1197,6 +1199,8 @@ describe('live campaigns (broadcast)', () => {
     expect(c.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
     const st = tableProps(BROADCAST_TABLE.state);
     expect(st.KeySchema).toEqual(keys('campaign_id', 'sk'));
+    // The posting share's window counters expire (lib/broadcast/share.ts).
+    expect(st.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
     expect(st.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: 'by_score',
@@ -1238,7 +1242,13 @@ describe('live campaigns (broadcast)', () => {
     expect(outputs.WebSocketStage?.Value).toBe('live');
   });
 
-  it('the ticker: a Standard state machine looping Task → Choice (BooleanEquals on continue), traced and logged', () => {
+  const ticker = () => fnAt('Broadcast/TickerFunction');
+  const authorizer = () => fnAt('Broadcast/EventsAuthorizer');
+  const eventApi = () => onlyResource(json, 'AWS::AppSync::Api');
+  /** Publishing is granted on the namespace `campaigns` (every channel in it), nothing wider. */
+  const namespaceArn = () => `${stackArn('appsync', `apis/${eventApi()[0]}.ApiId`)}/channelNamespace/campaigns`;
+
+  it('the ticker: a Standard state machine looping Task (the ticker function) → Choice (BooleanEquals on continue), traced and logged', () => {
     const [, sm] = machine();
     expect(sm.StateMachineType).toBe('STANDARD');
     expect(sm.StateMachineName).toBe(`${PREFIX}-broadcast-ticker`);
@@ -1253,12 +1263,14 @@ describe('live campaigns (broadcast)', () => {
     };
     const task = def.States[def.StartAt];
     expect(task?.Type).toBe('Task');
-    expect(task?.Resource).toBe(`${fn().id}.Arn`);
+    expect(task?.Resource).toBe(`${ticker().id}.Arn`);
     const choice = def.States[task?.Next ?? ''];
     expect(choice?.Type).toBe('Choice');
     expect(choice?.Choices).toEqual([{ Variable: '$.continue', BooleanEquals: true, Next: def.StartAt }]);
     expect(def.States[choice?.Default ?? '']?.Type).toBe('Succeed');
     expect(Object.keys(def.States)).toHaveLength(3);
+    expect(ticker().props.Timeout).toBe(90);
+    expect(ticker().props.MemorySize).toBe(1536);
   });
 
   it('a sweep every minute invokes the broadcast function with { kind: "broadcast.sweep" }, no retries', () => {
@@ -1275,7 +1287,34 @@ describe('live campaigns (broadcast)', () => {
     expect(targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
   });
 
-  it('the broadcast function: exactly its grants (its API stage, its state machine, its tables)', () => {
+  it('the Event API: connect and subscribe by the Lambda authorizer (never cached), publish by IAM; namespace "campaigns" the same', () => {
+    const [, api] = eventApi();
+    expect(api.Name).toBe(`${PREFIX}-live`);
+    const config = api.EventConfig as Record<string, Array<Record<string, unknown>>>;
+    const providers = config.AuthProviders ?? [];
+    expect(providers.map((p) => p.AuthType).sort()).toEqual(['AWS_IAM', 'AWS_LAMBDA']);
+    const lambdaAuth = providers.find((p) => p.AuthType === 'AWS_LAMBDA')?.LambdaAuthorizerConfig as
+      | { AuthorizerUri?: unknown; AuthorizerResultTtlInSeconds?: number }
+      | undefined;
+    expect(render(lambdaAuth?.AuthorizerUri)).toBe(`${authorizer().id}.Arn`);
+    expect(lambdaAuth?.AuthorizerResultTtlInSeconds).toBe(0);
+    expect(config.ConnectionAuthModes).toEqual([{ AuthType: 'AWS_LAMBDA' }]);
+    expect(config.DefaultPublishAuthModes).toEqual([{ AuthType: 'AWS_IAM' }]);
+    expect(config.DefaultSubscribeAuthModes).toEqual([{ AuthType: 'AWS_LAMBDA' }]);
+    const [, ns] = onlyResource(json, 'AWS::AppSync::ChannelNamespace');
+    expect(ns.Name).toBe('campaigns');
+    expect(ns.PublishAuthModes).toEqual([{ AuthType: 'AWS_IAM' }]);
+    expect(ns.SubscribeAuthModes).toEqual([{ AuthType: 'AWS_LAMBDA' }]);
+    for (const f of [fn(), ticker()]) {
+      expect(f.vars).toMatchObject({
+        EVENTS_API_ID: { 'Fn::GetAtt': [eventApi()[0], 'ApiId'] },
+        EVENTS_HTTP_DNS: { 'Fn::GetAtt': [eventApi()[0], 'Dns.Http'] },
+        EVENTS_REALTIME_DNS: { 'Fn::GetAtt': [eventApi()[0], 'Dns.Realtime'] },
+      });
+    }
+  });
+
+  it('the broadcast function: exactly its grants (its API stage, its state machine, its tables, publish)', () => {
     const f = fn();
     const ids = sharedIds(json);
     const conns = tableId(json, BROADCAST_TABLE.connections);
@@ -1286,6 +1325,7 @@ describe('live campaigns (broadcast)', () => {
       exactGrantViolations(grantsOf(json, f), {
         ...XRAY,
         [`${campaign}.Arn`]: ['dynamodb:GetItem'],
+        [`${ids.policies}.Arn`]: ['dynamodb:Query'],
         [`${tableId(json, TABLE.outbox)}.Arn`]: ['dynamodb:PutItem'],
         [`${conns}.Arn`]: [
           'dynamodb:DeleteItem',
@@ -1296,7 +1336,6 @@ describe('live campaigns (broadcast)', () => {
           'dynamodb:UpdateItem',
         ],
         [`${state}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
         [`${state}.Arn/index/by_running`]: ['dynamodb:Query'],
         [`${ids.secret}.Ref`]: SECRET_READ,
         [asyncDlqOf(f) ?? '<no dlq>']: DLQ_SEND,
@@ -1308,28 +1347,64 @@ describe('live campaigns (broadcast)', () => {
           'states:DescribeExecution',
           'states:StopExecution',
         ],
+        [namespaceArn()]: ['appsync:EventPublish'],
         ...idempotencyGrants(),
       }),
     ).toEqual([]);
     expect(f.vars).toMatchObject({
       STATE_MACHINE_ARN: { 'Fn::Join': expect.anything() },
-      WS_API_ID: { Ref: wsApi()[0] },
-      WS_STAGE: 'live',
+      WEBSOCKET_API_ID: { Ref: wsApi()[0] },
+      WEBSOCKET_STAGE: 'live',
       CONNECTIONS_TABLE: { Ref: conns },
       STATE_TABLE: { Ref: state },
       CAMPAIGN_TABLE: { Ref: campaign },
+      POLICIES_TABLE: { Ref: ids.policies },
     });
-    expect(f.props.Timeout).toBe(90);
   });
 
-  it('the state machine may only invoke the broadcast function (plus logs delivery and X-Ray)', () => {
+  it('the ticker function: exactly its grants (reads, the ticker item, posts, publishes, shard executions)', () => {
+    const f = ticker();
+    const conns = tableId(json, BROADCAST_TABLE.connections);
+    const state = tableId(json, BROADCAST_TABLE.state);
+    const campaign = tableId(json, `${PREFIX}-service_campaign_main`);
+    expect(
+      exactGrantViolations(grantsOf(json, f), {
+        ...XRAY,
+        [`${campaign}.Arn`]: ['dynamodb:GetItem'],
+        [`${tableId(json, TABLE.outbox)}.Arn`]: ['dynamodb:PutItem'],
+        [`${conns}.Arn`]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        [`${state}.Arn`]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
+        [stackArn('execute-api', `${wsApi()[0]}.Ref/live/POST/@connections/*`)]: [
+          'execute-api:ManageConnections',
+        ],
+        [stackArn('states', `stateMachine:${PREFIX}-broadcast-ticker`)]: ['states:StartExecution'],
+        [namespaceArn()]: ['appsync:EventPublish'],
+      }),
+    ).toEqual([]);
+  });
+
+  it('the Event API authorizer: reads the campaign, the policy matrix and the signing key, nothing else', () => {
+    const ids = sharedIds(json);
+    const campaign = tableId(json, `${PREFIX}-service_campaign_main`);
+    expect(
+      exactGrantViolations(grantsOf(json, authorizer()), {
+        ...XRAY,
+        [`${campaign}.Arn`]: ['dynamodb:GetItem'],
+        [`${ids.policies}.Arn`]: ['dynamodb:Query'],
+        [`${ids.secret}.Ref`]: SECRET_READ,
+      }),
+    ).toEqual([]);
+  });
+
+  it('the state machine may only invoke the ticker function (plus logs delivery and X-Ray)', () => {
     const [, sm] = machine();
     const role = render(sm.RoleArn).replace(/\.Arn$/, '');
     const lambda = roleGrants(json, role).filter((g) => g.action.startsWith('lambda:'));
     expect(lambda.map((g) => [g.action, g.resource]).sort()).toEqual(
       [
-        ['lambda:InvokeFunction', `${fn().id}.Arn`],
-        ['lambda:InvokeFunction', `${fn().id}.Arn:*`],
+        ['lambda:InvokeFunction', `${ticker().id}.Arn`],
+        ['lambda:InvokeFunction', `${ticker().id}.Arn:*`],
       ].sort(),
     );
     const others = roleGrants(json, role).filter((g) => !/^(lambda|logs|xray):/.test(g.action));
