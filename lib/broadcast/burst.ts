@@ -18,11 +18,12 @@
  */
 import type { BurstOptions, BurstPorts } from './burst-ports.ts';
 import { DEFAULT_MAX_ITERATIONS, DEFAULT_START_LEAD_MS } from './burst-ports.ts';
+import { monoOf, wallOf } from './clock.ts';
 import { Delivery } from './delivery.ts';
 import { LiveState } from './live-state.ts';
 import type { TickInput, TickOutput } from './machine.ts';
 import { broadcastModeOf } from './on-change.ts';
-import { executionName, type TickerVerdict, tickerVerdict } from './phase.ts';
+import { successorOf, type TickerVerdict, tickerVerdict } from './phase.ts';
 import { REPLAN_LEAD_MS, ShardPlanner } from './shard-plan.ts';
 import { TickSender } from './tick-sender.ts';
 import { runTicks, type Tick } from './ticker.ts';
@@ -30,9 +31,7 @@ import { ALIVE_EVERY_MS } from './ticker-item.ts';
 
 type Live = Extract<TickerVerdict, { kind: 'live' }>;
 
-/** Name of the execution that takes over from `input`'s. */
-export const successorOf = (input: TickInput): string =>
-  executionName(input.campaign_id, input.epoch, input.generation + 1);
+export { successorOf } from './phase.ts';
 
 /** Run one burst; resolves with the next burst's input and whether to loop. */
 export function runBurst(input: TickInput, ports: BurstPorts, opts: BurstOptions): Promise<TickOutput> {
@@ -113,7 +112,7 @@ export class Burst {
     const { clock, wallNow } = this.ports;
     this.#hz = v.hz;
     const end = Math.min(this.#end, v.endsAt === undefined ? Number.POSITIVE_INFINITY : this.#mono(v.endsAt));
-    await this.#delivery.choose(this.#live.campaign, this.#live.connections.length * v.hz, this.#seq);
+    await this.#choose(v.hz, this.#seq);
     const wasPlanned = this.#shards.planned;
     this.#shards.count = this.#shardsWanted(v.hz);
     if (this.#shards.count <= 1 && wasPlanned) await this.#shards.unshard();
@@ -121,19 +120,14 @@ export class Burst {
     // Shards need a little lead to start; otherwise keep the previous tick's pace.
     if (sharded && (this.#nextTickAt === undefined || this.#mono(this.#nextTickAt) < clock.now()))
       this.#nextTickAt = wallNow() + REPLAN_LEAD_MS;
-    const pace = this.#nextTickAt !== undefined && this.#mono(this.#nextTickAt) > clock.now();
-    if (sharded)
-      await this.#shards.plan(
-        pace ? (this.#nextTickAt ?? wallNow()) : wallNow(),
-        v.hz,
-        this.#wall(end),
-        this.#seq,
-      );
-    if (pace) {
-      await clock.sleepUntil(Math.min(this.#mono(this.#nextTickAt ?? 0), end));
-      if (clock.now() >= end) return;
-    }
-    const anchorAt = pace ? this.#mono(this.#nextTickAt ?? 0) : undefined;
+    const paceAt =
+      this.#nextTickAt !== undefined && this.#mono(this.#nextTickAt) > clock.now()
+        ? this.#nextTickAt
+        : undefined;
+    if (sharded) await this.#shards.plan(paceAt ?? wallNow(), v.hz, this.#wall(end), this.#seq);
+    if (paceAt !== undefined) await clock.sleepUntil(Math.min(this.#mono(paceAt), end));
+    if (clock.now() >= end) return;
+    const anchorAt = paceAt === undefined ? undefined : this.#mono(paceAt);
     this.#replan = false;
     const stop = new AbortController();
     const watching = this.#watch(v, stop);
@@ -169,7 +163,7 @@ export class Burst {
       await this.#refresh(this.#live.connectionsDue(this.#refreshMs / 2));
       const nv = this.#verdict();
       if (nv.kind !== 'live' || nv.endsAt !== v.endsAt) return stop.abort();
-      await this.#delivery.choose(this.#live.campaign, this.#live.connections.length * nv.hz, this.#seq);
+      await this.#choose(nv.hz, this.#nextSeq());
       const wanted = this.#shardsWanted(nv.hz);
       if (wanted !== this.#shards.count || (this.#shards.count > 1 && nv.hz !== this.#hz)) {
         // Connections crossed a shard boundary, or a sharded campaign changed Hz: a new plan.
@@ -214,6 +208,11 @@ export class Burst {
     await this.#live.refresh(withConnections, also);
     this.#delivery.applyShare(demand);
     this.ports.onRefresh?.();
+  }
+
+  #choose(hz: number, seq: number): Promise<void> {
+    const all = this.#live.connections;
+    return this.#delivery.choose(this.#live.campaign, all.length * hz, seq, this.#shards.mine(all));
   }
 
   /** Shards at `hz`: none on the events transport (once the websocket one is left behind). */
@@ -284,12 +283,16 @@ export class Burst {
     );
   }
 
-  /** Monotonic time of a wall-clock instant, and back. */
+  /** The seq of the next frame, also in the middle of a segment (`#seq` is the segment's first). */
+  #nextSeq(): number {
+    return Math.max(this.#seq, this.#lastTickSeq + 1);
+  }
+
   #mono(wallMs: number): number {
-    return this.ports.clock.now() + (wallMs - this.ports.wallNow());
+    return monoOf(this.ports.clock, this.ports.wallNow, wallMs);
   }
 
   #wall(monoMs: number): number {
-    return this.ports.wallNow() + (monoMs - this.ports.clock.now());
+    return wallOf(this.ports.clock, this.ports.wallNow, monoMs);
   }
 }

@@ -64,8 +64,16 @@ export class Delivery {
       this.transports.switchTo(this.events, this.ports.clock.now(), 0);
   }
 
-  /** Apply the transport the campaign wants now (`demand`: connections × Hz); `seq` is the next frame's. */
-  async choose(campaign: CampaignSnapshot | undefined, demand: number, seq: number): Promise<void> {
+  /**
+   * Apply the transport the campaign wants now (`demand`: connections × Hz); `seq` is the next
+   * frame's; `mine` the WebSocket connections this broadcaster serves (a switch tells them).
+   */
+  async choose(
+    campaign: CampaignSnapshot | undefined,
+    demand: number,
+    seq: number,
+    mine: readonly string[],
+  ): Promise<void> {
     const active = this.transports.active.kind;
     const choice = chooseTransport({
       setting: transportSettingOf(campaign?.metadata),
@@ -75,10 +83,10 @@ export class Delivery {
       oversubscribed: this.share?.oversubscribed ?? false,
       eventsAvailable: this.events !== undefined,
     });
-    if (choice.kind !== active) await this.#switchTo(choice.kind, choice.reason, seq);
+    if (choice.kind !== active) await this.#switchTo(choice.kind, choice.reason, seq, mine);
   }
 
-  async #switchTo(kind: TransportKind, reason: string, seq: number): Promise<void> {
+  async #switchTo(kind: TransportKind, reason: string, seq: number, mine: readonly string[]): Promise<void> {
     const { clock, wallNow, log } = this.ports;
     const id = this.input.campaign_id;
     const from = this.transports.active;
@@ -86,7 +94,8 @@ export class Delivery {
     const at = wallNow();
     await this.ports.setTransport?.(this.input, { kind, seq, at });
     this.transports.switchTo(to, clock.now());
-    void from.notice(transportFrame({ campaignId: id, seq, ts: at, join: this.ports.join(id, kind) }));
+    const frame = transportFrame({ campaignId: id, seq, ts: at, join: this.ports.join(id, kind) });
+    void (from === this.websocket ? this.websocket.notice(frame, mine) : from.notice(frame));
     log('info', 'transport switched', { from: from.kind, to: kind, reason, seq });
   }
 

@@ -17,6 +17,7 @@
  */
 import type { BurstPorts } from './burst-ports.ts';
 import { DEFAULT_START_LEAD_MS } from './burst-ports.ts';
+import { monoOf } from './clock.ts';
 import { broadcastNotice } from './frame.ts';
 import { transportFrame } from './join.ts';
 import { LiveState } from './live-state.ts';
@@ -217,6 +218,6 @@ class ShardBurst {
   }
 
   #mono(wallMs: number): number {
-    return this.deps.clock.now() + (wallMs - this.deps.wallNow());
+    return monoOf(this.deps.clock, this.deps.wallNow, wallMs);
   }
 }

@@ -18,7 +18,6 @@ import {
   RUNNING_ATTRIBUTE,
   TICKER_SK,
   type TickerItem,
-  type TickerTransport,
 } from './ticker-item.ts';
 
 export class TickerStore {

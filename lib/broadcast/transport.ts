@@ -39,7 +39,7 @@ export interface TransportTotals {
   failed: number;
   /** Connections found gone (410). */
   gone: number;
-  /** Publish requests made (events). */
+  /** Publish requests made for frames (events; notices are not counted). */
   publishes: number;
 }
 
