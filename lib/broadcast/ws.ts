@@ -70,19 +70,25 @@ const refuse = (statusCode: number, code: string, message: string): WebSocketRes
 });
 const OK: WebSocketResult = { statusCode: 200 };
 
-export function webSocketHandler(deps: WebSocketDeps) {
-  const now = deps.now ?? Date.now;
-  const log = deps.log ?? (() => undefined);
+/** The three routes over their ports; {@link webSocketHandler} picks one per event. */
+export class WebSocketRoutes {
+  readonly #now: () => number;
+  readonly #log: NonNullable<WebSocketDeps['log']>;
 
-  const reply = async (connectionId: string, frame: string): Promise<void> => {
+  constructor(private readonly deps: WebSocketDeps) {
+    this.#now = this.deps.now ?? Date.now;
+    this.#log = this.deps.log ?? (() => undefined);
+  }
+
+  async #reply(connectionId: string, frame: string): Promise<void> {
     try {
-      await deps.post(connectionId, frame);
+      await this.deps.post(connectionId, frame);
     } catch (e) {
-      log('warn', 'could not answer a client', { connectionId, error: String(e) });
+      this.#log('warn', 'could not answer a client', { connectionId, error: String(e) });
     }
-  };
+  }
 
-  async function connect(event: WebSocketEvent): Promise<WebSocketResult> {
+  async connect(event: WebSocketEvent): Promise<WebSocketResult> {
     const q = event.queryStringParameters ?? {};
     const connectionId = event.requestContext.connectionId;
     const campaignId = q.campaign_id ?? '';
@@ -98,21 +104,21 @@ export function webSocketHandler(deps: WebSocketDeps) {
     if (!q.token) return refuse(401, 'unauthorized', 'Query parameter token (a bearer JWT) is required');
     let campaign: CampaignSnapshot;
     try {
-      const watcher = await deps.verify(q.token);
+      const watcher = await this.deps.verify(q.token);
       if (watcher.role === 'user' && watcher.sub !== user.data)
         return refuse(403, 'forbidden', `A user token may only connect as its own user (${watcher.sub})`);
-      campaign = await deps.watch(watcher, campaignId);
+      campaign = await this.deps.watch(watcher, campaignId);
     } catch (e) {
       if (isTemporaError(e) && e.status < 500) return refuse(e.status, e.code, e.message);
       throw e;
     }
     const max = maxParticipantsOf(campaign.metadata.custom_rules as Record<string, unknown> | undefined);
-    const outcome = await deps.connections.connect({
+    const outcome = await this.deps.connections.connect({
       campaignId,
       connectionId,
       userId: user.data,
       maxParticipants: max,
-      nowMs: now(),
+      nowMs: this.#now(),
     });
     if (outcome === 'full')
       return refuse(
@@ -120,33 +126,33 @@ export function webSocketHandler(deps: WebSocketDeps) {
         'max_participants_reached',
         `Campaign "${campaignId}" is full (max_participants ${max})`,
       );
-    log('info', 'connected', { campaignId, connectionId, user: user.data });
-    if (deps.onConnected) {
+    this.#log('info', 'connected', { campaignId, connectionId, user: user.data });
+    if (this.deps.onConnected) {
       // The reconcile trigger (a ticker that died is restarted); never refuses the client.
       try {
-        const ticker = await deps.onConnected(campaign, event.requestContext.requestId ?? connectionId);
+        const ticker = await this.deps.onConnected(campaign, event.requestContext.requestId ?? connectionId);
         if (ticker !== 'alive' && ticker !== 'not_live')
-          log('info', 'ticker checked', { campaignId, ticker });
+          this.#log('info', 'ticker checked', { campaignId, ticker });
       } catch (e) {
-        log('warn', 'ticker check failed', { campaignId, error: String(e) });
+        this.#log('warn', 'ticker check failed', { campaignId, error: String(e) });
       }
     }
     return OK;
   }
 
-  async function disconnect(event: WebSocketEvent): Promise<WebSocketResult> {
+  async disconnect(event: WebSocketEvent): Promise<WebSocketResult> {
     const connectionId = event.requestContext.connectionId;
-    const record = await deps.connections.lookup(connectionId);
-    if (record) await deps.connections.remove(record.campaignId, connectionId);
+    const record = await this.deps.connections.lookup(connectionId);
+    if (record) await this.deps.connections.remove(record.campaignId, connectionId);
     return OK;
   }
 
-  async function message(event: WebSocketEvent): Promise<WebSocketResult> {
+  async message(event: WebSocketEvent): Promise<WebSocketResult> {
     const connectionId = event.requestContext.connectionId;
     const raw = bodyBytes(event.body, event.isBase64Encoded);
-    const verdict = await deps.limiter.hit(connectionId);
+    const verdict = await this.deps.limiter.hit(connectionId);
     if ('missing' in verdict) {
-      await reply(
+      await this.#reply(
         connectionId,
         errorFrame('unknown_connection', 'This connection is not registered; reconnect'),
       );
@@ -154,37 +160,37 @@ export function webSocketHandler(deps: WebSocketDeps) {
     }
     if (!verdict.allowed) {
       if (verdict.notify) {
-        await reply(
+        await this.#reply(
           connectionId,
           errorFrame(
             'rate_limited',
-            `More than ${deps.limiter.limit} messages in ${deps.limiter.windowMs} ms: further messages are dropped until the window ends`,
+            `More than ${this.deps.limiter.limit} messages in ${this.deps.limiter.windowMs} ms: further messages are dropped until the window ends`,
           ),
         );
       }
       return OK;
     }
-    const parsed = parseClientMessage(raw, deps.maxMessageBytes);
+    const parsed = parseClientMessage(raw, this.deps.maxMessageBytes);
     if (!parsed.ok) {
-      await reply(connectionId, errorFrame(parsed.code, parsed.message, parsed.id));
+      await this.#reply(connectionId, errorFrame(parsed.code, parsed.message, parsed.id));
       return OK;
     }
     const msg = parsed.message;
     if (msg.action === 'ping') {
-      await reply(connectionId, pongFrame(now(), msg.id));
+      await this.#reply(connectionId, pongFrame(this.#now(), msg.id));
       return OK;
     }
     const { campaignId, userId } = verdict.record;
     try {
-      const score = await deps.leaderboard.add(campaignId, userId, msg.delta, {
+      const score = await this.deps.leaderboard.add(campaignId, userId, msg.delta, {
         actor: { sub: userId, role: 'user' },
         correlationId: event.requestContext.requestId ?? `ws-${connectionId}`,
         via: 'websocket',
       });
-      await reply(connectionId, scoreFrame(campaignId, userId, score, msg.id));
+      await this.#reply(connectionId, scoreFrame(campaignId, userId, score, msg.id));
     } catch (e) {
-      log('error', 'score update failed', { campaignId, connectionId, error: String(e) });
-      await reply(
+      this.#log('error', 'score update failed', { campaignId, connectionId, error: String(e) });
+      await this.#reply(
         connectionId,
         errorFrame('internal_error', 'The score could not be updated; try again', msg.id),
       );
@@ -192,16 +198,23 @@ export function webSocketHandler(deps: WebSocketDeps) {
     return OK;
   }
 
-  return async (event: WebSocketEvent): Promise<WebSocketResult> => {
+  handle(event: WebSocketEvent): Promise<WebSocketResult> {
     switch (event.requestContext.eventType) {
       case 'CONNECT':
-        return connect(event);
+        return this.connect(event);
       case 'DISCONNECT':
-        return disconnect(event);
+        return this.disconnect(event);
       case 'MESSAGE':
-        return message(event);
+        return this.message(event);
       default:
-        return refuse(400, 'bad_request', `Unsupported WebSocket event ${event.requestContext.eventType}`);
+        return Promise.resolve(
+          refuse(400, 'bad_request', `Unsupported WebSocket event ${event.requestContext.eventType}`),
+        );
     }
-  };
+  }
+}
+
+export function webSocketHandler(deps: WebSocketDeps): (event: WebSocketEvent) => Promise<WebSocketResult> {
+  const routes = new WebSocketRoutes(deps);
+  return (event) => routes.handle(event);
 }

@@ -84,7 +84,9 @@ const tickerItem = async (campaignId: string) =>
         ConsistentRead: true,
       }),
     )
-  ).Item as { execution: string; generation: number; seq: number; status: string } | undefined;
+  ).Item as
+    | { execution: string; generation: number; seq: number; status: string; start_pending?: boolean }
+    | undefined;
 
 describe('the emulator restarts during a live broadcast (PERSIST_STATE=1)', () => {
   it('the ticker restarts cleanly: frames again on reconnect, seq only increases, one execution; the sweep restarts the rest', async () => {
@@ -134,10 +136,14 @@ describe('the emulator restarts during a live broadcast (PERSIST_STATE=1)', () =
     pid = (await startMinistack(cfg)).pid;
     const upAt = Date.now();
     // Nobody reconnects to `lonely`: its ticker comes back by the sweep (within about a minute).
+    // The item names the next generation before StartExecution is made (start_pending); the
+    // execution's own first sign of life clears it: then it runs.
     const lonelyBack = eventually(
       async () => {
         const t = await tickerItem(lonely);
-        return t && t.generation > (lonelyOwner?.generation ?? 0) ? { t, at: Date.now() } : undefined;
+        return t && t.generation > (lonelyOwner?.generation ?? 0) && t.start_pending !== true
+          ? { t, at: Date.now() }
+          : undefined;
       },
       150_000,
       'the sweep restarting the ticker nobody reconnected to',

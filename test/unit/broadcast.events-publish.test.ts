@@ -32,19 +32,20 @@ async function standIn(
   answer: (seen: Seen, res: ServerResponse) => void,
 ): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
-  server = createServer((req, res) => {
+  const s = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => {
       body += String(c);
     });
     req.on('end', () => {
-      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
-      seen.push(s);
-      answer(s, res);
+      const one = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      seen.push(one);
+      answer(one, res);
     });
   });
-  await new Promise<void>((r) => server?.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server?.address() as AddressInfo).port}`, seen };
+  server = s;
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, seen };
 }
 
 const ok = (_s: Seen, res: ServerResponse) => {

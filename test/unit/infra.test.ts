@@ -1246,7 +1246,8 @@ describe('live campaigns (broadcast)', () => {
   const authorizer = () => fnAt('Broadcast/EventsAuthorizer');
   const eventApi = () => onlyResource(json, 'AWS::AppSync::Api');
   /** Publishing is granted on the namespace `campaigns` (every channel in it), nothing wider. */
-  const namespaceArn = () => `${stackArn('appsync', `apis/${eventApi()[0]}.ApiId`)}/channelNamespace/campaigns`;
+  const namespaceArn = () =>
+    `${stackArn('appsync', `apis/${eventApi()[0]}.ApiId`)}/channelNamespace/campaigns`;
 
   it('the ticker: a Standard state machine looping Task (the ticker function) → Choice (BooleanEquals on continue), traced and logged', () => {
     const [, sm] = machine();
@@ -1372,7 +1373,12 @@ describe('live campaigns (broadcast)', () => {
         ...XRAY,
         [`${campaign}.Arn`]: ['dynamodb:GetItem'],
         [`${tableId(json, TABLE.outbox)}.Arn`]: ['dynamodb:PutItem'],
-        [`${conns}.Arn`]: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+        [`${conns}.Arn`]: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         [`${state}.Arn`]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
         [stackArn('execute-api', `${wsApi()[0]}.Ref/live/POST/@connections/*`)]: [
