@@ -1403,6 +1403,36 @@ describe('live campaigns (broadcast)', () => {
     ).toEqual([]);
   });
 
+  it(
+    'with -c eventApi=external (the emulator) the stack declares no AppSync resource, and the functions no EVENTS_* value',
+    () => {
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-events-'));
+      tempDirs.push(outdir);
+      const app = new App({
+        outdir,
+        context: { env: ENV, eventApi: 'external', 'aws:cdk:bundling-stacks': [] },
+      });
+      new TemporaStack(app, STACK, { environment: ENV });
+      const t = app.synth().getStackByName(STACK).template as CfnTemplate;
+      expect(resourcesOf(t, 'AWS::AppSync::Api')).toEqual([]);
+      expect(resourcesOf(t, 'AWS::AppSync::ChannelNamespace')).toEqual([]);
+      const outputs = (t as unknown as { Outputs: Record<string, unknown> }).Outputs;
+      expect(Object.keys(outputs)).toEqual(
+        expect.arrayContaining([
+          'EventsAuthorizerArn',
+          'BroadcastFunctionName',
+          'BroadcastTickerFunctionName',
+        ]),
+      );
+      expect(outputs.EventsApiId).toBeUndefined();
+      for (const [, fn] of resourcesOf(t, 'AWS::Lambda::Function')) {
+        const vars = (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+        expect(vars.EVENTS_API_ID).toBeUndefined();
+      }
+    },
+    TIMEOUT,
+  );
+
   it('the state machine may only invoke the ticker function (plus logs delivery and X-Ray)', () => {
     const [, sm] = machine();
     const role = render(sm.RoleArn).replace(/\.Arn$/, '');
