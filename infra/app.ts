@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { TemporaStack } from './stack.ts';
+import { buildTempora } from './tempora.ts';
 
 const app = new App();
 const environment = String(app.node.tryGetContext('env') ?? process.env.TEMPORA_ENV ?? 'dev');
@@ -9,9 +9,9 @@ if (!/^[a-z][a-z0-9-]{0,15}$/.test(environment)) {
   throw new Error(`CDK context env "${environment}" must be lower-case letters, digits and dashes`);
 }
 
-new TemporaStack(app, `Tempora-${environment}`, {
+// Tempora-<env> (state), Tempora-<env>-services, Tempora-<env>-api: `cdk deploy --all`.
+buildTempora(app, {
   environment,
-  description: `Tempora metadata platform (${environment})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 

@@ -1,20 +1,9 @@
-import {
-  Aspects,
-  CfnOutput,
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, type Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -38,9 +27,10 @@ import {
   registry,
   serviceRoutes,
 } from '../lib/registry/index.ts';
+import type { ApiStack } from './api-stack.ts';
+import { broadcastPostsPerSecond } from './config.ts';
 import { Amadeus } from './constructs/amadeus.ts';
 import { Broadcast } from './constructs/broadcast.ts';
-import { CatchAll } from './constructs/catch-all.ts';
 import { Console } from './constructs/console.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
 import { EntityTable } from './constructs/entity-table.ts';
@@ -54,14 +44,15 @@ import {
 } from './constructs/helpers.ts';
 import { Nexus } from './constructs/nexus.ts';
 import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
-import { TableProtection } from './constructs/table-protection.ts';
+import { StatelessStack, type StatelessStackProps, stateful } from './data-stack.ts';
+import type { Settings } from './settings.ts';
 
-export interface TemporaStackProps extends StackProps {
-  /** Stack environment (`dev`, `prod`, …): the policy matrix's environment dimension. */
-  environment: string;
+export interface TemporaStackProps extends StatelessStackProps {
+  settings: Settings;
+  /** The stack of the HTTP API: every route of the registry is added to its API. */
+  api: ApiStack;
 }
 
-const EPHEMERAL_ENVS = new Set(['dev', 'test', 'local', 'ci']);
 /** What the Powertools DynamoDB persistence layer calls on the idempotency table. */
 const IDEMPOTENCY_RECORD_ACTIONS = [
   'dynamodb:GetItem',
@@ -77,19 +68,16 @@ const platformService = (name: string) => {
 };
 
 /**
- * Tempora-<env>: everything is derived from the service registry in lib/registry.
+ * Tempora-<env>-services: everything is derived from the service registry in lib/registry.
  * Per service: one Lambda, one table, its HTTP routes, the Nexus rules of the events it
- * consumes, and only its own grants.
+ * consumes, and only its own grants. Stateful resources declared here (tables, queues, the
+ * secret, the bus, the schedule group…) are built in the data stack `Tempora-<env>` at the same
+ * path (`stateful`, infra/data-stack.ts); routes are added to the HTTP API of `Tempora-<env>-api`.
  */
-export class TemporaStack extends Stack {
+export class TemporaStack extends StatelessStack {
   constructor(scope: Construct, id: string, props: TemporaStackProps) {
     super(scope, id, props);
-    const env = props.environment;
-    const prefix = `tempora-${env}`;
-    const removalPolicy = EPHEMERAL_ENVS.has(env) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    // Production data: deletion protection and point-in-time recovery on every table.
-    if (!EPHEMERAL_ENVS.has(env)) Aspects.of(this).add(new TableProtection());
-    const retention = EPHEMERAL_ENVS.has(env) ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.SIX_MONTHS;
+    const { environment: env, prefix, removalPolicy, retention, config } = props.settings;
     const table = (cid: string, name: string, pk: string, sk?: string, ttl?: string) =>
       pitrTable(this, cid, {
         tableName: `${prefix}-${name}`,
@@ -101,7 +89,7 @@ export class TemporaStack extends Stack {
     const queue = (cid: string) => deadLetterQueue(this, cid);
 
     // --- Shared platform state -------------------------------------------------------------
-    const jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
+    const jwtSecret = new secretsmanager.Secret(stateful(this), 'JwtSecret', {
       description: 'HS256 signing key of Tempora bearer tokens',
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy,
@@ -116,8 +104,9 @@ export class TemporaStack extends Stack {
     const idempotency = table('Idempotency', '_idempotency', 'id', undefined, 'expiration');
     const nexus = new Nexus(this, 'Nexus', { prefix, environment: env, removalPolicy, retention });
     const policyCacheTtlMs = String(this.node.tryGetContext('policyCacheTtlMs') ?? 5000);
-    // Deploy-time setup through the APIs (custom resources): policy seed rows, bus archive.
-    const setup = new ServiceFunction(this, 'PlatformSetup', {
+    // Deploy-time setup through the APIs (custom resources): policy seed rows, bus archive. In the
+    // data stack with what it sets up (the archive is deleted with its custom resource).
+    const setup = new ServiceFunction(stateful(this), 'PlatformSetup', {
       folder: 'platform-setup',
       serviceName: 'nexus',
       retention,
@@ -126,7 +115,7 @@ export class TemporaStack extends Stack {
       environment: platformSetupEnv.render({ environment: env, policiesTable: policies.tableName }),
     });
     grantTable(setup.fn, policies, ['dynamodb:PutItem']);
-    new CustomResource(this, 'PolicySeedRows', {
+    new CustomResource(stateful(this), 'PolicySeedRows', {
       serviceToken: setup.fn.functionArn,
       resourceType: 'Custom::TemporaPolicySeed',
       properties: { seeds: JSON.stringify(SEED_POLICIES) },
@@ -147,7 +136,7 @@ export class TemporaStack extends Stack {
     setup.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['events:CreateArchive'], resources: [nexus.bus.eventBusArn] }),
     );
-    new CustomResource(this, 'NexusArchive', {
+    new CustomResource(stateful(this), 'NexusArchive', {
       serviceToken: setup.fn.functionArn,
       resourceType: 'Custom::TemporaBusArchive',
       properties: {
@@ -159,24 +148,8 @@ export class TemporaStack extends Stack {
       },
     });
 
-    // --- HTTP API --------------------------------------------------------------------------
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention, removalPolicy });
-    const api = new apigwv2.HttpApi(this, 'HttpApi', {
-      apiName: `${prefix}-api`,
-      description: 'Tempora HTTPS API',
-      createDefaultStage: true,
-    });
-    const stage = api.defaultStage?.node.defaultChild as apigwv2.CfnStage;
-    stage.accessLogSettings = {
-      destinationArn: accessLogs.logGroupArn,
-      format: JSON.stringify({
-        requestId: '$context.requestId',
-        routeKey: '$context.routeKey',
-        status: '$context.status',
-        latency: '$context.integrationLatency',
-        ip: '$context.identity.sourceIp',
-      }),
-    };
+    // --- HTTP API (in Tempora-<env>-api) ---------------------------------------------------
+    const api = props.api.httpApi;
     /**
      * The gateway routes of one function, from its registry declarations: one integration and ONE
      * invoke permission for the function (scoped to this API), not one per route — CloudFormation
@@ -284,7 +257,9 @@ export class TemporaStack extends Stack {
       removalPolicy,
       indexes: [{ name: 'by_entity', partitionKey: 'entity_id', sortKey: 'run_at' }],
     });
-    const scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', { name: prefix });
+    // The group holds every intent's schedule, and each schedule names the invoke role and the
+    // target's dead-letter queue: all three are state (data stack), like the intents table.
+    const scheduleGroup = new scheduler.CfnScheduleGroup(stateful(this), 'ScheduleGroup', { name: prefix });
     const scheduleDlq = queue('ScheduleTargetDlq');
     const schedulerDlq = queue('SchedulerEventsDlq');
     const schedulerFnName = `${prefix}-scheduler`;
@@ -294,7 +269,7 @@ export class TemporaStack extends Stack {
       resourceName: schedulerFnName,
       arnFormat: 'arn:aws:service:region:account:resource:resourceName' as never,
     });
-    const invokeRole = new iam.Role(this, 'ScheduleInvokeRole', {
+    const invokeRole = new iam.Role(stateful(this), 'ScheduleInvokeRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: 'EventBridge Scheduler invokes the scheduler Lambda for due intents',
     });
@@ -462,6 +437,7 @@ export class TemporaStack extends Stack {
       outbox: nexus.outbox,
       campaigns: campaignTable,
       jwtSecret,
+      postsPerSecond: broadcastPostsPerSecond(config),
       addRoutes: (fn) => addRoutes('Broadcast', fn, broadcastDef.routes),
       consume: (fn, dlq) => consume('Broadcast', fn, broadcastDef.consumes, dlq),
     });
@@ -487,7 +463,6 @@ export class TemporaStack extends Stack {
       },
       addRoutes: (fn) => addRoutes('Console', fn, CONSOLE_ROUTES),
     });
-    new CfnOutput(this, 'ConsoleUrl', { value: `${api.apiEndpoint}/console` });
 
     // --- GET /api/health: one small function that checks every table (DescribeTable only) ---
     const health = new ServiceFunction(this, 'PlatformHealth', {
@@ -510,11 +485,8 @@ export class TemporaStack extends Stack {
     for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
     addRoutes('PlatformHealth', health.fn, HEALTH_ROUTES);
 
-    // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
-    new CatchAll(this, 'CatchAll', { api, environment: env, retention });
-
     // --- Exports and backups of records (tempora records export --to s3://…) -----------------
-    const exportsBucket = new ExportsBucket(this, 'Exports', {
+    const exportsBucket = new ExportsBucket(stateful(this), 'Exports', {
       prefix,
       retentionDays: Number(this.node.tryGetContext('exportsRetentionDays') ?? 30),
       removalPolicy,
@@ -522,8 +494,6 @@ export class TemporaStack extends Stack {
     new CfnOutput(this, 'ExportsBucketName', { value: exportsBucket.bucket.bucketName });
 
     // --- Outputs ---------------------------------------------------------------------------
-    new CfnOutput(this, 'HttpApiId', { value: api.apiId });
-    new CfnOutput(this, 'HttpApiEndpoint', { value: api.apiEndpoint });
     new CfnOutput(this, 'JwtSecretArn', { value: jwtSecret.secretArn });
     new CfnOutput(this, 'EventBusName', { value: nexus.bus.eventBusName });
     new CfnOutput(this, 'TableMetadataMaster', { value: master.tableName });
@@ -535,8 +505,6 @@ export class TemporaStack extends Stack {
     new CfnOutput(this, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
     new CfnOutput(this, 'SchedulerFunctionName', { value: schedulerFnName });
     new CfnOutput(this, 'ScheduleGroupName', { value: prefix });
-
-    suppressAcceptedFindings(this);
   }
 }
 
@@ -560,6 +528,6 @@ const ACCEPTED_FINDINGS: ReadonlyArray<{ id: string; reason: string }> = [
   { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime this project targets and tests against.' },
 ];
 
-function suppressAcceptedFindings(stack: Stack): void {
+export function suppressAcceptedFindings(stack: Stack): void {
   for (const f of ACCEPTED_FINDINGS) Validations.of(stack).acknowledge(f);
 }
