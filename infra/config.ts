@@ -186,7 +186,10 @@ function unflatten(flat: Flat): Record<string, unknown> {
  * The configuration of `environment`: defaults, its entry in {@link ENVIRONMENTS}, then CDK
  * context. Throws a {@link ConfigError} naming the first bad key and its source.
  */
-export function resolveConfig(environment: string, context: ContextReader = () => undefined): EnvironmentConfig {
+export function resolveConfig(
+  environment: string,
+  context: ContextReader = () => undefined,
+): EnvironmentConfig {
   const flat: Flat = new Map();
   flatten(flat, DEFAULTS, 'infra/config.ts DEFAULTS', 'DEFAULTS');
   flatten(flat, ENVIRONMENTS[environment], `infra/config.ts ENVIRONMENTS.${environment}`, environment);

@@ -75,10 +75,13 @@ export function stateful(owner: IConstruct): Construct {
   if (stack instanceof DataStack) return owner as Construct;
   const data = dataOf.get(stack);
   if (!data)
-    throw new Error(`${owner.node.path}: stack ${stack.node.id} is not a StatelessStack, so it has no data stack`);
+    throw new Error(
+      `${owner.node.path}: stack ${stack.node.id} is not a StatelessStack, so it has no data stack`,
+    );
   let mirror: Construct = data;
   for (const c of owner.node.scopes.slice(owner.node.scopes.indexOf(stack) + 1)) {
-    mirror = (mirror.node.tryFindChild(c.node.id) as Construct | undefined) ?? new Construct(mirror, c.node.id);
+    mirror =
+      (mirror.node.tryFindChild(c.node.id) as Construct | undefined) ?? new Construct(mirror, c.node.id);
   }
   return mirror;
 }

@@ -22,3 +22,10 @@ export const allStackNames = (environment: string): string[] => {
   const n = stackNames(environment);
   return [n.data, n.services, n.api];
 };
+
+/** Every stack of the environment whose data stack is `dataStack` (`Tempora-dev` → its three stacks). */
+export const stacksOf = (dataStack: string): string[] => {
+  const env = /^Tempora-([a-z][a-z0-9-]*)$/.exec(dataStack)?.[1];
+  if (!env) throw new Error(`"${dataStack}" is not the data stack of an environment (Tempora-<env>)`);
+  return allStackNames(env);
+};

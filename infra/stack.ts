@@ -78,6 +78,8 @@ export class TemporaStack extends StatelessStack {
   constructor(scope: Construct, id: string, props: TemporaStackProps) {
     super(scope, id, props);
     const { environment: env, prefix, removalPolicy, retention, config } = props.settings;
+    // Outputs that name state are the data stack's (an output of an imported value is not).
+    const data = stateful(this);
     const table = (cid: string, name: string, pk: string, sk?: string, ttl?: string) =>
       pitrTable(this, cid, {
         tableName: `${prefix}-${name}`,
@@ -239,7 +241,7 @@ export class TemporaStack extends StatelessStack {
       jwtSecret.grantRead(fn);
       addRoutes(pascal(service.name), fn, serviceRoutes(service));
       if (dlq) consume(pascal(service.name), fn, service.consumes, dlq);
-      new CfnOutput(this, `Table${pascal(service.name)}`, { value: entity.table.tableName });
+      new CfnOutput(data, `Table${pascal(service.name)}`, { value: entity.table.tableName });
       healthTables[service.name] = { logical: service.table, table: entity.table };
     }
 
@@ -376,7 +378,7 @@ export class TemporaStack extends StatelessStack {
     grantTable(datasourceFn, nexus.outbox, ['dynamodb:PutItem']);
     consume('Metadata', datasourceFn, datasourceDef.consumes, datasourceDlq);
     healthTables._metadata_migrations = { logical: '_metadata_migrations', table: migrations };
-    new CfnOutput(this, 'TableMetadataMigrations', { value: migrations.tableName });
+    new CfnOutput(data, 'TableMetadataMigrations', { value: migrations.tableName });
     grantTable(datasourceFn, records, [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -449,8 +451,8 @@ export class TemporaStack extends StatelessStack {
     new CfnOutput(this, 'WebSocketApiId', { value: broadcast.webSocketApi.apiId });
     new CfnOutput(this, 'WebSocketStage', { value: broadcast.stage.stageName });
     new CfnOutput(this, 'BroadcastStateMachineArn', { value: broadcast.stateMachine.stateMachineArn });
-    new CfnOutput(this, 'TableBroadcastConnections', { value: broadcast.connections.tableName });
-    new CfnOutput(this, 'TableBroadcastState', { value: broadcast.state.tableName });
+    new CfnOutput(data, 'TableBroadcastConnections', { value: broadcast.connections.tableName });
+    new CfnOutput(data, 'TableBroadcastState', { value: broadcast.state.tableName });
 
     // --- The operator console: GET /console on this API (docs/console.md) ------------------
     new Console(this, 'Console', {
@@ -491,20 +493,20 @@ export class TemporaStack extends StatelessStack {
       retentionDays: Number(this.node.tryGetContext('exportsRetentionDays') ?? 30),
       removalPolicy,
     });
-    new CfnOutput(this, 'ExportsBucketName', { value: exportsBucket.bucket.bucketName });
+    new CfnOutput(data, 'ExportsBucketName', { value: exportsBucket.bucket.bucketName });
 
-    // --- Outputs ---------------------------------------------------------------------------
-    new CfnOutput(this, 'JwtSecretArn', { value: jwtSecret.secretArn });
-    new CfnOutput(this, 'EventBusName', { value: nexus.bus.eventBusName });
-    new CfnOutput(this, 'TableMetadataMaster', { value: master.tableName });
-    new CfnOutput(this, 'TableNexusOutbox', { value: nexus.outbox.tableName });
-    new CfnOutput(this, 'TableMetadataIndex', { value: metadataIndex.tableName });
-    new CfnOutput(this, 'TablePolicies', { value: policies.tableName });
-    new CfnOutput(this, 'TableSchedulerIntents', { value: intents.table.tableName });
-    new CfnOutput(this, 'TableMetadataRecords', { value: records.tableName });
-    new CfnOutput(this, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
+    // --- Outputs (of the state: in the data stack) ------------------------------------------
+    new CfnOutput(data, 'JwtSecretArn', { value: jwtSecret.secretArn });
+    new CfnOutput(data, 'EventBusName', { value: nexus.bus.eventBusName });
+    new CfnOutput(data, 'TableMetadataMaster', { value: master.tableName });
+    new CfnOutput(data, 'TableNexusOutbox', { value: nexus.outbox.tableName });
+    new CfnOutput(data, 'TableMetadataIndex', { value: metadataIndex.tableName });
+    new CfnOutput(data, 'TablePolicies', { value: policies.tableName });
+    new CfnOutput(data, 'TableSchedulerIntents', { value: intents.table.tableName });
+    new CfnOutput(data, 'TableMetadataRecords', { value: records.tableName });
+    new CfnOutput(data, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
     new CfnOutput(this, 'SchedulerFunctionName', { value: schedulerFnName });
-    new CfnOutput(this, 'ScheduleGroupName', { value: prefix });
+    new CfnOutput(data, 'ScheduleGroupName', { value: prefix });
   }
 }
 

@@ -30,7 +30,7 @@ export interface CfnTemplate {
 export interface NamedTemplate {
   /** The stack's name (what exports are scoped to and what `qualify` prefixes). */
   name: string;
-  template: { Resources?: Record<string, TemplateResource>; Outputs?: Record<string, TemplateOutput> };
+  template: { Resources?: Record<string, { Type: string }>; Outputs?: Record<string, TemplateOutput> };
 }
 
 /** `<stack>/<logicalId>`: a logical id that is unique across the stacks. */
@@ -40,10 +40,12 @@ export const qualify = (stack: string, logicalId: string): string => `${stack}/$
 export const logicalIdOf = (qualified: string): string => qualified.slice(qualified.lastIndexOf('/') + 1);
 
 /** The stack of a qualified id: `Tempora-dev/UserTable3BA5415A` → `Tempora-dev`. */
-export const stackOf = (qualified: string): string => qualified.slice(0, Math.max(0, qualified.lastIndexOf('/')));
+export const stackOf = (qualified: string): string =>
+  qualified.slice(0, Math.max(0, qualified.lastIndexOf('/')));
 
 type Json = unknown;
-const isObj = (v: Json): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObj = (v: Json): v is Record<string, Json> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** One stack's expressions with its own ids qualified; imports resolved through `imported`. */
 function rewrite(stack: string, own: ReadonlySet<string>, v: Json, imported: (name: string) => Json): Json {

@@ -41,12 +41,21 @@ export class PlatformDashboard extends Construct {
     const { prefix, environment, config } = props.settings;
     const found = <T>(type: abstract new (...a: never[]) => T): Array<{ name: string; construct: T }> =>
       props.watches.flatMap((w) =>
-        w.watched.flatMap((x) => (x.construct instanceof type ? [{ name: x.name, construct: x.construct as T }] : [])),
+        w.watched.flatMap((x) =>
+          x.construct instanceof type ? [{ name: x.name, construct: x.construct as T }] : [],
+        ),
       );
     const metric = (namespace: string, metricName: string, dims: Record<string, string>, statistic = 'Sum') =>
       new cloudwatch.Metric({ namespace, metricName, dimensionsMap: dims, statistic, period: PERIOD });
     const graph = (title: string, left: cloudwatch.IMetric[], width = 8, right: cloudwatch.IMetric[] = []) =>
-      new cloudwatch.GraphWidget({ title, left, right, width, height: 6, legendPosition: cloudwatch.LegendPosition.BOTTOM });
+      new cloudwatch.GraphWidget({
+        title,
+        left,
+        right,
+        width,
+        height: 6,
+        legendPosition: cloudwatch.LegendPosition.BOTTOM,
+      });
     const header = (markdown: string) => new cloudwatch.TextWidget({ markdown, width: FULL, height: 1 });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
@@ -74,7 +83,12 @@ export class PlatformDashboard extends Construct {
           this,
           `${w.node.id}${Stack.of(w).node.id}Alarm${i}`,
           Arn.format(
-            { service: 'cloudwatch', resource: 'alarm', resourceName: a.alarm.alarmName, arnFormat: ArnFormat.COLON_RESOURCE_NAME },
+            {
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: a.alarm.alarmName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            },
             Stack.of(this),
           ),
         ),
@@ -108,7 +122,8 @@ export class PlatformDashboard extends Construct {
     );
 
     // --- Live campaigns ----------------------------------------------------------------------
-    const bc = (name: string, statistic = 'Sum') => metric('Tempora', name, { service: 'broadcast' }, statistic);
+    const bc = (name: string, statistic = 'Sum') =>
+      metric('Tempora', name, { service: 'broadcast' }, statistic);
     const machines = found(sfn.StateMachine).map((m) => ({
       name: m.name,
       arn: Arn.format(
@@ -169,8 +184,14 @@ export class PlatformDashboard extends Construct {
     const labelled = (m: cloudwatch.Metric, label: string) => m.with({ label });
     d.addWidgets(header('## Functions, dead letters, tables'));
     d.addWidgets(
-      graph('Function errors', fns.map((f) => labelled(f.construct.metricErrors({ period: PERIOD }), f.name))),
-      graph('Function throttles', fns.map((f) => labelled(f.construct.metricThrottles({ period: PERIOD }), f.name))),
+      graph(
+        'Function errors',
+        fns.map((f) => labelled(f.construct.metricErrors({ period: PERIOD }), f.name)),
+      ),
+      graph(
+        'Function throttles',
+        fns.map((f) => labelled(f.construct.metricThrottles({ period: PERIOD }), f.name)),
+      ),
       graph(
         'Function duration p99 (ms)',
         fns.map((f) => labelled(f.construct.metricDuration({ period: PERIOD, statistic: 'p99' }), f.name)),
@@ -187,7 +208,10 @@ export class PlatformDashboard extends Construct {
       graph(
         'Dead letters waiting',
         queues.map((q) =>
-          labelled(q.construct.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }), q.name),
+          labelled(
+            q.construct.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' }),
+            q.name,
+          ),
         ),
       ),
       graph('DynamoDB read throttles', throttles('ReadThrottleEvents')),

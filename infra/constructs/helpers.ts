@@ -82,7 +82,10 @@ export function consumerRule(
   const ruleName = Names.uniqueResourceName(rule, { maxLength: 64, separator: '-' });
   (rule.node.defaultChild as events.CfnRule).name = ruleName;
   // Seen from the rule's stack, the queue is a reference: CDK adds no policy to it there.
-  const dlq = Stack.of(props.dlq) === Stack.of(rule) ? props.dlq : sqs.Queue.fromQueueArn(rule, 'Dlq', props.dlq.queueArn);
+  const dlq =
+    Stack.of(props.dlq) === Stack.of(rule)
+      ? props.dlq
+      : sqs.Queue.fromQueueArn(rule, 'Dlq', props.dlq.queueArn);
   if (dlq !== props.dlq) {
     const queueStack = Stack.of(props.dlq);
     props.dlq.addToResourcePolicy(

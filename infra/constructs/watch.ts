@@ -123,8 +123,7 @@ export class Watch extends Construct {
     for (const c of stack.node.findAll()) {
       if (c.node.scopes.includes(this)) continue;
       if (c instanceof lambda.Function) this.watchFunction(c);
-      else if (c instanceof ServiceFunction && c.serviceName === BROADCAST_SERVICE)
-        this.watchBroadcaster(c);
+      else if (c instanceof ServiceFunction && c.serviceName === BROADCAST_SERVICE) this.watchBroadcaster(c);
       else if (c instanceof sqs.Queue) this.watchQueue(c);
       else if (c instanceof dynamodb.Table) this.watchTable(c);
       else if (c instanceof apigwv2.HttpApi) this.watchHttpApi(c);
@@ -188,8 +187,16 @@ export class Watch extends Construct {
         period: PERIOD,
       });
     this.custom('broadcaster', `${this.nameOf(fn)}-Broadcaster`, fn, [
-      { metric: metric('FramesThinned', 'Sum'), alarmFriendlyName: 'FramesThinned', threshold: t.framesThinned },
-      { metric: metric('PostsThrottled', 'Sum'), alarmFriendlyName: 'PostsThrottled', threshold: t.postsThrottled },
+      {
+        metric: metric('FramesThinned', 'Sum'),
+        alarmFriendlyName: 'FramesThinned',
+        threshold: t.framesThinned,
+      },
+      {
+        metric: metric('PostsThrottled', 'Sum'),
+        alarmFriendlyName: 'PostsThrottled',
+        threshold: t.postsThrottled,
+      },
       {
         metric: metric('TickLateness', 'p99'),
         alarmFriendlyName: 'TickLatenessP99',
@@ -206,7 +213,9 @@ export class Watch extends Construct {
       queue,
       alarmFriendlyName: name,
       addQueueMaxSizeAlarm: { Critical: { maxMessageCount: t.deadLetterMessages, ...AT_OR_ABOVE } },
-      addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: t.deadLetterAgeMinutes * 60, ...AT_OR_ABOVE } },
+      addQueueMaxMessageAgeAlarm: {
+        Critical: { maxAgeInSeconds: t.deadLetterAgeMinutes * 60, ...AT_OR_ABOVE },
+      },
     });
     this.record('queue', name, queue, before);
   }
@@ -216,8 +225,16 @@ export class Watch extends Construct {
     const name = this.nameOf(table);
     const metric = (metricName: string) => table.metric(metricName, { statistic: 'Sum', period: PERIOD });
     this.custom('table', name, table, [
-      { metric: metric('ReadThrottleEvents'), alarmFriendlyName: 'ReadThrottles', threshold: t.dynamoThrottles },
-      { metric: metric('WriteThrottleEvents'), alarmFriendlyName: 'WriteThrottles', threshold: t.dynamoThrottles },
+      {
+        metric: metric('ReadThrottleEvents'),
+        alarmFriendlyName: 'ReadThrottles',
+        threshold: t.dynamoThrottles,
+      },
+      {
+        metric: metric('WriteThrottleEvents'),
+        alarmFriendlyName: 'WriteThrottles',
+        threshold: t.dynamoThrottles,
+      },
     ]);
   }
 
@@ -260,7 +277,9 @@ export class Watch extends Construct {
       stateMachine: machine,
       alarmFriendlyName: name,
       addFailedExecutionCountAlarm: { Critical: { maxErrorCount: t.tickerFailedExecutions, ...AT_OR_ABOVE } },
-      addTimedOutExecutionCountAlarm: { Critical: { maxErrorCount: t.tickerFailedExecutions, ...AT_OR_ABOVE } },
+      addTimedOutExecutionCountAlarm: {
+        Critical: { maxErrorCount: t.tickerFailedExecutions, ...AT_OR_ABOVE },
+      },
     });
     this.record('state-machine', name, machine, before);
   }
@@ -282,7 +301,11 @@ export class Watch extends Construct {
         threshold: this.thresholds.scheduleTargetErrors,
       },
       // A due intent that reached neither its target nor the dead-letter queue is lost.
-      { metric: metric('InvocationsFailedToBeSentToDeadLetterCount'), alarmFriendlyName: 'DeadLetterFailures', threshold: 1 },
+      {
+        metric: metric('InvocationsFailedToBeSentToDeadLetterCount'),
+        alarmFriendlyName: 'DeadLetterFailures',
+        threshold: 1,
+      },
     ]);
   }
 
@@ -300,7 +323,11 @@ export class Watch extends Construct {
         metric: m.metric,
         alarmFriendlyName: m.alarmFriendlyName,
         addAlarm: {
-          Critical: { threshold: m.threshold, comparisonOperator: GTE, treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING },
+          Critical: {
+            threshold: m.threshold,
+            comparisonOperator: GTE,
+            treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+          },
         },
       })),
     };
