@@ -25,7 +25,8 @@ const shared = globalThis as { [KEY]?: Shared };
 
 export default async function setup(): Promise<() => Promise<void>> {
   const cfg = loadLocalConfig();
-  const mine = (shared[KEY] ??= { platform: upPlatform(cfg, { stopOnFailure: true }), projects: 0 });
+  shared[KEY] ??= { platform: upPlatform(cfg, { stopOnFailure: true }), projects: 0 };
+  const mine = shared[KEY];
   mine.projects += 1;
   const { emulator, outputsFile } = await mine.platform;
   process.env.TEMPORA_OUTPUTS = outputsFile;
