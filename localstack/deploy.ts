@@ -164,6 +164,9 @@ export async function deployStack(
           // No Amazon Translate on the emulator: the deterministic offline provider (docs/localization.md).
           '-c',
           'translationProvider=offline',
+          // cdk-nag runs in npm test (lint:cfn on dev and prod, infra.test.ts), not on every local deploy.
+          '-c',
+          'nag=false',
           // Own cloud-assembly dir: a concurrent `cdk synth` in cdk.out does not block (or clobber) this one.
           '--output',
           join(cfg.paths.localDir, 'cdk.out'),
