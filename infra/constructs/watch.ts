@@ -47,8 +47,13 @@ import type { Settings } from '../settings.ts';
 import { ServiceFunction } from './service-function.ts';
 
 const GTE = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD;
-/** Every threshold of infra/config.ts is "alarm at or above". */
-const AT_OR_ABOVE = { comparisonOperatorOverride: GTE } as const;
+/** Every threshold of infra/config.ts is "alarm at or above"; `Critical` pages, `Warning` looks. */
+const critical = <T extends object>(threshold: T) => ({
+  Critical: { ...threshold, comparisonOperatorOverride: GTE },
+});
+const warning = <T extends object>(threshold: T) => ({
+  Warning: { ...threshold, comparisonOperatorOverride: GTE },
+});
 /** Every alarm looks at 5-minute periods and fires on one breaching period. */
 const PERIOD = Duration.minutes(5);
 /** The broadcaster's own metrics (lib/broadcast/lambda.ts, Powertools EMF, namespace Tempora). */
@@ -153,26 +158,31 @@ export class Watch extends Construct {
       .join('-');
   }
 
-  /** Records what was watched, and the alarms the facade made for it since `before`. */
-  private record(kind: WatchedKind, watched: string, construct: IConstruct, before: number): void {
-    this.watched.push({ kind, name: watched, construct });
-    for (const alarm of this.facade.createdAlarms().slice(before)) this.alarms.push({ kind, watched, alarm });
+  /** Runs `add` (which makes alarms through the facade) and records them under what they watch. */
+  private alarmsFor(
+    kind: WatchedKind,
+    construct: IConstruct,
+    add: (name: string) => unknown,
+    name: string = this.nameOf(construct),
+  ): void {
+    const before = this.facade.createdAlarms().length;
+    add(name);
+    this.watched.push({ kind, name, construct });
+    for (const alarm of this.facade.createdAlarms().slice(before))
+      this.alarms.push({ kind, watched: name, alarm });
   }
 
   private watchFunction(fn: lambda.Function): void {
     const t = this.thresholds;
-    const name = this.nameOf(fn);
-    const before = this.facade.createdAlarms().length;
-    this.facade.monitorLambdaFunction({
-      lambdaFunction: fn,
-      alarmFriendlyName: name,
-      addFaultCountAlarm: { Critical: { maxErrorCount: t.functionErrors, ...AT_OR_ABOVE } },
-      addThrottlesCountAlarm: { Critical: { maxErrorCount: t.functionThrottles, ...AT_OR_ABOVE } },
-      addLatencyP99Alarm: {
-        Warning: { maxLatencyPercentageOfTimeout: t.functionDurationPercentOfTimeout, ...AT_OR_ABOVE },
-      },
-    });
-    this.record('function', name, fn, before);
+    this.alarmsFor('function', fn, (name) =>
+      this.facade.monitorLambdaFunction({
+        lambdaFunction: fn,
+        alarmFriendlyName: name,
+        addFaultCountAlarm: critical({ maxErrorCount: t.functionErrors }),
+        addThrottlesCountAlarm: critical({ maxErrorCount: t.functionThrottles }),
+        addLatencyP99Alarm: warning({ maxLatencyPercentageOfTimeout: t.functionDurationPercentOfTimeout }),
+      }),
+    );
   }
 
   /** The broadcaster's own figures: frames thinned to the budget, posts throttled, late ticks. */
@@ -187,37 +197,22 @@ export class Watch extends Construct {
         period: PERIOD,
       });
     this.custom('broadcaster', `${this.nameOf(fn)}-Broadcaster`, fn, [
-      {
-        metric: metric('FramesThinned', 'Sum'),
-        alarmFriendlyName: 'FramesThinned',
-        threshold: t.framesThinned,
-      },
-      {
-        metric: metric('PostsThrottled', 'Sum'),
-        alarmFriendlyName: 'PostsThrottled',
-        threshold: t.postsThrottled,
-      },
-      {
-        metric: metric('TickLateness', 'p99'),
-        alarmFriendlyName: 'TickLatenessP99',
-        threshold: t.tickLatenessP99Ms,
-      },
+      [metric('FramesThinned', 'Sum'), 'FramesThinned', t.framesThinned],
+      [metric('PostsThrottled', 'Sum'), 'PostsThrottled', t.postsThrottled],
+      [metric('TickLateness', 'p99'), 'TickLatenessP99', t.tickLatenessP99Ms],
     ]);
   }
 
   private watchQueue(queue: sqs.Queue): void {
     const t = this.thresholds;
-    const name = this.nameOf(queue);
-    const before = this.facade.createdAlarms().length;
-    this.facade.monitorSqsQueue({
-      queue,
-      alarmFriendlyName: name,
-      addQueueMaxSizeAlarm: { Critical: { maxMessageCount: t.deadLetterMessages, ...AT_OR_ABOVE } },
-      addQueueMaxMessageAgeAlarm: {
-        Critical: { maxAgeInSeconds: t.deadLetterAgeMinutes * 60, ...AT_OR_ABOVE },
-      },
-    });
-    this.record('queue', name, queue, before);
+    this.alarmsFor('queue', queue, (name) =>
+      this.facade.monitorSqsQueue({
+        queue,
+        alarmFriendlyName: name,
+        addQueueMaxSizeAlarm: critical({ maxMessageCount: t.deadLetterMessages }),
+        addQueueMaxMessageAgeAlarm: critical({ maxAgeInSeconds: t.deadLetterAgeMinutes * 60 }),
+      }),
+    );
   }
 
   private watchTable(table: dynamodb.Table): void {
@@ -225,63 +220,51 @@ export class Watch extends Construct {
     const name = this.nameOf(table);
     const metric = (metricName: string) => table.metric(metricName, { statistic: 'Sum', period: PERIOD });
     this.custom('table', name, table, [
-      {
-        metric: metric('ReadThrottleEvents'),
-        alarmFriendlyName: 'ReadThrottles',
-        threshold: t.dynamoThrottles,
-      },
-      {
-        metric: metric('WriteThrottleEvents'),
-        alarmFriendlyName: 'WriteThrottles',
-        threshold: t.dynamoThrottles,
-      },
+      [metric('ReadThrottleEvents'), 'ReadThrottles', t.dynamoThrottles],
+      [metric('WriteThrottleEvents'), 'WriteThrottles', t.dynamoThrottles],
     ]);
   }
 
   private watchHttpApi(api: apigwv2.HttpApi): void {
     const t = this.thresholds;
-    const name = this.nameOf(api);
-    const before = this.facade.createdAlarms().length;
-    this.facade.monitorApiGatewayV2HttpApi({
-      api,
-      alarmFriendlyName: name,
-      // The 5xx metric is 0 or 1 per request: its Average is the share of 5xx responses.
-      add5xxRateAlarm: { Critical: { maxErrorRate: t.httpApi5xxPercent / 100, ...AT_OR_ABOVE } },
-      addLatencyP99Alarm: { Warning: { maxLatency: Duration.millis(t.httpApiP99LatencyMs), ...AT_OR_ABOVE } },
-    });
-    this.record('http-api', name, api, before);
+    this.alarmsFor('http-api', api, (name) =>
+      this.facade.monitorApiGatewayV2HttpApi({
+        api,
+        alarmFriendlyName: name,
+        // The 5xx metric is 0 or 1 per request: its Average is the share of 5xx responses.
+        add5xxRateAlarm: critical({ maxErrorRate: t.httpApi5xxPercent / 100 }),
+        addLatencyP99Alarm: warning({ maxLatency: Duration.millis(t.httpApiP99LatencyMs) }),
+      }),
+    );
   }
 
   private watchWebSocketApi(api: apigwv2.WebSocketApi): void {
     const name = this.nameOf(api);
     this.custom('websocket-api', name, api, [
-      {
-        metric: new cloudwatch.Metric({
+      [
+        new cloudwatch.Metric({
           namespace: 'AWS/ApiGateway',
           metricName: 'IntegrationError',
           dimensionsMap: { ApiId: api.apiId },
           statistic: 'Sum',
           period: PERIOD,
         }),
-        alarmFriendlyName: 'IntegrationErrors',
-        threshold: this.thresholds.webSocketIntegrationErrors,
-      },
+        'IntegrationErrors',
+        this.thresholds.webSocketIntegrationErrors,
+      ],
     ]);
   }
 
   private watchStateMachine(machine: sfn.StateMachine): void {
     const t = this.thresholds;
-    const name = this.nameOf(machine);
-    const before = this.facade.createdAlarms().length;
-    this.facade.monitorStepFunction({
-      stateMachine: machine,
-      alarmFriendlyName: name,
-      addFailedExecutionCountAlarm: { Critical: { maxErrorCount: t.tickerFailedExecutions, ...AT_OR_ABOVE } },
-      addTimedOutExecutionCountAlarm: {
-        Critical: { maxErrorCount: t.tickerFailedExecutions, ...AT_OR_ABOVE },
-      },
-    });
-    this.record('state-machine', name, machine, before);
+    this.alarmsFor('state-machine', machine, (name) =>
+      this.facade.monitorStepFunction({
+        stateMachine: machine,
+        alarmFriendlyName: name,
+        addFailedExecutionCountAlarm: critical({ maxErrorCount: t.tickerFailedExecutions }),
+        addTimedOutExecutionCountAlarm: critical({ maxErrorCount: t.tickerFailedExecutions }),
+      }),
+    );
   }
 
   private watchScheduleGroup(group: scheduler.CfnScheduleGroup): void {
@@ -295,17 +278,9 @@ export class Watch extends Construct {
         period: PERIOD,
       });
     this.custom('schedule-group', name, group, [
-      {
-        metric: metric('TargetErrorCount'),
-        alarmFriendlyName: 'TargetErrors',
-        threshold: this.thresholds.scheduleTargetErrors,
-      },
+      [metric('TargetErrorCount'), 'TargetErrors', this.thresholds.scheduleTargetErrors],
       // A due intent that reached neither its target nor the dead-letter queue is lost.
-      {
-        metric: metric('InvocationsFailedToBeSentToDeadLetterCount'),
-        alarmFriendlyName: 'DeadLetterFailures',
-        threshold: 1,
-      },
+      [metric('InvocationsFailedToBeSentToDeadLetterCount'), 'DeadLetterFailures', 1],
     ]);
   }
 
@@ -314,25 +289,29 @@ export class Watch extends Construct {
     kind: WatchedKind,
     name: string,
     construct: IConstruct,
-    metrics: Array<{ metric: cloudwatch.Metric; alarmFriendlyName: string; threshold: number }>,
+    /** [metric, its alarm's friendly name, threshold] */
+    metrics: Array<[cloudwatch.Metric, string, number]>,
   ): void {
-    const before = this.facade.createdAlarms().length;
     const group: CustomMetricGroup = {
       title: name,
-      metrics: metrics.map((m) => ({
-        metric: m.metric,
-        alarmFriendlyName: m.alarmFriendlyName,
+      metrics: metrics.map(([metric, alarmFriendlyName, threshold]) => ({
+        metric,
+        alarmFriendlyName,
         addAlarm: {
           Critical: {
-            threshold: m.threshold,
+            threshold,
             comparisonOperator: GTE,
             treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
           },
         },
       })),
     };
-    this.facade.monitorCustom({ alarmFriendlyName: name, metricGroups: [group] });
-    this.record(kind, name, construct, before);
+    this.alarmsFor(
+      kind,
+      construct,
+      () => this.facade.monitorCustom({ alarmFriendlyName: name, metricGroups: [group] }),
+      name,
+    );
   }
 }
 
