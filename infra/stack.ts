@@ -415,7 +415,8 @@ export class TemporaStack extends StatelessStack {
       removalPolicy,
       services: registry,
       functionOf: (s) => (this.node.findChild(`${pascal(s.name)}Service`) as ServiceFunction).fn,
-      dlqOf: (s) => this.node.tryFindChild(`${pascal(s.name)}EventsDlq`) as sqs.IQueue | undefined,
+      // Queues are state: in the data stack, at the path they were declared with.
+      dlqOf: (s) => data.node.tryFindChild(`${pascal(s.name)}EventsDlq`) as sqs.IQueue | undefined,
       entityTables,
       shared: { master, outbox: nexus.outbox, index: metadataIndex },
       records,

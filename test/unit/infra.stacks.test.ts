@@ -108,6 +108,21 @@ describe('the state lives in the data stack, under the logical ids it always had
     }
   });
 
+  it('the outputs that name state are the data stack’s: tables, the secret, the bus, the dead-letter queues operators redrive', () => {
+    const data = dev().templates.get(dev().stacks.data) as CfnTemplate;
+    const outputs = Object.keys(data.Outputs ?? {});
+    for (const key of [
+      'JwtSecretArn',
+      'EventBusName',
+      'TableMetadataMaster',
+      'PublisherDlqUrl',
+      'LocalizationEventsDlqUrl',
+      'SearchEventsDlqUrl',
+      'ExportsBucketName',
+    ])
+      expect(outputs).toContain(key);
+  });
+
   it(
     'a table built in a stateless stack without stateful() fails the synth, naming it',
     () => {
