@@ -38,7 +38,7 @@ import { EVENTS_NAMESPACE } from '../lib/broadcast/channels.ts';
 import { eventApiEnv } from '../lib/config/functions-live.ts';
 import type { LocalConfig } from './config.ts';
 import { LocalError, step } from './progress.ts';
-import { clientConfig, stackOutputs } from './stack.ts';
+import { clientConfig, platformOutputs } from './stack.ts';
 
 /** The API's name, as infra/constructs/broadcast-events.ts names it. */
 export const eventApiName = (environment: string): string => `tempora-${environment}-live`;
@@ -152,7 +152,7 @@ async function setFunctionEnv(lambda: LambdaClient, functionName: string, api: E
 
 /** The post-deploy step (see the module comment); resolves with the API, or undefined when the stack declares its own. */
 export async function applyEventApi(cfg: LocalConfig, endpoint: string): Promise<EventApi | undefined> {
-  const outputs = await stackOutputs(endpoint, cfg.region, cfg.stackName);
+  const outputs = await platformOutputs(endpoint, cfg.region, cfg.stackName);
   if (outputs.EventsApiId) return undefined; // the emulator provisioned the declared API itself
   const authorizer = outputs.EventsAuthorizerArn;
   const functions = [outputs.BroadcastFunctionName, outputs.BroadcastTickerFunctionName];

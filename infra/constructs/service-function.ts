@@ -49,9 +49,12 @@ export interface ServiceFunctionProps {
 /** A Tempora Lambda: Node.js 22 on arm64, bundled from functions/<folder>/index.ts. */
 export class ServiceFunction extends Construct {
   readonly fn: NodejsFunction;
+  /** Its Powertools service name (the `service` dimension of its metrics). */
+  readonly serviceName: string;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.retention });
     this.fn = new NodejsFunction(this, 'Fn', {
       entry: path.join(ROOT, 'functions', props.folder, 'index.ts'),

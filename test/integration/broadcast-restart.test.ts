@@ -3,8 +3,7 @@
  *
  * This file runs its own MiniStack, on its own port (TEMPORA_LOCAL_PORT + 1, or
  * TEMPORA_RESTART_PORT) with its own files (`.local/restart/`) and `PERSIST_STATE=1`, so the
- * restart does not disturb the emulator the other files share (integration files run one at
- * a time). It deploys the stack there from the cloud assembly the global setup synthesized,
+ * restart does not disturb the emulator the other files share (and it can run beside them). It deploys the stack there from the cloud assembly the global setup synthesized,
  * then, from outside the code:
  *
  *   clients on a live campaign see frames → the emulator process is stopped (SIGTERM: it

@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityTable } from '../../infra/constructs/entity-table.ts';
-import { TemporaStack } from '../../infra/stack.ts';
+import type { TemporaStack } from '../../infra/stack.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
 import { RECORDS_TABLE_DESIGN } from '../../lib/records/design.ts';
 import {
@@ -23,6 +23,8 @@ import {
   serviceRoutes,
 } from '../../lib/registry/index.ts';
 import { EntityStore } from '../../lib/store/entity-store.ts';
+import { logicalIdOf } from '../../localstack/templates.ts';
+import { mergedTemplate, platformApp } from './support/platform.ts';
 import {
   type ActionsByResource,
   asArray,
@@ -41,7 +43,6 @@ import {
   tableId,
 } from './support/template.ts';
 
-const STACK = 'Tempora-test';
 const ENV = 'test';
 const PREFIX = `tempora-${ENV}`;
 /** Shared tables every service's code may touch, by physical name. */
@@ -123,7 +124,7 @@ const CDK_SEND_MESSAGES = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:Sen
 /** EventBridge rule targets: retried for a day, then dead-lettered. */
 const RULE_RETRY_POLICY = { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 };
 const EVENT_SOURCE_PATTERN = { source: [{ prefix: 'tempora.' }] };
-/** Synthesis bundles every function with esbuild (about 1-2 s each): generous headroom. */
+/** One synthesis of three stacks with cdk-nag: generous headroom on a loaded machine. */
 const TIMEOUT = 240_000;
 
 const crudServices = registry.filter((s) => s.crud !== false);
@@ -286,18 +287,17 @@ function serviceLeastPrivilegeViolations(
   return [...violations, ...exactGrantViolations(checked, expected, conditions)];
 }
 
-/** An app without asset bundling: cheap synths for the negative tests. */
-function unbundledApp(): { app: App; stack: TemporaStack; outdir: string } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-neg-'));
-  const app = new App({ outdir, context: { env: ENV, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TemporaStack(app, STACK, { environment: ENV });
-  return { app, stack, outdir };
+/** A platform without asset bundling: cheap synths for the negative tests. `stack`: the services stack. */
+function unbundledApp() {
+  const { app, stacks, outdir } = platformApp({ environment: ENV });
+  return { app, stack: stacks.services, stacks: stacks.all, outdir };
 }
 
 const userServiceFunction = (stack: TemporaStack): lambda.Function => {
   const fn = stack.node
     .findAll()
     .find((c: IConstruct) => c instanceof lambda.Function && c.node.path.includes('/UserService/'));
+  // (its table is in the data stack: stack.data)
   if (!(fn instanceof lambda.Function)) throw new Error('user service function not found');
   return fn;
 };
@@ -309,9 +309,12 @@ const byName = (name: string): ServiceDefinition => {
 };
 
 // ---------------------------------------------------------------------------------------
-// One real synthesis (with esbuild bundling and cdk-nag), shared by every test below.
+// One real synthesis (with cdk-nag), shared by every test below. Without esbuild bundling: the
+// functions' code is bundled (and so proven to build) by every deploy, in the same `npm test`.
 
 let outdir: string;
+/** The platform's stacks in deploy order: data, services, api. */
+let stacks: Stack[] = [];
 let json: CfnTemplate;
 let template: Template;
 let fns: FnInfo[];
@@ -320,19 +323,20 @@ let nagViolations: Array<{ ruleName: string; severity: string }> = [];
 const tempDirs: string[] = [];
 
 beforeAll(() => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-'));
-  const app = new App({ outdir, context: { env: ENV } });
-  const stack: Stack = new TemporaStack(app, STACK, { environment: ENV });
+  const platform = platformApp({ environment: ENV });
+  const { app } = platform;
+  outdir = platform.outdir;
+  stacks = platform.stacks.all;
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {
     app.synth();
   } catch (e) {
-    // cdk-nag runs after the assembly is written: the template is still there to inspect.
+    // cdk-nag runs after the assembly is written: the templates are still there to inspect.
     nagError = e as Error;
   }
-  json = JSON.parse(fs.readFileSync(path.join(outdir, `${STACK}.template.json`), 'utf8')) as CfnTemplate;
+  json = mergedTemplate(new CloudAssembly(outdir), stacks);
   template = Template.fromJSON(json as unknown as Record<string, unknown>);
-  fns = functionsOf(json, stack);
+  fns = functionsOf(json, stacks);
   const reportFile = path.join(outdir, 'validation-report.json');
   if (fs.existsSync(reportFile)) {
     const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as {
@@ -347,6 +351,27 @@ afterAll(() => {
 });
 
 const services = registry.map((s) => [s.name, s] as const);
+/** A rule's ARN as the data stack writes it: from the bus (its own) and the rule's fixed name. */
+const ruleArn = (ruleId: string) => {
+  const name = json.Resources[ruleId]?.Properties?.Name;
+  const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':rule/',
+        { Ref: bus },
+        `/${name}`,
+      ],
+    ],
+  };
+};
 const fnAt = (fnPath: string): FnInfo => fnLabelled(fns, fnPath);
 /** Rules on the Nexus bus (schedule rules, on the default bus, are not consumers). */
 const busRules = () => resourcesOf(json, 'AWS::Events::Rule').filter(([, p]) => p.EventBusName !== undefined);
@@ -455,8 +480,10 @@ describe('Lambda functions', () => {
     expect(JSON.parse(render(f.vars.ENTITY_TABLES))).toEqual(
       Object.fromEntries(crudServices.map((s) => [s.name, `${tableId(json, `${PREFIX}-${s.table}`)}.Ref`])),
     );
-    // Created after its schedule group.
-    expect(asArray(json.Resources[f.id]?.DependsOn)).toContain(group);
+    // Created after its schedule group: the group is state (the data stack, deployed first).
+    expect(group.startsWith(`${stacks[0]?.stackName}/`)).toBe(true);
+    expect(f.id.startsWith(`${stacks[1]?.stackName}/`)).toBe(true);
+    expect(stacks[1]?.dependencies).toContain(stacks[0]);
   });
 
   it('the datasource knows its records table; the setup function the policies table', () => {
@@ -763,7 +790,8 @@ describe('Nexus', () => {
               Action: 'sqs:SendMessage',
               Effect: 'Allow',
               Principal: { Service: 'events.amazonaws.com' },
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+              // The rule is in a stateless stack: named by ARN, so the data stack never refers to it.
+              Condition: { ArnEquals: { 'aws:SourceArn': ruleArn(ruleId ?? '') } },
             }),
           ]),
         }),
@@ -1074,7 +1102,7 @@ describe('least privilege', () => {
     const outbox = tableId(json, TABLE.outbox);
     const [dlq] = resourcesOf(json, 'AWS::SQS::Queue')
       .map(([id]) => id)
-      .filter((id) => id.startsWith('NexusPublisherDlq'));
+      .filter((id) => logicalIdOf(id).startsWith('NexusPublisherDlq'));
     expect(dlq).toBeDefined();
     expect(
       exactGrantViolations(grantsOf(json, fnAt('Nexus/Publisher')), {
@@ -1129,15 +1157,15 @@ describe('least privilege', () => {
   it(
     'catches a Resource "*" grant and a grant on another service table (checker self-test)',
     () => {
-      const { app, stack: s, outdir: dir } = unbundledApp();
+      const { app, stack: s, stacks, outdir: dir } = unbundledApp();
       tempDirs.push(dir);
       const fn = userServiceFunction(s);
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }));
-      const campaignTable = s.node.findAll().find((c) => c.node.path.endsWith('/CampaignTable/Table'));
+      const campaignTable = s.data.node.findAll().find((c) => c.node.path.endsWith('/CampaignTable/Table'));
       if (!campaignTable) throw new Error('campaign table not found');
       (campaignTable as unknown as { grantReadData: (g: iam.IGrantable) => void }).grantReadData(fn);
-      const tampered = app.synth().getStackByName(STACK).template as CfnTemplate;
-      const tamperedFns = functionsOf(tampered, s);
+      const tampered = mergedTemplate(app.synth(), stacks);
+      const tamperedFns = functionsOf(tampered, stacks);
 
       const violations = serviceLeastPrivilegeViolations(tampered, tamperedFns, byName('user'));
       expect(violations).toContain('dynamodb:GetItem on Resource "*"');
@@ -1406,14 +1434,10 @@ describe('live campaigns (broadcast)', () => {
   it(
     'with -c eventApi=external (the emulator) the stack declares no AppSync resource, and the functions no EVENTS_* value',
     () => {
-      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-events-'));
-      tempDirs.push(outdir);
-      const app = new App({
-        outdir,
-        context: { env: ENV, eventApi: 'external', 'aws:cdk:bundling-stacks': [] },
-      });
-      new TemporaStack(app, STACK, { environment: ENV });
-      const t = app.synth().getStackByName(STACK).template as CfnTemplate;
+      const external = platformApp({ environment: ENV, context: { eventApi: 'external' } });
+      tempDirs.push(external.outdir);
+      external.app.synth();
+      const t = mergedTemplate(new CloudAssembly(external.outdir), external.stacks.all);
       expect(resourcesOf(t, 'AWS::AppSync::Api')).toEqual([]);
       expect(resourcesOf(t, 'AWS::AppSync::ChannelNamespace')).toEqual([]);
       const outputs = (t as unknown as { Outputs: Record<string, unknown> }).Outputs;
