@@ -22,7 +22,7 @@
  * | WebSocket API | IntegrationError |
  * | Step Functions state machine | executions failed, timed out |
  * | Scheduler schedule group | TargetErrorCount, InvocationsFailedToBeSentToDeadLetterCount |
- * | the broadcast service's function | FramesThinned, PostsThrottled, p99 TickLateness (its own metrics) |
+ * | the broadcast ticker function | FramesThinned, PostsThrottled, p99 TickLateness (its own metrics) |
  */
 import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -56,8 +56,10 @@ const warning = <T extends object>(threshold: T) => ({
 });
 /** Every alarm looks at 5-minute periods and fires on one breaching period. */
 const PERIOD = Duration.minutes(5);
-/** The broadcaster's own metrics (lib/broadcast/lambda.ts, Powertools EMF, namespace Tempora). */
+/** The broadcaster's own metrics (lib/broadcast/ticker-lambda.ts, Powertools EMF, namespace Tempora, service broadcast). */
 const BROADCAST_SERVICE = 'broadcast';
+/** The function that ticks (and so emits them). */
+const BROADCAST_TICKER_FOLDER = 'broadcast-ticker';
 
 /** The per-stack facades make alarms only: the environment's one dashboard is infra/constructs/dashboard.ts. */
 const NO_DASHBOARDS: IDynamicDashboardFactory = {
@@ -128,7 +130,7 @@ export class Watch extends Construct {
     for (const c of stack.node.findAll()) {
       if (c.node.scopes.includes(this)) continue;
       if (c instanceof lambda.Function) this.watchFunction(c);
-      else if (c instanceof ServiceFunction && c.serviceName === BROADCAST_SERVICE) this.watchBroadcaster(c);
+      else if (c instanceof ServiceFunction && c.folder === BROADCAST_TICKER_FOLDER) this.watchBroadcaster(c);
       else if (c instanceof sqs.Queue) this.watchQueue(c);
       else if (c instanceof dynamodb.Table) this.watchTable(c);
       else if (c instanceof apigwv2.HttpApi) this.watchHttpApi(c);
