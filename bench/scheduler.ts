@@ -178,7 +178,7 @@ export async function runSchedulerBench(): Promise<void> {
           roleArn: 'arn:aws:iam::000000000000:role/none',
           dlqArn: 'arn:aws:sqs:us-east-1:000000000000:none',
         },
-        schedulerClient,
+        { endpoint: em.endpoint, region: em.region, credentials: em.credentials },
       ),
       storeFor: (t) => (t === 'campaign' ? store : undefined),
     });
