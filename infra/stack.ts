@@ -53,6 +53,7 @@ import {
   pitrTable,
 } from './constructs/helpers.ts';
 import { Nexus } from './constructs/nexus.ts';
+import { horizonSettings, Materializer } from './constructs/scheduler-horizon.ts';
 import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
 import { TableProtection } from './constructs/table-protection.ts';
 
@@ -282,8 +283,23 @@ export class TemporaStack extends Stack {
     const intents = new EntityTable(this, 'SchedulerIntents', {
       tableName: `${prefix}-_scheduler_intents`,
       removalPolicy,
-      indexes: [{ name: 'by_entity', partitionKey: 'entity_id', sortKey: 'run_at' }],
+      // Every search is a Query on one of these (lib/scheduler/intent.ts); by_deferred is sparse.
+      indexes: [
+        { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'run_at' },
+        { name: 'by_status', partitionKey: 'status', sortKey: 'run_at' },
+        { name: 'by_pattern', partitionKey: 'pattern', sortKey: 'run_at' },
+        { name: 'by_deferred', partitionKey: 'deferred_key', sortKey: 'run_at' },
+      ],
     });
+    // Bulk cancellation jobs (lib/scheduler/cancellations.ts), kept 30 days.
+    const intentJobs = table('SchedulerJobs', '_scheduler_jobs', 'id', undefined, 'expires_at');
+    const horizon = horizonSettings(
+      {
+        horizon: this.node.tryGetContext('schedulerHorizon'),
+        materializerMinutes: this.node.tryGetContext('materializerMinutes'),
+      },
+      EPHEMERAL_ENVS.has(env),
+    );
     const scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', { name: prefix });
     const scheduleDlq = queue('ScheduleTargetDlq');
     const schedulerDlq = queue('SchedulerEventsDlq');
@@ -319,6 +335,8 @@ export class TemporaStack extends Stack {
         scheduleTargetArn: schedulerFnArn,
         scheduleRoleArn: invokeRole.roleArn,
         scheduleDlqArn: scheduleDlq.queueArn,
+        intentJobsTable: intentJobs.tableName,
+        scheduleHorizon: horizon.horizon,
         entityTables: JSON.stringify(
           Object.fromEntries(Object.entries(entityTables).map(([k, t]) => [k, t.tableName])),
         ),
@@ -340,8 +358,10 @@ export class TemporaStack extends Stack {
         'One schedule per intent, named at run time: the grant is limited to the environment’s schedule group.',
     });
     invokeRole.grantPassRole(schedulerFn.grantPrincipal);
-    grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     grantTable(schedulerFn, intents.table, ['dynamodb:Query'], intents.indexNames);
+    grantTable(schedulerFn, intentJobs, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    new Materializer(this, 'SchedulerMaterializer', { fn: schedulerFn, settings: horizon });
     // Its consumer's envelope records (its POST /api/scheduler/intents adds the same grant).
     grantTable(schedulerFn, idempotency, IDEMPOTENCY_RECORD_ACTIONS);
     grantEntityStore(
@@ -356,6 +376,7 @@ export class TemporaStack extends Stack {
     addRoutes('Scheduler', schedulerFn, schedulerDef.routes);
     consume('Scheduler', schedulerFn, schedulerDef.consumes, schedulerDlq);
     healthTables._scheduler_intents = { logical: '_scheduler_intents', table: intents.table };
+    healthTables._scheduler_jobs = { logical: '_scheduler_jobs', table: intentJobs };
 
     // --- Metadata datasource ---------------------------------------------------------------
     const datasourceDef = platformService('metadata');
@@ -531,6 +552,8 @@ export class TemporaStack extends Stack {
     new CfnOutput(this, 'TableMetadataIndex', { value: metadataIndex.tableName });
     new CfnOutput(this, 'TablePolicies', { value: policies.tableName });
     new CfnOutput(this, 'TableSchedulerIntents', { value: intents.table.tableName });
+    new CfnOutput(this, 'TableSchedulerJobs', { value: intentJobs.tableName });
+    new CfnOutput(this, 'SchedulerHorizon', { value: horizon.horizon });
     new CfnOutput(this, 'TableMetadataRecords', { value: records.tableName });
     new CfnOutput(this, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
     new CfnOutput(this, 'SchedulerFunctionName', { value: schedulerFnName });

@@ -250,8 +250,10 @@ export class SchedulerService {
    */
   async materialize(limit = this.deps.materializeLimit ?? DEFAULT_MATERIALIZE_LIMIT) {
     const counts = { created: 0, failed: 0, lost: 0 };
-    if (!Number.isFinite(this.horizonMs)) return counts;
-    const until = new Date(this.now().getTime() + this.horizonMs).toISOString();
+    // Without a horizon, only intents whose schedule could not be made are deferred: all of them.
+    const until = Number.isFinite(this.horizonMs)
+      ? new Date(this.now().getTime() + this.horizonMs).toISOString()
+      : '9999-12-31T23:59:59.999Z';
     let seen = 0;
     for await (const page of queryPages<IntentRecord>(this.deps.ddb, {
       TableName: this.deps.tables.intents,
