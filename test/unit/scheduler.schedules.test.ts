@@ -55,7 +55,9 @@ beforeAll(async () => {
       const [status, type] = answers.shift() ?? [200];
       res.writeHead(status, {
         'content-type': 'application/json',
-        ...(type ? { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazonaws.chronos/` } : {}),
+        ...(type
+          ? { 'x-amzn-errortype': `${type}:http://internal.amazon.com/coral/com.amazonaws.chronos/` }
+          : {}),
       });
       res.end(JSON.stringify(type ? { Message: `${type} happened` } : { ScheduleArn: 'arn:x' }));
     });
@@ -126,7 +128,10 @@ describe('EventBridgeSchedules, as the SDK client', () => {
   });
 
   it('retries throttling and 5xx with the same client token, then succeeds', async () => {
-    answers = [[429, 'ThrottlingException'], [500, 'InternalServerException']];
+    answers = [
+      [429, 'ThrottlingException'],
+      [500, 'InternalServerException'],
+    ];
     await ours().remove('test-int_1.2');
     expect(seen).toHaveLength(3);
     expect(new Set(seen.map((s) => s.query.clientToken)).size).toBe(1);
