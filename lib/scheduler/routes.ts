@@ -10,7 +10,7 @@ import { MAX_PAGE_SIZE } from '../registry/schemas.ts';
 import type { CancellationBody, IntentSearchQuery, RescheduleBody } from '../registry/schemas-scheduler.ts';
 import type { IntentCancellations } from './cancellations.ts';
 import { intentView } from './intent.ts';
-import { type IntentSearch, summarize } from './search.ts';
+import type { IntentSearch, summarize } from './search.ts';
 import type { SchedulerService } from './service.ts';
 
 export interface SchedulerRooms {

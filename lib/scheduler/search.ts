@@ -262,8 +262,8 @@ export async function summarize(ddb: DynamoDBDocumentClient, table: string, now:
     for (const i of page.items) {
       const due = Date.parse(i.run_at);
       const bucket = edges.find(([, edge]) => due <= edge)?.[0] ?? 'later';
-      let p = byPattern.get(i.pattern);
-      if (!p) byPattern.set(i.pattern, (p = bucketsOf()));
+      const p = byPattern.get(i.pattern) ?? bucketsOf();
+      byPattern.set(i.pattern, p);
       for (const c of [p, total]) {
         c[bucket]++;
         c.all++;

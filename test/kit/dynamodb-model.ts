@@ -302,7 +302,9 @@ export class DynamoModel extends FakeDdb {
       return 0;
     };
     let rows = [...this.rows(table).values()]
-      .filter((i) => i[index.partitionKey] === values[pkValue] && (sortBy === undefined || i[sortBy] !== undefined))
+      .filter(
+        (i) => i[index.partitionKey] === values[pkValue] && (sortBy === undefined || i[sortBy] !== undefined),
+      )
       .filter((i) => inRange(sortBy === undefined ? undefined : i[sortBy]))
       .sort((a, b) => position(a, b));
     if (q.ScanIndexForward === false) rows.reverse();
