@@ -87,9 +87,10 @@ async function expectCancelledByDeletion(id: string, intentIds: string[], correl
 describe.concurrent('deleting an entity cancels its pending intents', () => {
   it('a client delete: every pending intent cancelled, reason entity_deleted, in the delete’s story', async () => {
     const id = await campaign();
+    // Within the dev stack's 2-minute horizon, so their schedules exist at once.
     const intents = [
-      await schedule(id, 'archive', 'later-archive', 600),
-      await schedule(id, 'run_pattern', 'later-nudge', 900),
+      await schedule(id, 'archive', 'later-archive', 100),
+      await schedule(id, 'run_pattern', 'later-nudge', 110),
     ];
     const scheduled = await scheduleNames();
     const records = (await intentsOf(id)).filter((i) => intents.includes(i.id));
@@ -106,8 +107,8 @@ describe.concurrent('deleting an entity cancels its pending intents', () => {
     const id = await campaign();
     const deleter = await schedule(id, 'delete', 'soon-delete', 15);
     const others = [
-      await schedule(id, 'archive', 'later-archive', 600),
-      await schedule(id, 'run_pattern', 'later-nudge', 900),
+      await schedule(id, 'archive', 'later-archive', 100),
+      await schedule(id, 'run_pattern', 'later-nudge', 110),
     ];
     const executed = await eventually(
       async () => (await intentsOf(id)).find((i) => i.id === deleter && i.status === 'executed'),
