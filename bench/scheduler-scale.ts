@@ -21,11 +21,12 @@
  *   horizon, the horizon's worst case.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { notFound } from '../lib/errors.ts';
 import { buildEnvelope } from '../lib/events/envelope.ts';
 import { logger } from '../lib/observability.ts';
 import { SchedulerService } from '../lib/scheduler/service.ts';
 import type { EntityStore } from '../lib/store/entity-store.ts';
-import { printTable } from './lib.ts';
+import { printTable, rng } from './lib.ts';
 import { MemoryDynamo } from './sim/dynamo.ts';
 import { MemorySchedules } from './sim/schedules.ts';
 
@@ -53,20 +54,9 @@ export interface ScaleResult {
   seconds: number;
 }
 
-/** mulberry32: the same users and times for every run. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Sign-ups and reactivations, in time order: [time ms, user index, 0 = sign-up | 1 = reactivation]. */
 function userEvents(users: number, spread: Spread): Float64Array {
-  const rnd = random(23);
+  const rnd = rng(23);
   const out: number[][] = [];
   for (let u = 0; u < users; u++) {
     const signup = T0 + rnd() * SIGNUP_DAYS * DAY;
@@ -80,7 +70,7 @@ function userEvents(users: number, spread: Spread): Float64Array {
   }
   out.sort((a, b) => (a[0] as number) - (b[0] as number));
   const flat = new Float64Array(out.length * 3);
-  out.forEach((e, i) => flat.set(e, i * 3));
+  for (let i = 0; i < out.length; i++) flat.set(out[i] as number[], i * 3);
   return flat;
 }
 
@@ -89,11 +79,12 @@ const userId = (u: number) => `u${String(u).padStart(8, '0')}`;
 /** The stand-in user store: the users alive (get, the metadata write, the delete). */
 function userStore(alive: Set<string>): EntityStore {
   const need = (id: string) => {
-    if (!alive.has(id)) throw Object.assign(new Error('not found'), { status: 404, code: 'not_found' });
+    if (!alive.has(id)) throw notFound(`user "${id}" not found`);
+    return { id };
   };
   return {
-    get: async (id: string) => (need(id), { id }),
-    patch: async (id: string) => (need(id), { id }),
+    get: async (id: string) => need(id),
+    patch: async (id: string) => need(id),
     remove: async (id: string) => {
       need(id);
       alive.delete(id);

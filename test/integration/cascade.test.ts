@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntentRecord } from '../../lib/scheduler/service.ts';
 import { emulatorClientConfig } from '../kit/emulator.ts';
 import { BusTap } from './support/bus-tap.ts';
+import { createCampaign } from './support/campaigns.ts';
 import { api, eventually } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
 
@@ -25,11 +26,7 @@ afterAll(async () => {
   await tap?.close();
 });
 
-async function campaign(): Promise<string> {
-  const r = await api<{ id: string }>('POST', '/api/campaigns', { body: { name: `cascade ${u()}` } });
-  expect(r.status, r.text).toBe(201);
-  return r.body.id;
-}
+const campaign = () => createCampaign('cascade');
 
 async function schedule(id: string, action: string, pattern: string, runInSeconds: number): Promise<string> {
   const r = await api<IntentRecord>('POST', '/api/scheduler/intents', {

@@ -198,7 +198,7 @@ describe('console', () => {
 
     // Cancel the second: asked first, nothing sent until confirmed.
     await tab.page.locator(`${row(second.id)} button[data-action="cancel"]`).click();
-    await tab.waitForText(`${row(second.id)} [role="group"]`, (t) => t.includes('Cancel this intent?'));
+    await tab.waitForText(`${row(second.id)} fieldset.confirm`, (t) => t.includes('Cancel this intent?'));
     expect(
       (
         await api<{ items: Array<{ id: string; status: string }> }>(

@@ -212,16 +212,27 @@ describe('reschedule', () => {
   });
 });
 
+/** A deferred intent due in two hours, the clock where the materializer takes it. */
+async function deferredInReach(svc: SchedulerService): Promise<IntentRecord> {
+  const i = await svc.schedule(retention({ run_at: at(2 * HOUR) }), 'corr-sched-0001');
+  w.later(HOUR + 60_000);
+  return i;
+}
+
+/** Run `fn` once, at the first schedule call `op` (of `name`, if given); calls go through after. */
+function onceAt(op: 'upsert' | 'remove', fn: () => Promise<unknown>, name?: string): void {
+  w.schedules.before = async (o, n) => {
+    if (o !== op || (name !== undefined && n !== name)) return;
+    w.schedules.before = async () => {};
+    await fn();
+  };
+}
+
 describe('forced interleavings: one outcome, no schedule left behind', () => {
   it('a cancel landing between the materializer making a schedule and recording it: the schedule is deleted again', async () => {
     const svc = withHorizon();
-    const i = await svc.schedule(retention({ run_at: at(2 * HOUR) }), 'corr-sched-0001');
-    w.later(HOUR + 60_000);
-    w.schedules.before = async (op) => {
-      if (op !== 'upsert') return;
-      w.schedules.before = async () => {};
-      await svc.cancel(i.id, 'racing the materializer');
-    };
+    const i = await deferredInReach(svc);
+    onceAt('upsert', () => svc.cancel(i.id, 'racing the materializer'));
     expect(await svc.materialize()).toEqual({ created: 0, failed: 0, lost: 1 });
     expect(w.intentOf(i.id)?.status).toBe('cancelled');
     expect(w.schedules.live.size).toBe(0);
@@ -243,13 +254,12 @@ describe('forced interleavings: one outcome, no schedule left behind', () => {
 
   it('a reschedule landing inside a materialization: the old generation’s schedule is deleted, the new one fires once', async () => {
     const svc = withHorizon();
-    const i = await svc.schedule(retention({ run_at: at(2 * HOUR) }), 'corr-sched-0001');
-    w.later(HOUR + 60_000);
-    w.schedules.before = async (op, name) => {
-      if (op !== 'upsert' || name !== nameOf(i.id)) return;
-      w.schedules.before = async () => {};
-      await svc.reschedule(i.id, { run_at: at(HOUR + 30 * 60_000) }, 'corr-resched-01');
-    };
+    const i = await deferredInReach(svc);
+    onceAt(
+      'upsert',
+      () => svc.reschedule(i.id, { run_at: at(HOUR + 30 * 60_000) }, 'corr-resched-01'),
+      nameOf(i.id),
+    );
     expect(await svc.materialize()).toEqual({ created: 0, failed: 0, lost: 1 });
     expect([...w.schedules.live.keys()]).toEqual([nameOf(i.id, 2)]);
     expect(await svc.fire(i.id, 1)).toBe('skipped');
@@ -259,13 +269,9 @@ describe('forced interleavings: one outcome, no schedule left behind', () => {
   it('a fire landing inside a materialization (due now): executed once, the materializer leaves its schedule', async () => {
     const action = vi.fn<ActionRunner>(async () => undefined);
     const svc = withHorizon(action);
-    const i = await svc.schedule(retention({ run_at: at(2 * HOUR) }), 'corr-sched-0001');
-    w.later(2 * HOUR);
-    w.schedules.before = async (op) => {
-      if (op !== 'upsert') return;
-      w.schedules.before = async () => {};
-      await svc.fire(i.id, 1);
-    };
+    const i = await deferredInReach(svc);
+    w.later(HOUR);
+    onceAt('upsert', () => svc.fire(i.id, 1));
     expect(await svc.materialize()).toEqual({ created: 0, failed: 0, lost: 1 });
     expect(action).toHaveBeenCalledTimes(1);
     expect(w.schedules.calls.map((c) => c.op)).toEqual(['upsert']);
@@ -273,13 +279,8 @@ describe('forced interleavings: one outcome, no schedule left behind', () => {
 
   it('two materializer runs racing: one records the schedule, the other leaves it alone', async () => {
     const svc = withHorizon();
-    const i = await svc.schedule(retention({ run_at: at(2 * HOUR) }), 'corr-sched-0001');
-    w.later(HOUR + 60_000);
-    w.schedules.before = async (op) => {
-      if (op !== 'upsert') return;
-      w.schedules.before = async () => {};
-      await svc.materialize();
-    };
+    const i = await deferredInReach(svc);
+    onceAt('upsert', () => svc.materialize());
     expect(await svc.materialize()).toEqual({ created: 0, failed: 0, lost: 1 });
     expect(w.intentOf(i.id)?.schedule).toBe('created');
     expect([...w.schedules.live.keys()]).toEqual([nameOf(i.id)]);

@@ -158,7 +158,7 @@ function IntentRow({
           </>
         )}
         {mode === 'cancel' && (
-          <span role="group" aria-label={`Confirm cancelling ${intent.id}`}>
+          <fieldset class="confirm" aria-label={`Confirm cancelling ${intent.id}`}>
             Cancel this intent?{' '}
             <button type="button" data-action="confirm-cancel" disabled={busy} onClick={() => send('DELETE')}>
               Yes, cancel it
@@ -166,7 +166,7 @@ function IntentRow({
             <button type="button" onClick={() => setMode('idle')}>
               Keep it
             </button>
-          </span>
+          </fieldset>
         )}
         {mode === 'reschedule' && (
           <form
