@@ -328,30 +328,44 @@ describe.concurrent('intents as operators need them', () => {
   it('a bulk cancel of 200 intents: dry run, then the job, its counts, every scheduler.cancelled in its audit', {
     timeout: 480_000,
   }, async () => {
-    const pattern = `bulk-${u()}`;
+    // 20 campaigns with 10 intents each (one per pattern), in a run_at window of this test's own.
+    const tag = u();
+    const base = Date.parse('2032-01-01T00:00:00Z') + Math.floor(Math.random() * 1e6) * 60_000;
+    const at = (m: number) => new Date(base + m * 60_000).toISOString();
+    const filter = { entity_type: 'campaign', run_at_from: at(0), run_at_to: at(300) };
     const started = Date.now();
     const campaigns = await pool(
-      Array.from({ length: 200 }, (_, i) => i),
-      8,
+      Array.from({ length: 20 }, (_, i) => i),
+      4,
       () => campaign(),
     );
-    const made = await pool(campaigns, 8, (id) =>
-      schedule({
-        action: 'archive',
-        run_at: inSeconds(3600),
-        pattern,
-        cancel_on: ['campaign.extended'],
-        entity: { type: 'campaign', id },
-      }),
-    );
+    const made = (
+      await pool(campaigns, 4, async (id) => {
+        const mine: Intent[] = [];
+        for (let p = 0; p < 10; p++)
+          mine.push(
+            await schedule({
+              action: 'archive',
+              run_at: at(1 + p * 20 + campaigns.indexOf(id)),
+              pattern: `bulk-${tag}-${p}`,
+              cancel_on: ['campaign.extended'],
+              entity: { type: 'campaign', id },
+            }),
+          );
+        return mine;
+      })
+    ).flat();
+    expect(made).toHaveLength(200);
     const setup = (Date.now() - started) / 1000;
+    const pattern = `bulk-${tag}-0`;
 
     // Bad input: no filter, all without confirm_large, a terminal status; nothing changes.
     const refused: Array<[Record<string, unknown>, string]> = [
       [{ filter: {}, reason: 'x' }, 'filter'],
       [{ filter: { all: true }, reason: 'x' }, 'confirm_large'],
-      [{ filter: { pattern, status: 'executed' }, reason: 'x' }, 'filter.status'],
-      [{ filter: { pattern }, reason: '' }, 'reason'],
+      [{ filter: { ...filter, status: 'executed' }, reason: 'x' }, 'filter.status'],
+      [{ filter: { ...filter, run_at_from: at(400) }, reason: 'x' }, 'filter.run_at_from'],
+      [{ filter, reason: '' }, 'reason'],
     ];
     for (const [body, path] of refused) {
       const r = await api<Issues>('POST', '/api/scheduler/intents/cancellations', { body });
@@ -363,17 +377,19 @@ describe.concurrent('intents as operators need them', () => {
       'POST',
       '/api/scheduler/intents/cancellations',
       {
-        body: { filter: { pattern }, reason: 'ops test', dry_run: true },
+        body: { filter, reason: 'ops test', dry_run: true },
       },
     );
     expect(dry.status, dry.text).toBe(200);
     expect(dry.body.matched).toBe(200);
     expect(dry.body.first).toHaveLength(20);
-    expect((await search(`pattern=${pattern}&status=scheduled&limit=100`)).length).toBe(100);
+    const range = `entity_type=campaign&run_at_from=${encodeURIComponent(at(0))}&run_at_to=${encodeURIComponent(at(300))}`;
+    expect((await search(`${range}&status=scheduled&limit=100`)).length).toBe(100);
+    expect((await search(`pattern=${pattern}&status=scheduled`)).length).toBe(20);
 
     const jobId = `ops-${u()}`;
     const key = `bulk-${u()}`;
-    const body = { id: jobId, filter: { pattern }, reason: 'ops test' };
+    const body = { id: jobId, filter, reason: 'ops test' };
     const t = Date.now();
     const job = await api<Job>('POST', '/api/scheduler/intents/cancellations', {
       body,
@@ -416,19 +432,20 @@ describe.concurrent('intents as operators need them', () => {
       cursor = r.body.next_cursor;
     } while (cursor);
     expect(cancelled).toBe(200);
-    expect(await search(`pattern=${pattern}&status=scheduled`)).toEqual([]);
-    // Every intent's scheduler.cancelled is in its entity's audit story, with the reason.
+    expect(await search(`${range}&status=scheduled`)).toEqual([]);
+    // Every intent's scheduler.cancelled is in its entity's audit story.
     const missing = await eventually(
       async () => {
-        const lacking = (
-          await pool(made, 8, async (i) => {
-            const s = await auditTypes(i.entity_id);
-            return s.some((e) => e.type === 'scheduler.cancelled' && e.intent === i.id) ? undefined : i.id;
-          })
-        ).filter(Boolean);
+        const stories = await pool(campaigns, 4, async (id) => ({ id, story: await auditTypes(id) }));
+        const lacking = made.filter(
+          (i) =>
+            !stories
+              .find((s) => s.id === i.entity_id)
+              ?.story.some((e) => e.type === 'scheduler.cancelled' && e.intent === i.id),
+        );
         return lacking.length === 0 ? lacking : undefined;
       },
-      60_000,
+      90_000,
       'every scheduler.cancelled in the audit',
     );
     expect(missing).toEqual([]);
