@@ -243,12 +243,12 @@ describe.concurrent('intents as operators need them', () => {
     const id = await campaign();
     const first = await schedule({
       action: 'run_pattern',
-      run_at: inSeconds(20),
+      run_at: inSeconds(80),
       pattern: 'moved',
       entity: { type: 'campaign', id },
     });
     expect(first.schedule).toBe('created');
-    const newRunAt = inSeconds(50);
+    const newRunAt = inSeconds(110);
     const r = await api<Intent>('PATCH', `/api/scheduler/intents/${first.id}`, {
       body: { run_at: newRunAt, cancel_on: ['campaign.extended'] },
     });
