@@ -232,12 +232,12 @@ export class SchedulerService {
       ]),
     );
     if (claimed) return { outcome: 'created', intent: record };
+    // Keep it only while this generation still uses it: recorded by another run, or firing
+    // (its retries come from it). Fired and done, it was made again after its firing: delete.
     const current = await this.get(intent.id);
     const owns =
       current?.generation === intent.generation &&
-      (current.status === 'executing' ||
-        current.status === 'executed' ||
-        (current.status === 'scheduled' && current.schedule === 'created'));
+      (current.status === 'executing' || (current.status === 'scheduled' && current.schedule === 'created'));
     if (!owns) await this.deps.schedules.remove(intent.schedule_name);
     return { outcome: 'lost' };
   }

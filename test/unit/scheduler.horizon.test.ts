@@ -266,7 +266,7 @@ describe('forced interleavings: one outcome, no schedule left behind', () => {
     expect(await svc.fire(i.id, 2)).toBe('executed');
   });
 
-  it('a fire landing inside a materialization (due now): executed once, the materializer leaves its schedule', async () => {
+  it('a fire landing inside a materialization (due now): executed once, and the schedule made after the fire is deleted again', async () => {
     const action = vi.fn<ActionRunner>(async () => undefined);
     const svc = withHorizon(action);
     const i = await deferredInReach(svc);
@@ -274,7 +274,8 @@ describe('forced interleavings: one outcome, no schedule left behind', () => {
     onceAt('upsert', () => svc.fire(i.id, 1));
     expect(await svc.materialize()).toEqual({ created: 0, failed: 0, lost: 1 });
     expect(action).toHaveBeenCalledTimes(1);
-    expect(w.schedules.calls.map((c) => c.op)).toEqual(['upsert']);
+    expect(w.schedules.calls.map((c) => c.op)).toEqual(['upsert', 'remove']);
+    expect(w.schedules.live.size).toBe(0);
   });
 
   it('two materializer runs racing: one records the schedule, the other leaves it alone', async () => {
@@ -371,11 +372,19 @@ describe('exactly once, whatever the interleaving (fast-check)', () => {
             reactivate: () => svc.onEvent(event('user.reactivated')),
           };
           await interleave.run(ops.map((op) => task[op]));
-          // Every live schedule is the recorded one of a scheduled intent, and a recorded one is live.
+          // Every live schedule is the recorded one of a scheduled intent, and a recorded one is
+          // live; the one leftover allowed: the schedule of a generation that already fired, made
+          // again by a materializer while that fire ran (it fires once more, skipped, and goes).
           const settled = w.intentOf(i.id) as IntentRecord;
           const recorded = settled.status === 'scheduled' && settled.schedule === 'created';
-          expect([...w.schedules.live.keys()]).toEqual(recorded ? [settled.schedule_name] : []);
-          // Then time passes: whatever is still scheduled is materialized and fires, never skipped.
+          const fired = settled.status === 'executing' || settled.status === 'executed';
+          const live = [...w.schedules.live.keys()];
+          if (recorded) expect(live).toEqual([settled.schedule_name]);
+          else if (fired) expect(live.filter((n) => n !== settled.schedule_name)).toEqual([]);
+          else expect(live).toEqual([]);
+          const leftover = fired ? live : [];
+          // Then time passes: whatever is still scheduled is materialized and fires; only that
+          // leftover is skipped.
           w.ddb.before = async () => {};
           w.schedules.before = async () => {};
           w.later(5 * HOUR);
@@ -386,7 +395,10 @@ describe('exactly once, whatever the interleaving (fast-check)', () => {
           ) {
             for (const name of [...w.schedules.live.keys()]) {
               const input = w.schedules.take(name);
-              if (input) expect(await svc.fire(input.intent_id, input.generation)).toBe('executed');
+              if (input)
+                expect(await svc.fire(input.intent_id, input.generation)).toBe(
+                  leftover.includes(name) ? 'skipped' : 'executed',
+                );
             }
           }
           const final = w.intentOf(i.id) as IntentRecord;
@@ -398,7 +410,7 @@ describe('exactly once, whatever the interleaving (fast-check)', () => {
           expect(final.deferred_key).toBeUndefined();
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
-  });
+  }, 120_000);
 });
