@@ -95,6 +95,10 @@ export const ENVIRONMENTS: Record<string, DeepPartial<EnvironmentConfig>> = {
       tickLatenessP99Ms: 1_000,
     },
   },
+  // Test and CI stacks are ephemeral like dev: a horizon short enough for the tests to see deferral.
+  test: { schedulingHorizonMinutes: 2 },
+  ci: { schedulingHorizonMinutes: 2 },
+  local: { schedulingHorizonMinutes: 2 },
   prod: {},
 };
 
@@ -210,7 +214,3 @@ export function resolveConfig(
   const what = unknownKey ? `is not a setting (settings: ${CONFIG_KEYS.join(', ')})` : issue.message;
   throw new ConfigError(`Tempora config of environment "${environment}": ${key} ${what}${got}`);
 }
-
-/** PostToConnection calls per second the broadcaster may make: its share of the account's quota. */
-export const broadcastPostsPerSecond = (c: EnvironmentConfig): number =>
-  Math.max(1, Math.floor(c.broadcastBudgetShare * c.apiGatewayRequestsPerSecond));

@@ -28,7 +28,6 @@ import {
   serviceRoutes,
 } from '../lib/registry/index.ts';
 import type { ApiStack } from './api-stack.ts';
-import { broadcastPostsPerSecond } from './config.ts';
 import { Amadeus } from './constructs/amadeus.ts';
 import { Broadcast } from './constructs/broadcast.ts';
 import { Console } from './constructs/console.ts';
@@ -43,6 +42,7 @@ import {
   pitrTable,
 } from './constructs/helpers.ts';
 import { Nexus } from './constructs/nexus.ts';
+import { horizonSettings, Materializer } from './constructs/scheduler-horizon.ts';
 import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
 import { StatelessStack, type StatelessStackProps, stateful } from './data-stack.ts';
 import type { Settings } from './settings.ts';
@@ -257,8 +257,25 @@ export class TemporaStack extends StatelessStack {
     const intents = new EntityTable(this, 'SchedulerIntents', {
       tableName: `${prefix}-_scheduler_intents`,
       removalPolicy,
-      indexes: [{ name: 'by_entity', partitionKey: 'entity_id', sortKey: 'run_at' }],
+      // Every search is a Query on one of these (lib/scheduler/intent.ts); by_deferred is sparse.
+      indexes: [
+        { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'run_at' },
+        { name: 'by_status', partitionKey: 'status', sortKey: 'run_at' },
+        { name: 'by_pattern', partitionKey: 'pattern', sortKey: 'run_at' },
+        { name: 'by_deferred', partitionKey: 'deferred_key', sortKey: 'run_at' },
+      ],
     });
+    // Bulk cancellation jobs (lib/scheduler/cancellations.ts), kept 30 days.
+    const intentJobs = table('SchedulerJobs', '_scheduler_jobs', 'id', undefined, 'expires_at');
+    // The horizon is the environment's config (infra/config.ts, schedulingHorizonMinutes), or
+    // the CDK context `schedulerHorizon` (an ISO 8601 duration) when given.
+    const horizon = horizonSettings(
+      {
+        horizon: this.node.tryGetContext('schedulerHorizon') ?? `PT${config.schedulingHorizonMinutes}M`,
+        materializerMinutes: this.node.tryGetContext('materializerMinutes'),
+      },
+      props.settings.ephemeral,
+    );
     // The group holds every intent's schedule, and each schedule names the invoke role and the
     // target's dead-letter queue: all three are state (data stack), like the intents table.
     const scheduleGroup = new scheduler.CfnScheduleGroup(stateful(this), 'ScheduleGroup', { name: prefix });
@@ -296,6 +313,8 @@ export class TemporaStack extends StatelessStack {
         scheduleTargetArn: schedulerFnArn,
         scheduleRoleArn: invokeRole.roleArn,
         scheduleDlqArn: scheduleDlq.queueArn,
+        intentJobsTable: intentJobs.tableName,
+        scheduleHorizon: horizon.horizon,
         entityTables: JSON.stringify(
           Object.fromEntries(Object.entries(entityTables).map(([k, t]) => [k, t.tableName])),
         ),
@@ -317,8 +336,10 @@ export class TemporaStack extends StatelessStack {
         'One schedule per intent, named at run time: the grant is limited to the environment’s schedule group.',
     });
     invokeRole.grantPassRole(schedulerFn.grantPrincipal);
-    grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     grantTable(schedulerFn, intents.table, ['dynamodb:Query'], intents.indexNames);
+    grantTable(schedulerFn, intentJobs, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    new Materializer(this, 'SchedulerMaterializer', { fn: schedulerFn, settings: horizon });
     // Its consumer's envelope records (its POST /api/scheduler/intents adds the same grant).
     grantTable(schedulerFn, idempotency, IDEMPOTENCY_RECORD_ACTIONS);
     grantEntityStore(
@@ -333,6 +354,7 @@ export class TemporaStack extends StatelessStack {
     addRoutes('Scheduler', schedulerFn, schedulerDef.routes);
     consume('Scheduler', schedulerFn, schedulerDef.consumes, schedulerDlq);
     healthTables._scheduler_intents = { logical: '_scheduler_intents', table: intents.table };
+    healthTables._scheduler_jobs = { logical: '_scheduler_jobs', table: intentJobs };
 
     // --- Metadata datasource ---------------------------------------------------------------
     const datasourceDef = platformService('metadata');
@@ -442,7 +464,9 @@ export class TemporaStack extends StatelessStack {
       policies,
       jwtSecret,
       eventApi: this.node.tryGetContext('eventApi') === 'external' ? 'external' : 'declared',
-      postsPerSecond: broadcastPostsPerSecond(config),
+      // The share of the account's API Gateway quota every broadcaster together may post (docs/broadcast.md).
+      accountPostQuota: config.apiGatewayRequestsPerSecond,
+      accountPostShare: config.broadcastBudgetShare,
       addRoutes: (fn) => addRoutes('Broadcast', fn, broadcastDef.routes),
       consume: (fn, dlq) => consume('Broadcast', fn, broadcastDef.consumes, dlq),
     });
@@ -514,6 +538,8 @@ export class TemporaStack extends StatelessStack {
     new CfnOutput(data, 'TableMetadataIndex', { value: metadataIndex.tableName });
     new CfnOutput(data, 'TablePolicies', { value: policies.tableName });
     new CfnOutput(data, 'TableSchedulerIntents', { value: intents.table.tableName });
+    new CfnOutput(data, 'TableSchedulerJobs', { value: intentJobs.tableName });
+    new CfnOutput(this, 'SchedulerHorizon', { value: horizon.horizon });
     new CfnOutput(data, 'TableMetadataRecords', { value: records.tableName });
     new CfnOutput(data, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
     new CfnOutput(this, 'SchedulerFunctionName', { value: schedulerFnName });

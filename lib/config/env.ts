@@ -94,6 +94,28 @@ export const VARS = {
   scheduleTargetArn: required('SCHEDULE_TARGET_ARN', text),
   scheduleRoleArn: required('SCHEDULE_ROLE_ARN', text),
   scheduleDlqArn: required('SCHEDULE_DLQ_ARN', text),
+  /** Bulk cancellation jobs of the scheduler. */
+  intentJobsTable: required('INTENT_JOBS_TABLE', text),
+  /** How far ahead intents get their schedule (ISO 8601 duration); beyond it they are deferred. */
+  scheduleHorizon: withDefault(
+    'SCHEDULE_HORIZON',
+    z._default(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
+            'must be an ISO 8601 duration of days, hours, minutes, seconds (P7D, PT2M)',
+          ),
+        ),
+      'P7D',
+    ),
+  ),
+  /** Intents one materializer run makes schedules for, at most. */
+  materializeLimit: withDefault(
+    'MATERIALIZE_LIMIT',
+    z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 1000),
+  ),
   // Domain consumers.
   searchIndexTable: required('SEARCH_INDEX_TABLE', text),
   analyticsCountersTable: required('ANALYTICS_COUNTERS_TABLE', text),

@@ -45,9 +45,12 @@ afterAll(() => {
   if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
 });
 
+/** The bus rules (event patterns, not schedules) targeting `fn`. */
 const rulesTargeting = (fn: FnInfo) =>
-  resourcesOf(json, 'AWS::Events::Rule').filter(([, p]) =>
-    (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${fn.id}.Arn`),
+  resourcesOf(json, 'AWS::Events::Rule').filter(
+    ([, p]) =>
+      p.EventPattern !== undefined &&
+      (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${fn.id}.Arn`),
   );
 
 describe('a registry service consuming specific event types', () => {

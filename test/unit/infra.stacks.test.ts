@@ -297,18 +297,18 @@ describe('alarms, derived from what each stack holds', () => {
 
 describe('environment configuration', () => {
   it(
-    'the broadcaster’s post budget is its share of the account’s API Gateway quota',
+    'every broadcaster together posts its share of the account’s API Gateway quota (the ticker’s settings)',
     () => {
       const { stacks, templates } = synth('test', { broadcastBudgetShare: '0.25' });
       const t = templates.get(stacks.services) as CfnTemplate;
-      const budgets = entries(t, 'AWS::Lambda::Function')
+      const shares = entries(t, 'AWS::Lambda::Function')
         .map(
           ([, f]) =>
-            (f.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables
-              ?.POST_BUDGET_PER_SEC,
+            (f.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables,
         )
-        .filter(Boolean);
-      expect(budgets).toEqual(['2500']);
+        .filter((v) => v?.ACCOUNT_POST_SHARE !== undefined)
+        .map((v) => [v?.ACCOUNT_POST_SHARE, v?.ACCOUNT_POST_QUOTA]);
+      expect(shares).toEqual([['0.25', '10000']]);
     },
     TIMEOUT,
   );

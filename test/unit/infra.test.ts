@@ -9,6 +9,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityTable } from '../../infra/constructs/entity-table.ts';
+import { horizonSettings } from '../../infra/constructs/scheduler-horizon.ts';
 import type { TemporaStack } from '../../infra/stack.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
 import { RECORDS_TABLE_DESIGN } from '../../lib/records/design.ts';
@@ -56,6 +57,7 @@ const TABLE = {
 const PLATFORM_TABLE = {
   idempotency: `${PREFIX}-_idempotency`,
   intents: `${PREFIX}-_scheduler_intents`,
+  jobs: `${PREFIX}-_scheduler_jobs`,
   records: `${PREFIX}-_metadata_records`,
   migrations: `${PREFIX}-_metadata_migrations`,
   amadeus: `${PREFIX}-_amadeus`,
@@ -523,6 +525,7 @@ describe('Lambda functions', () => {
       _policies: entry('_policies', TABLE.policies),
       ...Object.fromEntries(registry.map((s) => [s.name, entry(s.table, `${PREFIX}-${s.table}`)])),
       _scheduler_intents: entry('_scheduler_intents', PLATFORM_TABLE.intents),
+      _scheduler_jobs: entry('_scheduler_jobs', PLATFORM_TABLE.jobs),
       _metadata_records: entry('_metadata_records', PLATFORM_TABLE.records),
       _metadata_migrations: entry('_metadata_migrations', PLATFORM_TABLE.migrations),
       _amadeus: entry('_amadeus', PLATFORM_TABLE.amadeus),
@@ -651,9 +654,23 @@ describe('DynamoDB tables', () => {
     expect(gsisOf(PLATFORM_TABLE.idempotency)).toEqual([]);
   });
 
-  it("has the scheduler's intents table keyed by id with by_entity (entity_id, run_at)", () => {
+  it("has the scheduler's intents table keyed by id, indexed on run_at by entity, status, pattern and (sparse) deferral", () => {
     expect(tableProps(PLATFORM_TABLE.intents).KeySchema).toEqual(keys('id'));
-    expect(gsisOf(PLATFORM_TABLE.intents)).toEqual([gsi('by_entity', 'entity_id', 'run_at')]);
+    expect(gsisOf(PLATFORM_TABLE.intents)).toEqual([
+      gsi('by_entity', 'entity_id', 'run_at'),
+      gsi('by_status', 'status', 'run_at'),
+      gsi('by_pattern', 'pattern', 'run_at'),
+      gsi('by_deferred', 'deferred_key', 'run_at'),
+    ]);
+  });
+
+  it("has the scheduler's bulk cancellation jobs table keyed by id, TTL on expires_at, no indexes", () => {
+    expect(tableProps(PLATFORM_TABLE.jobs).KeySchema).toEqual(keys('id'));
+    expect(tableProps(PLATFORM_TABLE.jobs).TimeToLiveSpecification).toEqual({
+      AttributeName: 'expires_at',
+      Enabled: true,
+    });
+    expect(gsisOf(PLATFORM_TABLE.jobs)).toEqual([]);
   });
 
   it('has the search index and analytics counters tables keyed by pk/sk, TTL on expires_at, no indexes', () => {
@@ -1010,18 +1027,30 @@ describe('least privilege', () => {
     ).toEqual([]);
   });
 
-  it('the scheduler: its schedules, PassRole on the invoke role, intents, idempotency, entity stores, policies', () => {
+  it('the scheduler: its schedules, PassRole on the invoke role, intents and their indexes, jobs, idempotency, entity stores, policies', () => {
     const fn = schedulerFn();
     const ids = sharedIds(json);
     const intents = tableId(json, PLATFORM_TABLE.intents);
+    const jobs = tableId(json, PLATFORM_TABLE.jobs);
     const entityTables = crudServices.map((s) => tableId(json, `${PREFIX}-${s.table}`));
     const expected = grantMap(
       XRAY,
       {
         [SCHEDULES_ARN]: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
         [`${scheduleInvokeRole()}.Arn`]: ['iam:PassRole'],
-        [`${intents}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        [`${intents}.Arn/index/by_entity`]: ['dynamodb:Query'],
+        [`${intents}.Arn`]: [
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+        ...Object.fromEntries(
+          ['by_entity', 'by_status', 'by_pattern', 'by_deferred'].map((i) => [
+            `${intents}.Arn/index/${i}`,
+            ['dynamodb:Query'],
+          ]),
+        ),
+        [`${jobs}.Arn`]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         [`${tableId(json, PLATFORM_TABLE.idempotency)}.Arn`]: [
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
@@ -1127,6 +1156,7 @@ describe('least privilege', () => {
       ...Object.values(TABLE),
       ...registry.map((s) => `${PREFIX}-${s.table}`),
       PLATFORM_TABLE.intents,
+      PLATFORM_TABLE.jobs,
       PLATFORM_TABLE.records,
       PLATFORM_TABLE.migrations,
       PLATFORM_TABLE.amadeus,
@@ -1304,7 +1334,9 @@ describe('live campaigns (broadcast)', () => {
 
   it('a sweep every minute invokes the broadcast function with { kind: "broadcast.sweep" }, no retries', () => {
     const sweeps = resourcesOf(json, 'AWS::Events::Rule').filter(
-      ([, p]) => p.ScheduleExpression !== undefined,
+      ([, p]) =>
+        p.ScheduleExpression !== undefined &&
+        (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${fn().id}.Arn`),
     );
     expect(sweeps).toHaveLength(1);
     const [, rule] = sweeps[0] ?? ['', {}];
@@ -1521,4 +1553,38 @@ describe('cdk-nag (AwsSolutions)', () => {
     },
     TIMEOUT,
   );
+});
+
+describe("the scheduler's horizon", () => {
+  it('an ephemeral stack defers beyond 2 minutes and materializes every minute, into the scheduler function', () => {
+    expect(render(schedulerFn().vars.SCHEDULE_HORIZON)).toBe('PT2M');
+    const rules = resourcesOf(json, 'AWS::Events::Rule').filter(
+      ([, p]) =>
+        p.ScheduleExpression !== undefined &&
+        (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${schedulerFn().id}.Arn`),
+    );
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] ?? ['', {}];
+    expect(rule.ScheduleExpression).toBe('rate(1 minute)');
+    const [target] = rule.Targets as Array<Record<string, unknown>>;
+    expect(JSON.parse(String(target?.Input))).toEqual({ kind: 'scheduler.materialize' });
+  });
+
+  it('defaults to 7 days every 5 minutes on a production stack; context overrides either', () => {
+    expect(horizonSettings({}, false)).toEqual({ horizon: 'P7D', materializerMinutes: 5 });
+    expect(horizonSettings({}, true)).toEqual({ horizon: 'PT2M', materializerMinutes: 1 });
+    expect(horizonSettings({ horizon: 'P1D', materializerMinutes: '10' }, false)).toEqual({
+      horizon: 'P1D',
+      materializerMinutes: 10,
+    });
+  });
+
+  it('refuses, naming the key, a horizon that is not a duration, a bad rate, or a horizon under twice the rate', () => {
+    expect(() => horizonSettings({ horizon: '7 days' }, false)).toThrow(/schedulerHorizon "7 days"/);
+    expect(() => horizonSettings({ materializerMinutes: 0 }, false)).toThrow(/materializerMinutes "0"/);
+    expect(() => horizonSettings({ materializerMinutes: 'often' }, false)).toThrow(/materializerMinutes/);
+    expect(() => horizonSettings({ horizon: 'PT5M', materializerMinutes: 5 }, false)).toThrow(
+      /schedulerHorizon PT5M must be at least twice materializerMinutes/,
+    );
+  });
 });
