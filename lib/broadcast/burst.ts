@@ -22,7 +22,7 @@ import { monoOf, wallOf } from './clock.ts';
 import { Delivery } from './delivery.ts';
 import { LiveState } from './live-state.ts';
 import type { TickInput, TickOutput } from './machine.ts';
-import { broadcastModeOf } from './on-change.ts';
+import { broadcastModeOf } from './tick-frames.ts';
 import { successorOf, type TickerVerdict, tickerVerdict } from './phase.ts';
 import { REPLAN_LEAD_MS, ShardPlanner } from './shard-plan.ts';
 import { TickSender } from './tick-sender.ts';

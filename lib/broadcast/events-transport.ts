@@ -13,10 +13,12 @@
  */
 import { type Publish, PublishError } from './events-publish.ts';
 import type { BroadcastLog } from './tick-sender.ts';
-import { type SendStats, type Transport, type TransportTotals, ZERO_TOTALS } from './transport.ts';
+import { type OutFrame, type SendStats, type Transport, type TransportTotals, ZERO_TOTALS } from './transport.ts';
 
 export interface EventsTransportOptions {
   log?: BroadcastLog;
+  /** Which text of a tick this channel carries: the full frame (default) or the delta. */
+  carries?: 'text' | 'delta';
 }
 
 export class EventsTransport implements Transport {
@@ -24,6 +26,7 @@ export class EventsTransport implements Transport {
   readonly #channel: string;
   readonly #publish: Publish;
   readonly #log: BroadcastLog;
+  readonly #carries: 'text' | 'delta';
   readonly #totals: TransportTotals = { ...ZERO_TOTALS };
   #inFlight: Promise<void> | undefined;
   /** The frame waiting for the publish in flight: `notice` frames are never replaced. */
@@ -34,13 +37,15 @@ export class EventsTransport implements Transport {
     this.#channel = channel;
     this.#publish = publish;
     this.#log = opts.log ?? (() => undefined);
+    this.#carries = opts.carries ?? 'text';
   }
 
   get channel(): string {
     return this.#channel;
   }
 
-  send(frame: string): SendStats {
+  send(out: OutFrame): SendStats {
+    const frame = this.#carries === 'delta' ? (out.delta ?? out.text) : out.text;
     if (this.#inFlight === undefined) {
       this.#start(frame, true);
       return { targeted: 1, started: 1, dropped: 0, thinned: 0 };

@@ -38,7 +38,7 @@ export {
   scoreFrame,
   scoreFrameSchema,
 } from './messages.ts';
-export { type BroadcastMode, broadcastModeOf, DEFAULT_HEARTBEAT_MS, TickFrames } from './on-change.ts';
+export { type BroadcastMode, broadcastModeOf, DEFAULT_HEARTBEAT_MS, TickFrames } from './tick-frames.ts';
 export {
   type BroadcastPhase,
   broadcastPhase,

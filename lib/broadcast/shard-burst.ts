@@ -22,7 +22,7 @@ import { broadcastNotice } from './frame.ts';
 import { transportFrame } from './join.ts';
 import { LiveState } from './live-state.ts';
 import type { ShardPlan, TickInput, TickOutput } from './machine.ts';
-import { broadcastModeOf } from './on-change.ts';
+import { broadcastModeOf } from './tick-frames.ts';
 import { tickerVerdict } from './phase.ts';
 import { connectionsOfShard } from './shards.ts';
 import { capToShare, type PostingShare } from './share.ts';

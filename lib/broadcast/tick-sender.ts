@@ -5,7 +5,7 @@
  * and report the tick's metrics.
  */
 import type { CampaignStatePayload } from './frame.ts';
-import { type BroadcastMode, TickFrames } from './on-change.ts';
+import { type BroadcastMode, TickFrames } from './tick-frames.ts';
 import {
   addTotals,
   type Transport,

@@ -15,6 +15,14 @@
 export type TransportKind = 'websocket' | 'events';
 export const TRANSPORTS: readonly TransportKind[] = ['websocket', 'events'];
 
+/** One tick's frame: the full text, and the same tick as a delta for clients that opted in. */
+export interface OutFrame {
+  /** The `campaign.state` text. */
+  text: string;
+  /** The tick as a `campaign.delta` against the previous frame; absent: delta clients get `text`. */
+  delta?: string;
+}
+
 /** What one `send` did, known at once. */
 export interface SendStats {
   /** Recipients addressed: connections (websocket) or the channel (events: 1). */
@@ -45,8 +53,8 @@ export interface TransportTotals {
 
 export interface Transport {
   readonly kind: TransportKind;
-  /** Start sending one frame to every recipient; never throws. */
-  send(frame: string): SendStats;
+  /** Start sending one tick's frame to every recipient; never throws. */
+  send(frame: OutFrame): SendStats;
   /** Send one notice (best effort) and wait until it settled. */
   notice(frame: string): Promise<void>;
   totals(): TransportTotals;
@@ -97,7 +105,7 @@ export class TransportSwitch {
   }
 
   /** Send a frame to the active transport (and the one being left); stats are the active one's. */
-  send(frame: string, now: number): SendStats {
+  send(frame: OutFrame, now: number): SendStats {
     this.leaving(now)?.send(frame);
     return this.#active.send(frame);
   }

@@ -4,11 +4,17 @@
  * most `concurrency` posts in flight, the drop policy (a connection with a frame still in
  * flight loses the new one), the slow lane, and a posting budget that thins in round robin
  * (./budget.ts). A connection answered 410 is removed (and uncounted) once.
+ *
+ * Per connection, on top of the tick's shared bytes: a connection that lost frames gets the next
+ * full frame with `missed: <n>` (the frames it did not get since its last one); a connection that
+ * opted in to deltas gets the tick's `campaign.delta` — unless it lost frames, or has had none
+ * from this broadcaster yet (it then gets the full frame: a delta needs its base).
  */
 import { PostBudget } from './budget.ts';
 import { FanOut, type PostToConnection } from './fanout.ts';
 import type { BroadcastLog } from './tick-sender.ts';
-import type { SendStats, Transport, TransportTotals } from './transport.ts';
+import { withFrameFields } from './frame.ts';
+import type { OutFrame, SendStats, Transport, TransportTotals } from './transport.ts';
 
 export interface WebsocketTransportDeps {
   post: PostToConnection;
@@ -30,6 +36,7 @@ export class WebsocketTransport implements Transport {
   /** The posting budget, when there is one (its ceiling follows the account's share). */
   readonly budget: PostBudget | undefined;
   #audience: readonly string[] = [];
+  #deltas: ReadonlySet<string> = new Set();
 
   constructor(campaignId: string, deps: WebsocketTransportDeps, opts: WebsocketTransportOptions = {}) {
     const log = deps.log ?? (() => undefined);
@@ -51,12 +58,31 @@ export class WebsocketTransport implements Transport {
     return this.#audience;
   }
 
-  setAudience(connectionIds: readonly string[]): void {
+  /** The connections the next frames go to, and those of them that take deltas. */
+  setAudience(connectionIds: readonly string[], deltas?: ReadonlySet<string>): void {
     this.#audience = connectionIds;
+    if (deltas !== undefined) this.#deltas = deltas;
   }
 
-  send(frame: string): SendStats {
-    return this.fanout.broadcast(this.#audience, frame);
+  send(frame: OutFrame): SendStats {
+    const delta = frame.delta === undefined ? undefined : Buffer.from(frame.delta, 'utf8');
+    const withMissed = new Map<number, Buffer>();
+    return this.fanout.broadcast(this.#audience, frame.text, (id, missed, first) => {
+      if (missed > 0) {
+        let bytes = withMissed.get(missed);
+        if (bytes === undefined) {
+          bytes = Buffer.from(withFrameFields(frame.text, { missed }), 'utf8');
+          withMissed.set(missed, bytes);
+        }
+        return bytes;
+      }
+      return delta !== undefined && !first && this.#deltas.has(id) ? delta : undefined;
+    });
+  }
+
+  /** One frame to one connection (a resumed client's snapshot), in line with its other frames. */
+  sendTo(connectionId: string, frame: string): void {
+    this.fanout.broadcast([connectionId], frame);
   }
 
   /** A notice to the audience (or to `to`), after the frames in flight. */
