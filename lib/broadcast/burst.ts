@@ -22,9 +22,10 @@ import { monoOf, wallOf } from './clock.ts';
 import { Delivery } from './delivery.ts';
 import { LiveState } from './live-state.ts';
 import type { TickInput, TickOutput } from './machine.ts';
-import { broadcastModeOf } from './tick-frames.ts';
 import { successorOf, type TickerVerdict, tickerVerdict } from './phase.ts';
+import { Recovery } from './resume.ts';
 import { REPLAN_LEAD_MS, ShardPlanner } from './shard-plan.ts';
+import { broadcastModeOf, deltaEveryOf } from './tick-frames.ts';
 import { TickSender } from './tick-sender.ts';
 import { runTicks, type Tick } from './ticker.ts';
 import { ALIVE_EVERY_MS } from './ticker-item.ts';
@@ -43,6 +44,7 @@ export class Burst {
   readonly #shards: ShardPlanner;
   readonly #delivery: Delivery;
   readonly #sender: TickSender;
+  readonly #recovery: Recovery;
   readonly #end: number;
   readonly #refreshMs: number;
   #seq: number;
@@ -66,6 +68,7 @@ export class Burst {
       ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
       ...(ports.onTick ? { onTick: ports.onTick } : {}),
     });
+    this.#recovery = new Recovery(id, ports, this.#delivery.websocket);
     this.#end = ports.clock.now() + Math.max(0, opts.budgetMs);
     this.#refreshMs = Math.min(1000, Math.max(50, opts.refreshMs ?? 500));
     this.#seq = input.seq;
@@ -181,15 +184,22 @@ export class Burst {
     // Stamped with the tick's due time: a tick a little late still carries a time inside the window.
     const dueAt = wallNow() + (tick.scheduledAt - clock.now());
     this.#nextTickAt = dueAt + 1000 / this.#hz;
-    this.#delivery.websocket.setAudience(this.#shards.mine(this.#live.connections));
+    this.#delivery.websocket.setAudience(this.#shards.mine(this.#live.connections), this.#live.deltas);
     const payload = {
       leaderboard: this.#live.leaderboard,
       live_participant_count: this.#live.connections.length,
       frequency: this.#hz,
     };
+    const metadata = this.#live.campaign?.metadata;
     this.#sender.send(
       tick,
-      { mode: broadcastModeOf(this.#live.campaign?.metadata), ts: dueAt, payload, now: clock.now() },
+      {
+        mode: broadcastModeOf(metadata),
+        deltaEvery: deltaEveryOf(metadata),
+        ts: dueAt,
+        payload,
+        now: clock.now(),
+      },
       { shards: this.#shards.count, shareLimited: this.#delivery.shareLimited },
     );
   }
@@ -206,6 +216,9 @@ export class Burst {
     const report = this.#delivery.report(demand);
     if (report) also.push(report);
     await this.#live.refresh(withConnections, also);
+    // Resume snapshots when this burst posts to every WebSocket connection itself.
+    const serving = this.#delivery.posting && this.#shards.count <= 1;
+    await this.#recovery.refresh(this.#sender.last, serving, wallNow());
     this.#delivery.applyShare(demand);
     this.ports.onRefresh?.();
   }

@@ -27,7 +27,10 @@ export interface LeaderboardDelta {
 const same = (a: LeaderboardEntry, b: LeaderboardEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** What changed from `prev` to `next` (both ordered, best first). */
-export function leaderboardDelta(prev: readonly LeaderboardEntry[], next: readonly LeaderboardEntry[]): LeaderboardDelta {
+export function leaderboardDelta(
+  prev: readonly LeaderboardEntry[],
+  next: readonly LeaderboardEntry[],
+): LeaderboardDelta {
   const before = new Map(prev.map((e) => [e.user, e]));
   const after = new Set(next.map((e) => e.user));
   const rows: RankedRow[] = [];
@@ -39,9 +42,13 @@ export function leaderboardDelta(prev: readonly LeaderboardEntry[], next: readon
 }
 
 /** The leaderboard after `delta` (see the module comment); `held` is not modified. */
-export function applyLeaderboardDelta(held: readonly LeaderboardEntry[], delta: LeaderboardDelta): LeaderboardEntry[] {
+export function applyLeaderboardDelta(
+  held: readonly LeaderboardEntry[],
+  delta: LeaderboardDelta,
+): LeaderboardEntry[] {
   const gone = new Set([...delta.removed, ...delta.rows.map((r) => r.user)]);
   const out = held.filter((e) => !gone.has(e.user));
-  for (const { rank, ...row } of [...delta.rows].sort((a, b) => a.rank - b.rank)) out.splice(rank - 1, 0, row);
+  for (const { rank, ...row } of [...delta.rows].sort((a, b) => a.rank - b.rank))
+    out.splice(rank - 1, 0, row);
   return out;
 }

@@ -6,6 +6,9 @@
  * - `GET /api/campaigns/{id}/live` → 200 {@link JoinInfo} plus a live token for the caller
  *   (./live-token.ts): where to join, on the transport the campaign's broadcaster uses now;
  *   403 for a campaign the caller may not watch, 404 for an unknown one (./watch-access.ts).
+ * - `GET /api/campaigns/{id}/state` → 200 the latest `campaign.state` frame (with its `seq`):
+ *   what a client on either transport reads after a gap (./resume.ts); 404 before the
+ *   campaign's first frame; 403/404 as for `…/live`.
  * - `GET /api/broadcast/health` (public): the service's tables.
  */
 import * as z from 'zod/mini';
@@ -29,6 +32,8 @@ export interface BroadcastHttpDeps {
     principal: Principal,
     campaignId: string,
   ) => Promise<JoinInfo & { token: string; expires_at: string }>;
+  /** The latest frame's text of campaign `id` (throws 403/404 when it may not watch it). */
+  state: (principal: Principal, campaignId: string) => Promise<string | undefined>;
   health: () => Promise<HealthReport>;
 }
 
@@ -65,6 +70,14 @@ export function broadcastRoutes(deps: BroadcastHttpDeps): Routes {
     },
     'GET /api/campaigns/{id}/live': {
       handler: async (req) => json(200, await deps.live(principalOf(req.principal), campaignId(req.params))),
+    },
+    'GET /api/campaigns/{id}/state': {
+      handler: async (req) => {
+        const id = campaignId(req.params);
+        const frame = await deps.state(principalOf(req.principal), id);
+        if (frame === undefined) throw notFound(`Campaign "${id}" has not sent a frame yet`);
+        return json(200, JSON.parse(frame) as unknown);
+      },
     },
     'GET /api/broadcast/health': {
       public: true,

@@ -58,6 +58,13 @@ async function live(principal: Principal, campaignId: string) {
   };
 }
 
+/** The latest frame of a campaign `principal` may watch; undefined before its first frame. */
+async function state(principal: Principal, campaignId: string): Promise<string | undefined> {
+  const w = broadcastWiring();
+  await mayWatch(principal, campaignId, w.watchDeps);
+  return w.snapshots.latest(campaignId);
+}
+
 const http = lazy(() => {
   const w = broadcastWiring();
   const { tables } = w.settings;
@@ -67,6 +74,7 @@ const http = lazy(() => {
       campaigns: w.campaigns,
       leaderboard: w.leaderboard,
       live,
+      state,
       health: () =>
         healthReport('broadcast', {
           connections: { logical: 'service_broadcast_connection', physical: tables.connections },

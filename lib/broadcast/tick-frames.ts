@@ -28,7 +28,8 @@ export const DEFAULT_DELTA_EVERY = 20;
 
 /** `service_specific.campaign.delta_every`: a full frame to delta clients every K frames (1: always full). */
 export function deltaEveryOf(metadata: Metadata | undefined): number {
-  const k = (metadata?.service_specific as { campaign?: { delta_every?: unknown } } | undefined)?.campaign?.delta_every;
+  const k = (metadata?.service_specific as { campaign?: { delta_every?: unknown } } | undefined)?.campaign
+    ?.delta_every;
   return typeof k === 'number' && Number.isInteger(k) && k >= 1 ? k : DEFAULT_DELTA_EVERY;
 }
 
@@ -90,10 +91,16 @@ export class TickFrames {
     const previous = this.#previous;
     this.#previous = { seq, payload };
     this.#sent += 1;
-    if (previous === undefined || this.#sent % Math.max(1, deltaEvery) === 0) return { text };
+    if (previous === undefined || this.#sent % Math.max(1, deltaEvery) === 0) return { seq, text };
     const { leaderboard, ...rest } = payload;
     const { removed, rows } = leaderboardDelta(previous.payload.leaderboard, leaderboard);
-    const delta = campaignDeltaFrame({ campaignId: id, seq, baseSeq: previous.seq, ts, payload: { ...rest, removed, rows } });
-    return { text, delta };
+    const delta = campaignDeltaFrame({
+      campaignId: id,
+      seq,
+      baseSeq: previous.seq,
+      ts,
+      payload: { ...rest, removed, rows },
+    });
+    return { seq, text, delta };
   }
 }

@@ -8,6 +8,7 @@ import type { CampaignStatePayload } from './frame.ts';
 import { type BroadcastMode, TickFrames } from './tick-frames.ts';
 import {
   addTotals,
+  type OutFrame,
   type Transport,
   type TransportKind,
   type TransportSwitch,
@@ -51,6 +52,8 @@ export type BroadcastLog = (level: 'info' | 'warn', message: string, extra?: Rec
 /** The state a tick's frame carries. */
 export interface TickState {
   mode: BroadcastMode;
+  /** A full frame to delta clients every `deltaEvery` frames (`service_specific.campaign.delta_every`). */
+  deltaEvery: number;
   /** The frame's wall-clock time, epoch ms. */
   ts: number;
   payload: CampaignStatePayload;
@@ -69,6 +72,7 @@ export class TickSender {
   readonly #transports: TransportSwitch;
   readonly #onTick: TickSenderOptions['onTick'];
   readonly #previous = new Map<Transport, TransportTotals>();
+  #last: OutFrame | undefined;
 
   constructor(campaignId: string, transports: TransportSwitch, opts: TickSenderOptions = {}) {
     this.#frames = new TickFrames({
@@ -88,7 +92,15 @@ export class TickSender {
     state: TickState,
     extra: { shards: number; shareLimited: boolean },
   ): void {
-    const frame = this.#frames.frame(state.mode, tick.seq, state.ts, state.payload, state.now);
+    const frame = this.#frames.frame(
+      state.mode,
+      tick.seq,
+      state.ts,
+      state.payload,
+      state.now,
+      state.deltaEvery,
+    );
+    if (frame !== undefined) this.#last = frame;
     const stats =
       frame === undefined ? { targeted: 0, dropped: 0, thinned: 0 } : this.#transports.send(frame, state.now);
     const settled = this.#settled(state.now);
@@ -108,6 +120,11 @@ export class TickSender {
       shareLimited: extra.shareLimited,
       sentFrame: frame !== undefined,
     });
+  }
+
+  /** The last frame sent (a resume snapshot, the saved latest state). */
+  get last(): OutFrame | undefined {
+    return this.#last;
   }
 
   /** What settled on each transport in use since the previous tick. */

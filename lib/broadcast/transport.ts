@@ -17,6 +17,8 @@ export const TRANSPORTS: readonly TransportKind[] = ['websocket', 'events'];
 
 /** One tick's frame: the full text, and the same tick as a delta for clients that opted in. */
 export interface OutFrame {
+  /** The tick's `seq`. */
+  seq: number;
   /** The `campaign.state` text. */
   text: string;
   /** The tick as a `campaign.delta` against the previous frame; absent: delta clients get `text`. */

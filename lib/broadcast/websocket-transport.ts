@@ -12,9 +12,19 @@
  */
 import { PostBudget } from './budget.ts';
 import { FanOut, type PostToConnection } from './fanout.ts';
-import type { BroadcastLog } from './tick-sender.ts';
 import { withFrameFields } from './frame.ts';
+import type { BroadcastLog } from './tick-sender.ts';
 import type { OutFrame, SendStats, Transport, TransportTotals } from './transport.ts';
+
+/**
+ * The fields a resumed client's frame of seq `seq` carries: `resumed: { from, missed }` (the
+ * frames between its `last_seq` and this one), or `{ from: null }` when `from` was not a usable
+ * seq or is not behind this frame; and `missed` when the connection lost frames meanwhile.
+ */
+function resumedFields(from: number | null, seq: number, missed: number): Record<string, unknown> {
+  const resumed = from === null || from >= seq ? { from: null } : { from, missed: seq - from - 1 };
+  return missed > 0 ? { missed, resumed } : { resumed };
+}
 
 export interface WebsocketTransportDeps {
   post: PostToConnection;
@@ -37,6 +47,8 @@ export class WebsocketTransport implements Transport {
   readonly budget: PostBudget | undefined;
   #audience: readonly string[] = [];
   #deltas: ReadonlySet<string> = new Set();
+  /** Connections owed `resumed` on their next frame (their `last_seq`, or null). */
+  readonly #owed = new Map<string, number | null>();
 
   constructor(campaignId: string, deps: WebsocketTransportDeps, opts: WebsocketTransportOptions = {}) {
     const log = deps.log ?? (() => undefined);
@@ -68,6 +80,11 @@ export class WebsocketTransport implements Transport {
     const delta = frame.delta === undefined ? undefined : Buffer.from(frame.delta, 'utf8');
     const withMissed = new Map<number, Buffer>();
     return this.fanout.broadcast(this.#audience, frame.text, (id, missed, first) => {
+      if (this.#owed.has(id)) {
+        const from = this.#owed.get(id) ?? null;
+        this.#owed.delete(id);
+        return Buffer.from(withFrameFields(frame.text, resumedFields(from, frame.seq, missed)), 'utf8');
+      }
       if (missed > 0) {
         let bytes = withMissed.get(missed);
         if (bytes === undefined) {
@@ -80,9 +97,18 @@ export class WebsocketTransport implements Transport {
     });
   }
 
-  /** One frame to one connection (a resumed client's snapshot), in line with its other frames. */
-  sendTo(connectionId: string, frame: string): void {
-    this.fanout.broadcast([connectionId], frame);
+  /**
+   * A reconnecting client's snapshot: `last` (the last frame sent) whole, with `resumed`, right
+   * away and in line with the connection's other frames. When the client already has `last`
+   * (`from` is its seq), or nothing was sent yet, its next frame carries `resumed` instead: a
+   * client never gets the same `seq` twice.
+   */
+  resume(connectionId: string, from: number | null, last: OutFrame | undefined): void {
+    if (last === undefined || from === last.seq) {
+      this.#owed.set(connectionId, from);
+      return;
+    }
+    this.fanout.broadcast([connectionId], withFrameFields(last.text, resumedFields(from, last.seq, 0)));
   }
 
   /** A notice to the audience (or to `to`), after the frames in flight. */

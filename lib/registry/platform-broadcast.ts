@@ -43,6 +43,24 @@ export const broadcast: PlatformServiceDefinition = {
     },
     {
       method: 'GET',
+      path: '/api/campaigns/{id}/state',
+      summary:
+        "The campaign's latest `campaign.state` frame, with its `seq`: what a live client on either transport reads after a gap (404 before the first frame).",
+      roles: ROLES,
+      params: campaignIdParamsSchema,
+      response: z.object({
+        type: z.literal('campaign.state'),
+        campaign_id: z.string(),
+        seq: z.number(),
+        ts: z.string(),
+        payload: z.looseObject({
+          leaderboard: z.array(z.looseObject({ user: z.string(), score: z.number() })),
+          live_participant_count: z.number(),
+        }),
+      }),
+    },
+    {
+      method: 'GET',
       path: '/api/broadcast/health',
       public: true,
       summary: 'Health of the broadcast service.',
