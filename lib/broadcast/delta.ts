@@ -24,10 +24,30 @@ export interface LeaderboardDelta {
   rows: RankedRow[];
 }
 
-const same = (a: LeaderboardEntry, b: LeaderboardEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Whether two rows have the same content: field by field (nested values as JSON), not by
+ * serializing both rows — that made a 100-row delta cost ~6× its full frame (bench/broadcast-delta.ts).
+ */
+function same(a: LeaderboardEntry, b: LeaderboardEntry): boolean {
+  if (a === b) return true;
+  let fields = 0;
+  for (const key in a) {
+    fields += 1;
+    const x: unknown = a[key];
+    const y: unknown = b[key];
+    if (x === y) continue;
+    if (!Object.hasOwn(b, key) || typeof x !== 'object' || typeof y !== 'object') return false;
+    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  for (const _ in b) fields -= 1;
+  return fields === 0;
+}
 
 /** What changed from `prev` to `next` (both ordered, best first). */
-export function leaderboardDelta(prev: readonly LeaderboardEntry[], next: readonly LeaderboardEntry[]): LeaderboardDelta {
+export function leaderboardDelta(
+  prev: readonly LeaderboardEntry[],
+  next: readonly LeaderboardEntry[],
+): LeaderboardDelta {
   const before = new Map(prev.map((e) => [e.user, e]));
   const after = new Set(next.map((e) => e.user));
   const rows: RankedRow[] = [];
@@ -39,9 +59,13 @@ export function leaderboardDelta(prev: readonly LeaderboardEntry[], next: readon
 }
 
 /** The leaderboard after `delta` (see the module comment); `held` is not modified. */
-export function applyLeaderboardDelta(held: readonly LeaderboardEntry[], delta: LeaderboardDelta): LeaderboardEntry[] {
+export function applyLeaderboardDelta(
+  held: readonly LeaderboardEntry[],
+  delta: LeaderboardDelta,
+): LeaderboardEntry[] {
   const gone = new Set([...delta.removed, ...delta.rows.map((r) => r.user)]);
   const out = held.filter((e) => !gone.has(e.user));
-  for (const { rank, ...row } of [...delta.rows].sort((a, b) => a.rank - b.rank)) out.splice(rank - 1, 0, row);
+  for (const { rank, ...row } of [...delta.rows].sort((a, b) => a.rank - b.rank))
+    out.splice(rank - 1, 0, row);
   return out;
 }

@@ -84,6 +84,12 @@ describe('leaderboardDelta / applyLeaderboardDelta', () => {
     const prev = [{ user: 'a', score: 1, name: 'Ann' }];
     const next = [{ user: 'a', score: 1, name: 'Anna' }];
     expect(roundTrip(prev, next).rows).toEqual([{ user: 'a', score: 1, name: 'Anna', rank: 1 }]);
+    // Nested values compare by content; a field added or dropped is a change.
+    const badge = [{ user: 'a', score: 1, badge: { level: 2 } }];
+    expect(roundTrip(badge, [{ user: 'a', score: 1, badge: { level: 2 } }]).rows).toEqual([]);
+    expect(roundTrip(badge, [{ user: 'a', score: 1, badge: { level: 3 } }]).rows).toHaveLength(1);
+    expect(roundTrip(badge, [{ user: 'a', score: 1 }]).rows).toEqual([{ user: 'a', score: 1, rank: 1 }]);
+    expect(roundTrip([e('a', 1)], badge).rows).toHaveLength(1);
   });
 
   it('several changes at once, rows in any order in the delta, rebuild the board', () => {
