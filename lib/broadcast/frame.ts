@@ -58,7 +58,9 @@ export const campaignDeltaFrameSchema = z.strictObject({
   ts: rfc3339,
   payload: z.looseObject({
     removed: z.array(z.string()),
-    rows: z.array(z.looseObject({ user: z.string(), score: z.number(), rank: z.number().check(z.int(), z.positive()) })),
+    rows: z.array(
+      z.looseObject({ user: z.string(), score: z.number(), rank: z.number().check(z.int(), z.positive()) }),
+    ),
     live_participant_count: count,
   }),
 });

@@ -12,8 +12,8 @@
  */
 import { PostBudget } from './budget.ts';
 import { FanOut, type PostToConnection } from './fanout.ts';
-import type { BroadcastLog } from './tick-sender.ts';
 import { withFrameFields } from './frame.ts';
+import type { BroadcastLog } from './tick-sender.ts';
 import type { OutFrame, SendStats, Transport, TransportTotals } from './transport.ts';
 
 export interface WebsocketTransportDeps {
