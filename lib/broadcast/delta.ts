@@ -24,7 +24,24 @@ export interface LeaderboardDelta {
   rows: RankedRow[];
 }
 
-const same = (a: LeaderboardEntry, b: LeaderboardEntry): boolean => JSON.stringify(a) === JSON.stringify(b);
+/**
+ * Whether two rows have the same content: field by field (nested values as JSON), not by
+ * serializing both rows — that made a 100-row delta cost ~6× its full frame (bench/broadcast-delta.ts).
+ */
+function same(a: LeaderboardEntry, b: LeaderboardEntry): boolean {
+  if (a === b) return true;
+  let fields = 0;
+  for (const key in a) {
+    fields += 1;
+    const x: unknown = a[key];
+    const y: unknown = b[key];
+    if (x === y) continue;
+    if (!Object.hasOwn(b, key) || typeof x !== 'object' || typeof y !== 'object') return false;
+    if (JSON.stringify(x) !== JSON.stringify(y)) return false;
+  }
+  for (const _ in b) fields -= 1;
+  return fields === 0;
+}
 
 /** What changed from `prev` to `next` (both ordered, best first). */
 export function leaderboardDelta(
