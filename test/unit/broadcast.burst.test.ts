@@ -416,9 +416,22 @@ describe('runBurst: the events transport', () => {
     const ticks: number[] = [];
     w.deps.onTick = (m) => ticks.push(m.published);
     await run(w, input({ announced: true }), { budgetMs: 6_000 });
-    const states = w.published.filter((p) => p.frame.type === 'campaign.state');
+    const states = w.published.filter(
+      (p) => p.channel === `/campaigns/${ID}` && p.frame.type === 'campaign.state',
+    );
     expect(states).toHaveLength(30);
-    expect(new Set(w.published.map((p) => p.channel))).toEqual(new Set([`/campaigns/${ID}`]));
+    expect(new Set(w.published.map((p) => p.channel))).toEqual(
+      new Set([`/campaigns/${ID}`, `/campaigns/${ID}/delta`]),
+    );
+    // The delta channel: the same ticks, the first one full, then deltas on the previous seq.
+    const deltas = w.published.filter(
+      (p) => p.channel === `/campaigns/${ID}/delta` && p.frame.seq !== undefined,
+    );
+    expect(deltas.map((p) => p.frame.seq)).toEqual(Array.from({ length: 30 }, (_, k) => k + 1));
+    expect(deltas[0]?.frame.type).toBe('campaign.state');
+    // Full frames: the first, then every 20th frame (the default delta_every).
+    const full = deltas.filter((p) => p.frame.type === 'campaign.state').map((p) => p.frame.seq);
+    expect(full).toEqual([1, 20]);
     expect(states.map((p) => p.frame.seq)).toEqual(Array.from({ length: 30 }, (_, k) => k + 1));
     expect(w.transports).toEqual([{ kind: 'events', seq: 1 }]);
     const told = w.state.sent.filter((s) => s.frame.type === 'campaign.transport');
@@ -426,8 +439,8 @@ describe('runBurst: the events transport', () => {
     // The overlap (3 s at 5 Hz): 15 frames on the websocket too, then none.
     expect(statesTo(w, 'a').length).toBeLessThanOrEqual(16);
     expect(statesTo(w, 'a').every((s) => s.at <= 3_100)).toBe(true);
-    // Every tick's metrics: one publish (the deferred ones land in a later tick's count).
-    expect(ticks.reduce((a, b) => a + b, 0)).toBe(30);
+    // Every tick's metrics: one publish per channel (the deferred ones land in a later tick's count).
+    expect(ticks.reduce((a, b) => a + b, 0)).toBe(60);
   });
 
   it('auto: more connections than the threshold moves the run to events at the next seq, and it stays there', async () => {
@@ -457,7 +470,9 @@ describe('runBurst: the events transport', () => {
     await run(w, input({ announced: true, seq: 40 }), { budgetMs: 2_000 });
     expect(w.transports).toEqual([]);
     expect(w.state.sent.filter((s) => s.frame.type === 'campaign.state')).toEqual([]);
-    expect(w.published.filter((p) => p.frame.type === 'campaign.state').length).toBe(10);
+    expect(
+      w.published.filter((p) => p.channel === `/campaigns/${ID}` && p.frame.type === 'campaign.state').length,
+    ).toBe(10);
   });
 
   it('without an Event API the campaign stays on the websocket transport whatever it asks', async () => {
