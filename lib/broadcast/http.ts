@@ -44,6 +44,12 @@ const campaignId = (params: Record<string, string | undefined>): string => {
   return id;
 };
 
+/** The caller's `Idempotency-Key` as the score update's own key (absent without the header). */
+const requestKeyOf = (headers: Record<string, string>, p: Principal): { requestKey?: string } => {
+  const key = headers['idempotency-key'];
+  return key === undefined ? {} : { requestKey: `scores|${p.sub}|${key}` };
+};
+
 const principalOf = (p: Principal | undefined): Principal => {
   if (!p) throw new Error('route requires a principal');
   return p;
@@ -64,6 +70,7 @@ export function broadcastRoutes(deps: BroadcastHttpDeps): Routes {
           actor: principal,
           correlationId: req.correlationId,
           via: 'http',
+          ...requestKeyOf(req.headers, principal),
         });
         return json(200, { campaign_id: id, user: body.data.user, score });
       },
