@@ -21,7 +21,7 @@ import { DEFAULT_MAX_ITERATIONS, DEFAULT_START_LEAD_MS } from './burst-ports.ts'
 import { monoOf, wallOf } from './clock.ts';
 import { Delivery } from './delivery.ts';
 import { LiveState } from './live-state.ts';
-import type { TickInput, TickOutput } from './machine.ts';
+import { MAX_CARRIED_MISSED, type TickInput, type TickOutput } from './machine.ts';
 import { successorOf, type TickerVerdict, tickerVerdict } from './phase.ts';
 import { Recovery } from './resume.ts';
 import { REPLAN_LEAD_MS, ShardPlanner } from './shard-plan.ts';
@@ -69,6 +69,7 @@ export class Burst {
       ...(ports.onTick ? { onTick: ports.onTick } : {}),
     });
     this.#recovery = new Recovery(id, ports, this.#delivery.websocket);
+    if (input.missed) this.#delivery.websocket.fanout.seedMissed(input.missed);
     this.#end = ports.clock.now() + Math.max(0, opts.budgetMs);
     this.#refreshMs = Math.min(1000, Math.max(50, opts.refreshMs ?? 500));
     this.#seq = input.seq;
@@ -262,9 +263,14 @@ export class Burst {
     await this.#delivery.transports.drain();
     const maxIterations = Math.max(1, this.opts.maxIterations ?? DEFAULT_MAX_ITERATIONS);
     if (this.input.iterations + 1 >= maxIterations) {
-      const { next_tick_at: _stale, ...rest } = this.input;
+      const { next_tick_at: _stale, missed: _old, ...rest } = this.input;
       const pace = this.#nextTickAt === undefined ? {} : { next_tick_at: Math.round(this.#nextTickAt) };
-      await this.ports.handoff({ ...rest, ...pace }, successorOf(this.input), this.#seq);
+      const { missed } = this.#result(false);
+      await this.ports.handoff(
+        { ...rest, ...pace, ...(missed ? { missed } : {}) },
+        successorOf(this.input),
+        this.#seq,
+      );
       this.ports.log('info', 'handed off to a fresh execution', { successor: successorOf(this.input) });
       return this.#result(false);
     }
@@ -273,10 +279,12 @@ export class Burst {
   }
 
   #result(cont: boolean): TickOutput {
-    const { next_tick_at: _previous, ...rest } = this.input;
+    const { next_tick_at: _previous, missed: _carried, ...rest } = this.input;
     const next = this.#nextTickAt;
+    const missed = this.#delivery.websocket.fanout.missedCounts(MAX_CARRIED_MISSED);
     return {
       ...rest,
+      ...(Object.keys(missed).length > 0 ? { missed } : {}),
       seq: this.#seq,
       announced: this.#announced,
       iterations: this.input.iterations + 1,

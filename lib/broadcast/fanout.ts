@@ -175,6 +175,24 @@ export class FanOut {
     return this.#active;
   }
 
+  /** Connections that lost frames since their last one (not gone), with how many: at most `limit`. */
+  missedCounts(limit: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    let n = 0;
+    for (const conn of this.#connections.values()) {
+      if (n >= limit) break;
+      if (conn.gone || conn.missed <= 0) continue;
+      out[conn.id] = conn.missed;
+      n += 1;
+    }
+    return out;
+  }
+
+  /** Missed counts carried over from a previous fan-out of the same campaign. */
+  seedMissed(counts: Readonly<Record<string, number>>): void {
+    for (const [id, missed] of Object.entries(counts)) this.#connection(id).missed += missed;
+  }
+
   /** Resolve once every accepted frame has settled and every `onGone` call has finished. */
   drain(): Promise<void> {
     if (this.#idle()) return Promise.resolve();

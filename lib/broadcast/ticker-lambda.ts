@@ -26,6 +26,7 @@ const tickInputSchema = z.object({
   iterations: int(0),
   announced: z.boolean(),
   next_tick_at: z.optional(z.number()),
+  missed: z.optional(z.record(z.string(), int(1))),
   shard: z.optional(
     z.object({
       index: int(1),

@@ -14,7 +14,7 @@ export interface Received {
 
 export type ConnectOutcome =
   | { ok: true; client: LiveClient }
-  | { ok: false; status: number | undefined; reason: string };
+  | { ok: false; status: number | undefined; reason: string; body?: string };
 
 export function webSocketUrl(): string {
   const url = loadOutputs().webSocketUrl;
@@ -62,9 +62,17 @@ export class LiveClient {
       }, timeoutMs);
       ws.once('open', () => finish({ ok: true, client }));
       ws.once('unexpected-response', (_req, res) => {
-        finish({ ok: false, status: res.statusCode, reason: `HTTP ${res.statusCode}` });
-        res.resume();
-        ws.terminate();
+        // A refused handshake: the status, and the body the $connect route answered.
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          finish({ ok: false, status: res.statusCode, reason: `HTTP ${res.statusCode}`, body });
+          ws.terminate();
+        });
+        res.on('error', () =>
+          finish({ ok: false, status: res.statusCode, reason: `HTTP ${res.statusCode}` }),
+        );
       });
       ws.once('error', (e) => finish({ ok: false, status: undefined, reason: e.message }));
       ws.once('close', (code) => finish({ ok: false, status: undefined, reason: `closed ${code}` }));
