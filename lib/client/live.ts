@@ -51,6 +51,8 @@ export interface JoinInfo {
   token: string;
   websocket: { url: string };
   events?: { realtime_url: string; http_host: string; channel: string };
+  /** The campaign's latest frame's `seq` (absent before its first frame). */
+  seq?: number;
 }
 
 export interface LiveOptions {
@@ -296,8 +298,12 @@ class Live implements LiveClient {
     this.transport = conn.transport;
     this.#setStatus('live');
     // Nothing says what this connection missed on events (and a first websocket connection
-    // waits for the next tick): the latest snapshot now, as a resumed websocket gets one.
-    if (conn.transport === 'events' || this.#tracker.seq === undefined) this.#requestSnapshot(true);
+    // waits for the next tick): the latest snapshot now, as a resumed websocket gets one — when
+    // /live says there is a newer one (asking before the first frame is a 404 that browsers log).
+    const held = this.#tracker.seq;
+    const latest = this.#join?.seq;
+    const behind = Number.isSafeInteger(latest) && (held === undefined || (latest as number) > held);
+    if (behind && (conn.transport === 'events' || held === undefined)) this.#requestSnapshot(true);
   }
 
   #onClose(conn: Conn | undefined, _reason: string): void {

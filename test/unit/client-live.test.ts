@@ -110,7 +110,12 @@ interface Harness {
   join: { status: number; body?: unknown };
 }
 
-function start(opts: Partial<LiveOptions> = {}, transport: 'websocket' | 'events' = 'websocket') {
+/** A client on `transport`; `joinSeq`: the latest frame's seq that /live answers (none: no frame yet). */
+function start(
+  opts: Partial<LiveOptions> = {},
+  transport: 'websocket' | 'events' = 'websocket',
+  joinSeq?: number,
+) {
   const h: Harness = {
     calls: [],
     states: [],
@@ -126,6 +131,7 @@ function start(opts: Partial<LiveOptions> = {}, transport: 'websocket' | 'events
         expires_at: TS,
         websocket: { url: WS_URL },
         ...(transport === 'events' ? { events: EVENTS } : {}),
+        ...(joinSeq === undefined ? {} : { seq: joinSeq }),
       },
     },
   };
@@ -165,7 +171,7 @@ afterEach(() => {
 describe('websocket transport', () => {
   it('joins with the live token and its user, delivers each seq once and in order, ignores what is not a frame', async () => {
     const { live, h } = await (async () => {
-      const r = start();
+      const r = start({}, 'websocket', 4);
       await settle();
       return r;
     })();
@@ -180,7 +186,8 @@ describe('websocket transport', () => {
     ws.open();
     await settle();
     expect(live.status).toBe('live');
-    // A first websocket connection waits for a tick: the snapshot is asked for at once (404: none yet).
+    // A first websocket connection waits for a tick, and /live says there is a frame: the snapshot
+    // is asked for at once (here a 404: the frame expired meanwhile).
     expect(h.calls.at(-1)).toBe(`https://api.example/api/campaigns/${CAMPAIGN}/state`);
 
     ws.message(state(5, board(['a', 3])));
@@ -352,6 +359,14 @@ describe('websocket transport', () => {
     expect(a.h.errors.at(-1)).toContain('404: no campaign');
   });
 
+  it('asks no snapshot while /live says the campaign has no frame yet (a 404 that browsers log)', async () => {
+    const { h } = start({}, 'events');
+    await settle();
+    last().subscribe();
+    await settle(5000);
+    expect(h.calls.filter((c) => c.endsWith('/state'))).toEqual([]);
+  });
+
   it('pings on the websocket every pingMs', async () => {
     start({ pingMs: 60_000 });
     await settle();
@@ -364,7 +379,7 @@ describe('websocket transport', () => {
 
 describe('events transport', () => {
   it('connects with aws-appsync-event-ws and the header subprotocol, subscribes, reads both data forms, fetches the snapshot', async () => {
-    const { live, h } = start({}, 'events');
+    const { live, h } = start({}, 'events', 7);
     await settle();
     const ws = last();
     expect(ws.url).toBe(EVENTS.realtime_url);
@@ -416,7 +431,7 @@ describe('events transport', () => {
   });
 
   it('a connection silent past its keep-alive timeout, or a refused subscription, reconnects (and fetches the snapshot again)', async () => {
-    const { live, h } = start({}, 'events');
+    const { live, h } = start({}, 'events', 1);
     await settle();
     last().subscribe(10_000);
     await settle(9_000);
