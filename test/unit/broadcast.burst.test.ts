@@ -19,7 +19,14 @@ const EXEC = executionName(ID, 1, 0);
 interface Sent {
   at: number;
   connectionId: string;
-  frame: { type: string; seq?: number; missed?: number; base_seq?: number; resumed?: unknown; payload?: { frequency?: number; live_participant_count?: number } };
+  frame: {
+    type: string;
+    seq?: number;
+    missed?: number;
+    base_seq?: number;
+    resumed?: unknown;
+    payload?: { frequency?: number; live_participant_count?: number };
+  };
 }
 
 /** A world the burst runs in: campaign, ticker item, connections; every post recorded. */
