@@ -49,7 +49,9 @@ function linked() {
 
 const reason = staleReason();
 if (reason && linked()) {
-  console.warn(`[deps] ${reason}, but node_modules is a symbolic link: not reinstalling (install where it points)`);
+  console.warn(
+    `[deps] ${reason}, but node_modules is a symbolic link: not reinstalling (install where it points)`,
+  );
 } else if (reason) {
   const args = existsSync(lockFile) ? ['ci'] : ['install'];
   const started = Date.now();
