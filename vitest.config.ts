@@ -16,6 +16,7 @@ const SERIAL = [
   'concurrency', // saturates the emulator's Lambda pool on purpose
   'demos', // changes the user/dev/user policy row; a live broadcast
   'docs', // docs/policies.md changes a dev policy row; the README's live campaign
+  'emulator-ws', // a slowed WebSocket client's frame rate against a normal one's
   'dead-letters', // breaks consumers from outside (their configuration)
   'faults-relay', // breaks the outbox relay
   'faults-scheduler', // breaks the scheduler's target
