@@ -53,6 +53,8 @@ async function live(principal: Principal, campaignId: string) {
   const now = Date.now();
   return {
     ...w.join(campaignId, transport),
+    // The last frame's seq (saved about every second): a client holding less reads …/state.
+    ...(ticker !== undefined && ticker.seq > 0 ? { seq: ticker.seq } : {}),
     token: await mintLiveToken(await signingKey(), principal, campaignId, now),
     expires_at: new Date(now + LIVE_TOKEN_TTL_SECONDS * 1000).toISOString(),
   };

@@ -33,6 +33,7 @@ export const broadcast: PlatformServiceDefinition = {
       params: campaignIdParamsSchema,
       response: z.object({
         transport: z.enum(['websocket', 'events']),
+        seq: z.optional(z.number()),
         token: z.string(),
         expires_at: z.string(),
         websocket: z.object({ url: z.string() }),
