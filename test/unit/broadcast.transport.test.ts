@@ -3,7 +3,7 @@
  * choice, channels and the join answer: pure, or over in-memory publishes and posts.
  */
 import { describe, expect, it } from 'vitest';
-import { campaignOfChannel, channelOf } from '../../lib/broadcast/channels.ts';
+import { campaignOfChannel, channelOf, deltaChannelOf } from '../../lib/broadcast/channels.ts';
 import { PublishError, type PublishResult } from '../../lib/broadcast/events-publish.ts';
 import { EventsTransport } from '../../lib/broadcast/events-transport.ts';
 import { campaignTransportFrameSchema } from '../../lib/broadcast/frame.ts';
@@ -175,6 +175,9 @@ describe('channels and the join answer', () => {
     expect(channelOf(ID)).toBe(`/campaigns/${ID}`);
     expect(campaignOfChannel(`/campaigns/${ID}`)).toBe(ID);
     expect(campaignOfChannel(`/campaigns/${ID}/`)).toBe(ID);
+    expect(deltaChannelOf(ID)).toBe(`/campaigns/${ID}/delta`);
+    expect(campaignOfChannel(`/campaigns/${ID}/delta`)).toBe(ID);
+    expect(campaignOfChannel(`/campaigns/${ID}/other`)).toBeUndefined();
     for (const bad of ['/campaigns/*', '/other/x', '/campaigns/a/b', '/campaigns/-a', ''])
       expect(campaignOfChannel(bad)).toBeUndefined();
     expect(channelOf('has_underscore')).toBeUndefined();
