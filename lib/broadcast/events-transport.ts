@@ -147,7 +147,9 @@ export class EventsChannels implements Transport {
   }
 
   totals(): TransportTotals {
-    return this.#all.map((t) => t.totals()).reduce(addTotals, { ...ZERO_TOTALS });
+    const sum = this.#all.map((t) => t.totals()).reduce(addTotals, { ...ZERO_TOTALS });
+    const deltas = this.delta?.totals().publishes ?? 0;
+    return { ...sum, publishes: sum.publishes - deltas, deltaPublishes: deltas };
   }
 
   async drain(): Promise<void> {

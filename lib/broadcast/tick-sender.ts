@@ -39,6 +39,8 @@ export interface TickMetrics {
   throttled: number;
   /** Event API publishes made since the previous tick. */
   published: number;
+  /** Publishes on the deltas' channel since the previous tick. */
+  deltaPublished: number;
   /** Shards serving the campaign (1 when not sharded). */
   shards: number;
   /** True when the account's posting share held this broadcaster below its demand. */
@@ -116,6 +118,7 @@ export class TickSender {
       failed: settled.failed,
       throttled: settled.throttled,
       published: settled.publishes,
+      deltaPublished: settled.deltaPublishes,
       shards: extra.shards,
       shareLimited: extra.shareLimited,
       sentFrame: frame !== undefined,
@@ -143,6 +146,7 @@ export class TickSender {
         failed: totals.failed - before.failed,
         gone: totals.gone - before.gone,
         publishes: totals.publishes - before.publishes,
+        deltaPublishes: totals.deltaPublishes - before.deltaPublishes,
       });
     }
     return sum;

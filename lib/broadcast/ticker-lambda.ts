@@ -51,6 +51,7 @@ function tickMetrics(m: TickMetrics): void {
   metrics.addMetric('ConnectionsGone', 'Count', m.gone);
   metrics.addMetric('PostsFailed', 'Count', m.failed);
   metrics.addMetric('EventsPublished', 'Count', m.published);
+  if (m.deltaPublished > 0) metrics.addMetric('EventsDeltaPublished', 'Count', m.deltaPublished);
   metrics.addMetric('ShareLimited', 'Count', m.shareLimited ? 1 : 0);
   metrics.addMetric('ShardCount', 'Count', m.shards);
 }

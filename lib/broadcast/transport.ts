@@ -49,8 +49,10 @@ export interface TransportTotals {
   failed: number;
   /** Connections found gone (410). */
   gone: number;
-  /** Publish requests made for frames (events; notices are not counted). */
+  /** Publish requests made for frames on the frames' channel (events; notices are not counted). */
   publishes: number;
+  /** Publish requests made on the deltas' channel (events). */
+  deltaPublishes: number;
 }
 
 export interface Transport {
@@ -72,6 +74,7 @@ export const ZERO_TOTALS: TransportTotals = Object.freeze({
   failed: 0,
   gone: 0,
   publishes: 0,
+  deltaPublishes: 0,
 });
 
 /** How long the transport a campaign leaves still gets its frames, so clients can move without a gap. */
@@ -127,5 +130,6 @@ export function addTotals(a: TransportTotals, b: TransportTotals): TransportTota
     failed: a.failed + b.failed,
     gone: a.gone + b.gone,
     publishes: a.publishes + b.publishes,
+    deltaPublishes: a.deltaPublishes + b.deltaPublishes,
   };
 }

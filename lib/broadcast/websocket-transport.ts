@@ -128,6 +128,7 @@ export class WebsocketTransport implements Transport {
       failed: t.failed,
       gone: t.gone,
       publishes: 0,
+      deltaPublishes: 0,
     };
   }
 
