@@ -9,12 +9,17 @@
  * A layer imports only its own layer and those below it. Services never import one another
  * (they talk through events); functions/ import only entry points; lib/ never imports
  * infra/, test/, bench/ or functions/.
+ *
+ *   client    lib/client/: the live client helper, for browsers (console/) and demos. It imports
+ *             nothing outside its folder (no package, no node: module); nothing else in lib/
+ *             imports it; the console imports nothing else from lib/.
  */
 const BASE = '^lib/(errors\\.ts$|config\\.ts$|config/|aws/|limits/|metadata/|registry/)';
 const CORE = '^lib/(auth/|policy/|store/|events/(envelope|outbox|publisher|archive|schedule)\\.ts$)';
 const EDGE = '^lib/(edge/|observability\\.ts$|health\\.ts$)';
 const NOT_SERVICE = [BASE, CORE, EDGE];
 const SERVICE = '^lib/';
+const CLIENT = '^lib/client/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -55,6 +60,28 @@ module.exports = {
       severity: 'error',
       from: { path: '^lib/[^/]+\\.ts$', pathNot: NOT_SERVICE },
       to: { path: SERVICE, pathNot: NOT_SERVICE },
+    },
+    {
+      name: 'client-imports-outside-client',
+      comment:
+        'lib/client runs in browsers and bundles into the console: it imports nothing outside its folder (no lib/ module, no package, no node: builtin)',
+      severity: 'error',
+      from: { path: CLIENT },
+      to: { pathNot: CLIENT },
+    },
+    {
+      name: 'lib-imports-client',
+      comment: 'lib/client is for clients: the server side never imports it',
+      severity: 'error',
+      from: { path: '^lib/', pathNot: CLIENT },
+      to: { path: CLIENT },
+    },
+    {
+      name: 'console-imports-server-code',
+      comment: 'the console (a browser page) takes from lib/ only the client helper',
+      severity: 'error',
+      from: { path: '^console/src/' },
+      to: { path: '^(lib|functions|infra|localstack)/', pathNot: CLIENT },
     },
     {
       name: 'no-folder-cycles',

@@ -12,10 +12,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const SERIAL = [
   'broadcast', // frame delivery ratios; changes the ticker function's configuration
   'broadcast-events', // delivery ratios on the events transport; changes the ticker function's configuration
+  'broadcast-recovery', // a resume snapshot within 1 s at 1 Hz; a slowed client's missed counts
   'console', // a browser on a live campaign
   'concurrency', // saturates the emulator's Lambda pool on purpose
   'demos', // changes the user/dev/user policy row; a live broadcast
   'docs', // docs/policies.md changes a dev policy row; the README's live campaign
+  'emulator-ws', // a slowed WebSocket client's frame rate against a normal one's
   'dead-letters', // breaks consumers from outside (their configuration)
   'faults-relay', // breaks the outbox relay
   'faults-scheduler', // breaks the scheduler's target

@@ -4,6 +4,7 @@
  */
 import { runAmadeusBench } from './amadeus.ts';
 import { runBroadcastBench } from './broadcast.ts';
+import { runBroadcastDeltaBench } from './broadcast-delta.ts';
 import { runBundleBench } from './bundles.ts';
 import { runListsBench } from './lists.ts';
 import { runMetadataBench } from './metadata.ts';
@@ -18,6 +19,8 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['scheduler', runSchedulerBench],
   ['search', runSearchBench],
   ['broadcast', runBroadcastBench],
+  // After `broadcast`: `npm run bench -- broadcast` runs both and ends with its summary line.
+  ['broadcast-delta', runBroadcastDeltaBench],
   ['amadeus', runAmadeusBench],
 ];
 

@@ -1,6 +1,7 @@
 /**
  * `npm run docs:schemas`: writes the JSON Schemas (draft 2020-12, the dialect of OpenAPI 3.1)
- * of the event envelope, the metadata document, the error shape and every event type to
+ * of the event envelope, the metadata document, the error shape, every event type and the live
+ * frames (campaign.state, campaign.delta) to
  * docs/schemas/, generated from the zod schemas with zod v4's `z.toJSONSchema`.
  * `test/unit/docs-schemas.test.ts` fails when the files drift from what this generates.
  *
@@ -13,6 +14,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
+import { campaignDeltaFrameSchema, campaignStateFrameSchema } from '../lib/broadcast/frame.ts';
 import { envelopeSchema } from '../lib/events/envelope.ts';
 import { schedulePayloadSchema } from '../lib/events/schedule.ts';
 import { metadataSchemaFor } from '../lib/metadata/schema.ts';
@@ -318,6 +320,19 @@ export function buildSchemas(): Record<string, Json> {
     'The `detail` of every Nexus event.',
   );
   files['envelope.schema.json'] = withMetadataRef(envelope, 'metadata.lenient.schema.json');
+  // Live frames (docs/broadcast.md, "Formats"): the full state, with its gap and resume fields, and the delta.
+  files['frames/campaign.state.schema.json'] = toJson(
+    campaignStateFrameSchema,
+    'frames/campaign.state.schema.json',
+    'campaign.state frame',
+    'A live campaign frame: the full state at `seq`. `missed` (websocket transport): frames of the campaign this connection did not get since its last delivered one. `resumed`: the snapshot a client reconnecting with `last_seq` gets right after connecting (`from` null when `last_seq` was not a usable seq).',
+  );
+  files['frames/campaign.delta.schema.json'] = toJson(
+    campaignDeltaFrameSchema,
+    'frames/campaign.delta.schema.json',
+    'campaign.delta frame',
+    'A delta frame (opt-in: `frames=delta`, or the `/campaigns/<id>/delta` channel): the leaderboard rows that changed since the frame of `base_seq` (each with its 1-based `rank`) and the users that left the top N. Apply it only when holding `base_seq`; otherwise wait for the next full frame or read GET /api/campaigns/{id}/state.',
+  );
   for (const e of eventCatalogue()) {
     const name = `events/${e.type}.schema.json`;
     const schema = z.extend(envelopeSchema, { type: z.literal(e.type), payload: e.payload });
@@ -330,6 +345,7 @@ export function buildSchemas(): Record<string, Json> {
 async function main(): Promise<void> {
   const files = buildSchemas();
   await rm(join(SCHEMAS_DIR, 'events'), { recursive: true, force: true });
+  await rm(join(SCHEMAS_DIR, 'frames'), { recursive: true, force: true });
   for (const [name, doc] of Object.entries(files)) {
     const path = join(SCHEMAS_DIR, name);
     await mkdir(dirname(path), { recursive: true });

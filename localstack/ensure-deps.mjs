@@ -6,7 +6,8 @@
  *
  * Plain Node with no dependencies: it runs before node_modules exists. It installs when
  * node_modules is missing, or when package-lock.json is newer than npm's own install record
- * (node_modules/.package-lock.json, rewritten by every `npm ci` / `npm install`).
+ * (node_modules/.package-lock.json, rewritten by every `npm ci` / `npm install`), unless
+ * node_modules is a symbolic link (see linked()).
  * Uses `npm ci`, or `npm install` when the repository has no lock file.
  *
  * Run it as a script (`node localstack/ensure-deps.mjs`, as `npm test` does: node_modules and
@@ -14,7 +15,7 @@
  * does: node_modules only); it exports nothing and exits the process on failure.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -33,8 +34,25 @@ function staleReason() {
   return null;
 }
 
+/**
+ * A node_modules that is a symbolic link (a git worktree sharing another checkout's) is never
+ * reinstalled here: `npm ci` empties the directory the link points to before it replaces the
+ * link, which would wipe the other checkout's node_modules.
+ */
+function linked() {
+  try {
+    return lstatSync(nodeModules).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 const reason = staleReason();
-if (reason) {
+if (reason && linked()) {
+  console.warn(
+    `[deps] ${reason}, but node_modules is a symbolic link: not reinstalling (install where it points)`,
+  );
+} else if (reason) {
   const args = existsSync(lockFile) ? ['ci'] : ['install'];
   const started = Date.now();
   console.log(`[deps] ${reason}: running npm ${args[0]} ...`);

@@ -46,6 +46,11 @@ a name that does not resolve on every machine and that a browser cannot set. Her
 (`/event`, `/event/realtime`) and the Host header to the API's advertised host before MiniStack
 sees the request, so Node's WebSocket, `ws`, curl and Chromium reach it as they are.
 
+6. API Gateway WebSocket APIs (localstack/ministack_ws.py): a $connect the Lambda refuses
+answers the Lambda's status and body, as on AWS (MiniStack: a bodyless 403); and a fault to
+inject from outside the code, `emulator_post_delay_ms=<n>` in the connect query, which holds
+every PostToConnection to that connection n ms (a slow client).
+
 Nothing else changes: these functions are wrapped before the server starts.
 """
 
@@ -56,6 +61,8 @@ import re
 import signal
 
 from ministack.services import appsync_events, eventbridge, lambda_svc
+
+import ministack_ws  # localstack/ministack_ws.py (this script's directory is on sys.path)
 
 logger = logging.getLogger("ministack.tempora")
 
@@ -132,6 +139,8 @@ async def _authorize_event_op_by_mode(api_id, channel, operation, auth, request_
 
 
 appsync_events._authorize_event_op = _authorize_event_op_by_mode
+
+ministack_ws.install()
 
 # /_tempora/appsync-events/<apiId>/event[/realtime]
 _EVENTS_PATH = re.compile(r"^/_tempora/appsync-events/([a-z0-9]+)(/event(?:/realtime)?)/?$")

@@ -11,13 +11,14 @@ import type { JoinInfo } from './join.ts';
 import type { LiveSources } from './live-state.ts';
 import type { TickInput } from './machine.ts';
 import type { OffReason } from './phase.ts';
+import type { ResumePorts } from './resume.ts';
 import type { ShardBeat, ShardOptions, ShardPorts } from './shard-plan.ts';
 import type { PostingShare } from './share.ts';
 import type { BroadcastLog, TickMetrics } from './tick-sender.ts';
 import type { TickerTransport } from './ticker-item.ts';
 import type { TransportKind } from './transport.ts';
 
-export interface BurstPorts extends LiveSources, ShardPorts {
+export interface BurstPorts extends LiveSources, ShardPorts, ResumePorts {
   clock: Clock;
   /** Wall clock, epoch ms (frames' `ts`, start/end times). */
   wallNow: () => number;

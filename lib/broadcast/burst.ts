@@ -21,10 +21,11 @@ import { DEFAULT_MAX_ITERATIONS, DEFAULT_START_LEAD_MS } from './burst-ports.ts'
 import { monoOf, wallOf } from './clock.ts';
 import { Delivery } from './delivery.ts';
 import { LiveState } from './live-state.ts';
-import type { TickInput, TickOutput } from './machine.ts';
-import { broadcastModeOf } from './on-change.ts';
+import { MAX_CARRIED_MISSED, type TickInput, type TickOutput } from './machine.ts';
 import { successorOf, type TickerVerdict, tickerVerdict } from './phase.ts';
+import { Recovery } from './resume.ts';
 import { REPLAN_LEAD_MS, ShardPlanner } from './shard-plan.ts';
+import { broadcastModeOf, deltaEveryOf } from './tick-frames.ts';
 import { TickSender } from './tick-sender.ts';
 import { runTicks, type Tick } from './ticker.ts';
 import { ALIVE_EVERY_MS } from './ticker-item.ts';
@@ -43,6 +44,7 @@ export class Burst {
   readonly #shards: ShardPlanner;
   readonly #delivery: Delivery;
   readonly #sender: TickSender;
+  readonly #recovery: Recovery;
   readonly #end: number;
   readonly #refreshMs: number;
   #seq: number;
@@ -66,6 +68,8 @@ export class Burst {
       ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
       ...(ports.onTick ? { onTick: ports.onTick } : {}),
     });
+    this.#recovery = new Recovery(id, ports, this.#delivery.websocket);
+    if (input.missed) this.#delivery.websocket.fanout.seedMissed(input.missed);
     this.#end = ports.clock.now() + Math.max(0, opts.budgetMs);
     this.#refreshMs = Math.min(1000, Math.max(50, opts.refreshMs ?? 500));
     this.#seq = input.seq;
@@ -181,15 +185,22 @@ export class Burst {
     // Stamped with the tick's due time: a tick a little late still carries a time inside the window.
     const dueAt = wallNow() + (tick.scheduledAt - clock.now());
     this.#nextTickAt = dueAt + 1000 / this.#hz;
-    this.#delivery.websocket.setAudience(this.#shards.mine(this.#live.connections));
+    this.#delivery.websocket.setAudience(this.#shards.mine(this.#live.connections), this.#live.deltas);
     const payload = {
       leaderboard: this.#live.leaderboard,
       live_participant_count: this.#live.connections.length,
       frequency: this.#hz,
     };
+    const metadata = this.#live.campaign?.metadata;
     this.#sender.send(
       tick,
-      { mode: broadcastModeOf(this.#live.campaign?.metadata), ts: dueAt, payload, now: clock.now() },
+      {
+        mode: broadcastModeOf(metadata),
+        deltaEvery: deltaEveryOf(metadata),
+        ts: dueAt,
+        payload,
+        now: clock.now(),
+      },
       { shards: this.#shards.count, shareLimited: this.#delivery.shareLimited },
     );
   }
@@ -206,6 +217,9 @@ export class Burst {
     const report = this.#delivery.report(demand);
     if (report) also.push(report);
     await this.#live.refresh(withConnections, also);
+    // Resume snapshots when this burst posts to every WebSocket connection itself.
+    const serving = this.#delivery.posting && this.#shards.count <= 1;
+    await this.#recovery.refresh(this.#sender.last, serving, wallNow());
     this.#delivery.applyShare(demand);
     this.ports.onRefresh?.();
   }
@@ -249,9 +263,14 @@ export class Burst {
     await this.#delivery.transports.drain();
     const maxIterations = Math.max(1, this.opts.maxIterations ?? DEFAULT_MAX_ITERATIONS);
     if (this.input.iterations + 1 >= maxIterations) {
-      const { next_tick_at: _stale, ...rest } = this.input;
+      const { next_tick_at: _stale, missed: _old, ...rest } = this.input;
       const pace = this.#nextTickAt === undefined ? {} : { next_tick_at: Math.round(this.#nextTickAt) };
-      await this.ports.handoff({ ...rest, ...pace }, successorOf(this.input), this.#seq);
+      const { missed } = this.#result(false);
+      await this.ports.handoff(
+        { ...rest, ...pace, ...(missed ? { missed } : {}) },
+        successorOf(this.input),
+        this.#seq,
+      );
       this.ports.log('info', 'handed off to a fresh execution', { successor: successorOf(this.input) });
       return this.#result(false);
     }
@@ -260,10 +279,12 @@ export class Burst {
   }
 
   #result(cont: boolean): TickOutput {
-    const { next_tick_at: _previous, ...rest } = this.input;
+    const { next_tick_at: _previous, missed: _carried, ...rest } = this.input;
     const next = this.#nextTickAt;
+    const missed = this.#delivery.websocket.fanout.missedCounts(MAX_CARRIED_MISSED);
     return {
       ...rest,
+      ...(Object.keys(missed).length > 0 ? { missed } : {}),
       seq: this.#seq,
       announced: this.#announced,
       iterations: this.input.iterations + 1,

@@ -20,6 +20,7 @@
  * existing, so a connection is uncounted exactly once whoever removes it first.
  */
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   TransactWriteCommand,
@@ -43,6 +44,33 @@ export interface ConnectionRecord {
   campaignId: string;
   userId: string;
 }
+
+/** A connection owed a resume snapshot. */
+export interface PendingResume {
+  connectionId: string;
+  /** Its `last_seq`; null when that was not a usable seq. */
+  from: number | null;
+}
+
+/** What a broadcaster reads of its campaign's connections. */
+export interface ConnectionListing {
+  live: string[];
+  expired: string[];
+  /** The live connections that opted in to delta frames. */
+  deltas?: string[];
+}
+
+/** A resume marker lives this long: a ticker serves it within a refresh, or never (the client falls back to GET …/state). */
+export const RESUME_TTL_SECONDS = 60;
+
+/**
+ * The resume marker of a reconnecting client, in a partition of its own per campaign
+ * (`resume#<campaign id>`): a broadcaster reads it every refresh with one small Query.
+ */
+export const resumeKey = (campaignId: string, connectionId: string) => ({
+  campaign_id: `resume#${campaignId}`,
+  connection_id: connectionId,
+});
 
 export const lookupKey = (connectionId: string) => ({
   campaign_id: `conn#${connectionId}`,
@@ -71,8 +99,12 @@ export class ConnectionStore {
     userId: string;
     maxParticipants: number | undefined;
     nowMs: number;
+    /** The client opted in to `campaign.delta` frames (`frames=delta`). */
+    deltas?: boolean;
+    /** The client reconnects with `last_seq` (null: not a usable seq): it is owed a resume snapshot. */
+    resumeFrom?: number | null;
   }): Promise<'ok' | 'full'> {
-    const { campaignId, connectionId, userId, maxParticipants, nowMs } = input;
+    const { campaignId, connectionId, userId, maxParticipants, nowMs, resumeFrom } = input;
     if (maxParticipants === 0) return 'full';
     const expiresAt = Math.floor(nowMs / 1000) + CONNECTION_TTL_SECONDS;
     const connectedAt = new Date(nowMs).toISOString();
@@ -107,10 +139,25 @@ export class ConnectionStore {
                   user_id: userId,
                   connected_at: connectedAt,
                   expires_at: expiresAt,
+                  ...(input.deltas ? { frames: 'delta' } : {}),
                 },
                 ConditionExpression: 'attribute_not_exists(connection_id)',
               },
             },
+            ...(resumeFrom === undefined
+              ? []
+              : [
+                  {
+                    Put: {
+                      TableName: this.tables.connections,
+                      Item: {
+                        ...resumeKey(campaignId, connectionId),
+                        from: resumeFrom,
+                        expires_at: Math.floor(nowMs / 1000) + RESUME_TTL_SECONDS,
+                      },
+                    },
+                  },
+                ]),
             {
               Put: {
                 TableName: this.tables.connections,
@@ -184,23 +231,53 @@ export class ConnectionStore {
     }
   }
 
-  /** Connection ids of a campaign, split into live ones and those past their TTL. */
-  async list(campaignId: string, nowMs: number): Promise<{ live: string[]; expired: string[] }> {
+  /**
+   * Connection ids of a campaign, split into live ones and those past their TTL, with the live
+   * ones that opted in to delta frames.
+   */
+  async list(campaignId: string, nowMs: number): Promise<ConnectionListing> {
     const nowSec = Math.floor(nowMs / 1000);
     const live: string[] = [];
     const expired: string[] = [];
+    const deltas: string[] = [];
     const items = await queryAll(this.ddb, {
       TableName: this.tables.connections,
       KeyConditionExpression: 'campaign_id = :c',
       ExpressionAttributeValues: { ':c': campaignId },
-      ProjectionExpression: 'connection_id, expires_at',
+      ProjectionExpression: 'connection_id, expires_at, frames',
     });
     for (const item of items) {
       const id = String(item.connection_id);
-      if (Number(item.expires_at) > nowSec) live.push(id);
-      else expired.push(id);
+      if (Number(item.expires_at) <= nowSec) expired.push(id);
+      else {
+        live.push(id);
+        if (item.frames === 'delta') deltas.push(id);
+      }
     }
-    return { live, expired };
+    return { live, expired, deltas };
+  }
+
+  /** Connections owed a resume snapshot (they connected with `last_seq`), oldest first. */
+  async pendingResumes(campaignId: string, nowMs: number): Promise<PendingResume[]> {
+    const items = await queryAll(this.ddb, {
+      TableName: this.tables.connections,
+      KeyConditionExpression: 'campaign_id = :c',
+      ExpressionAttributeValues: { ':c': resumeKey(campaignId, '').campaign_id },
+    });
+    const nowSec = Math.floor(nowMs / 1000);
+    return items
+      .filter((item) => Number(item.expires_at) > nowSec)
+      .map((item) => ({
+        connectionId: String(item.connection_id),
+        from: typeof item.from === 'number' ? item.from : null,
+      }));
+  }
+
+  /** The resume snapshot of a connection went out (or the connection is gone). */
+  async resumed(campaignId: string, connectionId: string): Promise<void> {
+    await this.ddb.send(
+      new DeleteCommand({ TableName: this.tables.connections, Key: resumeKey(campaignId, connectionId) }),
+    );
   }
 
   /** The participant counter (never below 0). */

@@ -10,8 +10,8 @@
  * (it drops a `seq` it has seen).
  */
 import type { BurstOptions, BurstPorts } from './burst-ports.ts';
-import { channelOf } from './channels.ts';
-import { EventsTransport } from './events-transport.ts';
+import { channelOf, deltaChannelOf } from './channels.ts';
+import { EventsChannels, EventsTransport } from './events-transport.ts';
 import { broadcastNotice } from './frame.ts';
 import { transportFrame } from './join.ts';
 import type { TickerView } from './live-state.ts';
@@ -24,7 +24,7 @@ import { WebsocketTransport } from './websocket-transport.ts';
 
 export class Delivery {
   readonly websocket: WebsocketTransport;
-  readonly events: EventsTransport | undefined;
+  readonly events: EventsChannels | undefined;
   readonly transports: TransportSwitch;
   readonly share: PostingShare | undefined;
   /** True while the account's posting share holds this broadcaster below its demand. */
@@ -38,8 +38,15 @@ export class Delivery {
     const id = input.campaign_id;
     this.websocket = new WebsocketTransport(id, ports, opts);
     const channel = channelOf(id);
+    const deltas = deltaChannelOf(id);
+    const publish = ports.publish;
     this.events =
-      ports.publish && channel ? new EventsTransport(channel, ports.publish, { log: ports.log }) : undefined;
+      publish && channel && deltas
+        ? new EventsChannels(
+            new EventsTransport(channel, publish, { log: ports.log }),
+            new EventsTransport(deltas, publish, { log: ports.log, carries: 'delta' }),
+          )
+        : undefined;
     this.transports = new TransportSwitch(this.websocket);
     this.share = ports.share?.();
   }

@@ -13,10 +13,19 @@
  */
 import { type Publish, PublishError } from './events-publish.ts';
 import type { BroadcastLog } from './tick-sender.ts';
-import { type SendStats, type Transport, type TransportTotals, ZERO_TOTALS } from './transport.ts';
+import {
+  addTotals,
+  type OutFrame,
+  type SendStats,
+  type Transport,
+  type TransportTotals,
+  ZERO_TOTALS,
+} from './transport.ts';
 
 export interface EventsTransportOptions {
   log?: BroadcastLog;
+  /** Which text of a tick this channel carries: the full frame (default) or the delta. */
+  carries?: 'text' | 'delta';
 }
 
 export class EventsTransport implements Transport {
@@ -24,8 +33,11 @@ export class EventsTransport implements Transport {
   readonly #channel: string;
   readonly #publish: Publish;
   readonly #log: BroadcastLog;
+  readonly #carries: 'text' | 'delta';
   readonly #totals: TransportTotals = { ...ZERO_TOTALS };
   #inFlight: Promise<void> | undefined;
+  /** A frame of this channel was lost (dropped, throttled, failed): the next one is full. */
+  #gap = false;
   /** The frame waiting for the publish in flight: `notice` frames are never replaced. */
   #pending: { frame: string; tick: boolean } | undefined;
   #idle: Array<() => void> = [];
@@ -34,21 +46,34 @@ export class EventsTransport implements Transport {
     this.#channel = channel;
     this.#publish = publish;
     this.#log = opts.log ?? (() => undefined);
+    this.#carries = opts.carries ?? 'text';
   }
 
   get channel(): string {
     return this.#channel;
   }
 
-  send(frame: string): SendStats {
+  send(out: OutFrame): SendStats {
     if (this.#inFlight === undefined) {
-      this.#start(frame, true);
+      this.#start(this.#pick(out), true);
       return { targeted: 1, started: 1, dropped: 0, thinned: 0 };
     }
     const replaced = this.#pending?.tick === true;
-    if (this.#pending === undefined || replaced) this.#pending = { frame, tick: true };
-    if (replaced) this.#totals.dropped += 1;
+    if (replaced) {
+      this.#totals.dropped += 1;
+      this.#gap = true; // the replaced delta is lost: the delta channel's next frame is full
+    }
+    if (this.#pending === undefined || replaced) this.#pending = { frame: this.#pick(out), tick: true };
     return { targeted: 1, started: 0, dropped: replaced ? 1 : 0, thinned: 0 };
+  }
+
+  /** The text this channel carries for a tick: on the delta channel, the full one after a gap. */
+  #pick(out: OutFrame): string {
+    if (this.#carries !== 'delta' || out.delta === undefined || this.#gap) {
+      this.#gap = false;
+      return out.text;
+    }
+    return out.delta;
   }
 
   /** A notice is a publish of its own, after the frames before it; not counted in `publishes` (frames only). */
@@ -72,9 +97,11 @@ export class EventsTransport implements Transport {
     this.#inFlight = this.#publish(this.#channel, [frame])
       .then((result) => {
         this.#totals[result === 'ok' ? 'sent' : 'throttled'] += 1;
+        if (result !== 'ok' && tick) this.#gap = true;
       })
       .catch((error: unknown) => {
         this.#totals.failed += 1;
+        if (tick) this.#gap = true;
         const status = error instanceof PublishError ? error.statusCode : undefined;
         this.#log('warn', 'publish failed', { channel: this.#channel, status, error: String(error) });
       })
@@ -92,5 +119,40 @@ export class EventsTransport implements Transport {
     const waiters = this.#idle;
     this.#idle = [];
     for (const resolve of waiters) resolve();
+  }
+}
+
+/**
+ * The `events` transport of a campaign: its frames' channel and its deltas' channel, one
+ * publish each per tick (subscribers of either get every tick; see ./channels.ts).
+ */
+export class EventsChannels implements Transport {
+  readonly kind = 'events' as const;
+  readonly #all: readonly EventsTransport[];
+
+  constructor(
+    readonly full: EventsTransport,
+    readonly delta: EventsTransport | undefined,
+  ) {
+    this.#all = delta === undefined ? [full] : [full, delta];
+  }
+
+  send(frame: OutFrame): SendStats {
+    this.delta?.send(frame);
+    return this.full.send(frame);
+  }
+
+  async notice(frame: string): Promise<void> {
+    await Promise.all(this.#all.map((t) => t.notice(frame)));
+  }
+
+  totals(): TransportTotals {
+    const sum = this.#all.map((t) => t.totals()).reduce(addTotals, { ...ZERO_TOTALS });
+    const deltas = this.delta?.totals().publishes ?? 0;
+    return { ...sum, publishes: sum.publishes - deltas, deltaPublishes: deltas };
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.#all.map((t) => t.drain()));
   }
 }

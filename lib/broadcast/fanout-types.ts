@@ -11,6 +11,12 @@ import type { PostBudget } from './budget.ts';
  */
 export type PostResult = 'ok' | 'gone' | 'throttled';
 
+/**
+ * The bytes one connection gets instead of the tick's shared frame (undefined: the shared one),
+ * given the frames it missed since its last one started, and whether it had any frame yet.
+ */
+export type PickFrame = (connectionId: string, missed: number, first: boolean) => Uint8Array | undefined;
+
 /** Posts one frame to one connection. */
 export type PostToConnection = (connectionId: string, data: Uint8Array | string) => Promise<PostResult>;
 
@@ -81,6 +87,12 @@ export interface ConnectionTotals {
 
 export interface Connection {
   readonly id: string;
+  /** Frames this connection did not get since its last frame was started (dropped, thinned, failed). */
+  missed: number;
+  /** `missed` as it was when the frame in flight started (lost again if that frame fails). */
+  carried: number;
+  /** Frames started for this connection. */
+  started: number;
   /** Frame waiting for a slot or being posted; `undefined` when idle. */
   data: Uint8Array | undefined;
   slow: boolean;

@@ -34,6 +34,7 @@ import {
   type ConnectionTotals,
   type FanOutOptions,
   type FanOutTotals,
+  type PickFrame,
   type PostToConnection,
   Queue,
   type TickStats,
@@ -43,6 +44,7 @@ export type {
   ConnectionTotals,
   FanOutOptions,
   FanOutTotals,
+  PickFrame,
   PostResult,
   PostToConnection,
   TickStats,
@@ -103,7 +105,7 @@ export class FanOut {
    * flight; drop it for the others. A string frame is encoded to UTF-8 once, here, and the
    * same bytes go to every post.
    */
-  broadcast(connectionIds: readonly string[], frame: Uint8Array | string): TickStats {
+  broadcast(connectionIds: readonly string[], frame: Uint8Array | string, pick?: PickFrame): TickStats {
     const data = typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame;
     const n = connectionIds.length;
     const allowance = this.#budget === undefined ? Number.POSITIVE_INFINITY : this.#budget.available();
@@ -120,15 +122,20 @@ export class FanOut {
       targeted += 1;
       if (started >= allowance) {
         conn.thinned += 1;
+        conn.missed += 1;
         thinned += 1;
         continue;
       }
       if (conn.data !== undefined) {
         conn.dropped += 1;
+        conn.missed += 1;
         dropped += 1;
         continue;
       }
-      conn.data = data;
+      conn.data = pick?.(conn.id, conn.missed, conn.started === 0) ?? data;
+      conn.carried = conn.missed;
+      conn.missed = 0;
+      conn.started += 1;
       (conn.slow ? this.#slowQueue : this.#fastQueue).push(conn);
       started += 1;
       if (started >= allowance) this.#cursor = index + 1;
@@ -168,6 +175,24 @@ export class FanOut {
     return this.#active;
   }
 
+  /** Connections that lost frames since their last one (not gone), with how many: at most `limit`. */
+  missedCounts(limit: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    let n = 0;
+    for (const conn of this.#connections.values()) {
+      if (n >= limit) break;
+      if (conn.gone || conn.missed <= 0) continue;
+      out[conn.id] = conn.missed;
+      n += 1;
+    }
+    return out;
+  }
+
+  /** Missed counts carried over from a previous fan-out of the same campaign. */
+  seedMissed(counts: Readonly<Record<string, number>>): void {
+    for (const [id, missed] of Object.entries(counts)) this.#connection(id).missed += missed;
+  }
+
   /** Resolve once every accepted frame has settled and every `onGone` call has finished. */
   drain(): Promise<void> {
     if (this.#idle()) return Promise.resolve();
@@ -179,6 +204,9 @@ export class FanOut {
     if (conn === undefined) {
       conn = {
         id,
+        missed: 0,
+        carried: 0,
+        started: 0,
         data: undefined,
         slow: false,
         gone: false,
@@ -220,6 +248,7 @@ export class FanOut {
       if (result === 'gone') this.#markGone(conn);
       else if (result === 'throttled') {
         conn.throttled += 1;
+        conn.missed += conn.carried + 1;
         this.#throttled += 1;
         this.#budget?.onThrottled();
       } else {
@@ -228,6 +257,7 @@ export class FanOut {
       }
     } catch (error) {
       conn.failed += 1;
+      conn.missed += conn.carried + 1;
       this.#failed += 1;
       this.#report(error, conn.id);
     } finally {

@@ -22,13 +22,47 @@ export const campaignStatePayloadSchema = z.looseObject({
   live_participant_count: z.number().check(z.int(), z.nonnegative()),
 });
 
-/** A `campaign.state` frame as clients receive it. */
+const count = z.number().check(z.int(), z.nonnegative());
+
+/**
+ * A `campaign.state` frame as clients receive it: the full state at `seq`. `missed`: frames of
+ * the campaign this connection did not get since its last delivered one (websocket, only when
+ * some were lost); `resumed`: the snapshot a reconnecting client gets right after connecting
+ * with `last_seq` (`from` null when that was not a usable seq).
+ */
 export const campaignStateFrameSchema = z.strictObject({
   type: z.literal('campaign.state'),
   campaign_id: z.string().check(z.minLength(1)),
   seq: z.number().check(z.int(), z.positive()),
+  missed: z.optional(count),
+  resumed: z.optional(
+    z.union([
+      z.strictObject({ from: z.number().check(z.int(), z.nonnegative()), missed: count }),
+      z.strictObject({ from: z.null() }),
+    ]),
+  ),
   ts: rfc3339,
   payload: campaignStatePayloadSchema,
+});
+
+/**
+ * A `campaign.delta` frame (opt-in): the rows of the top N that changed since the frame of
+ * `base_seq` (each with its 1-based `rank`) and the users that left it; the other payload fields
+ * whole (lib/broadcast/delta.ts).
+ */
+export const campaignDeltaFrameSchema = z.strictObject({
+  type: z.literal('campaign.delta'),
+  campaign_id: z.string().check(z.minLength(1)),
+  seq: z.number().check(z.int(), z.positive()),
+  base_seq: z.number().check(z.int(), z.positive()),
+  ts: rfc3339,
+  payload: z.looseObject({
+    removed: z.array(z.string()),
+    rows: z.array(
+      z.looseObject({ user: z.string(), score: z.number(), rank: z.number().check(z.int(), z.positive()) }),
+    ),
+    live_participant_count: count,
+  }),
 });
 
 /** A `broadcast.started` / `broadcast.stopped` notice. */
@@ -57,6 +91,7 @@ export type CampaignStatePayload = z.infer<typeof campaignStatePayloadSchema>;
 export type CampaignStateFrame = z.infer<typeof campaignStateFrameSchema>;
 export type BroadcastNotice = z.infer<typeof broadcastNoticeSchema>;
 export type CampaignTransportFrame = z.infer<typeof campaignTransportFrameSchema>;
+export type CampaignDeltaFrame = z.infer<typeof campaignDeltaFrameSchema>;
 
 /** A point in wall-clock time: epoch milliseconds, a `Date`, or an RFC 3339 string. */
 export type Timestamp = number | Date | string;
@@ -81,6 +116,38 @@ export function campaignStateFrame(input: {
     payload: input.payload,
   };
   return JSON.stringify(frame);
+}
+
+/** Serialize a `campaign.delta` frame of tick `seq` against the frame of `baseSeq`. */
+export function campaignDeltaFrame(input: {
+  campaignId: string;
+  seq: number;
+  baseSeq: number;
+  ts: Timestamp;
+  payload: CampaignDeltaFrame['payload'];
+}): string {
+  const frame: CampaignDeltaFrame = {
+    type: 'campaign.delta',
+    campaign_id: input.campaignId,
+    seq: input.seq,
+    base_seq: input.baseSeq,
+    ts: rfc3339Of(input.ts),
+    payload: input.payload,
+  };
+  return JSON.stringify(frame);
+}
+
+/**
+ * A `campaign.state` text with `fields` added after its `seq` (a connection's own `missed` or
+ * `resumed`), without parsing it again: the builders above put `seq` before `ts`.
+ */
+export function withFrameFields(frame: string, fields: Record<string, unknown>): string {
+  const at = frame.indexOf(',"ts":');
+  if (at < 0) return frame;
+  const extra = Object.entries(fields)
+    .map(([k, v]) => `,${JSON.stringify(k)}:${JSON.stringify(v)}`)
+    .join('');
+  return `${frame.slice(0, at)}${extra}${frame.slice(at)}`;
 }
 
 /** Serialize a `broadcast.started` / `broadcast.stopped` notice. */

@@ -6,6 +6,9 @@
  * - `GET /api/campaigns/{id}/live` → 200 {@link JoinInfo} plus a live token for the caller
  *   (./live-token.ts): where to join, on the transport the campaign's broadcaster uses now;
  *   403 for a campaign the caller may not watch, 404 for an unknown one (./watch-access.ts).
+ * - `GET /api/campaigns/{id}/state` → 200 the latest `campaign.state` frame (with its `seq`):
+ *   what a client on either transport reads after a gap (./resume.ts); 404 before the
+ *   campaign's first frame; 403/404 as for `…/live`.
  * - `GET /api/broadcast/health` (public): the service's tables.
  */
 import * as z from 'zod/mini';
@@ -29,6 +32,8 @@ export interface BroadcastHttpDeps {
     principal: Principal,
     campaignId: string,
   ) => Promise<JoinInfo & { token: string; expires_at: string }>;
+  /** The latest frame's text of campaign `id` (throws 403/404 when it may not watch it). */
+  state: (principal: Principal, campaignId: string) => Promise<string | undefined>;
   health: () => Promise<HealthReport>;
 }
 
@@ -37,6 +42,12 @@ const campaignId = (params: Record<string, string | undefined>): string => {
   if (!CAMPAIGN_ID_RE.test(id))
     throw validationError([{ path: 'path.id', message: 'must be a campaign id' }]);
   return id;
+};
+
+/** The caller's `Idempotency-Key` as the score update's own key (absent without the header). */
+const requestKeyOf = (headers: Record<string, string>, p: Principal): { requestKey?: string } => {
+  const key = headers['idempotency-key'];
+  return key === undefined ? {} : { requestKey: `scores|${p.sub}|${key}` };
 };
 
 const principalOf = (p: Principal | undefined): Principal => {
@@ -59,12 +70,21 @@ export function broadcastRoutes(deps: BroadcastHttpDeps): Routes {
           actor: principal,
           correlationId: req.correlationId,
           via: 'http',
+          ...requestKeyOf(req.headers, principal),
         });
         return json(200, { campaign_id: id, user: body.data.user, score });
       },
     },
     'GET /api/campaigns/{id}/live': {
       handler: async (req) => json(200, await deps.live(principalOf(req.principal), campaignId(req.params))),
+    },
+    'GET /api/campaigns/{id}/state': {
+      handler: async (req) => {
+        const id = campaignId(req.params);
+        const frame = await deps.state(principalOf(req.principal), id);
+        if (frame === undefined) throw notFound(`Campaign "${id}" has not sent a frame yet`);
+        return json(200, JSON.parse(frame) as unknown);
+      },
     },
     'GET /api/broadcast/health': {
       public: true,

@@ -38,7 +38,6 @@ export {
   scoreFrame,
   scoreFrameSchema,
 } from './messages.ts';
-export { type BroadcastMode, broadcastModeOf, DEFAULT_HEARTBEAT_MS, TickFrames } from './on-change.ts';
 export {
   type BroadcastPhase,
   broadcastPhase,
@@ -60,6 +59,7 @@ export {
   signedPoster,
 } from './signed-post.ts';
 export { NodeSha256, PostSigner } from './sigv4.ts';
+export { type BroadcastMode, broadcastModeOf, DEFAULT_HEARTBEAT_MS, TickFrames } from './tick-frames.ts';
 export type { TickMetrics } from './tick-sender.ts';
 export { effectiveHz, type RunTicksOptions, type RunTicksResult, runTicks, type Tick } from './ticker.ts';
 export * from './transport.ts';

@@ -53,9 +53,18 @@ async function live(principal: Principal, campaignId: string) {
   const now = Date.now();
   return {
     ...w.join(campaignId, transport),
+    // The last frame's seq (saved about every second): a client holding less reads …/state.
+    ...(ticker !== undefined && ticker.seq > 0 ? { seq: ticker.seq } : {}),
     token: await mintLiveToken(await signingKey(), principal, campaignId, now),
     expires_at: new Date(now + LIVE_TOKEN_TTL_SECONDS * 1000).toISOString(),
   };
+}
+
+/** The latest frame of a campaign `principal` may watch; undefined before its first frame. */
+async function state(principal: Principal, campaignId: string): Promise<string | undefined> {
+  const w = broadcastWiring();
+  await mayWatch(principal, campaignId, w.watchDeps);
+  return w.snapshots.latest(campaignId);
 }
 
 const http = lazy(() => {
@@ -67,6 +76,7 @@ const http = lazy(() => {
       campaigns: w.campaigns,
       leaderboard: w.leaderboard,
       live,
+      state,
       health: () =>
         healthReport('broadcast', {
           connections: { logical: 'service_broadcast_connection', physical: tables.connections },

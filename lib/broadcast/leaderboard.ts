@@ -8,6 +8,8 @@
  * The GSI is eventually consistent: a frame may show a score a few hundred ms late, never a
  * wrong one; the caller of an update gets its own score from a consistent read.
  */
+
+import { createHash } from 'node:crypto';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -15,6 +17,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from '../auth/tokens.ts';
+import { cancellationCodes } from '../aws/dynamodb.ts';
 import { outboxPut } from '../events/outbox.ts';
 import { broadcastEnvelope } from './events.ts';
 import type { LeaderboardEntry } from './frame.ts';
@@ -45,7 +48,16 @@ export interface ScoreContext {
   correlationId: string;
   /** Where the update came from, recorded on the event. */
   via: 'http' | 'websocket';
+  /**
+   * The request's own key (the caller and its `Idempotency-Key`): the update is applied at most
+   * once per key for 24 h, even when the HTTP layer's idempotency record was lost (a request
+   * that failed after its write, or timed out), so a retry never adds the delta twice.
+   */
+  requestKey?: string;
 }
+
+/** How long an applied request key is remembered (the HTTP idempotency window). */
+const REQUEST_KEY_TTL_SECONDS = 24 * 3600;
 
 export class LeaderboardStore {
   constructor(
@@ -66,22 +78,48 @@ export class LeaderboardStore {
       actor: ctx.actor,
       payload: { user, delta, via: ctx.via },
     });
-    await this.ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.tables.state,
-              Key: key,
-              UpdateExpression: 'SET #user = :user, updated_at = :now ADD score :delta',
-              ExpressionAttributeNames: { '#user': 'user' },
-              ExpressionAttributeValues: { ':user': user, ':now': new Date().toISOString(), ':delta': delta },
+    const marker =
+      ctx.requestKey === undefined
+        ? []
+        : [
+            {
+              Put: {
+                TableName: this.tables.state,
+                Item: {
+                  campaign_id: campaignId,
+                  sk: `req#${createHash('sha256').update(ctx.requestKey).digest('hex').slice(0, 40)}`,
+                  expires_at: Math.floor(Date.now() / 1000) + REQUEST_KEY_TTL_SECONDS,
+                },
+                ConditionExpression: 'attribute_not_exists(sk)',
+              },
             },
-          },
-          outboxPut(this.tables.outbox, envelope),
-        ],
-      }),
-    );
+          ];
+    try {
+      await this.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            ...marker,
+            {
+              Update: {
+                TableName: this.tables.state,
+                Key: key,
+                UpdateExpression: 'SET #user = :user, updated_at = :now ADD score :delta',
+                ExpressionAttributeNames: { '#user': 'user' },
+                ExpressionAttributeValues: {
+                  ':user': user,
+                  ':now': new Date().toISOString(),
+                  ':delta': delta,
+                },
+              },
+            },
+            outboxPut(this.tables.outbox, envelope),
+          ],
+        }),
+      );
+    } catch (e) {
+      // This request's delta is already applied (a retry): answer the score as it is.
+      if (marker.length === 0 || cancellationCodes(e)[0] !== 'ConditionalCheckFailed') throw e;
+    }
     const out = await this.ddb.send(
       new GetCommand({
         TableName: this.tables.state,

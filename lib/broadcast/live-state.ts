@@ -5,6 +5,7 @@
  * connections. One failed read keeps the previous value: a read error must not stop a broadcast.
  */
 import type { Clock } from './clock.ts';
+import type { ConnectionListing } from './connections.ts';
 import type { LeaderboardEntry } from './frame.ts';
 import type { CampaignSnapshot } from './phase.ts';
 import type { BroadcastLog } from './tick-sender.ts';
@@ -18,7 +19,7 @@ export interface LiveSources {
   loadCampaign: (campaignId: string) => Promise<CampaignSnapshot | undefined>;
   loadTicker: (campaignId: string) => Promise<TickerView | undefined>;
   top: (campaignId: string) => Promise<LeaderboardEntry[]>;
-  listConnections: (campaignId: string, nowMs: number) => Promise<{ live: string[]; expired: string[] }>;
+  listConnections: (campaignId: string, nowMs: number) => Promise<ConnectionListing>;
   /** Remove (and uncount) a connection that expired or is gone. */
   removeConnection: (campaignId: string, connectionId: string) => Promise<unknown>;
 }
@@ -32,6 +33,8 @@ export class LiveState {
   leaderboard: LeaderboardEntry[] = [];
   /** Every live connection of the campaign (all shards). */
   connections: string[] = [];
+  /** The connections that opted in to delta frames. */
+  deltas: ReadonlySet<string> = new Set();
   #connectionsAt = Number.NEGATIVE_INFINITY;
   readonly #id: string;
   readonly #sources: LiveSources;
@@ -89,6 +92,7 @@ export class LiveState {
   async refreshConnections(): Promise<void> {
     const listed = await this.#sources.listConnections(this.#id, this.#wallNow());
     this.connections = listed.live;
+    this.deltas = new Set(listed.deltas ?? []);
     this.#connectionsAt = this.#clock.now();
     for (const expired of listed.expired) {
       void this.#sources

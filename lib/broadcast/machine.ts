@@ -30,9 +30,17 @@ export interface TickInput {
    * the next without drift: the next burst waits for it, or ticks at once when it is past.
    */
   next_tick_at?: number;
+  /**
+   * Frames WebSocket connections did not get at the end of the previous burst, by connection
+   * (at most {@link MAX_CARRIED_MISSED}): their next frame's `missed` counts them too.
+   */
+  missed?: Record<string, number>;
   /** Present when this execution serves one shard of the campaign's connections (not the owner). */
   shard?: ShardPlan;
 }
+
+/** At most this many connections' missed counts carry over to the next burst (the rest start at 0). */
+export const MAX_CARRIED_MISSED = 500;
 
 /**
  * One shard's part of a plan made by the campaign's owning execution: serve shard `index`

@@ -22,10 +22,10 @@ import { broadcastNotice } from './frame.ts';
 import { transportFrame } from './join.ts';
 import { LiveState } from './live-state.ts';
 import type { ShardPlan, TickInput, TickOutput } from './machine.ts';
-import { broadcastModeOf } from './on-change.ts';
 import { tickerVerdict } from './phase.ts';
 import { connectionsOfShard } from './shards.ts';
 import { capToShare, type PostingShare } from './share.ts';
+import { broadcastModeOf, deltaEveryOf } from './tick-frames.ts';
 import { TickSender } from './tick-sender.ts';
 import { runTicks, type Tick } from './ticker.ts';
 import { SWITCH_OVERLAP_MS, TransportSwitch } from './transport.ts';
@@ -165,6 +165,7 @@ class ShardBurst {
     };
     const state = {
       mode: broadcastModeOf(live.campaign?.metadata),
+      deltaEvery: deltaEveryOf(live.campaign?.metadata),
       ts: wallNow(),
       payload,
       now: clock.now(),
@@ -188,7 +189,10 @@ class ShardBurst {
     }
     if (this.#share) also.push(this.#share.report(demand));
     await this.#live.refresh(this.#live.connectionsDue(this.#refreshMs / 2), also);
-    this.#websocket.setAudience(connectionsOfShard(this.#live.connections, plan.index, plan.count));
+    this.#websocket.setAudience(
+      connectionsOfShard(this.#live.connections, plan.index, plan.count),
+      this.#live.deltas,
+    );
     const budget = this.#websocket.budget;
     if (this.#share && budget) this.#shareLimited = capToShare(this.#share, budget, demand);
     await this.#followTransport();

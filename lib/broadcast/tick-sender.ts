@@ -5,9 +5,10 @@
  * and report the tick's metrics.
  */
 import type { CampaignStatePayload } from './frame.ts';
-import { type BroadcastMode, TickFrames } from './on-change.ts';
+import { type BroadcastMode, TickFrames } from './tick-frames.ts';
 import {
   addTotals,
+  type OutFrame,
   type Transport,
   type TransportKind,
   type TransportSwitch,
@@ -38,6 +39,8 @@ export interface TickMetrics {
   throttled: number;
   /** Event API publishes made since the previous tick. */
   published: number;
+  /** Publishes on the deltas' channel since the previous tick. */
+  deltaPublished: number;
   /** Shards serving the campaign (1 when not sharded). */
   shards: number;
   /** True when the account's posting share held this broadcaster below its demand. */
@@ -51,6 +54,8 @@ export type BroadcastLog = (level: 'info' | 'warn', message: string, extra?: Rec
 /** The state a tick's frame carries. */
 export interface TickState {
   mode: BroadcastMode;
+  /** A full frame to delta clients every `deltaEvery` frames (`service_specific.campaign.delta_every`). */
+  deltaEvery: number;
   /** The frame's wall-clock time, epoch ms. */
   ts: number;
   payload: CampaignStatePayload;
@@ -69,6 +74,7 @@ export class TickSender {
   readonly #transports: TransportSwitch;
   readonly #onTick: TickSenderOptions['onTick'];
   readonly #previous = new Map<Transport, TransportTotals>();
+  #last: OutFrame | undefined;
 
   constructor(campaignId: string, transports: TransportSwitch, opts: TickSenderOptions = {}) {
     this.#frames = new TickFrames({
@@ -88,7 +94,15 @@ export class TickSender {
     state: TickState,
     extra: { shards: number; shareLimited: boolean },
   ): void {
-    const frame = this.#frames.frame(state.mode, tick.seq, state.ts, state.payload, state.now);
+    const frame = this.#frames.frame(
+      state.mode,
+      tick.seq,
+      state.ts,
+      state.payload,
+      state.now,
+      state.deltaEvery,
+    );
+    if (frame !== undefined) this.#last = frame;
     const stats =
       frame === undefined ? { targeted: 0, dropped: 0, thinned: 0 } : this.#transports.send(frame, state.now);
     const settled = this.#settled(state.now);
@@ -104,10 +118,16 @@ export class TickSender {
       failed: settled.failed,
       throttled: settled.throttled,
       published: settled.publishes,
+      deltaPublished: settled.deltaPublishes,
       shards: extra.shards,
       shareLimited: extra.shareLimited,
       sentFrame: frame !== undefined,
     });
+  }
+
+  /** The last frame sent (a resume snapshot, the saved latest state). */
+  get last(): OutFrame | undefined {
+    return this.#last;
   }
 
   /** What settled on each transport in use since the previous tick. */
@@ -126,6 +146,7 @@ export class TickSender {
         failed: totals.failed - before.failed,
         gone: totals.gone - before.gone,
         publishes: totals.publishes - before.publishes,
+        deltaPublishes: totals.deltaPublishes - before.deltaPublishes,
       });
     }
     return sum;

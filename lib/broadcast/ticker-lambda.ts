@@ -26,6 +26,7 @@ const tickInputSchema = z.object({
   iterations: int(0),
   announced: z.boolean(),
   next_tick_at: z.optional(z.number()),
+  missed: z.optional(z.record(z.string(), int(1))),
   shard: z.optional(
     z.object({
       index: int(1),
@@ -50,6 +51,7 @@ function tickMetrics(m: TickMetrics): void {
   metrics.addMetric('ConnectionsGone', 'Count', m.gone);
   metrics.addMetric('PostsFailed', 'Count', m.failed);
   metrics.addMetric('EventsPublished', 'Count', m.published);
+  if (m.deltaPublished > 0) metrics.addMetric('EventsDeltaPublished', 'Count', m.deltaPublished);
   metrics.addMetric('ShareLimited', 'Count', m.shareLimited ? 1 : 0);
   metrics.addMetric('ShardCount', 'Count', m.shards);
 }

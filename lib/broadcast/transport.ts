@@ -15,6 +15,16 @@
 export type TransportKind = 'websocket' | 'events';
 export const TRANSPORTS: readonly TransportKind[] = ['websocket', 'events'];
 
+/** One tick's frame: the full text, and the same tick as a delta for clients that opted in. */
+export interface OutFrame {
+  /** The tick's `seq`. */
+  seq: number;
+  /** The `campaign.state` text. */
+  text: string;
+  /** The tick as a `campaign.delta` against the previous frame; absent: delta clients get `text`. */
+  delta?: string;
+}
+
 /** What one `send` did, known at once. */
 export interface SendStats {
   /** Recipients addressed: connections (websocket) or the channel (events: 1). */
@@ -39,14 +49,16 @@ export interface TransportTotals {
   failed: number;
   /** Connections found gone (410). */
   gone: number;
-  /** Publish requests made for frames (events; notices are not counted). */
+  /** Publish requests made for frames on the frames' channel (events; notices are not counted). */
   publishes: number;
+  /** Publish requests made on the deltas' channel (events). */
+  deltaPublishes: number;
 }
 
 export interface Transport {
   readonly kind: TransportKind;
-  /** Start sending one frame to every recipient; never throws. */
-  send(frame: string): SendStats;
+  /** Start sending one tick's frame to every recipient; never throws. */
+  send(frame: OutFrame): SendStats;
   /** Send one notice (best effort) and wait until it settled. */
   notice(frame: string): Promise<void>;
   totals(): TransportTotals;
@@ -62,6 +74,7 @@ export const ZERO_TOTALS: TransportTotals = Object.freeze({
   failed: 0,
   gone: 0,
   publishes: 0,
+  deltaPublishes: 0,
 });
 
 /** How long the transport a campaign leaves still gets its frames, so clients can move without a gap. */
@@ -97,7 +110,7 @@ export class TransportSwitch {
   }
 
   /** Send a frame to the active transport (and the one being left); stats are the active one's. */
-  send(frame: string, now: number): SendStats {
+  send(frame: OutFrame, now: number): SendStats {
     this.leaving(now)?.send(frame);
     return this.#active.send(frame);
   }
@@ -117,5 +130,6 @@ export function addTotals(a: TransportTotals, b: TransportTotals): TransportTota
     failed: a.failed + b.failed,
     gone: a.gone + b.gone,
     publishes: a.publishes + b.publishes,
+    deltaPublishes: a.deltaPublishes + b.deltaPublishes,
   };
 }

@@ -34,6 +34,7 @@ import { broadcastSettings, type LiveSettings, tickerSettings } from './settings
 import { ShardBeats } from './shard-beats.ts';
 import { DynamoShareLedger, PostingShare } from './share.ts';
 import { signedPoster } from './signed-post.ts';
+import { SnapshotStore } from './snapshot.ts';
 import { TickerRun } from './ticker-run.ts';
 import { RunningTickers } from './ticker-running.ts';
 import { TickerStore } from './ticker-state.ts';
@@ -68,6 +69,7 @@ function live(settings: LiveSettings, webSocketUrl: string) {
       settings.environment,
     ),
     tickers: new TickerStore(ddb, { state: tables.state, outbox: tables.outbox }),
+    snapshots: new SnapshotStore(ddb, tables.state),
     machine: new StepFunctionsTicker(settings.stateMachineArn),
     post: poster.post,
     publish: publisher?.publish,
@@ -153,6 +155,9 @@ export const tickerWiring = /* @__PURE__ */ once(() => {
     listConnections: (c, now) => w.connections.list(c, now),
     top: (c) => w.leaderboard.top(c, settings.topN),
     removeConnection: (c, id) => w.connections.remove(c, id),
+    pendingResumes: (c, now) => w.connections.pendingResumes(c, now),
+    resumed: (c, id) => w.connections.resumed(c, id),
+    saveSnapshot: (c, seq, frame) => w.snapshots.save(c, seq, frame),
     post: w.post,
     ...(w.publish ? { publish: w.publish } : {}),
     join: w.join,

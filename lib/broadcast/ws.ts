@@ -1,7 +1,7 @@
 /**
  * The WebSocket routes: `$connect`, `$disconnect` and `$default`.
  *
- * `$connect` `?campaign_id=&user_id=&token=`: the token (an API token, or a live token for
+ * `$connect` `?campaign_id=&user_id=&token=[&frames=full|delta][&last_seq=<n>]`: the token (an API token, or a live token for
  * this campaign) must be valid (a `user` token only for its own user id), its holder must be
  * allowed to watch the campaign (./watch-access.ts: the rule `GET …/live` and the Event API's
  * authorizer apply too), the campaign must exist, and the participant must fit under
@@ -70,6 +70,15 @@ const refuse = (statusCode: number, code: string, message: string): WebSocketRes
 });
 const OK: WebSocketResult = { statusCode: 200 };
 
+/**
+ * `last_seq` of a reconnecting client: a non-negative integer, else null (the client then gets
+ * a plain snapshot with `resumed: { from: null }`; a bad `last_seq` never refuses the connection).
+ */
+export function lastSeqOf(raw: string): number | null {
+  if (!/^\d{1,15}$/.test(raw)) return null;
+  return Number(raw);
+}
+
 /** The three routes over their ports; {@link webSocketHandler} picks one per event. */
 export class WebSocketRoutes {
   readonly #now: () => number;
@@ -101,6 +110,9 @@ export class WebSocketRoutes {
         'bad_request',
         'Query parameter user_id is required (1-128 letters, digits or _ . @ : -)',
       );
+    const frames = q.frames ?? 'full';
+    if (frames !== 'full' && frames !== 'delta')
+      return refuse(400, 'bad_request', 'Query parameter frames must be "full" or "delta"');
     if (!q.token) return refuse(401, 'unauthorized', 'Query parameter token (a bearer JWT) is required');
     let campaign: CampaignSnapshot;
     try {
@@ -119,6 +131,8 @@ export class WebSocketRoutes {
       userId: user.data,
       maxParticipants: max,
       nowMs: this.#now(),
+      deltas: frames === 'delta',
+      ...(q.last_seq === undefined ? {} : { resumeFrom: lastSeqOf(q.last_seq) }),
     });
     if (outcome === 'full')
       return refuse(

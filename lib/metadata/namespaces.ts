@@ -18,6 +18,8 @@ export const campaignNamespace = z.looseObject({
   broadcast_mode: z.optional(z.enum(['every_tick', 'on_change'])),
   /** How frames reach clients: API Gateway WebSocket posts, AppSync Events, or chosen by audience (docs/broadcast.md). */
   transport: z.optional(z.enum(['auto', 'websocket', 'events'])),
+  /** Delta clients get a full `campaign.state` every K frames (default 20; 1: always full; docs/broadcast.md). */
+  delta_every: z.optional(z.int().check(z.gte(1), z.lte(1000))),
   leaderboard: z.optional(z.array(z.looseObject({ user: z.string(), score: z.number() }))),
   live_participant_count: z.optional(z.int().check(z.gte(0))),
   /** How long after `scheduling.end_time` the campaign is archived (default: the registry's `archiveAfterEnd`, P30D). */

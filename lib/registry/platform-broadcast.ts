@@ -33,12 +33,31 @@ export const broadcast: PlatformServiceDefinition = {
       params: campaignIdParamsSchema,
       response: z.object({
         transport: z.enum(['websocket', 'events']),
+        seq: z.optional(z.number()),
         token: z.string(),
         expires_at: z.string(),
         websocket: z.object({ url: z.string() }),
         events: z.optional(
           z.object({ realtime_url: z.string(), http_host: z.string(), channel: z.string() }),
         ),
+      }),
+    },
+    {
+      method: 'GET',
+      path: '/api/campaigns/{id}/state',
+      summary:
+        "The campaign's latest `campaign.state` frame, with its `seq`: what a live client on either transport reads after a gap (404 before the first frame).",
+      roles: ROLES,
+      params: campaignIdParamsSchema,
+      response: z.object({
+        type: z.literal('campaign.state'),
+        campaign_id: z.string(),
+        seq: z.number(),
+        ts: z.string(),
+        payload: z.looseObject({
+          leaderboard: z.array(z.looseObject({ user: z.string(), score: z.number() })),
+          live_participant_count: z.number(),
+        }),
       }),
     },
     {

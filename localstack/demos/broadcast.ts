@@ -1,9 +1,11 @@
 /**
  * A live campaign: three players on WebSockets, scores posted over HTTP, the leaderboard
- * arriving in every frame. Fails unless every player receives frames in `seq` order and the
- * last frames carry the posted scores.
+ * arriving in every frame, and a viewer on the client helper (lib/client/live.ts) taking delta
+ * frames. Fails unless every player receives frames in `seq` order, the last frames carry the
+ * posted scores, and the viewer's rebuilt leaderboard is the same.
  */
-import type WebSocket from 'ws';
+import WebSocket from 'ws';
+import { connectLive, type LiveClient, type WebSocketConstructor } from '../../lib/client/live.ts';
 import { type Demo, DemoFailed, detail, say, sleep, unique, waitFor } from './kit.ts';
 
 const HZ = 5;
@@ -48,7 +50,17 @@ export const broadcast: Demo = {
     const players = PLAYERS.map((p) => `${p}-${tag}`);
     const frames = new Map<string, Frame[]>(players.map((p) => [p, []]));
     const sockets: WebSocket[] = [];
+    let viewer: LiveClient | undefined;
     try {
+      say('a viewer follows with the client helper (lib/client/live.ts), on delta frames');
+      viewer = connectLive({
+        campaignId: campaign.id,
+        token: ctx.outputs.tokens.admin,
+        apiUrl: ctx.outputs.httpApiUrl,
+        frames: 'delta',
+        WebSocket: WebSocket as unknown as WebSocketConstructor,
+        onGap: (gap) => detail(`viewer: a gap (${JSON.stringify(gap)}); the helper recovers`),
+      });
       say(`${players.length} players connect to ${ctx.webSocketUrl()}`);
       for (const player of players) {
         const ws = await ctx.openSocket({
@@ -111,7 +123,21 @@ export const broadcast: Demo = {
       say(
         `every player saw the final leaderboard: ${board(frames.get(players[0]!)?.at(-1)).replaceAll(`-${tag}`, '')}`,
       );
+      const v = viewer;
+      await waitFor(
+        "the final leaderboard in the viewer's rebuilt state",
+        async () => {
+          const rows = new Map((v.leaderboard ?? []).map((r) => [r.user, r.score]));
+          return [...expected].every(([u, s]) => rows.get(u) === s);
+        },
+        15_000,
+        250,
+      );
+      say(
+        `the viewer rebuilt the same leaderboard from deltas (${v.stats.frames} frames, ${v.stats.gaps} gaps, ${v.stats.snapshots} snapshots fetched)`,
+      );
     } finally {
+      viewer?.close();
       for (const ws of sockets) ws.terminate();
       await ctx.call('DELETE', `/api/campaigns/${campaign.id}`);
       say(`deleted campaign ${campaign.id}: its ticker stops`);

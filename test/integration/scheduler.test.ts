@@ -379,7 +379,8 @@ describe('cancel and fire racing end in exactly one outcome', () => {
     expect(await h.service.fire(r.body.id, r.body.generation)).toBe('skipped');
     expect((await intentsOf(id)).find((i) => i.id === r.body.id)?.status).toBe('cancelled');
     expect((await api('DELETE', `/api/scheduler/intents/${r.body.id}`)).status).toBe(409);
-    expect((await api('DELETE', '/api/scheduler/intents/int_nope')).status).toBe(404);
+    expect((await api('DELETE', `/api/scheduler/intents/int_${'0'.repeat(40)}`)).status).toBe(404);
+    expect((await api('DELETE', '/api/scheduler/intents/int_nope')).status).toBe(400); // not an intent id
   });
 });
 

@@ -19,7 +19,14 @@ const EXEC = executionName(ID, 1, 0);
 interface Sent {
   at: number;
   connectionId: string;
-  frame: { type: string; seq?: number; payload?: { frequency?: number; live_participant_count?: number } };
+  frame: {
+    type: string;
+    seq?: number;
+    missed?: number;
+    base_seq?: number;
+    resumed?: unknown;
+    payload?: { frequency?: number; live_participant_count?: number };
+  };
 }
 
 /** A world the burst runs in: campaign, ticker item, connections; every post recorded. */
@@ -414,11 +421,28 @@ describe('runBurst: the events transport', () => {
   it('a campaign set to events: one publish per tick on its channel; WebSocket clients are told once and get frames only for the overlap', async () => {
     const w = eventsWorld('events');
     const ticks: number[] = [];
-    w.deps.onTick = (m) => ticks.push(m.published);
+    const deltaTicks: number[] = [];
+    w.deps.onTick = (m) => {
+      ticks.push(m.published);
+      deltaTicks.push(m.deltaPublished);
+    };
     await run(w, input({ announced: true }), { budgetMs: 6_000 });
-    const states = w.published.filter((p) => p.frame.type === 'campaign.state');
+    const states = w.published.filter(
+      (p) => p.channel === `/campaigns/${ID}` && p.frame.type === 'campaign.state',
+    );
     expect(states).toHaveLength(30);
-    expect(new Set(w.published.map((p) => p.channel))).toEqual(new Set([`/campaigns/${ID}`]));
+    expect(new Set(w.published.map((p) => p.channel))).toEqual(
+      new Set([`/campaigns/${ID}`, `/campaigns/${ID}/delta`]),
+    );
+    // The delta channel: the same ticks, the first one full, then deltas on the previous seq.
+    const deltas = w.published.filter(
+      (p) => p.channel === `/campaigns/${ID}/delta` && p.frame.seq !== undefined,
+    );
+    expect(deltas.map((p) => p.frame.seq)).toEqual(Array.from({ length: 30 }, (_, k) => k + 1));
+    expect(deltas[0]?.frame.type).toBe('campaign.state');
+    // Full frames: the first, then every 20th frame (the default delta_every).
+    const full = deltas.filter((p) => p.frame.type === 'campaign.state').map((p) => p.frame.seq);
+    expect(full).toEqual([1, 20]);
     expect(states.map((p) => p.frame.seq)).toEqual(Array.from({ length: 30 }, (_, k) => k + 1));
     expect(w.transports).toEqual([{ kind: 'events', seq: 1 }]);
     const told = w.state.sent.filter((s) => s.frame.type === 'campaign.transport');
@@ -426,8 +450,10 @@ describe('runBurst: the events transport', () => {
     // The overlap (3 s at 5 Hz): 15 frames on the websocket too, then none.
     expect(statesTo(w, 'a').length).toBeLessThanOrEqual(16);
     expect(statesTo(w, 'a').every((s) => s.at <= 3_100)).toBe(true);
-    // Every tick's metrics: one publish (the deferred ones land in a later tick's count).
+    // Every tick's metrics: one publish on the frames' channel (the deferred ones land in a later
+    // tick's count), and one on the deltas' channel, counted apart.
     expect(ticks.reduce((a, b) => a + b, 0)).toBe(30);
+    expect(deltaTicks.reduce((a, b) => a + b, 0)).toBe(30);
   });
 
   it('auto: more connections than the threshold moves the run to events at the next seq, and it stays there', async () => {
@@ -457,7 +483,9 @@ describe('runBurst: the events transport', () => {
     await run(w, input({ announced: true, seq: 40 }), { budgetMs: 2_000 });
     expect(w.transports).toEqual([]);
     expect(w.state.sent.filter((s) => s.frame.type === 'campaign.state')).toEqual([]);
-    expect(w.published.filter((p) => p.frame.type === 'campaign.state').length).toBe(10);
+    expect(
+      w.published.filter((p) => p.channel === `/campaigns/${ID}` && p.frame.type === 'campaign.state').length,
+    ).toBe(10);
   });
 
   it('without an Event API the campaign stays on the websocket transport whatever it asks', async () => {
@@ -466,5 +494,64 @@ describe('runBurst: the events transport', () => {
     await run(w, input({ announced: true }), { budgetMs: 2_000 });
     expect(w.transports).toEqual([]);
     expect(statesTo(w, 'a')).toHaveLength(10);
+  });
+});
+
+describe('runBurst: recovery (issue 22)', () => {
+  it('missed counts carried in the input go out with the next frame; those left at the end come back in the output', async () => {
+    const w = world({ hz: 5 });
+    const out = await run(w, input({ announced: true, missed: { a: 3 } }), { budgetMs: 1_000 });
+    expect(statesTo(w, 'a')[0]?.frame.missed).toBe(3);
+    expect(statesTo(w, 'b')[0]?.frame.missed).toBeUndefined();
+    expect(out.missed).toBeUndefined();
+    // Posts slower than the tick: frames are dropped, and the last ones' count carries over.
+    const slow = world({ hz: 5 });
+    slow.state.postLatency = 450;
+    const next = await run(slow, input({ announced: true }), { budgetMs: 2_000 });
+    const a = statesTo(slow, 'a');
+    const seqs = a.map((s) => Number(s.frame.seq));
+    for (let i = 1; i < a.length; i += 1)
+      expect(Number(a[i]?.frame.missed ?? 0)).toBe((seqs[i] ?? 0) - (seqs[i - 1] ?? 0) - 1);
+    const lastSent = next.seq - 1;
+    expect(next.missed?.a ?? 0).toBe(lastSent - (seqs.at(-1) ?? 0));
+  });
+
+  it('a reconnecting client gets the last frame with resumed at the next refresh, then frames after it', async () => {
+    const w = world({ hz: 2 });
+    let pending = [{ connectionId: 'c', from: 1 }];
+    const done: string[] = [];
+    w.deps.pendingResumes = async () => (w.clock.now() >= 1_100 ? pending : []);
+    w.deps.resumed = async (_c, id) => {
+      done.push(id);
+      pending = [];
+    };
+    await run(w, input({ announced: true }), { budgetMs: 3_000 }, (ms) => {
+      if (ms === 2_500) w.state.connections.add('c');
+    });
+    const c = statesTo(w, 'c');
+    expect(done).toEqual(['c']);
+    const first = c[0]?.frame as { seq: number; resumed?: unknown };
+    expect(first.resumed).toEqual({ from: 1, missed: first.seq - 2 });
+    expect(c[0]?.at ?? 0).toBeLessThan(2_000); // right at the refresh, before it was even listed
+    const seqs = c.map((s) => Number(s.frame.seq));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(seqs);
+  });
+
+  it('connections that opted in get campaign.delta frames on the previous seq; the others full frames', async () => {
+    const w = world({ hz: 5 });
+    let score = 0;
+    w.deps.top = async () => [{ user: 'u1', score: (score += 1) }];
+    w.deps.listConnections = async () => ({ live: ['a', 'b'], expired: [], deltas: ['b'] });
+    await run(w, input({ announced: true }), { budgetMs: 2_000 });
+    const toB = w.state.sent.filter((s) => s.connectionId === 'b').map((s) => s.frame);
+    expect(toB[0]?.type).toBe('campaign.state');
+    const deltas = toB.filter((f) => f.type === 'campaign.delta');
+    expect(deltas.length).toBeGreaterThan(3);
+    for (let i = 1; i < toB.length; i += 1)
+      if (toB[i]?.type === 'campaign.delta') expect(toB[i]?.base_seq).toBe(toB[i - 1]?.seq);
+    expect(
+      w.state.sent.filter((s) => s.connectionId === 'a').every((s) => s.frame.type !== 'campaign.delta'),
+    ).toBe(true);
   });
 });

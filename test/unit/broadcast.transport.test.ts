@@ -3,7 +3,7 @@
  * choice, channels and the join answer: pure, or over in-memory publishes and posts.
  */
 import { describe, expect, it } from 'vitest';
-import { campaignOfChannel, channelOf } from '../../lib/broadcast/channels.ts';
+import { campaignOfChannel, channelOf, deltaChannelOf } from '../../lib/broadcast/channels.ts';
 import { PublishError, type PublishResult } from '../../lib/broadcast/events-publish.ts';
 import { EventsTransport } from '../../lib/broadcast/events-transport.ts';
 import { campaignTransportFrameSchema } from '../../lib/broadcast/frame.ts';
@@ -41,10 +41,10 @@ describe('EventsTransport', () => {
   it('publishes one frame per send, one publish at a time, in order', async () => {
     const p = manualPublish();
     const t = new EventsTransport('/campaigns/x', p.publish);
-    expect(t.send('f1')).toEqual({ targeted: 1, started: 1, dropped: 0, thinned: 0 });
+    expect(t.send({ seq: 1, text: 'f1' })).toEqual({ targeted: 1, started: 1, dropped: 0, thinned: 0 });
     expect(p.waiting).toBe(1);
     await p.settle();
-    t.send('f2');
+    t.send({ seq: 2, text: 'f2' });
     await p.settle();
     expect(p.published).toEqual(['f1', 'f2']);
     expect(t.totals()).toMatchObject({ sent: 2, publishes: 2, dropped: 0, failed: 0 });
@@ -53,9 +53,9 @@ describe('EventsTransport', () => {
   it('a slow publish: the next frame waits, a newer one replaces it (dropped), nothing is published out of order', async () => {
     const p = manualPublish();
     const t = new EventsTransport('/campaigns/x', p.publish);
-    t.send('f1');
-    expect(t.send('f2').started).toBe(0);
-    expect(t.send('f3').dropped).toBe(1); // f2 replaced
+    t.send({ seq: 1, text: 'f1' });
+    expect(t.send({ seq: 2, text: 'f2' }).started).toBe(0);
+    expect(t.send({ seq: 3, text: 'f3' }).dropped).toBe(1); // f2 replaced
     expect(p.waiting).toBe(1);
     await p.settle();
     await p.settle();
@@ -68,11 +68,11 @@ describe('EventsTransport', () => {
     const p = manualPublish();
     const logged: string[] = [];
     const t = new EventsTransport('/campaigns/x', p.publish, { log: (_l, m) => logged.push(m) });
-    t.send('f1');
+    t.send({ seq: 1, text: 'f1' });
     await p.settle('throttled');
-    t.send('f2');
+    t.send({ seq: 2, text: 'f2' });
     await p.settle(new PublishError('publish answered 500', 500, 'Http500'));
-    t.send('f3');
+    t.send({ seq: 3, text: 'f3' });
     await p.settle();
     expect(t.totals()).toMatchObject({ sent: 1, throttled: 1, failed: 1, publishes: 3 });
     expect(logged).toEqual(['publish failed']);
@@ -81,7 +81,7 @@ describe('EventsTransport', () => {
   it('a notice goes after the frames before it and is not counted as a frame publish', async () => {
     const p = manualPublish();
     const t = new EventsTransport('/campaigns/x', p.publish);
-    t.send('f1');
+    t.send({ seq: 1, text: 'f1' });
     const notice = t.notice('stopped');
     await p.settle();
     await p.settle();
@@ -105,15 +105,15 @@ describe('TransportSwitch', () => {
     const p = manualPublish();
     const events = new EventsTransport('/campaigns/x', p.publish);
     const s = new TransportSwitch(ws);
-    s.send('f1', 0);
+    s.send({ seq: 1, text: 'f1' }, 0);
     await ws.drain();
     s.switchTo(events, 100, 3000);
     expect(s.active).toBe(events);
-    s.send('f2', 200);
+    s.send({ seq: 2, text: 'f2' }, 200);
     await p.settle();
     expect(s.leaving(3099)).toBe(ws);
     expect(s.leaving(3100)).toBeUndefined();
-    s.send('f3', 3200);
+    s.send({ seq: 3, text: 'f3' }, 3200);
     await p.settle();
     await ws.drain();
     expect(posts.map(([, f]) => f)).toEqual(['f1', 'f2']);
@@ -175,6 +175,9 @@ describe('channels and the join answer', () => {
     expect(channelOf(ID)).toBe(`/campaigns/${ID}`);
     expect(campaignOfChannel(`/campaigns/${ID}`)).toBe(ID);
     expect(campaignOfChannel(`/campaigns/${ID}/`)).toBe(ID);
+    expect(deltaChannelOf(ID)).toBe(`/campaigns/${ID}/delta`);
+    expect(campaignOfChannel(`/campaigns/${ID}/delta`)).toBe(ID);
+    expect(campaignOfChannel(`/campaigns/${ID}/other`)).toBeUndefined();
     for (const bad of ['/campaigns/*', '/other/x', '/campaigns/a/b', '/campaigns/-a', ''])
       expect(campaignOfChannel(bad)).toBeUndefined();
     expect(channelOf('has_underscore')).toBeUndefined();

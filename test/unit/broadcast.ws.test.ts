@@ -38,9 +38,12 @@ function setup(
   const live = new Map<string, ConnectionRecord>();
   const posted: Array<{ connectionId: string; frame: Record<string, unknown> }> = [];
   const scores = new Map<string, number>();
+  const connects: Array<{ connectionId: string; deltas?: boolean; resumeFrom?: number | null }> = [];
   const handler = webSocketHandler({
     connections: {
-      connect: async ({ campaignId, connectionId, userId, maxParticipants }) => {
+      connect: async (input) => {
+        const { campaignId, connectionId, userId, maxParticipants } = input;
+        connects.push({ connectionId, deltas: input.deltas, resumeFrom: input.resumeFrom });
         const n = [...live.values()].filter((r) => r.campaignId === campaignId).length;
         if (maxParticipants !== undefined && n >= maxParticipants) return 'full';
         live.set(connectionId, { campaignId, userId });
@@ -102,11 +105,42 @@ function setup(
     handler({ requestContext: { connectionId: id, eventType: 'MESSAGE', requestId: 'r' }, body });
   const disconnect = (id: string) =>
     handler({ requestContext: { connectionId: id, eventType: 'DISCONNECT' } });
-  return { connect, send, disconnect, posted, live };
+  return { connect, send, disconnect, posted, live, connects };
 }
 
 const errorOf = (r: { statusCode: number; body?: string }) =>
   [r.statusCode, (JSON.parse(r.body ?? '{}') as { error?: { code?: string } }).error?.code] as const;
+
+describe('$connect: frames and last_seq (issue 22)', () => {
+  const q = { campaign_id: CAMPAIGN, user_id: 'ann', token: 'user:ann' };
+
+  it('frames=full|delta is accepted (delta recorded); any other value is a 400 naming frames', async () => {
+    const w = setup();
+    expect((await w.connect('c1', { ...q, frames: 'full' })).statusCode).toBe(200);
+    expect((await w.connect('c2', { ...q, frames: 'delta' })).statusCode).toBe(200);
+    const refused = await w.connect('c3', { ...q, frames: 'diff' });
+    expect(errorOf(refused)).toEqual([400, 'bad_request']);
+    expect(refused.body).toContain('frames');
+    expect(w.connects.map((c) => [c.connectionId, c.deltas])).toEqual([
+      ['c1', false],
+      ['c2', true],
+    ]);
+  });
+
+  it('last_seq asks for a resume; one that is not a non-negative integer still connects, with a null resume', async () => {
+    const w = setup();
+    for (const [id, raw] of [
+      ['c1', '41'],
+      ['c2', 'abc'],
+      ['c3', '-1'],
+      ['c4', '1.5'],
+      ['c5', '0'],
+    ] as const)
+      expect((await w.connect(id, { ...q, last_seq: raw })).statusCode).toBe(200);
+    await w.connect('c6', q);
+    expect(w.connects.map((c) => c.resumeFrom)).toEqual([41, null, null, null, 0, undefined]);
+  });
+});
 
 describe('$connect', () => {
   it('admits a user with its own token, and an admin as anybody', async () => {

@@ -18,7 +18,7 @@ vi.hoisted(() => {
 import { ApiError, apiBase } from '../../console/src/errors.ts';
 import { parseRoute } from '../../console/src/routes.ts';
 import { unlabelled } from '../../console/src/views/graph-text.ts';
-import { webSocketUrl } from '../../console/src/ws.ts';
+import { liveUrl, webSocketUrl } from '../../console/src/ws.ts';
 import { assetResponse, loadAssets } from '../../lib/console/assets.ts';
 import { consoleHandler } from '../../lib/console/lambda.ts';
 import { buildLocalOutputs, consoleLink } from '../../localstack/outputs.ts';
@@ -139,6 +139,22 @@ describe('console page helpers (console/src)', () => {
     expect(webSocketUrl(ws, { pathname: '/console', protocol: 'https:', host: 'api.example.com' })).toBe(
       ws.url,
     );
+  });
+
+  it("reaches /live's URLs from the page: the emulator's on the page's host, AWS's as given", () => {
+    const ws = { apiId: 'ws1', stage: 'live', url: 'wss://ws1.execute-api.eu-west-1.amazonaws.com/live' };
+    const local = { pathname: '/_aws/execute-api/abc/console', protocol: 'http:', host: 'localhost:4640' };
+    const rt = 'ws://127.0.0.1:4640/_tempora/appsync-events/api1/event/realtime';
+    expect(liveUrl('ws://127.0.0.1:4640/_aws/execute-api/ws1/live', 'websocket', ws, local)).toBe(
+      'ws://localhost:4640/_aws/execute-api/ws1/live',
+    );
+    expect(liveUrl(rt, 'events', ws, local)).toBe(
+      'ws://localhost:4640/_tempora/appsync-events/api1/event/realtime',
+    );
+    const aws = { pathname: '/console', protocol: 'https:', host: 'api.example.com' };
+    const awsRt = 'wss://x.appsync-realtime-api.eu-west-1.amazonaws.com/event/realtime';
+    expect(liveUrl(awsRt, 'events', ws, aws)).toBe(awsRt);
+    expect(liveUrl('wss://other/live', 'websocket', undefined, aws)).toBe('wss://other/live');
   });
 
   it("reads field errors from the API's 400 details", () => {

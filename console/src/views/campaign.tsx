@@ -1,85 +1,72 @@
 /**
- * `#/campaigns/<id>`: a campaign's live state over the broadcast WebSocket (docs/broadcast.md):
- * leaderboard, participant count, frame rate and `seq`, on/off air, updated as frames arrive;
- * admins (and services) get a score form.
+ * `#/campaigns/<id>`: a campaign's live state (docs/broadcast.md), through the client helper
+ * (lib/client/live.ts) on whichever transport the campaign uses, with delta frames: leaderboard,
+ * participant count, frame rate and `seq`, on/off air, and "missed n frames" when frames were
+ * lost, updated as frames arrive; admins (and services) get a score form.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { connectLive, type Gap, type LiveStatus, type StateFrame } from '../../../lib/client/live.ts';
 import { ApiError, call } from '../api.ts';
+import { apiBase } from '../errors.ts';
 import type { Session } from '../session.ts';
 import { ErrorBox, Section, useApi } from '../ui.tsx';
-import { type WebSocketConfig, webSocketUrl } from '../ws.ts';
-
-interface Row {
-  user: string;
-  score: number;
-}
-interface StateFrame {
-  type: 'campaign.state';
-  seq: number;
-  ts: string;
-  payload: { leaderboard: Row[]; live_participant_count: number };
-}
-type Frame = StateFrame | { type: 'broadcast.started' | 'broadcast.stopped'; ts: string } | { type?: string };
+import { liveUrl, type WebSocketConfig } from '../ws.ts';
 
 const RATE_WINDOW_MS = 2000;
 const rateOf = (arrivals: readonly number[]): number =>
   Math.round((arrivals.length / (RATE_WINDOW_MS / 1000)) * 10) / 10;
 
 interface Live {
-  status: 'connecting' | 'open' | 'closed';
+  status: LiveStatus;
+  transport: 'websocket' | 'events' | undefined;
   onAir: boolean | undefined;
   frame: StateFrame | undefined;
   /** Frames per second, averaged over the last two seconds. */
   rate: number;
-  frames: number;
+  /** The last gap, and every frame missed since the page opened. */
+  gap: Gap | undefined;
+  missed: number;
 }
 
-function useLive(url: string | undefined, campaignId: string, session: Session): Live {
+function useLive(
+  enabled: boolean,
+  campaignId: string,
+  session: Session,
+  ws: WebSocketConfig | undefined,
+): Live {
   const [live, setLive] = useState<Live>({
     status: 'connecting',
+    transport: undefined,
     onAir: undefined,
     frame: undefined,
     rate: 0,
-    frames: 0,
+    gap: undefined,
+    missed: 0,
   });
   const arrivals = useRef<number[]>([]);
   useEffect(() => {
-    if (!url) return;
-    let stopped = false;
-    let socket: WebSocket | undefined;
-    let retry: ReturnType<typeof setTimeout> | undefined;
-    const open = () => {
-      const q = new URLSearchParams({ campaign_id: campaignId, user_id: session.sub, token: session.token });
-      socket = new WebSocket(`${url}?${q.toString()}`);
-      setLive((l) => ({ ...l, status: 'connecting' }));
-      socket.onopen = () => setLive((l) => ({ ...l, status: 'open' }));
-      socket.onmessage = (m) => {
-        let f: Frame;
-        try {
-          f = JSON.parse(String(m.data)) as Frame;
-        } catch {
-          return;
-        }
-        if (f.type === 'campaign.state') {
-          const now = Date.now();
-          arrivals.current = [...arrivals.current.filter((t) => now - t < RATE_WINDOW_MS), now];
-          setLive((l) => ({
-            ...l,
-            onAir: true,
-            frame: f as StateFrame,
-            frames: l.frames + 1,
-            rate: rateOf(arrivals.current),
-          }));
-        } else if (f.type === 'broadcast.started') setLive((l) => ({ ...l, onAir: true }));
-        else if (f.type === 'broadcast.stopped') setLive((l) => ({ ...l, onAir: false, rate: 0 }));
-      };
-      socket.onclose = () => {
-        setLive((l) => ({ ...l, status: 'closed' }));
-        // A refused or dropped connection is retried: the campaign may go on the air later.
-        if (!stopped) retry = setTimeout(open, 3000);
-      };
-    };
-    open();
+    if (!enabled) return;
+    // The helper asks /live where to join, reconnects with backoff and resumes from the last seq:
+    // the campaign may go on the air later, or switch transport while the page is open.
+    const client = connectLive({
+      campaignId,
+      token: session.token,
+      apiUrl: apiBase(window.location.pathname),
+      userId: session.sub,
+      frames: 'delta',
+      rewriteUrl: (url, transport) => liveUrl(url, transport, ws, window.location),
+      onStatus: (status) => setLive((l) => ({ ...l, status, transport: client.transport })),
+      onState: (_board, frame) => {
+        const now = Date.now();
+        arrivals.current = [...arrivals.current.filter((t) => now - t < RATE_WINDOW_MS), now];
+        setLive((l) => ({ ...l, onAir: true, frame, rate: rateOf(arrivals.current) }));
+      },
+      onGap: (gap) => setLive((l) => ({ ...l, gap, missed: l.missed + gap.missed })),
+      onNotice: (n) =>
+        setLive((l) =>
+          n.type === 'broadcast.started' ? { ...l, onAir: true } : { ...l, onAir: false, rate: 0 },
+        ),
+    });
     const decay = setInterval(() => {
       const now = Date.now();
       arrivals.current = arrivals.current.filter((t) => now - t < RATE_WINDOW_MS);
@@ -87,12 +74,10 @@ function useLive(url: string | undefined, campaignId: string, session: Session):
       setLive((l) => (l.rate === rate ? l : { ...l, rate }));
     }, 500);
     return () => {
-      stopped = true;
-      clearTimeout(retry);
       clearInterval(decay);
-      socket?.close();
+      client.close();
     };
-  }, [url, campaignId, session.sub, session.token]);
+  }, [enabled, campaignId, session.sub, session.token, ws]);
   return live;
 }
 
@@ -162,7 +147,7 @@ export function CampaignView({
   );
   // An unknown campaign refuses every connection: do not knock on its door every 3 s.
   const gone = campaign.error instanceof ApiError && campaign.error.status === 404;
-  const live = useLive(ws && !gone ? webSocketUrl(ws, window.location) : undefined, id, session);
+  const live = useLive(!gone, id, session, ws);
   const f = live.frame;
   const air = live.onAir === undefined ? 'waiting for frames' : live.onAir ? 'on air' : 'off air';
   return (
@@ -177,8 +162,11 @@ export function CampaignView({
             </dd>
           </div>
           <div>
-            <dt>Socket</dt>
-            <dd>{live.status}</dd>
+            <dt>Connection</dt>
+            <dd data-testid="connection">
+              {live.status}
+              {live.transport && ` (${live.transport})`}
+            </dd>
           </div>
           <div>
             <dt>Participants</dt>
@@ -193,10 +181,20 @@ export function CampaignView({
             <dd data-testid="seq">{f?.seq ?? '—'}</dd>
           </div>
           <div>
+            <dt>Missed</dt>
+            <dd data-testid="missed-total">{live.missed}</dd>
+          </div>
+          <div>
             <dt>Scheduled rate</dt>
             <dd>{campaign.data?.metadata?.scheduling?.frequency ?? '—'} Hz</dd>
           </div>
         </dl>
+        {live.gap && (
+          <p data-testid="gap" class="muted" role="status">
+            missed {live.gap.missed} frame{live.gap.missed === 1 ? '' : 's'} (seq {live.gap.from ?? '—'} →{' '}
+            {live.gap.to})
+          </p>
+        )}
       </Section>
       <Section title="Leaderboard" id="leaderboard">
         <table data-testid="leaderboard" aria-live="off">

@@ -14,7 +14,13 @@ export interface Received {
 
 export type ConnectOutcome =
   | { ok: true; client: LiveClient }
-  | { ok: false; status: number | undefined; reason: string };
+  | {
+      ok: false;
+      status: number | undefined;
+      reason: string;
+      /** The refusal's HTTP body (API Gateway answers the $connect Lambda's), when there was one. */
+      body?: string;
+    };
 
 export function webSocketUrl(): string {
   const url = loadOutputs().webSocketUrl;
@@ -61,10 +67,17 @@ export class LiveClient {
         finish({ ok: false, status: undefined, reason: 'timeout' });
       }, timeoutMs);
       ws.once('open', () => finish({ ok: true, client }));
+      // A refused handshake: an HTTP response instead of the upgrade; read its body, then drop it.
       ws.once('unexpected-response', (_req, res) => {
-        finish({ ok: false, status: res.statusCode, reason: `HTTP ${res.statusCode}` });
-        res.resume();
-        ws.terminate();
+        const chunks: Buffer[] = [];
+        const refused = () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          finish({ ok: false, status: res.statusCode, reason: `HTTP ${res.statusCode}`, body });
+          ws.terminate();
+        };
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('end', refused);
+        res.once('error', refused);
       });
       ws.once('error', (e) => finish({ ok: false, status: undefined, reason: e.message }));
       ws.once('close', (code) => finish({ ok: false, status: undefined, reason: `closed ${code}` }));
