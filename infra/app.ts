@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { environmentConfig } from './environments.ts';
 import { TemporaStack } from './stack.ts';
 
 const app = new App();
@@ -9,8 +10,14 @@ if (!/^[a-z][a-z0-9-]{0,15}$/.test(environment)) {
   throw new Error(`CDK context env "${environment}" must be lower-case letters, digits and dashes`);
 }
 
+const { auth } = environmentConfig(environment, {
+  environments: app.node.tryGetContext('environments'),
+  localIssuer: app.node.tryGetContext('localIssuer'),
+});
+
 new TemporaStack(app, `Tempora-${environment}`, {
   environment,
+  auth,
   description: `Tempora metadata platform (${environment})`,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

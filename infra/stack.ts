@@ -19,6 +19,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import type { AuthConfig } from '../lib/config/auth.ts';
 import {
   authEnv,
   datasourceEnv,
@@ -32,10 +33,12 @@ import { SEED_POLICIES } from '../lib/policy/matrix.ts';
 import { RECORDS_TABLE_DESIGN } from '../lib/records/design.ts';
 import {
   CONSOLE_ROUTES,
+  gatewayRoutes,
   HEALTH_ROUTES,
   platform,
   type RouteDefinition,
   registry,
+  routeKey,
   serviceRoutes,
 } from '../lib/registry/index.ts';
 import { Amadeus } from './constructs/amadeus.ts';
@@ -43,6 +46,7 @@ import { Broadcast } from './constructs/broadcast.ts';
 import { CatchAll } from './constructs/catch-all.ts';
 import { Console } from './constructs/console.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
+import { EdgeAuth } from './constructs/edge-auth.ts';
 import { EntityTable } from './constructs/entity-table.ts';
 import { ExportsBucket } from './constructs/exports-bucket.ts';
 import {
@@ -55,13 +59,15 @@ import {
 import { Nexus } from './constructs/nexus.ts';
 import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
 import { TableProtection } from './constructs/table-protection.ts';
+import { defaultAuth, EPHEMERAL_ENVS } from './environments.ts';
 
 export interface TemporaStackProps extends StackProps {
   /** Stack environment (`dev`, `prod`, …): the policy matrix's environment dimension. */
   environment: string;
+  /** Which token issuers the stack trusts (infra/environments.ts; default: {@link defaultAuth}). */
+  auth?: AuthConfig;
 }
 
-const EPHEMERAL_ENVS = new Set(['dev', 'test', 'local', 'ci']);
 /** What the Powertools DynamoDB persistence layer calls on the idempotency table. */
 const IDEMPOTENCY_RECORD_ACTIONS = [
   'dynamodb:GetItem',
@@ -99,6 +105,9 @@ export class TemporaStack extends Stack {
         removalPolicy,
       });
     const queue = (cid: string) => deadLetterQueue(this, cid);
+    // Every function that verifies tokens reads the trusted issuers (TEMPORA_AUTH) beside the key.
+    const authConfig = props.auth ?? defaultAuth(env);
+    const auth = JSON.stringify(authConfig);
 
     // --- Shared platform state -------------------------------------------------------------
     const jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
@@ -218,6 +227,7 @@ export class TemporaStack extends Stack {
       policiesTable: policies.tableName,
       policyCacheTtlMs,
       jwtSecretId: jwtSecret.secretArn,
+      auth,
     };
 
     const healthTables: Record<string, { logical: string; table: dynamodb.ITable }> = {
@@ -272,7 +282,7 @@ export class TemporaStack extends Stack {
 
     // --- Nexus: POST /api/events on the publisher ------------------------------------------
     const nexusDef = platformService('nexus');
-    addEnvironment(nexus.publisher.fn, authEnv.render({ jwtSecretId: jwtSecret.secretArn }));
+    addEnvironment(nexus.publisher.fn, authEnv.render({ jwtSecretId: jwtSecret.secretArn, auth }));
     grantTable(nexus.publisher.fn, nexus.outbox, ['dynamodb:PutItem']);
     jwtSecret.grantRead(nexus.publisher.fn);
     addRoutes('Nexus', nexus.publisher.fn, nexusDef.routes);
@@ -389,6 +399,7 @@ export class TemporaStack extends Stack {
         migrationsTable: migrations.tableName,
         outboxTable: nexus.outbox.tableName,
         jwtSecretId: jwtSecret.secretArn,
+        auth,
       }),
     }).fn;
     grantTable(datasourceFn, migrations, [
@@ -429,6 +440,7 @@ export class TemporaStack extends Stack {
       api,
       bus: nexus.bus,
       jwtSecret,
+      auth,
     });
     healthTables._amadeus = { logical: '_amadeus', table: amadeus.table };
 
@@ -462,6 +474,7 @@ export class TemporaStack extends Stack {
       outbox: nexus.outbox,
       campaigns: campaignTable,
       jwtSecret,
+      auth,
       addRoutes: (fn) => addRoutes('Broadcast', fn, broadcastDef.routes),
       consume: (fn, dlq) => consume('Broadcast', fn, broadcastDef.consumes, dlq),
     });
@@ -510,6 +523,15 @@ export class TemporaStack extends Stack {
     for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
     addRoutes('PlatformHealth', health.fn, HEALTH_ROUTES);
 
+    // --- API Gateway's JWT authorizer on the protected routes, where it can check every token ---
+    new EdgeAuth(this, 'EdgeAuth', {
+      api,
+      auth: authConfig,
+      protectedRoutes: gatewayRoutes()
+        .filter((r) => !r.public)
+        .map(routeKey),
+    });
+
     // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
     new CatchAll(this, 'CatchAll', { api, environment: env, retention });
 
@@ -545,7 +567,7 @@ const ACCEPTED_FINDINGS: ReadonlyArray<{ id: string; reason: string }> = [
   {
     id: 'AwsSolutions-APIG4',
     reason:
-      'Routes are authorised inside each Lambda (bearer JWT verified by lib/auth) so that the same check, and the contract error shape, hold on AWS and on the emulator.',
+      'Public routes (health, OpenAPI, console page) take no token; protected routes get the JWT authorizer where the trusted issuers allow one (infra/constructs/edge-auth.ts), and every function verifies the token itself (lib/auth/verify.ts).',
   },
   {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -554,7 +576,7 @@ const ACCEPTED_FINDINGS: ReadonlyArray<{ id: string; reason: string }> = [
   {
     id: 'AwsSolutions-SMG4',
     reason:
-      'The JWT signing key is rotated by redeploying with a new secret; automatic rotation would invalidate live tokens.',
+      'The platform signing key is rotated by `tempora auth rotate`, which keeps the previous key valid for a grace window; a rotation Lambda would cut off live tokens.',
   },
   { id: 'AwsSolutions-SQS3', reason: 'These queues are themselves dead-letter queues.' },
   { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime this project targets and tests against.' },

@@ -33,6 +33,8 @@ export interface LocalOutputs {
   /** Physical table names by short name: output `TableMetadataMaster` becomes key `metadataMaster`. */
   tables: Record<string, string>;
   tokens: DevTokens;
+  /** The local OIDC issuer the stack trusts (`tempora token --issuer oidc` mints its tokens), when published. */
+  oidcIssuer?: string;
   /** Every CloudFormation output of the stack, verbatim. */
   stackOutputs: Record<string, string>;
 }
@@ -45,6 +47,7 @@ export interface OutputsInput {
   stackName: string;
   stackOutputs: Record<string, string>;
   tokens: DevTokens;
+  oidcIssuer?: string;
 }
 
 /** Outputs the stack must have for the local platform to be usable. */
@@ -82,6 +85,7 @@ export function buildLocalOutputs(input: OutputsInput): LocalOutputs {
     eventBusName: o.EventBusName!,
     tables: tablesFromOutputs(o),
     tokens: input.tokens,
+    ...(input.oidcIssuer ? { oidcIssuer: input.oidcIssuer } : {}),
     stackOutputs: o,
   };
   if (o.ConsoleUrl) out.consoleUrl = `${out.httpApiUrl}/console`;

@@ -29,6 +29,8 @@ export interface BroadcastProps {
   /** The campaign service's entity table (read only). */
   campaigns: dynamodb.ITable;
   jwtSecret: secretsmanager.ISecret;
+  /** The trusted issuers (`TEMPORA_AUTH`, JSON of lib/config/auth.ts). */
+  auth: string;
   /** Adds the service's HTTP routes (from the registry) to the HTTP API, served by `fn`. */
   addRoutes: (fn: lambda.IFunction) => void;
   /** Adds the Nexus rule of the events the service consumes (from the registry), with `dlq`. */
@@ -139,6 +141,7 @@ export class Broadcast extends Construct {
         TEMPORA_ENV: props.environment,
         OUTBOX_TABLE: props.outbox.tableName,
         JWT_SECRET_ID: props.jwtSecret.secretArn,
+        TEMPORA_AUTH: props.auth,
         CAMPAIGN_TABLE: props.campaigns.tableName,
         CONNECTIONS_TABLE: this.connections.tableName,
         STATE_TABLE: this.state.tableName,

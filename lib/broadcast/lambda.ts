@@ -10,8 +10,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { signingKey } from '../auth/secret.ts';
-import { verifyToken } from '../auth/tokens.ts';
+import { verifyBearer } from '../auth/verify.ts';
 import { documentClient, stepFunctionsClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
 import { eventConsumer } from '../edge/consumer.ts';
@@ -105,7 +104,7 @@ const ws = webSocketHandler({
   leaderboard,
   limiter,
   post,
-  verify: async (token) => verifyToken(await signingKey(), token),
+  verify: verifyBearer,
   maxMessageBytes: settings.maxMessageBytes,
   log,
 });

@@ -12,9 +12,8 @@
  * a bad message only ever gets an error frame: the connection stays open.
  */
 
-import type { Principal } from '../auth/tokens.ts';
+import type { Verifier } from '../auth/verify.ts';
 import type { WsEvent } from '../edge/ws.ts';
-import { isTemporaError } from '../errors.ts';
 import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
 import { type ConnectionRecord, type ConnectionStore, maxParticipantsOf } from './connections.ts';
 import type { PostToConnection } from './fanout.ts';
@@ -49,8 +48,8 @@ export interface WebSocketDeps {
   limiter: FixedWindowRateLimiter<ConnectionRecord>;
   /** Send one frame to one connection (the management API). */
   post: PostToConnection;
-  /** Verify a bearer token (throws a 401 TemporaError when invalid). */
-  verify: (token: string) => Promise<Principal>;
+  /** The platform's token check (lib/auth/verify.ts `verifyBearer`): the same rules as every HTTP route. */
+  verify: Verifier;
   maxMessageBytes: number;
   /**
    * Called after a connection is accepted (TickerWatch.onConnect: make sure the campaign's
@@ -93,13 +92,10 @@ export function webSocketHandler(deps: WebSocketDeps) {
         'Query parameter user_id is required (1-128 letters, digits or _ . @ : -)',
       );
     if (!q.token) return refuse(401, 'unauthorized', 'Query parameter token (a bearer JWT) is required');
-    let principal: Principal;
-    try {
-      principal = await deps.verify(q.token);
-    } catch (e) {
-      if (isTemporaError(e) && e.status === 401) return refuse(401, 'unauthorized', e.message);
-      throw e;
-    }
+    const verdict = await deps.verify(q.token);
+    // 401, 403 (a trusted issuer's token that maps to no role) or 503 (its keys cannot be fetched).
+    if (!verdict.ok) return refuse(verdict.refusal.status, verdict.refusal.code, verdict.refusal.reason);
+    const principal = verdict.principal;
     if (principal.role === 'user' && principal.sub !== user.data)
       return refuse(403, 'forbidden', `A user token may only connect as its own user (${principal.sub})`);
     const campaign = await deps.campaigns.get(campaignId, true);

@@ -9,7 +9,6 @@ import type { CampaignSnapshot } from '../../lib/broadcast/phase.ts';
 import { FixedWindowRateLimiter, MemoryWindowStore } from '../../lib/broadcast/rate-limit.ts';
 import { type WebSocketEvent, webSocketHandler } from '../../lib/broadcast/ws.ts';
 import { isWsEvent } from '../../lib/edge/ws.ts';
-import { unauthorized } from '../../lib/errors.ts';
 
 const CAMPAIGN = '01JCAMPAIGN0000000000000000';
 
@@ -59,9 +58,18 @@ function setup(
       return 'ok';
     },
     verify: async (token) => {
-      if (token === 'admin') return { sub: 'root', role: 'admin' };
-      if (token.startsWith('user:')) return { sub: token.slice(5), role: 'user' };
-      throw unauthorized('Invalid token');
+      const principal = { issuer: 'tempora', expiresAt: 2e9 };
+      if (token === 'admin') return { ok: true, principal: { ...principal, sub: 'root', role: 'admin' } };
+      if (token.startsWith('user:'))
+        return { ok: true, principal: { ...principal, sub: token.slice(5), role: 'user' } };
+      if (token === 'unmapped')
+        return { ok: false, refusal: { status: 403, code: 'forbidden', reason: 'no role' } };
+      if (token === 'idp-down')
+        return {
+          ok: false,
+          refusal: { status: 503, code: 'unavailable', reason: 'keys unavailable', retryAfterSeconds: 5 },
+        };
+      return { ok: false, refusal: { status: 401, code: 'unauthorized', reason: 'Invalid token' } };
     },
     maxMessageBytes: 4096,
     ...(opts.onConnected ? { onConnected: opts.onConnected } : {}),
@@ -117,6 +125,9 @@ describe('$connect', () => {
       'unauthorized',
     ]);
     expect(errorOf(await w.connect('x', { ...q, token: 'user:eve' }))).toEqual([403, 'forbidden']);
+    // The verifier's refusals keep their status: a token mapping to no role, an issuer that is down.
+    expect(errorOf(await w.connect('x', { ...q, token: 'unmapped' }))).toEqual([403, 'forbidden']);
+    expect(errorOf(await w.connect('x', { ...q, token: 'idp-down' }))).toEqual([503, 'unavailable']);
     expect(errorOf(await w.connect('x', { ...q, campaign_id: '01JNOPE' }))).toEqual([404, 'not_found']);
     expect(errorOf(await w.connect('x', { ...q, campaign_id: 'a#b' }))).toEqual([400, 'bad_request']);
     expect(errorOf(await w.connect('x', { ...q, user_id: '' }))).toEqual([400, 'bad_request']);
