@@ -3,6 +3,7 @@
  * (a bench runs when its name contains one of the filters; all run without filters).
  */
 import { runAmadeusBench } from './amadeus.ts';
+import { runAuthBench } from './auth.ts';
 import { runBroadcastBench } from './broadcast.ts';
 import { runBundleBench } from './bundles.ts';
 import { runListsBench } from './lists.ts';
@@ -19,6 +20,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['search', runSearchBench],
   ['broadcast', runBroadcastBench],
   ['amadeus', runAmadeusBench],
+  ['auth', runAuthBench],
 ];
 
 const filters = process.argv.slice(2);

@@ -16,6 +16,13 @@ import { fileURLToPath } from 'node:url';
 /** MiniStack release installed into `.venv` and started by `npm run local`. */
 export const MINISTACK_VERSION = '1.5.33';
 
+/**
+ * Packages installed beside MiniStack, pinned: `cryptography` (of MiniStack's `full` extra) is what
+ * its API Gateway JWT authorizer verifies RS256 signatures with; without it the authorizer refuses
+ * every token, valid ones included (docs/local.md).
+ */
+export const EMULATOR_PACKAGES: Readonly<Record<string, string>> = { cryptography: '51.0.1' };
+
 /** Account id of LocalStack-compatible emulators (CDK bootstraps `aws://<account>/<region>`). */
 export const LOCAL_ACCOUNT = '000000000000';
 

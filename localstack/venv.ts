@@ -1,11 +1,11 @@
 /**
  * The Python virtualenv (`.venv`) holding the pinned MiniStack. Created on first use:
- * `python3 -m venv .venv && .venv/bin/python -m pip install ministack==<pin>`; skipped when
- * the pinned version is already installed.
+ * `python3 -m venv .venv && .venv/bin/python -m pip install ministack==<pin> <EMULATOR_PACKAGES>`;
+ * skipped when the pinned versions are already installed.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LocalConfig, MINISTACK_VERSION } from './config.ts';
+import { EMULATOR_PACKAGES, type LocalConfig, MINISTACK_VERSION } from './config.ts';
 import { capture, runLogged } from './proc.ts';
 import { errorWithLog, info, LocalError, step } from './progress.ts';
 
@@ -15,11 +15,20 @@ const isWindows = process.platform === 'win32';
 export const venvPython = (venvDir: string): string =>
   isWindows ? join(venvDir, 'Scripts', 'python.exe') : join(venvDir, 'bin', 'python');
 
-/** Version of MiniStack importable by `python`, or null (no interpreter, or not installed). */
-export function installedMinistackVersion(python: string): string | null {
-  const res = capture(python, ['-c', 'import importlib.metadata as m; print(m.version("ministack"))']);
+/** Version of package `name` importable by `python`, or null (no interpreter, or not installed). */
+function installedVersion(python: string, name: string): string | null {
+  const res = capture(python, ['-c', `import importlib.metadata as m; print(m.version(${JSON.stringify(name)}))`]);
   return res.ok && res.stdout ? res.stdout : null;
 }
+
+/** Version of MiniStack importable by `python`, or null (no interpreter, or not installed). */
+export const installedMinistackVersion = (python: string): string | null => installedVersion(python, 'ministack');
+
+/** The pinned packages beside MiniStack that are missing or at another version. */
+const missingPackages = (python: string): string[] =>
+  Object.entries(EMULATOR_PACKAGES)
+    .filter(([name, pin]) => installedVersion(python, name) !== pin)
+    .map(([name, pin]) => `${name}==${pin}`);
 
 const runs = (python: string): boolean => capture(python, ['-c', 'pass']).ok;
 
@@ -47,13 +56,16 @@ export async function ensureMinistack(
   const { venvDir, pipLog, localDir, root } = cfg.paths;
   const python = venvPython(venvDir);
   const current = installedMinistackVersion(python);
-  if (current === version) return python;
+  const missing = missingPackages(python);
+  if (current === version && missing.length === 0) return python;
 
   mkdirSync(localDir, { recursive: true });
   const s = step(
-    current
-      ? `replacing MiniStack ${current} with ${version} in .venv`
-      : `installing MiniStack ${version} into .venv (first run)`,
+    current === version
+      ? `adding ${missing.join(' ')} to .venv`
+      : current
+        ? `replacing MiniStack ${current} with ${version} in .venv`
+        : `installing MiniStack ${version} into .venv (first run)`,
   );
   let createdVenv = false;
   if (!runs(python)) {
@@ -71,17 +83,19 @@ export async function ensureMinistack(
     }
     createdVenv = true;
   }
-  s.note(`pip install ministack==${version} (log: ${pipLog})`);
+  const wanted = [`ministack==${version}`, ...Object.entries(EMULATOR_PACKAGES).map(([n, pin]) => `${n}==${pin}`)];
+  s.note(`pip install ${wanted.join(' ')} (log: ${pipLog})`);
   const code = await runLogged(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `ministack==${version}`],
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', ...wanted],
     { cwd: root, env: { ...process.env, PIP_REQUIRE_VIRTUALENV: '' }, logFile: pipLog, append: createdVenv },
   );
   const installed = installedMinistackVersion(python);
-  if (code !== 0 || installed !== version) {
+  const still = missingPackages(python);
+  if (code !== 0 || installed !== version || still.length > 0) {
     s.fail();
     throw errorWithLog(
-      `pip install ministack==${version} failed (exit ${code}, installed: ${installed ?? 'none'})`,
+      `pip install ${wanted.join(' ')} failed (exit ${code}, MiniStack installed: ${installed ?? 'none'}${still.length ? `, missing: ${still.join(' ')}` : ''})`,
       pipLog,
     );
   }

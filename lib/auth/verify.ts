@@ -159,7 +159,8 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     const late = untimely(c);
     if (late) return refuse(401, late);
     if (!audienceOk(c, issuer.audiences)) return refuse(401, 'Token audience is not accepted by this stack');
-    const sub = subject.safeParse(claimAt(c, issuer.subject_claim));
+    const claim = claimAt(c, issuer.subject_claim);
+    const sub = subject.safeParse(typeof claim === 'string' && claim ? `${issuer.subject_prefix ?? ''}${claim}` : claim);
     if (!sub.success)
       return refuse(401, `Token has no valid subject claim "${issuer.subject_claim}" (1-256 bytes)`);
     const role = mappedRole(c, issuer);

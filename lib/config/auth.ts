@@ -52,6 +52,12 @@ export const trustedIssuerSchema = z.strictObject({
     .record(z.string().check(z.minLength(1)), z.enum(ROLES))
     .check(z.refine((m) => Object.keys(m).length > 0, 'must map at least one value')),
   subject_claim: z._default(claimName, 'sub'),
+  /**
+   * Prepended to the subject (`okta|`): subjects are owner ids and audit actors across the whole
+   * stack, so issuers whose subjects could collide (with each other, or with the platform's own
+   * tokens) each get their own prefix.
+   */
+  subject_prefix: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 export type TrustedIssuer = z.output<typeof trustedIssuerSchema>;
 /** A trusted issuer as written in configuration (defaults may be left out). */

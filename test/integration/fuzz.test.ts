@@ -1,7 +1,10 @@
 /**
  * Hostile input against the deployed stack, property-based (fast-check): for every gateway
  * route the registry declares (domain collections, their verbs and extra routes, platform
- * services), plus undeclared paths and methods (the `$default` catch-all), hostile bodies, query strings, path parameters and headers. Each answer must be:
+ * services), plus undeclared paths and methods (the `$default` catch-all), hostile bodies, query strings, path parameters and headers
+ * (forged bearer tokens among them: `alg: none`, HS256 signed with the issuer's public key, an unknown
+ * kid, expired, wrong audience or issuer, tampered, over 8 KB, a role claim that maps to nothing, a
+ * platform token of another key; none is ever accepted on a protected route). Each answer must be:
  * never a 5xx; on a 4xx, the contract's error shape `{ error: { code, message } }`; and nothing
  * written (outbox, master, metadata records, policies and intents hold as many items after the
  * run as before, and no write was accepted).
@@ -9,8 +12,11 @@
  * Bounded for CI: FUZZ_RUNS cases (default 2,000) and FUZZ_BUDGET_MS (default 100 s), whichever
  * comes first. Prints the number of cases tried and of 5xx seen.
  */
+import { createPublicKey } from 'node:crypto';
 import fc from 'fast-check';
+import { exportSPKI, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../lib/auth/tokens.ts';
 import {
   platform,
   type RouteDefinition,
@@ -19,6 +25,7 @@ import {
   serviceRoutes,
 } from '../../lib/registry/index.ts';
 import { countItems } from './support/client.ts';
+import { idpToken, issuerUrl, strangerKey } from './support/oidc.ts';
 import { loadOutputs } from './support/outputs.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -209,7 +216,35 @@ const hostileQuery = fc
     return parts.length ? `?${parts.join('&')}` : '';
   });
 
-type Auth = 'admin' | 'service' | 'user' | 'none' | 'oversize' | 'garbage' | 'basic';
+/** Forged or refused tokens (issue 27), made once before the run: each must be a 401 or 403, never a 5xx. */
+const FORGED = [
+  'alg-none',
+  'hs256-with-public-key',
+  'unknown-kid',
+  'expired',
+  'nbf-ahead',
+  'wrong-audience',
+  'untrusted-issuer',
+  'tampered',
+  'unmapped-role',
+  'idp-oversize',
+  'platform-wrong-key',
+] as const;
+const forged = new Map<string, string>();
+/** Tokens of the local identity provider the dev stack trusts: valid, so hostile bodies reach validation. */
+const idp = new Map<string, string>();
+
+type Auth =
+  | 'admin'
+  | 'service'
+  | 'user'
+  | 'idp-admin'
+  | 'idp-user'
+  | 'none'
+  | 'oversize'
+  | 'garbage'
+  | 'basic'
+  | (typeof FORGED)[number];
 const hostileHeaders = fc.record({
   auth: fc.constantFrom<Auth>(
     'admin',
@@ -217,10 +252,13 @@ const hostileHeaders = fc.record({
     'admin',
     'service',
     'user',
+    'idp-admin',
+    'idp-user',
     'none',
     'oversize',
     'garbage',
     'basic',
+    ...FORGED,
   ),
   ifMatch: fc.option(
     fc.constantFrom('abc', '"1', '*', '99999999999999999999', 'W/"x"', '-1', '1'.repeat(100), '""'),
@@ -282,11 +320,14 @@ function requestOf(c: Case): { url: string; init: RequestInit } {
   let i = 0;
   const path = c.route.path.replace(/\{[^}]+\}/g, () => c.params[i++ % c.params.length] ?? 'x');
   const headers: Record<string, string> = {};
-  const token = { admin: out.tokens.admin, service: out.tokens.service, user: out.tokens.user }[
-    c.headers.auth as 'admin' | 'service' | 'user'
-  ];
+  const token =
+    { admin: out.tokens.admin, service: out.tokens.service, user: out.tokens.user }[
+      c.headers.auth as 'admin' | 'service' | 'user'
+    ] ??
+    idp.get(c.headers.auth) ??
+    forged.get(c.headers.auth);
   if (token) headers.authorization = `Bearer ${token}`;
-  else if (c.headers.auth === 'oversize') headers.authorization = `Bearer ${'x'.repeat(6000)}`;
+  else if (c.headers.auth === 'oversize') headers.authorization = `Bearer ${'x'.repeat(9000)}`;
   else if (c.headers.auth === 'garbage') headers.authorization = 'Bearer a.b.c';
   else if (c.headers.auth === 'basic') headers.authorization = 'Basic YTpi';
   if (c.headers.ifMatch !== undefined) headers['if-match'] = c.headers.ifMatch;
@@ -316,8 +357,49 @@ const COUNTED = ['nexusOutbox', 'metadataMaster', 'metadataRecords', 'policies',
 const counts = () =>
   Promise.all(COUNTED.map(async (t) => [t, await countItems(t)] as const)).then(Object.fromEntries);
 
+/** The forged tokens, against the local issuer's keys and the stack's own key. */
+async function forgeTokens(): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  const iss = issuerUrl();
+  idp.set('idp-admin', await idpToken({ sub: 'fuzz-idp-admin', role: 'admin', ttlSeconds: 3600 }));
+  idp.set('idp-user', await idpToken({ sub: 'fuzz-idp-user', role: 'user', ttlSeconds: 3600 }));
+  const good = idp.get('idp-admin') ?? '';
+  const [header = '', , signature = ''] = good.split('.');
+  const kid = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid: string }).kid;
+  const jwks = (await (await fetch(`${iss}/.well-known/jwks.json`)).json()) as {
+    keys: Array<{ kid: string }>;
+  };
+  const pem = await exportSPKI(
+    createPublicKey({ key: jwks.keys.find((k) => k.kid === kid) as never, format: 'jwk' }) as never,
+  );
+  const claims = { iss, aud: 'tempora-local', sub: 'fuzz', groups: ['admins'], exp: now + 3600 };
+  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  const admin = { sub: 'fuzz', role: 'admin' as const, ttlSeconds: 3600 };
+  const entries: Array<[(typeof FORGED)[number], string]> = [
+    ['alg-none', `${b64({ alg: 'none', kid })}.${b64(claims)}.`],
+    [
+      'hs256-with-public-key',
+      await new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid }).sign(new TextEncoder().encode(pem)),
+    ],
+    ['unknown-kid', await idpToken({ ...admin, key: await strangerKey() })],
+    ['expired', await idpToken({ ...admin, claims: { exp: now - 3600 } })],
+    ['nbf-ahead', await idpToken({ ...admin, claims: { nbf: now + 3600 } })],
+    ['wrong-audience', await idpToken({ ...admin, claims: { aud: 'someone-else' } })],
+    ['untrusted-issuer', await idpToken({ ...admin, claims: { iss: 'https://evil.example.com' } })],
+    ['tampered', `${header}.${b64({ ...claims, sub: 'someone-else' })}.${signature}`],
+    ['unmapped-role', await idpToken({ sub: 'fuzz', ttlSeconds: 3600, claims: { groups: ['guests'] } })],
+    ['idp-oversize', await idpToken({ ...admin, claims: { pad: 'x'.repeat(9000) } })],
+    [
+      'platform-wrong-key',
+      await mintToken('a-key-this-stack-never-had-0123456789abcdef', { sub: 'fuzz', role: 'admin' }),
+    ],
+  ];
+  for (const [name, token] of entries) forged.set(name, token);
+}
+
 let before: Record<string, number> = {};
 beforeAll(async () => {
+  await forgeTokens();
   // Start from a quiet platform: writes that earlier test files caused by themselves (a new
   // user's retention intent written by the scheduler a few seconds later) must land first, or
   // they would count as written by the fuzz. Quiet = the same counts over 3 s, within 60 s.
@@ -370,6 +452,8 @@ describe('hostile input on every declared route', () => {
         const key = routeKey(c.route);
         const report = (problem: string) =>
           findings.push({ route: key, status, url: url.slice(0, 300), body: text.slice(0, 300), problem });
+        const forgedToken = (FORGED as readonly string[]).includes(c.headers.auth);
+        if (forgedToken && status < 400 && c.route.public !== true) report('forged token accepted');
         if (status >= 500) {
           fivexx++;
           report('5xx');

@@ -51,6 +51,15 @@ describe('a trusted issuer’s token', () => {
     expect(refused(await v(await idp.mint({}))).reason).toBe(
       'Token has no valid subject claim "username" (1-256 bytes)',
     );
+    expect(refused(await v(await idp.mint({ username: '' }))).status).toBe(401);
+    expect(refused(await v(await idp.mint({ username: 'a'.repeat(257) }))).status).toBe(401);
+  });
+
+  it('prefixes the subject with `subject_prefix`, so issuers’ subjects cannot collide', async () => {
+    const v = idp.verifier({ issuers: [trust({ subject_prefix: 'tenant-1|' })] });
+    const r = await v(await idp.mint({ sub: 'u-42' }));
+    expect(r.ok && r.principal.sub).toBe('tenant-1|u-42');
+    expect(refused(await v(await idp.mint({ sub: 'a'.repeat(250) }))).status).toBe(401);
   });
 });
 
