@@ -17,12 +17,16 @@ export const venvPython = (venvDir: string): string =>
 
 /** Version of package `name` importable by `python`, or null (no interpreter, or not installed). */
 function installedVersion(python: string, name: string): string | null {
-  const res = capture(python, ['-c', `import importlib.metadata as m; print(m.version(${JSON.stringify(name)}))`]);
+  const res = capture(python, [
+    '-c',
+    `import importlib.metadata as m; print(m.version(${JSON.stringify(name)}))`,
+  ]);
   return res.ok && res.stdout ? res.stdout : null;
 }
 
 /** Version of MiniStack importable by `python`, or null (no interpreter, or not installed). */
-export const installedMinistackVersion = (python: string): string | null => installedVersion(python, 'ministack');
+export const installedMinistackVersion = (python: string): string | null =>
+  installedVersion(python, 'ministack');
 
 /** The pinned packages beside MiniStack that are missing or at another version. */
 const missingPackages = (python: string): string[] =>
@@ -83,7 +87,10 @@ export async function ensureMinistack(
     }
     createdVenv = true;
   }
-  const wanted = [`ministack==${version}`, ...Object.entries(EMULATOR_PACKAGES).map(([n, pin]) => `${n}==${pin}`)];
+  const wanted = [
+    `ministack==${version}`,
+    ...Object.entries(EMULATOR_PACKAGES).map(([n, pin]) => `${n}==${pin}`),
+  ];
   s.note(`pip install ${wanted.join(' ')} (log: ${pipLog})`);
   const code = await runLogged(
     python,

@@ -160,7 +160,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (late) return refuse(401, late);
     if (!audienceOk(c, issuer.audiences)) return refuse(401, 'Token audience is not accepted by this stack');
     const claim = claimAt(c, issuer.subject_claim);
-    const sub = subject.safeParse(typeof claim === 'string' && claim ? `${issuer.subject_prefix ?? ''}${claim}` : claim);
+    const sub = subject.safeParse(
+      typeof claim === 'string' && claim ? `${issuer.subject_prefix ?? ''}${claim}` : claim,
+    );
     if (!sub.success)
       return refuse(401, `Token has no valid subject claim "${issuer.subject_claim}" (1-256 bytes)`);
     const role = mappedRole(c, issuer);
