@@ -20,6 +20,7 @@ import { refreshLocalOutputs } from '../../localstack/stack.ts';
 import { api, eventually } from './support/client.ts';
 import { type JwtAuthorizedApi, jwtAuthorizedApi } from './support/jwt-authorizer.ts';
 import {
+  forgedIdpTokens,
   idpToken,
   issuerUrl,
   keepIssuer,
@@ -146,45 +147,12 @@ describe('API Gateway’s JWT authorizer on the emulator (MiniStack), against th
   };
   const viaFunction = (token: string) => api('GET', ROUTE, { token });
 
-  /** Tokens both lines must refuse with 401. */
-  async function forgedTokens(): Promise<Record<string, string>> {
-    const now = Math.floor(Date.now() / 1000);
-    const good = await idpToken({ sub: 'edge', role: 'user' });
-    const [header, , signature] = good.split('.');
-    const claims = {
-      iss: issuerUrl(),
-      aud: 'tempora-local',
-      sub: 'edge',
-      groups: ['admins'],
-      exp: now + 600,
-    };
-    const rsaJwk = (JSON.parse(Buffer.from(header ?? '', 'base64url').toString()) as { kid: string }).kid;
-    const jwks = (await (await fetch(`${issuerUrl()}/.well-known/jwks.json`)).json()) as {
-      keys: Array<{ kid: string }>;
-    };
-    const pem = await exportSPKI(
-      createPublicKey({ key: jwks.keys.find((k) => k.kid === rsaJwk) as never, format: 'jwk' }) as never,
-    );
-    return {
-      'alg none': `${b64url({ alg: 'none', kid: rsaJwk })}.${b64url(claims)}.`,
-      'HS256 signed with the issuer’s public key': await new SignJWT(claims)
-        .setProtectedHeader({ alg: 'HS256', kid: rsaJwk })
-        .sign(new TextEncoder().encode(pem)),
-      'unknown kid': await idpToken({ sub: 'edge', role: 'user', key: await strangerKey() }),
-      expired: await idpToken({ sub: 'edge', role: 'user', claims: { exp: now - 120 } }),
-      'nbf 2 minutes ahead': await idpToken({ sub: 'edge', role: 'user', claims: { nbf: now + 120 } }),
-      'wrong audience': await idpToken({ sub: 'edge', role: 'user', claims: { aud: 'someone-else' } }),
-      'wrong issuer': await idpToken({ sub: 'edge', role: 'user', claims: { iss: `${issuerUrl()}-other` } }),
-      'claims changed after signing': `${header}.${b64url(claims)}.${signature}`,
-    };
-  }
-
   it('enforces it: each forged token is refused before any function runs, and by the function too', async () => {
     const valid = await idpToken({ sub: 'edge', role: 'user' });
     const ok = await viaEdge(valid);
     expect(ok.status, JSON.stringify(ok.body)).toBe(200);
     expect(ok.body).toHaveProperty('items'); // the function answered
-    for (const [what, token] of Object.entries(await forgedTokens())) {
+    for (const [what, token] of Object.entries(await forgedIdpTokens('edge'))) {
       // API Gateway's own answer (not the contract's error shape): the function was not invoked.
       expect({ what, ...(await viaEdge(token)) }).toEqual({
         what,
