@@ -33,6 +33,9 @@ async function fetchJson(url: string): Promise<unknown> {
   return res.json();
 }
 
+/** A token's value (kid, alg) as a reason quotes it: JSON-escaped, at most 64 characters. */
+export const quoted = (v: string): string => JSON.stringify(v.length > 64 ? `${v.slice(0, 64)}…` : v);
+
 const isObject = (v: unknown): v is Jwk => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The keys of `issuer`: `keyFor(kid, alg)` gives the key that verifies a token, or why there is none. */
@@ -94,7 +97,7 @@ export function issuerKeys(issuer: TrustedIssuer, deps: IssuerKeysDeps = {}) {
         if (!found.length)
           return {
             status: 401,
-            reason: `Unknown signing key "${kid}" of ${iss}${outcome === 'rate_limited' ? ' (keys fetched less than 30 s ago)' : ''}`,
+            reason: `Unknown signing key ${quoted(kid)} of ${iss}${outcome === 'rate_limited' ? ' (keys fetched less than 30 s ago)' : ''}`,
           };
       }
       const usable = found.filter((k) => (k.alg ?? alg) === alg);
@@ -105,11 +108,14 @@ export function issuerKeys(issuer: TrustedIssuer, deps: IssuerKeysDeps = {}) {
           reason:
             kid === undefined
               ? `The token names no key (kid) of ${iss}`
-              : `Key "${kid}" of ${iss} is not an ${alg} key`,
+              : `Key ${quoted(kid)} of ${iss} is not an ${alg} key`,
         };
       if (!imported.has(jwk)) imported.set(jwk, publicKeyOf(jwk, alg));
       return (
-        imported.get(jwk) ?? { status: 401, reason: `Key "${kid}" of ${iss} is not a usable ${alg} key` }
+        imported.get(jwk) ?? {
+          status: 401,
+          reason: `Key ${quoted(kid ?? '')} of ${iss} is not a usable ${alg} key`,
+        }
       );
     },
   };

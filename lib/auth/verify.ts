@@ -25,7 +25,7 @@ import { TemporaError } from '../errors.ts';
 import { idString } from '../limits/index.ts';
 import { ROLES } from '../registry/types.ts';
 import { claimAt, mappedRole } from './claims.ts';
-import { type IssuerKeys, type IssuerKeysDeps, issuerKeys } from './jwks.ts';
+import { type IssuerKeys, type IssuerKeysDeps, issuerKeys, quoted } from './jwks.ts';
 import { decodeJws, type Jws, signedBy } from './jws.ts';
 import { type PlatformKeys, validKeys } from './platform-keys.ts';
 import { type Refreshing, SourceUnavailable } from './refreshing.ts';
@@ -124,7 +124,8 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       if ((await deps.platformKeys.refresh()) === 'failed')
         keys = new SourceUnavailable(deps.platformKeys.retryAfterSeconds());
       else keys = await candidates();
-      if (Array.isArray(keys) && !keys.length) return refuse(401, `Unknown or retired signing key "${kid}"`);
+      if (Array.isArray(keys) && !keys.length)
+        return refuse(401, `Unknown or retired signing key ${quoted(kid)}`);
     }
     if (!Array.isArray(keys))
       return refuse(503, 'The platform signing key cannot be read right now', keys.retryAfterSeconds);
@@ -145,7 +146,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (!issuer.algorithms.includes(alg))
       return refuse(
         401,
-        `Algorithm "${alg}" is not accepted for ${issuer.issuer} (accepted: ${issuer.algorithms.join(', ')})`,
+        `Algorithm ${quoted(alg)} is not accepted for ${issuer.issuer} (accepted: ${issuer.algorithms.join(', ')})`,
       );
     let keys = keysOf.get(issuer.issuer);
     if (!keys) {
@@ -202,7 +203,8 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 
 /** The refusal as the contract's error: `WWW-Authenticate` (RFC 6750) on 401/403, `Retry-After` on 503. */
 export function refusalError(r: AuthRefusal): TemporaError {
-  const why = r.reason.replace(/["\\]/g, "'");
+  // A header value: printable ASCII only (a reason quotes token values, which may hold anything).
+  const why = r.reason.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
   const headers: Record<string, string> =
     r.status === 503
       ? { 'retry-after': String(r.retryAfterSeconds ?? 1) }

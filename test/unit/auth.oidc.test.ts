@@ -8,7 +8,7 @@ import { exportSPKI, SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { mappedRole } from '../../lib/auth/claims.ts';
 import { JWKS_CACHE } from '../../lib/auth/jwks.ts';
-import type { AuthResult } from '../../lib/auth/verify.ts';
+import { type AuthRefusal, type AuthResult, refusalError } from '../../lib/auth/verify.ts';
 import { type TrustedIssuer, trustedIssuerSchema } from '../../lib/config/auth.ts';
 import { b64url, FakeIdp, IDP, kitKey, trust } from '../kit/idp.ts';
 
@@ -211,6 +211,21 @@ describe('refusals (issue 27 "Bad input"), each with its status', () => {
     idp.down = false;
     idp.nowMs += JWKS_CACHE.retryMs;
     expect((await verify(await idp.mint())).ok).toBe(true);
+  });
+
+  it('a kid or alg crafted to inject a header or flood the reason is quoted, cut and kept out of WWW-Authenticate', async () => {
+    const evil = await idp.mint({}, { header: { kid: `x"\r\nSet-Cookie: a=b${'k'.repeat(5000)}` } });
+    const r = refused(await verify(evil));
+    expect(r.status).toBe(401);
+    expect(r.reason.length).toBeLessThan(200);
+    expect(r.reason).toContain('\\r\\nSet-Cookie');
+    const header = refusalError(r as AuthRefusal).headers?.['www-authenticate'] ?? '';
+    expect(header).not.toMatch(/[\r\n]/);
+    expect(header).toMatch(/^[\x20-\x7e]+$/);
+    const badAlg = refused(
+      await verify(`${b64url({ alg: '\u2028RS256\n', kid: 'k' })}.${b64url({ iss: IDP, exp: 2e9 })}.c2ln`),
+    );
+    expect(refusalError(badAlg as AuthRefusal).headers?.['www-authenticate']).toMatch(/^[\x20-\x7e]+$/);
   });
 
   it('a header with crit extensions or a non-string kid: 401', async () => {
