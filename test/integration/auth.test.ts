@@ -12,8 +12,6 @@
  *   new kid gets 503 with Retry-After;
  * - `tempora auth rotate` keeps the old platform key valid through the grace window, then not.
  */
-import { createPublicKey } from 'node:crypto';
-import { exportSPKI, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalConfig } from '../../localstack/config.ts';
 import { refreshLocalOutputs } from '../../localstack/stack.ts';
@@ -33,7 +31,6 @@ import { loadOutputs } from './support/outputs.ts';
 import { LiveClient } from './support/ws-client.ts';
 
 const run = Date.now().toString(36);
-const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
 /** A campaign (not on the air: no ticker left running after the test). */
 async function campaignFor(name: string): Promise<string> {
   const r = await api<{ id: string }>('POST', '/api/campaigns', { body: { name } });
