@@ -193,14 +193,21 @@ describe('API Gateway’s JWT authorizer on the emulator (MiniStack), against th
   });
 });
 
-describe('the issuer rotates its keys', () => {
+// The two rotations wait on caches (a JWKS refetch's rate limit, a grace window), on different keys
+// and functions: they run side by side.
+describe.concurrent('key rotation', () => {
+  const cfg = loadLocalConfig();
   let restore: () => Promise<void>;
   beforeAll(() => {
     restore = keepIssuer();
   });
-  afterAll(() => restore());
+  afterAll(async () => {
+    await restore();
+    // Other test files read the dev tokens: after the platform key's rotation, tokens of the new key.
+    await refreshLocalOutputs(cfg);
+  });
 
-  it('both keys work mid-rotation; a removed key works until the JWKS is refetched, then not; an outage serves cached keys and refuses new kids with 503', async () => {
+  it('the issuer’s keys: both work mid-rotation; a removed key works until the JWKS is refetched, then not; an outage serves cached keys and refuses new kids with 503', async () => {
     // One function's cache, untouched by the tests above (the knowledge graph's): its first refetch is not rate-limited.
     const ROUTE = '/api/kg/services/campaign';
     const as = async (token: string) => (await api('GET', ROUTE, { token })).status;
@@ -249,16 +256,8 @@ describe('the issuer rotates its keys', () => {
     expect((refused.body.error as { message: string }).message).toMatch(/^Unknown signing key/);
     expect(await as(next)).toBe(200);
   });
-});
 
-describe('npx tempora auth rotate (the platform’s HS256 key)', () => {
-  const cfg = loadLocalConfig();
-  // Other test files read the dev tokens: after a rotation, they get tokens of the new key.
-  afterAll(async () => {
-    await refreshLocalOutputs(cfg);
-  });
-
-  it('keeps both keys valid through the grace window, then refuses the old key', async () => {
+  it('npx tempora auth rotate keeps both platform keys valid through the grace window, then refuses the old key', async () => {
     const mint = async () => {
       const r = await tempora('token', '--role', 'admin', '--sub', `rot-${run}`);
       expect(r.code, r.output).toBe(0);
