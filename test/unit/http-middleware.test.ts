@@ -17,6 +17,7 @@ const savedEnv = vi.hoisted(() => {
   return saved;
 });
 
+import { SourceUnavailable } from '../../lib/auth/refreshing.ts';
 import { mintToken } from '../../lib/auth/tokens.ts';
 import { type HttpRequest, httpHandler, MAX_BODY_BYTES, type Routes } from '../../lib/edge/http.ts';
 import { json } from '../../lib/edge/response.ts';
@@ -227,6 +228,29 @@ describe('authentication', () => {
     expect(res.statusCode).toBe(403);
     expect(bodyOf(res).error).toMatchObject({ code: 'forbidden', details: { rule: 'role_mapping' } });
     expect(res.headers?.['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
+  });
+
+  it('answers 503 with Retry-After when the stack’s key (the cursors’ key) cannot be read', async () => {
+    const h = httpHandler(declared, routes, {
+      auth: {
+        verify: idp.verifier({ secret: SECRET }),
+        cursorKey: async () => {
+          throw new SourceUnavailable(3);
+        },
+      },
+    });
+    const res = await h(
+      event('POST /api/things', {
+        headers: jsonHeaders({ authorization: `Bearer ${adminToken}` }),
+        body: '{}',
+      }),
+      lambdaContext(),
+    );
+    expect([res.statusCode, bodyOf(res).error.code, res.headers?.['retry-after']]).toEqual([
+      503,
+      'unavailable',
+      '3',
+    ]);
   });
 
   it('answers 503 with Retry-After when the identity provider’s keys cannot be fetched', async () => {

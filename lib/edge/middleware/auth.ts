@@ -6,6 +6,7 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { SourceUnavailable } from '../../auth/refreshing.ts';
 import { bearerToken } from '../../auth/tokens.ts';
 import { refusalError, type Verifier } from '../../auth/verify.ts';
 import { setCursorSecret } from '../../aws/dynamodb.ts';
@@ -26,7 +27,7 @@ export function bearerAuth(auth: BearerAuth): MiddlewareObj<APIGatewayProxyEvent
       if (!state.route || state.route.public) return;
       const result = await auth.verify(bearerToken(request.event.headers?.authorization));
       if (!result.ok) throw refusalError(result.refusal);
-      setCursorSecret(await auth.cursorKey());
+      setCursorSecret(await cursorKeyOf(auth));
       state.principal = result.principal;
       logger.appendKeys({
         actor: result.principal.sub,
@@ -35,4 +36,19 @@ export function bearerAuth(auth: BearerAuth): MiddlewareObj<APIGatewayProxyEvent
       });
     },
   };
+}
+
+/** The cursors' key; a key that cannot be read is the same 503 as for a platform token. */
+async function cursorKeyOf(auth: BearerAuth): Promise<string> {
+  try {
+    return await auth.cursorKey();
+  } catch (e) {
+    if (!(e instanceof SourceUnavailable)) throw e;
+    throw refusalError({
+      status: 503,
+      code: 'unavailable',
+      reason: 'The platform signing key cannot be read right now',
+      retryAfterSeconds: e.retryAfterSeconds,
+    });
+  }
 }
