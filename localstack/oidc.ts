@@ -10,14 +10,14 @@
  * our choosing (no `--claim`), RS256 only, one key that never rotates, and an `iss` on
  * amazonaws.com; the flows here need any subject and group, three algorithms and key rotation.
  *
- * The dev stack trusts it as infra/environments.ts `LOCAL_ISSUER_TRUST` says: audience
+ * The dev stack trusts it as infra/config.ts `LOCAL_ISSUER_TRUST` says: audience
  * `tempora-local`, groups claim `groups` (`users` → user, `admins` → admin, `services` → service).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { exportJWK, generateKeyPair, importJWK, type JWK, SignJWT } from 'jose';
-import { LOCAL_ISSUER_TRUST } from '../infra/environments.ts';
+import { LOCAL_ISSUER_TRUST } from '../infra/config.ts';
 import type { IssuerAlgorithm } from '../lib/config/auth.ts';
 import type { Role } from '../lib/registry/types.ts';
 import { LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';

@@ -8,10 +8,11 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { stacksOf } from '../infra/names.ts';
 import { mintDevTokens } from '../lib/auth/tokens.ts';
 import { LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';
 import { readIssuerState } from './oidc.ts';
-import { buildLocalOutputs, type LocalOutputs, writeLocalOutputs } from './outputs.ts';
+import { buildLocalOutputs, type LocalOutputs, type OutputsInput, writeLocalOutputs } from './outputs.ts';
 import { LocalError } from './progress.ts';
 
 /** SDK client settings for the emulator at `endpoint`. */
@@ -71,6 +72,22 @@ export async function outputsOf(
   }
 }
 
+/** CDK's own outputs behind `Fn::ImportValue` between the stacks: not part of the platform's outputs. */
+const isCrossStackExport = (key: string): boolean => key.startsWith('ExportsOutput');
+
+/**
+ * The outputs of every stack of the platform whose data stack is `stackName` (`Tempora-<env>`,
+ * `-services`, `-api`), as one map. Output names are unique across the stacks.
+ */
+export async function platformOutputs(
+  endpoint: string,
+  region: string,
+  stackName: string,
+): Promise<Record<string, string>> {
+  const all = await Promise.all(stacksOf(stackName).map((s) => stackOutputs(endpoint, region, s)));
+  return Object.fromEntries(all.flatMap((o) => Object.entries(o)).filter(([k]) => !isCrossStackExport(k)));
+}
+
 /** SecretString of the secret `secretId`. */
 export async function readSecret(endpoint: string, region: string, secretId: string): Promise<string> {
   return secretValueOf(clientConfig(endpoint, region), secretId);
@@ -102,14 +119,18 @@ export async function writeSecret(settings: ClientSettings, secretId: string, va
 export async function refreshLocalOutputs(
   cfg: LocalConfig,
   endpoint: string = cfg.endpoint,
+  findEventApi?: (outputs: Record<string, string>) => Promise<OutputsInput['eventApi']>,
 ): Promise<LocalOutputs> {
-  const raw = await stackOutputs(endpoint, cfg.region, cfg.stackName);
+  const raw = await platformOutputs(endpoint, cfg.region, cfg.stackName);
   const secretArn = raw.JwtSecretArn;
   if (!secretArn) {
     const present = Object.keys(raw).sort().join(', ') || 'none';
-    throw new LocalError(`stack ${cfg.stackName} has no JwtSecretArn output (it has: ${present})`);
+    throw new LocalError(
+      `the stacks of ${cfg.stackName} have no JwtSecretArn output (they have: ${present})`,
+    );
   }
   const tokens = await mintDevTokens(await readSecret(endpoint, cfg.region, secretArn));
+  const eventApi = await findEventApi?.(raw);
   let outputs: LocalOutputs;
   try {
     outputs = buildLocalOutputs({
@@ -120,6 +141,7 @@ export async function refreshLocalOutputs(
       stackOutputs: raw,
       tokens,
       oidcIssuer: readIssuerState(cfg)?.issuer,
+      eventApi,
     });
   } catch (e) {
     throw new LocalError(e instanceof Error ? e.message : String(e));

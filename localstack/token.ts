@@ -8,7 +8,7 @@ import type { LocalConfig } from './config.ts';
 import { probeHealth } from './emulator.ts';
 import { type IssuerTokenRequest, mintIssuerToken, requireIssuer } from './oidc.ts';
 import { LocalError } from './progress.ts';
-import { readSecret, stackOutputs, stackStatus } from './stack.ts';
+import { platformOutputs, readSecret, stackStatus } from './stack.ts';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -45,7 +45,7 @@ async function localStackOutputs(cfg: LocalConfig): Promise<Record<string, strin
     throw new LocalError(
       `stack ${cfg.stackName} is not deployed at ${cfg.endpoint} (status: ${status ?? 'none'}). Run "npm run local".`,
     );
-  return stackOutputs(cfg.endpoint, cfg.region, cfg.stackName);
+  return platformOutputs(cfg.endpoint, cfg.region, cfg.stackName);
 }
 
 /** The local stack's signing secret (its value: a key, or the rotation JSON). */

@@ -1,11 +1,12 @@
 /**
- * The Python virtualenv (`.venv`) holding the pinned MiniStack. Created on first use:
- * `python3 -m venv .venv && .venv/bin/python -m pip install ministack==<pin> <EMULATOR_PACKAGES>`;
- * skipped when the pinned versions are already installed.
+ * The Python virtualenv (`.venv`) holding the pinned MiniStack (with its EMULATOR_PACKAGES) and
+ * cfn-lint. Created on first use: `python3 -m venv .venv && .venv/bin/python -m pip install
+ * ministack==<pin>` (then each of EMULATOR_PACKAGES, and `cfn-lint==<pin>` for `npm run lint:cfn`);
+ * skipped when the pinned versions are installed.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { EMULATOR_PACKAGES, type LocalConfig, MINISTACK_VERSION } from './config.ts';
+import { dirname, join } from 'node:path';
+import { CFN_LINT_VERSION, EMULATOR_PACKAGES, type LocalConfig, MINISTACK_VERSION } from './config.ts';
 import { capture, runLogged } from './proc.ts';
 import { errorWithLog, info, LocalError, step } from './progress.ts';
 
@@ -15,8 +16,8 @@ const isWindows = process.platform === 'win32';
 export const venvPython = (venvDir: string): string =>
   isWindows ? join(venvDir, 'Scripts', 'python.exe') : join(venvDir, 'bin', 'python');
 
-/** Version of package `name` importable by `python`, or null (no interpreter, or not installed). */
-function installedVersion(python: string, name: string): string | null {
+/** Version of the distribution `name` importable by `python`, or null (no interpreter, or not installed). */
+export function installedVersion(python: string, name: string): string | null {
   const res = capture(python, [
     '-c',
     `import importlib.metadata as m; print(m.version(${JSON.stringify(name)}))`,
@@ -28,12 +29,6 @@ function installedVersion(python: string, name: string): string | null {
 export const installedMinistackVersion = (python: string): string | null =>
   installedVersion(python, 'ministack');
 
-/** The pinned packages beside MiniStack that are missing or at another version. */
-const missingPackages = (python: string): string[] =>
-  Object.entries(EMULATOR_PACKAGES)
-    .filter(([name, pin]) => installedVersion(python, name) !== pin)
-    .map(([name, pin]) => `${name}==${pin}`);
-
 const runs = (python: string): boolean => capture(python, ['-c', 'pass']).ok;
 
 /** A Python >= 3.10 on PATH (`TEMPORA_PYTHON` first), or throws with what to install. */
@@ -44,32 +39,26 @@ function systemPython(): string {
     if (res.ok && res.stdout === '1') return candidate;
   }
   throw new LocalError(
-    'MiniStack needs Python 3.10 or newer (with the venv module) on PATH as python3, or set TEMPORA_PYTHON. ' +
+    'MiniStack and cfn-lint need Python 3.10 or newer (with the venv module) on PATH as python3, or set TEMPORA_PYTHON. ' +
       'Alternatively run an emulator yourself and set AWS_ENDPOINT_URL (see docs/local.md).',
   );
 }
 
 /**
- * Makes sure `.venv` holds MiniStack {@link MINISTACK_VERSION}; returns the venv's Python.
- * Prints a progress line only when it has to install.
+ * Makes sure `.venv` holds `name` at `version` (pip, into the project's virtualenv, created on
+ * first use); returns the venv's Python. Prints progress only when it has to install.
  */
-export async function ensureMinistack(
-  cfg: LocalConfig,
-  version: string = MINISTACK_VERSION,
-): Promise<string> {
+export async function ensureVenvPackage(cfg: LocalConfig, name: string, version: string): Promise<string> {
   const { venvDir, pipLog, localDir, root } = cfg.paths;
   const python = venvPython(venvDir);
-  const current = installedMinistackVersion(python);
-  const missing = missingPackages(python);
-  if (current === version && missing.length === 0) return python;
+  const current = installedVersion(python, name);
+  if (current === version) return python;
 
   mkdirSync(localDir, { recursive: true });
   const s = step(
-    current === version
-      ? `adding ${missing.join(' ')} to .venv`
-      : current
-        ? `replacing MiniStack ${current} with ${version} in .venv`
-        : `installing MiniStack ${version} into .venv (first run)`,
+    current
+      ? `replacing ${name} ${current} with ${version} in .venv`
+      : `installing ${name} ${version} into .venv (first run)`,
   );
   let createdVenv = false;
   if (!runs(python)) {
@@ -87,26 +76,40 @@ export async function ensureMinistack(
     }
     createdVenv = true;
   }
-  const wanted = [
-    `ministack==${version}`,
-    ...Object.entries(EMULATOR_PACKAGES).map(([n, pin]) => `${n}==${pin}`),
-  ];
-  s.note(`pip install ${wanted.join(' ')} (log: ${pipLog})`);
+  s.note(`pip install ${name}==${version} (log: ${pipLog})`);
   const code = await runLogged(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', ...wanted],
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `${name}==${version}`],
     { cwd: root, env: { ...process.env, PIP_REQUIRE_VIRTUALENV: '' }, logFile: pipLog, append: createdVenv },
   );
-  const installed = installedMinistackVersion(python);
-  const still = missingPackages(python);
-  if (code !== 0 || installed !== version || still.length > 0) {
+  const installed = installedVersion(python, name);
+  if (code !== 0 || installed !== version) {
     s.fail();
     throw errorWithLog(
-      `pip install ${wanted.join(' ')} failed (exit ${code}, MiniStack installed: ${installed ?? 'none'}${still.length ? `, missing: ${still.join(' ')}` : ''})`,
+      `pip install ${name}==${version} failed (exit ${code}, installed: ${installed ?? 'none'})`,
       pipLog,
     );
   }
-  s.done(`MiniStack ${version} installed`);
+  s.done(`${name} ${version} installed`);
   info(`virtualenv: ${venvDir}`);
   return python;
+}
+
+/**
+ * Makes sure `.venv` holds MiniStack {@link MINISTACK_VERSION} and the pinned packages beside it
+ * ({@link EMULATOR_PACKAGES}); returns the venv's Python.
+ */
+export async function ensureMinistack(
+  cfg: LocalConfig,
+  version: string = MINISTACK_VERSION,
+): Promise<string> {
+  const python = await ensureVenvPackage(cfg, 'ministack', version);
+  for (const [name, pin] of Object.entries(EMULATOR_PACKAGES)) await ensureVenvPackage(cfg, name, pin);
+  return python;
+}
+
+/** Makes sure `.venv` holds cfn-lint {@link CFN_LINT_VERSION}; returns its executable. */
+export async function ensureCfnLint(cfg: LocalConfig, version: string = CFN_LINT_VERSION): Promise<string> {
+  const python = await ensureVenvPackage(cfg, 'cfn-lint', version);
+  return join(dirname(python), isWindows ? 'cfn-lint.exe' : 'cfn-lint');
 }

@@ -4,6 +4,7 @@
  *   #/campaigns/<id>           live campaign over the WebSocket
  *   #/entities/<type>/<id>     metadata, intents, audit trail
  *   #/policies                 the policy matrix (admins edit)
+ *   #/intents[?filters]        intents across entities: search, summary, reschedule, cancel
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -14,6 +15,7 @@ import { ErrorBox } from './ui.tsx';
 import { CampaignView } from './views/campaign.tsx';
 import { EntityView } from './views/entity.tsx';
 import { GraphView } from './views/graph.tsx';
+import { IntentsView } from './views/intents.tsx';
 import { PoliciesView } from './views/policies.tsx';
 import type { WebSocketConfig } from './ws.ts';
 
@@ -133,6 +135,7 @@ function App() {
         <nav aria-label="Views">
           {link('#/graph', 'Graph', route.view === 'graph')}
           {link('#/policies', 'Policies', route.view === 'policies')}
+          {link('#/intents', 'Intents', route.view === 'intents')}
         </nav>
         <GoTo />
         <span class="who">
@@ -164,6 +167,7 @@ function App() {
             environment={config?.environment ?? 'dev'}
           />
         )}
+        {route.view === 'intents' && <IntentsView session={session} initial={route.filter} />}
         {route.view === 'unknown' && (
           <div class="error" role="alert">
             No view at <code>{route.hash}</code>: try <a href="#/graph">#/graph</a>.

@@ -11,6 +11,11 @@ import { parsePlatformKeys } from './platform-keys.ts';
 
 export const ISSUER = PLATFORM_ISSUER;
 export const AUDIENCE = 'tempora-api';
+/**
+ * The audience of live tokens: a platform token that lets its holder watch one campaign (claim
+ * `campaign`) and nothing else (lib/broadcast/live-token.ts mints them; the watch transports accept them).
+ */
+export const LIVE_AUDIENCE = 'tempora-live';
 
 /** Who a request speaks for. */
 export interface Principal {

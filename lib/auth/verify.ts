@@ -1,8 +1,14 @@
 /**
  * The one bearer-token check of the platform: token string in, the principal (`sub`, `role`,
- * `issuer`) or a typed refusal out. The HTTP middleware, the WebSocket `$connect` and any other
- * authorizer (an AppSync Events Lambda authorizer, …) call {@link verifyBearer}; nothing else
- * verifies tokens. docs/contract.md#authentication lists the refusals.
+ * `issuer`) or a typed refusal out. The HTTP middleware, the WebSocket `$connect` and the AppSync
+ * Events Lambda authorizer call {@link verifyBearer}; nothing else verifies tokens.
+ * docs/contract.md#authentication lists the refusals.
+ *
+ * The watch transports (WebSocket `$connect`, the Event API's authorizer) pass `{ live: true }`:
+ * they also take live tokens, platform tokens of audience `tempora-live` that name one campaign
+ * (lib/broadcast/live-token.ts). The platform mints those itself for a caller it has already
+ * verified (`GET /api/campaigns/{id}/live`), so they are accepted even where the stack does not
+ * accept its own HS256 API tokens; the HTTP API never accepts them.
  *
  * - A token over 8 KB is refused (401) before anything is parsed.
  * - The (unverified) `iss` picks the rules: `tempora` → the stack's own HS256 keys (when the stack
@@ -30,7 +36,7 @@ import { decodeJws, type Jws, signedBy } from './jws.ts';
 import { type PlatformKeys, validKeys } from './platform-keys.ts';
 import { type Refreshing, SourceUnavailable } from './refreshing.ts';
 import { platformKeySource } from './secret.ts';
-import { AUDIENCE, type Principal } from './tokens.ts';
+import { AUDIENCE, LIVE_AUDIENCE, type Principal } from './tokens.ts';
 
 /** Largest token accepted, bytes (identity providers' tokens with many groups reach a few KB). */
 export const MAX_TOKEN_BYTES = 8192;
@@ -42,6 +48,8 @@ export interface VerifiedPrincipal extends Principal {
   issuer: string;
   /** The token's `exp` (epoch seconds): an authorizer caching its answer must not keep it longer. */
   expiresAt: number;
+  /** A live token's campaign: its holder may watch that campaign and do nothing else. */
+  campaign?: string;
 }
 
 /** Why a token is refused, with the HTTP status to answer. */
@@ -56,8 +64,13 @@ export interface AuthRefusal {
 
 export type AuthResult = { ok: true; principal: VerifiedPrincipal } | { ok: false; refusal: AuthRefusal };
 
+export interface VerifyOptions {
+  /** Also accept live tokens (audience `tempora-live`, one campaign): the watch transports only. */
+  live?: boolean;
+}
+
 /** Token in, principal or refusal out. Never throws for a bad token. */
-export type Verifier = (token: string) => Promise<AuthResult>;
+export type Verifier = (token: string, opts?: VerifyOptions) => Promise<AuthResult>;
 
 export interface VerifierDeps {
   config: AuthConfig;
@@ -75,7 +88,11 @@ const refuse = (status: 401 | 403 | 503, reason: string, retryAfterSeconds?: num
   refusal: { status, code: CODES[status], reason, ...(retryAfterSeconds ? { retryAfterSeconds } : {}) },
 });
 
-const platformClaims = z.object({ sub: idString(), role: z.enum(ROLES) });
+const platformClaims = z.object({
+  sub: idString(),
+  role: z.enum(ROLES),
+  campaign: z.optional(z.string().check(z.minLength(1), z.maxLength(128))),
+});
 const subject = idString();
 const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
@@ -96,13 +113,17 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     return undefined;
   };
   /** The audience check API Gateway's JWT authorizer makes: `aud`, or `client_id` when there is no `aud`. */
-  const audienceOk = (c: Record<string, unknown>, accepted: readonly string[]): boolean => {
+  const audiencesOf = (c: Record<string, unknown>): unknown[] => {
     const aud = c.aud ?? c.client_id;
-    return (Array.isArray(aud) ? aud : [aud]).some((a) => typeof a === 'string' && accepted.includes(a));
+    return Array.isArray(aud) ? aud : [aud];
   };
+  const audienceOk = (c: Record<string, unknown>, accepted: readonly string[]): boolean =>
+    audiencesOf(c).some((a) => typeof a === 'string' && accepted.includes(a));
 
-  async function platform(jws: Jws, kid: string | undefined): Promise<AuthResult> {
-    if (!deps.config.hs256)
+  async function platform(jws: Jws, kid: string | undefined, acceptLive: boolean): Promise<AuthResult> {
+    // Which rules apply (the signature is checked below whatever they are): a live token where taken.
+    const live = acceptLive && audiencesOf(jws.payload).includes(LIVE_AUDIENCE);
+    if (!deps.config.hs256 && !live)
       return refuse(
         401,
         `Tokens signed with the platform key (issuer "${PLATFORM_ISSUER}") are not accepted by this stack`,
@@ -134,11 +155,16 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     const c = jws.payload;
     const late = untimely(c);
     if (late) return refuse(401, late);
-    if (!audienceOk(c, [AUDIENCE])) return refuse(401, 'Token audience is not accepted by this stack');
+    if (!audienceOk(c, live ? [AUDIENCE, LIVE_AUDIENCE] : [AUDIENCE]))
+      return refuse(401, 'Token audience is not accepted by this stack');
     const claims = platformClaims.safeParse(c);
     if (!claims.success)
       return refuse(401, 'Token claims must include sub and role (user | admin | service)');
-    return { ok: true, principal: { ...claims.data, issuer: PLATFORM_ISSUER, expiresAt: c.exp as number } };
+    const { sub, role, campaign } = claims.data;
+    const principal = { sub, role, issuer: PLATFORM_ISSUER, expiresAt: c.exp as number };
+    if (!live) return { ok: true, principal };
+    if (campaign === undefined) return refuse(401, 'A live token names its campaign');
+    return { ok: true, principal: { ...principal, campaign } };
   }
 
   async function trusted(jws: Jws, issuer: TrustedIssuer, kid: string | undefined): Promise<AuthResult> {
@@ -178,7 +204,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     };
   }
 
-  return async (token) => {
+  return async (token, opts) => {
     // Bytes ≥ UTF-16 length: a huge string is refused without being encoded or split.
     if (token.length > MAX_TOKEN_BYTES || Buffer.byteLength(token) > MAX_TOKEN_BYTES)
       return refuse(401, `Token is larger than ${MAX_TOKEN_BYTES} bytes`);
@@ -190,7 +216,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if ((kid !== undefined && typeof kid !== 'string') || crit !== undefined)
       return refuse(401, 'Token header is not accepted (kid must be a string; no crit extensions)');
     const iss = jws.payload.iss;
-    if (iss === PLATFORM_ISSUER) return platform(jws, kid);
+    if (iss === PLATFORM_ISSUER) return platform(jws, kid, opts?.live === true);
     const issuer = typeof iss === 'string' ? issuers.get(iss) : undefined;
     if (!issuer)
       return refuse(
@@ -226,7 +252,7 @@ let wired: Verifier | undefined;
  * Verify a bearer token with this function's settings (`TEMPORA_AUTH`, the signing secret
  * `JWT_SECRET_ID`): the entry every transport calls. Keys are cached per function instance.
  */
-export const verifyBearer: Verifier = (token) => {
+export const verifyBearer: Verifier = (token, opts) => {
   wired ??= createVerifier({ config: authEnv.current().auth, platformKeys: platformKeySource() });
-  return wired(token);
+  return wired(token, opts);
 };

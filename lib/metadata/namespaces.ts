@@ -16,6 +16,8 @@ export const campaignNamespace = z.looseObject({
   broadcast_enabled: z.optional(z.boolean()),
   /** `on_change`: a frame only when the payload changed, plus heartbeats (docs/broadcast.md). */
   broadcast_mode: z.optional(z.enum(['every_tick', 'on_change'])),
+  /** How frames reach clients: API Gateway WebSocket posts, AppSync Events, or chosen by audience (docs/broadcast.md). */
+  transport: z.optional(z.enum(['auto', 'websocket', 'events'])),
   leaderboard: z.optional(z.array(z.looseObject({ user: z.string(), score: z.number() }))),
   live_participant_count: z.optional(z.int().check(z.gte(0))),
   /** How long after `scheduling.end_time` the campaign is archived (default: the registry's `archiveAfterEnd`, P30D). */

@@ -119,13 +119,6 @@ export const campaignIdParamsSchema = z.object({
   id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a campaign id')),
 });
 
-/** `GET /api/scheduler/intents?entity_id=`. */
-export const intentListQuerySchema = z.object({
-  entity_id: z
-    .string({ error: 'is required (an entity id)' })
-    .check(z.minLength(1), z.maxLength(128, 'is required (an entity id)')),
-});
-
 /** The contract's error shape, every 4xx/5xx. */
 export const errorSchema = z.object({
   error: z.object({

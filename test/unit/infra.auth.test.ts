@@ -1,17 +1,15 @@
 /**
- * Trusted issuers in infra: the per-environment settings (infra/environments.ts), the trust
- * every token-verifying function reads (`TEMPORA_AUTH` beside `JWT_SECRET_ID`), and API Gateway's
- * JWT authorizer on exactly the protected routes when the trust fits one (infra/constructs/edge-auth.ts).
+ * Trusted issuers in infra: the per-environment `auth` setting (infra/config.ts), the trust every
+ * token-verifying function reads (`TEMPORA_AUTH` beside `JWT_SECRET_ID`), and API Gateway's JWT
+ * authorizer on exactly the protected routes when the trust fits one (infra/constructs/edge-auth.ts,
+ * in the API stack).
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LOCAL_ISSUER_TRUST, resolveConfig } from '../../infra/config.ts';
 import { edgeIssuer } from '../../infra/constructs/edge-auth.ts';
-import { environmentConfig, LOCAL_ISSUER_TRUST } from '../../infra/environments.ts';
-import { TemporaStack } from '../../infra/stack.ts';
 import {
   type AuthConfig,
   type AuthConfigInput,
@@ -19,6 +17,7 @@ import {
   type TrustedIssuerInput,
 } from '../../lib/config/auth.ts';
 import { gatewayRoutes, routeKey } from '../../lib/registry/index.ts';
+import { mergedTemplate, platformApp } from './support/platform.ts';
 import { functionsOf, resourcesOf } from './support/template.ts';
 
 const COGNITO = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123';
@@ -35,53 +34,67 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-function synth(environment: string, a?: AuthConfig) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-auth-'));
+/** The platform of `environment` (its stacks' templates read as one), with `context`. */
+function synth(environment: string, context: Record<string, unknown> = {}) {
+  const { app, stacks, outdir } = platformApp({ environment, context });
   dirs.push(outdir);
-  const app = new App({ outdir, context: { env: environment, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TemporaStack(app, `Tempora-${environment}`, { environment, ...(a ? { auth: a } : {}) });
-  const template = Template.fromStack(stack).toJSON() as Parameters<typeof functionsOf>[0];
-  return { stack, template };
+  app.synth();
+  const all: Stack[] = stacks.all;
+  const template = mergedTemplate(new CloudAssembly(outdir), all);
+  return { stacks: all, template };
 }
+
+/** A context reader over `values` (what `app.node.tryGetContext` answers). */
+const ctx =
+  (values: Record<string, unknown>) =>
+  (key: string): unknown =>
+    values[key];
 
 const TIMEOUT = 180_000;
 
-describe('per-environment auth settings (infra/environments.ts)', () => {
+describe('per-environment auth settings (infra/config.ts)', () => {
   it('dev accepts its own HS256 tokens by default; other environments only when told', () => {
-    expect(environmentConfig('dev', {}).auth).toEqual({ hs256: true, issuers: [] });
-    expect(() => environmentConfig('prod', {})).toThrow(/Tempora-prod would accept no token/);
-    expect(environmentConfig('prod', { environments: { prod: { auth: { hs256: true } } } }).auth.hs256).toBe(
+    expect(resolveConfig('dev').auth).toEqual({ hs256: true, issuers: [] });
+    expect(() => resolveConfig('prod')).toThrow(/Tempora-prod would accept no token/);
+    expect(resolveConfig('prod', ctx({ 'tempora:prod': { auth: { hs256: true } } })).auth.hs256).toBe(true);
+    expect(resolveConfig('prod', ctx({ 'auth.hs256': 'true' })).auth.hs256).toBe(true);
+  });
+
+  it('reads issuers from the context (an object from cdk.json, or JSON from -c), with defaults', () => {
+    const withDefaults = {
+      hs256: false,
+      issuers: [{ ...cognito, algorithms: ['RS256'], subject_claim: 'sub' }],
+    };
+    expect(resolveConfig('prod', ctx({ 'tempora:prod': { auth: { issuers: [cognito] } } })).auth).toEqual(
+      withDefaults,
+    );
+    expect(resolveConfig('staging', ctx({ 'auth.issuers': JSON.stringify([cognito]) })).auth).toEqual(
+      withDefaults,
+    );
+    // An issuer added to dev keeps dev's HS256 tokens (settings merge key by key).
+    expect(resolveConfig('dev', ctx({ 'tempora:dev': { auth: { issuers: [cognito] } } })).auth.hs256).toBe(
       true,
     );
   });
 
-  it('reads issuers from the context (an object from cdk.json or JSON from -c), with defaults', () => {
-    const fromJson = environmentConfig('prod', {
-      environments: JSON.stringify({ prod: { auth: { hs256: false, issuers: [cognito] } } }),
-    });
-    expect(fromJson.auth).toEqual({
-      hs256: false,
-      issuers: [{ ...cognito, algorithms: ['RS256'], subject_claim: 'sub' }],
-    });
-  });
-
   it('names the bad field of a bad setting', () => {
     const bad = (issuers: unknown[]) => () =>
-      environmentConfig('prod', { environments: { prod: { auth: { issuers } } } });
+      resolveConfig('prod', ctx({ 'tempora:prod': { auth: { issuers } } }));
     expect(bad([{ ...cognito, issuer: 'http://idp.example.com' }])).toThrow(
-      /auth\.issuers\.0\.issuer: must be an https URL/,
+      /auth\.issuers\.0\.issuer must be an https URL/,
     );
     expect(bad([{ ...cognito, algorithms: ['HS256'] }])).toThrow(/auth\.issuers\.0\.algorithms/);
     expect(bad([{ ...cognito, audiences: [] }])).toThrow(/auth\.issuers\.0\.audiences/);
     expect(bad([cognito, cognito])).toThrow(/each issuer may be listed once/);
-    expect(() => environmentConfig('prod', { environments: { prod: { iam: {} } } })).toThrow(
-      /only "auth" is known/,
+    expect(() => resolveConfig('prod', ctx({ 'auth.issuers': '[not json' }))).toThrow(/auth\.issuers/);
+    expect(() => resolveConfig('prod', ctx({ 'tempora:prod': { auth: { iam: {} } } }))).toThrow(
+      /auth\.iam is not a setting/,
     );
   });
 
   it('trusts the local issuer on a stack deployed by npm run local', () => {
     const local = 'http://127.0.0.1:4630/tempora-dev-idp';
-    const { auth: a } = environmentConfig('dev', { localIssuer: local });
+    const a = resolveConfig('dev', ctx({ localIssuer: local })).auth;
     expect(a.hs256).toBe(true);
     expect(a.issuers).toEqual([
       {
@@ -91,6 +104,7 @@ describe('per-environment auth settings (infra/environments.ts)', () => {
         subject_claim: 'sub',
       },
     ]);
+    expect(() => resolveConfig('dev', ctx({ localIssuer: 'http://idp.example.com' }))).toThrow(/localIssuer/);
   });
 });
 
@@ -129,14 +143,18 @@ describe('edgeIssuer: when API Gateway’s JWT authorizer can check every token'
   });
 });
 
-describe('the stack', () => {
+describe('the stacks', () => {
   it(
     'dev: every function that reads the signing key reads the trust too; no JWT authorizer',
     () => {
-      const { stack, template } = synth('test');
-      const fns = functionsOf(template, stack);
+      const { stacks, template } = synth('test');
+      const fns = functionsOf(template, stacks);
       const verifying = fns.filter((f) => f.vars.JWT_SECRET_ID !== undefined);
       expect(verifying.length).toBeGreaterThan(15);
+      // The live-campaign functions too: the WebSocket $connect and the Event API's authorizer.
+      expect(verifying.map((f) => f.path)).toEqual(
+        expect.arrayContaining(['Broadcast/Service', 'Broadcast/EventsAuthorizer']),
+      );
       for (const f of fns)
         expect({ fn: f.path, auth: f.vars.TEMPORA_AUTH }).toEqual({
           fn: f.path,
@@ -151,7 +169,7 @@ describe('the stack', () => {
     'one Cognito issuer: a JWT authorizer on exactly the protected routes; public ones and $default stay open',
     () => {
       const a = auth({ hs256: false, issuers: [cognito] });
-      const { stack, template } = synth('prod', a);
+      const { stacks, template } = synth('prod', { 'tempora:prod': { auth: { issuers: [cognito] } } });
       const [[authorizerId, authorizer] = ['', {}], ...more] = resourcesOf(
         template,
         'AWS::ApiGatewayV2::Authorizer',
@@ -183,7 +201,7 @@ describe('the stack', () => {
       // The WebSocket API's $connect is checked by the function (API Gateway has no JWT authorizer for WebSocket APIs).
       const wsConnect = routes.find(([, r]) => r.RouteKey === '$connect');
       expect(wsConnect?.[1].AuthorizationType ?? 'NONE').toBe('NONE');
-      for (const f of functionsOf(template, stack).filter((x) => x.vars.JWT_SECRET_ID !== undefined))
+      for (const f of functionsOf(template, stacks).filter((x) => x.vars.JWT_SECRET_ID !== undefined))
         expect(JSON.parse(String(f.vars.TEMPORA_AUTH))).toEqual(a);
     },
     TIMEOUT,

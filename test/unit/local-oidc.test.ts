@@ -1,10 +1,10 @@
 /**
  * The local OIDC issuer of `npm run local` (localstack/oidc.ts): it publishes public keys only,
  * and the tokens `tempora token --issuer oidc` mints pass the dev stack's trust
- * (infra/environments.ts LOCAL_ISSUER_TRUST) with the role of their group.
+ * (infra/config.ts LOCAL_ISSUER_TRUST) with the role of their group.
  */
 import { describe, expect, it } from 'vitest';
-import { LOCAL_ISSUER_TRUST } from '../../infra/environments.ts';
+import { LOCAL_ISSUER_TRUST } from '../../infra/config.ts';
 import { parsePlatformKeys } from '../../lib/auth/platform-keys.ts';
 import { refreshing } from '../../lib/auth/refreshing.ts';
 import { createVerifier } from '../../lib/auth/verify.ts';
