@@ -3,7 +3,8 @@
  * issuer (localstack/oidc.ts: discovery + JWKS in the emulator's S3):
  *
  * - an IdP user token creates, reads and scores; an admin mapped from a group claim administers;
- *   a WebSocket connect with an IdP token works, with the same refusals as HTTP;
+ *   a WebSocket connect with an IdP token works, with the same refusals as HTTP; so does the
+ *   AppSync Events transport (its Lambda authorizer verifies through the same lib/auth entry);
  * - API Gateway's JWT authorizer, measured on the emulator with a throwaway API configured as
  *   infra/constructs/edge-auth.ts does: which tokens it refuses before any Lambda runs, and that
  *   the functions' own check refuses every one of them too (the dev stack has no authorizer);
@@ -16,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalConfig } from '../../localstack/config.ts';
 import { refreshLocalOutputs } from '../../localstack/stack.ts';
 import { api, eventually } from './support/client.ts';
+import { EventsClient, liveJoin } from './support/events-client.ts';
 import { type JwtAuthorizedApi, jwtAuthorizedApi } from './support/jwt-authorizer.ts';
 import {
   forgedIdpTokens,
@@ -125,6 +127,37 @@ describe('identity-provider tokens on the dev stack', () => {
     expect(await opens(await idpToken({ sub, role: 'user', claims: { aud: 'someone-else' } }))).toBe(false);
     expect(await opens(await idpToken({ sub, role: 'user' }), 'someone-else')).toBe(false);
     expect(await opens(await idpToken({ sub, role: 'user' }))).toBe(true);
+  });
+
+  it('the Events transport takes an IdP token too: its authorizer applies the same rules', async () => {
+    const out = loadOutputs();
+    const realtime = out.eventsRealtimeUrl;
+    const host = out.eventsHttpHost;
+    if (!realtime || !host) throw new Error('no Event API in .local/outputs.json (localstack/event-api.ts)');
+    const campaign = await campaignFor(`idp events ${run}`);
+    const sub = `idp-events-${run}`;
+    const token = await idpToken({ sub, role: 'user' });
+    const clients: EventsClient[] = [];
+    const subscribes = async (t: string): Promise<boolean> => {
+      const c = await EventsClient.connect(realtime, host, t);
+      if (!c.ok) return false;
+      clients.push(c.client);
+      return (await c.client.subscribe(`/campaigns/${campaign}`)).type === 'subscribe_success';
+    };
+    try {
+      // The IdP token itself, bare and as `Bearer …`, and the live token /live answers its holder.
+      expect(await subscribes(token)).toBe(true);
+      expect(await subscribes(`Bearer ${token}`)).toBe(true);
+      expect(await subscribes((await liveJoin(campaign, token)).token)).toBe(true);
+      // Refused: a group that maps to no role, another audience, a key the issuer never published.
+      expect(await subscribes(await idpToken({ sub, claims: { groups: ['guests'] } }))).toBe(false);
+      expect(await subscribes(await idpToken({ sub, role: 'user', claims: { aud: 'someone-else' } }))).toBe(
+        false,
+      );
+      expect(await subscribes(await idpToken({ sub, role: 'user', key: await strangerKey() }))).toBe(false);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
   });
 });
 
