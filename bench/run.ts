@@ -3,6 +3,7 @@
  * (a bench runs when its name contains one of the filters; all run without filters).
  */
 import { runAmadeusBench } from './amadeus.ts';
+import { runAuthBench } from './auth.ts';
 import { runBroadcastBench } from './broadcast.ts';
 import { runBroadcastDeltaBench } from './broadcast-delta.ts';
 import { runBundleBench } from './bundles.ts';
@@ -22,6 +23,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   // After `broadcast`: `npm run bench -- broadcast` runs both and ends with its summary line.
   ['broadcast-delta', runBroadcastDeltaBench],
   ['amadeus', runAmadeusBench],
+  ['auth', runAuthBench],
 ];
 
 const filters = process.argv.slice(2);

@@ -11,6 +11,7 @@
  *   npx tempora kg diff <saved-graph.json> [--json]
  *   npx tempora kg help
  *   npx tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (bin/token.ts)
+ *   npx tempora auth status | rotate [--grace 12h]                         (bin/auth.ts)
  *   npx tempora dlq list [--json] | dlq redrive <name> [--max N]        (bin/dlq.ts)
  *   npx tempora records export --to <loc> | records import --from <loc>  (bin/records.ts)
  *
@@ -35,6 +36,7 @@ import {
   toMermaid,
 } from '../lib/amadeus/index.ts';
 import { isTemporaError } from '../lib/errors.ts';
+import { runAuthCli } from './auth.ts';
 import { type CliIo, type ParsedArgs, runCommand, UsageError } from './command.ts';
 import { runDlqCli } from './dlq.ts';
 import { runRecordsCli } from './records.ts';
@@ -49,6 +51,7 @@ const processIo: CliIo = {
 
 export const HELP = `Usage: tempora kg <command> [options]
        tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (see tempora token --help)
+       tempora auth status | rotate [--grace 12h]   the stack's token keys (see tempora auth --help)
        tempora dlq list | dlq redrive <name>   dead-letter queues of the local stack (see tempora dlq --help)
        tempora records export --to <loc> | records import --from <loc>   file and S3 loaders (see tempora records --help)
 
@@ -89,6 +92,7 @@ const KG = {
 const COMMANDS = new Map<string, (argv: readonly string[], io: CliIo) => Promise<number>>([
   ['kg', runKgCli],
   ['token', runTokenCli],
+  ['auth', runAuthCli],
   ['dlq', runDlqCli],
   ['records', runRecordsCli],
 ]);

@@ -1,7 +1,7 @@
 /**
  * `npm run lint:cfn`: synthesizes every environment CI deploys (infra/config.ts
  * SYNTHESIZED_ENVIRONMENTS) exactly as `cdk synth -c env=<env>` does — the same app builder, with
- * cdk-nag — but without bundling the functions' code (the templates are the same but for asset
+ * cdk-nag, and the context of infra/config.ts SYNTH_CONTEXT (prod's example identity provider) — but without bundling the functions' code (the templates are the same but for asset
  * hashes), then lints every template with cfn-lint (pinned in localstack/config.ts, installed into
  * `.venv` like the emulator). Findings ignored on purpose are listed, each with its reason, in
  * `.cfnlintrc.yaml`; any other error or warning fails the run.
@@ -13,7 +13,7 @@ import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { SYNTHESIZED_ENVIRONMENTS } from '../infra/config.ts';
+import { SYNTH_CONTEXT, SYNTHESIZED_ENVIRONMENTS } from '../infra/config.ts';
 import { buildTempora } from '../infra/tempora.ts';
 import { CFN_LINT_VERSION, loadLocalConfig, repoRoot } from '../localstack/config.ts';
 import { elapsed, info, LocalError, step } from '../localstack/progress.ts';
@@ -25,7 +25,7 @@ function synth(environment: string, outdir: string): string[] {
   mkdirSync(outdir, { recursive: true });
   const app = new App({
     outdir,
-    context: { env: environment, 'aws:cdk:bundling-stacks': [] },
+    context: { env: environment, 'aws:cdk:bundling-stacks': [], ...SYNTH_CONTEXT[environment] },
     // cfn-lint below is the template check; CDK's built-in one would only repeat it, slower.
     builtinCloudFormationValidation: false,
   });

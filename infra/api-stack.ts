@@ -1,7 +1,8 @@
 /**
  * `Tempora-<env>-api`: the HTTPS front door. The HTTP API with its `$default` stage and access
  * logs, every route and integration (added by the services stack through `httpApi.addRoutes`, so a
- * route declared in the registry lands here without wiring), the catch-all 404/405 function, the
+ * route declared in the registry lands here without wiring), API Gateway's JWT authorizer on the
+ * protected routes where the trusted issuers allow one, the catch-all 404/405 function, the
  * environment's dashboard, and the alarms of what is here. Routes grow with the registry (one
  * resource each), so they get a stack of their own, apart from the functions they call.
  */
@@ -9,7 +10,9 @@ import { CfnOutput } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { gatewayRoutes, routeKey } from '../lib/registry/index.ts';
 import { CatchAll } from './constructs/catch-all.ts';
+import { EdgeAuth } from './constructs/edge-auth.ts';
 import { StatelessStack, type StatelessStackProps } from './data-stack.ts';
 import type { Settings } from './settings.ts';
 
@@ -40,6 +43,15 @@ export class ApiStack extends StatelessStack {
         ip: '$context.identity.sourceIp',
       }),
     };
+
+    // --- API Gateway's JWT authorizer on the protected routes, where it can check every token ---
+    new EdgeAuth(this, 'EdgeAuth', {
+      api: this.httpApi,
+      auth: props.settings.config.auth,
+      protectedRoutes: gatewayRoutes()
+        .filter((r) => !r.public)
+        .map(routeKey),
+    });
 
     // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
     new CatchAll(this, 'CatchAll', { api: this.httpApi, environment, retention });

@@ -15,13 +15,22 @@ export class TemporaError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: unknown;
+  /** Response headers the answer carries (`WWW-Authenticate`, `Retry-After`). */
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
-  constructor(status: number, code: string, message: string, details?: unknown) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details?: unknown,
+    headers?: Readonly<Record<string, string>>,
+  ) {
     super(message);
     this.name = 'TemporaError';
     this.status = status;
     this.code = code;
     this.details = details;
+    this.headers = headers;
   }
 
   toBody(): { error: { code: string; message: string; details?: unknown } } {

@@ -17,6 +17,13 @@ import { allStackNames } from '../infra/names.ts';
 /** MiniStack release installed into `.venv` and started by `npm run local`. */
 export const MINISTACK_VERSION = '1.5.33';
 
+/**
+ * Packages installed beside MiniStack, pinned: `cryptography` (of MiniStack's `full` extra) is what
+ * its API Gateway JWT authorizer verifies RS256 signatures with; without it the authorizer refuses
+ * every token, valid ones included (docs/local.md).
+ */
+export const EMULATOR_PACKAGES: Readonly<Record<string, string>> = { cryptography: '51.0.1' };
+
 /** cfn-lint release installed into `.venv` and run on every synthesized template by `npm run lint:cfn`. */
 export const CFN_LINT_VERSION = '1.58.0';
 

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';
+import { ensureLocalIssuer, localIssuerUrl } from './oidc.ts';
 import { runLogged } from './proc.ts';
 import { elapsed, errorWithLog, info, type Step, step } from './progress.ts';
 import { stackStatus } from './stack.ts';
@@ -164,6 +165,9 @@ export async function deployStack(
           // No Amazon Translate on the emulator: the deterministic offline provider (docs/localization.md).
           '-c',
           'translationProvider=offline',
+          // The dev stack trusts the local OIDC issuer beside its own key (localstack/oidc.ts).
+          '-c',
+          `localIssuer=${localIssuerUrl(cfg, endpoint)}`,
           // Its CloudFormation cannot create an AppSync Event API: made after deploy (event-api.ts).
           '-c',
           'eventApi=external',
@@ -193,6 +197,18 @@ export async function deployStack(
   s.done(`${stacks}: ${progress.summary()}`);
 }
 
+/** The local OIDC issuer's discovery document and JWKS in the emulator's S3 (keys made on first use). */
+async function publishLocalIssuer(cfg: LocalConfig, endpoint: string): Promise<void> {
+  const s = step("publishing the local OIDC issuer (discovery + JWKS in the emulator's S3)");
+  try {
+    const state = await ensureLocalIssuer(cfg, endpoint);
+    s.done(`${state.issuer} (${state.keys.length} keys)`);
+  } catch (e) {
+    s.fail();
+    throw e;
+  }
+}
+
 /** Bootstrap when needed, then deploy; `.local/deploy.log` holds this run's CDK output. */
 export async function bootstrapAndDeploy(
   cfg: LocalConfig,
@@ -207,6 +223,7 @@ export async function bootstrapAndDeploy(
     `# ${new Date().toISOString()} deploy ${cfg.stackName} to ${endpoint}\n`,
   );
   await bootstrapIfNeeded(cfg, endpoint);
+  await publishLocalIssuer(cfg, endpoint);
   await deployStack(cfg, endpoint, opts);
   info(`bootstrap + deploy took ${elapsed(started)}`);
 }

@@ -166,6 +166,9 @@ export async function startMinistack(cfg: LocalConfig): Promise<EmulatorHandle> 
       // directory (MiniStack's default, /tmp/ministack-state, is shared by every checkout).
       PERSIST_STATE: cfg.persistState ? '1' : '0',
       STATE_DIR: cfg.paths.stateDir,
+      // With `cryptography` installed (for the JWT authorizer) MiniStack would also open an IoT
+      // MQTT-over-TLS listener on port 8883, one port for every emulator of the machine: not needed.
+      IOT_MTLS_ENABLED: '0',
     },
   });
   closeSync(logFd);

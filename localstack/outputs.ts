@@ -43,6 +43,8 @@ export interface LocalOutputs {
   /** Physical table names by short name: output `TableMetadataMaster` becomes key `metadataMaster`. */
   tables: Record<string, string>;
   tokens: DevTokens;
+  /** The local OIDC issuer the stack trusts (`tempora token --issuer oidc` mints its tokens), when published. */
+  oidcIssuer?: string;
   /** Every CloudFormation output of the stack, verbatim. */
   stackOutputs: Record<string, string>;
 }
@@ -55,6 +57,7 @@ export interface OutputsInput {
   stackName: string;
   stackOutputs: Record<string, string>;
   tokens: DevTokens;
+  oidcIssuer?: string;
   /** The Event API (declared by the stack, or made after deploy by event-api.ts). */
   eventApi?: { apiId: string; httpDns: string; realtimeDns: string } | undefined;
 }
@@ -94,6 +97,7 @@ export function buildLocalOutputs(input: OutputsInput): LocalOutputs {
     eventBusName: o.EventBusName!,
     tables: tablesFromOutputs(o),
     tokens: input.tokens,
+    ...(input.oidcIssuer ? { oidcIssuer: input.oidcIssuer } : {}),
     stackOutputs: o,
   };
   if (o.ConsoleUrl) out.consoleUrl = `${out.httpApiUrl}/console`;

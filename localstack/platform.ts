@@ -142,6 +142,9 @@ export function printSummary(
     ...(outputs.eventsHttpUrl ? [['Events HTTP', outputs.eventsHttpUrl] as [string, string]] : []),
     ...(outputs.consoleUrl ? [['Console', outputs.consoleUrl] as [string, string]] : []),
     ['Event bus', outputs.eventBusName],
+    ...(outputs.oidcIssuer
+      ? [['OIDC issuer', `${outputs.oidcIssuer}  (npx tempora token --issuer oidc …)`] as [string, string]]
+      : []),
     ...(outputs.stackOutputs.ExportsBucketName
       ? [['Exports bucket', `s3://${outputs.stackOutputs.ExportsBucketName}/`] as [string, string]]
       : []),

@@ -3,10 +3,15 @@
  * then mints the dev tokens and writes `.local/outputs.json`.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { stacksOf } from '../infra/names.ts';
 import { mintDevTokens } from '../lib/auth/tokens.ts';
 import { LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';
+import { readIssuerState } from './oidc.ts';
 import { buildLocalOutputs, type LocalOutputs, type OutputsInput, writeLocalOutputs } from './outputs.ts';
 import { LocalError } from './progress.ts';
 
@@ -36,18 +41,28 @@ export async function stackStatus(
   }
 }
 
+/** SDK client settings: the emulator's ({@link clientConfig}) or AWS's own (region only, the default credentials). */
+export type ClientSettings = { endpoint?: string; region?: string; maxAttempts?: number };
+
 /** The stack's CloudFormation outputs as a key → value map. */
 export async function stackOutputs(
   endpoint: string,
   region: string,
   stackName: string,
 ): Promise<Record<string, string>> {
-  const cfn = new CloudFormationClient(clientConfig(endpoint, region));
+  return outputsOf(clientConfig(endpoint, region), stackName);
+}
+
+/** The outputs of `stackName` where `settings` point. */
+export async function outputsOf(
+  settings: ClientSettings,
+  stackName: string,
+): Promise<Record<string, string>> {
+  const cfn = new CloudFormationClient(settings);
   try {
     const res = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
     const stack = res.Stacks?.[0];
-    if (!stack)
-      throw new LocalError(`stack ${stackName} not found at ${endpoint}: run "npm run local:deploy"`);
+    if (!stack) throw new LocalError(`stack ${stackName} not found: run "npm run local:deploy"`);
     const out: Record<string, string> = {};
     for (const o of stack.Outputs ?? [])
       if (o.OutputKey && o.OutputValue !== undefined) out[o.OutputKey] = o.OutputValue;
@@ -75,11 +90,26 @@ export async function platformOutputs(
 
 /** SecretString of the secret `secretId`. */
 export async function readSecret(endpoint: string, region: string, secretId: string): Promise<string> {
-  const sm = new SecretsManagerClient(clientConfig(endpoint, region));
+  return secretValueOf(clientConfig(endpoint, region), secretId);
+}
+
+/** SecretString of `secretId` where `settings` point. */
+export async function secretValueOf(settings: ClientSettings, secretId: string): Promise<string> {
+  const sm = new SecretsManagerClient(settings);
   try {
     const res = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
     if (!res.SecretString) throw new LocalError(`secret ${secretId} has no SecretString`);
     return res.SecretString;
+  } finally {
+    sm.destroy();
+  }
+}
+
+/** Stores `value` as the new current version of `secretId` where `settings` point. */
+export async function writeSecret(settings: ClientSettings, secretId: string, value: string): Promise<void> {
+  const sm = new SecretsManagerClient(settings);
+  try {
+    await sm.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
   } finally {
     sm.destroy();
   }
@@ -110,6 +140,7 @@ export async function refreshLocalOutputs(
       stackName: cfg.stackName,
       stackOutputs: raw,
       tokens,
+      oidcIssuer: readIssuerState(cfg)?.issuer,
       eventApi,
     });
   } catch (e) {

@@ -6,6 +6,7 @@
 import { mintToken, type Principal } from '../lib/auth/tokens.ts';
 import type { LocalConfig } from './config.ts';
 import { probeHealth } from './emulator.ts';
+import { type IssuerTokenRequest, mintIssuerToken, requireIssuer } from './oidc.ts';
 import { LocalError } from './progress.ts';
 import { platformOutputs, readSecret, stackStatus } from './stack.ts';
 
@@ -14,25 +15,27 @@ const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 /** Longest lifetime a dev token may have (a token is a bearer credential, even locally). */
 export const MAX_TTL_SECONDS = 7 * 86_400;
 
-/** `90s`, `15m`, `1h`, `2d` or a number of seconds → seconds; throws on anything else. */
-export function parseTtl(raw: string): number {
+/**
+ * `90s`, `15m`, `1h`, `2d` or a number of seconds → seconds, at most `maxDays` days; throws,
+ * naming `option`, on anything else.
+ */
+export function parseDuration(raw: string, option: string, maxDays: number): number {
   const m = /^(\d+)([smhd]?)$/.exec(raw.trim());
   const seconds = m ? Number(m[1]) * (UNITS[m[2] || 's'] ?? 1) : Number.NaN;
   if (!Number.isSafeInteger(seconds) || seconds <= 0)
-    throw new LocalError(`--ttl must be a duration such as 90s, 15m, 1h or 2d, got "${raw}"`);
-  if (seconds > MAX_TTL_SECONDS) throw new LocalError(`--ttl must be at most 7d, got "${raw}"`);
+    throw new LocalError(`${option} must be a duration such as 90s, 15m, 1h or 2d, got "${raw}"`);
+  if (seconds > maxDays * 86_400) throw new LocalError(`${option} must be at most ${maxDays}d, got "${raw}"`);
   return seconds;
 }
 
+/** A dev token's lifetime (`--ttl`): at most 7 days. */
+export const parseTtl = (raw: string): number => parseDuration(raw, '--ttl', MAX_TTL_SECONDS / 86_400);
+
 /**
- * Signs a token for `principal` with the local stack's key. Refuses, naming the fix, when no
- * emulator answers at `cfg.endpoint` or the stack is not deployed there.
+ * The outputs of the local stack; refuses, naming the fix, when no emulator answers at
+ * `cfg.endpoint` or the stack is not deployed there.
  */
-export async function mintLocalToken(
-  cfg: LocalConfig,
-  principal: Principal,
-  ttlSeconds: number,
-): Promise<string> {
+async function localStackOutputs(cfg: LocalConfig): Promise<Record<string, string>> {
   if (!(await probeHealth(cfg.endpoint)))
     throw new LocalError(
       `no local stack is up: nothing answers at ${cfg.endpoint}. Start it with "npm run local".`,
@@ -42,8 +45,27 @@ export async function mintLocalToken(
     throw new LocalError(
       `stack ${cfg.stackName} is not deployed at ${cfg.endpoint} (status: ${status ?? 'none'}). Run "npm run local".`,
     );
-  const outputs = await platformOutputs(cfg.endpoint, cfg.region, cfg.stackName);
-  const secretArn = outputs.JwtSecretArn;
+  return platformOutputs(cfg.endpoint, cfg.region, cfg.stackName);
+}
+
+/** The local stack's signing secret (its value: a key, or the rotation JSON). */
+export async function localSigningSecret(cfg: LocalConfig): Promise<{ arn: string; value: string }> {
+  const secretArn = (await localStackOutputs(cfg)).JwtSecretArn;
   if (!secretArn) throw new LocalError(`stack ${cfg.stackName} has no JwtSecretArn output`);
-  return mintToken(await readSecret(cfg.endpoint, cfg.region, secretArn), principal, ttlSeconds);
+  return { arn: secretArn, value: await readSecret(cfg.endpoint, cfg.region, secretArn) };
+}
+
+/** Signs a token for `principal` with the local stack's key. */
+export async function mintLocalToken(
+  cfg: LocalConfig,
+  principal: Principal,
+  ttlSeconds: number,
+): Promise<string> {
+  return mintToken((await localSigningSecret(cfg)).value, principal, ttlSeconds);
+}
+
+/** Signs a token of the local OIDC issuer the local stack trusts. */
+export async function mintLocalOidcToken(cfg: LocalConfig, req: IssuerTokenRequest): Promise<string> {
+  await localStackOutputs(cfg);
+  return mintIssuerToken(requireIssuer(cfg), req);
 }

@@ -1,11 +1,12 @@
 /**
- * The Python virtualenv (`.venv`) holding the pinned MiniStack and cfn-lint. Created on first
- * use: `python3 -m venv .venv && .venv/bin/python -m pip install ministack==<pin>` (and
- * `cfn-lint==<pin>` for `npm run lint:cfn`); skipped when the pinned version is installed.
+ * The Python virtualenv (`.venv`) holding the pinned MiniStack (with its EMULATOR_PACKAGES) and
+ * cfn-lint. Created on first use: `python3 -m venv .venv && .venv/bin/python -m pip install
+ * ministack==<pin>` (then each of EMULATOR_PACKAGES, and `cfn-lint==<pin>` for `npm run lint:cfn`);
+ * skipped when the pinned versions are installed.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CFN_LINT_VERSION, type LocalConfig, MINISTACK_VERSION } from './config.ts';
+import { CFN_LINT_VERSION, EMULATOR_PACKAGES, type LocalConfig, MINISTACK_VERSION } from './config.ts';
 import { capture, runLogged } from './proc.ts';
 import { errorWithLog, info, LocalError, step } from './progress.ts';
 
@@ -94,9 +95,18 @@ export async function ensureVenvPackage(cfg: LocalConfig, name: string, version:
   return python;
 }
 
-/** Makes sure `.venv` holds MiniStack {@link MINISTACK_VERSION}; returns the venv's Python. */
-export const ensureMinistack = (cfg: LocalConfig, version: string = MINISTACK_VERSION): Promise<string> =>
-  ensureVenvPackage(cfg, 'ministack', version);
+/**
+ * Makes sure `.venv` holds MiniStack {@link MINISTACK_VERSION} and the pinned packages beside it
+ * ({@link EMULATOR_PACKAGES}); returns the venv's Python.
+ */
+export async function ensureMinistack(
+  cfg: LocalConfig,
+  version: string = MINISTACK_VERSION,
+): Promise<string> {
+  const python = await ensureVenvPackage(cfg, 'ministack', version);
+  for (const [name, pin] of Object.entries(EMULATOR_PACKAGES)) await ensureVenvPackage(cfg, name, pin);
+  return python;
+}
 
 /** Makes sure `.venv` holds cfn-lint {@link CFN_LINT_VERSION}; returns its executable. */
 export async function ensureCfnLint(cfg: LocalConfig, version: string = CFN_LINT_VERSION): Promise<string> {

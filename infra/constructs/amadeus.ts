@@ -30,6 +30,8 @@ export interface AmadeusProps {
   bus: events.IEventBus;
   /** The bearer tokens' signing key (read only). */
   jwtSecret: secretsmanager.ISecret;
+  /** The trusted issuers (`TEMPORA_AUTH`, JSON of lib/config/auth.ts). */
+  auth: string;
 }
 
 /**
@@ -70,6 +72,7 @@ export class Amadeus extends Construct {
         environment: props.environment,
         kgTable: this.table.tableName,
         jwtSecretId: props.jwtSecret.secretArn,
+        auth: props.auth,
       }),
     }).fn;
     this.fn = fn;

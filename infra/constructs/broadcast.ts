@@ -37,6 +37,8 @@ export interface BroadcastProps {
   /** The policy matrix (who may watch a campaign). */
   policies: dynamodb.ITable;
   jwtSecret: secretsmanager.ISecret;
+  /** The trusted issuers (`TEMPORA_AUTH`, JSON of lib/config/auth.ts). */
+  auth: string;
   /** Adds the service's HTTP routes (from the registry) to the HTTP API, served by `fn`. */
   addRoutes: (fn: lambda.IFunction) => void;
   /** Adds the Nexus rule of the events the service consumes (from the registry), with `dlq`. */
@@ -147,6 +149,7 @@ export class Broadcast extends Construct {
       environment: broadcastEnv.render({
         ...live,
         jwtSecretId: props.jwtSecret.secretArn,
+        auth: props.auth,
         policiesTable: props.policies.tableName,
         webSocketUrl: `wss://${this.webSocketApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}/${WEBSOCKET_STAGE}`,
         wsRateLimitPerSec: String(props.rateLimitPerSecond ?? 100),
@@ -181,6 +184,7 @@ export class Broadcast extends Construct {
       environment: eventsAuthorizerEnv.render({
         environment: props.environment,
         jwtSecretId: props.jwtSecret.secretArn,
+        auth: props.auth,
         campaignTable: props.campaigns.tableName,
         policiesTable: props.policies.tableName,
       }),

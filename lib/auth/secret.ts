@@ -1,23 +1,24 @@
 import { getSecretString } from '../aws/secrets.ts';
 import { authEnv } from '../config/functions.ts';
+import { type PlatformKeys, parsePlatformKeys } from './platform-keys.ts';
+import { type Refreshing, refreshing } from './refreshing.ts';
 
-/** How long a Lambda keeps the signing key before reading the secret again (rotation). */
-const MAX_AGE_MS = 300_000;
-let cached: { id: string; value: Promise<string>; expires: number } | undefined;
+let source: Refreshing<PlatformKeys> | undefined;
 
-/** Signing key of the platform's JWTs, read from Secrets Manager and cached for 5 minutes. */
+/**
+ * The platform's signing keys, read from Secrets Manager and kept 5 minutes; a token naming a key
+ * the cache lacks (signed after a `tempora auth rotate`) reads the secret again, at most every 10 s.
+ */
+export function platformKeySource(): Refreshing<PlatformKeys> {
+  source ??= refreshing(async () => parsePlatformKeys(await getSecretString(authEnv.current().jwtSecretId)), {
+    maxAgeMs: 300_000,
+    cooldownMs: 10_000,
+    retryMs: 2_000,
+  });
+  return source;
+}
+
+/** The current signing key (also the root of the pagination cursors' key). */
 export async function signingKey(): Promise<string> {
-  const id = authEnv.current().jwtSecretId;
-  const now = Date.now();
-  if (cached === undefined || cached.id !== id || cached.expires <= now) {
-    const value = getSecretString(id);
-    cached = { id, value, expires: now + MAX_AGE_MS };
-    // A failed read is not cached: the next request tries again.
-    value.catch(() => {
-      if (cached?.value === value) cached = undefined;
-    });
-  }
-  const v = await cached.value;
-  if (v.length < 32) throw new Error('JWT signing secret is missing or too short');
-  return v;
+  return (await platformKeySource().get()).current.raw;
 }

@@ -1,52 +1,48 @@
 /**
- * Bearer JWTs: HS256, issuer `tempora`, audience `tempora-api`, claims `sub` and `role`.
- * The same verification runs in every Lambda on AWS and on the emulator; the signing key
- * is a Secrets Manager secret created by the stack.
+ * The platform's own bearer JWTs: HS256, issuer `tempora`, audience `tempora-api`, claims `sub`
+ * and `role`, signed with the stack's current key (its id in the header's `kid`). Verification of
+ * these and of trusted issuers' tokens is lib/auth/verify.ts.
  */
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import * as z from 'zod/mini';
+import { SignJWT } from 'jose';
+import { PLATFORM_ISSUER } from '../config/auth.ts';
 import { unauthorized } from '../errors.ts';
-import { idString } from '../limits/index.ts';
-import { ROLES, type Role } from '../registry/types.ts';
+import type { Role } from '../registry/types.ts';
+import { parsePlatformKeys } from './platform-keys.ts';
 
-export const ISSUER = 'tempora';
+export const ISSUER = PLATFORM_ISSUER;
 export const AUDIENCE = 'tempora-api';
+/**
+ * The audience of live tokens: a platform token that lets its holder watch one campaign (claim
+ * `campaign`) and nothing else (lib/broadcast/live-token.ts mints them; the watch transports accept them).
+ */
+export const LIVE_AUDIENCE = 'tempora-live';
 
+/** Who a request speaks for. */
 export interface Principal {
   sub: string;
   role: Role;
+  /** The token's issuer (`tempora` for the platform's own tokens), when it came from a token. */
+  issuer?: string;
 }
 
-const claimsSchema = z.object({
-  // `sub` becomes a key (owner ids, `by_owner` index, audit actor): at most 256 bytes, well-formed.
-  sub: idString(),
-  role: z.enum(ROLES),
-});
-
-const keyCache = new Map<string, Uint8Array>();
-const keyOf = (secret: string): Uint8Array => {
-  let k = keyCache.get(secret);
-  if (!k) {
-    k = new TextEncoder().encode(secret);
-    keyCache.set(secret, k);
-  }
-  return k;
-};
-
-/** Sign a token for `principal`, valid for `ttlSeconds` (default 12 h). */
+/**
+ * Sign a token for `principal`, valid for `ttlSeconds` (default 12 h), with the current key of
+ * `secret` (the signing secret's value: a bare key, or the rotation JSON of lib/auth/platform-keys.ts).
+ */
 export async function mintToken(
   secret: string,
-  principal: Principal,
+  principal: Pick<Principal, 'sub' | 'role'>,
   ttlSeconds = 12 * 3600,
 ): Promise<string> {
+  const { current } = parsePlatformKeys(secret);
   return new SignJWT({ role: principal.role })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: current.kid })
     .setSubject(principal.sub)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
     .setIssuedAt()
     .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
-    .sign(keyOf(secret));
+    .sign(current.bytes);
 }
 
 /** One token per role, for local development and tests. */
@@ -61,25 +57,6 @@ export async function mintDevTokens(
     mintToken(secret, { sub: 'dev-service', role: 'service' }, ttl),
   ]);
   return { admin, user, service };
-}
-
-/** Verify a compact JWT; any failure is a 401 with a reason a client can act on. */
-export async function verifyToken(secret: string, token: string): Promise<Principal> {
-  try {
-    const { payload } = await jwtVerify(token, keyOf(secret), {
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      algorithms: ['HS256'],
-    });
-    const claims = claimsSchema.safeParse(payload);
-    if (!claims.success)
-      throw unauthorized('Token claims must include sub and role (user | admin | service)');
-    return claims.data;
-  } catch (e) {
-    if (e instanceof joseErrors.JWTExpired) throw unauthorized('Token expired');
-    if (e instanceof joseErrors.JOSEError) throw unauthorized('Invalid token');
-    throw e;
-  }
 }
 
 /** Extract the token of an `Authorization: Bearer <jwt>` header value. */

@@ -1,7 +1,7 @@
 /**
  * functions/broadcast-authorizer: the AppSync Event API's Lambda authorizer (./authorizer.ts).
  */
-import { signingKey } from '../auth/secret.ts';
+import { verifyBearer } from '../auth/verify.ts';
 import { documentClient } from '../aws/clients.ts';
 import { eventsAuthorizerEnv } from '../config/functions-live.ts';
 import { directHandler } from '../edge/direct.ts';
@@ -10,7 +10,6 @@ import { logger } from '../observability.ts';
 import { PolicyStore } from '../policy/store.ts';
 import { eventsAuthorizer } from './authorizer.ts';
 import { DynamoCampaignReader } from './campaigns.ts';
-import { verifyWatchToken } from './live-token.ts';
 
 export const handler = lazy(() => {
   const env = eventsAuthorizerEnv.current();
@@ -22,7 +21,7 @@ export const handler = lazy(() => {
       environment: env.environment,
       loadCampaign: (id) => campaigns.get(id, false),
       resolvePolicy: (key) => policies.resolve(key),
-      verify: async (token) => verifyWatchToken(await signingKey(), token),
+      verify: verifyBearer,
       log: (level, message, extra) => logger[level](message, extra ?? {}),
     }),
   );

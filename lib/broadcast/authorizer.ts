@@ -4,8 +4,10 @@
  * and the API's connection auth mode is AWS_LAMBDA); publishing is authorized by IAM alone,
  * and a publish that reaches the authorizer anyway is refused.
  *
- * - `EVENT_CONNECT`: a valid Tempora token (an API token, or a live token), as
- *   `Authorization: <token>` or `Bearer <token>` in the connection's auth header;
+ * - `EVENT_CONNECT`: a token that passes the platform's one check (lib/auth/verify.ts, the same
+ *   as the HTTP API and the WebSocket `$connect`: an API token of the stack or of a trusted
+ *   OIDC issuer, or a live token), as `Authorization: <token>` or `Bearer <token>` in the
+ *   connection's auth header;
  * - `EVENT_SUBSCRIBE`: that, and a campaign channel (`/campaigns/<id>`, no wildcard) whose
  *   campaign the token may watch (./watch-access.ts: the same rule as `GET …/live` and the
  *   WebSocket `$connect`);
@@ -14,6 +16,7 @@
  * Every answer has `ttlOverride: 0`: a decision depends on the channel, and AppSync caches an
  * answer by token, so none may be reused for another subscribe.
  */
+import type { Verifier } from '../auth/verify.ts';
 import { isTemporaError } from '../errors.ts';
 import { campaignOfChannel } from './channels.ts';
 import type { Watcher } from './live-token.ts';
@@ -39,7 +42,8 @@ export interface EventsAuthorizerResult {
 }
 
 export interface EventsAuthorizerDeps extends WatchDeps {
-  verify: (token: string) => Promise<Watcher>;
+  /** The platform's token check (lib/auth/verify.ts `verifyBearer`), asked with `{ live: true }`. */
+  verify: Verifier;
   log: BroadcastLog;
 }
 
@@ -57,12 +61,10 @@ export function eventsAuthorizer(deps: EventsAuthorizerDeps) {
     if (operation !== 'EVENT_CONNECT' && operation !== 'EVENT_SUBSCRIBE') return refuse('unknown operation');
     const token = bearer(event.authorizationToken);
     if (token === '') return refuse('no token');
-    let watcher: Watcher;
-    try {
-      watcher = await deps.verify(token);
-    } catch (e) {
-      return refuse(isTemporaError(e) ? e.message : 'token check failed');
-    }
+    const verdict = await deps.verify(token, { live: true });
+    // AppSync answers every refusal alike (401 to the client): the status and reason go to the log.
+    if (!verdict.ok) return refuse(`${verdict.refusal.status} ${verdict.refusal.reason}`);
+    const watcher: Watcher = verdict.principal;
     const context = { sub: watcher.sub, role: watcher.role };
     if (operation === 'EVENT_CONNECT') return { isAuthorized: true, ttlOverride: 0, handlerContext: context };
     const campaignId = campaignOfChannel(channel);

@@ -8,7 +8,7 @@
  *   the minute's sweep): the controller, the ticker watch, the rate limiter, who may watch.
  * - {@link tickerWiring}: functions/broadcast-ticker (the state machine's task): the burst's ports.
  */
-import { signingKey } from '../auth/secret.ts';
+import { verifyBearer } from '../auth/verify.ts';
 import { documentClient } from '../aws/clients.ts';
 import { once } from '../edge/lazy.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
@@ -27,7 +27,6 @@ import { FanOut } from './fanout.ts';
 import { broadcastNotice } from './frame.ts';
 import { joinInfo } from './join.ts';
 import { LeaderboardStore } from './leaderboard.ts';
-import { verifyWatchToken } from './live-token.ts';
 import { StepFunctionsTicker } from './machine.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { broadcastSettings, type LiveSettings, tickerSettings } from './settings.ts';
@@ -135,7 +134,7 @@ export const broadcastWiring = /* @__PURE__ */ once(() => {
       limit: settings.rateLimitPerSecond,
     }),
     watchDeps,
-    verify: async (token: string) => verifyWatchToken(await signingKey(), token),
+    verify: verifyBearer,
   };
 });
 

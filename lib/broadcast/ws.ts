@@ -1,8 +1,10 @@
 /**
  * The WebSocket routes: `$connect`, `$disconnect` and `$default`.
  *
- * `$connect` `?campaign_id=&user_id=&token=[&frames=full|delta][&last_seq=<n>]`: the token (an API token, or a live token for
- * this campaign) must be valid (a `user` token only for its own user id), its holder must be
+ * `$connect` `?campaign_id=&user_id=&token=[&frames=full|delta][&last_seq=<n>]`: the token (an
+ * API token of any trusted issuer, or a live token for this campaign) must pass the platform's
+ * one check (lib/auth/verify.ts: its 401, 403 or 503 is the answer) and a `user` token may
+ * connect only as its own user id; its holder must be
  * allowed to watch the campaign (./watch-access.ts: the rule `GET …/live` and the Event API's
  * authorizer apply too), the campaign must exist, and the participant must fit under
  * `custom_rules.max_participants` (counted atomically, see connections.ts). A refusal is a
@@ -14,6 +16,7 @@
  * a bad message only ever gets an error frame: the connection stays open.
  */
 
+import type { Verifier } from '../auth/verify.ts';
 import type { WsEvent } from '../edge/ws.ts';
 import { isTemporaError } from '../errors.ts';
 import { CAMPAIGN_ID_RE } from './campaigns.ts';
@@ -50,8 +53,8 @@ export interface WebSocketDeps {
   limiter: FixedWindowRateLimiter<ConnectionRecord>;
   /** Send one frame to one connection (the management API). */
   post: PostToConnection;
-  /** Verify an API or live token (throws a 401 TemporaError when invalid). */
-  verify: (token: string) => Promise<Watcher>;
+  /** The platform's token check (lib/auth/verify.ts `verifyBearer`), asked with `{ live: true }`. */
+  verify: Verifier;
   /** The campaign, when the watcher may watch it (throws a 403/404 TemporaError otherwise: ./watch-access.ts). */
   watch: (watcher: Watcher, campaignId: string) => Promise<CampaignSnapshot>;
   maxMessageBytes: number;
@@ -114,11 +117,14 @@ export class WebSocketRoutes {
     if (frames !== 'full' && frames !== 'delta')
       return refuse(400, 'bad_request', 'Query parameter frames must be "full" or "delta"');
     if (!q.token) return refuse(401, 'unauthorized', 'Query parameter token (a bearer JWT) is required');
+    const verdict = await this.deps.verify(q.token, { live: true });
+    // 401, 403 (a trusted issuer's token that maps to no role) or 503 (its keys cannot be fetched).
+    if (!verdict.ok) return refuse(verdict.refusal.status, verdict.refusal.code, verdict.refusal.reason);
+    const watcher = verdict.principal;
+    if (watcher.role === 'user' && watcher.sub !== user.data)
+      return refuse(403, 'forbidden', `A user token may only connect as its own user (${watcher.sub})`);
     let campaign: CampaignSnapshot;
     try {
-      const watcher = await this.deps.verify(q.token);
-      if (watcher.role === 'user' && watcher.sub !== user.data)
-        return refuse(403, 'forbidden', `A user token may only connect as its own user (${watcher.sub})`);
       campaign = await this.deps.watch(watcher, campaignId);
     } catch (e) {
       if (isTemporaError(e) && e.status < 500) return refuse(e.status, e.code, e.message);

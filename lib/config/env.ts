@@ -9,6 +9,7 @@
  * variable throws an error naming it (no silent '' defaults).
  */
 import * as z from 'zod/mini';
+import { authConfigSchema } from './auth.ts';
 import './zod.ts';
 
 /** One environment variable. `optional` ones have a default (infra may leave them unset). */
@@ -67,6 +68,8 @@ export const VARS = {
   eventBusName: required('EVENT_BUS_NAME', text),
   /** ARN (or name) of the Secrets Manager secret holding the JWT signing key. */
   jwtSecretId: required('JWT_SECRET_ID', text),
+  /** Which token issuers the stack trusts (`{ hs256, issuers[] }`, lib/config/auth.ts), as JSON. */
+  auth: required('TEMPORA_AUTH', jsonOf(authConfigSchema)),
   /** The service's own entity table. */
   entityTable: required('ENTITY_TABLE', text),
   /** `{ <service>: <physical table> }` of the CRUD services a consumer writes to. */

@@ -38,6 +38,7 @@ export const eventApiEnv = defineEnv({
 export const broadcastEnv = defineEnv({
   ...live,
   jwtSecretId: V.jwtSecretId,
+  auth: V.auth,
   policiesTable: V.policiesTable,
   policyCacheTtlMs: V.policyCacheTtlMs,
   webSocketUrl: V.webSocketUrl,
@@ -62,6 +63,7 @@ export const tickerEnv = defineEnv({
 export const eventsAuthorizerEnv = defineEnv({
   environment: V.environment,
   jwtSecretId: V.jwtSecretId,
+  auth: V.auth,
   campaignTable: L.campaignTable,
   policiesTable: V.policiesTable,
   policyCacheTtlMs: V.policyCacheTtlMs,

@@ -11,8 +11,11 @@ export const baseEnv = defineEnv({
   metricsNamespace: V.metricsNamespace,
 });
 
+/** Verifying bearer tokens: the platform's key and the trusted issuers travel together. */
+const auth = { jwtSecretId: V.jwtSecretId, auth: V.auth } as const;
+
 /** Verifying bearer tokens (every function with authenticated routes). */
-export const authEnv = defineEnv({ jwtSecretId: V.jwtSecretId });
+export const authEnv = defineEnv(auth);
 
 /** Added by infra to every function serving a route the registry declares `idempotent`. */
 export const idempotencyEnv = defineEnv({ idempotencyTable: V.idempotencyTable });
@@ -25,7 +28,7 @@ const platform = {
   indexTable: V.indexTable,
   policiesTable: V.policiesTable,
   policyCacheTtlMs: V.policyCacheTtlMs,
-  jwtSecretId: V.jwtSecretId,
+  ...auth,
 } as const;
 
 /** A domain service function (functions/<service>): its own entity table plus the platform. */
@@ -76,7 +79,7 @@ export const datasourceEnv = defineEnv({
   recordsTable: V.recordsTable,
   migrationsTable: V.migrationsTable,
   outboxTable: V.outboxTable,
-  jwtSecretId: V.jwtSecretId,
+  ...auth,
   cacheTtlMs: V.datasourceCacheTtlMs,
   maxConflictRetries: V.datasourceConflictRetries,
 });
@@ -86,7 +89,7 @@ export const amadeusEnv = defineEnv({
   environment: V.environment,
   kgTable: V.kgTable,
   kgCacheTtlMs: V.kgCacheTtlMs,
-  jwtSecretId: V.jwtSecretId,
+  ...auth,
 });
 
 /** The console (functions/console): the WebSocket API the page connects to. */

@@ -35,21 +35,17 @@ export function consoleHandler(opts: { dir?: string; env?: EnvSource } = {}) {
     if (!asset) throw notFound(`No console file "${name.slice(0, 100)}"`);
     return assetResponse(asset, acceptEncoding);
   };
-  return httpHandler(
-    CONSOLE_ROUTES,
-    {
-      'GET /console': {
-        handler: async ({ headers }) =>
-          serve(assets().get('index.html'), 'index.html', headers['accept-encoding']),
-      },
-      'GET /console/{asset+}': {
-        handler: async ({ params, headers }) => {
-          const name = params.asset ?? '';
-          if (name === 'config.json') return json(200, config(), { 'cache-control': 'no-cache' });
-          return serve(assets().get(name), name, headers['accept-encoding']);
-        },
+  return httpHandler(CONSOLE_ROUTES, {
+    'GET /console': {
+      handler: async ({ headers }) =>
+        serve(assets().get('index.html'), 'index.html', headers['accept-encoding']),
+    },
+    'GET /console/{asset+}': {
+      handler: async ({ params, headers }) => {
+        const name = params.asset ?? '';
+        if (name === 'config.json') return json(200, config(), { 'cache-control': 'no-cache' });
+        return serve(assets().get(name), name, headers['accept-encoding']);
       },
     },
-    { signingKey: async () => '' },
-  );
+  });
 }

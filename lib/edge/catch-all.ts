@@ -24,31 +24,27 @@ export function allowedMethods(path: string, routes: readonly RouteDefinition[] 
 }
 
 export function catchAllHandler(routes: readonly RouteDefinition[] = gatewayRoutes()) {
-  return httpHandler(
-    [catchAllRoute],
-    {
-      $default: {
-        public: true,
-        handler: async ({ event }) => {
-          const method = event.requestContext?.http?.method ?? 'GET';
-          const path = event.rawPath ?? '/';
-          const allowed = allowedMethods(path, routes);
-          const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
-          if (allowed.length === 0) throw notFound(`No route for ${method} ${shown}`);
-          return json(
-            405,
-            {
-              error: {
-                code: 'method_not_allowed',
-                message: `${method} is not allowed on ${shown}; allowed: ${allowed.join(', ')}`,
-                details: { allowed },
-              },
+  return httpHandler([catchAllRoute], {
+    $default: {
+      public: true,
+      handler: async ({ event }) => {
+        const method = event.requestContext?.http?.method ?? 'GET';
+        const path = event.rawPath ?? '/';
+        const allowed = allowedMethods(path, routes);
+        const shown = path.length > 200 ? `${path.slice(0, 200)}…` : path;
+        if (allowed.length === 0) throw notFound(`No route for ${method} ${shown}`);
+        return json(
+          405,
+          {
+            error: {
+              code: 'method_not_allowed',
+              message: `${method} is not allowed on ${shown}; allowed: ${allowed.join(', ')}`,
+              details: { allowed },
             },
-            { allow: allowed.join(', ') },
-          );
-        },
+          },
+          { allow: allowed.join(', ') },
+        );
       },
     },
-    { signingKey: async () => '' },
-  );
+  });
 }

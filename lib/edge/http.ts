@@ -10,10 +10,11 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { signingKey } from '../auth/secret.ts';
+import { verifyBearer } from '../auth/verify.ts';
 import { routeKey } from '../registry/route-key.ts';
 import type { RouteDefinition } from '../registry/types.ts';
 import type { Route, Routes, TemporaContext } from './http-types.ts';
-import { bearerAuth } from './middleware/auth.ts';
+import { type BearerAuth, bearerAuth } from './middleware/auth.ts';
 import { httpCorrelation } from './middleware/correlation.ts';
 import { declaredRoute } from './middleware/declared.ts';
 import { httpErrors } from './middleware/http-errors.ts';
@@ -26,6 +27,7 @@ import type { HttpResponse } from './response.ts';
 
 export type { HttpRequest, Route, Routes, TemporaContext } from './http-types.ts';
 export { inputOf } from './http-types.ts';
+export type { BearerAuth } from './middleware/auth.ts';
 export { correlationIdOf } from './middleware/correlation.ts';
 export { enforceDeclaration } from './middleware/declared.ts';
 export { MAX_BODY_BYTES, parseJsonBody } from './middleware/json-body.ts';
@@ -82,7 +84,7 @@ export function bindRoutes(declared: readonly RouteDefinition[], handlers: Route
 export function httpHandler(
   declared: readonly RouteDefinition[],
   handlers: Routes,
-  opts: { signingKey?: () => Promise<string> } = {},
+  opts: { auth?: BearerAuth } = {},
 ) {
   const routes = bindRoutes(declared, handlers);
   return middy<APIGatewayProxyEventV2, HttpResponse>()
@@ -92,7 +94,7 @@ export function httpHandler(
     .use(httpErrors())
     .use(routeMatch(routes))
     .use(requestLimits())
-    .use(bearerAuth(opts.signingKey ?? signingKey))
+    .use(bearerAuth(opts.auth ?? { verify: verifyBearer, cursorKey: signingKey }))
     .use(jsonBody())
     .use(declaredRoute())
     .use(idempotentRetries())

@@ -18,17 +18,13 @@ const openApi = once(openApiDocument);
 
 export function platformHealthHandler(env: EnvSource = process.env) {
   const tables = healthEnv.read(env).healthTables;
-  return httpHandler(
-    HEALTH_ROUTES,
-    {
-      'GET /api/health': {
-        handler: async () => {
-          const report = await healthReport('tempora', tables);
-          return json(report.status === 'ok' ? 200 : 503, report);
-        },
+  return httpHandler(HEALTH_ROUTES, {
+    'GET /api/health': {
+      handler: async () => {
+        const report = await healthReport('tempora', tables);
+        return json(report.status === 'ok' ? 200 : 503, report);
       },
-      'GET /api/openapi.json': { handler: async () => json(200, openApi()) },
     },
-    { signingKey: async () => '' },
-  );
+    'GET /api/openapi.json': { handler: async () => json(200, openApi()) },
+  });
 }

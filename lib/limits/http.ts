@@ -6,9 +6,9 @@
  * - a JSON body at most {@link MAX_JSON_BODY_BYTES} (256 KB: the metadata cap is 64 KB, entity
  *   rows must stay below DynamoDB's 400 KB item, events below EventBridge's 256 KB entry) → 413;
  * - header values at most {@link MAX_HEADERS_BYTES} in total (API Gateway's own quota, also
- *   enforced here so direct invocations and the emulator behave the same), `authorization` at
- *   most {@link MAX_AUTHORIZATION_BYTES}, `if-match` at most {@link MAX_IF_MATCH_BYTES} → 400
- *   naming `headers.<name>`;
+ *   enforced here so direct invocations and the emulator behave the same), `if-match` at most
+ *   {@link MAX_IF_MATCH_BYTES} → 400 naming `headers.<name>`. `authorization` is the token
+ *   check's (lib/auth/verify.ts): a token over 8 KB is a 401, and the header is not counted here;
  * - each path parameter at most {@link MAX_ID_BYTES} (path ids are keys) and each query
  *   parameter at most {@link MAX_QUERY_VALUE_BYTES} (cursors included), well-formed Unicode →
  *   400 naming `path.<name>` / `query.<name>`.
@@ -20,15 +20,12 @@ import { isWellFormedUnicode, LONE_SURROGATE_MESSAGE, MAX_ID_BYTES, utf8Bytes } 
 export const MAX_JSON_BODY_BYTES = 256 * 1024;
 /** API Gateway HTTP API: request line and header values together, bytes. */
 export const MAX_HEADERS_BYTES = 10_240;
-/** A bearer JWT is a few hundred bytes; 4 KB leaves room for any claim set Tempora issues. */
-export const MAX_AUTHORIZATION_BYTES = 4096;
 /** `If-Match` carries an entity version (an integer) or its quoted form. */
 export const MAX_IF_MATCH_BYTES = 64;
 /** Largest query parameter value (opaque cursors are the longest). */
 export const MAX_QUERY_VALUE_BYTES = 2048;
 
 const HEADER_CAPS: Readonly<Record<string, number>> = {
-  authorization: MAX_AUTHORIZATION_BYTES,
   'if-match': MAX_IF_MATCH_BYTES,
 };
 
@@ -46,8 +43,9 @@ export function headerIssues(headers: Readonly<Record<string, string | undefined
   const issues: FieldIssue[] = [];
   let total = 0;
   for (const [rawName, value] of Object.entries(headers)) {
-    if (value === undefined) continue;
     const name = rawName.toLowerCase();
+    // The bearer token's size is the token check's: over 8 KB it is a 401, before any parsing.
+    if (value === undefined || name === 'authorization') continue;
     const size = utf8Bytes(value);
     total += size;
     const cap = HEADER_CAPS[name];

@@ -1,9 +1,9 @@
 import type { z } from 'zod/mini';
+import { ROLES, type Role } from '../config/auth.ts';
 import type { ServiceNamespace } from '../metadata/namespaces.ts';
 
-/** Caller roles carried in the JWT `role` claim (the one list: tokens, envelopes and policy keys use it). */
-export const ROLES = ['user', 'admin', 'service'] as const;
-export type Role = (typeof ROLES)[number];
+/** Caller roles (declared with the token settings, lib/config/auth.ts: tokens, envelopes and policy keys use them). */
+export { ROLES, type Role };
 
 /** The role lists routes and access rules name: every caller, operators (admin and service), admins. */
 export const ALL: readonly Role[] = ROLES;

@@ -1,7 +1,10 @@
 /**
  * Hostile input against the deployed stack, property-based (fast-check): for every gateway
  * route the registry declares (domain collections, their verbs and extra routes, platform
- * services), plus undeclared paths and methods (the `$default` catch-all), hostile bodies, query strings, path parameters and headers. Each answer must be:
+ * services), plus undeclared paths and methods (the `$default` catch-all), hostile bodies, query strings, path parameters and headers
+ * (forged bearer tokens among them: `alg: none`, HS256 signed with the issuer's public key, an unknown
+ * kid, expired, wrong audience or issuer, tampered, over 8 KB, a role claim that maps to nothing, a
+ * platform token of another key; none is ever accepted on a protected route). Each answer must be:
  * never a 5xx; on a 4xx, the contract's error shape `{ error: { code, message } }`; and nothing
  * written (outbox, master, metadata records, policies and intents hold as many items after the
  * run as before, and no write was accepted).
@@ -11,6 +14,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../lib/auth/tokens.ts';
 import {
   platform,
   type RouteDefinition,
@@ -19,6 +23,7 @@ import {
   serviceRoutes,
 } from '../../lib/registry/index.ts';
 import { countItems } from './support/client.ts';
+import { forgedIdpTokens, idpToken } from './support/oidc.ts';
 import { loadOutputs } from './support/outputs.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -209,7 +214,30 @@ const hostileQuery = fc
     return parts.length ? `?${parts.join('&')}` : '';
   });
 
-type Auth = 'admin' | 'service' | 'user' | 'none' | 'oversize' | 'garbage' | 'basic';
+/**
+ * Forged or refused tokens (issue 27), made once before the run: support/oidc.ts's set (alg none,
+ * HMAC with the issuer's public key, unknown kid, expired, nbf ahead, wrong audience or issuer,
+ * tampered) and a role claim that maps to nothing, a validly signed token over 8 KB, a platform
+ * token of another key. Each must be a 4xx, never a 5xx, never accepted on a protected route.
+ */
+const FORGED = ['forged', 'unmapped-role', 'idp-oversize', 'platform-wrong-key'] as const;
+const forged = new Map<string, string>();
+/** support/oidc.ts's forged tokens: the `forged` case picks one of them. */
+let forgedSet: string[] = [];
+/** Tokens of the local identity provider the dev stack trusts: valid, so hostile bodies reach validation. */
+const idp = new Map<string, string>();
+
+type Auth =
+  | 'admin'
+  | 'service'
+  | 'user'
+  | 'idp-admin'
+  | 'idp-user'
+  | 'none'
+  | 'oversize'
+  | 'garbage'
+  | 'basic'
+  | (typeof FORGED)[number];
 const hostileHeaders = fc.record({
   auth: fc.constantFrom<Auth>(
     'admin',
@@ -217,11 +245,18 @@ const hostileHeaders = fc.record({
     'admin',
     'service',
     'user',
+    'idp-admin',
+    'idp-user',
     'none',
     'oversize',
     'garbage',
     'basic',
+    ...FORGED,
+    'forged',
+    'forged',
   ),
+  /** Which of the forged set a `forged` case sends. */
+  pick: fc.nat(),
   ifMatch: fc.option(
     fc.constantFrom('abc', '"1', '*', '99999999999999999999', 'W/"x"', '-1', '1'.repeat(100), '""'),
     { nil: undefined },
@@ -282,11 +317,14 @@ function requestOf(c: Case): { url: string; init: RequestInit } {
   let i = 0;
   const path = c.route.path.replace(/\{[^}]+\}/g, () => c.params[i++ % c.params.length] ?? 'x');
   const headers: Record<string, string> = {};
-  const token = { admin: out.tokens.admin, service: out.tokens.service, user: out.tokens.user }[
-    c.headers.auth as 'admin' | 'service' | 'user'
-  ];
+  const token =
+    { admin: out.tokens.admin, service: out.tokens.service, user: out.tokens.user }[
+      c.headers.auth as 'admin' | 'service' | 'user'
+    ] ??
+    idp.get(c.headers.auth) ??
+    (c.headers.auth === 'forged' ? forgedSet[c.headers.pick % forgedSet.length] : forged.get(c.headers.auth));
   if (token) headers.authorization = `Bearer ${token}`;
-  else if (c.headers.auth === 'oversize') headers.authorization = `Bearer ${'x'.repeat(6000)}`;
+  else if (c.headers.auth === 'oversize') headers.authorization = `Bearer ${'x'.repeat(9000)}`;
   else if (c.headers.auth === 'garbage') headers.authorization = 'Bearer a.b.c';
   else if (c.headers.auth === 'basic') headers.authorization = 'Basic YTpi';
   if (c.headers.ifMatch !== undefined) headers['if-match'] = c.headers.ifMatch;
@@ -316,8 +354,28 @@ const COUNTED = ['nexusOutbox', 'metadataMaster', 'metadataRecords', 'policies',
 const counts = () =>
   Promise.all(COUNTED.map(async (t) => [t, await countItems(t)] as const)).then(Object.fromEntries);
 
+/** The forged tokens, against the local issuer's keys and the stack's own key. */
+async function forgeTokens(): Promise<void> {
+  idp.set('idp-admin', await idpToken({ sub: 'fuzz-idp-admin', role: 'admin', ttlSeconds: 3600 }));
+  idp.set('idp-user', await idpToken({ sub: 'fuzz-idp-user', role: 'user', ttlSeconds: 3600 }));
+  forgedSet = Object.values(await forgedIdpTokens('fuzz'));
+  forged.set(
+    'unmapped-role',
+    await idpToken({ sub: 'fuzz', ttlSeconds: 3600, claims: { groups: ['guests'] } }),
+  );
+  forged.set(
+    'idp-oversize',
+    await idpToken({ sub: 'fuzz', role: 'admin', ttlSeconds: 3600, claims: { pad: 'x'.repeat(9000) } }),
+  );
+  forged.set(
+    'platform-wrong-key',
+    await mintToken('a-key-this-stack-never-had-0123456789abcdef', { sub: 'fuzz', role: 'admin' }),
+  );
+}
+
 let before: Record<string, number> = {};
 beforeAll(async () => {
+  await forgeTokens();
   // Start from a quiet platform: writes that earlier test files caused by themselves (a new
   // user's retention intent written by the scheduler a few seconds later) must land first, or
   // they would count as written by the fuzz. Quiet = the same counts over 3 s, within 60 s.
@@ -370,6 +428,8 @@ describe('hostile input on every declared route', () => {
         const key = routeKey(c.route);
         const report = (problem: string) =>
           findings.push({ route: key, status, url: url.slice(0, 300), body: text.slice(0, 300), problem });
+        const forgedToken = (FORGED as readonly string[]).includes(c.headers.auth);
+        if (forgedToken && status < 400 && c.route.public !== true) report('forged token accepted');
         if (status >= 500) {
           fivexx++;
           report('5xx');

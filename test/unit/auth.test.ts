@@ -1,34 +1,20 @@
+/** The platform's own tokens (HS256) through the one verifier, and the token helpers. */
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import {
-  AUDIENCE,
-  bearerToken,
-  ISSUER,
-  mintDevTokens,
-  mintToken,
-  verifyToken,
-} from '../../lib/auth/tokens.ts';
+import { keyIdOf } from '../../lib/auth/platform-keys.ts';
+import { AUDIENCE, bearerToken, ISSUER, mintDevTokens, mintToken } from '../../lib/auth/tokens.ts';
+import { type AuthResult, refusalError } from '../../lib/auth/verify.ts';
 import { isTemporaError } from '../../lib/errors.ts';
+import { b64url, FakeIdp, PLATFORM_SECRET as SECRET } from '../kit/idp.ts';
 
-const SECRET = 'unit-test-signing-secret-0123456789abcdef';
 const OTHER_SECRET = 'another-signing-secret-0123456789abcdef!!';
-const key = (s: string) => new TextEncoder().encode(s);
-const b64url = (v: unknown) => Buffer.from(JSON.stringify(v), 'utf8').toString('base64url');
+const idp = new FakeIdp();
+const verify = idp.verifier();
 
-/** Asserts that `run` rejects with a 401 `unauthorized` TemporaError, optionally with `message`. */
-async function expectUnauthorized(run: () => Promise<unknown>, message?: string | RegExp): Promise<void> {
-  let caught: unknown;
-  try {
-    await run();
-  } catch (e) {
-    caught = e;
-  }
-  expect(isTemporaError(caught), `expected a TemporaError, got ${String(caught)}`).toBe(true);
-  if (!isTemporaError(caught)) return;
-  expect(caught.status).toBe(401);
-  expect(caught.code).toBe('unauthorized');
-  if (typeof message === 'string') expect(caught.message).toBe(message);
-  else if (message) expect(caught.message).toMatch(message);
+/** The refusal of `result`: status and reason (fails when the token was accepted). */
+function refused(result: AuthResult): { status: number; reason: string } {
+  if (result.ok) throw new Error(`accepted: ${JSON.stringify(result.principal)}`);
+  return { status: result.refusal.status, reason: result.refusal.reason };
 }
 
 /** A token signed with SECRET, with full control of the claims (for the negative cases). */
@@ -43,19 +29,23 @@ const signRaw = (
     .setIssuer(opts.iss ?? ISSUER)
     .setAudience(opts.aud ?? AUDIENCE);
   if (opts.sub !== undefined) jwt = jwt.setSubject(opts.sub);
-  return jwt.sign(key(SECRET));
+  return jwt.sign(new TextEncoder().encode(SECRET));
 };
 
-describe('mintToken / verifyToken', () => {
-  it('round-trips the principal and nothing else', async () => {
+describe('platform tokens (HS256, issuer tempora)', () => {
+  it('round-trips the principal, with its issuer and expiry', async () => {
     const token = await mintToken(SECRET, { sub: 'alice', role: 'user' });
-    await expect(verifyToken(SECRET, token)).resolves.toStrictEqual({ sub: 'alice', role: 'user' });
+    const r = await verify(token);
+    expect(r).toStrictEqual({
+      ok: true,
+      principal: { sub: 'alice', role: 'user', issuer: 'tempora', expiresAt: decodeJwt(token).exp },
+    });
   });
 
-  it('signs HS256 with the platform issuer, audience and the requested lifetime', async () => {
+  it('signs HS256 with the platform issuer, audience, key id and the requested lifetime', async () => {
     const before = Math.floor(Date.now() / 1000);
     const token = await mintToken(SECRET, { sub: 'svc-1', role: 'service' }, 600);
-    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'HS256', typ: 'JWT' });
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'HS256', typ: 'JWT', kid: keyIdOf(SECRET) });
     const claims = decodeJwt(token);
     expect(claims).toMatchObject({ iss: 'tempora', aud: 'tempora-api', sub: 'svc-1', role: 'service' });
     expect(claims.exp).toBeGreaterThanOrEqual(before + 600);
@@ -67,77 +57,130 @@ describe('mintToken / verifyToken', () => {
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(12 * 3600);
   });
 
-  it('rejects an expired token with 401 "Token expired"', async () => {
-    const token = await mintToken(SECRET, { sub: 'alice', role: 'user' }, -10);
-    await expectUnauthorized(() => verifyToken(SECRET, token), 'Token expired');
+  it('refuses a token expired beyond the 60 s skew, and accepts one within it', async () => {
+    expect(refused(await verify(await mintToken(SECRET, { sub: 'alice', role: 'user' }, -61)))).toEqual({
+      status: 401,
+      reason: 'Token expired',
+    });
+    expect((await verify(await mintToken(SECRET, { sub: 'alice', role: 'user' }, -30))).ok).toBe(true);
   });
 
-  it('rejects a token signed with another secret', async () => {
+  it('refuses a token signed with another secret', async () => {
     const token = await mintToken(OTHER_SECRET, { sub: 'alice', role: 'admin' });
-    await expectUnauthorized(() => verifyToken(SECRET, token), 'Invalid token');
+    // Its kid names a key this stack does not have.
+    expect(refused(await verify(token))).toEqual({
+      status: 401,
+      reason: `Unknown or retired signing key "${keyIdOf(OTHER_SECRET)}"`,
+    });
+    const noKid = await signRaw({ role: 'admin' }, { sub: 'alice' });
+    const forged = `${noKid.split('.').slice(0, 2).join('.')}.${(await mintToken(OTHER_SECRET, { sub: 'alice', role: 'admin' })).split('.')[2]}`;
+    expect(refused(await verify(forged)).reason).toBe('Invalid token signature');
   });
 
-  it('rejects a token from another issuer', async () => {
-    const token = await signRaw({ role: 'admin' }, { sub: 'alice', iss: 'someone-else' });
-    await expectUnauthorized(() => verifyToken(SECRET, token), 'Invalid token');
+  it('refuses a token from another issuer or for another audience', async () => {
+    expect(
+      refused(await verify(await signRaw({ role: 'admin' }, { sub: 'alice', iss: 'someone-else' }))),
+    ).toEqual({
+      status: 401,
+      reason: 'Token issuer "someone-else" is not trusted by this stack',
+    });
+    expect(
+      refused(await verify(await signRaw({ role: 'admin' }, { sub: 'alice', aud: 'other-api' }))),
+    ).toEqual({
+      status: 401,
+      reason: 'Token audience is not accepted by this stack',
+    });
   });
 
-  it('rejects a token for another audience', async () => {
-    const token = await signRaw({ role: 'admin' }, { sub: 'alice', aud: 'other-api' });
-    await expectUnauthorized(() => verifyToken(SECRET, token), 'Invalid token');
-  });
-
-  it('rejects an unsigned token (alg "none")', async () => {
+  it('refuses an unsigned token (alg "none")', async () => {
     const now = Math.floor(Date.now() / 1000);
     const payload = { sub: 'alice', role: 'admin', iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 3600 };
-    const token = `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(payload)}.`;
-    await expectUnauthorized(() => verifyToken(SECRET, token), 'Invalid token');
+    for (const alg of ['none', 'None', 'NONE'])
+      expect(refused(await verify(`${b64url({ alg, typ: 'JWT' })}.${b64url(payload)}.`))).toEqual({
+        status: 401,
+        reason: 'Unsigned tokens (alg "none") are not accepted',
+      });
   });
 
-  it('rejects a genuine RS256 token (only HS256 is accepted)', async () => {
+  it('refuses a genuine RS256 token and an HS256 token whose header says RS256', async () => {
     const { privateKey } = await generateKeyPair('RS256');
-    const token = await new SignJWT({ role: 'admin' })
+    const rs = await new SignJWT({ role: 'admin' })
       .setProtectedHeader({ alg: 'RS256' })
       .setSubject('alice')
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
       .setExpirationTime('1h')
       .sign(privateKey);
-    await expectUnauthorized(() => verifyToken(SECRET, token), 'Invalid token');
+    expect(refused(await verify(rs))).toEqual({ status: 401, reason: 'Platform tokens must be HS256' });
+    const [, payload, signature] = (await mintToken(SECRET, { sub: 'alice', role: 'admin' })).split('.');
+    expect(
+      refused(await verify(`${b64url({ alg: 'RS256', typ: 'JWT' })}.${payload}.${signature}`)).status,
+    ).toBe(401);
   });
 
-  it('rejects an HS256 token whose header was rewritten to RS256 (algorithm confusion)', async () => {
-    const token = await mintToken(SECRET, { sub: 'alice', role: 'admin' });
-    const [, payload, signature] = token.split('.');
-    const forged = `${b64url({ alg: 'RS256', typ: 'JWT' })}.${payload}.${signature}`;
-    await expectUnauthorized(() => verifyToken(SECRET, forged), 'Invalid token');
+  it.each([
+    'not-a-jwt',
+    'a.b.c',
+    'a.b',
+    'a.b.c.d',
+    '..',
+    `${b64url([1])}.${b64url({})}.x`,
+    `${b64url({ alg: 'HS256' })}.bm90IGpzb24.x`,
+    '€.€.€',
+  ])('refuses the malformed token %j', async (token) => {
+    expect(refused(await verify(token))).toEqual({
+      status: 401,
+      reason: 'Malformed token (a signed JWT is header.payload.signature)',
+    });
   });
 
-  it('rejects garbage', async () => {
-    await expectUnauthorized(() => verifyToken(SECRET, 'not-a-jwt'), 'Invalid token');
+  it.each([
+    [{}, { sub: 'alice' }],
+    [{ role: 'admin' }, {}],
+    [{ role: 'superuser' }, { sub: 'alice' }],
+    [{ role: 'Admin' }, { sub: 'alice' }],
+    [{ role: '' }, { sub: 'alice' }],
+    [{ role: 'user' }, { sub: 'x'.repeat(257) }],
+  ])('refuses claims %j %j (sub and role user | admin | service)', async (claims, opts) => {
+    expect(refused(await verify(await signRaw(claims, opts))).reason).toMatch(/sub and role/);
   });
-
-  it('rejects a token without a role claim', async () => {
-    const token = await signRaw({}, { sub: 'alice' });
-    await expectUnauthorized(() => verifyToken(SECRET, token), /sub and role/);
-  });
-
-  it('rejects a token without a subject', async () => {
-    const token = await signRaw({ role: 'admin' });
-    await expectUnauthorized(() => verifyToken(SECRET, token), /sub and role/);
-  });
-
-  it.each(['superuser', 'Admin', '', 'root'])(
-    'rejects role %j (only user | admin | service)',
-    async (role) => {
-      const token = await signRaw({ role }, { sub: 'alice' });
-      await expectUnauthorized(() => verifyToken(SECRET, token), /sub and role/);
-    },
-  );
 
   it.each(['user', 'admin', 'service'] as const)('accepts role %s', async (role) => {
-    const token = await signRaw({ role }, { sub: 'bob' });
-    await expect(verifyToken(SECRET, token)).resolves.toStrictEqual({ sub: 'bob', role });
+    const r = await verify(await signRaw({ role }, { sub: 'bob' }));
+    expect(r.ok && r.principal).toMatchObject({ sub: 'bob', role, issuer: 'tempora' });
+  });
+
+  it('refuses every platform token on a stack that does not accept them', async () => {
+    const noHs = idp.verifier({ hs256: false });
+    expect(refused(await noHs(await mintToken(SECRET, { sub: 'alice', role: 'admin' })))).toEqual({
+      status: 401,
+      reason: 'Tokens signed with the platform key (issuer "tempora") are not accepted by this stack',
+    });
+  });
+});
+
+describe('refusalError', () => {
+  it('gives a 401 its WWW-Authenticate, a 403 its rule, a 503 its Retry-After', () => {
+    const e401 = refusalError({
+      status: 401,
+      code: 'unauthorized',
+      reason: 'Algorithm "HS256" is not accepted',
+    });
+    expect([e401.status, e401.code, e401.message]).toEqual([
+      401,
+      'unauthorized',
+      'Algorithm "HS256" is not accepted',
+    ]);
+    expect(e401.headers).toEqual({
+      'www-authenticate': `Bearer error="invalid_token", error_description="Algorithm 'HS256' is not accepted"`,
+    });
+    const e403 = refusalError({ status: 403, code: 'forbidden', reason: 'no role' });
+    expect(e403.toBody()).toEqual({
+      error: { code: 'forbidden', message: 'no role', details: { rule: 'role_mapping' } },
+    });
+    expect(e403.headers?.['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
+    const e503 = refusalError({ status: 503, code: 'unavailable', reason: 'keys', retryAfterSeconds: 7 });
+    expect([e503.status, e503.headers]).toEqual([503, { 'retry-after': '7' }]);
   });
 });
 
@@ -181,24 +224,14 @@ describe('mintDevTokens', () => {
   it('gives one verifiable token per role', async () => {
     const tokens = await mintDevTokens(SECRET);
     expect(Object.keys(tokens).sort()).toEqual(['admin', 'service', 'user']);
-    const principals = await Promise.all([
-      verifyToken(SECRET, tokens.admin),
-      verifyToken(SECRET, tokens.user),
-      verifyToken(SECRET, tokens.service),
-    ]);
-    expect(principals.map((p) => p.role)).toEqual(['admin', 'user', 'service']);
-    expect(new Set(principals.map((p) => p.sub)).size).toBe(3);
+    const results = await Promise.all([verify(tokens.admin), verify(tokens.user), verify(tokens.service)]);
+    const principals = results.map((r) => (r.ok ? r.principal : undefined));
+    expect(principals.map((p) => p?.role)).toEqual(['admin', 'user', 'service']);
+    expect(new Set(principals.map((p) => p?.sub)).size).toBe(3);
   });
 
   it('honours ttlSeconds', async () => {
-    const tokens = await mintDevTokens(SECRET, { ttlSeconds: -5 });
-    await expectUnauthorized(() => verifyToken(SECRET, tokens.admin), 'Token expired');
-    await expectUnauthorized(() => verifyToken(SECRET, tokens.user), 'Token expired');
-    await expectUnauthorized(() => verifyToken(SECRET, tokens.service), 'Token expired');
-  });
-
-  it('tokens do not verify under another secret', async () => {
-    const tokens = await mintDevTokens(SECRET);
-    await expectUnauthorized(() => verifyToken(OTHER_SECRET, tokens.admin), 'Invalid token');
+    const tokens = await mintDevTokens(SECRET, { ttlSeconds: -120 });
+    for (const t of Object.values(tokens)) expect(refused(await verify(t)).reason).toBe('Token expired');
   });
 });

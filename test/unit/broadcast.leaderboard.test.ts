@@ -76,6 +76,7 @@ describe('settings', () => {
   const front = {
     ...env,
     JWT_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:jwt',
+    TEMPORA_AUTH: JSON.stringify({ hs256: true, issuers: [] }),
     POLICIES_TABLE: 'policies',
     WEBSOCKET_URL: 'wss://abc123.execute-api.eu-west-1.amazonaws.com/live',
   };

@@ -10,7 +10,6 @@ import { FixedWindowRateLimiter, MemoryWindowStore } from '../../lib/broadcast/r
 import { mayWatch } from '../../lib/broadcast/watch-access.ts';
 import { type WebSocketEvent, webSocketHandler } from '../../lib/broadcast/ws.ts';
 import { isWsEvent } from '../../lib/edge/ws.ts';
-import { unauthorized } from '../../lib/errors.ts';
 import { resolvePolicy } from '../../lib/policy/matrix.ts';
 
 const CAMPAIGN = '01JCAMPAIGN0000000000000000';
@@ -68,11 +67,25 @@ function setup(
       posted.push({ connectionId, frame: JSON.parse(String(data)) });
       return 'ok';
     },
-    verify: async (token) => {
-      if (token === 'admin') return { sub: 'root', role: 'admin' };
-      if (token.startsWith('user:')) return { sub: token.slice(5), role: 'user' };
-      if (token.startsWith('live:')) return { sub: 'viewer', role: 'admin', campaign: token.slice(5) };
-      throw unauthorized('Invalid token');
+    verify: async (token, verifyOpts) => {
+      const principal = { issuer: 'tempora', expiresAt: 2e9 };
+      if (token === 'admin') return { ok: true, principal: { ...principal, sub: 'root', role: 'admin' } };
+      if (token.startsWith('user:'))
+        return { ok: true, principal: { ...principal, sub: token.slice(5), role: 'user' } };
+      // Live tokens only where the caller asks for them (the watch transports do).
+      if (token.startsWith('live:') && verifyOpts?.live)
+        return {
+          ok: true,
+          principal: { ...principal, sub: 'viewer', role: 'admin', campaign: token.slice(5) },
+        };
+      if (token === 'unmapped')
+        return { ok: false, refusal: { status: 403, code: 'forbidden', reason: 'no role' } };
+      if (token === 'idp-down')
+        return {
+          ok: false,
+          refusal: { status: 503, code: 'unavailable', reason: 'keys unavailable', retryAfterSeconds: 5 },
+        };
+      return { ok: false, refusal: { status: 401, code: 'unauthorized', reason: 'Invalid token' } };
     },
     watch: (watcher, campaignId) =>
       mayWatch(watcher, campaignId, {
@@ -181,6 +194,9 @@ describe('$connect', () => {
       'unauthorized',
     ]);
     expect(errorOf(await w.connect('x', { ...q, token: 'user:eve' }))).toEqual([403, 'forbidden']);
+    // The verifier's refusals keep their status: a token mapping to no role, an issuer that is down.
+    expect(errorOf(await w.connect('x', { ...q, token: 'unmapped' }))).toEqual([403, 'forbidden']);
+    expect(errorOf(await w.connect('x', { ...q, token: 'idp-down' }))).toEqual([503, 'unavailable']);
     expect(errorOf(await w.connect('x', { ...q, campaign_id: '01JNOPE' }))).toEqual([404, 'not_found']);
     expect(errorOf(await w.connect('x', { ...q, campaign_id: 'a#b' }))).toEqual([400, 'bad_request']);
     expect(errorOf(await w.connect('x', { ...q, user_id: '' }))).toEqual([400, 'bad_request']);

@@ -43,6 +43,7 @@ describe('environment schemas', () => {
         indexTable: 'i',
         policiesTable: 'p',
         jwtSecretId: 'arn:aws:secretsmanager:us-east-1:0:secret:jwt',
+        auth: '{"hs256":true}',
         entityTable: 'e',
       }),
     ).toEqual({
@@ -52,6 +53,7 @@ describe('environment schemas', () => {
       INDEX_TABLE: 'i',
       POLICIES_TABLE: 'p',
       JWT_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:0:secret:jwt',
+      TEMPORA_AUTH: '{"hs256":true}',
       ENTITY_TABLE: 'e',
     });
   });

@@ -17,12 +17,14 @@ const savedEnv = vi.hoisted(() => {
   return saved;
 });
 
+import { SourceUnavailable } from '../../lib/auth/refreshing.ts';
 import { mintToken } from '../../lib/auth/tokens.ts';
 import { type HttpRequest, httpHandler, MAX_BODY_BYTES, type Routes } from '../../lib/edge/http.ts';
 import { json } from '../../lib/edge/response.ts';
 import { conflict, TemporaError } from '../../lib/errors.ts';
 import { logger } from '../../lib/observability.ts';
 import type { RouteDefinition } from '../../lib/registry/types.ts';
+import { FakeIdp } from '../kit/idp.ts';
 
 const SECRET = 'middleware-test-signing-secret-0123456789';
 const ULID_RE = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -65,7 +67,11 @@ const declared: RouteDefinition[] = Object.entries(routes).map(([key, r]) => {
   return { method, path, summary: key, ...(r.public ? { public: true } : {}) };
 });
 
-const handler = httpHandler(declared, routes, { signingKey: async () => SECRET });
+/** A stack trusting its own key SECRET and one identity provider (test/kit/idp.ts). */
+const idp = await FakeIdp.start();
+const handler = httpHandler(declared, routes, {
+  auth: { verify: idp.verifier({ secret: SECRET }), cursorKey: async () => SECRET },
+});
 
 let seq = 0;
 function event(
@@ -185,11 +191,84 @@ describe('authentication', () => {
     expect(bodyOf(res).error.code).toBe('unauthorized');
   });
 
-  it('refuses an expired token with "Token expired"', async () => {
-    const expired = await mintToken(SECRET, { sub: 'alice', role: 'admin' }, -60);
+  it('refuses an expired token with "Token expired" and says so in WWW-Authenticate', async () => {
+    const expired = await mintToken(SECRET, { sub: 'alice', role: 'admin' }, -120);
     const res = await invoke(event('POST /api/things', { headers: { authorization: `Bearer ${expired}` } }));
     expect(res.statusCode).toBe(401);
     expect(bodyOf(res).error.message).toBe('Token expired');
+    expect(res.headers?.['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="Token expired"',
+    );
+  });
+
+  it('hands an identity provider’s principal to the route, with its issuer', async () => {
+    idp.nowMs = Date.now();
+    const token = await idp.mint({ sub: 'u-7', groups: ['admins'] });
+    const res = await invoke(
+      event('POST /api/things', { headers: jsonHeaders({ authorization: `Bearer ${token}` }), body: '{}' }),
+    );
+    expect(res.statusCode).toBe(200);
+    expect(bodyOf(res).principal).toStrictEqual({
+      sub: 'u-7',
+      role: 'admin',
+      issuer: idp.issuer,
+      expiresAt: expect.any(Number),
+    });
+  });
+
+  it('refuses an identity provider’s token that maps to no role: 403 forbidden, rule role_mapping, before the route', async () => {
+    idp.nowMs = Date.now();
+    const token = await idp.mint({ groups: ['guests'] });
+    const res = await invoke(
+      event('POST /api/things', {
+        headers: jsonHeaders({ authorization: `Bearer ${token}` }),
+        body: '{oops',
+      }),
+    );
+    expect(res.statusCode).toBe(403);
+    expect(bodyOf(res).error).toMatchObject({ code: 'forbidden', details: { rule: 'role_mapping' } });
+    expect(res.headers?.['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
+  });
+
+  it('answers 503 with Retry-After when the stack’s key (the cursors’ key) cannot be read', async () => {
+    const h = httpHandler(declared, routes, {
+      auth: {
+        verify: idp.verifier({ secret: SECRET }),
+        cursorKey: async () => {
+          throw new SourceUnavailable(3);
+        },
+      },
+    });
+    const res = await h(
+      event('POST /api/things', {
+        headers: jsonHeaders({ authorization: `Bearer ${adminToken}` }),
+        body: '{}',
+      }),
+      lambdaContext(),
+    );
+    expect([res.statusCode, bodyOf(res).error.code, res.headers?.['retry-after']]).toEqual([
+      503,
+      'unavailable',
+      '3',
+    ]);
+  });
+
+  it('answers 503 with Retry-After when the identity provider’s keys cannot be fetched', async () => {
+    const down = await FakeIdp.start();
+    down.down = true;
+    const h = httpHandler(declared, routes, {
+      auth: { verify: down.verifier(), cursorKey: async () => SECRET },
+    });
+    const res = await h(
+      event('POST /api/things', {
+        headers: jsonHeaders({ authorization: `Bearer ${await down.mint()}` }),
+        body: '{}',
+      }),
+      lambdaContext(),
+    );
+    expect(res.statusCode).toBe(503);
+    expect(bodyOf(res).error.code).toBe('unavailable');
+    expect(Number(res.headers?.['retry-after'])).toBeGreaterThanOrEqual(1);
   });
 
   it('accepts a capitalised Authorization header and hands the principal to the route', async () => {
@@ -200,7 +279,12 @@ describe('authentication', () => {
       }),
     );
     expect(res.statusCode).toBe(200);
-    expect(bodyOf(res).principal).toStrictEqual({ sub: 'alice', role: 'admin' });
+    expect(bodyOf(res).principal).toStrictEqual({
+      sub: 'alice',
+      role: 'admin',
+      issuer: 'tempora',
+      expiresAt: expect.any(Number),
+    });
     expect(bodyOf(res).body).toStrictEqual({ a: 1 });
   });
 
@@ -457,12 +541,19 @@ describe("the stores' limits at the edge (lib/limits)", () => {
     expect(issues(res)).toEqual(['s', 'k\\uDC00']);
   });
 
-  it('checks header sizes before the token: an oversize authorization is a 400 naming it', async () => {
+  it('refuses a token over 8 KB with 401 before parsing it; other headers are checked before the token', async () => {
     const res = await invoke(
-      event('POST /api/things', { headers: jsonHeaders({ authorization: `Bearer ${'x'.repeat(5000)}` }) }),
+      event('POST /api/things', { headers: jsonHeaders({ authorization: `Bearer ${'x'.repeat(9000)}` }) }),
     );
-    expect(res.statusCode).toBe(400);
-    expect(issues(res)).toContain('headers.authorization');
+    expect(res.statusCode).toBe(401);
+    expect(bodyOf(res).error.message).toBe('Token is larger than 8192 bytes');
+    const ifMatch = await invoke(
+      event('POST /api/things', {
+        headers: jsonHeaders({ authorization: 'Bearer x', 'if-match': '1'.repeat(100) }),
+      }),
+    );
+    expect(ifMatch.statusCode).toBe(400);
+    expect(issues(ifMatch)).toContain('headers.if-match');
   });
 
   it('refuses an oversize query value and a path id with a lone surrogate', async () => {

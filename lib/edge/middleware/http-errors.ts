@@ -19,7 +19,7 @@ export function httpErrors(): MiddlewareObj<APIGatewayProxyEventV2, HttpResponse
       if (isTemporaError(err)) {
         if (err.status >= 500) logger.error('request failed', { error: err });
         else logger.info('client error', { status: err.status, code: err.code, message: err.message });
-        request.response = json(err.status, err.toBody(), { 'x-correlation-id': id });
+        request.response = json(err.status, err.toBody(), { ...err.headers, 'x-correlation-id': id });
         return;
       }
       logger.error('unhandled error', { error: err as Error });

@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { SYNTH_CONTEXT } from '../../../infra/config.ts';
 import { buildTempora, type TemporaStacks } from '../../../infra/tempora.ts';
 import { logicalIdOf, mergeTemplates } from '../../../localstack/templates.ts';
 import type { CfnTemplate } from './template.ts';
@@ -17,7 +18,7 @@ export interface PlatformOptions {
   environment: string;
   /** Bundle the functions with esbuild (slow); default false. */
   bundling?: boolean;
-  /** Extra CDK context. */
+  /** Extra CDK context (on top of infra/config.ts SYNTH_CONTEXT: prod's example identity provider). */
   context?: Record<string, unknown>;
 }
 
@@ -35,6 +36,7 @@ export function platformApp(opts: PlatformOptions): TestPlatform {
     context: {
       env: opts.environment,
       ...(opts.bundling ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...SYNTH_CONTEXT[opts.environment],
       ...opts.context,
     },
     // CDK's own template validation (~10 s a synth): npm run lint:cfn runs cfn-lint on the templates.
