@@ -4,7 +4,7 @@
  * lists it with the others).
  */
 import * as z from 'zod/mini';
-import { intentSchema } from './responses.ts';
+import { intentSchema } from './intent-schema.ts';
 import { healthSchema, intentListQuerySchema, schedulePayloadSchema } from './schemas.ts';
 import { OPS, type PlatformServiceDefinition } from './types.ts';
 

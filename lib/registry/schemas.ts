@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
-import { ISO_DURATION_RE } from '../metadata/namespaces.ts';
+import { ISO_DURATION_RE } from '../metadata/constants.ts';
 import { ROLES } from './types.ts';
 
 const documentation = new WeakMap<z.ZodMiniType, z.ZodMiniType>();
