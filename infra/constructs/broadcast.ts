@@ -244,6 +244,8 @@ export class Broadcast extends Construct {
     ]);
     grantTable(fn, this.state, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DescribeTable']);
     grantTable(fn, this.state, ['dynamodb:Query'], [SCORE_INDEX, RUNNING_INDEX]);
+    // A campaign ranked by a formula reads its score rows (one partition) to rank them.
+    grantTable(fn, this.state, ['dynamodb:Query']);
     props.jwtSecret.grantRead(fn);
     const connectionsArn = stack.formatArn({
       service: 'execute-api',

@@ -32,7 +32,7 @@ import { broadcastEnvelope, START_PATTERN } from './events.ts';
 import { FanOut } from './fanout.ts';
 import { broadcastNotice } from './frame.ts';
 import { broadcastRoutes } from './http.ts';
-import { LeaderboardStore } from './leaderboard.ts';
+import { LeaderboardStore, rankingFormulaOf } from './leaderboard.ts';
 import { StepFunctionsTicker, type TickInput } from './machine.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { loadBroadcastSettings } from './settings.ts';
@@ -192,7 +192,9 @@ async function tick(event: Record<string, unknown>, context: Context) {
     loadCampaign: (c) => campaigns.get(c, false),
     loadTicker: (c) => tickers.get(c, false),
     listConnections: (c, now) => connections.list(c, now),
-    top: (c) => leaderboard.top(c, settings.topN),
+    // Ranked by the campaign's formula as it is now (a change applies from the next refresh).
+    top: async (c) =>
+      leaderboard.top(c, settings.topN, rankingFormulaOf((await campaigns.get(c, false))?.metadata)),
     removeConnection: (c, connectionId) => connections.remove(c, connectionId),
     post,
     beat: (c, shard, instance, at) => tickers.beat(c, shard, instance, at),

@@ -1295,7 +1295,13 @@ describe('live campaigns (broadcast)', () => {
           'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
-        [`${state}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        // Query on the table: a campaign ranked by a formula reads its score rows.
+        [`${state}.Arn`]: [
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
         [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
         [`${state}.Arn/index/by_running`]: ['dynamodb:Query'],
         [`${ids.secret}.Ref`]: SECRET_READ,
