@@ -174,7 +174,7 @@ const VOCABULARY = [
   'new',
   'score.constructor',
   'x=>x',
-  '`${1}`',
+  `\`\${1}\``,
   '"a"',
   "'a'",
   '[',
@@ -218,14 +218,14 @@ const participant = fc.record({
 
 describe('ranking formula: no input reaches JavaScript evaluation (fast-check)', () => {
   const calls: string[] = [];
-  const realEval = globalThis.eval;
+  const realEval = Reflect.get(globalThis, 'eval');
   const RealFunction = globalThis.Function;
   beforeEach(() => {
     calls.length = 0;
-    globalThis.eval = ((s: string) => {
+    Reflect.set(globalThis, 'eval', (s: string) => {
       calls.push(`eval ${s}`);
       return undefined;
-    }) as typeof eval;
+    });
     globalThis.Function = new Proxy(RealFunction, {
       apply: () => {
         calls.push('Function()');
@@ -238,7 +238,7 @@ describe('ranking formula: no input reaches JavaScript evaluation (fast-check)',
     });
   });
   afterEach(() => {
-    globalThis.eval = realEval;
+    Reflect.set(globalThis, 'eval', realEval);
     globalThis.Function = RealFunction;
   });
 
@@ -259,14 +259,20 @@ describe('ranking formula: no input reaches JavaScript evaluation (fast-check)',
   };
 
   it('arbitrary text parses to the closed tree or is refused at a real token', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), participant, (s, p) => check(s, p)), {
-      numRuns: 2000,
-    });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), participant, (s, p) => check(s, p)),
+      {
+        numRuns: 2000,
+      },
+    );
     expect(calls).toEqual([]);
   });
 
   it('token soups with JavaScript words, quotes, brackets and assignment never evaluate', () => {
-    fc.assert(fc.property(soup, participant, (s, p) => check(s, p)), { numRuns: 3000 });
+    fc.assert(
+      fc.property(soup, participant, (s, p) => check(s, p)),
+      { numRuns: 3000 },
+    );
     expect(calls).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
@@ -281,7 +287,9 @@ describe('ranking formula: no input reaches JavaScript evaluation (fast-check)',
   it('the module holds no eval, Function or computed property access by formula text', () => {
     const source = readFileSync(new URL('../../lib/metadata/formula.ts', import.meta.url), 'utf8');
     const code = source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
-    expect(code).not.toMatch(/\beval\s*\(|\bFunction\s*\(|new\s+Function|globalThis|require\s*\(|import\s*\(/);
+    expect(code).not.toMatch(
+      /\beval\s*\(|\bFunction\s*\(|new\s+Function|globalThis|require\s*\(|import\s*\(/,
+    );
   });
 });
 
@@ -329,7 +337,10 @@ describe('ranking formula: every valid formula evaluates as written (fast-check)
     fc.assert(
       fc.property(
         formulas.filter((g) => g.text.length <= FORMULA_MAX_LENGTH),
-        fc.record({ score: fc.integer({ min: -1000, max: 1000 }), scores: fc.record({ likes: fc.integer() }) }),
+        fc.record({
+          score: fc.integer({ min: -1000, max: 1000 }),
+          scores: fc.record({ likes: fc.integer() }),
+        }),
         (g, p) => {
           expect(value(g.text, p)).toBe(g.value(p));
         },
