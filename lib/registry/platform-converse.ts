@@ -54,6 +54,8 @@ export const converse: PlatformServiceDefinition = {
       path: '/api/converse',
       summary: `Ask a question (text of at most ${MAX_CONVERSE_TEXT} characters, else 413): { intent, answer, facts, actions? }; actions are proposed, not performed.`,
       rule: 'converse.ask',
+      // A retry with the same Idempotency-Key replays the answer (and its tokens) instead of proposing again.
+      idempotent: true,
       roles: ALL,
       body: converseBodySchema,
       response: converseAnswerSchema,
@@ -65,6 +67,7 @@ export const converse: PlatformServiceDefinition = {
       summary:
         'Perform a proposed action with its confirmation token, as the caller (403 for a token expired, used or issued to another caller).',
       rule: 'converse.confirm',
+      idempotent: true,
       roles: ALL,
       body: confirmBodySchema,
       response: converseAnswerSchema,

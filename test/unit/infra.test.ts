@@ -476,7 +476,13 @@ describe('Lambda functions', () => {
     const ref = { Ref: tableId(json, PLATFORM_TABLE.idempotency) };
     const serving = new Set([
       ...registry.filter((s) => serviceRoutes(s).some((r) => r.idempotent)).map((s) => s.name),
-      ...['MetadataDatasource', 'Nexus/Publisher', 'SchedulerService', 'Broadcast/Service'],
+      ...[
+        'MetadataDatasource',
+        'Nexus/Publisher',
+        'SchedulerService',
+        'Broadcast/Service',
+        'Converse/Service',
+      ],
     ]);
     expect(serving.size).toBeGreaterThan(10);
     for (const label of serving) expect(fnAt(label).vars.IDEMPOTENCY_TABLE, label).toEqual(ref);
@@ -1127,6 +1133,7 @@ describe('least privilege', () => {
           'dynamodb:UpdateItem',
         ],
         [`${sharedIds(json).secret}.Ref`]: SECRET_READ,
+        ...idempotencyGrants(),
       }),
     ).toEqual([]);
   });
