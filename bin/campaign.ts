@@ -202,11 +202,17 @@ export function runCampaignCli(argv: readonly string[], io: CliIo): Promise<numb
       for (const [id, file] of ids)
         if (!members.has(id))
           problems.push(`${file}: campaign ${id} is not in the knowledge graph (pattern ${values.pattern})`);
-      for (const id of [...members].sort())
-        if (!ids.has(id))
-          problems.push(
-            `campaign ${id} is in the knowledge graph (pattern ${values.pattern}) but has no doc in ${dir}`,
-          );
+      for (const id of [...members].sort()) {
+        if (ids.has(id)) continue;
+        const c = await api<{ metadata?: { service_specific?: { campaign?: { doc?: string } } } }>(
+          'GET',
+          `/api/campaigns/${encodeURIComponent(id)}`,
+        ).catch(() => undefined);
+        const doc = c?.metadata?.service_specific?.campaign?.doc;
+        problems.push(
+          `${doc ?? `campaign ${id}`}: no such doc in ${dir}, but campaign ${id} is in the knowledge graph (pattern ${values.pattern})`,
+        );
+      }
       if (problems.length) {
         io.err(`${problems.length} mismatch(es):\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
         return 1;
