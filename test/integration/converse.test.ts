@@ -169,7 +169,10 @@ describe('ranking formula on the air', () => {
       body: { metadata: { service_specific: { campaign: { ranking: { formula: 'score / 0' } } } } },
     });
     expect(bad.status).toBe(400);
-    expect(bad.text).toContain('Division by a literal zero ("/") at position 6');
+    expect(JSON.stringify(bad.body)).toContain('Division by a literal zero (\\"/\\") at position 6');
+    expect(bad.body).toMatchObject({
+      error: { details: { issues: [{ path: 'metadata.service_specific.campaign.ranking.formula' }] } },
+    });
     for (const [user, delta, referrals] of [
       ['ann', 10, 0],
       ['bob', 5, 20],
