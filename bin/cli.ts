@@ -12,6 +12,7 @@
  *   npx tempora kg help
  *   npx tempora campaign new "<title>" [--features a,b] [--dry-run] | campaign check   (bin/campaign.ts)
  *   npx tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (bin/token.ts)
+ *   npx tempora console screenshot [#/graph] [--out file.png]           (bin/console.ts)
  *   npx tempora dlq list [--json] | dlq redrive <name> [--max N]        (bin/dlq.ts)
  *   npx tempora records export --to <loc> | records import --from <loc>  (bin/records.ts)
  *
@@ -38,6 +39,7 @@ import {
 import { isTemporaError } from '../lib/errors.ts';
 import { runCampaignCli } from './campaign.ts';
 import { type CliIo, type ParsedArgs, runCommand, UsageError } from './command.ts';
+import { runConsoleCli } from './console.ts';
 import { runDlqCli } from './dlq.ts';
 import { runRecordsCli } from './records.ts';
 import { runTokenCli } from './token.ts';
@@ -58,6 +60,7 @@ Commands:
   token      a bearer token for the local stack (--role user|admin|service --sub <id>)
   records    export and import metadata records, to and from a file or S3
   dlq        the local stack's dead-letter queues: list, redrive <name>
+  console    the local stack's operator console: screenshot [#/view] once the page has loaded
 
 Exit codes: 0 ok, 1 the command found problems or failed, 2 usage error.
 `;
@@ -104,6 +107,7 @@ const COMMANDS = new Map<string, (argv: readonly string[], io: CliIo) => Promise
   ['dlq', runDlqCli],
   ['records', runRecordsCli],
   ['campaign', runCampaignCli],
+  ['console', runConsoleCli],
 ]);
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */

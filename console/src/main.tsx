@@ -4,6 +4,7 @@
  *   #/campaigns/<id>           live campaign over the WebSocket
  *   #/entities/<type>/<id>     metadata, intents, audit trail
  *   #/policies                 the policy matrix (admins edit)
+ *   #/ask                      Ask Tempora: questions, answers, confirmed actions
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -11,6 +12,7 @@ import { publicJson } from './api.ts';
 import { parseRoute } from './routes.ts';
 import { decodeToken, initialSession, type Session, saveSession } from './session.ts';
 import { ErrorBox } from './ui.tsx';
+import { AskView } from './views/ask.tsx';
 import { CampaignView } from './views/campaign.tsx';
 import { EntityView } from './views/entity.tsx';
 import { GraphView } from './views/graph.tsx';
@@ -133,6 +135,7 @@ function App() {
         <nav aria-label="Views">
           {link('#/graph', 'Graph', route.view === 'graph')}
           {link('#/policies', 'Policies', route.view === 'policies')}
+          {link('#/ask', 'Ask', route.view === 'ask')}
         </nav>
         <GoTo />
         <span class="who">
@@ -164,6 +167,7 @@ function App() {
             environment={config?.environment ?? 'dev'}
           />
         )}
+        {route.view === 'ask' && <AskView session={session} />}
         {route.view === 'unknown' && (
           <div class="error" role="alert">
             No view at <code>{route.hash}</code>: try <a href="#/graph">#/graph</a>.

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { api, eventually } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
+import { userWithRetention } from './support/users.ts';
 
 interface Answer {
   intent: string;
@@ -19,29 +20,9 @@ interface Answer {
 const ask = (text: string, as: 'admin' | 'user' | 'service' = 'admin') =>
   api<Answer>('POST', '/api/converse', { as, body: { text } });
 
-async function userWithRetention(): Promise<string> {
-  const s = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-  const made = await api<{ id: string }>('POST', '/api/users', {
-    body: { email: `conv-${s}@example.com`, username: `conv_${s}` },
-  });
-  expect(made.status, made.text).toBe(201);
-  await eventually(
-    async () => {
-      const r = await api<{ items: Array<{ status: string }> }>(
-        'GET',
-        `/api/scheduler/intents?entity_id=${made.body.id}`,
-      );
-      return r.body.items?.some((i) => i.status === 'scheduled') ? true : undefined;
-    },
-    30_000,
-    'the retention intent scheduled',
-  );
-  return made.body.id;
-}
-
 describe('POST /api/converse', () => {
   it('answers what will happen to a user with a retention intent; a user role is told it may not read intents', async () => {
-    const id = await userWithRetention();
+    const id = await userWithRetention('conv');
     const a = await ask(`what will happen to user ${id}?`);
     expect(a.status, a.text).toBe(200);
     expect(a.text.endsWith('\n')).toBe(true);
@@ -61,7 +42,7 @@ describe('POST /api/converse', () => {
   });
 
   it('a confirmed cancel ends the intent with scheduler.cancelled in the audit; the token works once, for its caller', async () => {
-    const id = await userWithRetention();
+    const id = await userWithRetention('conv');
     const proposed = await ask(`cancel the retention of user ${id}`);
     expect(proposed.status, proposed.text).toBe(200);
     const action = proposed.body.actions?.[0];

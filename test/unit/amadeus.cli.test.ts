@@ -102,7 +102,7 @@ describe('runCli (in-process)', () => {
       const r = await run(...args);
       expect(r).toEqual({ code: 0, stdout: TOP_HELP, stderr: '' });
     }
-    for (const command of ['kg', 'campaign', 'token', 'records', 'dlq'])
+    for (const command of ['kg', 'campaign', 'token', 'records', 'dlq', 'console'])
       expect(TOP_HELP).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
     expect(TOP_HELP).not.toContain('impact <name>');
   });
@@ -114,6 +114,10 @@ describe('runCli (in-process)', () => {
       ['kg', 'impact'],
       ['kg', 'graph', 'extra'],
       ['kg', 'graph', '--bogus'],
+      ['console', 'nope'],
+      ['console', 'screenshot', 'graph'],
+      ['console', 'screenshot', '#/graph', '--role', 'root'],
+      ['console', 'screenshot', '#/graph', '--wait', '0'],
     ]) {
       const r = await run(...args);
       expect(r.code, args.join(' ')).toBe(2);
