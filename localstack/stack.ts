@@ -6,7 +6,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mintDevTokens } from '../lib/auth/tokens.ts';
 import { LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';
-import { buildLocalOutputs, type LocalOutputs, writeLocalOutputs } from './outputs.ts';
+import { buildLocalOutputs, type DeadLetterEntry, type LocalOutputs, writeLocalOutputs } from './outputs.ts';
 import { LocalError } from './progress.ts';
 
 /** SDK client settings for the emulator at `endpoint`. */
@@ -68,10 +68,14 @@ export async function readSecret(endpoint: string, region: string, secretId: str
   }
 }
 
-/** Reads the stack's outputs and secret, mints dev tokens, writes `.local/outputs.json`. */
+/**
+ * Reads the stack's outputs and secret, mints dev tokens, writes `.local/outputs.json` (with
+ * `deadLetterQueues` when given).
+ */
 export async function refreshLocalOutputs(
   cfg: LocalConfig,
   endpoint: string = cfg.endpoint,
+  deadLetterQueues?: DeadLetterEntry[],
 ): Promise<LocalOutputs> {
   const raw = await stackOutputs(endpoint, cfg.region, cfg.stackName);
   const secretArn = raw.JwtSecretArn;
@@ -90,6 +94,7 @@ export async function refreshLocalOutputs(
       stackOutputs: raw,
       tokens,
     });
+    if (deadLetterQueues) outputs.deadLetterQueues = deadLetterQueues;
   } catch (e) {
     throw new LocalError(e instanceof Error ? e.message : String(e));
   }
