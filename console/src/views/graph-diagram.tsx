@@ -35,6 +35,14 @@ function tapX(n: PlacedNode, rail: string): number {
 }
 const tapY = (n: PlacedNode) => n.y + n.height / 2 - TAP / 2 - 4;
 
+function Arrowhead({ id, fill }: { id: string; fill: string }) {
+  return (
+    <marker id={id} viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">
+      <path d="M0,0 L10,5 L0,10 z" fill={fill} />
+    </marker>
+  );
+}
+
 function activate(name: string, onPick: (name: string) => void) {
   return (e: JSX.TargetedKeyboardEvent<SVGGElement>) => {
     if (e.key !== 'Enter' && e.key !== ' ') return;
@@ -76,28 +84,8 @@ export function ServicesDiagram({ layout: l, focus, picked, onFocus, onPick }: D
     >
       <title id="kg-title">Services graph</title>
       <defs>
-        <marker
-          id="kg-arrow"
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerWidth="7"
-          markerHeight="7"
-          orient="auto"
-        >
-          <path d="M0,0 L10,5 L0,10 z" fill="#5b6478" />
-        </marker>
-        <marker
-          id="kg-arrow-lit"
-          viewBox="0 0 10 10"
-          refX="9"
-          refY="5"
-          markerWidth="7"
-          markerHeight="7"
-          orient="auto"
-        >
-          <path d="M0,0 L10,5 L0,10 z" fill="#2456c7" />
-        </marker>
+        <Arrowhead id="kg-arrow" fill="#5b6478" />
+        <Arrowhead id="kg-arrow-lit" fill="#2456c7" />
       </defs>
       <g class="rails">
         {l.rails.map((r) => (
@@ -203,7 +191,7 @@ function Rail({
   onPick: (name: string) => void;
 }) {
   const colour = colourOf(l, r.name);
-  const label = `${r.name} · used by ${r.taps.length} services${r.links.length ? ` · ${r.links.join('; ')}` : ''}`;
+  const about = ` · used by ${r.taps.length} services${r.links.length ? ` · ${r.links.join('; ')}` : ''}`;
   return (
     // biome-ignore lint/a11y/useSemanticElements: an SVG group cannot be a <button>; it takes the role, focus and keys of one
     <g
@@ -212,7 +200,7 @@ function Rail({
       role="button"
       tabIndex={0}
       aria-pressed={picked === r.name}
-      aria-label={label}
+      aria-label={`${r.name}${about}`}
       onClick={() => onPick(r.name)}
       onKeyDown={activate(r.name, onPick)}
       onPointerEnter={() => onFocus(r.name)}
@@ -227,7 +215,7 @@ function Rail({
       </text>
       <text class="rail-label" x={RAIL_LEFT + TAP + 8} y={r.y - 10}>
         <tspan class="rail-name">{r.name}</tspan>
-        {` · used by ${r.taps.length} services${r.links.length ? ` · ${r.links.join('; ')}` : ''}`}
+        {about}
       </text>
     </g>
   );
