@@ -44,7 +44,7 @@ export interface DeadLetterEntry {
   /** Short name, as `npx tempora dlq redrive <name>` takes it. */
   name: string;
   url: string;
-  /** What dead-letters into it, e.g. `function tempora-dev-analytics`. */
+  /** What dead-letters into it: `function <name>` or `rule-target <function name>`. */
   feeds: string[];
   /** Messages waiting (visible or in flight) after the deploy. */
   waiting: number;
