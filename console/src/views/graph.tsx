@@ -45,7 +45,7 @@ interface VersionSummary {
 function Legend({ rails }: { rails: readonly string[] }) {
   return (
     <p class="muted legend">
-      Solid arrow: depends on (impact analysis follows these). Dotted arrow: integrates with.
+      Solid arrow: depends on (impact analysis follows these). Dashed arrow: integrates with.
       {rails.length > 0 &&
         ` Used by most services, ${rails.join(', ')} are drawn as rails underneath: a lettered tap on a box means the service uses that rail.`}{' '}
       Point at a service or a rail to light up its neighbours; click it, or pick it below, for its details.
