@@ -90,14 +90,14 @@ module.exports = {
     {
       name: 'function-imports-internals',
       comment:
-        'functions/ are thin: they import lib entry points only (a service’s index.ts or lambda.ts, the kit, base and core), never another function',
+        'functions/ are thin: they import lib entry points only (a service’s index.ts, lambda.ts or <name>-lambda.ts for a service with several functions, the kit, base and core), never another function',
       severity: 'error',
       from: { path: '^functions/' },
       to: {
         pathNot: [
           '^node_modules/',
           '^functions/([^/]+)/',
-          '^lib/[^/]+/(index|lambda|handler)\\.ts$',
+          '^lib/[^/]+/(index|lambda|handler|[a-z]+-lambda)\\.ts$',
           ...NOT_SERVICE,
         ],
       },

@@ -3,6 +3,36 @@ import { defineConfig } from 'vitest/config';
 // Node 20 is supported here (the SDK's notice about its future minimum is noise in test output).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+/**
+ * Integration files that must run alone on the shared emulator, one after another, after the
+ * others: they change what every other file sees (the dev policy rows, a function's
+ * configuration, the stack's whole write traffic), or they measure timing (broadcast frame
+ * ratios, the console's live view) and would measure their neighbours instead.
+ */
+const SERIAL = [
+  'broadcast', // frame delivery ratios; changes the ticker function's configuration
+  'broadcast-events', // delivery ratios on the events transport; changes the ticker function's configuration
+  'console', // a browser on a live campaign
+  'concurrency', // saturates the emulator's Lambda pool on purpose
+  'demos', // changes the user/dev/user policy row; a live broadcast
+  'docs', // docs/policies.md changes a dev policy row; the README's live campaign
+  'dead-letters', // breaks consumers from outside (their configuration)
+  'faults-relay', // breaks the outbox relay
+  'faults-scheduler', // breaks the scheduler's target
+  'fuzz', // counts every table's items: needs a quiet platform
+  'localization', // breaks the translation provider
+  'policies', // changes policy rows
+  'scheduler', // changes the user/dev/user policy row
+].map((name) => `test/integration/${name}.test.ts`);
+
+const integration = {
+  environment: 'node' as const,
+  // One emulator and one deploy for both integration projects (the setup is shared in-process).
+  globalSetup: ['test/integration/global-setup.ts'],
+  testTimeout: 120_000,
+  hookTimeout: 600_000,
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -14,14 +44,24 @@ export default defineConfig({
         },
       },
       {
+        // Files that share nothing but the deployed stack (their own ids, tags and records; the
+        // restart test runs its own emulator): two at a time, while the other one waits.
         test: {
+          ...integration,
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          environment: 'node',
-          globalSetup: ['test/integration/global-setup.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 600_000,
+          exclude: SERIAL,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          ...integration,
+          name: 'integration-serial',
+          include: SERIAL,
           fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

@@ -14,7 +14,7 @@
  * a child process, so that it shares neither the broadcaster's event loop nor its CPU
  * accounting (its event loop utilization and CPU time are printed).
  *
- * Runs (`BENCH_BROADCAST_RUNS`, default `A,B,S,T`):
+ * Runs (`BENCH_BROADCAST_RUNS`, default `A,A1,B,S,T,E`):
  * - A: the real code at the defaults (1,000 connections, 10 Hz, 10 % slow at 500 ms, 5 ms
  *   stand-in) with a posting budget above its offered load (`BENCH_BROADCAST_BUDGET`,
  *   default 1.2 × offered), sharded as the stack shards it: a shard serves no more
@@ -40,7 +40,10 @@
  * BENCH_BROADCAST_SCAN_PAGE_MS (2: the simulated Scan reads 100-item pages, 2 ms each),
  * BENCH_BROADCAST_SAMPLE_SOCKETS (50; 0 = unlimited), BENCH_BROADCAST_SAMPLE_KEEPALIVE (0).
  *
- * The last line is the issue's summary of run A:
+ * - E: 10,000 viewers at 10 Hz on the events transport, and the websocket model of the same load
+ *   (bench/broadcast-scale.ts), after the others: its line `broadcast-scale-summary …` is last.
+ *
+ * The summary of run A (before E's):
  * `broadcast-summary delivered_fps=… offered_fps=… fast_delivered_pct=… p99_lateness_ms=…
  * cpu_us_per_frame=… vs_sample=…`.
  */
@@ -64,6 +67,7 @@ import { connectionsPerShardAt, shardCountFor } from '../lib/broadcast/shards.ts
 import { SignedPoster } from '../lib/broadcast/signed-post.ts';
 import { runTicks } from '../lib/broadcast/ticker.ts';
 import { payloadFor } from './broadcast-payload.ts';
+import { runScaleBench } from './broadcast-scale.ts';
 import type { ShardJob, ShardReport } from './broadcast-shard.ts';
 import { printTable } from './lib.ts';
 
@@ -136,7 +140,7 @@ function readConfig(): BenchConfig {
     ),
     throttleBudget: Math.max(1, envNumber('BENCH_BROADCAST_THROTTLE_BUDGET', DEFAULT_POST_BUDGET)),
     throttleRps: Math.max(1, envNumber('BENCH_BROADCAST_THROTTLE_RPS', 3000)),
-    runs: (process.env.BENCH_BROADCAST_RUNS ?? 'A,A1,B,S,T').split(',').map((r) => r.trim().toUpperCase()),
+    runs: (process.env.BENCH_BROADCAST_RUNS ?? 'A,A1,B,S,T,E').split(',').map((r) => r.trim().toUpperCase()),
   };
 }
 
@@ -812,7 +816,9 @@ export async function runBroadcastBench(): Promise<string | undefined> {
 
   const a = figures.find((f) => f.name.startsWith('A:'));
   const b = figures.find((f) => f.name.startsWith('B:'));
-  if (a === undefined) return undefined;
+  // E: the same campaign past the quota, on the events transport and as the websocket model.
+  const scale = cfg.runs.includes('E') ? await runScaleBench() : undefined;
+  if (a === undefined) return scale;
   const vsSample = b === undefined ? Number.NaN : a.framesPerSec / b.framesPerSec;
   const fastPct = a.fastRatio * 100;
   console.log(
@@ -821,11 +827,11 @@ export async function runBroadcastBench(): Promise<string | undefined> {
       `${verdict(a.p99 < AIMS.p99Ms)}; ≤ ${AIMS.cpuUsPerFrame} µs CPU/frame ${verdict(a.cpuPerFrameUs <= AIMS.cpuUsPerFrame)}; ` +
       `≥ ${AIMS.vsSample}× sample ${verdict(vsSample >= AIMS.vsSample)}`,
   );
-  return (
+  const summary =
     `broadcast-summary delivered_fps=${Math.round(a.framesPerSec)} offered_fps=${Math.round(a.offeredPerSec)} ` +
     `fast_delivered_pct=${fastPct.toFixed(2)} p99_lateness_ms=${a.p99.toFixed(1)} ` +
-    `cpu_us_per_frame=${Math.round(a.cpuPerFrameUs)} vs_sample=${Number.isNaN(vsSample) ? 'NaN' : vsSample.toFixed(2)}`
-  );
+    `cpu_us_per_frame=${Math.round(a.cpuPerFrameUs)} vs_sample=${Number.isNaN(vsSample) ? 'NaN' : vsSample.toFixed(2)}`;
+  return scale === undefined ? summary : `${summary}\n${scale}`;
 }
 
 const f3 = (spread: [number, number, number]): string => spread.map((v) => pct(v)).join(' / ');

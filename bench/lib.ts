@@ -64,3 +64,14 @@ export function printTable(rows: Array<Record<string, string | number>>): void {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of cells) console.log(line(r));
 }
+
+/** Deterministic PRNG (mulberry32): the same data on every run. */
+export function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -2,6 +2,9 @@
  * Issue 4: intents created and cancelled per second on the emulator (batches of 200, the
  * real SchedulerService against DynamoDB and EventBridge Scheduler), and the scheduler's own
  * time per event with every AWS call replaced by an instant fake (the handler's CPU cost).
+ *
+ * Issue 23: the scheduling horizon at internet scale, simulated (bench/scheduler-scale.ts), ends
+ * the bench with its `intents-scale-summary` line.
  */
 import {
   CreateScheduleGroupCommand,
@@ -16,6 +19,7 @@ import { type IntentRecord, SchedulerService } from '../lib/scheduler/service.ts
 import { EntityStore, staticPolicies } from '../lib/store/entity-store.ts';
 import { emulator, tempTable } from './emulator.ts';
 import { measure, printTable } from './lib.ts';
+import { runScaleSimulation } from './scheduler-scale.ts';
 
 const BATCH = Number(process.env.BENCH_INTENTS ?? 200);
 const CONCURRENCY = 8;
@@ -60,7 +64,12 @@ function instantClient(): DynamoDBDocumentClient {
   return { send } as unknown as DynamoDBDocumentClient;
 }
 
-export async function runSchedulerBench(): Promise<void> {
+export async function runSchedulerBench(): Promise<string> {
+  await runEmulatorBench();
+  return runScaleSimulation();
+}
+
+async function runEmulatorBench(): Promise<void> {
   // 1) CPU per event, no AWS.
   const cpu = new SchedulerService({
     ddb: instantClient(),
@@ -178,7 +187,7 @@ export async function runSchedulerBench(): Promise<void> {
           roleArn: 'arn:aws:iam::000000000000:role/none',
           dlqArn: 'arn:aws:sqs:us-east-1:000000000000:none',
         },
-        schedulerClient,
+        { endpoint: em.endpoint, region: em.region, credentials: em.credentials },
       ),
       storeFor: (t) => (t === 'campaign' ? store : undefined),
     });

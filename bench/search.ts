@@ -18,24 +18,13 @@ import type { SearchDoc } from '../lib/search/fields.ts';
 import { SearchIndex } from '../lib/search/index.ts';
 import { tokenize } from '../lib/search/text.ts';
 import { batchPut, type Emulator, emulator, percentile, tempTable } from './emulator.ts';
-import { printTable } from './lib.ts';
+import { printTable, rng } from './lib.ts';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_SEARCH_ENTITIES ?? (QUICK ? 2_000 : 10_000));
 const PER_KIND = Number(process.env.BENCH_SEARCH_QUERIES ?? 10);
 const LOAD_CONCURRENCY = Number(process.env.BENCH_SEARCH_LOAD_CONCURRENCY ?? 16);
 const TYPES = ['campaign', 'content', 'talent'];
-
-/** Deterministic PRNG (mulberry32), so every run indexes the same data. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SYLLABLES = [
   'ka',

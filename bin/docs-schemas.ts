@@ -63,9 +63,71 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodMiniT
     description: 'A request to schedule a future intent (lib/events/schedule.ts).',
     payload: schedulePayloadSchema,
   },
+  'scheduler.scheduled': {
+    description:
+      'An intent was made (or replaced by a new generation) and its EventBridge Scheduler schedule created (lib/scheduler/service.ts).',
+    payload: z.strictObject({ ...intentPayload, schedule: z.literal('created') }),
+  },
+  'scheduler.deferred': {
+    description:
+      'An intent was made beyond the horizon, or its schedule could not be created yet (`reason`): only the intents table holds it until the materializer creates its schedule (lib/scheduler/service.ts).',
+    payload: z.strictObject({
+      ...intentPayload,
+      schedule: z.literal('deferred'),
+      reason: z.optional(z.string()),
+    }),
+  },
+  'scheduler.materialized': {
+    description:
+      'The materializer created the schedule of a deferred intent entering the horizon (lib/scheduler/service.ts).',
+    payload: z.strictObject({ ...intentPayload, schedule: z.literal('created') }),
+  },
+  'scheduler.rescheduled': {
+    description:
+      'An intent was rescheduled in place (PATCH): a new generation with its run_at and cancel_on; the old one can no longer fire (lib/scheduler/service.ts).',
+    payload: z.strictObject({
+      ...intentPayload,
+      from_run_at: rfc3339,
+      cancel_on: z.array(z.string()),
+      schedule: z.enum(['created', 'deferred']),
+    }),
+  },
   'scheduler.cancelled': {
-    description: 'An intent was cancelled by one of its cancel_on events (lib/scheduler/service.ts).',
-    payload: z.strictObject({ ...intentPayload, reason: z.string() }),
+    description:
+      'An intent was cancelled: by one of its cancel_on events, through the API, by a bulk cancellation (`job_id`) or because its entity was deleted (lib/scheduler/service.ts).',
+    payload: z.strictObject({ ...intentPayload, reason: z.string(), job_id: z.optional(z.string()) }),
+  },
+  'scheduler.cancellation.started': {
+    description:
+      'A bulk cancellation was accepted; the scheduler runs its first step on this event (lib/scheduler/cancellations.ts).',
+    payload: z.strictObject({
+      job_id: z.string(),
+      reason: z.string(),
+      step: z.number().check(z.int()),
+      filter: z.record(z.string(), z.unknown()),
+      expected: z.number().check(z.int()),
+    }),
+  },
+  'scheduler.cancellation.progressed': {
+    description: 'A bulk cancellation finished a step; the scheduler runs the next one on this event.',
+    payload: z.strictObject({
+      job_id: z.string(),
+      reason: z.string(),
+      step: z.number().check(z.int()),
+      matched: z.number().check(z.int()),
+      cancelled: z.number().check(z.int()),
+      skipped: z.number().check(z.int()),
+    }),
+  },
+  'scheduler.cancellation.completed': {
+    description: 'A bulk cancellation reached every intent its filter matched: its counts.',
+    payload: z.strictObject({
+      job_id: z.string(),
+      reason: z.string(),
+      matched: z.number().check(z.int()),
+      cancelled: z.number().check(z.int()),
+      skipped: z.number().check(z.int()),
+    }),
   },
   'scheduler.executed': {
     description: 'An intent ran its action once (lib/scheduler/service.ts).',

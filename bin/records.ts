@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { summarize } from '../lib/records/bulk.ts';
 import { loadLocalConfig } from '../localstack/config.ts';
-import { stackOutputs } from '../localstack/stack.ts';
+import { platformOutputs } from '../localstack/stack.ts';
 import { mintLocalToken } from '../localstack/token.ts';
 import { DEFAULT_STAGE, localHttpApiUrl } from '../localstack/urls.ts';
 import { type CliIo, InputError, type ParsedArgs, runCommand, UsageError } from './command.ts';
@@ -158,7 +158,7 @@ async function connect(values: Values): Promise<Target> {
   }
   const cfg = loadLocalConfig();
   const token = await mintLocalToken(cfg, { role: 'admin', sub: 'tempora-records-cli' }, 3600);
-  const outputs = await stackOutputs(cfg.endpoint, cfg.region, cfg.stackName);
+  const outputs = await platformOutputs(cfg.endpoint, cfg.region, cfg.stackName);
   if (!outputs.HttpApiId) throw new RunError(`stack ${cfg.stackName} has no HttpApiId output`);
   return {
     api: localHttpApiUrl(cfg.endpoint, outputs.HttpApiId, outputs.HttpApiStage || DEFAULT_STAGE),

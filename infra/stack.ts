@@ -1,20 +1,9 @@
-import {
-  Aspects,
-  CfnOutput,
-  CustomResource,
-  Duration,
-  RemovalPolicy,
-  Stack,
-  type StackProps,
-  Token,
-  Validations,
-} from 'aws-cdk-lib';
+import { CfnOutput, CustomResource, Duration, type Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -38,9 +27,9 @@ import {
   registry,
   serviceRoutes,
 } from '../lib/registry/index.ts';
+import type { ApiStack } from './api-stack.ts';
 import { Amadeus } from './constructs/amadeus.ts';
 import { Broadcast } from './constructs/broadcast.ts';
-import { CatchAll } from './constructs/catch-all.ts';
 import { Console } from './constructs/console.ts';
 import { Converse } from './constructs/converse.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
@@ -54,15 +43,17 @@ import {
   pitrTable,
 } from './constructs/helpers.ts';
 import { Nexus } from './constructs/nexus.ts';
+import { horizonSettings, Materializer } from './constructs/scheduler-horizon.ts';
 import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
-import { TableProtection } from './constructs/table-protection.ts';
+import { StatelessStack, type StatelessStackProps, stateful } from './data-stack.ts';
+import type { Settings } from './settings.ts';
 
-export interface TemporaStackProps extends StackProps {
-  /** Stack environment (`dev`, `prod`, …): the policy matrix's environment dimension. */
-  environment: string;
+export interface TemporaStackProps extends StatelessStackProps {
+  settings: Settings;
+  /** The stack of the HTTP API: every route of the registry is added to its API. */
+  api: ApiStack;
 }
 
-const EPHEMERAL_ENVS = new Set(['dev', 'test', 'local', 'ci']);
 /** What the Powertools DynamoDB persistence layer calls on the idempotency table. */
 const IDEMPOTENCY_RECORD_ACTIONS = [
   'dynamodb:GetItem',
@@ -78,19 +69,18 @@ const platformService = (name: string) => {
 };
 
 /**
- * Tempora-<env>: everything is derived from the service registry in lib/registry.
+ * Tempora-<env>-services: everything is derived from the service registry in lib/registry.
  * Per service: one Lambda, one table, its HTTP routes, the Nexus rules of the events it
- * consumes, and only its own grants.
+ * consumes, and only its own grants. Stateful resources declared here (tables, queues, the
+ * secret, the bus, the schedule group…) are built in the data stack `Tempora-<env>` at the same
+ * path (`stateful`, infra/data-stack.ts); routes are added to the HTTP API of `Tempora-<env>-api`.
  */
-export class TemporaStack extends Stack {
+export class TemporaStack extends StatelessStack {
   constructor(scope: Construct, id: string, props: TemporaStackProps) {
     super(scope, id, props);
-    const env = props.environment;
-    const prefix = `tempora-${env}`;
-    const removalPolicy = EPHEMERAL_ENVS.has(env) ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
-    // Production data: deletion protection and point-in-time recovery on every table.
-    if (!EPHEMERAL_ENVS.has(env)) Aspects.of(this).add(new TableProtection());
-    const retention = EPHEMERAL_ENVS.has(env) ? logs.RetentionDays.ONE_WEEK : logs.RetentionDays.SIX_MONTHS;
+    const { environment: env, prefix, removalPolicy, retention, config } = props.settings;
+    // Outputs that name state are the data stack's (an output of an imported value is not).
+    const data = stateful(this);
     const table = (cid: string, name: string, pk: string, sk?: string, ttl?: string) =>
       pitrTable(this, cid, {
         tableName: `${prefix}-${name}`,
@@ -102,7 +92,7 @@ export class TemporaStack extends Stack {
     const queue = (cid: string) => deadLetterQueue(this, cid);
 
     // --- Shared platform state -------------------------------------------------------------
-    const jwtSecret = new secretsmanager.Secret(this, 'JwtSecret', {
+    const jwtSecret = new secretsmanager.Secret(stateful(this), 'JwtSecret', {
       description: 'HS256 signing key of Tempora bearer tokens',
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy,
@@ -117,8 +107,9 @@ export class TemporaStack extends Stack {
     const idempotency = table('Idempotency', '_idempotency', 'id', undefined, 'expiration');
     const nexus = new Nexus(this, 'Nexus', { prefix, environment: env, removalPolicy, retention });
     const policyCacheTtlMs = String(this.node.tryGetContext('policyCacheTtlMs') ?? 5000);
-    // Deploy-time setup through the APIs (custom resources): policy seed rows, bus archive.
-    const setup = new ServiceFunction(this, 'PlatformSetup', {
+    // Deploy-time setup through the APIs (custom resources): policy seed rows, bus archive. In the
+    // data stack with what it sets up (the archive is deleted with its custom resource).
+    const setup = new ServiceFunction(stateful(this), 'PlatformSetup', {
       folder: 'platform-setup',
       serviceName: 'nexus',
       retention,
@@ -127,7 +118,7 @@ export class TemporaStack extends Stack {
       environment: platformSetupEnv.render({ environment: env, policiesTable: policies.tableName }),
     });
     grantTable(setup.fn, policies, ['dynamodb:PutItem']);
-    new CustomResource(this, 'PolicySeedRows', {
+    new CustomResource(stateful(this), 'PolicySeedRows', {
       serviceToken: setup.fn.functionArn,
       resourceType: 'Custom::TemporaPolicySeed',
       properties: { seeds: JSON.stringify(SEED_POLICIES) },
@@ -148,7 +139,7 @@ export class TemporaStack extends Stack {
     setup.fn.addToRolePolicy(
       new iam.PolicyStatement({ actions: ['events:CreateArchive'], resources: [nexus.bus.eventBusArn] }),
     );
-    new CustomResource(this, 'NexusArchive', {
+    new CustomResource(stateful(this), 'NexusArchive', {
       serviceToken: setup.fn.functionArn,
       resourceType: 'Custom::TemporaBusArchive',
       properties: {
@@ -160,24 +151,8 @@ export class TemporaStack extends Stack {
       },
     });
 
-    // --- HTTP API --------------------------------------------------------------------------
-    const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention, removalPolicy });
-    const api = new apigwv2.HttpApi(this, 'HttpApi', {
-      apiName: `${prefix}-api`,
-      description: 'Tempora HTTPS API',
-      createDefaultStage: true,
-    });
-    const stage = api.defaultStage?.node.defaultChild as apigwv2.CfnStage;
-    stage.accessLogSettings = {
-      destinationArn: accessLogs.logGroupArn,
-      format: JSON.stringify({
-        requestId: '$context.requestId',
-        routeKey: '$context.routeKey',
-        status: '$context.status',
-        latency: '$context.integrationLatency',
-        ip: '$context.identity.sourceIp',
-      }),
-    };
+    // --- HTTP API (in Tempora-<env>-api) ---------------------------------------------------
+    const api = props.api.httpApi;
     /**
      * The gateway routes of one function, from its registry declarations: one integration and ONE
      * invoke permission for the function (scoped to this API), not one per route — CloudFormation
@@ -267,7 +242,7 @@ export class TemporaStack extends Stack {
       jwtSecret.grantRead(fn);
       addRoutes(pascal(service.name), fn, serviceRoutes(service));
       if (dlq) consume(pascal(service.name), fn, service.consumes, dlq);
-      new CfnOutput(this, `Table${pascal(service.name)}`, { value: entity.table.tableName });
+      new CfnOutput(data, `Table${pascal(service.name)}`, { value: entity.table.tableName });
       healthTables[service.name] = { logical: service.table, table: entity.table };
     }
 
@@ -283,9 +258,28 @@ export class TemporaStack extends Stack {
     const intents = new EntityTable(this, 'SchedulerIntents', {
       tableName: `${prefix}-_scheduler_intents`,
       removalPolicy,
-      indexes: [{ name: 'by_entity', partitionKey: 'entity_id', sortKey: 'run_at' }],
+      // Every search is a Query on one of these (lib/scheduler/intent.ts); by_deferred is sparse.
+      indexes: [
+        { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'run_at' },
+        { name: 'by_status', partitionKey: 'status', sortKey: 'run_at' },
+        { name: 'by_pattern', partitionKey: 'pattern', sortKey: 'run_at' },
+        { name: 'by_deferred', partitionKey: 'deferred_key', sortKey: 'run_at' },
+      ],
     });
-    const scheduleGroup = new scheduler.CfnScheduleGroup(this, 'ScheduleGroup', { name: prefix });
+    // Bulk cancellation jobs (lib/scheduler/cancellations.ts), kept 30 days.
+    const intentJobs = table('SchedulerJobs', '_scheduler_jobs', 'id', undefined, 'expires_at');
+    // The horizon is the environment's config (infra/config.ts, schedulingHorizonMinutes), or
+    // the CDK context `schedulerHorizon` (an ISO 8601 duration) when given.
+    const horizon = horizonSettings(
+      {
+        horizon: this.node.tryGetContext('schedulerHorizon') ?? `PT${config.schedulingHorizonMinutes}M`,
+        materializerMinutes: this.node.tryGetContext('materializerMinutes'),
+      },
+      props.settings.ephemeral,
+    );
+    // The group holds every intent's schedule, and each schedule names the invoke role and the
+    // target's dead-letter queue: all three are state (data stack), like the intents table.
+    const scheduleGroup = new scheduler.CfnScheduleGroup(stateful(this), 'ScheduleGroup', { name: prefix });
     const scheduleDlq = queue('ScheduleTargetDlq');
     const schedulerDlq = queue('SchedulerEventsDlq');
     const schedulerFnName = `${prefix}-scheduler`;
@@ -295,7 +289,7 @@ export class TemporaStack extends Stack {
       resourceName: schedulerFnName,
       arnFormat: 'arn:aws:service:region:account:resource:resourceName' as never,
     });
-    const invokeRole = new iam.Role(this, 'ScheduleInvokeRole', {
+    const invokeRole = new iam.Role(stateful(this), 'ScheduleInvokeRole', {
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
       description: 'EventBridge Scheduler invokes the scheduler Lambda for due intents',
     });
@@ -320,6 +314,8 @@ export class TemporaStack extends Stack {
         scheduleTargetArn: schedulerFnArn,
         scheduleRoleArn: invokeRole.roleArn,
         scheduleDlqArn: scheduleDlq.queueArn,
+        intentJobsTable: intentJobs.tableName,
+        scheduleHorizon: horizon.horizon,
         entityTables: JSON.stringify(
           Object.fromEntries(Object.entries(entityTables).map(([k, t]) => [k, t.tableName])),
         ),
@@ -341,8 +337,10 @@ export class TemporaStack extends Stack {
         'One schedule per intent, named at run time: the grant is limited to the environment’s schedule group.',
     });
     invokeRole.grantPassRole(schedulerFn.grantPrincipal);
-    grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    grantTable(schedulerFn, intents.table, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     grantTable(schedulerFn, intents.table, ['dynamodb:Query'], intents.indexNames);
+    grantTable(schedulerFn, intentJobs, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    new Materializer(this, 'SchedulerMaterializer', { fn: schedulerFn, settings: horizon });
     // Its consumer's envelope records (its POST /api/scheduler/intents adds the same grant).
     grantTable(schedulerFn, idempotency, IDEMPOTENCY_RECORD_ACTIONS);
     grantEntityStore(
@@ -357,6 +355,7 @@ export class TemporaStack extends Stack {
     addRoutes('Scheduler', schedulerFn, schedulerDef.routes);
     consume('Scheduler', schedulerFn, schedulerDef.consumes, schedulerDlq);
     healthTables._scheduler_intents = { logical: '_scheduler_intents', table: intents.table };
+    healthTables._scheduler_jobs = { logical: '_scheduler_jobs', table: intentJobs };
 
     // --- Metadata datasource ---------------------------------------------------------------
     const datasourceDef = platformService('metadata');
@@ -402,7 +401,7 @@ export class TemporaStack extends Stack {
     grantTable(datasourceFn, nexus.outbox, ['dynamodb:PutItem']);
     consume('Metadata', datasourceFn, datasourceDef.consumes, datasourceDlq);
     healthTables._metadata_migrations = { logical: '_metadata_migrations', table: migrations };
-    new CfnOutput(this, 'TableMetadataMigrations', { value: migrations.tableName });
+    new CfnOutput(data, 'TableMetadataMigrations', { value: migrations.tableName });
     grantTable(datasourceFn, records, [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
@@ -439,7 +438,8 @@ export class TemporaStack extends Stack {
       removalPolicy,
       services: registry,
       functionOf: (s) => (this.node.findChild(`${pascal(s.name)}Service`) as ServiceFunction).fn,
-      dlqOf: (s) => this.node.tryFindChild(`${pascal(s.name)}EventsDlq`) as sqs.IQueue | undefined,
+      // Queues are state: in the data stack, at the path they were declared with.
+      dlqOf: (s) => data.node.tryFindChild(`${pascal(s.name)}EventsDlq`) as sqs.IQueue | undefined,
       entityTables,
       shared: { master, outbox: nexus.outbox, index: metadataIndex },
       records,
@@ -462,7 +462,12 @@ export class TemporaStack extends Stack {
       removalPolicy,
       outbox: nexus.outbox,
       campaigns: campaignTable,
+      policies,
       jwtSecret,
+      eventApi: this.node.tryGetContext('eventApi') === 'external' ? 'external' : 'declared',
+      // The share of the account's API Gateway quota every broadcaster together may post (docs/broadcast.md).
+      accountPostQuota: config.apiGatewayRequestsPerSecond,
+      accountPostShare: config.broadcastBudgetShare,
       addRoutes: (fn) => addRoutes('Broadcast', fn, broadcastDef.routes),
       consume: (fn, dlq) => consume('Broadcast', fn, broadcastDef.consumes, dlq),
     });
@@ -474,8 +479,16 @@ export class TemporaStack extends Stack {
     new CfnOutput(this, 'WebSocketApiId', { value: broadcast.webSocketApi.apiId });
     new CfnOutput(this, 'WebSocketStage', { value: broadcast.stage.stageName });
     new CfnOutput(this, 'BroadcastStateMachineArn', { value: broadcast.stateMachine.stateMachineArn });
-    new CfnOutput(this, 'TableBroadcastConnections', { value: broadcast.connections.tableName });
-    new CfnOutput(this, 'TableBroadcastState', { value: broadcast.state.tableName });
+    new CfnOutput(data, 'TableBroadcastConnections', { value: broadcast.connections.tableName });
+    new CfnOutput(data, 'TableBroadcastState', { value: broadcast.state.tableName });
+    new CfnOutput(this, 'BroadcastFunctionName', { value: broadcast.fn.functionName });
+    new CfnOutput(this, 'BroadcastTickerFunctionName', { value: broadcast.ticker.functionName });
+    new CfnOutput(this, 'EventsAuthorizerArn', { value: broadcast.authorizer.functionArn });
+    if (broadcast.events) {
+      new CfnOutput(this, 'EventsApiId', { value: broadcast.events.api.apiId });
+      new CfnOutput(this, 'EventsHttpDns', { value: broadcast.events.api.httpDns });
+      new CfnOutput(this, 'EventsRealtimeDns', { value: broadcast.events.api.realtimeDns });
+    }
 
     // --- The operator console: GET /console on this API (docs/console.md) ------------------
     new Console(this, 'Console', {
@@ -488,7 +501,6 @@ export class TemporaStack extends Stack {
       },
       addRoutes: (fn) => addRoutes('Console', fn, CONSOLE_ROUTES),
     });
-    new CfnOutput(this, 'ConsoleUrl', { value: `${api.apiEndpoint}/console` });
 
     // --- Ask Tempora: POST /api/converse (docs/converse.md) --------------------------------
     const converse = new Converse(this, 'Converse', {
@@ -523,33 +535,28 @@ export class TemporaStack extends Stack {
     for (const t of Object.values(healthTables)) grantTable(health.fn, t.table, ['dynamodb:DescribeTable']);
     addRoutes('PlatformHealth', health.fn, HEALTH_ROUTES);
 
-    // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
-    new CatchAll(this, 'CatchAll', { api, environment: env, retention });
-
     // --- Exports and backups of records (tempora records export --to s3://…) -----------------
-    const exportsBucket = new ExportsBucket(this, 'Exports', {
+    const exportsBucket = new ExportsBucket(stateful(this), 'Exports', {
       prefix,
       retentionDays: Number(this.node.tryGetContext('exportsRetentionDays') ?? 30),
       removalPolicy,
     });
-    new CfnOutput(this, 'ExportsBucketName', { value: exportsBucket.bucket.bucketName });
+    new CfnOutput(data, 'ExportsBucketName', { value: exportsBucket.bucket.bucketName });
 
-    // --- Outputs ---------------------------------------------------------------------------
-    new CfnOutput(this, 'HttpApiId', { value: api.apiId });
-    new CfnOutput(this, 'HttpApiEndpoint', { value: api.apiEndpoint });
-    new CfnOutput(this, 'JwtSecretArn', { value: jwtSecret.secretArn });
-    new CfnOutput(this, 'EventBusName', { value: nexus.bus.eventBusName });
-    new CfnOutput(this, 'TableMetadataMaster', { value: master.tableName });
-    new CfnOutput(this, 'TableNexusOutbox', { value: nexus.outbox.tableName });
-    new CfnOutput(this, 'TableMetadataIndex', { value: metadataIndex.tableName });
-    new CfnOutput(this, 'TablePolicies', { value: policies.tableName });
-    new CfnOutput(this, 'TableSchedulerIntents', { value: intents.table.tableName });
-    new CfnOutput(this, 'TableMetadataRecords', { value: records.tableName });
-    new CfnOutput(this, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
+    // --- Outputs (of the state: in the data stack) ------------------------------------------
+    new CfnOutput(data, 'JwtSecretArn', { value: jwtSecret.secretArn });
+    new CfnOutput(data, 'EventBusName', { value: nexus.bus.eventBusName });
+    new CfnOutput(data, 'TableMetadataMaster', { value: master.tableName });
+    new CfnOutput(data, 'TableNexusOutbox', { value: nexus.outbox.tableName });
+    new CfnOutput(data, 'TableMetadataIndex', { value: metadataIndex.tableName });
+    new CfnOutput(data, 'TablePolicies', { value: policies.tableName });
+    new CfnOutput(data, 'TableSchedulerIntents', { value: intents.table.tableName });
+    new CfnOutput(data, 'TableSchedulerJobs', { value: intentJobs.tableName });
+    new CfnOutput(this, 'SchedulerHorizon', { value: horizon.horizon });
+    new CfnOutput(data, 'TableMetadataRecords', { value: records.tableName });
+    new CfnOutput(data, 'PublisherDlqUrl', { value: nexus.publisherDlq.queueUrl });
     new CfnOutput(this, 'SchedulerFunctionName', { value: schedulerFnName });
-    new CfnOutput(this, 'ScheduleGroupName', { value: prefix });
-
-    suppressAcceptedFindings(this);
+    new CfnOutput(data, 'ScheduleGroupName', { value: prefix });
   }
 }
 
@@ -573,6 +580,6 @@ const ACCEPTED_FINDINGS: ReadonlyArray<{ id: string; reason: string }> = [
   { id: 'AwsSolutions-L1', reason: 'nodejs22.x is the runtime this project targets and tests against.' },
 ];
 
-function suppressAcceptedFindings(stack: Stack): void {
+export function suppressAcceptedFindings(stack: Stack): void {
   for (const f of ACCEPTED_FINDINGS) Validations.of(stack).acknowledge(f);
 }

@@ -12,9 +12,13 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allStackNames } from '../infra/names.ts';
 
 /** MiniStack release installed into `.venv` and started by `npm run local`. */
 export const MINISTACK_VERSION = '1.5.33';
+
+/** cfn-lint release installed into `.venv` and run on every synthesized template by `npm run lint:cfn`. */
+export const CFN_LINT_VERSION = '1.58.0';
 
 /** Account id of LocalStack-compatible emulators (CDK bootstraps `aws://<account>/<region>`). */
 export const LOCAL_ACCOUNT = '000000000000';
@@ -61,8 +65,10 @@ export interface LocalConfig {
   port: number;
   region: string;
   environment: string;
-  /** `Tempora-<environment>`. */
+  /** `Tempora-<environment>`: the data stack, which names the environment's platform. */
   stackName: string;
+  /** Every stack of the environment, in deploy order (infra/names.ts). */
+  stackNames: string[];
   /** Deadline for the emulator to answer its health check, in milliseconds. */
   startTimeoutMs: number;
 }
@@ -129,6 +135,7 @@ export function loadLocalConfig(
     region: env.AWS_REGION?.trim() || 'us-east-1',
     environment,
     stackName: `Tempora-${environment}`,
+    stackNames: allStackNames(environment),
     startTimeoutMs: positiveInt(env.TEMPORA_LOCAL_START_TIMEOUT, 'TEMPORA_LOCAL_START_TIMEOUT', 60) * 1000,
   };
 }

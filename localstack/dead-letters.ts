@@ -33,8 +33,10 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { stacksOf } from '../infra/names.ts';
 import { LocalError } from './progress.ts';
 import { clientConfig } from './stack.ts';
+import { type CfnTemplate, logicalIdOf, mergeTemplates, qualify, stackOf } from './templates.ts';
 
 /** What sends dead letters to a queue. */
 export interface DeadLetterSource {
@@ -48,10 +50,12 @@ export interface DeadLetterSource {
   via?: string;
 }
 
-/** A dead-letter queue of the stack. */
+/** A dead-letter queue of the platform. */
 export interface DeadLetterQueue {
   /** Short name: the queue's construct path, kebab-case, without `Dlq` (`localization-events`). */
   name: string;
+  /** The stack that holds it (the data stack, `Tempora-<env>`). */
+  stack: string;
   logicalId: string;
   url: string;
   arn: string;
@@ -176,22 +180,35 @@ class Clients {
 
 interface Resolved {
   declared: ReturnType<typeof declaredDeadLetters>;
+  /** Deployed resources by qualified logical id (`<stack>/<logicalId>`). */
   physical: Map<string, StackResourceSummary>;
   queues: DeadLetterQueue[];
 }
 
+/**
+ * The platform's stacks (the data stack `stackName` and the stateless ones) read as one template
+ * (localstack/templates.ts: queues are in the data stack, the functions and rules that use them
+ * import them), with their deployed resources.
+ */
 async function resolve(c: Clients, stackName: string): Promise<Resolved> {
-  const tpl = await c.cfn.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
-  if (!tpl.TemplateBody)
-    throw new LocalError(`stack ${stackName} has no template: run "npm run local:deploy"`);
-  const declared = declaredDeadLetters(JSON.parse(tpl.TemplateBody) as Template);
+  const stacks = stacksOf(stackName);
+  const templates = await Promise.all(
+    stacks.map(async (name) => {
+      const tpl = await c.cfn.send(new GetTemplateCommand({ StackName: name, TemplateStage: 'Original' }));
+      if (!tpl.TemplateBody)
+        throw new LocalError(`stack ${name} has no template: run "npm run local:deploy"`);
+      return { name, template: JSON.parse(tpl.TemplateBody) as CfnTemplate };
+    }),
+  );
+  const declared = declaredDeadLetters(mergeTemplates(templates));
   const physical = new Map<string, StackResourceSummary>();
-  for await (const page of paginateListStackResources({ client: c.cfn }, { StackName: stackName }))
-    for (const r of page.StackResourceSummaries ?? [])
-      if (r.LogicalResourceId) physical.set(r.LogicalResourceId, r);
+  for (const name of stacks)
+    for await (const page of paginateListStackResources({ client: c.cfn }, { StackName: name }))
+      for (const r of page.StackResourceSummaries ?? [])
+        if (r.LogicalResourceId) physical.set(qualify(name, r.LogicalResourceId), r);
   const phys = (id: string): string => {
     const p = physical.get(id)?.PhysicalResourceId;
-    if (!p) throw new LocalError(`stack ${stackName} has no deployed resource ${id}`);
+    if (!p) throw new LocalError(`stack ${stackOf(id)} has no deployed resource ${logicalIdOf(id)}`);
     return p;
   };
   // A rule's physical id is `<bus>|<rule>` on AWS for a custom bus, the rule name elsewhere.
@@ -218,7 +235,14 @@ async function resolve(c: Clients, stackName: string): Promise<Resolved> {
         .filter((s) => s.queue === q)
         .map((s): DeadLetterSource => ({ kind: 'schedules', functionName: fnName(s.fn) })),
     ];
-    queues.push({ name: shortName(q), logicalId: q, url, arn: attrs.Attributes?.QueueArn ?? '', sources });
+    queues.push({
+      name: shortName(logicalIdOf(q)),
+      stack: stackOf(q),
+      logicalId: logicalIdOf(q),
+      url,
+      arn: attrs.Attributes?.QueueArn ?? '',
+      sources,
+    });
   }
   queues.sort((a, b) => a.name.localeCompare(b.name));
   return { declared, physical, queues };
@@ -236,7 +260,7 @@ export async function applyDeadLetters(
   const c = new Clients(endpoint, region);
   try {
     const { declared, physical, queues } = await resolve(c, stackName);
-    const arnOf = (logicalId: string): string => queues.find((q) => q.logicalId === logicalId)?.arn ?? '';
+    const arnOf = (id: string): string => queues.find((q) => qualify(q.stack, q.logicalId) === id)?.arn ?? '';
     const phys = (id: string): string => physical.get(id)?.PhysicalResourceId ?? id;
     const functionsApplied: string[] = [];
     for (const f of declared.functions) {

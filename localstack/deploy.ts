@@ -1,6 +1,6 @@
 /**
- * `cdk bootstrap` (when the toolkit stack is missing) and `cdk deploy Tempora-<env>` against
- * an emulator, with the CDK CLI from node_modules. CDK's output goes to `.local/deploy.log`;
+ * `cdk bootstrap` (when the toolkit stack is missing) and `cdk deploy` of the environment's
+ * stacks (`Tempora-<env>`, `-services`, `-api`, in dependency order) against an emulator, with the CDK CLI from node_modules. CDK's output goes to `.local/deploy.log`;
  * the terminal gets one progress line per phase (bundling, synthesis, deploy) with timings.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,8 @@ export function cdkEnv(
     AWS_DEFAULT_REGION: cfg.region,
     TEMPORA_ENV: cfg.environment,
     CDK_DISABLE_CLI_TELEMETRY: base.CDK_DISABLE_CLI_TELEMETRY ?? 'true',
+    // CDK's built-in template validation (~10 s a synth): `npm run lint:cfn` runs cfn-lint instead.
+    CDK_VALIDATION: base.CDK_VALIDATION ?? 'false',
     FORCE_COLOR: '0',
     NO_COLOR: '1',
   };
@@ -89,13 +91,14 @@ export async function bootstrapIfNeeded(cfg: LocalConfig, endpoint: string): Pro
   s.done(`CDK bootstrapped (${toolkitStackName})`);
 }
 
-/** Turns CDK CLI output lines into progress notes for step `s`. */
+/** Turns CDK CLI output lines into progress notes for step `s`, one per stack and phase. */
 export function cdkProgress(
   s: Step,
-  stackName: string,
+  stackNames: readonly string[],
 ): { onLine: (line: string) => void; summary: () => string } {
   let bundles = 0;
-  let outcome = '';
+  const unchanged = new Set<string>();
+  const deployed = new Set<string>();
   const seen = new Set<string>();
   const once = (key: string, message: string): void => {
     if (seen.has(key)) return;
@@ -110,18 +113,25 @@ export function cdkProgress(
       once('synth', `synthesized${bundles ? ` (${bundles} bundle${bundles > 1 ? 's' : ''})` : ''}`);
     } else if (/start: Publishing |Publishing assets/.test(line)) {
       once('publish', 'publishing assets');
-    } else if (line.includes(`${stackName}: deploying`)) {
-      once('deploy', `deploying ${stackName}`);
-    } else if (line.includes(`${stackName} (no changes)`)) {
-      outcome = 'no changes';
-      once('nochange', `${stackName}: no changes`);
-    } else if (/✅/.test(line) && line.includes(stackName)) {
-      outcome ||= 'deployed';
     } else if (/❌/.test(line)) {
       once(`fail:${line}`, line.trim());
+    } else {
+      // Longest first: `Tempora-dev` is a prefix of `Tempora-dev-api`.
+      const name = [...stackNames].sort((a, b) => b.length - a.length).find((n) => line.includes(n));
+      if (!name) return;
+      if (line.includes(`${name}: deploying`)) once(`deploy:${name}`, `deploying ${name}`);
+      else if (line.includes(`${name} (no changes)`)) {
+        unchanged.add(name);
+        once(`nochange:${name}`, `${name}: no changes`);
+      } else if (/✅/.test(line)) deployed.add(name);
     }
   };
-  return { onLine, summary: () => outcome || 'deployed' };
+  const summary = (): string => {
+    const changed = [...deployed].filter((n) => !unchanged.has(n));
+    if (changed.length === 0 && unchanged.size > 0) return 'no changes';
+    return unchanged.size > 0 ? `deployed (${[...unchanged].join(', ')} unchanged)` : 'deployed';
+  };
+  return { onLine, summary };
 }
 
 /** Deploy options: `assembly`, a cloud assembly synthesized earlier (skips bundling and synthesis). */
@@ -129,18 +139,19 @@ export interface DeployOptions {
   assembly?: string;
 }
 
-/** `cdk deploy Tempora-<env> --require-approval never` against `endpoint`. */
+/** `cdk deploy <every stack of the environment> --require-approval never` against `endpoint`. */
 export async function deployStack(
   cfg: LocalConfig,
   endpoint: string,
   opts: DeployOptions = {},
 ): Promise<void> {
   const { root, deployLog, cdkOutputsFile } = cfg.paths;
-  const s = step(`cdk deploy ${cfg.stackName} to ${endpoint} (log: ${deployLog})`);
-  const progress = cdkProgress(s, cfg.stackName);
+  const stacks = cfg.stackNames.join(' ');
+  const s = step(`cdk deploy ${stacks} to ${endpoint} (log: ${deployLog})`);
+  const progress = cdkProgress(s, cfg.stackNames);
   const args = [
     'deploy',
-    cfg.stackName,
+    ...cfg.stackNames,
     '--require-approval',
     'never',
     '--outputs-file',
@@ -153,6 +164,12 @@ export async function deployStack(
           // No Amazon Translate on the emulator: the deterministic offline provider (docs/localization.md).
           '-c',
           'translationProvider=offline',
+          // Its CloudFormation cannot create an AppSync Event API: made after deploy (event-api.ts).
+          '-c',
+          'eventApi=external',
+          // cdk-nag runs in npm test (lint:cfn on dev and prod, infra.test.ts), not on every local deploy.
+          '-c',
+          'nag=false',
           // Own cloud-assembly dir: a concurrent `cdk synth` in cdk.out does not block (or clobber) this one.
           '--output',
           join(cfg.paths.localDir, 'cdk.out'),
@@ -171,9 +188,9 @@ export async function deployStack(
   }).finally(stop);
   if (code !== 0) {
     s.fail(`exit ${code}`);
-    throw errorWithLog(`cdk deploy ${cfg.stackName} failed (exit ${code})`, deployLog, 60);
+    throw errorWithLog(`cdk deploy ${stacks} failed (exit ${code})`, deployLog, 60);
   }
-  s.done(`${cfg.stackName} ${progress.summary()}`);
+  s.done(`${stacks}: ${progress.summary()}`);
 }
 
 /** Bootstrap when needed, then deploy; `.local/deploy.log` holds this run's CDK output. */

@@ -29,15 +29,33 @@ survived a restart kept ticking against the next emulator. Here, once the lifesp
 complete (state saved), the Lambda workers of the emulator's process group are sent SIGTERM
 and the process exits at once.
 
-Nothing else changes: three functions, wrapped before the server starts.
+4. AppSync Events authorization by mode. On AWS each operation is authorized by the modes
+configured for it: the API's connection modes for a connect, the channel namespace's publish
+and subscribe modes for those operations (Tempora's namespace: subscribe by the Lambda
+authorizer, publish by IAM only). MiniStack 1.5.33 sends every operation to the Lambda
+authorizer as soon as the API has one, so a publish signed with SigV4 reached the authorizer
+(which must refuse publishes) and could never be made. Here an operation whose modes do not
+include AWS_LAMBDA is checked against its own modes (`_modes_accept`: an IAM operation needs a
+SigV4 `Authorization`, which MiniStack takes as sent, as it does without an authorizer).
+
+5. AppSync Events endpoints reachable by path. MiniStack routes an Event API's realtime
+WebSocket and HTTP publish by Host header only (`<apiId>.appsync-realtime-api.<region>.localhost`),
+a name that does not resolve on every machine and that a browser cannot set. Here
+`/_tempora/appsync-events/<apiId>/event` (HTTP) and `/_tempora/appsync-events/<apiId>/event/realtime`
+(WebSocket) on the emulator's own port are the same endpoints: the path is rewritten to AWS's
+(`/event`, `/event/realtime`) and the Host header to the API's advertised host before MiniStack
+sees the request, so Node's WebSocket, `ws`, curl and Chromium reach it as they are.
+
+Nothing else changes: these functions are wrapped before the server starts.
 """
 
 import json
 import logging
 import os
+import re
 import signal
 
-from ministack.services import eventbridge, lambda_svc
+from ministack.services import appsync_events, eventbridge, lambda_svc
 
 logger = logging.getLogger("ministack.tempora")
 
@@ -101,6 +119,46 @@ def _execute_function_honouring_batch_failures(func, event):
 lambda_svc._execute_function = _execute_function_honouring_batch_failures
 
 
+_authorize_event_op = appsync_events._authorize_event_op
+
+
+async def _authorize_event_op_by_mode(api_id, channel, operation, auth, request_headers=None):
+    if operation != appsync_events.EVENT_CONNECT and appsync_events._find_lambda_authorizer_arn(api_id):
+        modes = appsync_events._operation_auth_modes(api_id, channel, operation)
+        if "AWS_LAMBDA" not in modes:
+            ok, _ = appsync_events._modes_accept(api_id, modes, auth)
+            return (True, None) if ok else (False, f"{operation} rejected: not authorized by {sorted(modes)}")
+    return await _authorize_event_op(api_id, channel, operation, auth, request_headers)
+
+
+appsync_events._authorize_event_op = _authorize_event_op_by_mode
+
+# /_tempora/appsync-events/<apiId>/event[/realtime]
+_EVENTS_PATH = re.compile(r"^/_tempora/appsync-events/([a-z0-9]+)(/event(?:/realtime)?)/?$")
+
+
+def _advertised_host(api_id, kind):
+    """The host MiniStack advertises for the API's HTTP or REALTIME endpoint (any account, region)."""
+    for (_account, _region, scoped_id), api in appsync_events._apis.all_items():
+        if scoped_id == api_id:
+            return (api.get("dns") or {}).get(kind)
+    return None
+
+
+def _appsync_events_by_path(app):
+    async def wrapped(scope, receive, send):
+        kind = {"http": "HTTP", "websocket": "REALTIME"}.get(scope.get("type"))
+        match = _EVENTS_PATH.match(scope.get("path", "")) if kind else None
+        host = _advertised_host(match.group(1), kind) if match else None
+        if host:
+            path = match.group(2)
+            headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"host"]
+            scope = {**scope, "path": path, "raw_path": path.encode(), "headers": [*headers, (b"host", host.encode())]}
+        return await app(scope, receive, send)
+
+    return wrapped
+
+
 def _exit_now():
     """State is saved: end the Lambda workers we started, then this process, without waiting."""
     logging.shutdown()
@@ -138,5 +196,5 @@ if __name__ == "__main__":
     from ministack import app as ministack_app
 
     # main() serves the module's global `app`: serve the wrapped one.
-    ministack_app.app = _exiting_after_shutdown(ministack_app.app)
+    ministack_app.app = _exiting_after_shutdown(_appsync_events_by_path(ministack_app.app))
     ministack_app.main()

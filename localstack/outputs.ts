@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { eventApiEndpoints } from '../lib/aws/live-endpoints.ts';
 import { DEFAULT_STAGE, localHttpApiUrl, localWebSocketUrl } from './urls.ts';
 
 /** Bearer JWTs, one per role, signed with the stack's JWT secret. */
@@ -27,6 +28,15 @@ export interface LocalOutputs {
   httpApiUrl: string;
   /** `ws://.../_aws/execute-api/<apiId>/<stage>`; present when the stack outputs `WebSocketApiId`. */
   webSocketUrl?: string;
+  /**
+   * The live campaigns' AppSync Event API (the `events` transport), reachable by path on the
+   * embedded emulator: `ws://…/_tempora/appsync-events/<apiId>/event/realtime` (subscribe with
+   * the `aws-appsync-event-ws` protocol) and `http://…/event` (publish: the broadcaster only).
+   */
+  eventsRealtimeUrl?: string;
+  eventsHttpUrl?: string;
+  /** The Event API's HTTP host, named as `host` in a client's authorization header. */
+  eventsHttpHost?: string;
   /** The operator console (`<httpApiUrl>/console`); present when the stack outputs `ConsoleUrl`. */
   consoleUrl?: string;
   eventBusName: string;
@@ -58,6 +68,8 @@ export interface OutputsInput {
   stackName: string;
   stackOutputs: Record<string, string>;
   tokens: DevTokens;
+  /** The Event API (declared by the stack, or made after deploy by event-api.ts). */
+  eventApi?: { apiId: string; httpDns: string; realtimeDns: string } | undefined;
 }
 
 /** Outputs the stack must have for the local platform to be usable. */
@@ -98,6 +110,19 @@ export function buildLocalOutputs(input: OutputsInput): LocalOutputs {
     stackOutputs: o,
   };
   if (o.ConsoleUrl) out.consoleUrl = `${out.httpApiUrl}/console`;
+  const events =
+    input.eventApi &&
+    eventApiEndpoints({
+      awsEndpointUrl: out.endpoint,
+      eventsApiId: input.eventApi.apiId,
+      eventsHttpDns: input.eventApi.httpDns,
+      eventsRealtimeDns: input.eventApi.realtimeDns,
+    });
+  if (events) {
+    out.eventsRealtimeUrl = events.realtimeUrl;
+    out.eventsHttpUrl = events.httpUrl;
+    out.eventsHttpHost = events.httpHost;
+  }
   if (o.WebSocketApiId) {
     if (!o.WebSocketStage)
       throw new Error(`stack ${input.stackName} outputs WebSocketApiId but not WebSocketStage`);

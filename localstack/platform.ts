@@ -8,6 +8,7 @@ import type { LocalConfig } from './config.ts';
 import { applyDeadLetters, type DeadLetterDepth, listDeadLetters } from './dead-letters.ts';
 import { bootstrapAndDeploy } from './deploy.ts';
 import { type EmulatorHandle, ensureEmulator, probeHealth, resetEmulator, stopEmulator } from './emulator.ts';
+import { applyEventApiStep, findEventApi } from './event-api.ts';
 import { consoleLink, type DeadLetterEntry, type LocalOutputs } from './outputs.ts';
 import { elapsed, info, LocalError, step } from './progress.ts';
 import { refreshLocalOutputs } from './stack.ts';
@@ -48,6 +49,15 @@ export async function applyDeadLetterStep(cfg: LocalConfig, endpoint: string): P
 }
 
 /**
+ * What the emulator's CloudFormation leaves undone, applied after every deploy: the declared
+ * dead-letter queues, and the AppSync Event API of live campaigns (./event-api.ts).
+ */
+export async function afterDeploy(cfg: LocalConfig, endpoint: string): Promise<DeadLetterDepth[]> {
+  await applyEventApiStep(cfg, endpoint);
+  return applyDeadLetterStep(cfg, endpoint);
+}
+
+/**
  * Reads the stack back and writes `.local/outputs.json`, as a progress step; with the
  * dead-letter queues as the deploy left them when given.
  */
@@ -58,7 +68,12 @@ export async function writeOutputs(
 ): Promise<LocalOutputs> {
   const s = step(`writing ${cfg.paths.outputsFile} (stack outputs + dev tokens)`);
   try {
-    const outputs = await refreshLocalOutputs(cfg, endpoint, deadLetters && deadLetterEntries(deadLetters));
+    const outputs = await refreshLocalOutputs(
+      cfg,
+      endpoint,
+      (raw) => findEventApi(cfg, endpoint, raw),
+      deadLetters && deadLetterEntries(deadLetters),
+    );
     s.done('outputs written');
     return outputs;
   } catch (e) {
@@ -80,7 +95,7 @@ export async function upPlatform(
   const emulator = await ensureEmulator(cfg);
   try {
     await bootstrapAndDeploy(cfg, emulator.endpoint);
-    const deadLetters = await applyDeadLetterStep(cfg, emulator.endpoint);
+    const deadLetters = await afterDeploy(cfg, emulator.endpoint);
     const outputs = await writeOutputs(cfg, emulator.endpoint, deadLetters);
     info(`local platform ready in ${elapsed(started)}`);
     return { emulator, outputs, outputsFile: cfg.paths.outputsFile, deadLetters };
@@ -96,7 +111,7 @@ export async function upPlatform(
 export async function deployPlatform(cfg: LocalConfig): Promise<Deployed> {
   await requireHealthy(cfg);
   await bootstrapAndDeploy(cfg, cfg.endpoint);
-  const deadLetters = await applyDeadLetterStep(cfg, cfg.endpoint);
+  const deadLetters = await afterDeploy(cfg, cfg.endpoint);
   return { outputs: await writeOutputs(cfg, cfg.endpoint, deadLetters), deadLetters };
 }
 
@@ -108,7 +123,7 @@ export async function resetPlatform(cfg: LocalConfig): Promise<Deployed> {
   rmSync(cfg.paths.cdkOutputsFile, { force: true });
   await resetEmulator(cfg.endpoint);
   await bootstrapAndDeploy(cfg, cfg.endpoint);
-  const deadLetters = await applyDeadLetterStep(cfg, cfg.endpoint);
+  const deadLetters = await afterDeploy(cfg, cfg.endpoint);
   const outputs = await writeOutputs(cfg, cfg.endpoint, deadLetters);
   info(`reset + redeploy took ${elapsed(started)}`);
   return { outputs, deadLetters };
@@ -155,6 +170,10 @@ export function summaryLines(
     ['Endpoint', `${outputs.endpoint}  (region ${outputs.region}, stack ${outputs.stackName})`],
     ['HTTP API', outputs.httpApiUrl],
     ...(outputs.webSocketUrl ? [['WebSocket', outputs.webSocketUrl] as [string, string]] : []),
+    ...(outputs.eventsRealtimeUrl
+      ? [['Events realtime', outputs.eventsRealtimeUrl] as [string, string]]
+      : []),
+    ...(outputs.eventsHttpUrl ? [['Events HTTP', outputs.eventsHttpUrl] as [string, string]] : []),
     ...(outputs.consoleUrl ? [['Console', outputs.consoleUrl] as [string, string]] : []),
   ];
   // What the platform is made of: with --verbose, and always in outputs.json.

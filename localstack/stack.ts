@@ -4,9 +4,16 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { stacksOf } from '../infra/names.ts';
 import { mintDevTokens } from '../lib/auth/tokens.ts';
 import { LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';
-import { buildLocalOutputs, type DeadLetterEntry, type LocalOutputs, writeLocalOutputs } from './outputs.ts';
+import {
+  buildLocalOutputs,
+  type DeadLetterEntry,
+  type LocalOutputs,
+  type OutputsInput,
+  writeLocalOutputs,
+} from './outputs.ts';
 import { LocalError } from './progress.ts';
 
 /** SDK client settings for the emulator at `endpoint`. */
@@ -56,6 +63,22 @@ export async function stackOutputs(
   }
 }
 
+/** CDK's own outputs behind `Fn::ImportValue` between the stacks: not part of the platform's outputs. */
+const isCrossStackExport = (key: string): boolean => key.startsWith('ExportsOutput');
+
+/**
+ * The outputs of every stack of the platform whose data stack is `stackName` (`Tempora-<env>`,
+ * `-services`, `-api`), as one map. Output names are unique across the stacks.
+ */
+export async function platformOutputs(
+  endpoint: string,
+  region: string,
+  stackName: string,
+): Promise<Record<string, string>> {
+  const all = await Promise.all(stacksOf(stackName).map((s) => stackOutputs(endpoint, region, s)));
+  return Object.fromEntries(all.flatMap((o) => Object.entries(o)).filter(([k]) => !isCrossStackExport(k)));
+}
+
 /** SecretString of the secret `secretId`. */
 export async function readSecret(endpoint: string, region: string, secretId: string): Promise<string> {
   const sm = new SecretsManagerClient(clientConfig(endpoint, region));
@@ -75,15 +98,19 @@ export async function readSecret(endpoint: string, region: string, secretId: str
 export async function refreshLocalOutputs(
   cfg: LocalConfig,
   endpoint: string = cfg.endpoint,
+  findEventApi?: (outputs: Record<string, string>) => Promise<OutputsInput['eventApi']>,
   deadLetterQueues?: DeadLetterEntry[],
 ): Promise<LocalOutputs> {
-  const raw = await stackOutputs(endpoint, cfg.region, cfg.stackName);
+  const raw = await platformOutputs(endpoint, cfg.region, cfg.stackName);
   const secretArn = raw.JwtSecretArn;
   if (!secretArn) {
     const present = Object.keys(raw).sort().join(', ') || 'none';
-    throw new LocalError(`stack ${cfg.stackName} has no JwtSecretArn output (it has: ${present})`);
+    throw new LocalError(
+      `the stacks of ${cfg.stackName} have no JwtSecretArn output (they have: ${present})`,
+    );
   }
   const tokens = await mintDevTokens(await readSecret(endpoint, cfg.region, secretArn));
+  const eventApi = await findEventApi?.(raw);
   let outputs: LocalOutputs;
   try {
     outputs = buildLocalOutputs({
@@ -93,6 +120,7 @@ export async function refreshLocalOutputs(
       stackName: cfg.stackName,
       stackOutputs: raw,
       tokens,
+      eventApi,
     });
     if (deadLetterQueues) outputs.deadLetterQueues = deadLetterQueues;
   } catch (e) {

@@ -7,7 +7,7 @@ import { mintToken, type Principal } from '../lib/auth/tokens.ts';
 import type { LocalConfig } from './config.ts';
 import { probeHealth } from './emulator.ts';
 import { LocalError } from './progress.ts';
-import { readSecret, stackOutputs, stackStatus } from './stack.ts';
+import { platformOutputs, readSecret, stackStatus } from './stack.ts';
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
@@ -42,7 +42,7 @@ export async function mintLocalToken(
     throw new LocalError(
       `stack ${cfg.stackName} is not deployed at ${cfg.endpoint} (status: ${status ?? 'none'}). Run "npm run local".`,
     );
-  const outputs = await stackOutputs(cfg.endpoint, cfg.region, cfg.stackName);
+  const outputs = await platformOutputs(cfg.endpoint, cfg.region, cfg.stackName);
   const secretArn = outputs.JwtSecretArn;
   if (!secretArn) throw new LocalError(`stack ${cfg.stackName} has no JwtSecretArn output`);
   return mintToken(await readSecret(cfg.endpoint, cfg.region, secretArn), principal, ttlSeconds);

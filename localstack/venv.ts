@@ -1,11 +1,11 @@
 /**
- * The Python virtualenv (`.venv`) holding the pinned MiniStack. Created on first use:
- * `python3 -m venv .venv && .venv/bin/python -m pip install ministack==<pin>`; skipped when
- * the pinned version is already installed.
+ * The Python virtualenv (`.venv`) holding the pinned MiniStack and cfn-lint. Created on first
+ * use: `python3 -m venv .venv && .venv/bin/python -m pip install ministack==<pin>` (and
+ * `cfn-lint==<pin>` for `npm run lint:cfn`); skipped when the pinned version is installed.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type LocalConfig, MINISTACK_VERSION } from './config.ts';
+import { dirname, join } from 'node:path';
+import { CFN_LINT_VERSION, type LocalConfig, MINISTACK_VERSION } from './config.ts';
 import { capture, runLogged } from './proc.ts';
 import { errorWithLog, info, LocalError, step } from './progress.ts';
 
@@ -15,11 +15,18 @@ const isWindows = process.platform === 'win32';
 export const venvPython = (venvDir: string): string =>
   isWindows ? join(venvDir, 'Scripts', 'python.exe') : join(venvDir, 'bin', 'python');
 
-/** Version of MiniStack importable by `python`, or null (no interpreter, or not installed). */
-export function installedMinistackVersion(python: string): string | null {
-  const res = capture(python, ['-c', 'import importlib.metadata as m; print(m.version("ministack"))']);
+/** Version of the distribution `name` importable by `python`, or null (no interpreter, or not installed). */
+export function installedVersion(python: string, name: string): string | null {
+  const res = capture(python, [
+    '-c',
+    `import importlib.metadata as m; print(m.version(${JSON.stringify(name)}))`,
+  ]);
   return res.ok && res.stdout ? res.stdout : null;
 }
+
+/** Version of MiniStack importable by `python`, or null (no interpreter, or not installed). */
+export const installedMinistackVersion = (python: string): string | null =>
+  installedVersion(python, 'ministack');
 
 const runs = (python: string): boolean => capture(python, ['-c', 'pass']).ok;
 
@@ -31,29 +38,26 @@ function systemPython(): string {
     if (res.ok && res.stdout === '1') return candidate;
   }
   throw new LocalError(
-    'MiniStack needs Python 3.10 or newer (with the venv module) on PATH as python3, or set TEMPORA_PYTHON. ' +
+    'MiniStack and cfn-lint need Python 3.10 or newer (with the venv module) on PATH as python3, or set TEMPORA_PYTHON. ' +
       'Alternatively run an emulator yourself and set AWS_ENDPOINT_URL (see docs/local.md).',
   );
 }
 
 /**
- * Makes sure `.venv` holds MiniStack {@link MINISTACK_VERSION}; returns the venv's Python.
- * Prints a progress line only when it has to install.
+ * Makes sure `.venv` holds `name` at `version` (pip, into the project's virtualenv, created on
+ * first use); returns the venv's Python. Prints progress only when it has to install.
  */
-export async function ensureMinistack(
-  cfg: LocalConfig,
-  version: string = MINISTACK_VERSION,
-): Promise<string> {
+export async function ensureVenvPackage(cfg: LocalConfig, name: string, version: string): Promise<string> {
   const { venvDir, pipLog, localDir, root } = cfg.paths;
   const python = venvPython(venvDir);
-  const current = installedMinistackVersion(python);
+  const current = installedVersion(python, name);
   if (current === version) return python;
 
   mkdirSync(localDir, { recursive: true });
   const s = step(
     current
-      ? `replacing MiniStack ${current} with ${version} in .venv`
-      : `installing MiniStack ${version} into .venv (first run)`,
+      ? `replacing ${name} ${current} with ${version} in .venv`
+      : `installing ${name} ${version} into .venv (first run)`,
   );
   let createdVenv = false;
   if (!runs(python)) {
@@ -71,21 +75,31 @@ export async function ensureMinistack(
     }
     createdVenv = true;
   }
-  s.note(`pip install ministack==${version} (log: ${pipLog})`);
+  s.note(`pip install ${name}==${version} (log: ${pipLog})`);
   const code = await runLogged(
     python,
-    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `ministack==${version}`],
+    ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', `${name}==${version}`],
     { cwd: root, env: { ...process.env, PIP_REQUIRE_VIRTUALENV: '' }, logFile: pipLog, append: createdVenv },
   );
-  const installed = installedMinistackVersion(python);
+  const installed = installedVersion(python, name);
   if (code !== 0 || installed !== version) {
     s.fail();
     throw errorWithLog(
-      `pip install ministack==${version} failed (exit ${code}, installed: ${installed ?? 'none'})`,
+      `pip install ${name}==${version} failed (exit ${code}, installed: ${installed ?? 'none'})`,
       pipLog,
     );
   }
-  s.done(`MiniStack ${version} installed`);
+  s.done(`${name} ${version} installed`);
   info(`virtualenv: ${venvDir}`);
   return python;
+}
+
+/** Makes sure `.venv` holds MiniStack {@link MINISTACK_VERSION}; returns the venv's Python. */
+export const ensureMinistack = (cfg: LocalConfig, version: string = MINISTACK_VERSION): Promise<string> =>
+  ensureVenvPackage(cfg, 'ministack', version);
+
+/** Makes sure `.venv` holds cfn-lint {@link CFN_LINT_VERSION}; returns its executable. */
+export async function ensureCfnLint(cfg: LocalConfig, version: string = CFN_LINT_VERSION): Promise<string> {
+  const python = await ensureVenvPackage(cfg, 'cfn-lint', version);
+  return join(dirname(python), isWindows ? 'cfn-lint.exe' : 'cfn-lint');
 }

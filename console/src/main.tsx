@@ -5,6 +5,7 @@
  *   #/entities/<type>/<id>     metadata, intents, audit trail
  *   #/policies                 the policy matrix (admins edit)
  *   #/ask                      Ask Tempora: questions, answers, confirmed actions
+ *   #/intents[?filters]        intents across entities: search, summary, reschedule, cancel
  */
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
@@ -16,6 +17,7 @@ import { AskView } from './views/ask.tsx';
 import { CampaignView } from './views/campaign.tsx';
 import { EntityView } from './views/entity.tsx';
 import { GraphView } from './views/graph.tsx';
+import { IntentsView } from './views/intents.tsx';
 import { PoliciesView } from './views/policies.tsx';
 import type { WebSocketConfig } from './ws.ts';
 
@@ -136,6 +138,7 @@ function App() {
           {link('#/graph', 'Graph', route.view === 'graph')}
           {link('#/policies', 'Policies', route.view === 'policies')}
           {link('#/ask', 'Ask', route.view === 'ask')}
+          {link('#/intents', 'Intents', route.view === 'intents')}
         </nav>
         <GoTo />
         <span class="who">
@@ -168,6 +171,7 @@ function App() {
           />
         )}
         {route.view === 'ask' && <AskView session={session} />}
+        {route.view === 'intents' && <IntentsView session={session} initial={route.filter} />}
         {route.view === 'unknown' && (
           <div class="error" role="alert">
             No view at <code>{route.hash}</code>: try <a href="#/graph">#/graph</a>.

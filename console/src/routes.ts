@@ -5,6 +5,7 @@ export type RouteState =
   | { view: 'entity'; type: string; id: string }
   | { view: 'policies' }
   | { view: 'ask' }
+  | { view: 'intents'; filter: Record<string, string> }
   | { view: 'unknown'; hash: string };
 
 /** A percent-decoded path segment (kept as it is when it is not valid percent-encoding). */
@@ -16,7 +17,14 @@ function decodeSegment(s: string): string {
   }
 }
 
+/** The search filters of `#/intents?status=scheduled&pattern=…` (unknown names are kept: the API refuses them). */
+function filterOf(query: string | undefined): Record<string, string> {
+  return Object.fromEntries(new URLSearchParams(query ?? '').entries());
+}
+
 export function parseRoute(hash: string): RouteState {
+  const [path = '', query] = hash.split('?', 2);
+  if (/^#\/?intents\/?$/.test(path)) return { view: 'intents', filter: filterOf(query) };
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeSegment);
   const [head, a, b] = parts;
   if (!head || head === 'graph') return { view: 'graph' };

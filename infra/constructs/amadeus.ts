@@ -14,6 +14,7 @@ import { PUBLISH_RESOURCE_TYPE } from '../../lib/amadeus/store.ts';
 import { KG_FORMAT } from '../../lib/amadeus/types.ts';
 import { amadeusEnv } from '../../lib/config/functions.ts';
 import { platform } from '../../lib/registry/index.ts';
+import { stateful } from '../data-stack.ts';
 import { consumerRule, deadLetterQueue, grantTable, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
 
@@ -109,6 +110,6 @@ export class Amadeus extends Construct {
       properties: { hash: this.graphHash, format: KG_FORMAT },
     });
 
-    new CfnOutput(Stack.of(this), 'TableAmadeus', { value: this.table.tableName });
+    new CfnOutput(stateful(Stack.of(this)), 'TableAmadeus', { value: this.table.tableName });
   }
 }

@@ -13,6 +13,7 @@ import {
 } from '../../lib/config/functions.ts';
 import { PROVIDER_NAMES, type ProviderName } from '../../lib/localization/names.ts';
 import type { PlatformNeed, ServiceDefinition } from '../../lib/registry/types.ts';
+import { stateful } from '../data-stack.ts';
 import { grantEntityStore, grantTable, pitrTable, type SharedTables } from './helpers.ts';
 import { addEnvironment } from './service-function.ts';
 
@@ -136,10 +137,10 @@ export class DomainConsumers extends Construct {
       const name = s.name.charAt(0).toUpperCase() + s.name.slice(1);
       new CfnOutput(stack, `${name}FunctionName`, { value: fn.functionName });
       const dlq = props.dlqOf(s);
-      if (dlq) new CfnOutput(stack, `${name}EventsDlqUrl`, { value: dlq.queueUrl });
+      if (dlq) new CfnOutput(stateful(stack), `${name}EventsDlqUrl`, { value: dlq.queueUrl });
     }
-    new CfnOutput(stack, 'TableSearchIndex', { value: this.searchIndex.tableName });
-    new CfnOutput(stack, 'TableAnalyticsCounters', { value: this.analyticsCounters.tableName });
+    new CfnOutput(stateful(stack), 'TableSearchIndex', { value: this.searchIndex.tableName });
+    new CfnOutput(stateful(stack), 'TableAnalyticsCounters', { value: this.analyticsCounters.tableName });
     new CfnOutput(stack, 'TranslationProvider', { value: this.translationProvider });
   }
 }

@@ -7,6 +7,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { publisherEnv } from '../../lib/config/functions.ts';
+import { stateful } from '../data-stack.ts';
 import { deadLetterQueue, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
 
@@ -20,7 +21,8 @@ export interface NexusProps {
 /**
  * Nexus: the platform's event bus, and the transactional outbox that feeds it.
  * Writers put the event envelope in the outbox table in the same transaction as their
- * data; the outbox stream drives the publisher, which puts it on the bus.
+ * data; the outbox stream drives the publisher, which puts it on the bus. The bus, the outbox
+ * and the publisher's dead-letter queue are in the data stack; the publisher is not.
  */
 export class Nexus extends Construct {
   readonly bus: events.EventBus;
@@ -30,7 +32,7 @@ export class Nexus extends Construct {
 
   constructor(scope: Construct, id: string, props: NexusProps) {
     super(scope, id);
-    this.bus = new events.EventBus(this, 'Bus', { eventBusName: `${props.prefix}-nexus` });
+    this.bus = new events.EventBus(stateful(this), 'Bus', { eventBusName: `${props.prefix}-nexus` });
     this.outbox = pitrTable(this, 'Outbox', {
       tableName: `${props.prefix}-_nexus_outbox`,
       partitionKey: 'id',

@@ -49,9 +49,15 @@ export interface ServiceFunctionProps {
 /** A Tempora Lambda: Node.js 22 on arm64, bundled from functions/<folder>/index.ts. */
 export class ServiceFunction extends Construct {
   readonly fn: NodejsFunction;
+  /** Its Powertools service name (the `service` dimension of its metrics). */
+  readonly serviceName: string;
+  /** Its folder under functions/ (a service may have several functions). */
+  readonly folder: string;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
+    this.serviceName = props.serviceName;
+    this.folder = props.folder;
     const logGroup = new logs.LogGroup(this, 'Logs', { retention: props.retention });
     this.fn = new NodejsFunction(this, 'Fn', {
       entry: path.join(ROOT, 'functions', props.folder, 'index.ts'),

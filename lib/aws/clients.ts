@@ -5,12 +5,11 @@
  * Endpoints follow the SDK's own rules: `AWS_ENDPOINT_URL_<SERVICE>`, then `AWS_ENDPOINT_URL`,
  * then the public AWS endpoint. That is how the emulator is reached both from tests and from
  * Lambdas running on it (it starts every function with `AWS_ENDPOINT_URL`). Requests made
- * without an SDK client (lib/aws/secrets.ts) resolve theirs with {@link serviceEndpoint}.
+ * without an SDK client (lib/aws/signed-request.ts) resolve theirs with {@link serviceEndpoint}.
  * Credentials: in a bundled Lambda, the environment's (see lib/aws/env-credentials.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { TranslateClient } from '@aws-sdk/client-translate';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -20,7 +19,6 @@ const common = { maxAttempts: 3 } as const;
 let ddb: DynamoDBDocumentClient | undefined;
 let events: EventBridgeClient | undefined;
 let sfn: SFNClient | undefined;
-let scheduler: SchedulerClient | undefined;
 let translate: TranslateClient | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
@@ -39,11 +37,6 @@ export function eventBridgeClient(): EventBridgeClient {
 export function stepFunctionsClient(): SFNClient {
   sfn ??= new SFNClient(common);
   return sfn;
-}
-
-export function schedulerClient(): SchedulerClient {
-  scheduler ??= new SchedulerClient(common);
-  return scheduler;
 }
 
 export function translateClient(): TranslateClient {

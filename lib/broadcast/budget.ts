@@ -11,7 +11,8 @@
  * The rate adapts (AIMD): a throttled answer (429) cuts it by `decreaseFactor` (at most once
  * per `holdMs`, as one overload answers many posts at once), never below `minRate`; after
  * `holdMs` without a throttled answer it grows back by `increasePerSecond` per second, up
- * to the configured `postsPerSecond`.
+ * to the configured `postsPerSecond` — or to the {@link PostBudget.ceiling} the account's
+ * posting share leaves this broadcaster (./share.ts), when that is lower.
  */
 
 export interface PostBudgetOptions {
@@ -37,6 +38,7 @@ export class PostBudget {
   readonly #holdMs: number;
   readonly #now: () => number;
   #rate: number;
+  #ceiling: number;
   #tokens: number;
   #refilledAt: number;
   #lastThrottle = Number.NEGATIVE_INFINITY;
@@ -55,6 +57,7 @@ export class PostBudget {
     this.#holdMs = opts.holdMs ?? 1000;
     this.#now = opts.now ?? (() => performance.now());
     this.#rate = this.maxRate;
+    this.#ceiling = this.maxRate;
     this.#tokens = this.maxRate;
     this.#refilledAt = this.#now();
   }
@@ -62,6 +65,25 @@ export class PostBudget {
   /** Current rate, posts per second. */
   get rate(): number {
     return this.#rate;
+  }
+
+  /** Highest rate allowed now: the configured rate, or less while the account's share is oversubscribed. */
+  get ceiling(): number {
+    return this.#ceiling;
+  }
+
+  /** Cap the rate at `postsPerSecond` (at least {@link minRate}, at most the configured rate). */
+  setCeiling(postsPerSecond: number): void {
+    this.#refill();
+    const atCeiling = this.#rate >= this.#ceiling;
+    this.#ceiling = Math.min(this.maxRate, Math.max(this.minRate, postsPerSecond));
+    if (this.#rate > this.#ceiling) {
+      this.#rate = this.#ceiling;
+      this.#tokens = Math.min(this.#tokens, this.#rate);
+    } else if (atCeiling && this.#now() - this.#lastThrottle >= this.#holdMs) {
+      // The share grew back, and API Gateway is not throttling: use it at once.
+      this.#rate = this.#ceiling;
+    }
   }
 
   /** Whole posts that may be made now (refills first). */
@@ -93,9 +115,9 @@ export class PostBudget {
     const now = this.#now();
     const elapsed = Math.max(0, now - this.#refilledAt);
     this.#refilledAt = now;
-    if (this.#rate < this.maxRate && now - this.#lastThrottle >= this.#holdMs) {
+    if (this.#rate < this.#ceiling && now - this.#lastThrottle >= this.#holdMs) {
       const since = Math.min(elapsed, now - this.#lastThrottle - this.#holdMs);
-      this.#rate = Math.min(this.maxRate, this.#rate + (this.#increase * since) / 1000);
+      this.#rate = Math.min(this.#ceiling, this.#rate + (this.#increase * since) / 1000);
     }
     // At most one second of posts in the bucket.
     this.#tokens = Math.min(this.#rate, this.#tokens + (this.#rate * elapsed) / 1000);

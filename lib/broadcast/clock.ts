@@ -17,6 +17,14 @@ export interface Clock {
   sleepUntil(t: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Monotonic time of a wall-clock instant (epoch ms), `wallNow` being the wall clock now. */
+export const monoOf = (clock: Clock, wallNow: () => number, wallMs: number): number =>
+  clock.now() + (wallMs - wallNow());
+
+/** Wall-clock time (epoch ms) of a monotonic instant. */
+export const wallOf = (clock: Clock, wallNow: () => number, monoMs: number): number =>
+  wallNow() + (monoMs - clock.now());
+
 /**
  * The real clock: `performance.now()` and `setTimeout`. A timer may fire a little early
  * (Node rounds to whole milliseconds), so the sleep re-arms until the time is reached;

@@ -41,11 +41,25 @@ export const broadcastNoticeSchema = z.strictObject({
   ts: rfc3339,
 });
 
+/** A `campaign.transport` frame: from `seq` on, the campaign's frames come on `transport` (lib/broadcast/join.ts). */
+export const campaignTransportFrameSchema = z.strictObject({
+  type: z.literal('campaign.transport'),
+  campaign_id: z.string().check(z.minLength(1)),
+  seq: z.number().check(z.int(), z.positive()),
+  ts: rfc3339,
+  transport: z.enum(['websocket', 'events']),
+  websocket: z.strictObject({ url: z.string() }),
+  events: z.optional(
+    z.strictObject({ realtime_url: z.string(), http_host: z.string(), channel: z.string() }),
+  ),
+});
+
 /** Types of the frames, inferred from their schemas. */
 export type LeaderboardEntry = z.infer<typeof leaderboardEntrySchema>;
 export type CampaignStatePayload = z.infer<typeof campaignStatePayloadSchema>;
 export type CampaignStateFrame = z.infer<typeof campaignStateFrameSchema>;
 export type BroadcastNotice = z.infer<typeof broadcastNoticeSchema>;
+export type CampaignTransportFrame = z.infer<typeof campaignTransportFrameSchema>;
 
 /** A point in wall-clock time: epoch milliseconds, a `Date`, or an RFC 3339 string. */
 export type Timestamp = number | Date | string;

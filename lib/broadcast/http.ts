@@ -1,16 +1,21 @@
 /**
- * HTTP routes of the broadcast service (lib/registry/platform.ts):
+ * HTTP routes of the broadcast service (lib/registry/platform-broadcast.ts):
  * - `POST /api/campaigns/{id}/scores` `{ user, delta, scores? }` (named counters) → 200 `{ campaign_id, user, score }`:
  *   admins and services update anyone's score, a user only their own; 404 for an unknown
  *   campaign; the update is atomic and emits `campaign.score`.
+ * - `GET /api/campaigns/{id}/live` → 200 {@link JoinInfo} plus a live token for the caller
+ *   (./live-token.ts): where to join, on the transport the campaign's broadcaster uses now;
+ *   403 for a campaign the caller may not watch, 404 for an unknown one (./watch-access.ts).
  * - `GET /api/broadcast/health` (public): the service's tables.
  */
+import type { Principal } from '../auth/tokens.ts';
 import type { Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
 import { forbidden, notFound, toFieldIssues, validationError } from '../errors.ts';
 import type { HealthReport } from '../health.ts';
 import { scoreBodySchema } from '../registry/schemas-live.ts';
 import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
+import type { JoinInfo } from './join.ts';
 import type { LeaderboardStore } from './leaderboard.ts';
 
 export { scoreBodySchema };
@@ -18,20 +23,34 @@ export { scoreBodySchema };
 export interface BroadcastHttpDeps {
   campaigns: CampaignReader;
   leaderboard: Pick<LeaderboardStore, 'add'>;
+  /** Where `principal` joins campaign `id` now (throws 403/404 when it may not watch it). */
+  live: (
+    principal: Principal,
+    campaignId: string,
+  ) => Promise<JoinInfo & { token: string; expires_at: string }>;
   health: () => Promise<HealthReport>;
 }
+
+const campaignId = (params: Record<string, string | undefined>): string => {
+  const id = params.id ?? '';
+  if (!CAMPAIGN_ID_RE.test(id))
+    throw validationError([{ path: 'path.id', message: 'must be a campaign id' }]);
+  return id;
+};
+
+const principalOf = (p: Principal | undefined): Principal => {
+  if (!p) throw new Error('route requires a principal');
+  return p;
+};
 
 export function broadcastRoutes(deps: BroadcastHttpDeps): Routes {
   return {
     'POST /api/campaigns/{id}/scores': {
       handler: async (req) => {
-        const id = req.params.id ?? '';
-        if (!CAMPAIGN_ID_RE.test(id))
-          throw validationError([{ path: 'path.id', message: 'must be a campaign id' }]);
+        const id = campaignId(req.params);
         const body = scoreBodySchema.safeParse(req.body ?? {});
         if (!body.success) throw validationError(toFieldIssues(body.error.issues));
-        const principal = req.principal;
-        if (!principal) throw new Error('route requires a principal');
+        const principal = principalOf(req.principal);
         if (principal.role === 'user' && body.data.user !== principal.sub)
           throw forbidden('A user may only change their own score', { user: body.data.user });
         if (!(await deps.campaigns.get(id, true))) throw notFound(`Campaign "${id}" not found`);
@@ -44,6 +63,9 @@ export function broadcastRoutes(deps: BroadcastHttpDeps): Routes {
         );
         return json(200, { campaign_id: id, user: body.data.user, score });
       },
+    },
+    'GET /api/campaigns/{id}/live': {
+      handler: async (req) => json(200, await deps.live(principalOf(req.principal), campaignId(req.params))),
     },
     'GET /api/broadcast/health': {
       public: true,

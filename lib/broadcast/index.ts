@@ -1,20 +1,18 @@
 /**
- * WebSocket broadcast: a tick scheduler on an absolute schedule, a drop-on-busy fan-out
- * with bounded concurrency, the frame format, and the management API poster; plus the
- * pure pieces of the live-campaign service (when a campaign is on the air, the client
- * protocol, the rate limiter, leaderboard ranking). The Lambda is lib/broadcast/lambda.ts;
- * see docs/broadcast.md.
+ * Live campaigns: the pure pieces other code may reuse (frames and their schemas, the tick
+ * scheduler, the fan-out and its budget, shards, the transports, the signed post and publish
+ * paths, when a campaign is on the air, the client protocol). The functions' entry points are
+ * ./lambda.ts (WebSocket, HTTP, events, sweep), ./ticker-lambda.ts (the tick bursts) and
+ * ./authorizer-lambda.ts (the Event API's authorizer); docs/broadcast.md explains the room.
  */
 
 export { PostBudget, type PostBudgetOptions } from './budget.ts';
-export { type BurstDeps, type BurstOptions, runBurst } from './burst.ts';
+export { Burst, runBurst, successorOf } from './burst.ts';
+export type { BurstOptions, BurstPorts } from './burst-ports.ts';
+export { campaignOfChannel, channelOf, EVENTS_NAMESPACE } from './channels.ts';
 export { type Clock, FakeClock, systemClock } from './clock.ts';
-export {
-  type AwsCredentials,
-  type CredentialSource,
-  fromEnvironment,
-  RefreshingCredentials,
-} from './credentials.ts';
+export { EventPublisher, type Publish, PublishError, type PublishResult } from './events-publish.ts';
+export { EventsTransport } from './events-transport.ts';
 export {
   type ConnectionTotals,
   FanOut,
@@ -24,21 +22,8 @@ export {
   type PostToConnection,
   type TickStats,
 } from './fanout.ts';
-export {
-  type BroadcastNotice,
-  broadcastNotice,
-  broadcastNoticeSchema,
-  type CampaignStateFrame,
-  type CampaignStatePayload,
-  campaignStateFrame,
-  campaignStateFrameSchema,
-  campaignStatePayloadSchema,
-  type LeaderboardEntry,
-  leaderboardEntrySchema,
-  parseCampaignStateFrame,
-  rfc3339Of,
-  type Timestamp,
-} from './frame.ts';
+export * from './frame.ts';
+export { type JoinInfo, joinInfo, transportFrame } from './join.ts';
 export { rankTop } from './leaderboard.ts';
 export type { TickInput, TickOutput } from './machine.ts';
 export {
@@ -64,15 +49,19 @@ export {
   tickerVerdict,
 } from './phase.ts';
 export { FixedWindowRateLimiter, MemoryWindowStore, type WindowCounterStore } from './rate-limit.ts';
-export { runShardBurst, type ShardDeps, type ShardOptions } from './shard-burst.ts';
+export { runShardBurst, type ShardDeps, type ShardRunOptions } from './shard-burst.ts';
 export { connectionsOfShard, shardCountFor, shardOf } from './shards.ts';
+export { capToShare, PostingShare, type ShareLedger } from './share.ts';
 export {
   PostError,
-  PostSigner,
   regionOfEndpoint,
   SignedPoster,
   type SignedPosterOptions,
   signedPoster,
 } from './signed-post.ts';
+export { NodeSha256, PostSigner } from './sigv4.ts';
 export type { TickMetrics } from './tick-sender.ts';
 export { effectiveHz, type RunTicksOptions, type RunTicksResult, runTicks, type Tick } from './ticker.ts';
+export * from './transport.ts';
+export { chooseTransport, type TransportSetting, transportSettingOf } from './transport-choice.ts';
+export { WebsocketTransport } from './websocket-transport.ts';

@@ -121,6 +121,10 @@ export function executionName(campaignId: string, epoch: number, generation: num
   return `${id}-e${epoch}-g${generation}`;
 }
 
+/** Name of the execution that takes over from `input`'s (the next generation of the same run). */
+export const successorOf = (input: { campaign_id: string; epoch: number; generation: number }): string =>
+  executionName(input.campaign_id, input.epoch, input.generation + 1);
+
 /** FNV-1a 64-bit, hex (stable, dependency-free; names need no cryptographic strength). */
 function digest(s: string): string {
   let h = 0xcbf29ce484222325n;

@@ -1,56 +1,52 @@
 /**
- * What a broadcaster, the owning burst ({@link runBurst}) or one shard
- * ({@link runShardBurst}), does with each tick: build the frame the campaign's mode wants, fan
- * it out to the connections it serves, and report the tick's metrics.
+ * What a broadcaster, the owning burst (./burst.ts) or one shard (./shard-burst.ts), does with
+ * each tick: build the frame the campaign's mode wants (once: the same text goes to every
+ * recipient and to both transports during a switch), send it through the active transports,
+ * and report the tick's metrics.
  */
-import { PostBudget } from './budget.ts';
-import { FanOut, type FanOutTotals, type PostToConnection } from './fanout.ts';
 import type { CampaignStatePayload } from './frame.ts';
 import { type BroadcastMode, TickFrames } from './on-change.ts';
+import {
+  addTotals,
+  type Transport,
+  type TransportKind,
+  type TransportSwitch,
+  type TransportTotals,
+  ZERO_TOTALS,
+} from './transport.ts';
 
 /** What one tick did, for metrics. */
 export interface TickMetrics {
   seq: number;
   /** ms between the tick's due time and its emission. */
   lateness: number;
-  /** Connections addressed. */
+  /** The transport the tick's frame went to. */
+  transport: TransportKind;
+  /** Recipients addressed: connections (websocket), or the channel (events). */
   targeted: number;
-  /** Frames posted successfully since the previous tick. */
+  /** Frames delivered since the previous tick (posts answered 2xx, publishes accepted). */
   sent: number;
-  /** Frames dropped by this tick (connection still busy with its previous frame). */
+  /** Frames dropped by this tick (recipient still busy with its previous frame). */
   dropped: number;
   /** Connections found gone (410) since the previous tick. */
   gone: number;
-  /** Posts that failed since the previous tick. */
+  /** Posts or publishes that failed since the previous tick. */
   failed: number;
   /** Frames thinned by the posting budget by this tick. */
   thinned: number;
-  /** Posts answered 429 since the previous tick. */
+  /** Posts or publishes answered 429 since the previous tick. */
   throttled: number;
+  /** Event API publishes made since the previous tick. */
+  published: number;
   /** Shards serving the campaign (1 when not sharded). */
   shards: number;
+  /** True when the account's posting share held this broadcaster below its demand. */
+  shareLimited: boolean;
   /** False when on-change mode sent nothing for this tick. */
   sentFrame: boolean;
 }
 
 export type BroadcastLog = (level: 'info' | 'warn', message: string, extra?: Record<string, unknown>) => void;
-
-export interface SenderDeps {
-  post: PostToConnection;
-  /** Remove (and uncount) a connection that is gone or expired. */
-  removeConnection: (campaignId: string, connectionId: string) => Promise<unknown>;
-  onTick?: (m: TickMetrics) => void;
-  log?: BroadcastLog;
-}
-
-export interface SenderOptions {
-  /** Fan-out concurrency (default 128). */
-  concurrency?: number;
-  /** Posts per second this broadcaster may make (default: unlimited). */
-  postsPerSecond?: number;
-  /** Longest time without a frame in on-change mode (default 5 s). */
-  heartbeatMs?: number;
-}
 
 /** The state a tick's frame carries. */
 export interface TickState {
@@ -58,67 +54,80 @@ export interface TickState {
   /** The frame's wall-clock time, epoch ms. */
   ts: number;
   payload: CampaignStatePayload;
-  /** Monotonic clock now (on-change heartbeats). */
+  /** Monotonic clock now (on-change heartbeats, the transport switch's overlap). */
   now: number;
 }
 
-export class TickSender {
-  /** The fan-out, for draining and for notices (`broadcast.started` / `stopped`). */
-  readonly fanout: FanOut;
-  readonly #frames: TickFrames;
-  readonly #onTick: SenderDeps['onTick'];
-  #previous: FanOutTotals;
+export interface TickSenderOptions {
+  /** Longest time without a frame in on-change mode (default 5 s). */
+  heartbeatMs?: number;
+  onTick?: (m: TickMetrics) => void;
+}
 
-  constructor(campaignId: string, deps: SenderDeps, opts: SenderOptions) {
-    const log = deps.log ?? (() => undefined);
-    const budget =
-      opts.postsPerSecond === undefined ? undefined : new PostBudget({ postsPerSecond: opts.postsPerSecond });
-    this.fanout = new FanOut({
-      post: deps.post,
-      concurrency: opts.concurrency ?? 128,
-      ...(budget === undefined ? {} : { budget }),
-      onGone: async (connectionId) => {
-        await deps.removeConnection(campaignId, connectionId);
-      },
-      onError: (error, connectionId) => log('warn', 'post failed', { connectionId, error: String(error) }),
-    });
+export class TickSender {
+  readonly #frames: TickFrames;
+  readonly #transports: TransportSwitch;
+  readonly #onTick: TickSenderOptions['onTick'];
+  readonly #previous = new Map<Transport, TransportTotals>();
+
+  constructor(campaignId: string, transports: TransportSwitch, opts: TickSenderOptions = {}) {
     this.#frames = new TickFrames({
       campaignId,
       ...(opts.heartbeatMs ? { heartbeatMs: opts.heartbeatMs } : {}),
     });
-    this.#onTick = deps.onTick;
-    this.#previous = this.fanout.totals();
+    this.#transports = transports;
+    this.#onTick = opts.onTick;
   }
 
   /**
-   * Send tick `seq`'s frame (none when on-change mode has nothing new to say) to `to`, and
-   * report the tick with the posts settled since the previous one.
+   * Send tick `seq`'s frame (none when on-change mode has nothing new to say) and report the
+   * tick with what settled since the previous one.
    */
   send(
     tick: { seq: number; lateness: number },
-    to: readonly string[],
     state: TickState,
-    shards: number,
+    extra: { shards: number; shareLimited: boolean },
   ): void {
     const frame = this.#frames.frame(state.mode, tick.seq, state.ts, state.payload, state.now);
     const stats =
-      frame === undefined
-        ? { targeted: to.length, dropped: 0, thinned: 0 }
-        : this.fanout.broadcast(to, frame);
-    const totals = this.fanout.totals();
+      frame === undefined ? { targeted: 0, dropped: 0, thinned: 0 } : this.#transports.send(frame, state.now);
+    const settled = this.#settled(state.now);
     this.#onTick?.({
       seq: tick.seq,
       lateness: tick.lateness,
+      transport: this.#transports.active.kind,
       targeted: stats.targeted,
       dropped: stats.dropped,
       thinned: stats.thinned,
-      sent: totals.sent - this.#previous.sent,
-      gone: totals.gone - this.#previous.gone,
-      failed: totals.failed - this.#previous.failed,
-      throttled: totals.throttled - this.#previous.throttled,
-      shards,
+      sent: settled.sent,
+      gone: settled.gone,
+      failed: settled.failed,
+      throttled: settled.throttled,
+      published: settled.publishes,
+      shards: extra.shards,
+      shareLimited: extra.shareLimited,
       sentFrame: frame !== undefined,
     });
-    this.#previous = totals;
+  }
+
+  /** What settled on each transport in use since the previous tick. */
+  #settled(now: number): TransportTotals {
+    let sum = ZERO_TOTALS;
+    const leaving = this.#transports.leaving(now);
+    for (const t of leaving === undefined ? [this.#transports.active] : [this.#transports.active, leaving]) {
+      const totals = t.totals();
+      const before = this.#previous.get(t) ?? ZERO_TOTALS;
+      this.#previous.set(t, totals);
+      sum = addTotals(sum, {
+        sent: totals.sent - before.sent,
+        dropped: 0,
+        thinned: 0,
+        throttled: totals.throttled - before.throttled,
+        failed: totals.failed - before.failed,
+        gone: totals.gone - before.gone,
+        publishes: totals.publishes - before.publishes,
+      });
+    }
+    return sum;
   }
 }

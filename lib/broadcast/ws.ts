@@ -1,8 +1,10 @@
 /**
  * The WebSocket routes: `$connect`, `$disconnect` and `$default`.
  *
- * `$connect` `?campaign_id=&user_id=&token=`: the token must be valid (a `user` token only
- * for its own user id), the campaign must exist, and the participant must fit under
+ * `$connect` `?campaign_id=&user_id=&token=`: the token (an API token, or a live token for
+ * this campaign) must be valid (a `user` token only for its own user id), its holder must be
+ * allowed to watch the campaign (./watch-access.ts: the rule `GET …/live` and the Event API's
+ * authorizer apply too), the campaign must exist, and the participant must fit under
  * `custom_rules.max_participants` (counted atomically, see connections.ts). A refusal is a
  * non-2xx status with the contract error body `{ error: { code, message } }`; API Gateway
  * refuses the handshake with that status.
@@ -12,13 +14,13 @@
  * a bad message only ever gets an error frame: the connection stays open.
  */
 
-import type { Principal } from '../auth/tokens.ts';
 import type { WsEvent } from '../edge/ws.ts';
 import { isTemporaError } from '../errors.ts';
-import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
+import { CAMPAIGN_ID_RE } from './campaigns.ts';
 import { type ConnectionRecord, type ConnectionStore, maxParticipantsOf } from './connections.ts';
 import type { PostToConnection } from './fanout.ts';
 import type { LeaderboardStore } from './leaderboard.ts';
+import type { Watcher } from './live-token.ts';
 import {
   bodyBytes,
   errorFrame,
@@ -44,13 +46,14 @@ export interface WebSocketResult {
 
 export interface WebSocketDeps {
   connections: Pick<ConnectionStore, 'connect' | 'lookup' | 'remove'>;
-  campaigns: CampaignReader;
   leaderboard: Pick<LeaderboardStore, 'add'>;
   limiter: FixedWindowRateLimiter<ConnectionRecord>;
   /** Send one frame to one connection (the management API). */
   post: PostToConnection;
-  /** Verify a bearer token (throws a 401 TemporaError when invalid). */
-  verify: (token: string) => Promise<Principal>;
+  /** Verify an API or live token (throws a 401 TemporaError when invalid). */
+  verify: (token: string) => Promise<Watcher>;
+  /** The campaign, when the watcher may watch it (throws a 403/404 TemporaError otherwise: ./watch-access.ts). */
+  watch: (watcher: Watcher, campaignId: string) => Promise<CampaignSnapshot>;
   maxMessageBytes: number;
   /**
    * Called after a connection is accepted (TickerWatch.onConnect: make sure the campaign's
@@ -67,19 +70,25 @@ const refuse = (statusCode: number, code: string, message: string): WebSocketRes
 });
 const OK: WebSocketResult = { statusCode: 200 };
 
-export function webSocketHandler(deps: WebSocketDeps) {
-  const now = deps.now ?? Date.now;
-  const log = deps.log ?? (() => undefined);
+/** The three routes over their ports; {@link webSocketHandler} picks one per event. */
+export class WebSocketRoutes {
+  readonly #now: () => number;
+  readonly #log: NonNullable<WebSocketDeps['log']>;
 
-  const reply = async (connectionId: string, frame: string): Promise<void> => {
+  constructor(private readonly deps: WebSocketDeps) {
+    this.#now = this.deps.now ?? Date.now;
+    this.#log = this.deps.log ?? (() => undefined);
+  }
+
+  async #reply(connectionId: string, frame: string): Promise<void> {
     try {
-      await deps.post(connectionId, frame);
+      await this.deps.post(connectionId, frame);
     } catch (e) {
-      log('warn', 'could not answer a client', { connectionId, error: String(e) });
+      this.#log('warn', 'could not answer a client', { connectionId, error: String(e) });
     }
-  };
+  }
 
-  async function connect(event: WebSocketEvent): Promise<WebSocketResult> {
+  async connect(event: WebSocketEvent): Promise<WebSocketResult> {
     const q = event.queryStringParameters ?? {};
     const connectionId = event.requestContext.connectionId;
     const campaignId = q.campaign_id ?? '';
@@ -93,24 +102,23 @@ export function webSocketHandler(deps: WebSocketDeps) {
         'Query parameter user_id is required (1-128 letters, digits or _ . @ : -)',
       );
     if (!q.token) return refuse(401, 'unauthorized', 'Query parameter token (a bearer JWT) is required');
-    let principal: Principal;
+    let campaign: CampaignSnapshot;
     try {
-      principal = await deps.verify(q.token);
+      const watcher = await this.deps.verify(q.token);
+      if (watcher.role === 'user' && watcher.sub !== user.data)
+        return refuse(403, 'forbidden', `A user token may only connect as its own user (${watcher.sub})`);
+      campaign = await this.deps.watch(watcher, campaignId);
     } catch (e) {
-      if (isTemporaError(e) && e.status === 401) return refuse(401, 'unauthorized', e.message);
+      if (isTemporaError(e) && e.status < 500) return refuse(e.status, e.code, e.message);
       throw e;
     }
-    if (principal.role === 'user' && principal.sub !== user.data)
-      return refuse(403, 'forbidden', `A user token may only connect as its own user (${principal.sub})`);
-    const campaign = await deps.campaigns.get(campaignId, true);
-    if (!campaign) return refuse(404, 'not_found', `Campaign "${campaignId}" not found`);
     const max = maxParticipantsOf(campaign.metadata.custom_rules as Record<string, unknown> | undefined);
-    const outcome = await deps.connections.connect({
+    const outcome = await this.deps.connections.connect({
       campaignId,
       connectionId,
       userId: user.data,
       maxParticipants: max,
-      nowMs: now(),
+      nowMs: this.#now(),
     });
     if (outcome === 'full')
       return refuse(
@@ -118,33 +126,33 @@ export function webSocketHandler(deps: WebSocketDeps) {
         'max_participants_reached',
         `Campaign "${campaignId}" is full (max_participants ${max})`,
       );
-    log('info', 'connected', { campaignId, connectionId, user: user.data });
-    if (deps.onConnected) {
+    this.#log('info', 'connected', { campaignId, connectionId, user: user.data });
+    if (this.deps.onConnected) {
       // The reconcile trigger (a ticker that died is restarted); never refuses the client.
       try {
-        const ticker = await deps.onConnected(campaign, event.requestContext.requestId ?? connectionId);
+        const ticker = await this.deps.onConnected(campaign, event.requestContext.requestId ?? connectionId);
         if (ticker !== 'alive' && ticker !== 'not_live')
-          log('info', 'ticker checked', { campaignId, ticker });
+          this.#log('info', 'ticker checked', { campaignId, ticker });
       } catch (e) {
-        log('warn', 'ticker check failed', { campaignId, error: String(e) });
+        this.#log('warn', 'ticker check failed', { campaignId, error: String(e) });
       }
     }
     return OK;
   }
 
-  async function disconnect(event: WebSocketEvent): Promise<WebSocketResult> {
+  async disconnect(event: WebSocketEvent): Promise<WebSocketResult> {
     const connectionId = event.requestContext.connectionId;
-    const record = await deps.connections.lookup(connectionId);
-    if (record) await deps.connections.remove(record.campaignId, connectionId);
+    const record = await this.deps.connections.lookup(connectionId);
+    if (record) await this.deps.connections.remove(record.campaignId, connectionId);
     return OK;
   }
 
-  async function message(event: WebSocketEvent): Promise<WebSocketResult> {
+  async message(event: WebSocketEvent): Promise<WebSocketResult> {
     const connectionId = event.requestContext.connectionId;
     const raw = bodyBytes(event.body, event.isBase64Encoded);
-    const verdict = await deps.limiter.hit(connectionId);
+    const verdict = await this.deps.limiter.hit(connectionId);
     if ('missing' in verdict) {
-      await reply(
+      await this.#reply(
         connectionId,
         errorFrame('unknown_connection', 'This connection is not registered; reconnect'),
       );
@@ -152,37 +160,37 @@ export function webSocketHandler(deps: WebSocketDeps) {
     }
     if (!verdict.allowed) {
       if (verdict.notify) {
-        await reply(
+        await this.#reply(
           connectionId,
           errorFrame(
             'rate_limited',
-            `More than ${deps.limiter.limit} messages in ${deps.limiter.windowMs} ms: further messages are dropped until the window ends`,
+            `More than ${this.deps.limiter.limit} messages in ${this.deps.limiter.windowMs} ms: further messages are dropped until the window ends`,
           ),
         );
       }
       return OK;
     }
-    const parsed = parseClientMessage(raw, deps.maxMessageBytes);
+    const parsed = parseClientMessage(raw, this.deps.maxMessageBytes);
     if (!parsed.ok) {
-      await reply(connectionId, errorFrame(parsed.code, parsed.message, parsed.id));
+      await this.#reply(connectionId, errorFrame(parsed.code, parsed.message, parsed.id));
       return OK;
     }
     const msg = parsed.message;
     if (msg.action === 'ping') {
-      await reply(connectionId, pongFrame(now(), msg.id));
+      await this.#reply(connectionId, pongFrame(this.#now(), msg.id));
       return OK;
     }
     const { campaignId, userId } = verdict.record;
     try {
-      const score = await deps.leaderboard.add(campaignId, userId, msg.delta, {
+      const score = await this.deps.leaderboard.add(campaignId, userId, msg.delta, {
         actor: { sub: userId, role: 'user' },
         correlationId: event.requestContext.requestId ?? `ws-${connectionId}`,
         via: 'websocket',
       });
-      await reply(connectionId, scoreFrame(campaignId, userId, score, msg.id));
+      await this.#reply(connectionId, scoreFrame(campaignId, userId, score, msg.id));
     } catch (e) {
-      log('error', 'score update failed', { campaignId, connectionId, error: String(e) });
-      await reply(
+      this.#log('error', 'score update failed', { campaignId, connectionId, error: String(e) });
+      await this.#reply(
         connectionId,
         errorFrame('internal_error', 'The score could not be updated; try again', msg.id),
       );
@@ -190,16 +198,23 @@ export function webSocketHandler(deps: WebSocketDeps) {
     return OK;
   }
 
-  return async (event: WebSocketEvent): Promise<WebSocketResult> => {
+  handle(event: WebSocketEvent): Promise<WebSocketResult> {
     switch (event.requestContext.eventType) {
       case 'CONNECT':
-        return connect(event);
+        return this.connect(event);
       case 'DISCONNECT':
-        return disconnect(event);
+        return this.disconnect(event);
       case 'MESSAGE':
-        return message(event);
+        return this.message(event);
       default:
-        return refuse(400, 'bad_request', `Unsupported WebSocket event ${event.requestContext.eventType}`);
+        return Promise.resolve(
+          refuse(400, 'bad_request', `Unsupported WebSocket event ${event.requestContext.eventType}`),
+        );
     }
-  };
+  }
+}
+
+export function webSocketHandler(deps: WebSocketDeps): (event: WebSocketEvent) => Promise<WebSocketResult> {
+  const routes = new WebSocketRoutes(deps);
+  return (event) => routes.handle(event);
 }

@@ -18,18 +18,18 @@ export interface EnvVar<T, Optional extends boolean = boolean> {
   readonly optional: Optional;
 }
 
-const required = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, false> => ({
+export const required = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, false> => ({
   name,
   schema,
   optional: false,
 });
-const withDefault = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, true> => ({
+export const withDefault = <T>(name: string, schema: z.ZodMiniType<T>): EnvVar<T, true> => ({
   name,
   schema,
   optional: true,
 });
 
-const text = z.string().check(z.minLength(1));
+export const text = z.string().check(z.minLength(1));
 const ms = (fallback: number, max = 3_600_000) =>
   z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(max)), fallback);
 /** A JSON object in a variable, e.g. `{ "<service>": "<table>" }`. */
@@ -94,6 +94,28 @@ export const VARS = {
   scheduleTargetArn: required('SCHEDULE_TARGET_ARN', text),
   scheduleRoleArn: required('SCHEDULE_ROLE_ARN', text),
   scheduleDlqArn: required('SCHEDULE_DLQ_ARN', text),
+  /** Bulk cancellation jobs of the scheduler. */
+  intentJobsTable: required('INTENT_JOBS_TABLE', text),
+  /** How far ahead intents get their schedule (ISO 8601 duration); beyond it they are deferred. */
+  scheduleHorizon: withDefault(
+    'SCHEDULE_HORIZON',
+    z._default(
+      z
+        .string()
+        .check(
+          z.regex(
+            /^P(?!$)(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$/,
+            'must be an ISO 8601 duration of days, hours, minutes, seconds (P7D, PT2M)',
+          ),
+        ),
+      'P7D',
+    ),
+  ),
+  /** Intents one materializer run makes schedules for, at most. */
+  materializeLimit: withDefault(
+    'MATERIALIZE_LIMIT',
+    z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(10_000)), 1000),
+  ),
   // Domain consumers.
   searchIndexTable: required('SEARCH_INDEX_TABLE', text),
   analyticsCountersTable: required('ANALYTICS_COUNTERS_TABLE', text),

@@ -41,6 +41,9 @@ export const schedulerEnv = defineEnv({
   scheduleRoleArn: V.scheduleRoleArn,
   scheduleDlqArn: V.scheduleDlqArn,
   entityTables: V.entityTables,
+  intentJobsTable: V.intentJobsTable,
+  scheduleHorizon: V.scheduleHorizon,
+  materializeLimit: V.materializeLimit,
 });
 
 /** Added to a consumer that writes other services' entities (registry need `entities:write`). */

@@ -34,6 +34,8 @@ export const campaignNamespace = z.looseObject({
   broadcast_enabled: z.optional(z.boolean()),
   /** `on_change`: a frame only when the payload changed, plus heartbeats (docs/broadcast.md). */
   broadcast_mode: z.optional(z.enum(['every_tick', 'on_change'])),
+  /** How frames reach clients: API Gateway WebSocket posts, AppSync Events, or chosen by audience (docs/broadcast.md). */
+  transport: z.optional(z.enum(['auto', 'websocket', 'events'])),
   leaderboard: z.optional(z.array(z.looseObject({ user: z.string(), score: z.number() }))),
   /** How the leaderboard ranks: by `formula` over score, scores.<name>, joined_at (default: score). */
   ranking: z.optional(z.looseObject({ formula: z.optional(rankingFormulaSchema) })),

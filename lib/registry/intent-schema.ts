@@ -21,8 +21,12 @@ export const intentSchema = z.object({
   attempts: z.number().check(z.int()),
   lease_until: z.number(),
   schedule_name: z.string(),
+  /** `created`: its EventBridge Scheduler schedule exists; `deferred`: kept in the table until it enters the horizon. */
+  schedule: z.enum(['created', 'deferred']),
   correlation_id: z.string(),
   created_at: z.string(),
   updated_at: z.string(),
   reason: z.optional(z.string()),
+  /** The bulk cancellation that cancelled it. */
+  job_id: z.optional(z.string()),
 });

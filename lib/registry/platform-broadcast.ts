@@ -26,6 +26,23 @@ export const broadcast: PlatformServiceDefinition = {
     },
     {
       method: 'GET',
+      path: '/api/campaigns/{id}/live',
+      summary:
+        "How to join a campaign's live frames: the transport its broadcaster uses now, the WebSocket URL, the Event API's realtime endpoint and channel while that transport is active, and a live token for this campaign.",
+      roles: ROLES,
+      params: campaignIdParamsSchema,
+      response: z.object({
+        transport: z.enum(['websocket', 'events']),
+        token: z.string(),
+        expires_at: z.string(),
+        websocket: z.object({ url: z.string() }),
+        events: z.optional(
+          z.object({ realtime_url: z.string(), http_host: z.string(), channel: z.string() }),
+        ),
+      }),
+    },
+    {
+      method: 'GET',
       path: '/api/broadcast/health',
       public: true,
       summary: 'Health of the broadcast service.',

@@ -3,14 +3,42 @@
  * Lambda bundles only its own routes' schemas, not the whole registry (lib/registry/platform.ts
  * lists it with the others).
  */
-import * as z from 'zod/mini';
 import { intentSchema } from './intent-schema.ts';
-import { healthSchema, intentListQuerySchema, schedulePayloadSchema } from './schemas.ts';
+import { healthSchema, schedulePayloadSchema } from './schemas.ts';
+import {
+  cancellationBodySchema,
+  cancellationIdParamsSchema,
+  cancellationJobSchema,
+  intentIdParamsSchema,
+  intentPageSchema,
+  intentSearchQuerySchema,
+  intentSummarySchema,
+  rescheduleBodySchema,
+} from './schemas-scheduler.ts';
 import { OPS, type PlatformServiceDefinition } from './types.ts';
+
+/** Every event the scheduler emits about an intent (each is in the entity's audit story). */
+export const INTENT_EVENTS = [
+  'scheduler.scheduled',
+  'scheduler.deferred',
+  'scheduler.materialized',
+  'scheduler.rescheduled',
+  'scheduler.cancelled',
+  'scheduler.executed',
+  'scheduler.failed',
+] as const;
+
+/** The events of a bulk cancellation job (entity `intent_cancellation`, id the job's). */
+export const CANCELLATION_EVENTS = {
+  started: 'scheduler.cancellation.started',
+  progressed: 'scheduler.cancellation.progressed',
+  completed: 'scheduler.cancellation.completed',
+} as const;
 
 export const scheduler: PlatformServiceDefinition = {
   name: 'scheduler',
-  description: 'Optimistic scheduling: future intents as one-time schedules, cancelled by events, run once.',
+  description:
+    'Optimistic scheduling: future intents as one-time schedules (created once within the horizon), cancelled by events, run once; search, reschedule and bulk cancel.',
   folder: 'scheduler',
   routes: [
     {
@@ -34,11 +62,33 @@ export const scheduler: PlatformServiceDefinition = {
     {
       method: 'GET',
       path: '/api/scheduler/intents',
-      summary: "An entity's intents.",
+      summary:
+        'Search intents across entities by status, action, pattern, entity type or id and run_at range, ordered by run_at (never a scan).',
       rule: 'scheduler.intents.read',
       roles: OPS,
-      query: intentListQuerySchema,
-      response: z.object({ items: z.array(intentSchema) }),
+      query: intentSearchQuerySchema,
+      response: intentPageSchema,
+    },
+    {
+      method: 'GET',
+      path: '/api/scheduler/intents/summary',
+      summary: 'Scheduled intents counted by pattern and by when they are due (next hour, day, week, later).',
+      rule: 'scheduler.intents.read',
+      roles: OPS,
+      response: intentSummarySchema,
+    },
+    {
+      method: 'PATCH',
+      path: '/api/scheduler/intents/{id}',
+      summary:
+        'Reschedule an intent in place: a new run_at and/or cancel_on, a new generation; the old one can no longer fire.',
+      rule: 'scheduler.intents.reschedule',
+      roles: OPS,
+      params: intentIdParamsSchema,
+      body: rescheduleBodySchema,
+      status: 200,
+      response: intentSchema,
+      example: { run_at: '2030-02-01T00:00:00Z', cancel_on: ['campaign.extended', 'policy_override'] },
     },
     {
       method: 'DELETE',
@@ -46,9 +96,35 @@ export const scheduler: PlatformServiceDefinition = {
       summary: 'Cancel an intent.',
       rule: 'scheduler.intents.cancel',
       roles: OPS,
-      params: z.object({ id: z.string().check(z.minLength(1), z.maxLength(128)) }),
+      params: intentIdParamsSchema,
       status: 200,
       response: intentSchema,
+    },
+    {
+      method: 'POST',
+      path: '/api/scheduler/intents/cancellations',
+      summary:
+        'Cancel every scheduled intent a filter matches: a dry run (200, the count and the first 20) or a job (202).',
+      rule: 'scheduler.intents.cancel',
+      idempotent: true,
+      roles: OPS,
+      body: cancellationBodySchema,
+      status: 202,
+      response: cancellationJobSchema,
+      example: {
+        filter: { pattern: 'campaign-archive', entity_type: 'campaign' },
+        reason: 'campaign archiving paused',
+        dry_run: true,
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/scheduler/intents/cancellations/{id}',
+      summary: "A bulk cancellation's progress: matched, cancelled, skipped, and its status.",
+      rule: 'scheduler.intents.read',
+      roles: OPS,
+      params: cancellationIdParamsSchema,
+      response: cancellationJobSchema,
     },
     {
       method: 'GET',
@@ -59,8 +135,17 @@ export const scheduler: PlatformServiceDefinition = {
     },
   ],
   consumes: ['*'],
-  emits: ['scheduler.cancelled', 'scheduler.executed', 'scheduler.failed', 'pattern.run'],
-  capabilities: ['future intents', 'cancellation', 'exactly-once execution', 'retention'],
+  emits: [...INTENT_EVENTS, ...Object.values(CANCELLATION_EVENTS), 'pattern.run'],
+  capabilities: [
+    'future intents',
+    'cancellation',
+    'exactly-once execution',
+    'retention',
+    'intent search',
+    'reschedule',
+    'bulk cancellation',
+    'scheduling horizon',
+  ],
   dependencies: ['nexus'],
   integrationPoints: ['nexus'],
 };

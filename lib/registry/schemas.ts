@@ -99,13 +99,6 @@ export const policyListQuerySchema = z.object({ environment: z.optional(policyEn
 
 export * from './schemas-live.ts';
 
-/** `GET /api/scheduler/intents?entity_id=`. */
-export const intentListQuerySchema = z.object({
-  entity_id: z
-    .string({ error: 'is required (an entity id)' })
-    .check(z.minLength(1), z.maxLength(128, 'is required (an entity id)')),
-});
-
 /** The contract's error shape, every 4xx/5xx. */
 export const errorSchema = z.object({
   error: z.object({

@@ -1,6 +1,7 @@
 /**
- * The scheduler Lambda: HTTP routes, every Nexus event (schedule requests and possible
- * cancellations), and the one-time schedules' invocations (`{ kind: 'scheduler.fire' }`).
+ * The scheduler Lambda: HTTP routes, every Nexus event (schedule requests, possible
+ * cancellations, bulk cancellation steps), the one-time schedules' invocations
+ * (`{ kind: 'scheduler.fire' }`) and the materializer's rule (`{ kind: 'scheduler.materialize' }`).
  */
 import * as z from 'zod/mini';
 import { documentClient } from '../aws/clients.ts';
@@ -13,20 +14,25 @@ import { lazy, once } from '../edge/lazy.ts';
 import { serviceLambda } from '../edge/service-lambda.ts';
 import { otherStores } from '../edge/wiring.ts';
 import { metrics } from '../observability.ts';
+import { addDuration } from '../policy/duration.ts';
 import { scheduler as declaration } from '../registry/platform-scheduler.ts';
+import { IntentCancellations } from './cancellations.ts';
 import { schedulerRoutes } from './routes.ts';
 import { EventBridgeSchedules } from './schedules.ts';
+import { IntentSearch, summarize } from './search.ts';
 import { SchedulerService } from './service.ts';
 
 const env = once(() => schedulerEnv.current());
 
-/** The scheduler, built on first use (whatever the invocation). */
-export const scheduler = once(() => {
+/** The scheduler and its rooms, built on first use (whatever the invocation). */
+export const rooms = once(() => {
   const e = env();
   const cfg = config();
   const stores = otherStores(e.entityTables);
-  return new SchedulerService({
-    ddb: documentClient(),
+  const ddb = documentClient();
+  const horizonMs = addDuration(new Date(0), e.scheduleHorizon).getTime();
+  const scheduler = new SchedulerService({
+    ddb,
     tables: { intents: e.intentsTable, outbox: cfg.outboxTable },
     environment: cfg.environment,
     schedules: new EventBridgeSchedules({
@@ -36,24 +42,56 @@ export const scheduler = once(() => {
       dlqArn: e.scheduleDlqArn,
     }),
     storeFor: (type) => stores.get(type),
+    horizonMs,
+    materializeLimit: e.materializeLimit,
   });
+  const search = new IntentSearch(ddb, e.intentsTable);
+  const cancellations = new IntentCancellations({
+    ddb,
+    tables: { jobs: e.intentJobsTable, outbox: cfg.outboxTable },
+    scheduler,
+    search,
+  });
+  return {
+    scheduler,
+    search,
+    cancellations,
+    summary: () => summarize(ddb, e.intentsTable, new Date(), horizonMs),
+  };
 });
 
-const fireSchema = z.object({
-  kind: z.literal('scheduler.fire'),
-  intent_id: z.string(),
-  generation: z.number().check(z.int()),
-});
+/** What EventBridge Scheduler (a due intent) and the materializer's rule send. */
+const directSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('scheduler.fire'),
+    intent_id: z.string(),
+    generation: z.number().check(z.int()),
+  }),
+  z.object({ kind: z.literal('scheduler.materialize') }),
+]);
 
 export const handler = serviceLambda({
-  http: lazy(() => httpHandler(declaration.routes, schedulerRoutes(scheduler()))),
+  http: lazy(() => httpHandler(declaration.routes, schedulerRoutes(rooms))),
   events: lazy(() =>
-    consumerHandler({ '*': (e) => scheduler().onEvent(e) }, { idempotencyTable: env().idempotencyTable }),
+    consumerHandler(
+      {
+        '*': (e) => {
+          const { scheduler, cancellations } = rooms();
+          return cancellations.handles(e) ? cancellations.onEvent(e) : scheduler.onEvent(e);
+        },
+      },
+      { idempotencyTable: env().idempotencyTable },
+    ),
   ),
   direct: lazy(() =>
     directHandler(async (event: Record<string, unknown>) => {
-      const fire = fireSchema.parse(event);
-      const outcome = await scheduler().fire(fire.intent_id, fire.generation);
+      const input = directSchema.parse(event);
+      if (input.kind === 'scheduler.materialize') {
+        const counts = await rooms().scheduler.materialize();
+        metrics.addMetric('Intent_materialized', 'Count', counts.created);
+        return counts;
+      }
+      const outcome = await rooms().scheduler.fire(input.intent_id, input.generation);
       metrics.addMetric(`Intent_${outcome}`, 'Count', 1);
       return { outcome };
     }),

@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
 
 /**
- * One live intent per (entity, pattern): its id, and so its schedule's name, is derived
- * from them, so scheduling again replaces instead of duplicating.
+ * One live intent per (entity, pattern): its id is derived from them, so scheduling again
+ * replaces (a new generation) instead of duplicating.
  */
 export function intentId(entityType: string, entityId: string, pattern: string): string {
   return `int_${createHash('sha256').update(`${entityType}\u0000${entityId}\u0000${pattern}`).digest('hex').slice(0, 40)}`;
 }
 
-/** EventBridge Scheduler name: ≤ 64 chars of [0-9A-Za-z-_.]. */
-export function scheduleName(environment: string, id: string): string {
-  const name = `${environment}-${id}`;
+/**
+ * EventBridge Scheduler name of one generation of an intent: `<env>-<intent id, 128 bits>.<generation>`,
+ * ≤ 64 chars of [0-9A-Za-z-_.]. One schedule per generation, never shared: whoever made a
+ * generation's schedule may delete it without touching another generation's (a materializer
+ * that lost a race to a reschedule, a cancel, a fire).
+ */
+export function scheduleName(environment: string, id: string, generation: number): string {
+  const name = `${environment}-${id.slice(0, 36)}.${generation}`;
   if (name.length > 64 || !/^[0-9A-Za-z_.-]+$/.test(name)) throw new Error(`Invalid schedule name ${name}`);
   return name;
 }

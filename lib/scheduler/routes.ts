@@ -1,30 +1,68 @@
 /**
- * `/api/scheduler/intents`: schedule (202), list an entity's intents, cancel one. Roles and input
- * are the registry's declaration (lib/registry/platform.ts), enforced by the kit.
+ * `/api/scheduler/intents…`: schedule (202), search, summary, reschedule, cancel one, cancel
+ * many (a dry run or a job) and a job's progress. Roles and input are the registry's
+ * declaration (lib/registry/platform-scheduler.ts), enforced by the kit.
  */
 
 import { inputOf, type Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
+import { MAX_PAGE_SIZE } from '../registry/schemas.ts';
+import type { CancellationBody, IntentSearchQuery, RescheduleBody } from '../registry/schemas-scheduler.ts';
+import type { IntentCancellations } from './cancellations.ts';
+import { intentView } from './intent.ts';
+import type { IntentSearch, summarize } from './search.ts';
 import type { SchedulerService } from './service.ts';
 
-export function schedulerRoutes(scheduler: SchedulerService): Routes {
+export interface SchedulerRooms {
+  scheduler: SchedulerService;
+  search: IntentSearch;
+  cancellations: IntentCancellations;
+  /** Summary reads (the intents table). */
+  summary: () => ReturnType<typeof summarize>;
+}
+
+export function schedulerRoutes(rooms: () => SchedulerRooms): Routes {
   return {
     'POST /api/scheduler/intents': {
-      handler: async (req) => json(202, await scheduler.schedule(req.body, req.correlationId)),
+      handler: async (req) =>
+        json(202, intentView(await rooms().scheduler.schedule(req.body, req.correlationId))),
     },
     'GET /api/scheduler/intents': {
       handler: async (req) => {
-        const { query } = inputOf<unknown, { entity_id: string }>(req);
-        return json(200, { items: await scheduler.list(query.entity_id) });
+        const { query } = inputOf<unknown, IntentSearchQuery>(req);
+        const { limit = MAX_PAGE_SIZE, cursor, ...filter } = query;
+        const page = await rooms().search.page(filter, limit, cursor);
+        return json(200, { ...page, items: page.items.map(intentView) });
+      },
+    },
+    'GET /api/scheduler/intents/summary': {
+      handler: async () => json(200, await rooms().summary()),
+    },
+    'PATCH /api/scheduler/intents/{id}': {
+      handler: async (req) => {
+        const { params, body } = inputOf<{ id: string }, unknown, RescheduleBody>(req);
+        return json(200, intentView(await rooms().scheduler.reschedule(params.id, body, req.correlationId)));
       },
     },
     'DELETE /api/scheduler/intents/{id}': {
       handler: async (req) => {
         const { params } = inputOf<{ id: string }>(req);
-        return json(
-          200,
-          await scheduler.cancel(params.id, `cancelled through the API by ${req.principal?.sub}`),
-        );
+        const reason = `cancelled through the API by ${req.principal?.sub}`;
+        return json(200, intentView(await rooms().scheduler.cancel(params.id, reason, req.correlationId)));
+      },
+    },
+    'POST /api/scheduler/intents/cancellations': {
+      handler: async (req) => {
+        const { body } = inputOf<unknown, unknown, CancellationBody>(req);
+        const actor = req.principal ?? { sub: 'anonymous', role: 'service' as const };
+        const out = await rooms().cancellations.request(body, { actor, correlationId: req.correlationId });
+        return json(out.status, out.body);
+      },
+    },
+    'GET /api/scheduler/intents/cancellations/{id}': {
+      handler: async (req) => {
+        const { params } = inputOf<{ id: string }>(req);
+        return json(200, await rooms().cancellations.get(params.id));
       },
     },
     'GET /api/scheduler/health': {

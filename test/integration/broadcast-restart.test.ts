@@ -3,8 +3,7 @@
  *
  * This file runs its own MiniStack, on its own port (TEMPORA_LOCAL_PORT + 1, or
  * TEMPORA_RESTART_PORT) with its own files (`.local/restart/`) and `PERSIST_STATE=1`, so the
- * restart does not disturb the emulator the other files share (integration files run one at
- * a time). It deploys the stack there from the cloud assembly the global setup synthesized,
+ * restart does not disturb the emulator the other files share (and it can run beside them). It deploys the stack there from the cloud assembly the global setup synthesized,
  * then, from outside the code:
  *
  *   clients on a live campaign see frames → the emulator process is stopped (SIGTERM: it
@@ -84,7 +83,9 @@ const tickerItem = async (campaignId: string) =>
         ConsistentRead: true,
       }),
     )
-  ).Item as { execution: string; generation: number; seq: number; status: string } | undefined;
+  ).Item as
+    | { execution: string; generation: number; seq: number; status: string; start_pending?: boolean }
+    | undefined;
 
 describe('the emulator restarts during a live broadcast (PERSIST_STATE=1)', () => {
   it('the ticker restarts cleanly: frames again on reconnect, seq only increases, one execution; the sweep restarts the rest', async () => {
@@ -134,10 +135,14 @@ describe('the emulator restarts during a live broadcast (PERSIST_STATE=1)', () =
     pid = (await startMinistack(cfg)).pid;
     const upAt = Date.now();
     // Nobody reconnects to `lonely`: its ticker comes back by the sweep (within about a minute).
+    // The item names the next generation before StartExecution is made (start_pending); the
+    // execution's own first sign of life clears it: then it runs.
     const lonelyBack = eventually(
       async () => {
         const t = await tickerItem(lonely);
-        return t && t.generation > (lonelyOwner?.generation ?? 0) ? { t, at: Date.now() } : undefined;
+        return t && t.generation > (lonelyOwner?.generation ?? 0) && t.start_pending !== true
+          ? { t, at: Date.now() }
+          : undefined;
       },
       150_000,
       'the sweep restarting the ticker nobody reconnected to',

@@ -5,12 +5,6 @@
  * Every scenario has its own campaign, so they run concurrently (the file takes about as
  * long as its longest scenario).
  */
-import {
-  GetFunctionConfigurationCommand,
-  LambdaClient,
-  ListFunctionsCommand,
-  UpdateFunctionConfigurationCommand,
-} from '@aws-sdk/client-lambda';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastNoticeSchema, campaignStateFrameSchema } from '../../lib/broadcast/frame.ts';
@@ -18,6 +12,7 @@ import { errorFrameSchema, pongFrameSchema, scoreFrameSchema } from '../../lib/b
 import { BusTap } from './support/bus-tap.ts';
 import { createLiveCampaign, type LiveCampaignOptions } from './support/campaigns.ts';
 import { api, dynamo, eventually, table } from './support/client.ts';
+import { patchEnvironment } from './support/faults.ts';
 import { loadOutputs } from './support/outputs.ts';
 import { tokenFor } from './support/tokens.ts';
 import { LiveClient, type Received } from './support/ws-client.ts';
@@ -556,34 +551,22 @@ describe('a flood of messages', () => {
  * heartbeat keeps the test short. Last in the file, so no other scenario runs meanwhile.
  */
 describe('shards and on-change mode (function configuration changed)', () => {
-  const out = loadOutputs();
-  const lambda = new LambdaClient({
-    endpoint: out.endpoint,
-    region: out.region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  let fn = '';
-  let saved: Record<string, string> = {};
-  const configure = async (variables: Record<string, string>): Promise<void> => {
-    await lambda.send(
-      new UpdateFunctionConfigurationCommand({ FunctionName: fn, Environment: { Variables: variables } }),
-    );
-  };
+  let restore: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     // A clean slate: the configuration applies to every campaign, so end the earlier ones
     // (a failed scenario leaves its campaign and clients behind).
     await Promise.all(clients.map((c) => c.close()));
     await Promise.all(campaigns.map((id) => api('DELETE', `/api/campaigns/${id}`)));
-    const listed = await lambda.send(new ListFunctionsCommand({ MaxItems: 200 }));
-    fn = listed.Functions?.find((f) => /Broadcast/i.test(f.FunctionName ?? ''))?.FunctionName ?? '';
-    expect(fn, 'the broadcast function').not.toBe('');
-    const current = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
-    saved = current.Environment?.Variables ?? {};
-    await configure({ ...saved, CONNECTIONS_PER_SHARD: '4', ON_CHANGE_HEARTBEAT_SECONDS: '1' });
+    const ticker = loadOutputs().stackOutputs.BroadcastTickerFunctionName ?? '';
+    expect(ticker, 'the ticker function').not.toBe('');
+    restore = await patchEnvironment(ticker, {
+      CONNECTIONS_PER_SHARD: '4',
+      ON_CHANGE_HEARTBEAT_SECONDS: '1',
+    });
   });
   afterAll(async () => {
-    if (fn) await configure(saved);
+    await restore?.();
   });
 
   it('a campaign on 3 shards: every client gets its frames, seq strictly increasing, none duplicated', async () => {

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntentRecord } from '../../lib/scheduler/service.ts';
 import { emulatorClientConfig } from '../kit/emulator.ts';
 import { BusTap } from './support/bus-tap.ts';
+import { createCampaign } from './support/campaigns.ts';
 import { api, eventually } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
 
@@ -25,11 +26,7 @@ afterAll(async () => {
   await tap?.close();
 });
 
-async function campaign(): Promise<string> {
-  const r = await api<{ id: string }>('POST', '/api/campaigns', { body: { name: `cascade ${u()}` } });
-  expect(r.status, r.text).toBe(201);
-  return r.body.id;
-}
+const campaign = () => createCampaign('cascade');
 
 async function schedule(id: string, action: string, pattern: string, runInSeconds: number): Promise<string> {
   const r = await api<IntentRecord>('POST', '/api/scheduler/intents', {
@@ -87,9 +84,10 @@ async function expectCancelledByDeletion(id: string, intentIds: string[], correl
 describe.concurrent('deleting an entity cancels its pending intents', () => {
   it('a client delete: every pending intent cancelled, reason entity_deleted, in the delete’s story', async () => {
     const id = await campaign();
+    // Within the dev stack's 2-minute horizon, so their schedules exist at once.
     const intents = [
-      await schedule(id, 'archive', 'later-archive', 600),
-      await schedule(id, 'run_pattern', 'later-nudge', 900),
+      await schedule(id, 'archive', 'later-archive', 100),
+      await schedule(id, 'run_pattern', 'later-nudge', 110),
     ];
     const scheduled = await scheduleNames();
     const records = (await intentsOf(id)).filter((i) => intents.includes(i.id));
@@ -106,8 +104,8 @@ describe.concurrent('deleting an entity cancels its pending intents', () => {
     const id = await campaign();
     const deleter = await schedule(id, 'delete', 'soon-delete', 15);
     const others = [
-      await schedule(id, 'archive', 'later-archive', 600),
-      await schedule(id, 'run_pattern', 'later-nudge', 900),
+      await schedule(id, 'archive', 'later-archive', 100),
+      await schedule(id, 'run_pattern', 'later-nudge', 110),
     ];
     const executed = await eventually(
       async () => (await intentsOf(id)).find((i) => i.id === deleter && i.status === 'executed'),

@@ -257,6 +257,67 @@ describe('console', () => {
     await tab.screenshot('entity');
   });
 
+  it('#/intents searches across entities, counts by pattern, reschedules and cancels after a confirm', async () => {
+    const pattern = `console-${tag()}`;
+    const made: Array<{ id: string; run_at: string }> = [];
+    for (let n = 0; n < 2; n++) {
+      const c = await api<{ id: string }>('POST', '/api/campaigns', { body: { name: `Console ${tag()}` } });
+      expect(c.status, c.text).toBe(201);
+      const r = await api<{ id: string; run_at: string }>('POST', '/api/scheduler/intents', {
+        body: {
+          action: 'archive',
+          run_at: new Date(Date.now() + (3 + n) * 3_600_000).toISOString(),
+          pattern,
+          entity: { type: 'campaign', id: c.body.id },
+        },
+      });
+      expect(r.status, r.text).toBe(202);
+      made.push(r.body);
+    }
+    const [first, second] = made as [{ id: string; run_at: string }, { id: string; run_at: string }];
+    const tab = await open(`#/intents?pattern=${pattern}`);
+    // The summary counts them under their pattern; the search lists both, soonest first.
+    await tab.waitForText(`[data-testid="summary"] tr[data-pattern="${pattern}"]`, (t) => t.includes('2'));
+    const rows = await tab.waitForText('[data-testid="intents"] tbody', (t) => t.includes('deferred'));
+    expect(rows).toContain('campaign/');
+    expect(
+      await tab.page.$$eval('[data-testid="intents"] tbody tr', (trs) =>
+        trs.map((tr) => tr.getAttribute('data-intent')),
+      ),
+    ).toEqual([first.id, second.id]);
+
+    // Reschedule the first one hour later: confirm, then the row shows generation 2 and the new time.
+    const row = (id: string) => `[data-testid="intents"] tr[data-intent="${id}"]`;
+    await tab.page.locator(`${row(first.id)} button[data-action="reschedule"]`).click();
+    const later = new Date(Date.parse(first.run_at) + 3_600_000);
+    const local = new Date(later.getTime() - later.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+    await tab.fill(`${row(first.id)} input[name="run_at"]`, local);
+    await tab.page.locator(`${row(first.id)} button[data-action="confirm-reschedule"]`).click();
+    await tab.waitForText(`${row(first.id)} td.num`, (t) => t === '2');
+    const moved = await api<{ items: Array<{ id: string; generation: number; run_at: string }> }>(
+      'GET',
+      `/api/scheduler/intents?pattern=${pattern}`,
+    );
+    const again = moved.body.items.find((i) => i.id === first.id);
+    expect(again?.generation).toBe(2);
+    expect(Date.parse(again?.run_at ?? '')).toBe(Math.floor(later.getTime() / 60_000) * 60_000);
+
+    // Cancel the second: asked first, nothing sent until confirmed.
+    await tab.page.locator(`${row(second.id)} button[data-action="cancel"]`).click();
+    await tab.waitForText(`${row(second.id)} fieldset.confirm`, (t) => t.includes('Cancel this intent?'));
+    expect(
+      (
+        await api<{ items: Array<{ id: string; status: string }> }>(
+          'GET',
+          `/api/scheduler/intents?pattern=${pattern}`,
+        )
+      ).body.items.find((i) => i.id === second.id)?.status,
+    ).toBe('scheduled');
+    await tab.page.locator(`${row(second.id)} button[data-action="confirm-cancel"]`).click();
+    await tab.waitForText(`${row(second.id)} .status`, (t) => t === 'cancelled');
+    await tab.screenshot('intents');
+  });
+
   it('#/policies: an admin edits a row and sees the validation error next to the bad field', async () => {
     const tab = await open('#/policies');
     tab.expectStatus(400);

@@ -252,7 +252,8 @@ describe.concurrent('intents', () => {
       entity: { type: 'campaign', id, version: 1 },
       payload: {
         action: 'run_pattern',
-        run_at: inSeconds(600),
+        // Within the dev stack's 2-minute horizon: its schedule is made at once.
+        run_at: inSeconds(100),
         pattern: 'dup',
         cancel_on: [],
         entity: { type: 'campaign', id },

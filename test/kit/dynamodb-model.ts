@@ -212,7 +212,7 @@ export class DynamoModel extends FakeDdb {
     return {};
   }
 
-  /** The item after `SET a = v, b = if_not_exists(b, :x), c = c + :n` and `REMOVE d`. */
+  /** The item after `SET a = v, b = if_not_exists(b, :x), c = c + :n`, `REMOVE d` and `ADD e :n`. */
   private updated(input: UpdateCommandInput): Item {
     const table = input.TableName ?? '';
     const expr = input.UpdateExpression ?? '';
@@ -234,12 +234,18 @@ export class DynamoModel extends FakeDdb {
       if (t.startsWith(':')) return values[t];
       return before[attr(t)];
     };
-    const clauses = expr.split(/\s*\b(SET|REMOVE)\s+/).filter(Boolean);
+    const clauses = expr.split(/\s*\b(SET|REMOVE|ADD)\s+/).filter(Boolean);
     for (let i = 0; i < clauses.length; i += 2) {
       const [kw, body] = [clauses[i], clauses[i + 1] ?? ''];
       for (const part of splitOutside(body, ',')) {
         if (kw === 'REMOVE') {
           delete next[attr(part)];
+          continue;
+        }
+        if (kw === 'ADD') {
+          // `ADD n :v` on a number (a missing one counts as 0).
+          const [name = '', value = ''] = part.split(/\s+/);
+          next[attr(name)] = ((before[attr(name)] as number | undefined) ?? 0) + (values[value] as number);
           continue;
         }
         const eq = part.indexOf('=');
@@ -264,26 +270,52 @@ export class DynamoModel extends FakeDdb {
     this.checkPlaceholders([q.KeyConditionExpression, q.FilterExpression, q.ProjectionExpression], q);
     const names = q.ExpressionAttributeNames ?? {};
     const values = q.ExpressionAttributeValues ?? {};
-    const eq = /^([#\w]+) = (:\w+)$/.exec(q.KeyConditionExpression ?? '');
-    if (!eq)
-      throw new Error(
-        `the DynamoDB model reads only "<partition key> = :v", not "${q.KeyConditionExpression}"`,
+    const keyCondition =
+      /^([#\w]+) = (:\w+)(?: AND ([#\w]+) (?:BETWEEN (:\w+) AND (:\w+)|(<=|>=|<|>|=) (:\w+)))?$/.exec(
+        q.KeyConditionExpression ?? '',
       );
-    const keyAttr = names[eq[1] ?? ''] ?? eq[1];
+    if (!keyCondition)
+      throw new Error(
+        `the DynamoDB model reads only "<partition key> = :v [AND <sort key> BETWEEN :a AND :b | <op> :v]", not "${q.KeyConditionExpression}"`,
+      );
+    const [, pk = '', pkValue = '', sk, low, high, op, operand] = keyCondition;
+    const keyAttr = names[pk] ?? pk;
     if (keyAttr !== index.partitionKey)
       throw new Error(`ValidationException: ${keyAttr} is not the partition key of ${q.IndexName ?? table}`);
     const sortBy = index.sortKey ?? spec.sortKey;
+    if (sk !== undefined && (names[sk] ?? sk) !== sortBy)
+      throw new Error(`ValidationException: ${sk} is not the sort key of ${q.IndexName ?? table}`);
+    const inRange = (v: unknown): boolean => {
+      if (sk === undefined) return true;
+      if (low !== undefined) return compare(v, values[low]) >= 0 && compare(v, values[high ?? '']) <= 0;
+      const c = compare(v, values[operand ?? '']);
+      return op === '<=' ? c <= 0 : op === '>=' ? c >= 0 : op === '<' ? c < 0 : op === '>' ? c > 0 : c === 0;
+    };
+    // Index order: the sort key, ties in the table's key order.
+    const tieKeys = [spec.partitionKey, spec.sortKey].filter((a): a is string => a !== undefined);
+    const position = (a: Item, b: Item): number => {
+      for (const k of [sortBy, ...tieKeys]) {
+        if (k === undefined) continue;
+        const c = compare(a[k], b[k]);
+        if (c !== 0) return c;
+      }
+      return 0;
+    };
     let rows = [...this.rows(table).values()]
-      .filter((i) => i[index.partitionKey] === values[eq[2] ?? ''])
-      .sort((a, b) => (sortBy === undefined ? 0 : compare(a[sortBy], b[sortBy])));
+      .filter(
+        (i) => i[index.partitionKey] === values[pkValue] && (sortBy === undefined || i[sortBy] !== undefined),
+      )
+      .filter((i) => inRange(sortBy === undefined ? undefined : i[sortBy]))
+      .sort((a, b) => position(a, b));
     if (q.ScanIndexForward === false) rows.reverse();
     const keyAttrs = [
       ...new Set([spec.partitionKey, spec.sortKey, index.partitionKey, index.sortKey]),
     ].filter((a): a is string => a !== undefined);
     if (q.ExclusiveStartKey) {
+      // After the start key's position, whether or not that item is still there (as DynamoDB).
       const start = q.ExclusiveStartKey;
-      const at = rows.findIndex((r) => keyAttrs.every((a) => r[a] === start[a]));
-      rows = rows.slice(at + 1);
+      const forward = q.ScanIndexForward !== false;
+      rows = rows.filter((r) => (forward ? position(r, start) > 0 : position(r, start) < 0));
     }
     // Limit counts the items read; the filter applies to them after.
     const page = rows.slice(0, Math.min(q.Limit ?? Number.POSITIVE_INFINITY, this.pageSize));
@@ -297,7 +329,7 @@ export class DynamoModel extends FakeDdb {
         })
       : kept;
     return {
-      Items: clone(projected),
+      ...(q.Select === 'COUNT' ? {} : { Items: clone(projected) }),
       Count: kept.length,
       ScannedCount: page.length,
       ...(last ? { LastEvaluatedKey: Object.fromEntries(keyAttrs.map((a) => [a, last[a]])) } : {}),

@@ -3,9 +3,11 @@
  * DynamoDB, the management API and Step Functions.
  */
 import { describe, expect, it } from 'vitest';
-import { type BurstDeps, type BurstOptions, runBurst, successorOf } from '../../lib/broadcast/burst.ts';
+import { runBurst, successorOf } from '../../lib/broadcast/burst.ts';
+import type { BurstOptions, BurstPorts } from '../../lib/broadcast/burst-ports.ts';
 import { FakeClock } from '../../lib/broadcast/clock.ts';
 import type { PostResult } from '../../lib/broadcast/fanout.ts';
+import { joinInfo } from '../../lib/broadcast/join.ts';
 import type { TickInput, TickOutput } from '../../lib/broadcast/machine.ts';
 import { type CampaignSnapshot, executionName } from '../../lib/broadcast/phase.ts';
 import { runShardBurst } from '../../lib/broadcast/shard-burst.ts';
@@ -54,9 +56,11 @@ function world(opts: { hz?: number; start?: number; end?: number; connections?: 
     m.scheduling = { ...m.scheduling, frequency: hz };
     state.campaign = { ...state.campaign!, metadata: m };
   };
-  const deps: BurstDeps = {
+  const deps: BurstPorts = {
     clock,
     wallNow,
+    log: () => undefined,
+    join: (id, transport) => joinInfo(id, transport, { webSocketUrl: 'ws://test/live', events: undefined }),
     loadCampaign: async () => state.campaign,
     loadTicker: async () => ({ ...state.ticker }),
     listConnections: async () => ({ live: [...state.connections], expired: [] }),
@@ -380,5 +384,87 @@ describe('runBurst: on-change mode', () => {
     expect(heartbeats.length).toBeLessThanOrEqual(5);
     const seqs = frames.map((f) => f.frame.seq ?? 0);
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+});
+
+describe('runBurst: the events transport', () => {
+  /** A world whose campaign has `transport` set, with an Event API that records every publish. */
+  function eventsWorld(transport: 'events' | 'auto', connections: string[] = ['a', 'b']) {
+    const w = world({ hz: 5, connections });
+    w.state.campaign = {
+      ...w.state.campaign!,
+      metadata: {
+        ...w.state.campaign!.metadata,
+        service_specific: { campaign: { broadcast_enabled: true, transport } },
+      },
+    };
+    const published: Array<{ at: number; channel: string; frame: { type: string; seq?: number } }> = [];
+    const transports: Array<{ kind: string; seq: number }> = [];
+    w.deps.publish = async (channel, events) => {
+      await w.clock.sleepUntil(w.clock.now() + 20);
+      for (const e of events) published.push({ at: w.clock.now(), channel, frame: JSON.parse(e) });
+      return 'ok';
+    };
+    w.deps.setTransport = async (_i, t) => {
+      transports.push({ kind: t.kind, seq: t.seq });
+    };
+    return { ...w, published, transports };
+  }
+
+  it('a campaign set to events: one publish per tick on its channel; WebSocket clients are told once and get frames only for the overlap', async () => {
+    const w = eventsWorld('events');
+    const ticks: number[] = [];
+    w.deps.onTick = (m) => ticks.push(m.published);
+    await run(w, input({ announced: true }), { budgetMs: 6_000 });
+    const states = w.published.filter((p) => p.frame.type === 'campaign.state');
+    expect(states).toHaveLength(30);
+    expect(new Set(w.published.map((p) => p.channel))).toEqual(new Set([`/campaigns/${ID}`]));
+    expect(states.map((p) => p.frame.seq)).toEqual(Array.from({ length: 30 }, (_, k) => k + 1));
+    expect(w.transports).toEqual([{ kind: 'events', seq: 1 }]);
+    const told = w.state.sent.filter((s) => s.frame.type === 'campaign.transport');
+    expect(told.map((s) => s.connectionId).sort()).toEqual(['a', 'b']);
+    // The overlap (3 s at 5 Hz): 15 frames on the websocket too, then none.
+    expect(statesTo(w, 'a').length).toBeLessThanOrEqual(16);
+    expect(statesTo(w, 'a').every((s) => s.at <= 3_100)).toBe(true);
+    // Every tick's metrics: one publish (the deferred ones land in a later tick's count).
+    expect(ticks.reduce((a, b) => a + b, 0)).toBe(30);
+  });
+
+  it('auto: more connections than the threshold moves the run to events at the next seq, and it stays there', async () => {
+    const w = eventsWorld('auto', ['a']);
+    await run(w, input({ announced: true }), { budgetMs: 6_000, autoEventsPostsPerSec: 10 }, (ms) => {
+      if (ms === 2_000) for (const c of ['b', 'c', 'd']) w.state.connections.add(c);
+      if (ms === 4_000) for (const c of ['b', 'c', 'd']) w.state.connections.delete(c);
+    });
+    expect(w.transports).toHaveLength(1);
+    const [switched] = w.transports;
+    expect(switched?.kind).toBe('events');
+    const firstPublished = w.published.find((p) => p.frame.type === 'campaign.state')?.frame.seq ?? 0;
+    expect(firstPublished).toBeGreaterThanOrEqual(switched?.seq ?? 0);
+    const onA = statesTo(w, 'a').map((s) => s.frame.seq ?? 0);
+    // Before the switch on the websocket only; the seqs both carried are the same frames.
+    expect(onA.filter((s) => s < (switched?.seq ?? 0)).length).toBeGreaterThan(5);
+    const notice = w.state.sent.find((s) => s.connectionId === 'a' && s.frame.type === 'campaign.transport');
+    expect(notice?.frame.seq).toBe(switched?.seq);
+  });
+
+  it('a later burst of a run that went events starts on events: no second switch, no notice', async () => {
+    const w = eventsWorld('auto');
+    w.state.ticker = {
+      ...w.state.ticker,
+      transport: { kind: 'events', seq: 5, at: T0 },
+    } as typeof w.state.ticker;
+    await run(w, input({ announced: true, seq: 40 }), { budgetMs: 2_000 });
+    expect(w.transports).toEqual([]);
+    expect(w.state.sent.filter((s) => s.frame.type === 'campaign.state')).toEqual([]);
+    expect(w.published.filter((p) => p.frame.type === 'campaign.state').length).toBe(10);
+  });
+
+  it('without an Event API the campaign stays on the websocket transport whatever it asks', async () => {
+    const w = eventsWorld('events');
+    delete w.deps.publish;
+    await run(w, input({ announced: true }), { budgetMs: 2_000 });
+    expect(w.transports).toEqual([]);
+    expect(statesTo(w, 'a')).toHaveLength(10);
   });
 });

@@ -3,10 +3,12 @@
  * ticker item (with the same conditional semantics as DynamoDB) and Step Functions.
  */
 import { describe, expect, it } from 'vitest';
-import { BroadcastController, TICKER_STALE_MS, TickerWatch } from '../../lib/broadcast/controller.ts';
+import { BroadcastController } from '../../lib/broadcast/controller.ts';
 import type { ExecutionStatus, TickerMachine, TickInput } from '../../lib/broadcast/machine.ts';
 import type { CampaignSnapshot } from '../../lib/broadcast/phase.ts';
-import type { TickerItem, TickerStore } from '../../lib/broadcast/ticker-state.ts';
+import type { TickerItem } from '../../lib/broadcast/ticker-item.ts';
+import type { TickerStore } from '../../lib/broadcast/ticker-state.ts';
+import { TICKER_STALE_MS, TickerWatch } from '../../lib/broadcast/ticker-watch.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import type { Metadata } from '../../lib/metadata/index.ts';
 
@@ -284,6 +286,7 @@ describe('TickerWatch (the $connect and sweep reconcile triggers)', () => {
     };
     const watch = new TickerWatch({
       tickers,
+      running: tickers,
       reconcile: (id, corr) => controller.reconcile(id, corr),
       now: () => clock,
     });

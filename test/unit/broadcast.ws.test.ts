@@ -7,14 +7,22 @@ import type { ConnectionRecord } from '../../lib/broadcast/connections.ts';
 import type { PostResult } from '../../lib/broadcast/fanout.ts';
 import type { CampaignSnapshot } from '../../lib/broadcast/phase.ts';
 import { FixedWindowRateLimiter, MemoryWindowStore } from '../../lib/broadcast/rate-limit.ts';
+import { mayWatch } from '../../lib/broadcast/watch-access.ts';
 import { type WebSocketEvent, webSocketHandler } from '../../lib/broadcast/ws.ts';
 import { isWsEvent } from '../../lib/edge/ws.ts';
 import { unauthorized } from '../../lib/errors.ts';
+import { resolvePolicy } from '../../lib/policy/matrix.ts';
 
 const CAMPAIGN = '01JCAMPAIGN0000000000000000';
 
 function setup(
-  opts: { max?: number; limit?: number; onConnected?: (c: CampaignSnapshot) => Promise<string> } = {},
+  opts: {
+    max?: number;
+    limit?: number;
+    onConnected?: (c: CampaignSnapshot) => Promise<string>;
+    /** A policy row keeping this role away from campaigns (access: internal). */
+    internalFor?: 'user' | 'admin';
+  } = {},
 ) {
   const campaigns = new Map<string, CampaignSnapshot>([
     [
@@ -31,7 +39,6 @@ function setup(
   const posted: Array<{ connectionId: string; frame: Record<string, unknown> }> = [];
   const scores = new Map<string, number>();
   const handler = webSocketHandler({
-    campaigns: { get: async (id) => campaigns.get(id) },
     connections: {
       connect: async ({ campaignId, connectionId, userId, maxParticipants }) => {
         const n = [...live.values()].filter((r) => r.campaignId === campaignId).length;
@@ -61,8 +68,31 @@ function setup(
     verify: async (token) => {
       if (token === 'admin') return { sub: 'root', role: 'admin' };
       if (token.startsWith('user:')) return { sub: token.slice(5), role: 'user' };
+      if (token.startsWith('live:')) return { sub: 'viewer', role: 'admin', campaign: token.slice(5) };
       throw unauthorized('Invalid token');
     },
+    watch: (watcher, campaignId) =>
+      mayWatch(watcher, campaignId, {
+        environment: 'test',
+        loadCampaign: async (id) => campaigns.get(id),
+        resolvePolicy: async (key) =>
+          resolvePolicy(
+            key,
+            opts.internalFor
+              ? [
+                  {
+                    role: opts.internalFor,
+                    environment: 'test',
+                    category: 'campaign',
+                    retention: 'forever',
+                    access: 'internal',
+                    validation: 'strict',
+                    exposure: 'none',
+                  },
+                ]
+              : [],
+          ),
+      }),
     maxMessageBytes: 4096,
     ...(opts.onConnected ? { onConnected: opts.onConnected } : {}),
   });
@@ -121,6 +151,22 @@ describe('$connect', () => {
     expect(errorOf(await w.connect('x', { ...q, campaign_id: 'a#b' }))).toEqual([400, 'bad_request']);
     expect(errorOf(await w.connect('x', { ...q, user_id: '' }))).toEqual([400, 'bad_request']);
     expect(w.live.size).toBe(0);
+  });
+
+  it('takes a live token for this campaign only, and follows the policy matrix (access: internal)', async () => {
+    const w = setup();
+    const q = { campaign_id: CAMPAIGN, user_id: 'viewer' };
+    expect((await w.connect('l1', { ...q, token: `live:${CAMPAIGN}` })).statusCode).toBe(200);
+    expect(errorOf(await w.connect('l2', { ...q, token: 'live:01JOTHERCAMPAIGN00000000000' }))).toEqual([
+      403,
+      'forbidden',
+    ]);
+    const kept = setup({ internalFor: 'user' });
+    expect(errorOf(await kept.connect('u1', { ...q, user_id: 'ann', token: 'user:ann' }))).toEqual([
+      403,
+      'forbidden',
+    ]);
+    expect((await kept.connect('a1', { ...q, token: 'admin' })).statusCode).toBe(200);
   });
 
   it('refuses the participant over max_participants', async () => {

@@ -114,6 +114,11 @@ describe('console page helpers (console/src)', () => {
     expect(parseRoute('#/graph')).toEqual({ view: 'graph' });
     expect(parseRoute('#/campaigns/cmp%2F1')).toEqual({ view: 'campaign', id: 'cmp/1' });
     expect(parseRoute('#/entities/user/u1')).toEqual({ view: 'entity', type: 'user', id: 'u1' });
+    expect(parseRoute('#/intents')).toEqual({ view: 'intents', filter: {} });
+    expect(parseRoute('#/intents?status=scheduled&pattern=a%2Db')).toEqual({
+      view: 'intents',
+      filter: { status: 'scheduled', pattern: 'a-b' },
+    });
     expect(parseRoute('#/policies')).toEqual({ view: 'policies' });
     expect(parseRoute('#/ask')).toEqual({ view: 'ask' });
     expect(parseRoute('#/entities/user')).toEqual({ view: 'unknown', hash: '#/entities/user' });

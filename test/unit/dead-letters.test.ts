@@ -2,12 +2,8 @@
  * localstack/dead-letters.ts (pure parts) on the real stack's template, and `tempora dlq` usage.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CliIo, runCli } from '../../bin/cli.ts';
-import { TemporaStack } from '../../infra/stack.ts';
 import { registry } from '../../lib/registry/index.ts';
 import {
   deadLetterPayload,
@@ -17,22 +13,21 @@ import {
   ruleAddress,
   shortName,
 } from '../../localstack/dead-letters.ts';
+import { logicalIdOf } from '../../localstack/templates.ts';
+import { mergedTemplate, platformApp } from './support/platform.ts';
 
 let outdir: string;
 let declared: ReturnType<typeof declaredDeadLetters>;
 
 beforeAll(() => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-dlq-'));
-  const app = new App({ outdir, context: { env: 'dev', 'aws:cdk:bundling-stacks': [] } });
-  new TemporaStack(app, 'Tempora-dev', { environment: 'dev' });
-  app.synth();
-  declared = declaredDeadLetters(
-    JSON.parse(fs.readFileSync(path.join(outdir, 'Tempora-dev.template.json'), 'utf8')),
-  );
+  // The platform's stacks read as one (queues in the data stack, their users importing them).
+  const platform = platformApp({ environment: 'dev' });
+  outdir = platform.outdir;
+  declared = declaredDeadLetters(mergedTemplate(platform.app.synth(), platform.stacks.all));
 }, 120_000);
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-describe('declaredDeadLetters (the stack template)', () => {
+describe('declaredDeadLetters (the stacks’ templates as one)', () => {
   it('finds the DLQ of every consuming function and of its rule target, the same queue', () => {
     const consumers = registry.filter((s) => s.consumes.length > 0).length;
     // Registry consumers, plus the scheduler, Amadeus and broadcast (declared outside the registry loop).
@@ -41,19 +36,19 @@ describe('declaredDeadLetters (the stack template)', () => {
     for (const t of declared.targets) {
       expect(declared.functions).toContainEqual({ fn: t.fn, queue: t.queue });
       expect(t.retryPolicy).toEqual({ MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86400 });
-      expect(t.bus).toMatch(/^NexusBus/);
+      expect(t.bus).toMatch(/^Tempora-dev\/NexusBus/);
     }
   });
 
   it('finds the outbox stream on-failure queue and the schedules’ DLQ', () => {
     expect(declared.streams).toHaveLength(1);
-    expect(declared.streams[0]?.queue).toMatch(/^NexusPublisherDlq/);
+    expect(declared.streams[0]?.queue).toMatch(/^Tempora-dev\/NexusPublisherDlq/);
     expect(declared.schedules).toHaveLength(1);
-    expect(declared.schedules[0]?.queue).toMatch(/^ScheduleTargetDlq/);
+    expect(declared.schedules[0]?.queue).toMatch(/^Tempora-dev\/ScheduleTargetDlq/);
   });
 
   it('names every queue once', () => {
-    const names = declared.queues.map(shortName);
+    const names = declared.queues.map((q) => shortName(logicalIdOf(q)));
     expect(new Set(names).size).toBe(names.length);
     expect(names).toContain('nexus-publisher');
     expect(names).toContain('analytics-events');
@@ -92,6 +87,7 @@ describe('helpers', () => {
   it('findQueue matches the short name, the logical id or the URL', () => {
     const q = {
       name: 'a-events',
+      stack: 'Tempora-dev',
       logicalId: 'AEventsDlq12345678',
       url: 'http://h/1/q',
       arn: '',

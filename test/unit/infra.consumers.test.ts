@@ -4,9 +4,6 @@
  * without bundling. Its rule must match exactly those detail types, retry, and dead-letter.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type * as registryModule from '../../lib/registry/index.ts';
 import {
@@ -30,7 +27,7 @@ vi.mock('../../lib/registry/index.ts', async (importOriginal) => {
   };
 });
 
-const { TemporaStack } = await import('../../infra/stack.ts');
+const { mergedTemplate, platformApp } = await import('./support/platform.ts');
 const { registry } = await import('../../lib/registry/index.ts');
 
 let outdir: string;
@@ -38,20 +35,22 @@ let json: CfnTemplate;
 let fns: FnInfo[];
 
 beforeAll(() => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-consumers-'));
-  const app = new App({ outdir, context: { env: 'test', 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TemporaStack(app, 'Tempora-test', { environment: 'test' });
-  json = app.synth().getStackByName('Tempora-test').template as CfnTemplate;
-  fns = functionsOf(json, stack);
+  const platform = platformApp({ environment: 'test' });
+  outdir = platform.outdir;
+  json = mergedTemplate(platform.app.synth(), platform.stacks.all);
+  fns = functionsOf(json, platform.stacks.all);
 }, 120_000);
 
 afterAll(() => {
   if (outdir) fs.rmSync(outdir, { recursive: true, force: true });
 });
 
+/** The bus rules (event patterns, not schedules) targeting `fn`. */
 const rulesTargeting = (fn: FnInfo) =>
-  resourcesOf(json, 'AWS::Events::Rule').filter(([, p]) =>
-    (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${fn.id}.Arn`),
+  resourcesOf(json, 'AWS::Events::Rule').filter(
+    ([, p]) =>
+      p.EventPattern !== undefined &&
+      (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${fn.id}.Arn`),
   );
 
 describe('a registry service consuming specific event types', () => {

@@ -4,24 +4,20 @@
  * function granted on it, retained on a production stack. cdk-nag runs over it in infra.test.ts.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TemporaStack } from '../../infra/stack.ts';
+import { mergedTemplate, platformApp } from './support/platform.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** A stack of `environment`, without asset bundling (cheap). */
+/** The platform of `environment` as one template, without asset bundling (cheap). */
 function templateOf(environment: string, context: Record<string, unknown> = {}): Template {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-exports-'));
+  const { app, stacks, outdir } = platformApp({ environment, context });
   dirs.push(outdir);
-  const app = new App({ outdir, context: { env: environment, 'aws:cdk:bundling-stacks': [], ...context } });
-  return Template.fromStack(new TemporaStack(app, `Tempora-${environment}`, { environment }));
+  return Template.fromJSON(mergedTemplate(app.synth(), stacks.all) as unknown as Record<string, unknown>);
 }
 
 const TIMEOUT = 120_000;
@@ -67,7 +63,9 @@ describe('exports bucket', () => {
           ]),
         },
       });
-      t.hasOutput('ExportsBucketName', { Value: { Ref: Match.stringLikeRegexp('^ExportsBucket') } });
+      t.hasOutput('ExportsBucketName', {
+        Value: { Ref: Match.stringLikeRegexp('^Tempora-[a-z]+/ExportsBucket') },
+      });
       // No function is granted on it: the CLI uses the operator's own credentials.
       const policies = JSON.stringify(t.findResources('AWS::IAM::Policy'));
       expect(policies).not.toMatch(/"s3:/);

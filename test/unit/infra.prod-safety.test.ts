@@ -4,30 +4,27 @@
  * point-in-time recovery fails the synth. Ephemeral stacks (dev, test, …) stay disposable.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { App, RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TemporaStack } from '../../infra/stack.ts';
+import type { DataStack } from '../../infra/data-stack.ts';
+import { platformApp } from './support/platform.ts';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** A stack of `environment`, without asset bundling (cheap). */
+/** The data stack of `environment` (where every table is), without asset bundling (cheap). */
 function stackOf(
   environment: string,
-  extra?: (s: TemporaStack) => void,
-): { stack: TemporaStack; template: Template } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-prod-safety-'));
+  extra?: (s: DataStack) => void,
+): { stack: DataStack; template: Template } {
+  const { stacks, outdir } = platformApp({ environment });
   dirs.push(outdir);
-  const app = new App({ outdir, context: { env: environment, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TemporaStack(app, `Tempora-${environment}`, { environment });
-  extra?.(stack);
-  return { stack, template: Template.fromStack(stack) };
+  extra?.(stacks.data);
+  return { stack: stacks.data, template: Template.fromStack(stacks.data) };
 }
 
 const TIMEOUT = 120_000;

@@ -1,15 +1,16 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { type Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EntityTable } from '../../infra/constructs/entity-table.ts';
-import { TemporaStack } from '../../infra/stack.ts';
+import { horizonSettings } from '../../infra/constructs/scheduler-horizon.ts';
+import type { TemporaStack } from '../../infra/stack.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
 import { RECORDS_TABLE_DESIGN } from '../../lib/records/design.ts';
 import {
@@ -23,6 +24,8 @@ import {
   serviceRoutes,
 } from '../../lib/registry/index.ts';
 import { EntityStore } from '../../lib/store/entity-store.ts';
+import { logicalIdOf } from '../../localstack/templates.ts';
+import { mergedTemplate, platformApp } from './support/platform.ts';
 import {
   type ActionsByResource,
   asArray,
@@ -41,7 +44,6 @@ import {
   tableId,
 } from './support/template.ts';
 
-const STACK = 'Tempora-test';
 const ENV = 'test';
 const PREFIX = `tempora-${ENV}`;
 /** Shared tables every service's code may touch, by physical name. */
@@ -55,6 +57,7 @@ const TABLE = {
 const PLATFORM_TABLE = {
   idempotency: `${PREFIX}-_idempotency`,
   intents: `${PREFIX}-_scheduler_intents`,
+  jobs: `${PREFIX}-_scheduler_jobs`,
   records: `${PREFIX}-_metadata_records`,
   migrations: `${PREFIX}-_metadata_migrations`,
   amadeus: `${PREFIX}-_amadeus`,
@@ -83,6 +86,8 @@ const PLATFORM_FUNCTIONS = [
   'SchedulerService',
   'MetadataDatasource',
   'Broadcast/Service',
+  'Broadcast/TickerFunction',
+  'Broadcast/EventsAuthorizer',
   'Amadeus/Service',
   'CatchAll/Function',
   'Console/Function',
@@ -124,7 +129,7 @@ const CDK_SEND_MESSAGES = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:Sen
 /** EventBridge rule targets: retried for a day, then dead-lettered. */
 const RULE_RETRY_POLICY = { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 86_400 };
 const EVENT_SOURCE_PATTERN = { source: [{ prefix: 'tempora.' }] };
-/** Synthesis bundles every function with esbuild (about 1-2 s each): generous headroom. */
+/** One synthesis of three stacks with cdk-nag: generous headroom on a loaded machine. */
 const TIMEOUT = 240_000;
 
 const crudServices = registry.filter((s) => s.crud !== false);
@@ -287,18 +292,17 @@ function serviceLeastPrivilegeViolations(
   return [...violations, ...exactGrantViolations(checked, expected, conditions)];
 }
 
-/** An app without asset bundling: cheap synths for the negative tests. */
-function unbundledApp(): { app: App; stack: TemporaStack; outdir: string } {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-neg-'));
-  const app = new App({ outdir, context: { env: ENV, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new TemporaStack(app, STACK, { environment: ENV });
-  return { app, stack, outdir };
+/** A platform without asset bundling: cheap synths for the negative tests. `stack`: the services stack. */
+function unbundledApp() {
+  const { app, stacks, outdir } = platformApp({ environment: ENV });
+  return { app, stack: stacks.services, stacks: stacks.all, outdir };
 }
 
 const userServiceFunction = (stack: TemporaStack): lambda.Function => {
   const fn = stack.node
     .findAll()
     .find((c: IConstruct) => c instanceof lambda.Function && c.node.path.includes('/UserService/'));
+  // (its table is in the data stack: stack.data)
   if (!(fn instanceof lambda.Function)) throw new Error('user service function not found');
   return fn;
 };
@@ -310,9 +314,12 @@ const byName = (name: string): ServiceDefinition => {
 };
 
 // ---------------------------------------------------------------------------------------
-// One real synthesis (with esbuild bundling and cdk-nag), shared by every test below.
+// One real synthesis (with cdk-nag), shared by every test below. Without esbuild bundling: the
+// functions' code is bundled (and so proven to build) by every deploy, in the same `npm test`.
 
 let outdir: string;
+/** The platform's stacks in deploy order: data, services, api. */
+let stacks: Stack[] = [];
 let json: CfnTemplate;
 let template: Template;
 let fns: FnInfo[];
@@ -321,19 +328,20 @@ let nagViolations: Array<{ ruleName: string; severity: string }> = [];
 const tempDirs: string[] = [];
 
 beforeAll(() => {
-  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'tempora-infra-'));
-  const app = new App({ outdir, context: { env: ENV } });
-  const stack: Stack = new TemporaStack(app, STACK, { environment: ENV });
+  const platform = platformApp({ environment: ENV });
+  const { app } = platform;
+  outdir = platform.outdir;
+  stacks = platform.stacks.all;
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   try {
     app.synth();
   } catch (e) {
-    // cdk-nag runs after the assembly is written: the template is still there to inspect.
+    // cdk-nag runs after the assembly is written: the templates are still there to inspect.
     nagError = e as Error;
   }
-  json = JSON.parse(fs.readFileSync(path.join(outdir, `${STACK}.template.json`), 'utf8')) as CfnTemplate;
+  json = mergedTemplate(new CloudAssembly(outdir), stacks);
   template = Template.fromJSON(json as unknown as Record<string, unknown>);
-  fns = functionsOf(json, stack);
+  fns = functionsOf(json, stacks);
   const reportFile = path.join(outdir, 'validation-report.json');
   if (fs.existsSync(reportFile)) {
     const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as {
@@ -348,6 +356,27 @@ afterAll(() => {
 });
 
 const services = registry.map((s) => [s.name, s] as const);
+/** A rule's ARN as the data stack writes it: from the bus (its own) and the rule's fixed name. */
+const ruleArn = (ruleId: string) => {
+  const name = json.Resources[ruleId]?.Properties?.Name;
+  const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
+  return {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':events:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':rule/',
+        { Ref: bus },
+        `/${name}`,
+      ],
+    ],
+  };
+};
 const fnAt = (fnPath: string): FnInfo => fnLabelled(fns, fnPath);
 /** Rules on the Nexus bus (schedule rules, on the default bus, are not consumers). */
 const busRules = () => resourcesOf(json, 'AWS::Events::Rule').filter(([, p]) => p.EventBusName !== undefined);
@@ -456,8 +485,10 @@ describe('Lambda functions', () => {
     expect(JSON.parse(render(f.vars.ENTITY_TABLES))).toEqual(
       Object.fromEntries(crudServices.map((s) => [s.name, `${tableId(json, `${PREFIX}-${s.table}`)}.Ref`])),
     );
-    // Created after its schedule group.
-    expect(asArray(json.Resources[f.id]?.DependsOn)).toContain(group);
+    // Created after its schedule group: the group is state (the data stack, deployed first).
+    expect(group.startsWith(`${stacks[0]?.stackName}/`)).toBe(true);
+    expect(f.id.startsWith(`${stacks[1]?.stackName}/`)).toBe(true);
+    expect(stacks[1]?.dependencies).toContain(stacks[0]);
   });
 
   it('the datasource knows its records table; the setup function the policies table', () => {
@@ -503,6 +534,7 @@ describe('Lambda functions', () => {
       _policies: entry('_policies', TABLE.policies),
       ...Object.fromEntries(registry.map((s) => [s.name, entry(s.table, `${PREFIX}-${s.table}`)])),
       _scheduler_intents: entry('_scheduler_intents', PLATFORM_TABLE.intents),
+      _scheduler_jobs: entry('_scheduler_jobs', PLATFORM_TABLE.jobs),
       _metadata_records: entry('_metadata_records', PLATFORM_TABLE.records),
       _metadata_migrations: entry('_metadata_migrations', PLATFORM_TABLE.migrations),
       _amadeus: entry('_amadeus', PLATFORM_TABLE.amadeus),
@@ -632,9 +664,23 @@ describe('DynamoDB tables', () => {
     expect(gsisOf(PLATFORM_TABLE.idempotency)).toEqual([]);
   });
 
-  it("has the scheduler's intents table keyed by id with by_entity (entity_id, run_at)", () => {
+  it("has the scheduler's intents table keyed by id, indexed on run_at by entity, status, pattern and (sparse) deferral", () => {
     expect(tableProps(PLATFORM_TABLE.intents).KeySchema).toEqual(keys('id'));
-    expect(gsisOf(PLATFORM_TABLE.intents)).toEqual([gsi('by_entity', 'entity_id', 'run_at')]);
+    expect(gsisOf(PLATFORM_TABLE.intents)).toEqual([
+      gsi('by_entity', 'entity_id', 'run_at'),
+      gsi('by_status', 'status', 'run_at'),
+      gsi('by_pattern', 'pattern', 'run_at'),
+      gsi('by_deferred', 'deferred_key', 'run_at'),
+    ]);
+  });
+
+  it("has the scheduler's bulk cancellation jobs table keyed by id, TTL on expires_at, no indexes", () => {
+    expect(tableProps(PLATFORM_TABLE.jobs).KeySchema).toEqual(keys('id'));
+    expect(tableProps(PLATFORM_TABLE.jobs).TimeToLiveSpecification).toEqual({
+      AttributeName: 'expires_at',
+      Enabled: true,
+    });
+    expect(gsisOf(PLATFORM_TABLE.jobs)).toEqual([]);
   });
 
   it('has the search index and analytics counters tables keyed by pk/sk, TTL on expires_at, no indexes', () => {
@@ -771,7 +817,8 @@ describe('Nexus', () => {
               Action: 'sqs:SendMessage',
               Effect: 'Allow',
               Principal: { Service: 'events.amazonaws.com' },
-              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [ruleId, 'Arn'] } } },
+              // The rule is in a stateless stack: named by ARN, so the data stack never refers to it.
+              Condition: { ArnEquals: { 'aws:SourceArn': ruleArn(ruleId ?? '') } },
             }),
           ]),
         }),
@@ -990,18 +1037,30 @@ describe('least privilege', () => {
     ).toEqual([]);
   });
 
-  it('the scheduler: its schedules, PassRole on the invoke role, intents, idempotency, entity stores, policies', () => {
+  it('the scheduler: its schedules, PassRole on the invoke role, intents and their indexes, jobs, idempotency, entity stores, policies', () => {
     const fn = schedulerFn();
     const ids = sharedIds(json);
     const intents = tableId(json, PLATFORM_TABLE.intents);
+    const jobs = tableId(json, PLATFORM_TABLE.jobs);
     const entityTables = crudServices.map((s) => tableId(json, `${PREFIX}-${s.table}`));
     const expected = grantMap(
       XRAY,
       {
         [SCHEDULES_ARN]: ['scheduler:CreateSchedule', 'scheduler:DeleteSchedule', 'scheduler:UpdateSchedule'],
         [`${scheduleInvokeRole()}.Arn`]: ['iam:PassRole'],
-        [`${intents}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
-        [`${intents}.Arn/index/by_entity`]: ['dynamodb:Query'],
+        [`${intents}.Arn`]: [
+          'dynamodb:DescribeTable',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+        ...Object.fromEntries(
+          ['by_entity', 'by_status', 'by_pattern', 'by_deferred'].map((i) => [
+            `${intents}.Arn/index/${i}`,
+            ['dynamodb:Query'],
+          ]),
+        ),
+        [`${jobs}.Arn`]: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         [`${tableId(json, PLATFORM_TABLE.idempotency)}.Arn`]: [
           'dynamodb:DeleteItem',
           'dynamodb:GetItem',
@@ -1082,7 +1141,7 @@ describe('least privilege', () => {
     const outbox = tableId(json, TABLE.outbox);
     const [dlq] = resourcesOf(json, 'AWS::SQS::Queue')
       .map(([id]) => id)
-      .filter((id) => id.startsWith('NexusPublisherDlq'));
+      .filter((id) => logicalIdOf(id).startsWith('NexusPublisherDlq'));
     expect(dlq).toBeDefined();
     expect(
       exactGrantViolations(grantsOf(json, fnAt('Nexus/Publisher')), {
@@ -1107,6 +1166,7 @@ describe('least privilege', () => {
       ...Object.values(TABLE),
       ...registry.map((s) => `${PREFIX}-${s.table}`),
       PLATFORM_TABLE.intents,
+      PLATFORM_TABLE.jobs,
       PLATFORM_TABLE.records,
       PLATFORM_TABLE.migrations,
       PLATFORM_TABLE.amadeus,
@@ -1154,15 +1214,15 @@ describe('least privilege', () => {
   it(
     'catches a Resource "*" grant and a grant on another service table (checker self-test)',
     () => {
-      const { app, stack: s, outdir: dir } = unbundledApp();
+      const { app, stack: s, stacks, outdir: dir } = unbundledApp();
       tempDirs.push(dir);
       const fn = userServiceFunction(s);
       fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['*'] }));
-      const campaignTable = s.node.findAll().find((c) => c.node.path.endsWith('/CampaignTable/Table'));
+      const campaignTable = s.data.node.findAll().find((c) => c.node.path.endsWith('/CampaignTable/Table'));
       if (!campaignTable) throw new Error('campaign table not found');
       (campaignTable as unknown as { grantReadData: (g: iam.IGrantable) => void }).grantReadData(fn);
-      const tampered = app.synth().getStackByName(STACK).template as CfnTemplate;
-      const tamperedFns = functionsOf(tampered, s);
+      const tampered = mergedTemplate(app.synth(), stacks);
+      const tamperedFns = functionsOf(tampered, stacks);
 
       const violations = serviceLeastPrivilegeViolations(tampered, tamperedFns, byName('user'));
       expect(violations).toContain('dynamodb:GetItem on Resource "*"');
@@ -1224,6 +1284,8 @@ describe('live campaigns (broadcast)', () => {
     expect(c.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
     const st = tableProps(BROADCAST_TABLE.state);
     expect(st.KeySchema).toEqual(keys('campaign_id', 'sk'));
+    // The posting share's window counters expire (lib/broadcast/share.ts).
+    expect(st.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
     expect(st.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: 'by_score',
@@ -1265,7 +1327,14 @@ describe('live campaigns (broadcast)', () => {
     expect(outputs.WebSocketStage?.Value).toBe('live');
   });
 
-  it('the ticker: a Standard state machine looping Task → Choice (BooleanEquals on continue), traced and logged', () => {
+  const ticker = () => fnAt('Broadcast/TickerFunction');
+  const authorizer = () => fnAt('Broadcast/EventsAuthorizer');
+  const eventApi = () => onlyResource(json, 'AWS::AppSync::Api');
+  /** Publishing is granted on the namespace `campaigns` (every channel in it), nothing wider. */
+  const namespaceArn = () =>
+    `${stackArn('appsync', `apis/${eventApi()[0]}.ApiId`)}/channelNamespace/campaigns`;
+
+  it('the ticker: a Standard state machine looping Task (the ticker function) → Choice (BooleanEquals on continue), traced and logged', () => {
     const [, sm] = machine();
     expect(sm.StateMachineType).toBe('STANDARD');
     expect(sm.StateMachineName).toBe(`${PREFIX}-broadcast-ticker`);
@@ -1280,17 +1349,21 @@ describe('live campaigns (broadcast)', () => {
     };
     const task = def.States[def.StartAt];
     expect(task?.Type).toBe('Task');
-    expect(task?.Resource).toBe(`${fn().id}.Arn`);
+    expect(task?.Resource).toBe(`${ticker().id}.Arn`);
     const choice = def.States[task?.Next ?? ''];
     expect(choice?.Type).toBe('Choice');
     expect(choice?.Choices).toEqual([{ Variable: '$.continue', BooleanEquals: true, Next: def.StartAt }]);
     expect(def.States[choice?.Default ?? '']?.Type).toBe('Succeed');
     expect(Object.keys(def.States)).toHaveLength(3);
+    expect(ticker().props.Timeout).toBe(90);
+    expect(ticker().props.MemorySize).toBe(1536);
   });
 
   it('a sweep every minute invokes the broadcast function with { kind: "broadcast.sweep" }, no retries', () => {
     const sweeps = resourcesOf(json, 'AWS::Events::Rule').filter(
-      ([, p]) => p.ScheduleExpression !== undefined,
+      ([, p]) =>
+        p.ScheduleExpression !== undefined &&
+        (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${fn().id}.Arn`),
     );
     expect(sweeps).toHaveLength(1);
     const [, rule] = sweeps[0] ?? ['', {}];
@@ -1302,7 +1375,34 @@ describe('live campaigns (broadcast)', () => {
     expect(targets[0]?.RetryPolicy).toEqual({ MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 });
   });
 
-  it('the broadcast function: exactly its grants (its API stage, its state machine, its tables)', () => {
+  it('the Event API: connect and subscribe by the Lambda authorizer (never cached), publish by IAM; namespace "campaigns" the same', () => {
+    const [, api] = eventApi();
+    expect(api.Name).toBe(`${PREFIX}-live`);
+    const config = api.EventConfig as Record<string, Array<Record<string, unknown>>>;
+    const providers = config.AuthProviders ?? [];
+    expect(providers.map((p) => p.AuthType).sort()).toEqual(['AWS_IAM', 'AWS_LAMBDA']);
+    const lambdaAuth = providers.find((p) => p.AuthType === 'AWS_LAMBDA')?.LambdaAuthorizerConfig as
+      | { AuthorizerUri?: unknown; AuthorizerResultTtlInSeconds?: number }
+      | undefined;
+    expect(render(lambdaAuth?.AuthorizerUri)).toBe(`${authorizer().id}.Arn`);
+    expect(lambdaAuth?.AuthorizerResultTtlInSeconds).toBe(0);
+    expect(config.ConnectionAuthModes).toEqual([{ AuthType: 'AWS_LAMBDA' }]);
+    expect(config.DefaultPublishAuthModes).toEqual([{ AuthType: 'AWS_IAM' }]);
+    expect(config.DefaultSubscribeAuthModes).toEqual([{ AuthType: 'AWS_LAMBDA' }]);
+    const [, ns] = onlyResource(json, 'AWS::AppSync::ChannelNamespace');
+    expect(ns.Name).toBe('campaigns');
+    expect(ns.PublishAuthModes).toEqual([{ AuthType: 'AWS_IAM' }]);
+    expect(ns.SubscribeAuthModes).toEqual([{ AuthType: 'AWS_LAMBDA' }]);
+    for (const f of [fn(), ticker()]) {
+      expect(f.vars).toMatchObject({
+        EVENTS_API_ID: { 'Fn::GetAtt': [eventApi()[0], 'ApiId'] },
+        EVENTS_HTTP_DNS: { 'Fn::GetAtt': [eventApi()[0], 'Dns.Http'] },
+        EVENTS_REALTIME_DNS: { 'Fn::GetAtt': [eventApi()[0], 'Dns.Realtime'] },
+      });
+    }
+  });
+
+  it('the broadcast function: exactly its grants (its API stage, its state machine, its tables, publish)', () => {
     const f = fn();
     const ids = sharedIds(json);
     const conns = tableId(json, BROADCAST_TABLE.connections);
@@ -1313,6 +1413,7 @@ describe('live campaigns (broadcast)', () => {
       exactGrantViolations(grantsOf(json, f), {
         ...XRAY,
         [`${campaign}.Arn`]: ['dynamodb:GetItem'],
+        [`${ids.policies}.Arn`]: ['dynamodb:Query'],
         [`${tableId(json, TABLE.outbox)}.Arn`]: ['dynamodb:PutItem'],
         [`${conns}.Arn`]: [
           'dynamodb:DeleteItem',
@@ -1322,14 +1423,7 @@ describe('live campaigns (broadcast)', () => {
           'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
-        // Query on the table: a campaign ranked by a formula reads its score rows.
-        [`${state}.Arn`]: [
-          'dynamodb:DescribeTable',
-          'dynamodb:GetItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ],
-        [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
+        [`${state}.Arn`]: ['dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:UpdateItem'],
         [`${state}.Arn/index/by_running`]: ['dynamodb:Query'],
         [`${ids.secret}.Ref`]: SECRET_READ,
         [asyncDlqOf(f) ?? '<no dlq>']: DLQ_SEND,
@@ -1341,28 +1435,95 @@ describe('live campaigns (broadcast)', () => {
           'states:DescribeExecution',
           'states:StopExecution',
         ],
+        [namespaceArn()]: ['appsync:EventPublish'],
         ...idempotencyGrants(),
       }),
     ).toEqual([]);
     expect(f.vars).toMatchObject({
       STATE_MACHINE_ARN: { 'Fn::Join': expect.anything() },
-      WS_API_ID: { Ref: wsApi()[0] },
-      WS_STAGE: 'live',
+      WEBSOCKET_API_ID: { Ref: wsApi()[0] },
+      WEBSOCKET_STAGE: 'live',
       CONNECTIONS_TABLE: { Ref: conns },
       STATE_TABLE: { Ref: state },
       CAMPAIGN_TABLE: { Ref: campaign },
+      POLICIES_TABLE: { Ref: ids.policies },
     });
-    expect(f.props.Timeout).toBe(90);
   });
 
-  it('the state machine may only invoke the broadcast function (plus logs delivery and X-Ray)', () => {
+  it('the ticker function: exactly its grants (reads, the ticker item, posts, publishes, shard executions)', () => {
+    const f = ticker();
+    const conns = tableId(json, BROADCAST_TABLE.connections);
+    const state = tableId(json, BROADCAST_TABLE.state);
+    const campaign = tableId(json, `${PREFIX}-service_campaign_main`);
+    expect(
+      exactGrantViolations(grantsOf(json, f), {
+        ...XRAY,
+        [`${campaign}.Arn`]: ['dynamodb:GetItem'],
+        [`${tableId(json, TABLE.outbox)}.Arn`]: ['dynamodb:PutItem'],
+        [`${conns}.Arn`]: [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        [`${state}.Arn`]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
+        [stackArn('execute-api', `${wsApi()[0]}.Ref/live/POST/@connections/*`)]: [
+          'execute-api:ManageConnections',
+        ],
+        [stackArn('states', `stateMachine:${PREFIX}-broadcast-ticker`)]: ['states:StartExecution'],
+        [namespaceArn()]: ['appsync:EventPublish'],
+      }),
+    ).toEqual([]);
+  });
+
+  it('the Event API authorizer: reads the campaign, the policy matrix and the signing key, nothing else', () => {
+    const ids = sharedIds(json);
+    const campaign = tableId(json, `${PREFIX}-service_campaign_main`);
+    expect(
+      exactGrantViolations(grantsOf(json, authorizer()), {
+        ...XRAY,
+        [`${campaign}.Arn`]: ['dynamodb:GetItem'],
+        [`${ids.policies}.Arn`]: ['dynamodb:Query'],
+        [`${ids.secret}.Ref`]: SECRET_READ,
+      }),
+    ).toEqual([]);
+  });
+
+  it(
+    'with -c eventApi=external (the emulator) the stack declares no AppSync resource, and the functions no EVENTS_* value',
+    () => {
+      const external = platformApp({ environment: ENV, context: { eventApi: 'external' } });
+      tempDirs.push(external.outdir);
+      external.app.synth();
+      const t = mergedTemplate(new CloudAssembly(external.outdir), external.stacks.all);
+      expect(resourcesOf(t, 'AWS::AppSync::Api')).toEqual([]);
+      expect(resourcesOf(t, 'AWS::AppSync::ChannelNamespace')).toEqual([]);
+      const outputs = (t as unknown as { Outputs: Record<string, unknown> }).Outputs;
+      expect(Object.keys(outputs)).toEqual(
+        expect.arrayContaining([
+          'EventsAuthorizerArn',
+          'BroadcastFunctionName',
+          'BroadcastTickerFunctionName',
+        ]),
+      );
+      expect(outputs.EventsApiId).toBeUndefined();
+      for (const [, fn] of resourcesOf(t, 'AWS::Lambda::Function')) {
+        const vars = (fn.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+        expect(vars.EVENTS_API_ID).toBeUndefined();
+      }
+    },
+    TIMEOUT,
+  );
+
+  it('the state machine may only invoke the ticker function (plus logs delivery and X-Ray)', () => {
     const [, sm] = machine();
     const role = render(sm.RoleArn).replace(/\.Arn$/, '');
     const lambda = roleGrants(json, role).filter((g) => g.action.startsWith('lambda:'));
     expect(lambda.map((g) => [g.action, g.resource]).sort()).toEqual(
       [
-        ['lambda:InvokeFunction', `${fn().id}.Arn`],
-        ['lambda:InvokeFunction', `${fn().id}.Arn:*`],
+        ['lambda:InvokeFunction', `${ticker().id}.Arn`],
+        ['lambda:InvokeFunction', `${ticker().id}.Arn:*`],
       ].sort(),
     );
     const others = roleGrants(json, role).filter((g) => !/^(lambda|logs|xray):/.test(g.action));
@@ -1419,4 +1580,38 @@ describe('cdk-nag (AwsSolutions)', () => {
     },
     TIMEOUT,
   );
+});
+
+describe("the scheduler's horizon", () => {
+  it('an ephemeral stack defers beyond 2 minutes and materializes every minute, into the scheduler function', () => {
+    expect(render(schedulerFn().vars.SCHEDULE_HORIZON)).toBe('PT2M');
+    const rules = resourcesOf(json, 'AWS::Events::Rule').filter(
+      ([, p]) =>
+        p.ScheduleExpression !== undefined &&
+        (p.Targets as Array<{ Arn: unknown }>).some((t) => render(t.Arn) === `${schedulerFn().id}.Arn`),
+    );
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0] ?? ['', {}];
+    expect(rule.ScheduleExpression).toBe('rate(1 minute)');
+    const [target] = rule.Targets as Array<Record<string, unknown>>;
+    expect(JSON.parse(String(target?.Input))).toEqual({ kind: 'scheduler.materialize' });
+  });
+
+  it('defaults to 7 days every 5 minutes on a production stack; context overrides either', () => {
+    expect(horizonSettings({}, false)).toEqual({ horizon: 'P7D', materializerMinutes: 5 });
+    expect(horizonSettings({}, true)).toEqual({ horizon: 'PT2M', materializerMinutes: 1 });
+    expect(horizonSettings({ horizon: 'P1D', materializerMinutes: '10' }, false)).toEqual({
+      horizon: 'P1D',
+      materializerMinutes: 10,
+    });
+  });
+
+  it('refuses, naming the key, a horizon that is not a duration, a bad rate, or a horizon under twice the rate', () => {
+    expect(() => horizonSettings({ horizon: '7 days' }, false)).toThrow(/schedulerHorizon "7 days"/);
+    expect(() => horizonSettings({ materializerMinutes: 0 }, false)).toThrow(/materializerMinutes "0"/);
+    expect(() => horizonSettings({ materializerMinutes: 'often' }, false)).toThrow(/materializerMinutes/);
+    expect(() => horizonSettings({ horizon: 'PT5M', materializerMinutes: 5 }, false)).toThrow(
+      /schedulerHorizon PT5M must be at least twice materializerMinutes/,
+    );
+  });
 });

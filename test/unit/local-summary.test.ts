@@ -29,6 +29,7 @@ const outputs = buildLocalOutputs({
 const queue = (name: string, depth: number): DeadLetterDepth => ({
   name,
   logicalId: name,
+  stack: 'Tempora-dev',
   url: `http://q/${name}`,
   arn: `arn:${name}`,
   sources: [{ kind: 'function', functionName: `tempora-dev-${name}` }] as DeadLetterDepth['sources'],

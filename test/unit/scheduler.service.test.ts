@@ -1,228 +1,59 @@
 /**
- * SchedulerService (lib/scheduler/service.ts) over the kit's in-memory DynamoDB
- * (test/kit/dynamodb-model.ts) with DynamoDB's semantics: told exactly the condition and filter
- * expressions the service uses (any other fails the test, as does an unused or undefined
- * placeholder or a bare reserved word), transactions all-or-nothing.
+ * SchedulerService (lib/scheduler/service.ts) over the kit's in-memory DynamoDB, told exactly the
+ * expressions the service uses (test/unit/support/scheduler-world.ts): schedule, cancel and fire,
+ * retries, default actions, events. The horizon, reschedule and the races between materialize,
+ * cancel, reschedule and fire are in scheduler.horizon.test.ts.
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { isTemporaError, notFound, type TemporaError, validationError } from '../../lib/errors.ts';
-import { buildEnvelope, type EventEnvelope, envelopeSchema } from '../../lib/events/envelope.ts';
-import type { SchedulePayload } from '../../lib/events/schedule.ts';
-import { intentId, scheduleName } from '../../lib/scheduler/names.ts';
-import type { Schedules } from '../../lib/scheduler/schedules.ts';
+import { type TemporaError, validationError } from '../../lib/errors.ts';
+import { envelopeSchema } from '../../lib/events/envelope.ts';
+import { intentId } from '../../lib/scheduler/names.ts';
 import {
   type ActionRunner,
-  type IntentRecord,
   MAX_ATTEMPTS,
   SCHEDULER_ACTOR,
-  SchedulerService,
+  type SchedulerService,
 } from '../../lib/scheduler/service.ts';
-import type { EntityStore, RequestContext } from '../../lib/store/entity-store.ts';
-import { DynamoModel, type Item, type Predicate } from '../kit/dynamodb-model.ts';
+import {
+  event,
+  type FakeSchedules,
+  type FakeStore,
+  INTENTS,
+  issues,
+  nameOf,
+  rejection,
+  retention,
+  runner,
+  World,
+} from './support/scheduler-world.ts';
 
-const INTENTS = 'tempora-test-_scheduler_intents';
-const OUTBOX = 'tempora-test-_nexus_outbox';
-const ENV = 'test';
-type Values = Record<string, unknown>;
-
-// ---------------------------------------------------------------------------------------
-// In-memory DynamoDB
-
-/** The conditions the service writes with, evaluated on the current item (undefined = absent). */
-const CONDITIONS: Record<string, (item: Item | undefined, v: Values) => boolean> = {
-  // fire: take the intent while scheduled, or retake an expired lease of the same generation.
-  'generation = :g AND (#status = :scheduled OR (#status = :executing AND lease_until < :nowMs))': (i, v) =>
-    i !== undefined &&
-    i.generation === v[':g'] &&
-    (i.status === v[':scheduled'] ||
-      (i.status === v[':executing'] && (i.lease_until as number) < (v[':nowMs'] as number))),
-  // cancel
-  '#status = :scheduled AND generation = :g': (i, v) =>
-    i !== undefined && i.status === v[':scheduled'] && i.generation === v[':g'],
-  // finish
-  'generation = :g AND #status IN (:executing, :scheduled)': (i, v) =>
-    i !== undefined &&
-    i.generation === v[':g'] &&
-    (i.status === v[':executing'] || i.status === v[':scheduled']),
-  // release
-  'generation = :g AND #status = :executing': (i, v) =>
-    i !== undefined && i.generation === v[':g'] && i.status === v[':executing'],
-  // outbox envelope, once per id
-  'attribute_not_exists(id)': (i) => i === undefined,
-};
-const CANCEL_FILTER = '#status = :s AND contains(cancel_on, :t) AND entity_type = :et';
-/** The cascade of a deletion: every scheduled intent of the entity (of that type). */
-const DELETED_FILTER = '#status = :s AND entity_type = :et';
-
-/** The intents table (its by_entity index) and the outbox, told the service's expressions. */
-function newModel(): DynamoModel {
-  const expressions: Record<string, Predicate> = {
-    ...CONDITIONS,
-    [CANCEL_FILTER]: (i, v) =>
-      i !== undefined &&
-      i.status === v[':s'] &&
-      (i.cancel_on as string[]).includes(v[':t'] as string) &&
-      i.entity_type === v[':et'],
-    [DELETED_FILTER]: (i, v) => i !== undefined && i.status === v[':s'] && i.entity_type === v[':et'],
-  };
-  // `#status` is always the status attribute.
-  const bound = Object.fromEntries(
-    Object.entries(expressions).map(([expr, p]): [string, Predicate] => [
-      expr,
-      (i, v, n) => {
-        if (expr.includes('#status')) expect(n['#status']).toBe('status');
-        return p(i, v, n);
-      },
-    ]),
-  );
-  return new DynamoModel(
-    {
-      [INTENTS]: {
-        partitionKey: 'id',
-        indexes: { by_entity: { partitionKey: 'entity_id', sortKey: 'run_at' } },
-      },
-      [OUTBOX]: { partitionKey: 'id' },
-    },
-    bound,
-  );
-}
-
-const intents = (): IntentRecord[] => ddb.items(INTENTS) as unknown as IntentRecord[];
-const intentOf = (id: string): IntentRecord | undefined =>
-  ddb.item(INTENTS, { id }) as unknown as IntentRecord | undefined;
-/** Envelopes committed to the outbox, in commit order. */
-const events = (): EventEnvelope[] => ddb.items(OUTBOX).map((row) => row.envelope as EventEnvelope);
-
-// ---------------------------------------------------------------------------------------
-// Fakes of the schedule API and of entity stores
-
-class FakeSchedules implements Schedules {
-  readonly calls: Array<
-    | { op: 'upsert'; name: string; runAt: string; input: Record<string, unknown> }
-    | { op: 'remove'; name: string }
-  > = [];
-  failUpsert: Error | undefined;
-
-  async upsert(name: string, runAt: Date, input: Record<string, unknown>): Promise<void> {
-    if (this.failUpsert) throw this.failUpsert;
-    this.calls.push({ op: 'upsert', name, runAt: runAt.toISOString(), input });
-  }
-
-  async remove(name: string): Promise<void> {
-    this.calls.push({ op: 'remove', name });
-  }
-}
-
-/** The three EntityStore methods the scheduler calls. */
-class FakeStore {
-  readonly entities = new Set<string>();
-  readonly patches: Array<{ id: string; patch: Record<string, unknown>; ctx: RequestContext }> = [];
-  readonly removed: Array<{ id: string; ctx: RequestContext }> = [];
-  constructor(
-    readonly type: string,
-    ...ids: string[]
-  ) {
-    for (const id of ids) this.entities.add(id);
-  }
-  private need(id: string): void {
-    if (!this.entities.has(id)) throw notFound(`${this.type} "${id}" not found`);
-  }
-  async get(id: string): Promise<unknown> {
-    this.need(id);
-    return { id };
-  }
-  async patch(id: string, patch: Record<string, unknown>, ctx: RequestContext): Promise<unknown> {
-    this.need(id);
-    this.patches.push({ id, patch, ctx });
-    return { id };
-  }
-  async remove(id: string, ctx: RequestContext): Promise<void> {
-    this.need(id);
-    this.entities.delete(id);
-    this.removed.push({ id, ctx });
-  }
-  /** The intents last written to the entity's metadata.scheduling.intents. */
-  shownIntents(id: string): Array<Record<string, unknown>> | undefined {
-    const last = this.patches.filter((p) => p.id === id).at(-1);
-    return (last?.patch as { metadata?: { scheduling?: { intents?: Array<Record<string, unknown>> } } })
-      ?.metadata?.scheduling?.intents;
-  }
-  get asStore(): EntityStore {
-    return this as unknown as EntityStore;
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-
-let ddb: DynamoModel;
+let w: World;
+let ddb: World['ddb'];
 let schedules: FakeSchedules;
 let users: FakeStore;
 let campaigns: FakeStore;
-let now: Date;
 
 beforeEach(() => {
-  ddb = newModel();
-  schedules = new FakeSchedules();
-  users = new FakeStore('user', 'u1', 'u2');
-  campaigns = new FakeStore('campaign', 'c1');
-  now = new Date('2026-03-01T12:00:00.000Z');
+  w = new World();
+  ({ ddb, schedules, users, campaigns } = w);
 });
 
-const service = (runAction?: ActionRunner): SchedulerService =>
-  new SchedulerService(
-    {
-      ddb: ddb.client,
-      tables: { intents: INTENTS, outbox: OUTBOX },
-      environment: ENV,
-      schedules,
-      storeFor: (type) =>
-        type === 'user' ? users.asStore : type === 'campaign' ? campaigns.asStore : undefined,
-      now: () => now,
-    },
-    runAction,
-  );
-
-const retention = (over: Partial<SchedulePayload> = {}): SchedulePayload => ({
-  action: 'delete',
-  run_at: '2026-05-30T12:00:00.000Z',
-  pattern: 'retention',
-  cancel_on: ['user.reactivated', 'policy_override'],
-  entity: { type: 'user', id: 'u1' },
-  ...over,
-});
-
-const event = (type: string, over: Partial<EventEnvelope> = {}): EventEnvelope => ({
-  ...buildEnvelope({
-    type,
-    service: 'user',
-    environment: ENV,
-    correlationId: 'corr-event-0001',
-    actor: { id: 'alice', role: 'admin' },
-    entity: { type: 'user', id: 'u1', version: 2 },
-  }),
-  ...over,
-});
-
-const types = () => events().map((e) => e.type);
-const runner = () => vi.fn<ActionRunner>(async () => undefined);
-const nameOf = (id: string) => scheduleName(ENV, id);
-
-async function rejection(p: Promise<unknown>): Promise<TemporaError> {
-  const e = await p.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(isTemporaError(e), String(e)).toBe(true);
-  return e as TemporaError;
-}
-const issues = (e: TemporaError) =>
-  (e.details as { issues: Array<{ path: string; message: string }> }).issues;
+/** The service over the world; no horizon unless given (every schedule made at once). */
+const service = (runAction?: ActionRunner, horizonMs?: number): SchedulerService =>
+  w.service(runAction, horizonMs);
+const intents = () => w.intents();
+const intentOf = (id: string) => w.intentOf(id);
+const events = () => w.events();
+const types = () => w.types();
+/** The events after intents were made (each intent made emits scheduler.scheduled: see 'schedule'). */
+const outcomes = () => types().filter((t) => t !== 'scheduler.scheduled');
+const outcomeEvents = () => events().filter((e) => e.type !== 'scheduler.scheduled');
 
 describe('schedule', () => {
   it('keeps one intent per (entity, pattern): scheduling twice replaces it with generation 2', async () => {
     const svc = service();
     const first = await svc.schedule(retention(), 'corr-sched-0001');
-    now = new Date('2026-03-01T12:05:00.000Z');
+    w.now = new Date('2026-03-01T12:05:00.000Z');
     const second = await svc.schedule(retention({ run_at: '2026-06-30T12:00:00Z' }), 'corr-sched-0002');
 
     const id = intentId('user', 'u1', 'retention');
@@ -242,12 +73,14 @@ describe('schedule', () => {
       generation: 2,
       attempts: 0,
       lease_until: 0,
-      schedule_name: nameOf(id),
+      schedule_name: nameOf(id, 2),
+      schedule: 'created',
       correlation_id: 'corr-sched-0002',
       created_at: '2026-03-01T12:00:00.000Z',
       updated_at: '2026-03-01T12:05:00.000Z',
     });
     expect(second).toEqual(intentOf(id));
+    // One schedule per generation: the replaced one's is deleted.
     expect(schedules.calls).toEqual([
       {
         op: 'upsert',
@@ -255,12 +88,18 @@ describe('schedule', () => {
         runAt: '2026-05-30T12:00:00.000Z',
         input: { kind: 'scheduler.fire', intent_id: id, generation: 1 },
       },
+      { op: 'remove', name: nameOf(id) },
       {
         op: 'upsert',
-        name: nameOf(id),
+        name: nameOf(id, 2),
         runAt: '2026-06-30T12:00:00.000Z',
         input: { kind: 'scheduler.fire', intent_id: id, generation: 2 },
       },
+    ]);
+    expect(types()).toEqual(['scheduler.scheduled', 'scheduler.scheduled']);
+    expect(events().map((e) => [e.correlation_id, e.entity.version])).toEqual([
+      ['corr-sched-0001', 1],
+      ['corr-sched-0002', 2],
     ]);
   });
 
@@ -328,13 +167,27 @@ describe('schedule', () => {
     expect(schedules.calls).toEqual([]);
   });
 
-  it('marks the intent failed (scheduler.failed) and rethrows when the schedule cannot be created', async () => {
-    schedules.failUpsert = new Error('AccessDenied');
-    await expect(service().schedule(retention(), 'corr-sched-0001')).rejects.toThrow('AccessDenied');
+  it('keeps the intent deferred (scheduler.deferred, the reason) when its schedule cannot be made; the materializer makes it', async () => {
+    schedules.failUpsert = new Error('ThrottlingException: rate exceeded');
+    const svc = service();
+    const made = await svc.schedule(retention(), 'corr-sched-0001');
     const id = intentId('user', 'u1', 'retention');
-    expect(intentOf(id)?.status).toBe('failed');
-    expect(intentOf(id)?.reason).toMatch(/could not create the schedule: AccessDenied/);
-    expect(types()).toEqual(['scheduler.failed']);
+    expect(made).toMatchObject({ status: 'scheduled', schedule: 'deferred', generation: 1 });
+    expect(intentOf(id)).toMatchObject({
+      status: 'scheduled',
+      schedule: 'deferred',
+      deferred_key: 'deferred',
+    });
+    expect(types()).toEqual(['scheduler.deferred']);
+    expect(String(events()[0]?.payload?.reason)).toMatch(
+      /could not be created \(ThrottlingException: rate exceeded\); the materializer retries/,
+    );
+    schedules.failUpsert = undefined;
+    expect(await svc.materialize()).toEqual({ created: 1, failed: 0, lost: 0 });
+    expect(intentOf(id)).toMatchObject({ status: 'scheduled', schedule: 'created' });
+    expect(intentOf(id)?.deferred_key).toBeUndefined();
+    expect(types()).toEqual(['scheduler.deferred', 'scheduler.materialized']);
+    expect(schedules.calls.map((c) => [c.op, c.name])).toEqual([['upsert', nameOf(id)]]);
   });
 });
 
@@ -348,7 +201,7 @@ describe('cancel and fire: exactly one outcome', () => {
     expect(await svc.fire(intent.id, intent.generation)).toBe('skipped');
     expect(action).not.toHaveBeenCalled();
     expect(intentOf(intent.id)?.status).toBe('cancelled');
-    expect(types()).toEqual(['scheduler.cancelled']);
+    expect(outcomes()).toEqual(['scheduler.cancelled']);
     expect(schedules.calls.map((c) => [c.op, c.name])).toEqual([
       ['upsert', nameOf(intent.id)],
       ['remove', nameOf(intent.id)],
@@ -366,7 +219,7 @@ describe('cancel and fire: exactly one outcome', () => {
     expect(refused.details).toEqual({ status: 'executed' });
     expect(action).toHaveBeenCalledTimes(1);
     expect(intentOf(intent.id)).toMatchObject({ status: 'executed', attempts: 1 });
-    expect(types()).toEqual(['scheduler.executed']);
+    expect(outcomes()).toEqual(['scheduler.executed']);
     // A duplicate delivery of the schedule runs nothing.
     expect(await svc.fire(intent.id, intent.generation)).toBe('skipped');
     expect(action).toHaveBeenCalledTimes(1);
@@ -382,7 +235,7 @@ describe('cancel and fire: exactly one outcome', () => {
     expect(await svc.fire(intent.id, 1)).toBe('executed');
     expect((await duringRun)?.status).toBe(409);
     expect((await duringRun)?.details).toEqual({ status: 'executing' });
-    expect(types()).toEqual(['scheduler.executed']);
+    expect(outcomes()).toEqual(['scheduler.executed']);
   });
 
   it('a second delivery while the first holds the lease is skipped', async () => {
@@ -423,7 +276,7 @@ describe('retries', () => {
       // Thrown so that the invocation is retried; the lease is given back.
       await expect(svc.fire(intent.id, 1)).rejects.toThrow('downstream unavailable');
       expect(intentOf(intent.id)).toMatchObject({ status: 'executing', attempts: attempt, lease_until: 0 });
-      expect(types()).toEqual([]);
+      expect(outcomes()).toEqual([]);
     }
     expect(await svc.fire(intent.id, 1)).toBe('failed');
     expect(action).toHaveBeenCalledTimes(MAX_ATTEMPTS);
@@ -432,8 +285,8 @@ describe('retries', () => {
       attempts: MAX_ATTEMPTS,
       reason: 'downstream unavailable',
     });
-    expect(types()).toEqual(['scheduler.failed']);
-    const failed = events()[0];
+    expect(outcomes()).toEqual(['scheduler.failed']);
+    const failed = outcomeEvents()[0];
     expect(envelopeSchema.safeParse(failed).success).toBe(true);
     expect(failed).toMatchObject({
       source: 'tempora.scheduler',
@@ -458,7 +311,7 @@ describe('retries', () => {
     const intent = await svc.schedule(retention(), 'corr-sched-0001');
     expect(await svc.fire(intent.id, 1)).toBe('failed');
     expect(action).toHaveBeenCalledTimes(1);
-    expect(types()).toEqual(['scheduler.failed']);
+    expect(outcomes()).toEqual(['scheduler.failed']);
   });
 
   it('a lease held by a running attempt is retaken only after it expires', async () => {
@@ -469,10 +322,10 @@ describe('retries', () => {
       ...ddb.item(INTENTS, { id: intent.id }),
       status: 'executing',
       attempts: 1,
-      lease_until: now.getTime() + 60_000,
+      lease_until: w.now.getTime() + 60_000,
     });
     expect(await svc.fire(intent.id, 1)).toBe('skipped');
-    now = new Date(now.getTime() + 60_001);
+    w.now = new Date(w.now.getTime() + 60_001);
     expect(await svc.fire(intent.id, 1)).toBe('executed');
     expect(intentOf(intent.id)?.attempts).toBe(2);
   });
@@ -508,8 +361,8 @@ describe('default actions', () => {
       'corr-sched-0001',
     );
     expect(await svc.fire(intent.id, 1)).toBe('executed');
-    expect(types()).toEqual(['pattern.run', 'scheduler.executed']);
-    expect(events()[0]?.payload).toMatchObject({ pattern: 'waitlist', payload: { size: 3 } });
+    expect(outcomes()).toEqual(['pattern.run', 'scheduler.executed']);
+    expect(outcomeEvents()[0]?.payload).toMatchObject({ pattern: 'waitlist', payload: { size: 3 } });
   });
 
   it('run_pattern on an entity deleted before its deletion event arrived is cancelled, not run', async () => {
@@ -521,9 +374,9 @@ describe('default actions', () => {
     users.entities.delete('u1'); // deleted; its user.deleted event not delivered yet
     expect(await svc.fire(intent.id, 1)).toBe('cancelled');
     expect(intentOf(intent.id)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
-    expect(types()).toEqual(['scheduler.cancelled']);
+    expect(outcomes()).toEqual(['scheduler.cancelled']);
     expect(await svc.fire(intent.id, 1)).toBe('skipped'); // a retry of the schedule: nothing more
-    expect(types()).toEqual(['scheduler.cancelled']);
+    expect(outcomes()).toEqual(['scheduler.cancelled']);
   });
 });
 
@@ -541,7 +394,7 @@ describe('onEvent', () => {
     expect(intentOf(mine.id)?.reason).toMatch(/^cancelled by user\.reactivated \(/);
     expect(intentOf(other.id)?.status).toBe('scheduled');
     expect(intentOf(unlisted.id)?.status).toBe('scheduled');
-    expect(types()).toEqual(['scheduler.cancelled']);
+    expect(outcomes()).toEqual(['scheduler.cancelled']);
   });
 
   it('a deletion cancels every scheduled intent of the entity (reason entity_deleted, its correlation id), even one by the scheduler', async () => {
@@ -558,8 +411,8 @@ describe('onEvent', () => {
     for (const i of [a, b])
       expect(intentOf(i.id)).toMatchObject({ status: 'cancelled', reason: 'entity_deleted' });
     expect(intentOf(other.id)?.status).toBe('scheduled');
-    expect(types()).toEqual(['scheduler.cancelled', 'scheduler.cancelled']);
-    for (const e of events()) {
+    expect(outcomes()).toEqual(['scheduler.cancelled', 'scheduler.cancelled']);
+    for (const e of outcomeEvents()) {
       expect(e.payload).toMatchObject({ reason: 'entity_deleted' });
       expect(e.correlation_id).toBe('corr-delete-01');
     }
@@ -585,7 +438,7 @@ describe('onEvent', () => {
       }),
     );
     expect(intentOf(intent.id)).toMatchObject({ status: 'scheduled', generation: 1 });
-    expect(types()).toEqual([]);
+    expect(outcomes()).toEqual([]);
     expect(schedules.calls.map((c) => c.op)).toEqual(['upsert']);
   });
 
@@ -603,13 +456,13 @@ describe('onEvent', () => {
       correlation_id: 'corr-event-0001',
     });
     expect(intentOf(old.id)?.reason).toBeUndefined();
-    expect(types()).toEqual(['scheduler.cancelled']);
+    expect(outcomes()).toEqual(['scheduler.cancelled']);
     expect(
       schedules.calls.map((c) => (c.op === 'upsert' ? [c.op, c.name, c.input.generation] : [c.op, c.name])),
     ).toEqual([
       ['upsert', nameOf(old.id), 1],
       ['remove', nameOf(old.id)],
-      ['upsert', nameOf(old.id), 2],
+      ['upsert', nameOf(old.id, 2), 2],
     ]);
     expect(await svc.fire(old.id, 1)).toBe('skipped');
     expect(await svc.fire(old.id, 2)).toBe('executed');
@@ -625,8 +478,8 @@ describe('onEvent', () => {
     const bad = event('scheduler.schedule', { payload: { ...retention(), action: 'explode' } });
     await svc.onEvent(bad);
     expect(intents()).toHaveLength(1);
-    expect(types()).toEqual(['scheduler.failed']);
-    expect(events()[0]).toMatchObject({
+    expect(outcomes()).toEqual(['scheduler.failed']);
+    expect(outcomeEvents()[0]).toMatchObject({
       entity: { type: 'user', id: 'u1', version: 0 },
       payload: { request_id: bad.id, reason: expect.stringMatching(/action/) },
     });

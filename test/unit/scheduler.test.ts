@@ -56,23 +56,25 @@ describe('intentId', () => {
 describe('scheduleName', () => {
   const id = intentId('user', 'u1', 'retention');
 
-  it('is <env>-<intent id>, at most 64 valid characters for a 16-character environment', () => {
+  it('is <env>-<intent id, 128 bits>.<generation>: one name per generation, ≤ 64 valid characters', () => {
     const env = 'abcdefghijklmnop';
     expect(env).toHaveLength(16);
-    const name = scheduleName(env, id);
-    expect(name).toBe(`${env}-${id}`);
+    const name = scheduleName(env, id, 2);
+    expect(name).toBe(`${env}-${id.slice(0, 36)}.2`);
     expect(name).toMatch(SCHEDULE_NAME_RE);
-    expect(name.length).toBeLessThanOrEqual(64);
+    expect(scheduleName(env, id, 1)).not.toBe(name);
+    // The longest environment the app accepts (16) with a 10-digit generation still fits.
+    expect(scheduleName(env, id, 4_000_000_000)).toHaveLength(64);
   });
 
-  it('accepts environments up to 19 characters (64 in all) and refuses longer ones', () => {
-    expect(scheduleName('a'.repeat(19), id)).toHaveLength(64);
-    expect(() => scheduleName('a'.repeat(20), id)).toThrowError(/Invalid schedule name/);
+  it('refuses names longer than 64 characters', () => {
+    expect(scheduleName('a'.repeat(16), id, 1)).toMatch(SCHEDULE_NAME_RE);
+    expect(() => scheduleName('a'.repeat(27), id, 1)).toThrowError(/Invalid schedule name/);
   });
 
   it('refuses characters EventBridge Scheduler does not allow', () => {
-    expect(() => scheduleName('dev/x', id)).toThrowError(/Invalid schedule name/);
-    expect(() => scheduleName('dév', id)).toThrowError(/Invalid schedule name/);
+    expect(() => scheduleName('dev/x', id, 1)).toThrowError(/Invalid schedule name/);
+    expect(() => scheduleName('dév', id, 1)).toThrowError(/Invalid schedule name/);
   });
 });
 

@@ -13,6 +13,15 @@ export interface LiveCampaignOptions {
   scheduling?: Record<string, unknown>;
 }
 
+/** A plain campaign named `<name> <random tag>`; resolves to its id. */
+export async function createCampaign(name: string): Promise<string> {
+  const r = await api<{ id: string }>('POST', '/api/campaigns', {
+    body: { name: `${name} ${Math.random().toString(36).slice(2, 10)}` },
+  });
+  expect(r.status, r.text).toBe(201);
+  return r.body.id;
+}
+
 /**
  * A campaign broadcasting now: started a minute ago, with the broadcast and leaderboard
  * features and broadcasting enabled. Resolves to its id.

@@ -4,6 +4,7 @@
  */
 import type { Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { qualify } from '../../../localstack/templates.ts';
 
 export interface CfnResource {
   Type: string;
@@ -13,6 +14,7 @@ export interface CfnResource {
 }
 export interface CfnTemplate {
   Resources: Record<string, CfnResource>;
+  Outputs?: Record<string, { Value: unknown; Export?: { Name: unknown } }>;
 }
 /** One allowed (action, resource) pair of a role, with its statement's condition. */
 export interface Grant {
@@ -73,15 +75,19 @@ export function onlyResource(t: CfnTemplate, type: string): [string, Record<stri
   return found[0] as [string, Record<string, unknown>];
 }
 
-/** The functions of a synthesized stack, labelled through the construct tree. */
-export function functionsOf(t: CfnTemplate, stack: Stack): FnInfo[] {
+/**
+ * The functions of the synthesized stacks, labelled through the construct tree. `t` is their
+ * templates merged (test/unit/support/platform.ts): ids are `<stack>/<logicalId>`.
+ */
+export function functionsOf(t: CfnTemplate, stacks: readonly Stack[]): FnInfo[] {
   const pathOf = new Map<string, string>();
-  for (const c of stack.node.findAll()) {
-    if (c instanceof lambda.CfnFunction) {
-      const rel = c.node.path.slice(stack.node.path.length + 1).replace(/\/Fn\/Resource$/, '');
-      pathOf.set(stack.resolve(stack.getLogicalId(c)) as string, rel);
+  for (const stack of stacks)
+    for (const c of stack.node.findAll()) {
+      if (c instanceof lambda.CfnFunction && c.stack === stack) {
+        const rel = c.node.path.slice(stack.node.path.length + 1).replace(/\/Fn\/Resource$/, '');
+        pathOf.set(qualify(stack.stackName, stack.resolve(stack.getLogicalId(c)) as string), rel);
+      }
     }
-  }
   return resourcesOf(t, 'AWS::Lambda::Function').map(([id, props]) => {
     const vars = (props.Environment as { Variables?: Record<string, unknown> })?.Variables ?? {};
     const fnPath = pathOf.get(id) ?? id;

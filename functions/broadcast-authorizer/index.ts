@@ -1,0 +1,1 @@
+export { handler } from '../../lib/broadcast/authorizer-lambda.ts';

@@ -1,0 +1,1 @@
+export { handler } from '../../lib/broadcast/ticker-lambda.ts';
