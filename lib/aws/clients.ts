@@ -10,7 +10,6 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { TranslateClient } from '@aws-sdk/client-translate';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -18,7 +17,6 @@ const common = { maxAttempts: 3 } as const;
 
 let ddb: DynamoDBDocumentClient | undefined;
 let events: EventBridgeClient | undefined;
-let sfn: SFNClient | undefined;
 let translate: TranslateClient | undefined;
 
 export function documentClient(): DynamoDBDocumentClient {
@@ -32,11 +30,6 @@ export function documentClient(): DynamoDBDocumentClient {
 export function eventBridgeClient(): EventBridgeClient {
   events ??= new EventBridgeClient(common);
   return events;
-}
-
-export function stepFunctionsClient(): SFNClient {
-  sfn ??= new SFNClient(common);
-  return sfn;
 }
 
 export function translateClient(): TranslateClient {

@@ -1,7 +1,8 @@
 /**
  * One SigV4-signed HTTPS request to an AWS API, for the few calls where an SDK client costs more
  * bundle than the call is worth (lib/aws/secrets.ts: Secrets Manager `GetSecretValue`;
- * lib/scheduler/schedules.ts: EventBridge Scheduler's three schedule operations). It reuses
+ * lib/scheduler/schedules.ts: EventBridge Scheduler's three schedule operations;
+ * lib/broadcast/machine.ts: Step Functions' start, stop and describe of an execution). It reuses
  * what every bundle already carries: the SDK's SigV4 signer, SHA-256, the credentials from the
  * environment. Endpoint selection is the client factory's ({@link serviceEndpoint}); retries
  * follow the SDK clients' here (`maxAttempts: 3`, network errors, 5xx and throttling).

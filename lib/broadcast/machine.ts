@@ -4,12 +4,12 @@
  * state machine ARN and the name, so nothing needs to remember them.
  */
 import {
-  DescribeExecutionCommand,
-  type SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { errorName } from '../aws/errors.ts';
+  AwsCallError,
+  callError,
+  type SignedTarget,
+  sendSigned,
+  withRetries,
+} from '../aws/signed-request.ts';
 
 /** Input (and output) of the ticker's Task state: one tick burst. */
 export interface TickInput {
@@ -74,54 +74,83 @@ export function executionArn(stateMachineArn: string, name: string): string {
   return `${m[1]}execution:${m[2]}:${name}`;
 }
 
+const API = { service: 'states', endpointPrefix: 'states', envId: 'SFN' } as const;
+
+/**
+ * The ticker state machine over Step Functions' JSON API (awsJson1_0): three operations sent as
+ * signed requests (lib/aws/signed-request.ts) rather than through `@aws-sdk/client-sfn`, whose
+ * client and protocol cost the broadcast and ticker bundles 23 KB each for these three calls
+ * (the broadcast bundle sits at the 400 KB cap). `test/unit/broadcast.machine.test.ts` checks
+ * every request against what the SDK client sends for the same input.
+ */
 export class StepFunctionsTicker implements TickerMachine {
   constructor(
-    private readonly client: SFNClient,
     private readonly stateMachineArn: string,
+    /** Endpoint, region and credentials (default: the process's, as an SDK client). */
+    private readonly via: SignedTarget = {},
   ) {}
+
+  private call(operation: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const body = JSON.stringify(input);
+    return withRetries(async () => {
+      const res = await sendSigned(
+        {
+          ...API,
+          method: 'POST',
+          path: '/',
+          headers: {
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': `AWSStepFunctions.${operation}`,
+          },
+          body,
+        },
+        this.via,
+      );
+      if (res.status !== 200) throw callError(res);
+      return res.text ? (JSON.parse(res.text) as Record<string, unknown>) : {};
+    });
+  }
 
   async start(name: string, input: TickInput): Promise<'started' | 'exists'> {
     try {
-      await this.client.send(
-        new StartExecutionCommand({
-          stateMachineArn: this.stateMachineArn,
-          name,
-          input: JSON.stringify(input),
-        }),
-      );
+      await this.call('StartExecution', {
+        stateMachineArn: this.stateMachineArn,
+        name,
+        input: JSON.stringify(input),
+      });
       return 'started';
     } catch (e) {
-      if (errorName(e) === 'ExecutionAlreadyExists') return 'exists';
+      if (errorType(e) === 'ExecutionAlreadyExists') return 'exists';
       throw e;
     }
   }
 
   async stop(name: string, cause: string): Promise<'stopped' | 'not_running'> {
     try {
-      await this.client.send(
-        new StopExecutionCommand({
-          executionArn: executionArn(this.stateMachineArn, name),
-          error: 'BroadcastStopped',
-          cause: cause.slice(0, 256),
-        }),
-      );
+      await this.call('StopExecution', {
+        executionArn: executionArn(this.stateMachineArn, name),
+        error: 'BroadcastStopped',
+        cause: cause.slice(0, 256),
+      });
       return 'stopped';
     } catch (e) {
       // Not running any more (ended on its own, or stopped by a concurrent call) or never started.
-      if (['ExecutionDoesNotExist', 'ValidationException'].includes(errorName(e))) return 'not_running';
+      if (['ExecutionDoesNotExist', 'ValidationException'].includes(errorType(e))) return 'not_running';
       throw e;
     }
   }
 
   async status(name: string): Promise<ExecutionStatus> {
     try {
-      const out = await this.client.send(
-        new DescribeExecutionCommand({ executionArn: executionArn(this.stateMachineArn, name) }),
-      );
-      return (out.status ?? 'MISSING') as ExecutionStatus;
+      const out = await this.call('DescribeExecution', {
+        executionArn: executionArn(this.stateMachineArn, name),
+      });
+      return (typeof out.status === 'string' ? out.status : 'MISSING') as ExecutionStatus;
     } catch (e) {
-      if (errorName(e) === 'ExecutionDoesNotExist') return 'MISSING';
+      if (errorType(e) === 'ExecutionDoesNotExist') return 'MISSING';
       throw e;
     }
   }
 }
+
+const errorType = (e: unknown): string => (e instanceof AwsCallError ? e.type : '');

@@ -9,7 +9,7 @@
  * - {@link tickerWiring}: functions/broadcast-ticker (the state machine's task): the burst's ports.
  */
 import { signingKey } from '../auth/secret.ts';
-import { documentClient, stepFunctionsClient } from '../aws/clients.ts';
+import { documentClient } from '../aws/clients.ts';
 import { once } from '../edge/lazy.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit } from '../events/outbox.ts';
@@ -68,7 +68,7 @@ function live(settings: LiveSettings, webSocketUrl: string) {
       settings.environment,
     ),
     tickers: new TickerStore(ddb, { state: tables.state, outbox: tables.outbox }),
-    machine: new StepFunctionsTicker(stepFunctionsClient(), settings.stateMachineArn),
+    machine: new StepFunctionsTicker(settings.stateMachineArn),
     post: poster.post,
     publish: publisher?.publish,
     join: (campaignId: string, transport: TransportKind) =>
