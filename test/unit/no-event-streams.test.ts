@@ -54,7 +54,9 @@ describe('the event-stream stand-in of the bundles', () => {
 
   it('no SDK client in a Lambda bundle has an event-stream operation', async () => {
     const clients = await bundledClients();
-    expect(clients).toEqual(expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge']));
+    expect(clients).toEqual(
+      expect.arrayContaining(['@aws-sdk/client-dynamodb', '@aws-sdk/client-eventbridge']),
+    );
     for (const client of clients)
       expect(wiresEventStreams(client), `${client} has event streams`).toBe(false);
   }, 60_000);
