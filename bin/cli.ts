@@ -10,8 +10,10 @@
  *   npx tempora kg check [--json]
  *   npx tempora kg diff <saved-graph.json> [--json]
  *   npx tempora kg help
+ *   npx tempora campaign new "<title>" [--features a,b] [--dry-run] | campaign check   (bin/campaign.ts)
  *   npx tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (bin/token.ts)
  *   npx tempora auth status | rotate [--grace 12h]                         (bin/auth.ts)
+ *   npx tempora console screenshot [#/graph] [--out file.png]           (bin/console.ts)
  *   npx tempora dlq list [--json] | dlq redrive <name> [--max N]        (bin/dlq.ts)
  *   npx tempora records export --to <loc> | records import --from <loc>  (bin/records.ts)
  *
@@ -37,7 +39,9 @@ import {
 } from '../lib/amadeus/index.ts';
 import { isTemporaError } from '../lib/errors.ts';
 import { runAuthCli } from './auth.ts';
+import { runCampaignCli } from './campaign.ts';
 import { type CliIo, type ParsedArgs, runCommand, UsageError } from './command.ts';
+import { runConsoleCli } from './console.ts';
 import { runDlqCli } from './dlq.ts';
 import { runRecordsCli } from './records.ts';
 import { runTokenCli } from './token.ts';
@@ -49,11 +53,22 @@ const processIo: CliIo = {
   err: (t) => process.stderr.write(t),
 };
 
+/** `tempora` alone, `tempora help`: every command with one line. */
+export const TOP_HELP = `Usage: tempora <command> [options]   ("tempora <command> --help" for one command)
+
+Commands:
+  kg         the knowledge graph of the services: graph, service, impact, diagram, cycles, check, diff
+  campaign   campaign docs: new "<title>" scaffolds docs/campaign/NNN_<slug>.md and the campaign; check
+  token      a bearer token for the local stack (--role user|admin|service --sub <id>)
+  auth       the stack's token keys: status, rotate [--grace 12h], retire
+  records    export and import metadata records, to and from a file or S3
+  dlq        the local stack's dead-letter queues: list, redrive <name>
+  console    the local stack's operator console: screenshot [#/view] once the page has loaded
+
+Exit codes: 0 ok, 1 the command found problems or failed, 2 usage error.
+`;
+
 export const HELP = `Usage: tempora kg <command> [options]
-       tempora token --role <user|admin|service> --sub <id> [--ttl 1h]   (see tempora token --help)
-       tempora auth status | rotate [--grace 12h]   the stack's token keys (see tempora auth --help)
-       tempora dlq list | dlq redrive <name>   dead-letter queues of the local stack (see tempora dlq --help)
-       tempora records export --to <loc> | records import --from <loc>   file and S3 loaders (see tempora records --help)
 
 Knowledge graph of the Tempora services, built from the registry (lib/registry).
 
@@ -95,6 +110,8 @@ const COMMANDS = new Map<string, (argv: readonly string[], io: CliIo) => Promise
   ['auth', runAuthCli],
   ['dlq', runDlqCli],
   ['records', runRecordsCli],
+  ['campaign', runCampaignCli],
+  ['console', runConsoleCli],
 ]);
 
 /** Run the CLI with `argv` (without node and the script); resolves to the exit code. */
@@ -103,10 +120,10 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   const command = first === undefined ? undefined : COMMANDS.get(first);
   if (command) return command(rest, io);
   if (first === undefined || first === 'help' || first === '-h' || first === '--help') {
-    io.out(HELP);
+    io.out(TOP_HELP);
     return 0;
   }
-  io.err(`Unknown command "${first}".\n\n${HELP}`);
+  io.err(`Unknown command "${first}".\n\n${TOP_HELP}`);
   return 2;
 }
 

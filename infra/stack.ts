@@ -31,6 +31,7 @@ import type { ApiStack } from './api-stack.ts';
 import { Amadeus } from './constructs/amadeus.ts';
 import { Broadcast } from './constructs/broadcast.ts';
 import { Console } from './constructs/console.ts';
+import { Converse } from './constructs/converse.ts';
 import { DomainConsumers } from './constructs/domain-consumers.ts';
 import { EntityTable } from './constructs/entity-table.ts';
 import { ExportsBucket } from './constructs/exports-bucket.ts';
@@ -506,6 +507,18 @@ export class TemporaStack extends StatelessStack {
       },
       addRoutes: (fn) => addRoutes('Console', fn, CONSOLE_ROUTES),
     });
+
+    // --- Ask Tempora: POST /api/converse (docs/converse.md) --------------------------------
+    const converse = new Converse(this, 'Converse', {
+      prefix,
+      environment: env,
+      removalPolicy,
+      retention,
+      api,
+      jwtSecret,
+      addRoutes: (fn) => addRoutes('Converse', fn, platformService('converse').routes),
+    });
+    healthTables._converse_confirmations = { logical: '_converse_confirmations', table: converse.table };
 
     // --- GET /api/health: one small function that checks every table (DescribeTable only) ---
     const health = new ServiceFunction(this, 'PlatformHealth', {

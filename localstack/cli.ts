@@ -8,6 +8,9 @@
  *   reset    wipe all emulator state, deploy again, rewrite the outputs
  *   outputs  print .local/outputs.json
  *
+ * `--verbose` (up, deploy, reset): the summary lists the bus, the bucket, the tables and the
+ * dead-letter queues too; otherwise they are only in .local/outputs.json.
+ *
  * See docs/local.md.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +20,7 @@ import { readLocalOutputs } from './outputs.ts';
 import { deployPlatform, printSummary, resetPlatform, upPlatform } from './platform.ts';
 import { info, LocalError } from './progress.ts';
 
-const USAGE = `usage: node localstack/local.mjs <command>
+const USAGE = `usage: node localstack/local.mjs <command> [--verbose]
 
 commands:
   up       start the emulator if needed, deploy Tempora-<env>, write .local/outputs.json
@@ -25,6 +28,10 @@ commands:
   down     stop the MiniStack started by "up" (by its pid file)
   reset    wipe all emulator state, then deploy again
   outputs  print .local/outputs.json
+
+options:
+  --verbose, -v  up, deploy, reset: also print the bus, the bucket, every table and every
+                 dead-letter queue (always in .local/outputs.json)
 
 environment:
   AWS_ENDPOINT_URL     use this emulator (e.g. LocalStack) instead of the embedded MiniStack
@@ -36,21 +43,23 @@ async function main(argv: readonly string[]): Promise<number> {
   // The SDK's notice that releases after January 2027 need Node 22 would print on every run
   // of this dev tool (the project supports Node 20.19+). Honour an explicit setting.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const [command = 'up', ...rest] = argv;
+  const verbose = argv.some((a) => a === '--verbose' || a === '-v');
+  const [command = 'up', ...rest] = argv.filter((a) => a !== '--verbose' && a !== '-v');
   if (rest.length > 0) throw new LocalError(`unexpected arguments: ${rest.join(' ')}\n${USAGE}`);
   const cfg = loadLocalConfig();
   switch (command) {
     case 'up': {
       const platform = await upPlatform(cfg);
-      printSummary(platform.outputs, platform.outputsFile, platform.deadLetters);
+      // Before the summary: the URLs, tokens and console link stay last on the screen.
       if (!cfg.external && platform.emulator.pid !== undefined) {
         info(`MiniStack keeps running (pid ${platform.emulator.pid}); stop it with "npm run local:down"`);
       }
+      printSummary(platform.outputs, platform.outputsFile, platform.deadLetters, { verbose });
       return 0;
     }
     case 'deploy': {
       const { outputs, deadLetters } = await deployPlatform(cfg);
-      printSummary(outputs, cfg.paths.outputsFile, deadLetters);
+      printSummary(outputs, cfg.paths.outputsFile, deadLetters, { verbose });
       return 0;
     }
     case 'down':
@@ -62,7 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'reset': {
       const { outputs, deadLetters } = await resetPlatform(cfg);
-      printSummary(outputs, cfg.paths.outputsFile, deadLetters);
+      printSummary(outputs, cfg.paths.outputsFile, deadLetters, { verbose });
       return 0;
     }
     case 'outputs':

@@ -47,6 +47,19 @@ export interface LocalOutputs {
   oidcIssuer?: string;
   /** Every CloudFormation output of the stack, verbatim. */
   stackOutputs: Record<string, string>;
+  /** The stack's dead-letter queues, with the messages waiting when the deploy ended (`npx tempora dlq list` for now). */
+  deadLetterQueues?: DeadLetterEntry[];
+}
+
+/** One dead-letter queue in the outputs file. */
+export interface DeadLetterEntry {
+  /** Short name, as `npx tempora dlq redrive <name>` takes it. */
+  name: string;
+  url: string;
+  /** What dead-letters into it: `function <name>` or `rule-target <function name>`. */
+  feeds: string[];
+  /** Messages waiting (visible or in flight) after the deploy. */
+  waiting: number;
 }
 
 /** Inputs of {@link buildLocalOutputs}. */

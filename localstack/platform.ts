@@ -9,7 +9,7 @@ import { applyDeadLetters, type DeadLetterDepth, listDeadLetters } from './dead-
 import { bootstrapAndDeploy } from './deploy.ts';
 import { type EmulatorHandle, ensureEmulator, probeHealth, resetEmulator, stopEmulator } from './emulator.ts';
 import { applyEventApiStep, findEventApi } from './event-api.ts';
-import { consoleLink, type LocalOutputs } from './outputs.ts';
+import { consoleLink, type DeadLetterEntry, type LocalOutputs } from './outputs.ts';
 import { elapsed, info, LocalError, step } from './progress.ts';
 import { refreshLocalOutputs } from './stack.ts';
 
@@ -57,11 +57,23 @@ export async function afterDeploy(cfg: LocalConfig, endpoint: string): Promise<D
   return applyDeadLetterStep(cfg, endpoint);
 }
 
-/** Reads the stack back and writes `.local/outputs.json`, as a progress step. */
-export async function writeOutputs(cfg: LocalConfig, endpoint: string): Promise<LocalOutputs> {
+/**
+ * Reads the stack back and writes `.local/outputs.json`, as a progress step; with the
+ * dead-letter queues as the deploy left them when given.
+ */
+export async function writeOutputs(
+  cfg: LocalConfig,
+  endpoint: string,
+  deadLetters?: readonly DeadLetterDepth[],
+): Promise<LocalOutputs> {
   const s = step(`writing ${cfg.paths.outputsFile} (stack outputs + dev tokens)`);
   try {
-    const outputs = await refreshLocalOutputs(cfg, endpoint, (raw) => findEventApi(cfg, endpoint, raw));
+    const outputs = await refreshLocalOutputs(
+      cfg,
+      endpoint,
+      (raw) => findEventApi(cfg, endpoint, raw),
+      deadLetters && deadLetterEntries(deadLetters),
+    );
     s.done('outputs written');
     return outputs;
   } catch (e) {
@@ -84,7 +96,7 @@ export async function upPlatform(
   try {
     await bootstrapAndDeploy(cfg, emulator.endpoint);
     const deadLetters = await afterDeploy(cfg, emulator.endpoint);
-    const outputs = await writeOutputs(cfg, emulator.endpoint);
+    const outputs = await writeOutputs(cfg, emulator.endpoint, deadLetters);
     info(`local platform ready in ${elapsed(started)}`);
     return { emulator, outputs, outputsFile: cfg.paths.outputsFile, deadLetters };
   } catch (e) {
@@ -100,7 +112,7 @@ export async function deployPlatform(cfg: LocalConfig): Promise<Deployed> {
   await requireHealthy(cfg);
   await bootstrapAndDeploy(cfg, cfg.endpoint);
   const deadLetters = await afterDeploy(cfg, cfg.endpoint);
-  return { outputs: await writeOutputs(cfg, cfg.endpoint), deadLetters };
+  return { outputs: await writeOutputs(cfg, cfg.endpoint, deadLetters), deadLetters };
 }
 
 /** Wipes the emulator's state, forgets the outputs, then bootstraps and deploys again. */
@@ -112,7 +124,7 @@ export async function resetPlatform(cfg: LocalConfig): Promise<Deployed> {
   await resetEmulator(cfg.endpoint);
   await bootstrapAndDeploy(cfg, cfg.endpoint);
   const deadLetters = await afterDeploy(cfg, cfg.endpoint);
-  const outputs = await writeOutputs(cfg, cfg.endpoint);
+  const outputs = await writeOutputs(cfg, cfg.endpoint, deadLetters);
   info(`reset + redeploy took ${elapsed(started)}`);
   return { outputs, deadLetters };
 }
@@ -126,12 +138,34 @@ async function requireHealthy(cfg: LocalConfig): Promise<void> {
   );
 }
 
+/** How much {@link printSummary} says. */
+export interface SummaryOptions {
+  /** Also the bus, the bucket, every table and every dead-letter queue (`--verbose`). */
+  verbose?: boolean;
+}
+
 /** Prints the URLs and tokens a developer needs (the full tokens: they only work locally). */
 export function printSummary(
   outputs: LocalOutputs,
   outputsFile: string,
   deadLetters: readonly DeadLetterDepth[] = [],
+  opts: SummaryOptions = {},
 ): void {
+  console.log(summaryLines(outputs, outputsFile, deadLetters, opts).join('\n'));
+}
+
+/**
+ * The summary, most useful last (it is what stays on the screen): with `verbose` the details
+ * (bus, bucket, tables, each dead-letter queue), else one line on the dead letters and where
+ * the details are; then the URLs, the dev tokens, and the console link signed in as admin.
+ */
+export function summaryLines(
+  outputs: LocalOutputs,
+  outputsFile: string,
+  deadLetters: readonly DeadLetterDepth[] = [],
+  opts: SummaryOptions = {},
+): string[] {
+  // The URLs a client calls.
   const rows: [string, string][] = [
     ['Endpoint', `${outputs.endpoint}  (region ${outputs.region}, stack ${outputs.stackName})`],
     ['HTTP API', outputs.httpApiUrl],
@@ -141,6 +175,9 @@ export function printSummary(
       : []),
     ...(outputs.eventsHttpUrl ? [['Events HTTP', outputs.eventsHttpUrl] as [string, string]] : []),
     ...(outputs.consoleUrl ? [['Console', outputs.consoleUrl] as [string, string]] : []),
+  ];
+  // What the platform is made of: with --verbose, and always in outputs.json.
+  const details: [string, string][] = [
     ['Event bus', outputs.eventBusName],
     ...(outputs.oidcIssuer
       ? [['OIDC issuer', `${outputs.oidcIssuer}  (npx tempora token --issuer oidc …)`] as [string, string]]
@@ -150,22 +187,26 @@ export function printSummary(
       : []),
     ...Object.entries(outputs.tables).map(([k, v]): [string, string] => [`Table ${k}`, v]),
   ];
-  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
-  const lines = [
+  const shown = opts.verbose ? [...rows, ...details] : rows;
+  const width = Math.max(...shown.map(([k]) => k.length), 'Dead letters'.length) + 2;
+  const line = ([k, v]: [string, string]) => `  ${k.padEnd(width)}${v}`;
+  const brief = [
+    ...deadLetterLines(deadLetters, width).slice(0, 1),
+    `  ${'Details'.padEnd(width)}the bus, the bucket, ${Object.keys(outputs.tables).length} tables and the queues: in ${outputsFile}, or "npm run local -- --verbose"`,
+  ];
+  return [
     '',
-    ...rows.map(([k, v]) => `  ${k.padEnd(width)}${v}`),
-    ...deadLetterLines(deadLetters, width),
+    ...(opts.verbose ? [...details.map(line), ...deadLetterLines(deadLetters, width)] : brief),
+    '',
+    ...rows.map(line),
+    '',
+    '  Dev tokens (Authorization: Bearer <token>, valid 12 h; "npm run local:deploy" mints new ones):',
+    ...(['admin', 'user', 'service'] as const).map((r) => `  ${r.padEnd(width)}${outputs.tokens[r]}`),
     '',
     ...(outputs.consoleUrl
       ? [`  Console (signed in as admin): ${consoleLink(outputs.consoleUrl, outputs.tokens.admin)}`, '']
       : []),
-    '  Dev tokens (Authorization: Bearer <token>, valid 12 h; "npm run local:deploy" mints new ones):',
-    ...(['admin', 'user', 'service'] as const).map((r) => `  ${r.padEnd(width)}${outputs.tokens[r]}`),
-    '',
-    `  All of the above: ${outputsFile}`,
-    '',
   ];
-  console.log(lines.join('\n'));
 }
 
 /** `Dead letters  3 waiting in 10 queues` then one line per queue (`npx tempora dlq list` shows them too). */
@@ -178,3 +219,12 @@ export function deadLetterLines(queues: readonly DeadLetterDepth[], width: numbe
     ...queues.map((q) => `  ${''.padEnd(width)}  ${q.name.padEnd(name)}  ${q.depth + q.inFlight}`),
   ];
 }
+
+/** The queues as `.local/outputs.json` lists them. */
+export const deadLetterEntries = (queues: readonly DeadLetterDepth[]): DeadLetterEntry[] =>
+  queues.map((q) => ({
+    name: q.name,
+    url: q.url,
+    feeds: q.sources.map((s) => `${s.kind} ${s.functionName}`),
+    waiting: q.depth + q.inFlight,
+  }));

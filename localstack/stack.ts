@@ -12,7 +12,13 @@ import { stacksOf } from '../infra/names.ts';
 import { mintDevTokens } from '../lib/auth/tokens.ts';
 import { LOCAL_CREDENTIALS, type LocalConfig } from './config.ts';
 import { readIssuerState } from './oidc.ts';
-import { buildLocalOutputs, type LocalOutputs, type OutputsInput, writeLocalOutputs } from './outputs.ts';
+import {
+  buildLocalOutputs,
+  type DeadLetterEntry,
+  type LocalOutputs,
+  type OutputsInput,
+  writeLocalOutputs,
+} from './outputs.ts';
 import { LocalError } from './progress.ts';
 
 /** SDK client settings for the emulator at `endpoint`. */
@@ -115,11 +121,15 @@ export async function writeSecret(settings: ClientSettings, secretId: string, va
   }
 }
 
-/** Reads the stack's outputs and secret, mints dev tokens, writes `.local/outputs.json`. */
+/**
+ * Reads the stack's outputs and secret, mints dev tokens, writes `.local/outputs.json` (with
+ * `deadLetterQueues` when given).
+ */
 export async function refreshLocalOutputs(
   cfg: LocalConfig,
   endpoint: string = cfg.endpoint,
   findEventApi?: (outputs: Record<string, string>) => Promise<OutputsInput['eventApi']>,
+  deadLetterQueues?: DeadLetterEntry[],
 ): Promise<LocalOutputs> {
   const raw = await platformOutputs(endpoint, cfg.region, cfg.stackName);
   const secretArn = raw.JwtSecretArn;
@@ -143,6 +153,7 @@ export async function refreshLocalOutputs(
       oidcIssuer: readIssuerState(cfg)?.issuer,
       eventApi,
     });
+    if (deadLetterQueues) outputs.deadLetterQueues = deadLetterQueues;
   } catch (e) {
     throw new LocalError(e instanceof Error ? e.message : String(e));
   }

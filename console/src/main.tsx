@@ -4,6 +4,7 @@
  *   #/campaigns/<id>           live campaign over the WebSocket
  *   #/entities/<type>/<id>     metadata, intents, audit trail
  *   #/policies                 the policy matrix (admins edit)
+ *   #/ask                      Ask Tempora: questions, answers, confirmed actions
  *   #/intents[?filters]        intents across entities: search, summary, reschedule, cancel
  */
 import { render } from 'preact';
@@ -12,6 +13,7 @@ import { publicJson } from './api.ts';
 import { parseRoute } from './routes.ts';
 import { decodeToken, initialSession, type Session, saveSession } from './session.ts';
 import { ErrorBox } from './ui.tsx';
+import { AskView } from './views/ask.tsx';
 import { CampaignView } from './views/campaign.tsx';
 import { EntityView } from './views/entity.tsx';
 import { GraphView } from './views/graph.tsx';
@@ -135,6 +137,7 @@ function App() {
         <nav aria-label="Views">
           {link('#/graph', 'Graph', route.view === 'graph')}
           {link('#/policies', 'Policies', route.view === 'policies')}
+          {link('#/ask', 'Ask', route.view === 'ask')}
           {link('#/intents', 'Intents', route.view === 'intents')}
         </nav>
         <GoTo />
@@ -167,6 +170,7 @@ function App() {
             environment={config?.environment ?? 'dev'}
           />
         )}
+        {route.view === 'ask' && <AskView session={session} />}
         {route.view === 'intents' && <IntentsView session={session} initial={route.filter} />}
         {route.view === 'unknown' && (
           <div class="error" role="alert">

@@ -4,6 +4,7 @@ export type RouteState =
   | { view: 'campaign'; id: string }
   | { view: 'entity'; type: string; id: string }
   | { view: 'policies' }
+  | { view: 'ask' }
   | { view: 'intents'; filter: Record<string, string> }
   | { view: 'unknown'; hash: string };
 
@@ -30,5 +31,6 @@ export function parseRoute(hash: string): RouteState {
   if (head === 'campaigns' && a && parts.length === 2) return { view: 'campaign', id: a };
   if (head === 'entities' && a && b && parts.length === 3) return { view: 'entity', type: a, id: b };
   if (head === 'policies') return { view: 'policies' };
+  if (head === 'ask') return { view: 'ask' };
   return { view: 'unknown', hash };
 }

@@ -366,6 +366,8 @@ export class Broadcast extends Construct {
     grantTable(ticker, this.connections, connectionActions);
     grantTable(ticker, this.state, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     grantTable(ticker, this.state, ['dynamodb:Query'], [SCORE_INDEX]);
+    // A campaign ranked by a formula: its score rows are read (one partition) and ranked in memory.
+    grantTable(ticker, this.state, ['dynamodb:Query']);
     ticker.addToRolePolicy(manage);
     ticker.addToRolePolicy(startExecution);
     // functions/broadcast-authorizer: the campaign, the policy matrix, the signing key.

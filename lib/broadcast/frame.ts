@@ -13,7 +13,10 @@ import * as z from 'zod/mini';
 
 const rfc3339 = z.iso.datetime({ offset: true });
 
-/** One leaderboard row (as in `service_specific.campaign.leaderboard`). */
+/**
+ * One leaderboard row (as in `service_specific.campaign.leaderboard`); `value` is the ranking
+ * formula's result when the campaign has one (null when it is not a finite number).
+ */
 export const leaderboardEntrySchema = z.looseObject({ user: z.string(), score: z.number() });
 
 /** Payload of a `campaign.state` frame; further fields are allowed and kept. */

@@ -1,6 +1,6 @@
 /**
  * HTTP routes of the broadcast service (lib/registry/platform-broadcast.ts):
- * - `POST /api/campaigns/{id}/scores` `{ user, delta }` → 200 `{ campaign_id, user, score }`:
+ * - `POST /api/campaigns/{id}/scores` `{ user, delta, scores? }` (named counters) → 200 `{ campaign_id, user, score }`:
  *   admins and services update anyone's score, a user only their own; 404 for an unknown
  *   campaign; the update is atomic and emits `campaign.score`.
  * - `GET /api/campaigns/{id}/live` → 200 {@link JoinInfo} plus a live token for the caller
@@ -11,18 +11,17 @@
  *   campaign's first frame; 403/404 as for `…/live`.
  * - `GET /api/broadcast/health` (public): the service's tables.
  */
-import * as z from 'zod/mini';
 import type { Principal } from '../auth/tokens.ts';
 import type { Routes } from '../edge/http-types.ts';
 import { json } from '../edge/response.ts';
 import { forbidden, notFound, toFieldIssues, validationError } from '../errors.ts';
 import type { HealthReport } from '../health.ts';
+import { scoreBodySchema } from '../registry/schemas-live.ts';
 import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
 import type { JoinInfo } from './join.ts';
 import type { LeaderboardStore } from './leaderboard.ts';
-import { scoreDeltaSchema, userIdSchema } from './messages.ts';
 
-export const scoreBodySchema = z.strictObject({ user: userIdSchema, delta: scoreDeltaSchema });
+export { scoreBodySchema };
 
 export interface BroadcastHttpDeps {
   campaigns: CampaignReader;
@@ -66,12 +65,18 @@ export function broadcastRoutes(deps: BroadcastHttpDeps): Routes {
         if (principal.role === 'user' && body.data.user !== principal.sub)
           throw forbidden('A user may only change their own score', { user: body.data.user });
         if (!(await deps.campaigns.get(id, true))) throw notFound(`Campaign "${id}" not found`);
-        const score = await deps.leaderboard.add(id, body.data.user, body.data.delta, {
-          actor: principal,
-          correlationId: req.correlationId,
-          via: 'http',
-          ...requestKeyOf(req.headers, principal),
-        });
+        const score = await deps.leaderboard.add(
+          id,
+          body.data.user,
+          body.data.delta,
+          {
+            actor: principal,
+            correlationId: req.correlationId,
+            via: 'http',
+            ...requestKeyOf(req.headers, principal),
+          },
+          body.data.scores,
+        );
         return json(200, { campaign_id: id, user: body.data.user, score });
       },
     },

@@ -26,7 +26,7 @@ import { EventPublisher } from './events-publish.ts';
 import { FanOut } from './fanout.ts';
 import { broadcastNotice } from './frame.ts';
 import { joinInfo } from './join.ts';
-import { LeaderboardStore } from './leaderboard.ts';
+import { LeaderboardStore, rankingFormulaOf } from './leaderboard.ts';
 import { StepFunctionsTicker } from './machine.ts';
 import { FixedWindowRateLimiter } from './rate-limit.ts';
 import { broadcastSettings, type LiveSettings, tickerSettings } from './settings.ts';
@@ -152,7 +152,9 @@ export const tickerWiring = /* @__PURE__ */ once(() => {
     loadCampaign: (c) => w.campaigns.get(c, false),
     loadTicker: (c) => w.tickers.get(c, false),
     listConnections: (c, now) => w.connections.list(c, now),
-    top: (c) => w.leaderboard.top(c, settings.topN),
+    // A campaign ranked by a formula (issue 26) is ranked by it, read at each refresh.
+    top: async (c) =>
+      w.leaderboard.top(c, settings.topN, rankingFormulaOf((await w.campaigns.get(c, false))?.metadata)),
     removeConnection: (c, id) => w.connections.remove(c, id),
     pendingResumes: (c, now) => w.connections.pendingResumes(c, now),
     resumed: (c, id) => w.connections.resumed(c, id),

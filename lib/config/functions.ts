@@ -99,3 +99,12 @@ export const consoleEnv = defineEnv({
   webSocketStage: V.webSocketStage,
   webSocketUrl: V.webSocketUrl,
 });
+
+/** The converse service (functions/converse): its confirmations table and the HTTP API it reads through. */
+export const converseEnv = defineEnv({
+  environment: V.environment,
+  confirmationsTable: V.confirmationsTable,
+  httpApiId: V.httpApiId,
+  httpApiEndpoint: V.httpApiEndpoint,
+  jwtSecretId: V.jwtSecretId,
+});

@@ -6,10 +6,28 @@
  * owns a new namespace registers it once at module load with {@link registerNamespace}.
  */
 import * as z from 'zod/mini';
+import { ISO_DURATION_RE } from './constants.ts';
+import { FORMULA_MAX_LENGTH, formulaProblem } from './formula.ts';
 
-/** ISO 8601 duration (`P90D`, `P1Y2M`, `PT15S`); lib/policy/duration.ts does the arithmetic. */
-export const ISO_DURATION_RE =
-  /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+export { ISO_DURATION_RE } from './constants.ts';
+
+/**
+ * `service_specific.campaign.ranking.formula`: how the leaderboard ranks (lib/metadata/formula.ts);
+ * a bad formula is a 400 naming its first bad token and that token's position.
+ */
+export const rankingFormulaSchema = z.string().check(
+  z.maxLength(FORMULA_MAX_LENGTH, `must be at most ${FORMULA_MAX_LENGTH} characters`),
+  z.superRefine((src, ctx) => {
+    const problem = src.length > FORMULA_MAX_LENGTH ? undefined : formulaProblem(src);
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        message: problem.message,
+        input: src,
+        params: { token: problem.token, position: problem.position },
+      });
+  }),
+);
 
 /** `service_specific.campaign`: live broadcast state of a campaign. */
 export const campaignNamespace = z.looseObject({
@@ -21,6 +39,8 @@ export const campaignNamespace = z.looseObject({
   /** Delta clients get a full `campaign.state` every K frames (default 20; 1: always full; docs/broadcast.md). */
   delta_every: z.optional(z.int().check(z.gte(1), z.lte(1000))),
   leaderboard: z.optional(z.array(z.looseObject({ user: z.string(), score: z.number() }))),
+  /** How the leaderboard ranks: by `formula` over score, scores.<name>, joined_at (default: score). */
+  ranking: z.optional(z.looseObject({ formula: z.optional(rankingFormulaSchema) })),
   live_participant_count: z.optional(z.int().check(z.gte(0))),
   /** How long after `scheduling.end_time` the campaign is archived (default: the registry's `archiveAfterEnd`, P30D). */
   archive_after: z.optional(

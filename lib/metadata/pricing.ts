@@ -152,3 +152,10 @@ export function pricingRuleIssues(metadata: unknown): Array<{ path: string; mess
     message: i.message,
   }));
 }
+
+/** The pricing rule that priced something: its record, version and how specific it was. */
+export const pricedBySchema = z.strictObject({
+  rule: z.string().check(z.maxLength(300)),
+  version: z.number().check(z.int(), z.positive()),
+  level: z.enum(['country', 'region', 'global']),
+});

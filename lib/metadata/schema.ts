@@ -18,14 +18,13 @@
 import * as z from 'zod/mini';
 import { type FieldIssue, payloadTooLarge, toFieldIssues, validationError } from '../errors.ts';
 import { checkJsonLimits, indexKeyString, MAX_METADATA_DEPTH } from '../limits/index.ts';
+import { MAX_FREQUENCY_HZ } from './constants.ts';
 import { knownNamespaces, namespacesRevision } from './namespaces.ts';
+
+export { DEFAULT_FREQUENCY_HZ, MAX_FREQUENCY_HZ } from './constants.ts';
 
 /** Largest accepted serialized size (UTF-8 bytes of the JSON text); 413 beyond. */
 export const MAX_METADATA_BYTES = 65536;
-/** Highest accepted `scheduling.frequency`, in Hz. */
-export const MAX_FREQUENCY_HZ = 50;
-/** Broadcast frequency to use when `scheduling.frequency` is absent (never injected by parsing). */
-export const DEFAULT_FREQUENCY_HZ = 1;
 
 export type ValidationMode = 'strict' | 'lenient';
 

@@ -4,7 +4,7 @@
  * lists it with the others).
  */
 import * as z from 'zod/mini';
-import { campaignIdParamsSchema, healthSchema, scoreBodySchema } from './schemas.ts';
+import { campaignIdParamsSchema, healthSchema, scoreBodySchema } from './schemas-live.ts';
 import { type PlatformServiceDefinition, ROLES } from './types.ts';
 
 export const broadcast: PlatformServiceDefinition = {

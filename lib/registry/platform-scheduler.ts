@@ -3,7 +3,7 @@
  * Lambda bundles only its own routes' schemas, not the whole registry (lib/registry/platform.ts
  * lists it with the others).
  */
-import { intentSchema } from './responses.ts';
+import { intentSchema } from './intent-schema.ts';
 import { healthSchema, schedulePayloadSchema } from './schemas.ts';
 import {
   cancellationBodySchema,

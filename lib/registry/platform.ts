@@ -1,5 +1,6 @@
 import { DOMAIN_NAMES } from './domain.ts';
 import { broadcast } from './platform-broadcast.ts';
+import { converse } from './platform-converse.ts';
 import { scheduler } from './platform-scheduler.ts';
 import {
   bulkBodySchema,
@@ -47,7 +48,7 @@ import {
 import { ADMIN, ALL, OPS, type PlatformServiceDefinition, type RouteDefinition } from './types.ts';
 
 export type { PlatformServiceDefinition };
-export { broadcast, scheduler };
+export { broadcast, converse, scheduler };
 
 const RECORD_EXAMPLE = { metadata: { tags: ['pricing', 'eu'] } };
 
@@ -300,4 +301,5 @@ export const platform: readonly PlatformServiceDefinition[] = [
   metadata,
   broadcast,
   amadeus,
+  converse,
 ];

@@ -4,7 +4,7 @@
  * enums, counts), `looseObject` where the payload is open (entity fields, event payloads).
  */
 import * as z from 'zod/mini';
-import { ACTIONS, INTENT_STATUSES, policyKeySchema, policySchema } from './schemas.ts';
+import { policyKeySchema, policySchema } from './schemas.ts';
 
 /** An entity as the API shows it: its own fields, metadata and the system fields. */
 export const entitySchema = z.looseObject({
@@ -75,30 +75,7 @@ export const policyMatrixSchema = z.object({
   defaults: z.object({ user: policySchema, admin: policySchema, service: policySchema }),
 });
 
-/** A scheduler intent (lib/scheduler/service.ts `IntentRecord`). */
-export const intentSchema = z.object({
-  id: z.string(),
-  entity_type: z.string(),
-  entity_id: z.string(),
-  action: z.enum(ACTIONS),
-  pattern: z.string(),
-  run_at: z.string(),
-  cancel_on: z.array(z.string()),
-  payload: z.optional(z.record(z.string(), z.unknown())),
-  status: z.enum(INTENT_STATUSES),
-  generation: z.number().check(z.int()),
-  attempts: z.number().check(z.int()),
-  lease_until: z.number(),
-  schedule_name: z.string(),
-  /** `created`: its EventBridge Scheduler schedule exists; `deferred`: kept in the table until it enters the horizon. */
-  schedule: z.enum(['created', 'deferred']),
-  correlation_id: z.string(),
-  created_at: z.string(),
-  updated_at: z.string(),
-  reason: z.optional(z.string()),
-  /** The bulk cancellation that cancelled it. */
-  job_id: z.optional(z.string()),
-});
+export { intentSchema } from './intent-schema.ts';
 
 const counts = z.record(z.string(), z.number());
 const dayTotals = { events: z.number().check(z.int()), types: counts, tags: counts, features: counts };

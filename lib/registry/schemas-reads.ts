@@ -5,7 +5,9 @@
  */
 import * as z from 'zod/mini';
 import { indexKeyString } from '../limits/index.ts';
-import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
+import { countrySchema, currencySchema, pricedBySchema, skuSchema } from '../metadata/pricing.ts';
+
+export { pricedBySchema };
 
 /** A service name in a `/api/kg` path. */
 export const kgNameParamsSchema = z.object({
@@ -103,13 +105,6 @@ export const priceQuerySchema = z.strictObject({
   sku: skuSchema,
   currency: currencySchema,
   country: z.optional(countrySchema),
-});
-
-/** The pricing rule that priced something: its record, version and how specific it was. */
-export const pricedBySchema = z.strictObject({
-  rule: z.string().check(z.maxLength(300)),
-  version: z.number().check(z.int(), z.positive()),
-  level: z.enum(['country', 'region', 'global']),
 });
 
 /** A resolved price (lib/metadata/pricing.ts `resolvePrice`). */

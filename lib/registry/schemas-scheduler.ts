@@ -4,7 +4,7 @@
  * of their own, imported by the scheduler's declaration (lib/registry/platform-scheduler.ts) only.
  */
 import * as z from 'zod/mini';
-import { intentSchema } from './responses.ts';
+import { intentSchema } from './intent-schema.ts';
 import { ACTIONS, eventTypeSchema, INTENT_STATUSES, MAX_PAGE_SIZE } from './schemas.ts';
 
 const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });

@@ -5,7 +5,7 @@
  */
 import * as z from 'zod/mini';
 import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
-import { ISO_DURATION_RE } from '../metadata/namespaces.ts';
+import { ISO_DURATION_RE } from '../metadata/constants.ts';
 import { ROLES } from './types.ts';
 
 const documentation = new WeakMap<z.ZodMiniType, z.ZodMiniType>();
@@ -97,27 +97,7 @@ export const policyKeySchema = z.object({
 
 export const policyListQuerySchema = z.object({ environment: z.optional(policyEnvironmentSchema) });
 
-/** Largest |delta| of one score update. */
-export const MAX_SCORE_DELTA = 1_000_000;
-
-/** A user id as the leaderboard keeps it. */
-export const userIdSchema = z
-  .string()
-  .check(z.regex(/^[A-Za-z0-9_.@:-]{1,128}$/, 'must be 1-128 letters, digits or _ . @ : -'));
-
-/** A score change: a finite number, at most {@link MAX_SCORE_DELTA} either way. */
-export const scoreDeltaSchema = z
-  .number({ error: 'must be a number' })
-  .check(
-    z.gte(-MAX_SCORE_DELTA, { error: `must be ≥ -${MAX_SCORE_DELTA}` }),
-    z.lte(MAX_SCORE_DELTA, { error: `must be ≤ ${MAX_SCORE_DELTA}` }),
-  );
-
-/** `POST /api/campaigns/{id}/scores`. */
-export const scoreBodySchema = z.strictObject({ user: userIdSchema, delta: scoreDeltaSchema });
-export const campaignIdParamsSchema = z.object({
-  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a campaign id')),
-});
+export * from './schemas-live.ts';
 
 /** The contract's error shape, every 4xx/5xx. */
 export const errorSchema = z.object({
@@ -126,13 +106,6 @@ export const errorSchema = z.object({
     message: z.string(),
     details: z.optional(z.unknown()),
   }),
-});
-
-/** A health report (`GET /api/health`, `GET /api/<collection>/health`). */
-export const healthSchema = z.object({
-  service: z.string(),
-  status: z.enum(['ok', 'degraded']),
-  checks: z.record(z.string(), z.object({ name: z.string(), status: z.string(), latency_ms: z.number() })),
 });
 
 /** What a scheduler intent does when it fires. */

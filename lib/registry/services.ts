@@ -7,8 +7,7 @@
  */
 import * as z from 'zod/mini';
 import { jsonObject } from '../limits/index.ts';
-import { countrySchema, currencySchema, skuSchema } from '../metadata/pricing.ts';
-import { pricedBySchema } from './schemas-reads.ts';
+import { countrySchema, currencySchema, pricedBySchema, skuSchema } from '../metadata/pricing.ts';
 import { ADMIN, ALL, type CrudOperation, OPS, type Role, type ServiceDefinition } from './types.ts';
 
 /** Role access per CRUD operation: reads by `read`, writes by `write` (policy access applies on top). */

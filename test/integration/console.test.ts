@@ -12,6 +12,7 @@ import { ConsoleTab, launchBrowser } from './support/browser.ts';
 import { createLiveCampaign } from './support/campaigns.ts';
 import { api } from './support/client.ts';
 import { loadOutputs } from './support/outputs.ts';
+import { userWithRetention } from './support/users.ts';
 
 const tag = () => randomUUID().slice(0, 8);
 
@@ -66,20 +67,125 @@ describe('console', () => {
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
-  it('#/graph draws every domain service in an SVG, and a click shows the impact analysis', async () => {
+  it('#/graph draws every service, the hubs as rails with no arrow to them; a focus lights up the neighbours; a click shows the impact analysis', async () => {
     const tab = await open('#/graph');
-    const svgText = await tab.waitForText('[data-testid="kg-diagram"] svg', (t) =>
-      registry.every((s) => t.includes(s.name)),
-    );
+    const diagram = '[data-testid="kg-diagram"]';
+    const svgText = await tab.waitForText(`${diagram} svg`, (t) => registry.every((s) => t.includes(s.name)));
     for (const s of registry) expect(svgText).toContain(s.name);
     // The token left the address bar (it stays in session storage).
     expect(tab.page.url()).not.toContain('token=');
-    await tab.page.locator('nav[aria-label="Services"] button ::-p-text(campaign)').click();
+
+    // Every service of the graph is drawn once: as a box, or as a rail.
+    const kg = await api<{
+      services: Record<string, { dependencies: string[]; integration_points: string[] }>;
+    }>('GET', '/api/kg');
+    const attr = (sel: string, name: string) =>
+      tab.page.$$eval(sel, (els, n) => els.map((e) => e.getAttribute(n) ?? ''), name);
+    const boxes = await attr(`${diagram} g.node`, 'data-service');
+    const rails = await attr(`${diagram} g.rail`, 'data-rail');
+    expect([...boxes, ...rails].sort()).toEqual(Object.keys(kg.body.services).sort());
+    expect(rails).toContain('nexus');
+    // The hubs are rails: each is linked to at least half of the other services…
+    const links = Object.entries(kg.body.services).flatMap(([from, s]) =>
+      [...s.dependencies, ...s.integration_points].map((to) => [from, to] as const),
+    );
+    const others = Object.keys(kg.body.services).length - 1;
+    for (const rail of rails) {
+      const linked = new Set(links.flatMap(([a, b]) => (a === rail ? [b] : b === rail ? [a] : [])));
+      expect(linked.size, rail).toBeGreaterThanOrEqual(others / 2);
+    }
+    // …and no arrow is drawn to or from one: the arrows left are a fraction of the relations.
+    const edges = await attr(`${diagram} path.edge`, 'data-edge');
+    for (const e of edges) for (const end of e.split('->')) expect(rails).not.toContain(end);
+    expect(edges.length).toBeGreaterThan(0);
+    expect(edges.length).toBeLessThan(links.length / 2);
+    // No two boxes overlap on the screen.
+    const rects = await tab.page.$$eval(`${diagram} g.node > rect`, (els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+      }),
+    );
+    for (const [i, a] of rects.entries())
+      for (const b of rects.slice(i + 1))
+        expect(a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top).toBe(true);
+
+    // The screenshot is of the drawn graph, not of its loading state.
+    const shot = await tab.screenshot('graph', diagram);
+    expect(shot.width).toBeGreaterThanOrEqual(600);
+    expect(shot.height).toBeGreaterThanOrEqual(300);
+    expect(await tab.page.$eval('main', (m) => m.textContent ?? '')).not.toMatch(
+      /Loading the graph|Drawing the graph/,
+    );
+    await tab.screenshot('graph-page');
+
+    // Pointing at campaign lights up its neighbours and draws its taps down to its rails.
+    await tab.page.hover(`${diagram} g.node[data-service="campaign"]`);
+    const taps = await attr(`${diagram} g.node[data-service="campaign"] g.tap`, 'data-tap');
+    expect(taps.length).toBeGreaterThan(0);
+    expect((await attr(`${diagram} g.drop`, 'data-drop')).sort()).toEqual(
+      taps.map((r) => `campaign:${r}`).sort(),
+    );
+    const neighbours = new Set(
+      links.flatMap(([a, b]) => (a === 'campaign' ? [b] : b === 'campaign' ? [a] : [])).concat('campaign'),
+    );
+    const classes = await tab.page.$$eval(`${diagram} g.node`, (els) =>
+      els.map((e) => [e.getAttribute('data-service') ?? '', e.getAttribute('class') ?? ''] as const),
+    );
+    for (const [name, cls] of classes) expect(cls.includes('dim'), name).toBe(!neighbours.has(name));
+    await tab.screenshot('graph-focus', diagram);
+
+    // A click on a box (or its button below) shows the impact analysis.
+    await tab.page.click(`${diagram} g.node[data-service="campaign"]`);
     const dependents = await tab.waitForText('[data-testid="direct-dependents"]', (t) => t.length > 0);
     const impact = await api<{ direct_dependents: string[] }>('GET', '/api/kg/impact/campaign');
     expect(dependents).toBe(impact.body.direct_dependents.join(', ') || 'none');
+    await tab.page.locator('nav[aria-label="Services"] button ::-p-text(nexus)').click();
+    await tab.waitForText('#service-title', (t) => t === 'Service nexus');
     await tab.waitForText('#history-title + table tbody', (t) => /\d/.test(t));
-    await tab.screenshot('graph');
+  });
+
+  it('#/ask answers a question with its intent and facts, and a confirmed cancel ends the intent', async () => {
+    const id = await userWithRetention('ask');
+    const tab = await open('#/ask');
+    const form = 'form[aria-label="Ask Tempora"]';
+    const askIt = async (text: string) => {
+      await tab.page.waitForSelector(`${form} input[name="question"]`);
+      await tab.fill(`${form} input[name="question"]`, text);
+      await tab.page.locator(`${form} button[type="submit"]`).click();
+      return tab.waitForText('[data-testid="ask-answer"]', (t) => t.length > 0 && t !== previous);
+    };
+    let previous = '';
+    previous = await askIt(`what will happen to user ${id}?`);
+    expect(await tab.waitForText('[data-testid="ask-intent"]', (t) => t.length > 0)).toBe('entity.future');
+    expect(previous).toMatch(new RegExp(`^user ${id} has 1 pending intent: delete \\(retention\\)`));
+    const facts = await tab.waitForText(
+      '[data-testid="ask-facts"] table[data-kind="intent"]',
+      (t) => t.length > 0,
+    );
+    expect(facts).toContain('scheduled');
+    expect(facts).toContain('user.reactivated');
+
+    previous = await askIt(`cancel the retention of user ${id}`);
+    expect(await tab.waitForText('[data-testid="ask-intent"]', (t) => t === 'intent.cancel')).toBe(
+      'intent.cancel',
+    );
+    // Proposed, not performed: the intent is still scheduled.
+    const intents = () =>
+      api<{ items: Array<{ status: string; pattern: string }> }>(
+        'GET',
+        `/api/scheduler/intents?entity_id=${id}`,
+      );
+    expect((await intents()).body.items.find((i) => i.pattern === 'retention')?.status).toBe('scheduled');
+    const action = '[data-testid="ask-actions"] li[data-action="cancel_intent"]';
+    expect(await tab.waitForText(action, (t) => t.length > 0)).toContain('DELETE /api/scheduler/intents/');
+    await tab.page.locator(`${action} button ::-p-text(Confirm)`).click();
+    const result = await tab.waitForText('[data-testid="ask-result"]', (t) => t.length > 0);
+    expect(result).toMatch(/^Done: Cancel the delete \(retention\).*\(HTTP 200\)$/);
+    expect((await intents()).body.items.find((i) => i.pattern === 'retention')?.status).toBe('cancelled');
+    // The button is spent: the token works once.
+    expect(await tab.page.$eval(`${action} button`, (b) => b.hasAttribute('disabled'))).toBe(true);
+    await tab.screenshot('ask');
   });
 
   it('#/campaigns/<id> shows a posted score, then its update, live over the WebSocket without a reload', async () => {

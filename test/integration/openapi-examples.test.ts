@@ -32,6 +32,35 @@ async function completedMigration(): Promise<string> {
   return tag;
 }
 
+/**
+ * A confirmation token as `POST /api/converse` issues it (the example of `/confirm` can only
+ * describe one): a cancel proposed for an intent made for the purpose.
+ */
+async function confirmationToken(): Promise<string> {
+  const made = await api<{ id: string }>('POST', '/api/campaigns', { body: { name: 'confirm target' } });
+  expect(made.status, made.text).toBe(201);
+  const intent = await api('POST', '/api/scheduler/intents', {
+    body: {
+      action: 'archive',
+      run_at: new Date(Date.now() + 3_600_000).toISOString(),
+      pattern: 'example-confirm',
+      cancel_on: ['campaign.extended'],
+      entity: { type: 'campaign', id: made.body.id },
+    },
+  });
+  expect(intent.status, intent.text).toBe(202);
+  return eventually(
+    async () => {
+      const a = await api<{ actions?: Array<{ confirmation_token: string }> }>('POST', '/api/converse', {
+        body: { text: `cancel the example-confirm of campaign ${made.body.id}` },
+      });
+      return a.body.actions?.[0]?.confirmation_token;
+    },
+    30_000,
+    'a cancel proposed by POST /api/converse',
+  );
+}
+
 /** Values for path parameters: ids of entities made for the purpose, fixed keys elsewhere. */
 async function pathFor(path: string): Promise<string> {
   if (!path.includes('{')) return path;
@@ -58,7 +87,8 @@ async function withTarget(path: string, example: unknown): Promise<unknown> {
 
 describe('OpenAPI request examples', () => {
   it.each(withExamples.map((r) => [routeKey(r), r] as const))('%s accepts its example', async (_k, r) => {
-    const body = await withTarget(r.path, r.example);
+    let body = await withTarget(r.path, r.example);
+    if (r.path === '/api/converse/confirm') body = { token: await confirmationToken() };
     const res = await api(r.method, await pathFor(r.path), { body });
     expect(res.status, res.text).toBeGreaterThanOrEqual(200);
     expect(res.status, res.text).toBeLessThan(300);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { type CliIo, HELP, runCli } from '../../bin/cli.ts';
+import { type CliIo, HELP, runCli, TOP_HELP } from '../../bin/cli.ts';
 import { allServices, buildGraph } from '../../lib/amadeus/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/tempora.mjs', import.meta.url));
@@ -91,10 +91,20 @@ describe('bin/tempora.mjs in a pipe', { timeout: 30_000 }, () => {
 
 describe('runCli (in-process)', () => {
   it('prints help for help, kg, kg help and -h', async () => {
-    for (const args of [[], ['help'], ['kg'], ['kg', 'help'], ['kg', 'impact', '-h']]) {
+    for (const args of [['kg'], ['kg', 'help'], ['kg', 'impact', '-h']]) {
       const r = await run(...args);
       expect(r).toEqual({ code: 0, stdout: HELP, stderr: '' });
     }
+  });
+
+  it('alone, or with help, lists every top-level command with one line', async () => {
+    for (const args of [[], ['help'], ['--help']]) {
+      const r = await run(...args);
+      expect(r).toEqual({ code: 0, stdout: TOP_HELP, stderr: '' });
+    }
+    for (const command of ['kg', 'campaign', 'token', 'records', 'dlq', 'console'])
+      expect(TOP_HELP).toMatch(new RegExp(`^  ${command} +\\S`, 'm'));
+    expect(TOP_HELP).not.toContain('impact <name>');
   });
 
   it('exits 2 on usage errors', async () => {
@@ -104,10 +114,14 @@ describe('runCli (in-process)', () => {
       ['kg', 'impact'],
       ['kg', 'graph', 'extra'],
       ['kg', 'graph', '--bogus'],
+      ['console', 'nope'],
+      ['console', 'screenshot', 'graph'],
+      ['console', 'screenshot', '#/graph', '--role', 'root'],
+      ['console', 'screenshot', '#/graph', '--wait', '0'],
     ]) {
       const r = await run(...args);
       expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr).toContain('Usage: tempora kg');
+      expect(r.stderr).toContain('Usage: tempora ');
     }
   });
 

@@ -40,7 +40,14 @@ describe('the live registry', () => {
       expect(strict.problems.map((p) => p.message)).toContain(
         'campaign integrates with unknown service "nexus"',
       );
-    expect(PLATFORM_SERVICE_NAMES).toEqual(['nexus', 'scheduler', 'metadata', 'broadcast', 'amadeus']);
+    expect(PLATFORM_SERVICE_NAMES).toEqual([
+      'nexus',
+      'scheduler',
+      'metadata',
+      'broadcast',
+      'amadeus',
+      'converse',
+    ]);
   });
 
   it('declares each allowed cycle with a reason, and every declaration matches a real cycle', () => {

@@ -541,7 +541,10 @@ describe('runBurst: recovery (issue 22)', () => {
   it('connections that opted in get campaign.delta frames on the previous seq; the others full frames', async () => {
     const w = world({ hz: 5 });
     let score = 0;
-    w.deps.top = async () => [{ user: 'u1', score: (score += 1) }];
+    w.deps.top = async () => {
+      score += 1;
+      return [{ user: 'u1', score }];
+    };
     w.deps.listConnections = async () => ({ live: ['a', 'b'], expired: [], deltas: ['b'] });
     await run(w, input({ announced: true }), { budgetMs: 2_000 });
     const toB = w.state.sent.filter((s) => s.connectionId === 'b').map((s) => s.frame);

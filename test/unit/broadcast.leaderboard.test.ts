@@ -2,9 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { managementEndpointFor } from '../../lib/aws/live-endpoints.ts';
 import { maxParticipantsOf } from '../../lib/broadcast/connections.ts';
 import { scoreBodySchema } from '../../lib/broadcast/http.ts';
-import { DEFAULT_TOP_N, rankTop, topNOf } from '../../lib/broadcast/leaderboard.ts';
+import {
+  DEFAULT_TOP_N,
+  LeaderboardStore,
+  rankByFormula,
+  rankedRowOf,
+  rankingFormulaOf,
+  rankTop,
+  SCORE_INDEX,
+  topNOf,
+} from '../../lib/broadcast/leaderboard.ts';
 import { executionArn } from '../../lib/broadcast/machine.ts';
 import { broadcastSettings, tickerSettings } from '../../lib/broadcast/settings.ts';
+import { parseFormula } from '../../lib/metadata/formula.ts';
 
 describe('rankTop', () => {
   it('highest score first, ties by user id, cut at n', () => {
@@ -162,5 +172,142 @@ describe('settings', () => {
       'arn:aws:states:eu-west-1:123456789012:execution:tempora-dev-broadcast-ticker:c-e1-g0',
     );
     expect(() => executionArn('arn:aws:lambda:x', 'n')).toThrow();
+  });
+});
+
+describe('ranking by formula (service_specific.campaign.ranking.formula)', () => {
+  const row = (user: string, score: number, reached: number, scores: Record<string, number> = {}) => ({
+    user,
+    score,
+    scores,
+    joined_at: 0,
+    reached_at: reached,
+  });
+
+  it('ranks by the formula, ties by the earliest to reach the value, then user id; rows carry the value', () => {
+    const rows = [
+      row('ann', 10, 5, { referrals: 1 }), // 21
+      row('bob', 5, 1, { referrals: 20 }), // 30
+      row('cat', 9, 3, { referrals: 3 }), // 21, reached before ann
+      row('dan', 0, 0), // 0
+      row('eve', 9, 3, { referrals: 3 }), // 21, same instant as cat
+    ];
+    const top = rankByFormula(rows, parseFormula('score * 2 + scores.referrals'), 4);
+    expect(top).toEqual([
+      { user: 'bob', score: 5, value: 30 },
+      { user: 'cat', score: 9, value: 21 },
+      { user: 'eve', score: 9, value: 21 },
+      { user: 'ann', score: 10, value: 21 },
+    ]);
+  });
+
+  it('a non-finite value ranks last and is shown as null', () => {
+    const top = rankByFormula([row('a', 1, 0), row('b', 2, 0)], parseFormula('log(score - 1)'), 5);
+    expect(top).toEqual([
+      { user: 'b', score: 2, value: 0 },
+      { user: 'a', score: 1, value: null },
+    ]);
+  });
+
+  it('reads counters, joined_at and the time the row reached its value from the stored item', () => {
+    expect(
+      rankedRowOf({
+        campaign_id: 'c',
+        sk: 'score#ann',
+        user: 'ann',
+        score: 4,
+        c_referrals: 2,
+        joined_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:05.000Z',
+      }),
+    ).toEqual({
+      user: 'ann',
+      score: 4,
+      scores: { referrals: 2 },
+      joined_at: Date.parse('2026-01-01T00:00:00.000Z') / 1000,
+      reached_at: Date.parse('2026-01-01T00:00:05.000Z'),
+    });
+  });
+
+  it('the formula comes from the campaign metadata; blank or missing means by score', () => {
+    expect(rankingFormulaOf({ service_specific: { campaign: { ranking: { formula: 'score' } } } })).toBe(
+      'score',
+    );
+    expect(
+      rankingFormulaOf({ service_specific: { campaign: { ranking: { formula: ' ' } } } }),
+    ).toBeUndefined();
+    expect(rankingFormulaOf({})).toBeUndefined();
+    expect(rankingFormulaOf(undefined)).toBeUndefined();
+  });
+
+  it('top() reads the campaign partition for a formula, the score index without one or with a bad one', async () => {
+    const sent: Array<{ name: string; input: Record<string, unknown> }> = [];
+    const ddb = {
+      send: async (cmd: { constructor: { name: string }; input: Record<string, unknown> }) => {
+        sent.push({ name: cmd.constructor.name, input: cmd.input });
+        if (cmd.input.IndexName)
+          return {
+            Items: [
+              { user: 'ann', score: 10 },
+              { user: 'bob', score: 5 },
+            ],
+          };
+        return {
+          Items: [
+            { user: 'ann', score: 10, updated_at: '2026-01-01T00:00:00Z' },
+            { user: 'bob', score: 5, c_referrals: 20, updated_at: '2026-01-01T00:00:00Z' },
+          ],
+        };
+      },
+    };
+    const store = new LeaderboardStore(ddb as never, { state: 'state', outbox: 'outbox' }, 'test');
+    expect(await store.top('c1', 10, 'score * 2 + scores.referrals')).toEqual([
+      { user: 'bob', score: 5, value: 30 },
+      { user: 'ann', score: 10, value: 20 },
+    ]);
+    expect(sent[0]?.input).toMatchObject({
+      TableName: 'state',
+      KeyConditionExpression: 'campaign_id = :c AND begins_with(sk, :p)',
+      ExpressionAttributeValues: { ':c': 'c1', ':p': 'score#' },
+    });
+    expect(sent[0]?.input.IndexName).toBeUndefined();
+    expect(await store.top('c1', 10)).toEqual([
+      { user: 'ann', score: 10 },
+      { user: 'bob', score: 5 },
+    ]);
+    expect(await store.top('c1', 10, 'score +')).toEqual([
+      { user: 'ann', score: 10 },
+      { user: 'bob', score: 5 },
+    ]);
+    expect(sent.slice(1).map((s) => s.input.IndexName)).toEqual([SCORE_INDEX, SCORE_INDEX]);
+  });
+
+  it('add() adds named counters and keeps joined_at in the same atomic update', async () => {
+    const sent: Array<Record<string, unknown>> = [];
+    const ddb = {
+      send: async (cmd: { input: Record<string, unknown> }) => {
+        sent.push(cmd.input);
+        return { Item: { score: 7 } };
+      },
+    };
+    const store = new LeaderboardStore(ddb as never, { state: 'state', outbox: 'outbox' }, 'test');
+    const actor = { sub: 'admin', role: 'admin' } as const;
+    await store.add('c1', 'ann', 7, { actor, correlationId: 'x', via: 'http' }, { referrals: 2 });
+    const update = (sent[0] as { TransactItems: Array<{ Update?: Record<string, unknown> }> })
+      .TransactItems[0]?.Update;
+    expect(update?.UpdateExpression).toBe(
+      'SET #user = :user, updated_at = :now, joined_at = if_not_exists(joined_at, :now) ADD score :delta, #c0 :c0',
+    );
+    expect(update?.ExpressionAttributeNames).toEqual({ '#user': 'user', '#c0': 'c_referrals' });
+    expect(update?.ExpressionAttributeValues).toMatchObject({ ':delta': 7, ':c0': 2 });
+  });
+
+  it('the scores body takes up to 16 named counters with identifier names', () => {
+    expect(scoreBodySchema.safeParse({ user: 'u', delta: 1, scores: { referrals: 2 } }).success).toBe(true);
+    for (const scores of [{ 'bad-name': 1 }, { ok: 'x' }, { ok: 2_000_000 }]) {
+      expect(scoreBodySchema.safeParse({ user: 'u', delta: 1, scores }).success).toBe(false);
+    }
+    const many = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`c${i}`, 1]));
+    expect(scoreBodySchema.safeParse({ user: 'u', delta: 1, scores: many }).success).toBe(false);
   });
 });

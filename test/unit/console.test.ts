@@ -17,7 +17,6 @@ vi.hoisted(() => {
 
 import { ApiError, apiBase } from '../../console/src/errors.ts';
 import { parseRoute } from '../../console/src/routes.ts';
-import { unlabelled } from '../../console/src/views/graph-text.ts';
 import { liveUrl, webSocketUrl } from '../../console/src/ws.ts';
 import { assetResponse, loadAssets } from '../../lib/console/assets.ts';
 import { consoleHandler } from '../../lib/console/lambda.ts';
@@ -121,6 +120,7 @@ describe('console page helpers (console/src)', () => {
       filter: { status: 'scheduled', pattern: 'a-b' },
     });
     expect(parseRoute('#/policies')).toEqual({ view: 'policies' });
+    expect(parseRoute('#/ask')).toEqual({ view: 'ask' });
     expect(parseRoute('#/entities/user')).toEqual({ view: 'unknown', hash: '#/entities/user' });
     expect(parseRoute('#/campaigns/%E0%A4%A')).toEqual({ view: 'campaign', id: '%E0%A4%A' });
   });
@@ -169,12 +169,6 @@ describe('console page helpers (console/src)', () => {
       'body.access': 'Invalid option',
     });
     expect(new ApiError(500, 'internal', 'boom').fieldErrors()).toEqual({});
-  });
-
-  it('drops the edge labels of the Mermaid text, keeping solid and dotted arrows', () => {
-    expect(unlabelled('  a -->|depends on| b\n  b -.->|integrates with| c\n')).toBe(
-      '  a --> b\n  b -.-> c\n',
-    );
   });
 });
 

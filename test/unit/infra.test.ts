@@ -61,6 +61,7 @@ const PLATFORM_TABLE = {
   records: `${PREFIX}-_metadata_records`,
   migrations: `${PREFIX}-_metadata_migrations`,
   amadeus: `${PREFIX}-_amadeus`,
+  confirmations: `${PREFIX}-_converse_confirmations`,
 };
 /** Tables of the domain consumers (infra/constructs/domain-consumers.ts), by physical name. */
 const CONSUMER_TABLE = {
@@ -90,6 +91,7 @@ const PLATFORM_FUNCTIONS = [
   'Amadeus/Service',
   'CatchAll/Function',
   'Console/Function',
+  'Converse/Service',
 ];
 /** The function (construct path) serving each platform service of lib/registry/platform.ts. */
 const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
@@ -98,6 +100,7 @@ const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
   metadata: 'MetadataDatasource',
   broadcast: 'Broadcast/Service',
   amadeus: 'Amadeus/Service',
+  converse: 'Converse/Service',
 };
 const SCHEDULER_FN_NAME = `${PREFIX}-scheduler`;
 const SCHEDULER_FN_ARN = stackArn('lambda', `function:${SCHEDULER_FN_NAME}`);
@@ -504,7 +507,13 @@ describe('Lambda functions', () => {
     const ref = { Ref: tableId(json, PLATFORM_TABLE.idempotency) };
     const serving = new Set([
       ...registry.filter((s) => serviceRoutes(s).some((r) => r.idempotent)).map((s) => s.name),
-      ...['MetadataDatasource', 'Nexus/Publisher', 'SchedulerService', 'Broadcast/Service'],
+      ...[
+        'MetadataDatasource',
+        'Nexus/Publisher',
+        'SchedulerService',
+        'Broadcast/Service',
+        'Converse/Service',
+      ],
     ]);
     expect(serving.size).toBeGreaterThan(10);
     for (const label of serving) expect(fnAt(label).vars.IDEMPOTENCY_TABLE, label).toEqual(ref);
@@ -533,6 +542,7 @@ describe('Lambda functions', () => {
       _analytics_counters: entry('_analytics_counters', CONSUMER_TABLE.analyticsCounters),
       _broadcast_connections: entry('service_broadcast_connection', BROADCAST_TABLE.connections),
       _broadcast_state: entry('service_broadcast_state', BROADCAST_TABLE.state),
+      _converse_confirmations: entry('_converse_confirmations', PLATFORM_TABLE.confirmations),
     });
   });
 });
@@ -1160,6 +1170,7 @@ describe('least privilege', () => {
       PLATFORM_TABLE.records,
       PLATFORM_TABLE.migrations,
       PLATFORM_TABLE.amadeus,
+      PLATFORM_TABLE.confirmations,
       ...Object.values(CONSUMER_TABLE),
       ...Object.values(BROADCAST_TABLE),
     ];
@@ -1167,6 +1178,22 @@ describe('least privilege', () => {
       exactGrantViolations(grantsOf(json, fnAt('PlatformHealth')), {
         ...XRAY,
         ...Object.fromEntries(checked.map((t) => [`${tableId(json, t)}.Arn`, ['dynamodb:DescribeTable']])),
+      }),
+    ).toEqual([]);
+  });
+
+  it('the converse function: its confirmations table and the signing key, nothing of the tables it answers from', () => {
+    const f = fnAt('Converse/Service');
+    expect(
+      exactGrantViolations(grantsOf(json, f), {
+        ...XRAY,
+        [`${tableId(json, PLATFORM_TABLE.confirmations)}.Arn`]: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+        ],
+        [`${sharedIds(json).secret}.Ref`]: SECRET_READ,
+        ...idempotencyGrants(),
       }),
     ).toEqual([]);
   });

@@ -8,6 +8,7 @@ import { amadeusRoutes } from '../../lib/amadeus/lambda.ts';
 import { analyticsRoutes } from '../../lib/analytics/routes.ts';
 import { broadcastRoutes } from '../../lib/broadcast/http.ts';
 import { orderRoutes } from '../../lib/commerce/routes.ts';
+import { converseRoutes } from '../../lib/converse/routes.ts';
 import { bindRoutes, type Routes } from '../../lib/edge/http.ts';
 import { platformHealthHandler } from '../../lib/edge/platform-health.ts';
 import { entityRoutes } from '../../lib/edge/service-handler.ts';
@@ -57,6 +58,8 @@ function handlersOf(folder: string): Routes {
       return broadcastRoutes(stub);
     case 'amadeus':
       return amadeusRoutes(stub, async () => stub);
+    case 'converse':
+      return converseRoutes(stub);
     default:
       throw new Error(`no handlers known for function ${folder}`);
   }

@@ -157,7 +157,11 @@ export function CampaignView({
         <dl class="stats">
           <div>
             <dt>Status</dt>
-            <dd data-testid="on-air" class={live.onAir ? 'on-air' : ''}>
+            <dd
+              data-testid="on-air"
+              class={live.onAir ? 'on-air' : ''}
+              aria-busy={live.onAir === undefined ? 'true' : 'false'}
+            >
               {air}
             </dd>
           </div>

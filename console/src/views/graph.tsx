@@ -1,13 +1,15 @@
 /**
- * `#/graph`: the services graph drawn by Mermaid from `GET /api/kg/diagram`, every service as a
- * button too (keyboard and screen readers), and for the selected one its routes, events,
- * impact analysis; then the graph's version history.
+ * `#/graph`: the services graph of `GET /api/kg`, laid out in layers with the bus and the shared
+ * services as rails (graph-layout.ts, drawn by graph-diagram.tsx), every service a button (also
+ * in the list under it, for keyboards and screen readers), and for the picked one its routes,
+ * events and impact analysis; then the graph's version history.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import type { ApiError } from '../api.ts';
 import type { Session } from '../session.ts';
 import { ErrorBox, Section, useApi, when } from '../ui.tsx';
-import { unlabelled } from './graph-text.ts';
+import { ServicesDiagram } from './graph-diagram.tsx';
+import type { GraphLayout, Services } from './graph-model.ts';
 
 interface KgService {
   name: string;
@@ -40,69 +42,62 @@ interface VersionSummary {
   [k: string]: unknown;
 }
 
-let renders = 0;
-
-function Legend() {
+function Legend({ rails }: { rails: readonly string[] }) {
   return (
     <p class="muted legend">
-      Solid arrow: depends on (impact analysis follows these). Dotted arrow: integrates with. Click a service,
-      or pick it below.
+      Solid arrow: depends on (impact analysis follows these). Dashed arrow: integrates with.
+      {rails.length > 0 &&
+        ` Used by most services, ${rails.join(', ')} are drawn as rails underneath: a lettered tap on a box means the service uses that rail.`}{' '}
+      Point at a service or a rail to light up its neighbours; click it, or pick it below, for its details.
     </p>
   );
 }
 
-function Diagram({ text, onPick, label }: { text: string; onPick: (name: string) => void; label: string }) {
-  const box = useRef<HTMLDivElement>(null);
+/** Lays out and draws the graph; the layout code (and dagre) loads with the graph view only. */
+function Diagram({
+  services,
+  picked,
+  onPick,
+}: {
+  services: Services;
+  picked: string | undefined;
+  onPick: (name: string) => void;
+}) {
+  const [laid, setLaid] = useState<GraphLayout>();
   const [error, setError] = useState<unknown>();
+  const [hover, setHover] = useState<string>();
   useEffect(() => {
     let live = true;
-    (async () => {
-      const { default: mermaid } = await import('mermaid');
-      mermaid.initialize({
-        startOnLoad: false,
-        securityLevel: 'strict',
-        theme: 'neutral',
-        flowchart: { htmlLabels: false, useMaxWidth: true },
-      });
-      const { svg } = await mermaid.render(`kg-diagram-${++renders}`, unlabelled(text));
-      if (!live || !box.current) return;
-      box.current.innerHTML = svg;
-      for (const node of box.current.querySelectorAll<SVGGElement>('g.node')) {
-        const name = node.textContent?.trim();
-        if (!name) continue;
-        node.style.cursor = 'pointer';
-        node.addEventListener('click', () => onPick(name));
-      }
-    })().catch((e: unknown) => live && setError(e));
+    import('./graph-layout.ts')
+      .then((m) => live && setLaid(m.layoutGraph(services)))
+      .catch((e: unknown) => live && setError(e));
     return () => {
       live = false;
     };
-  }, [text, onPick]);
+  }, [services]);
   return (
     <>
       <ErrorBox error={error} title="The diagram could not be drawn" />
-      <div
-        ref={box}
-        class="diagram"
-        data-testid={label === 'Services graph' ? 'kg-diagram' : undefined}
-        role="img"
-        aria-label={label}
-      />
+      {laid && <Legend rails={laid.rails.map((r) => r.name)} />}
+      <div class="diagram" data-testid="kg-diagram" aria-busy={laid || error ? 'false' : 'true'}>
+        {laid ? (
+          <ServicesDiagram
+            layout={laid}
+            focus={hover ?? picked}
+            picked={picked}
+            onFocus={setHover}
+            onPick={onPick}
+          />
+        ) : (
+          !error && <p>Drawing the graph…</p>
+        )}
+      </div>
     </>
   );
 }
 
-function ServiceDetail({
-  token,
-  name,
-  onPick,
-}: {
-  token: string;
-  name: string;
-  onPick: (name: string) => void;
-}) {
+function ServiceDetail({ token, name }: { token: string; name: string }) {
   const node = useApi<KgService>(token, `/api/kg/services/${encodeURIComponent(name)}`);
-  const focus = useApi<string>(token, `/api/kg/diagram?focus=${encodeURIComponent(name)}`);
   const impact = useApi<Impact>(token, `/api/kg/impact/${encodeURIComponent(name)}`);
   const s = node.data;
   const i = impact.data;
@@ -110,13 +105,9 @@ function ServiceDetail({
     <Section title={`Service ${name}`} id="service">
       <ErrorBox error={node.error} />
       <ErrorBox error={impact.error} />
-      <ErrorBox error={focus.error} />
       {s && (
         <>
           <p>{s.description}</p>
-          {typeof focus.data === 'string' && (
-            <Diagram text={focus.data} onPick={onPick} label={`${name} and its neighbours`} />
-          )}
           <h3>Impact of a change</h3>
           {i ? (
             <dl>
@@ -130,7 +121,7 @@ function ServiceDetail({
               <dd>{i.integrated_by.join(', ') || 'none'}</dd>
             </dl>
           ) : (
-            <p>Loading…</p>
+            <p aria-busy="true">Loading…</p>
           )}
           <h3>Events</h3>
           <p>
@@ -154,7 +145,6 @@ function ServiceDetail({
 
 export function GraphView({ session }: { session: Session }) {
   const graph = useApi<Graph>(session.token, '/api/kg');
-  const diagram = useApi<string>(session.token, '/api/kg/diagram');
   const history = useApi<{ items: VersionSummary[] }>(session.token, '/api/kg/history?limit=10');
   const [picked, setPicked] = useState<string>();
   const names = graph.data ? Object.keys(graph.data.services).sort() : [];
@@ -162,17 +152,13 @@ export function GraphView({ session }: { session: Session }) {
     <>
       <Section title="Services graph" id="graph">
         <ErrorBox error={graph.error} />
-        <ErrorBox error={diagram.error} />
         {graph.data && (
           <p class="muted">
             Version {graph.data.version} · {names.length} services · updated {when(graph.data.last_updated)}
           </p>
         )}
-        <Legend />
-        {typeof diagram.data === 'string' && (
-          <Diagram text={diagram.data} onPick={setPicked} label="Services graph" />
-        )}
-        {(graph.loading || diagram.loading) && !(graph.error || diagram.error) && <p>Loading the graph…</p>}
+        {graph.data && <Diagram services={graph.data.services} picked={picked} onPick={setPicked} />}
+        {graph.loading && !graph.error && <p aria-busy="true">Loading the graph…</p>}
         <nav aria-label="Services" class="chips">
           {names.map((n) => (
             <button type="button" key={n} aria-pressed={picked === n} onClick={() => setPicked(n)}>
@@ -181,7 +167,7 @@ export function GraphView({ session }: { session: Session }) {
           ))}
         </nav>
       </Section>
-      {picked && <ServiceDetail token={session.token} name={picked} onPick={setPicked} />}
+      {picked && <ServiceDetail token={session.token} name={picked} />}
       <Section title="Version history" id="history">
         <ErrorBox error={history.error as ApiError | undefined} />
         <table>

@@ -1,33 +1,20 @@
 /**
- * A real browser for the console tests: Debian's `chromium` (installed by .ci/run when missing),
- * driven by puppeteer-core (no browser download). Every page records what would show in the
- * console log (uncaught errors, console.error, failed loads) and saves screenshots under
- * test/output/console/ (TEMPORA_TEST_OUTPUT overrides test/output).
+ * A real browser for the console tests: the project's Chromium helper (console/browser.ts:
+ * Debian's `chromium` driven by puppeteer-core). Every page records what would show in the
+ * console log (uncaught errors, console.error, failed loads) and saves screenshots, once the
+ * page has settled, under test/output/console/ (TEMPORA_TEST_OUTPUT overrides test/output).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
+import { pngSize, settle } from '../../../console/browser.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export { CHROMIUM, launchBrowser, pngSize } from '../../../console/browser.ts';
+
 export const SCREENSHOTS = join(
   resolve(process.env.TEMPORA_TEST_OUTPUT || join(import.meta.dirname, '..', '..', 'output')),
   'console',
 );
-
-export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no browser at ${CHROMIUM}: install Debian's chromium (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH`,
-    );
-  }
-  return puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Root in CI containers: Chromium's sandbox needs user namespaces it may not have.
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
-    defaultViewport: { width: 1280, height: 900 },
-  });
-}
 
 /** One browser tab on the console, with what it logged. */
 export class ConsoleTab {
@@ -103,11 +90,28 @@ export class ConsoleTab {
     );
   }
 
-  async screenshot(name: string): Promise<string> {
+  /** Waits for the page to settle (console/browser.ts `settle`); throws naming what is still busy. */
+  async settled(timeoutMs = 30_000): Promise<void> {
+    const busy = await settle(this.page, timeoutMs);
+    if (busy.length > 0)
+      throw new Error(`the page did not settle in ${timeoutMs} ms: still ${busy.join('; ')}`);
+  }
+
+  /**
+   * Once the page has settled, saves the whole page (or the first element matching `selector`)
+   * as test/output/console/<name>.png; returns its path and size.
+   */
+  async screenshot(
+    name: string,
+    selector?: string,
+  ): Promise<{ path: string; width: number; height: number }> {
+    await this.settled();
     mkdirSync(SCREENSHOTS, { recursive: true });
     const path = join(SCREENSHOTS, `${name}.png`) as `${string}.png`;
-    await this.page.screenshot({ path, fullPage: true });
-    return path;
+    const target: Page | ElementHandle | null = selector ? await this.page.$(selector) : this.page;
+    if (!target) throw new Error(`no element ${selector} to take a screenshot of`);
+    await target.screenshot(selector ? { path } : { path, fullPage: true });
+    return { path, ...pngSize(readFileSync(path)) };
   }
 
   async close(): Promise<void> {
