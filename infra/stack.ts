@@ -514,8 +514,8 @@ export class TemporaStack extends StatelessStack {
       environment: env,
       removalPolicy,
       retention,
-      api,
       jwtSecret,
+      auth,
       addRoutes: (fn) => addRoutes('Converse', fn, platformService('converse').routes),
     });
     healthTables._converse_confirmations = { logical: '_converse_confirmations', table: converse.table };

@@ -1,5 +1,4 @@
 import type { RemovalPolicy } from 'aws-cdk-lib';
-import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -16,9 +15,9 @@ export interface ConverseProps {
   environment: string;
   removalPolicy: RemovalPolicy;
   retention: logs.RetentionDays;
-  /** The HTTP API it serves its routes on and reads through (with the caller's token). */
-  api: apigwv2.HttpApi;
   jwtSecret: secretsmanager.ISecret;
+  /** The trusted issuers (`TEMPORA_AUTH`, JSON of lib/config/auth.ts). */
+  auth: string;
   /** Adds the registry's converse routes to the API for the function. */
   addRoutes: (fn: lambda.IFunction) => void;
 }
@@ -49,9 +48,8 @@ export class Converse extends Construct {
       environment: converseEnv.render({
         environment: props.environment,
         confirmationsTable: this.table.tableName,
-        httpApiId: props.api.apiId,
-        httpApiEndpoint: props.api.apiEndpoint,
         jwtSecretId: props.jwtSecret.secretArn,
+        auth: props.auth,
       }),
     }).fn;
     this.fn = fn;

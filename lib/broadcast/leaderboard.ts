@@ -168,14 +168,18 @@ export class LeaderboardStore {
         ? []
         : [
             {
-              Put: {
+              // An update that creates the marker (the function's grant is UpdateItem, not PutItem).
+              Update: {
                 TableName: this.tables.state,
-                Item: {
+                Key: {
                   campaign_id: campaignId,
                   sk: `req#${createHash('sha256').update(ctx.requestKey).digest('hex').slice(0, 40)}`,
-                  expires_at: Math.floor(Date.now() / 1000) + REQUEST_KEY_TTL_SECONDS,
                 },
+                UpdateExpression: 'SET expires_at = :exp',
                 ConditionExpression: 'attribute_not_exists(sk)',
+                ExpressionAttributeValues: {
+                  ':exp': Math.floor(Date.now() / 1000) + REQUEST_KEY_TTL_SECONDS,
+                },
               },
             },
           ];

@@ -4,7 +4,7 @@
  * `GET /api/campaigns/{id}/state`. A save never moves the `seq` back (an old execution still
  * finishing its burst cannot overwrite a newer frame).
  */
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isConditionFailure } from '../aws/dynamodb.ts';
 
 export const SNAPSHOT_SK = 'snapshot';
@@ -17,18 +17,14 @@ export class SnapshotStore {
 
   async save(campaignId: string, seq: number, frame: string): Promise<void> {
     try {
+      // An update, not a put: the ticker's grant on the state table is GetItem/UpdateItem.
       await this.ddb.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.table,
-          Item: {
-            campaign_id: campaignId,
-            sk: SNAPSHOT_SK,
-            seq,
-            frame,
-            updated_at: new Date().toISOString(),
-          },
+          Key: { campaign_id: campaignId, sk: SNAPSHOT_SK },
+          UpdateExpression: 'SET seq = :seq, frame = :frame, updated_at = :now',
           ConditionExpression: 'attribute_not_exists(seq) OR seq < :seq',
-          ExpressionAttributeValues: { ':seq': seq },
+          ExpressionAttributeValues: { ':seq': seq, ':frame': frame, ':now': new Date().toISOString() },
         }),
       );
     } catch (e) {

@@ -128,12 +128,8 @@ export const VARS = {
   kgCacheTtlMs: withDefault('KG_CACHE_TTL_MS', z.optional(z.coerce.number().check(z.int(), z.nonnegative()))),
   // Console (functions/console): where the page finds the broadcast WebSocket API.
   /** Id of the broadcast WebSocket API (the page builds the emulator's URL from it). */
-  // The converse service: its confirmations and the platform's own HTTP API it reads through.
+  // The converse service: its confirmations (the HTTP API it reads through is the request's own).
   confirmationsTable: required('CONFIRMATIONS_TABLE', text),
-  /** Id of the stack's HTTP API (the emulator's URL form needs it). */
-  httpApiId: required('HTTP_API_ID', text),
-  /** Base URL of the stack's HTTP API on AWS (`https://<id>.execute-api.<region>.amazonaws.com`). */
-  httpApiEndpoint: required('HTTP_API_ENDPOINT', text),
   webSocketApiId: required('WEBSOCKET_API_ID', text),
   /** Stage of the broadcast WebSocket API, e.g. `live`. */
   webSocketStage: required('WEBSOCKET_STAGE', text),

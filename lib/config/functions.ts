@@ -104,7 +104,5 @@ export const consoleEnv = defineEnv({
 export const converseEnv = defineEnv({
   environment: V.environment,
   confirmationsTable: V.confirmationsTable,
-  httpApiId: V.httpApiId,
-  httpApiEndpoint: V.httpApiEndpoint,
-  jwtSecretId: V.jwtSecretId,
+  ...auth,
 });

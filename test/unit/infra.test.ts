@@ -1466,7 +1466,8 @@ describe('live campaigns (broadcast)', () => {
           'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
-        [`${state}.Arn`]: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        // Query on the table: a campaign ranked by a formula (every score row of its partition).
+        [`${state}.Arn`]: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
         [`${state}.Arn/index/by_score`]: ['dynamodb:Query'],
         [stackArn('execute-api', `${wsApi()[0]}.Ref/live/POST/@connections/*`)]: [
           'execute-api:ManageConnections',
