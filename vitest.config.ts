@@ -10,6 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
  * ratios, the console's live view) and would measure their neighbours instead.
  */
 const SERIAL = [
+  'auth', // rotates the platform's signing key: other files' dev tokens are refused once its grace window ends
   'broadcast', // frame delivery ratios; changes the ticker function's configuration
   'broadcast-events', // delivery ratios on the events transport; changes the ticker function's configuration
   'broadcast-recovery', // a resume snapshot within 1 s at 1 Hz; a slowed client's missed counts

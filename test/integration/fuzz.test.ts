@@ -12,6 +12,8 @@
  * Bounded for CI: FUZZ_RUNS cases (default 2,000) and FUZZ_BUDGET_MS (default 100 s), whichever
  * comes first. Prints the number of cases tried and of 5xx seen.
  */
+
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../lib/auth/tokens.ts';
@@ -22,7 +24,7 @@ import {
   routeKey,
   serviceRoutes,
 } from '../../lib/registry/index.ts';
-import { countItems } from './support/client.ts';
+import { countItems, dynamo, table } from './support/client.ts';
 import { forgedIdpTokens, idpToken } from './support/oidc.ts';
 import { loadOutputs } from './support/outputs.ts';
 
@@ -350,9 +352,38 @@ interface Finding {
   problem: string;
 }
 
-const COUNTED = ['nexusOutbox', 'metadataMaster', 'metadataRecords', 'policies', 'schedulerIntents'];
+const COUNTED = ['metadataMaster', 'metadataRecords', 'policies', 'schedulerIntents'];
 const counts = () =>
   Promise.all(COUNTED.map(async (t) => [t, await countItems(t)] as const)).then(Object.fromEntries);
+
+/**
+ * Outbox rows by id, with the correlation id of the request that caused them. The outbox is not
+ * counted: the platform writes to it by itself (the scheduler's horizon every minute, tickers of
+ * campaigns that earlier files deleted), so a row written during the fuzz is the fuzz's only when
+ * its correlation id is one of the fuzz's requests' (every answer echoes it in x-correlation-id).
+ */
+async function outboxRows(): Promise<Map<string, string | undefined>> {
+  const rows = new Map<string, string | undefined>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo().send(
+      new ScanCommand({
+        TableName: table('nexusOutbox'),
+        ProjectionExpression: 'id, envelope.correlation_id',
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of out.Items ?? [])
+      rows.set(String(item.id), (item.envelope as { correlation_id?: string } | undefined)?.correlation_id);
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return rows;
+}
+
+/** The correlation ids of the fuzz's requests, as the platform answered them. */
+const correlations = new Set<string>();
+let outboxBefore = new Map<string, string | undefined>();
 
 /** The forged tokens, against the local issuer's keys and the stack's own key. */
 async function forgeTokens(): Promise<void> {
@@ -387,6 +418,7 @@ beforeAll(async () => {
     if (JSON.stringify(now) === JSON.stringify(before) || Date.now() > deadline) break;
     before = now;
   }
+  outboxBefore = await outboxRows();
 }, 90_000);
 
 const findings: Finding[] = [];
@@ -419,6 +451,8 @@ describe('hostile input on every declared route', () => {
           status = res.status;
           text = await res.text();
           res405Allow = res.headers.get('allow');
+          const correlation = res.headers.get('x-correlation-id');
+          if (correlation) correlations.add(correlation);
         } catch (e) {
           // A request the client itself cannot send (e.g. a header fetch refuses) tests nothing.
           if (e instanceof TypeError && !/fetch failed/.test(e.message)) return true;
@@ -452,6 +486,11 @@ describe('hostile input on every declared route', () => {
     );
     // Nothing the hostile requests sent was written anywhere.
     expect(await counts()).toEqual(before);
+    const written = [...(await outboxRows())].filter(
+      ([id, correlation]) =>
+        !outboxBefore.has(id) && correlation !== undefined && correlations.has(correlation),
+    );
+    expect(written, 'outbox rows written by the fuzz requests').toEqual([]);
     const seen = new Map<string, Finding>();
     for (const f of findings) seen.set(`${f.route} ${f.status} ${f.problem}`, f);
     expect([...seen.values()], `${findings.length} findings`).toEqual([]);
