@@ -14,8 +14,10 @@
  * - `tempora auth rotate` keeps the old platform key valid through the grace window, then not.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLocalConfig } from '../../localstack/config.ts';
-import { refreshLocalOutputs } from '../../localstack/stack.ts';
+import { mintDevTokens } from '../../lib/auth/tokens.ts';
+import { loadLocalConfig, localPaths } from '../../localstack/config.ts';
+import { readLocalOutputs, writeLocalOutputs } from '../../localstack/outputs.ts';
+import { readSecret } from '../../localstack/stack.ts';
 import { api, eventually } from './support/client.ts';
 import { EventsClient, liveJoin } from './support/events-client.ts';
 import { type JwtAuthorizedApi, jwtAuthorizedApi } from './support/jwt-authorizer.ts';
@@ -236,8 +238,14 @@ describe.concurrent('key rotation', () => {
   });
   afterAll(async () => {
     await restore();
-    // Other test files read the dev tokens: after the platform key's rotation, tokens of the new key.
-    await refreshLocalOutputs(cfg);
+    // Other test files read the dev tokens: after the platform key's rotation, tokens of the new
+    // key, in the outputs file the suite reads (everything else in it as it was: the Event API,
+    // the dead-letter queues).
+    const file = process.env.TEMPORA_OUTPUTS || localPaths().outputsFile;
+    const outputs = readLocalOutputs(file);
+    const secretArn = outputs.stackOutputs.JwtSecretArn ?? '';
+    outputs.tokens = await mintDevTokens(await readSecret(cfg.endpoint, cfg.region, secretArn));
+    writeLocalOutputs(file, outputs);
   });
 
   it('the issuer’s keys: both work mid-rotation; a removed key works until the JWKS is refetched, then not; an outage serves cached keys and refuses new kids with 503', async () => {
