@@ -20,7 +20,12 @@ export function scheduleName(environment: string, id: string, generation: number
   return name;
 }
 
-/** `at(yyyy-mm-ddThh:mm:ss)` in UTC, the one-time schedule expression. */
+/**
+ * `at(yyyy-mm-ddThh:mm:ss)` in UTC, the one-time schedule expression. Scheduler counts whole
+ * seconds: a `run_at` with milliseconds is rounded up to the next second, so an intent never
+ * runs before its `run_at` (truncating fired up to 999 ms early).
+ */
 export function atExpression(runAt: Date): string {
-  return `at(${runAt.toISOString().slice(0, 19)})`;
+  const second = new Date(Math.ceil(runAt.getTime() / 1000) * 1000);
+  return `at(${second.toISOString().slice(0, 19)})`;
 }

@@ -94,7 +94,7 @@ describe('EventBridgeSchedules, as the SDK client', () => {
     expect(withoutTokens(mine)).toEqual(withoutTokens(theirs));
     expect(mine).toMatchObject({ method: 'POST', path: '/schedules/test-int_1.2' });
     expect(mine.body).toMatchObject({
-      ScheduleExpression: 'at(2030-01-02T03:04:05)',
+      ScheduleExpression: 'at(2030-01-02T03:04:06)', // 05.678 rounded up: never before run_at
       ScheduleExpressionTimezone: 'UTC',
       FlexibleTimeWindow: { Mode: 'OFF' },
       ActionAfterCompletion: 'DELETE',

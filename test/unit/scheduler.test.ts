@@ -79,12 +79,11 @@ describe('scheduleName', () => {
 });
 
 describe('atExpression', () => {
-  it('is at(yyyy-mm-ddThh:mm:ss) in UTC, without milliseconds or offset', () => {
-    expect(atExpression(new Date('2030-01-02T03:04:05.678Z'))).toBe('at(2030-01-02T03:04:05)');
+  it('is at(yyyy-mm-ddThh:mm:ss) in UTC, without offset, milliseconds rounded up (never before run_at)', () => {
+    expect(atExpression(new Date('2030-01-02T03:04:05.678Z'))).toBe('at(2030-01-02T03:04:06)');
+    expect(atExpression(new Date('2030-01-02T03:04:05.000Z'))).toBe('at(2030-01-02T03:04:05)');
     expect(atExpression(new Date('2030-01-02T03:04:05+02:00'))).toBe('at(2030-01-02T01:04:05)');
-    expect(atExpression(new Date('2030-12-31T23:59:59.999Z'))).toMatch(
-      /^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$/,
-    );
+    expect(atExpression(new Date('2030-12-31T23:59:59.999Z'))).toBe('at(2031-01-01T00:00:00)');
   });
 });
 
