@@ -25,7 +25,7 @@ import { MAX_CARRIED_MISSED, type TickInput, type TickOutput } from './machine.t
 import { successorOf, type TickerVerdict, tickerVerdict } from './phase.ts';
 import { Recovery } from './resume.ts';
 import { REPLAN_LEAD_MS, ShardPlanner } from './shard-plan.ts';
-import { broadcastModeOf, deltaEveryOf } from './tick-frames.ts';
+import { broadcastModeOf, deltaChannelOf, deltaEveryOf } from './tick-frames.ts';
 import { TickSender } from './tick-sender.ts';
 import { runTicks, type Tick } from './ticker.ts';
 import { ALIVE_EVERY_MS } from './ticker-item.ts';
@@ -217,6 +217,7 @@ export class Burst {
     const report = this.#delivery.report(demand);
     if (report) also.push(report);
     await this.#live.refresh(withConnections, also);
+    this.#delivery.events?.offerDeltas(deltaChannelOf(this.#live.campaign?.metadata));
     // Resume snapshots when this burst posts to every WebSocket connection itself.
     const serving = this.#delivery.posting && this.#shards.count <= 1;
     await this.#recovery.refresh(this.#sender.last, serving, wallNow());

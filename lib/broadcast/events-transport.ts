@@ -76,6 +76,11 @@ export class EventsTransport implements Transport {
     return out.delta;
   }
 
+  /** The next frame of this channel is full (its subscribers missed the ticks before it). */
+  resync(): void {
+    this.#gap = true;
+  }
+
   /** A notice is a publish of its own, after the frames before it; not counted in `publishes` (frames only). */
   async notice(frame: string): Promise<void> {
     await this.drain();
@@ -123,12 +128,16 @@ export class EventsTransport implements Transport {
 }
 
 /**
- * The `events` transport of a campaign: its frames' channel and its deltas' channel, one
- * publish each per tick (subscribers of either get every tick; see ./channels.ts).
+ * The `events` transport of a campaign: its frames' channel, one publish per tick, and — when the
+ * campaign offers deltas (`service_specific.campaign.delta_channel: true`) — its deltas' channel,
+ * one more publish per tick (see ./channels.ts). Deltas are offered per campaign on this transport
+ * because AppSync Events does not tell a publisher whether a channel has subscribers: publishing
+ * every campaign's deltas would double every campaign's publishes.
  */
 export class EventsChannels implements Transport {
   readonly kind = 'events' as const;
   readonly #all: readonly EventsTransport[];
+  #deltas = false;
 
   constructor(
     readonly full: EventsTransport,
@@ -137,8 +146,14 @@ export class EventsChannels implements Transport {
     this.#all = delta === undefined ? [full] : [full, delta];
   }
 
+  /** Whether the deltas' channel gets this campaign's ticks (its first one after a pause is full). */
+  offerDeltas(on: boolean): void {
+    if (on && !this.#deltas) this.delta?.resync();
+    this.#deltas = on;
+  }
+
   send(frame: OutFrame): SendStats {
-    this.delta?.send(frame);
+    if (this.#deltas) this.delta?.send(frame);
     return this.full.send(frame);
   }
 

@@ -33,6 +33,14 @@ export function deltaEveryOf(metadata: Metadata | undefined): number {
   return typeof k === 'number' && Number.isInteger(k) && k >= 1 ? k : DEFAULT_DELTA_EVERY;
 }
 
+/** `service_specific.campaign.delta_channel: true`: the events transport also publishes deltas on `/campaigns/<id>/delta`. */
+export function deltaChannelOf(metadata: Metadata | undefined): boolean {
+  return (
+    (metadata?.service_specific as { campaign?: { delta_channel?: unknown } } | undefined)?.campaign
+      ?.delta_channel === true
+  );
+}
+
 /**
  * Builds each tick's frame — the full `campaign.state` text, and the same tick as a
  * `campaign.delta` against the previous frame for clients that opted in (none for the first

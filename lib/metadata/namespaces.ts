@@ -38,6 +38,8 @@ export const campaignNamespace = z.looseObject({
   transport: z.optional(z.enum(['auto', 'websocket', 'events'])),
   /** Delta clients get a full `campaign.state` every K frames (default 20; 1: always full; docs/broadcast.md). */
   delta_every: z.optional(z.int().check(z.gte(1), z.lte(1000))),
+  /** The events transport also publishes `campaign.delta` frames on `/campaigns/<id>/delta` (one more publish per tick). */
+  delta_channel: z.optional(z.boolean()),
   leaderboard: z.optional(z.array(z.looseObject({ user: z.string(), score: z.number() }))),
   /** How the leaderboard ranks: by `formula` over score, scores.<name>, joined_at (default: score). */
   ranking: z.optional(z.looseObject({ formula: z.optional(rankingFormulaSchema) })),

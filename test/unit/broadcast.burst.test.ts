@@ -396,13 +396,19 @@ describe('runBurst: on-change mode', () => {
 
 describe('runBurst: the events transport', () => {
   /** A world whose campaign has `transport` set, with an Event API that records every publish. */
-  function eventsWorld(transport: 'events' | 'auto', connections: string[] = ['a', 'b']) {
+  function eventsWorld(
+    transport: 'events' | 'auto',
+    connections: string[] = ['a', 'b'],
+    deltaChannel = false,
+  ) {
     const w = world({ hz: 5, connections });
     w.state.campaign = {
       ...w.state.campaign!,
       metadata: {
         ...w.state.campaign!.metadata,
-        service_specific: { campaign: { broadcast_enabled: true, transport } },
+        service_specific: {
+          campaign: { broadcast_enabled: true, transport, ...(deltaChannel ? { delta_channel: true } : {}) },
+        },
       },
     };
     const published: Array<{ at: number; channel: string; frame: { type: string; seq?: number } }> = [];
@@ -419,7 +425,7 @@ describe('runBurst: the events transport', () => {
   }
 
   it('a campaign set to events: one publish per tick on its channel; WebSocket clients are told once and get frames only for the overlap', async () => {
-    const w = eventsWorld('events');
+    const w = eventsWorld('events', ['a', 'b'], true);
     const ticks: number[] = [];
     const deltaTicks: number[] = [];
     w.deps.onTick = (m) => {
@@ -486,6 +492,15 @@ describe('runBurst: the events transport', () => {
     expect(
       w.published.filter((p) => p.channel === `/campaigns/${ID}` && p.frame.type === 'campaign.state').length,
     ).toBe(10);
+  });
+
+  it('without delta_channel the events transport publishes on the frames channel only: one publish per tick', async () => {
+    const w = eventsWorld('events');
+    const deltaTicks: number[] = [];
+    w.deps.onTick = (m) => deltaTicks.push(m.deltaPublished);
+    await run(w, input({ announced: true }), { budgetMs: 2_000 });
+    expect(new Set(w.published.map((p) => p.channel))).toEqual(new Set([`/campaigns/${ID}`]));
+    expect(deltaTicks.reduce((a, b) => a + b, 0)).toBe(0);
   });
 
   it('without an Event API the campaign stays on the websocket transport whatever it asks', async () => {
