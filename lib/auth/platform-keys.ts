@@ -56,7 +56,9 @@ export function parsePlatformKeys(value: string): PlatformKeys {
   try {
     stored = JSON.parse(value) as StoredKeys;
   } catch {
-    throw new Error('JWT signing secret: not a key and not JSON');
+    // A generated key that happens to start with "{" (a generator that does not exclude
+    // punctuation, as the emulator's may not) is a bare key, not broken rotation JSON.
+    return { current: keyOf(value, 'the') };
   }
   const current = keyOf(stored.current, 'the current');
   if (stored.previous === undefined) return { current };

@@ -27,6 +27,12 @@ describe('the signing secret’s value', () => {
     expect(keyIdOf(OLD)).not.toBe(keyIdOf(`${OLD}x`));
   });
 
+  it('a generated key that starts with "{" but is not JSON is a bare key (a CI setup failed on one)', () => {
+    const odd = `{${OLD}`;
+    expect(parsePlatformKeys(odd).current).toMatchObject({ kid: keyIdOf(odd), raw: odd });
+    expect(parsePlatformKeys(odd).previous).toBeUndefined();
+  });
+
   it('a rotation makes a new current key and keeps the old one until the end of the grace window', () => {
     const next = newPlatformKey();
     expect(next).toMatch(/^[A-Za-z0-9_-]{64}$/);
