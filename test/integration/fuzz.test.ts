@@ -13,7 +13,6 @@
  * comes first. Prints the number of cases tried and of 5xx seen.
  */
 
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintToken } from '../../lib/auth/tokens.ts';
@@ -24,7 +23,7 @@ import {
   routeKey,
   serviceRoutes,
 } from '../../lib/registry/index.ts';
-import { countItems, dynamo, table } from './support/client.ts';
+import { countItems, outboxRows } from './support/client.ts';
 import { forgedIdpTokens, idpToken } from './support/oidc.ts';
 import { loadOutputs } from './support/outputs.ts';
 
@@ -355,31 +354,6 @@ interface Finding {
 const COUNTED = ['metadataMaster', 'metadataRecords', 'policies', 'schedulerIntents'];
 const counts = () =>
   Promise.all(COUNTED.map(async (t) => [t, await countItems(t)] as const)).then(Object.fromEntries);
-
-/**
- * Outbox rows by id, with the correlation id of the request that caused them. The outbox is not
- * counted: the platform writes to it by itself (the scheduler's horizon every minute, tickers of
- * campaigns that earlier files deleted), so a row written during the fuzz is the fuzz's only when
- * its correlation id is one of the fuzz's requests' (every answer echoes it in x-correlation-id).
- */
-async function outboxRows(): Promise<Map<string, string | undefined>> {
-  const rows = new Map<string, string | undefined>();
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await dynamo().send(
-      new ScanCommand({
-        TableName: table('nexusOutbox'),
-        ProjectionExpression: 'id, envelope.correlation_id',
-        ExclusiveStartKey: start,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of out.Items ?? [])
-      rows.set(String(item.id), (item.envelope as { correlation_id?: string } | undefined)?.correlation_id);
-    start = out.LastEvaluatedKey;
-  } while (start);
-  return rows;
-}
 
 /** The correlation ids of the fuzz's requests, as the platform answered them. */
 const correlations = new Set<string>();

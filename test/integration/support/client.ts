@@ -113,6 +113,31 @@ export async function countItems(short: string): Promise<number> {
   return count;
 }
 
+/**
+ * Outbox rows by id, with the correlation id of the request that caused them. A test cannot count
+ * the outbox (or any shared table) to prove it wrote nothing: the platform writes to it by itself
+ * (the scheduler's horizon every minute, tickers), and other files run beside it. A row is a
+ * test's only when its correlation id is one the test sent (every answer echoes x-correlation-id).
+ */
+export async function outboxRows(): Promise<Map<string, string | undefined>> {
+  const rows = new Map<string, string | undefined>();
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await dynamo().send(
+      new ScanCommand({
+        TableName: table('nexusOutbox'),
+        ProjectionExpression: 'id, envelope.correlation_id',
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of out.Items ?? [])
+      rows.set(String(item.id), (item.envelope as { correlation_id?: string } | undefined)?.correlation_id);
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return rows;
+}
+
 /** Poll `fn` until it returns a value that is not undefined, or fail after `timeoutMs`. */
 export async function eventually<T>(
   fn: () => Promise<T | undefined>,
