@@ -1,9 +1,9 @@
 /**
  * The layering of lib/ (docs/architecture.md), enforced by `npm run lint`:
  *
- *   base      lib/errors.ts, lib/config.ts, lib/config/, lib/aws/, lib/limits/, lib/metadata/, lib/registry/
+ *   base      lib/errors.ts, lib/config.ts, lib/config/, lib/aws/, lib/limits/, lib/entity-metadata/, lib/registry/
  *   core      lib/auth/, lib/policy/, lib/store/, lib/events/ (envelope, outbox, publisher, archive, schedule)
- *   edge      the Lambda kit: lib/edge/, lib/observability.ts, lib/health.ts
+ *   kit       the Lambda kit: lib/lambda-kit/, lib/observability.ts, lib/health.ts
  *   services  every other folder of lib/, one per service
  *
  * A layer imports only its own layer and those below it. Services never import one another
@@ -14,10 +14,10 @@
  *             nothing outside its folder (no package, no node: module); nothing else in lib/
  *             imports it; the console imports nothing else from lib/.
  */
-const BASE = '^lib/(errors\\.ts$|config\\.ts$|config/|aws/|limits/|metadata/|registry/)';
+const BASE = '^lib/(errors\\.ts$|config\\.ts$|config/|aws/|limits/|entity-metadata/|registry/)';
 const CORE = '^lib/(auth/|policy/|store/|events/(envelope|outbox|publisher|archive|schedule)\\.ts$)';
-const EDGE = '^lib/(edge/|observability\\.ts$|health\\.ts$)';
-const NOT_SERVICE = [BASE, CORE, EDGE];
+const KIT = '^lib/(lambda-kit/|observability\\.ts$|health\\.ts$)';
+const NOT_SERVICE = [BASE, CORE, KIT];
 const SERVICE = '^lib/';
 const CLIENT = '^lib/client/';
 
@@ -26,7 +26,7 @@ module.exports = {
   forbidden: [
     {
       name: 'base-imports-upward',
-      comment: 'base (errors, config, aws, limits, metadata, registry) imports nothing above it',
+      comment: 'base (errors, config, aws, limits, entity-metadata, registry) imports nothing above it',
       severity: 'error',
       from: { path: BASE },
       to: { path: '^lib/', pathNot: BASE },
@@ -39,17 +39,16 @@ module.exports = {
       to: { path: '^lib/', pathNot: [BASE, CORE] },
     },
     {
-      name: 'edge-imports-a-service',
-      comment:
-        'the Lambda kit (edge) imports only edge, core and base: services plug into it, not the reverse',
+      name: 'lambda-kit-imports-a-service',
+      comment: 'the Lambda kit imports only the kit, core and base: services plug into it, not the reverse',
       severity: 'error',
-      from: { path: EDGE },
+      from: { path: KIT },
       to: { path: '^lib/', pathNot: NOT_SERVICE },
     },
     {
       name: 'service-imports-another-service',
       comment:
-        'a service imports base, core, edge and its own folder only: services talk through events, never through each other’s code',
+        'a service imports base, core, the Lambda kit and its own folder only: services talk through events, never through each other’s code',
       severity: 'error',
       from: { path: `${SERVICE}([^/]+)/`, pathNot: NOT_SERVICE },
       to: { path: SERVICE, pathNot: [...NOT_SERVICE, '^lib/$1/'] },
@@ -124,7 +123,7 @@ module.exports = {
         pathNot: [
           '^node_modules/',
           '^functions/([^/]+)/',
-          '^lib/[^/]+/(index|lambda|handler|[a-z]+-lambda)\\.ts$',
+          '^lib/[^/]+/(index|lambda|[a-z]+-lambda)\\.ts$',
           ...NOT_SERVICE,
         ],
       },

@@ -2,7 +2,7 @@
  * Issue 3 on the emulator, 10,000 entities:
  * - list-by-tag latency through the tag index (`EntityStore.list`, a Query + BatchGet)
  *   versus a filtered Scan of the same table (`contains(metadata.tags, :t)`, all pages);
- * - bulk upsert throughput (the datasource's BatchWriteItem path, 25 per call, 4 in flight)
+ * - bulk upsert throughput (the records service's BatchWriteItem path, 25 per call, 4 in flight)
  *   versus one PutItem per record.
  */
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -120,7 +120,7 @@ export async function runListsBench(): Promise<void> {
     }
     if (found !== scanned) throw new Error(`index found ${found}, scan found ${scanned}`);
 
-    // Bulk upsert: the datasource's batch path versus one PutItem per record.
+    // Bulk upsert: the records service's batch path versus one PutItem per record.
     const recordsOf = (prefix: string): MetadataRecord[] =>
       Array.from(
         { length: BULK },

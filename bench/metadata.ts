@@ -2,7 +2,7 @@
  * Metadata layer benchmark: strict validation + merge of a small patch, against a plain
  * JSON round trip of the same document, plus the idempotency key.
  */
-import { idempotencyKey, type Metadata, mergeMetadata, parseMetadata } from '../lib/metadata/index.ts';
+import { idempotencyKey, type Metadata, mergeMetadata, parseMetadata } from '../lib/entity-metadata/index.ts';
 import { FULL_CAMPAIGN_METADATA as CAMPAIGN_DOC } from '../test/fixtures/metadata.ts';
 import { type Measurement, measure, printTable } from './lib.ts';
 

@@ -15,9 +15,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
 import { campaignDeltaFrameSchema, campaignStateFrameSchema } from '../lib/broadcast/frame.ts';
+import { metadataSchemaFor } from '../lib/entity-metadata/schema.ts';
 import { envelopeSchema } from '../lib/events/envelope.ts';
 import { schedulePayloadSchema } from '../lib/events/schedule.ts';
-import { metadataSchemaFor } from '../lib/metadata/schema.ts';
 import { emittedEvents, platform, registry, type ServiceDefinition } from '../lib/registry/index.ts';
 
 export const SCHEMAS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'schemas');
@@ -170,31 +170,31 @@ const PLATFORM_EVENTS: Record<string, { description: string; payload: z.ZodMiniT
     description: 'A leaderboard score changed by `delta` (lib/broadcast/leaderboard.ts).',
     payload: z.strictObject({ user: z.string(), delta: z.number(), via: z.enum(['http', 'websocket']) }),
   },
-  'metadata.migration.started': {
+  'records.migration.started': {
     description:
-      'A migration of records was accepted; the datasource runs it on this event (lib/records/migrations.ts).',
+      'A migration of records was accepted; the records service runs it on this event (lib/records/migrations.ts).',
     payload: z.strictObject({
       migration_id: z.string(),
       matched: z.number().check(z.int()),
       filter: z.record(z.string(), z.string()),
     }),
   },
-  'metadata.migration.completed': {
+  'records.migration.completed': {
     description: 'A migration of records finished: its counts (lib/records/migrations.ts).',
     payload: z.strictObject({
       migration_id: z.string(),
       counts: z.record(z.string(), z.number().check(z.int())),
     }),
   },
-  'metadata.migration.failed': {
+  'records.migration.failed': {
     description: 'A migration of records stopped on an error (lib/records/migrations.ts).',
     payload: z.strictObject({ migration_id: z.string(), error: z.string() }),
   },
-  'metadata.migration.rollback_requested': {
-    description: 'A rollback of a migration was accepted; the datasource runs it on this event.',
+  'records.migration.rollback_requested': {
+    description: 'A rollback of a migration was accepted; the records service runs it on this event.',
     payload: z.strictObject({ migration_id: z.string(), force: z.boolean() }),
   },
-  'metadata.migration.rolled_back': {
+  'records.migration.rolled_back': {
     description: 'A migration was rolled back: records restored and records reported (changed since).',
     payload: z.strictObject({
       migration_id: z.string(),

@@ -1,6 +1,6 @@
 /**
  * `tempora records export --to <loc>` and `tempora records import --from <loc>`: file and S3
- * loaders of the metadata datasource. They talk to the deployed API with an operator token,
+ * loaders of the records service. They talk to the deployed API with an operator token,
  * so validation and the per-record report are the API's own (GET /api/metadata/export,
  * POST /api/metadata/import); the CLI pages, chunks, orders and adds the reports up.
  * Exit codes: 0 ok, 1 records failed or the API/stack failed, 2 usage error or bad input.
@@ -36,7 +36,7 @@ import {
 export const RECORDS_HELP = `Usage: tempora records export --to <file:path | s3://bucket/key> [--type a,b] [--namespace n]
        tempora records import --from <file:path | s3://bucket/key> [--mode merge|replace|skip] [--dry-run]
 
-Export and import the records of the metadata datasource (docs/datasource.md, "Loaders").
+Export and import the records of the records service (docs/records.md, "Loaders").
 The file is one JSON document, the shape GET /api/metadata/export answers:
 { "format": "tempora.metadata/v1", "exported_at", "count", "records": [ … ], "next_cursor": null }.
 

@@ -10,10 +10,10 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import {
   authEnv,
-  datasourceEnv,
   healthEnv,
   idempotencyEnv,
   platformSetupEnv,
+  recordsEnv,
   schedulerEnv,
   serviceEnv,
 } from '../lib/config/functions.ts';
@@ -360,8 +360,8 @@ export class TemporaStack extends StatelessStack {
     healthTables._scheduler_intents = { logical: '_scheduler_intents', table: intents.table };
     healthTables._scheduler_jobs = { logical: '_scheduler_jobs', table: intentJobs };
 
-    // --- Metadata datasource ---------------------------------------------------------------
-    const datasourceDef = platformService('metadata');
+    // --- Records (the /api/metadata service) -----------------------------------------------------------
+    const recordsDef = platformService('records');
     const records = pitrTable(this, 'MetadataRecords', {
       tableName: `${prefix}-_metadata_records`,
       partitionKey: RECORDS_TABLE_DESIGN.partitionKey.name,
@@ -378,15 +378,17 @@ export class TemporaStack extends StatelessStack {
     }
     // Migrations: a status row and a backup row per record (lib/records/migration-store.ts).
     const migrations = table('MetadataMigrations', '_metadata_migrations', 'id', 'item');
-    const datasourceDlq = queue('MetadataEventsDlq');
-    const datasourceFn = new ServiceFunction(this, 'MetadataDatasource', {
-      folder: datasourceDef.folder,
-      serviceName: 'metadata',
+    // Stateful ids keep the names they were deployed under (a new logical id replaces the resource):
+    // the tables and this queue stay `Metadata…` (docs/contract.md "Names").
+    const recordsDlq = queue('MetadataEventsDlq');
+    const recordsFn = new ServiceFunction(this, 'RecordsService', {
+      folder: recordsDef.folder,
+      serviceName: 'records',
       retention,
       // HTTP requests stop at the gateway's 30 s; a migration run (an event) may take minutes.
       timeout: Duration.minutes(5),
-      asyncDeadLetterQueue: datasourceDlq,
-      environment: datasourceEnv.render({
+      asyncDeadLetterQueue: recordsDlq,
+      environment: recordsEnv.render({
         environment: env,
         recordsTable: records.tableName,
         migrationsTable: migrations.tableName,
@@ -395,18 +397,18 @@ export class TemporaStack extends StatelessStack {
         auth,
       }),
     }).fn;
-    grantTable(datasourceFn, migrations, [
+    grantTable(recordsFn, migrations, [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:BatchWriteItem',
       'dynamodb:Query',
     ]);
-    grantTable(datasourceFn, nexus.outbox, ['dynamodb:PutItem']);
-    consume('Metadata', datasourceFn, datasourceDef.consumes, datasourceDlq);
+    grantTable(recordsFn, nexus.outbox, ['dynamodb:PutItem']);
+    consume('Records', recordsFn, recordsDef.consumes, recordsDlq);
     healthTables._metadata_migrations = { logical: '_metadata_migrations', table: migrations };
     new CfnOutput(data, 'TableMetadataMigrations', { value: migrations.tableName });
-    grantTable(datasourceFn, records, [
+    grantTable(recordsFn, records, [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:DeleteItem',
@@ -415,13 +417,13 @@ export class TemporaStack extends StatelessStack {
       'dynamodb:Query',
     ]);
     grantTable(
-      datasourceFn,
+      recordsFn,
       records,
       ['dynamodb:Query'],
       RECORDS_TABLE_DESIGN.globalSecondaryIndexes.map((g) => g.indexName),
     );
-    jwtSecret.grantRead(datasourceFn);
-    addRoutes('Metadata', datasourceFn, datasourceDef.routes);
+    jwtSecret.grantRead(recordsFn);
+    addRoutes('Metadata', recordsFn, recordsDef.routes);
     healthTables._metadata_records = { logical: '_metadata_records', table: records };
 
     // --- Amadeus: the knowledge graph, /api/kg/* (a new version published on each deploy) ---

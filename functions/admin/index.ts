@@ -1,4 +1,4 @@
-import { serviceHandler } from '../../lib/edge/service-handler.ts';
+import { serviceHandler } from '../../lib/lambda-kit/entity-service.ts';
 import { getService } from '../../lib/registry/index.ts';
 
 export const handler = serviceHandler(getService('admin'));

@@ -1,3 +1,3 @@
-import { platformHealthHandler } from '../../lib/edge/platform-health.ts';
+import { platformHealthHandler } from '../../lib/lambda-kit/platform-health.ts';
 
 export const handler = platformHealthHandler();

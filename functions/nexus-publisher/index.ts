@@ -1,11 +1,11 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { documentClient, eventBridgeClient } from '../../lib/aws/clients.ts';
 import { config } from '../../lib/config.ts';
-import { directHandler } from '../../lib/edge/direct.ts';
-import { httpHandler } from '../../lib/edge/http.ts';
-import { lazy } from '../../lib/edge/lazy.ts';
-import { serviceLambda } from '../../lib/edge/service-lambda.ts';
 import { relayOutbox } from '../../lib/events/publisher.ts';
+import { directHandler } from '../../lib/lambda-kit/direct.ts';
+import { serviceLambda } from '../../lib/lambda-kit/dispatch.ts';
+import { httpHandler } from '../../lib/lambda-kit/http.ts';
+import { lazy } from '../../lib/lambda-kit/lazy.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
 import { logger, metrics } from '../../lib/observability.ts';
 import { getPlatformService } from '../../lib/registry/index.ts';

@@ -1,5 +1,5 @@
 /**
- * The bucket of record exports and backups (`tempora records export --to s3://…`, docs/datasource.md
+ * The bucket of record exports and backups (`tempora records export --to s3://…`, docs/records.md
  * "Loaders"): private (every public access blocked), encrypted (S3-managed keys), TLS only,
  * objects expire after `retentionDays`, incomplete multipart uploads are aborted after a day.
  * No function reads or writes it: the CLI does, with the operator's own credentials.

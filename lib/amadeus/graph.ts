@@ -2,8 +2,9 @@
  * Build the knowledge graph from service definitions. Pure and deterministic: every list is
  * sorted, so equal registries give byte-equal graphs (up to `generated_at`) and equal hashes.
  */
+
+import { idempotencyKey } from '../entity-metadata/canonical.ts';
 import { notFound } from '../errors.ts';
-import { idempotencyKey } from '../metadata/canonical.ts';
 import { compare, emitsOf, eventMatches, isWildcard, routeKeysOf, sortedUnique } from './services.ts';
 import {
   KG_FORMAT,

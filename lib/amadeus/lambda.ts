@@ -10,13 +10,13 @@ import * as z from 'zod/mini';
 import { respond } from '../aws/cfn-response.ts';
 import { documentClient } from '../aws/clients.ts';
 import { defineEnv, VARS as V } from '../config/env.ts';
-import { consumerHandler } from '../edge/consumer.ts';
-import { directHandler } from '../edge/direct.ts';
-import { httpHandler } from '../edge/http.ts';
-import { inputOf, type Routes } from '../edge/http-types.ts';
-import { json, text } from '../edge/response.ts';
-import { serviceLambda } from '../edge/service-lambda.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
+import { consumerHandler } from '../lambda-kit/consumer.ts';
+import { directHandler } from '../lambda-kit/direct.ts';
+import { serviceLambda } from '../lambda-kit/dispatch.ts';
+import { httpHandler } from '../lambda-kit/http.ts';
+import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { json, text } from '../lambda-kit/response.ts';
 import { logger, metrics } from '../observability.ts';
 import {
   getPlatformService,

@@ -4,10 +4,10 @@
  */
 import { documentClient } from '../aws/clients.ts';
 import { analyticsCountersEnv } from '../config/functions.ts';
-import { consumerHandler } from '../edge/consumer.ts';
-import { lazy, once } from '../edge/lazy.ts';
-import { serviceHandler } from '../edge/service-handler.ts';
-import { serviceLambda } from '../edge/service-lambda.ts';
+import { consumerHandler } from '../lambda-kit/consumer.ts';
+import { serviceLambda } from '../lambda-kit/dispatch.ts';
+import { serviceHandler } from '../lambda-kit/entity-service.ts';
+import { lazy, once } from '../lambda-kit/lazy.ts';
 import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
 import { analyticsRoutes } from './routes.ts';

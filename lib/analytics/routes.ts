@@ -2,8 +2,8 @@
  * `GET /api/analytics/summary?from=&to=`: daily counters over a range of days. Roles and the
  * query (lib/registry/schemas.ts `summaryQuerySchema`) are the registry's declaration, enforced by the kit.
  */
-import { inputOf, type Routes } from '../edge/http-types.ts';
-import { json } from '../edge/response.ts';
+import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { json } from '../lambda-kit/response.ts';
 import type { SummaryQuery } from '../registry/schemas-reads.ts';
 import type { AnalyticsCounters } from './service.ts';
 

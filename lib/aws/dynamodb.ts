@@ -174,7 +174,7 @@ export async function batchWriteAll(
 
 /**
  * Opaque pagination cursors, signed. A cursor is `<payload>.<mac>`: the payload is base64url
- * JSON of the position (a DynamoDB `LastEvaluatedKey`, or a datasource position), the MAC is
+ * JSON of the position (a DynamoDB `LastEvaluatedKey`, or a records position), the MAC is
  * HMAC-SHA256 over the cursor's *scope* and the payload, truncated to 128 bits.
  *
  * - The key is per stack: HKDF-SHA256 of the JWT signing secret (the Secrets Manager secret

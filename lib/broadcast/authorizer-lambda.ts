@@ -4,8 +4,8 @@
 import { verifyBearer } from '../auth/verify.ts';
 import { documentClient } from '../aws/clients.ts';
 import { eventsAuthorizerEnv } from '../config/functions-live.ts';
-import { directHandler } from '../edge/direct.ts';
-import { lazy } from '../edge/lazy.ts';
+import { directHandler } from '../lambda-kit/direct.ts';
+import { lazy } from '../lambda-kit/lazy.ts';
 import { logger } from '../observability.ts';
 import { PolicyStore } from '../policy/store.ts';
 import { eventsAuthorizer } from './authorizer.ts';

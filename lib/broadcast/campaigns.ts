@@ -4,7 +4,7 @@
  * fields the broadcast decisions need are fetched.
  */
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { Metadata } from '../metadata/index.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 import type { CampaignSnapshot } from './phase.ts';
 
 export interface CampaignReader {

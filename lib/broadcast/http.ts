@@ -12,10 +12,10 @@
  * - `GET /api/broadcast/health` (public): the service's tables.
  */
 import type { Principal } from '../auth/tokens.ts';
-import type { Routes } from '../edge/http-types.ts';
-import { json } from '../edge/response.ts';
 import { forbidden, notFound, toFieldIssues, validationError } from '../errors.ts';
 import type { HealthReport } from '../health.ts';
+import type { Routes } from '../lambda-kit/http-types.ts';
+import { json } from '../lambda-kit/response.ts';
 import { scoreBodySchema } from '../registry/schemas-live.ts';
 import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
 import type { JoinInfo } from './join.ts';

@@ -10,7 +10,7 @@
  * The GSI is eventually consistent: a frame may show a score a few hundred ms late, never a
  * wrong one; the caller of an update gets its own score from a consistent read.
  *
- * With `service_specific.campaign.ranking.formula` (lib/metadata/formula.ts) the top N is ranked
+ * With `service_specific.campaign.ranking.formula` (lib/entity-metadata/formula.ts) the top N is ranked
  * by the formula instead: every score row of the campaign is read (one paged Query on its
  * partition) and ranked in memory, highest value first, ties by the earliest to reach the value
  * (`updated_at`), then by user id. A formula changed on the air applies from the next refresh.
@@ -25,9 +25,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Principal } from '../auth/tokens.ts';
 import { cancellationCodes, queryAll } from '../aws/dynamodb.ts';
+import { evaluateFormula, type FormulaNode, parseFormula } from '../entity-metadata/formula.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 import { outboxPut } from '../events/outbox.ts';
-import { evaluateFormula, type FormulaNode, parseFormula } from '../metadata/formula.ts';
-import type { Metadata } from '../metadata/index.ts';
 import { broadcastEnvelope } from './events.ts';
 import type { LeaderboardEntry } from './frame.ts';
 

@@ -7,7 +7,7 @@
  * (a missing bound is open). Its rate is `scheduling.frequency` (default 1 Hz, clamped to
  * the metadata maximum).
  */
-import type { Metadata } from '../metadata/index.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 import { effectiveHz } from './ticker.ts';
 
 /** What the broadcaster reads of a campaign entity row. */

@@ -6,7 +6,7 @@
  * sends nothing still consumes its `seq`, so frames keep their place in the schedule (and
  * shards keep agreeing on it): in on-change mode a `seq` gap is not a lost frame.
  */
-import type { Metadata } from '../metadata/index.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 import { leaderboardDelta } from './delta.ts';
 import { type CampaignStatePayload, campaignDeltaFrame, campaignStateFrame } from './frame.ts';
 import type { OutFrame } from './transport.ts';

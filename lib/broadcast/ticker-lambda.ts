@@ -6,8 +6,8 @@
  */
 import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { directHandler } from '../edge/direct.ts';
-import { lazy } from '../edge/lazy.ts';
+import { directHandler } from '../lambda-kit/direct.ts';
+import { lazy } from '../lambda-kit/lazy.ts';
 import { logger, metrics } from '../observability.ts';
 import { runBurst } from './burst.ts';
 import type { TickInput } from './machine.ts';

@@ -20,7 +20,7 @@
  *   throws) are caught and counted in `failed`; every outstanding promise is awaited
  *   before `runTicks` returns.
  */
-import { DEFAULT_FREQUENCY_HZ, MAX_FREQUENCY_HZ } from '../metadata/constants.ts';
+import { DEFAULT_FREQUENCY_HZ, MAX_FREQUENCY_HZ } from '../entity-metadata/constants.ts';
 import type { Clock } from './clock.ts';
 
 /** What `onTick` is told about the tick it is called for. */

@@ -13,7 +13,7 @@
  *   broadcaster that they became few again, and a transport that flaps costs clients a switch
  *   each time.
  */
-import type { Metadata } from '../metadata/index.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 import type { TransportKind } from './transport.ts';
 
 export type TransportSetting = 'auto' | TransportKind;

@@ -10,9 +10,9 @@
  */
 import { verifyBearer } from '../auth/verify.ts';
 import { documentClient } from '../aws/clients.ts';
-import { once } from '../edge/lazy.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit } from '../events/outbox.ts';
+import { once } from '../lambda-kit/lazy.ts';
 import { logger } from '../observability.ts';
 import { PolicyStore } from '../policy/store.ts';
 import type { BurstPorts } from './burst-ports.ts';

@@ -17,8 +17,8 @@
  */
 
 import type { Verifier } from '../auth/verify.ts';
-import type { WsEvent } from '../edge/ws.ts';
 import { isTemporaError } from '../errors.ts';
+import type { WsEvent } from '../lambda-kit/ws.ts';
 import { CAMPAIGN_ID_RE } from './campaigns.ts';
 import { type ConnectionRecord, type ConnectionStore, maxParticipantsOf } from './connections.ts';
 import type { PostToConnection } from './fanout.ts';

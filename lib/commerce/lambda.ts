@@ -1,6 +1,7 @@
 /** The commerce service's Lambda: the orders collection, with location-based pricing (./routes.ts). */
-import { serviceHandler } from '../edge/service-handler.ts';
-import { pricingRules } from '../metadata/pricing-rules.ts';
+
+import { pricingRules } from '../entity-metadata/pricing-rules.ts';
+import { serviceHandler } from '../lambda-kit/entity-service.ts';
 import { getService } from '../registry/index.ts';
 import { orderRoutes } from './routes.ts';
 

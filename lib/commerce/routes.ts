@@ -1,12 +1,13 @@
 /**
  * The order routes the commerce service overrides (create and update price items that carry no
- * `unit_price`, ./pricing.ts); the rest of the collection is the kit's (lib/edge/service-handler.ts).
+ * `unit_price`, ./pricing.ts); the rest of the collection is the kit's (lib/lambda-kit/entity-service.ts).
  */
-import type { HttpRequest, Routes } from '../edge/http-types.ts';
-import { parseIfMatch } from '../edge/input.ts';
-import { json } from '../edge/response.ts';
-import type { ServiceDeps } from '../edge/service-handler.ts';
-import type { PricingRuleReader } from '../metadata/pricing-rules.ts';
+
+import type { PricingRuleReader } from '../entity-metadata/pricing-rules.ts';
+import type { ServiceDeps } from '../lambda-kit/entity-service.ts';
+import type { HttpRequest, Routes } from '../lambda-kit/http-types.ts';
+import { parseIfMatch } from '../lambda-kit/input.ts';
+import { json } from '../lambda-kit/response.ts';
 import type { RequestContext } from '../store/model.ts';
 import { priceOrderItems } from './pricing.ts';
 

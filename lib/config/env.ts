@@ -74,15 +74,15 @@ export const VARS = {
   entityTable: required('ENTITY_TABLE', text),
   /** `{ <service>: <physical table> }` of the CRUD services a consumer writes to. */
   entityTables: required('ENTITY_TABLES', jsonOf(z.record(z.string(), text))),
-  // Metadata datasource.
+  // Metadata records.
   recordsTable: required('RECORDS_TABLE', text),
-  /** Migration status and backup rows of the datasource (`_metadata_migrations`). */
+  /** Migration status and backup rows of the records service (`_metadata_migrations`). */
   migrationsTable: required('MIGRATIONS_TABLE', text),
-  /** Read cache TTL of the datasource (0 disables). */
-  datasourceCacheTtlMs: withDefault('DATASOURCE_CACHE_TTL_MS', ms(5000)),
+  /** Read cache TTL of the records service (0 disables). */
+  recordsCacheTtlMs: withDefault('RECORDS_CACHE_TTL_MS', ms(5000)),
   /** Re-read-and-retry attempts after a version conflict on a write without If-Match. */
-  datasourceConflictRetries: withDefault(
-    'DATASOURCE_CONFLICT_RETRIES',
+  recordsConflictRetries: withDefault(
+    'RECORDS_CONFLICT_RETRIES',
     z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(10)), 3),
   ),
   // Platform health: `{ key: { logical, physical } }` of every table it checks.

@@ -73,15 +73,15 @@ export const platformSetupEnv = defineEnv({ environment: V.environment, policies
 /** `GET /api/health`. */
 export const healthEnv = defineEnv({ environment: V.environment, healthTables: V.healthTables });
 
-/** The metadata datasource (`/api/metadata`). */
-export const datasourceEnv = defineEnv({
+/** The records service (`/api/metadata`). */
+export const recordsEnv = defineEnv({
   environment: V.environment,
   recordsTable: V.recordsTable,
   migrationsTable: V.migrationsTable,
   outboxTable: V.outboxTable,
   ...auth,
-  cacheTtlMs: V.datasourceCacheTtlMs,
-  maxConflictRetries: V.datasourceConflictRetries,
+  cacheTtlMs: V.recordsCacheTtlMs,
+  maxConflictRetries: V.recordsConflictRetries,
 });
 
 /** The knowledge graph (Amadeus). */

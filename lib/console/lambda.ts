@@ -6,10 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import type { EnvSource } from '../config/env.ts';
 import { consoleEnv } from '../config/functions.ts';
-import { httpHandler } from '../edge/http.ts';
-import { once } from '../edge/lazy.ts';
-import { json } from '../edge/response.ts';
 import { notFound } from '../errors.ts';
+import { httpHandler } from '../lambda-kit/http.ts';
+import { once } from '../lambda-kit/lazy.ts';
+import { json } from '../lambda-kit/response.ts';
 import { CONSOLE_ROUTES } from '../registry/index.ts';
 import { type Asset, assetResponse, loadAssets } from './assets.ts';
 

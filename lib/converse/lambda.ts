@@ -5,8 +5,8 @@
 import { documentClient } from '../aws/clients.ts';
 import { httpApiEndpointFor } from '../aws/http-api-endpoint.ts';
 import { converseEnv } from '../config/functions.ts';
-import { httpHandler } from '../edge/http.ts';
-import { serviceLambda } from '../edge/service-lambda.ts';
+import { serviceLambda } from '../lambda-kit/dispatch.ts';
+import { httpHandler } from '../lambda-kit/http.ts';
 import { declared } from '../registry/declared.ts';
 import { converse as declaration } from '../registry/platform-converse.ts';
 import { fetchApi } from './api.ts';

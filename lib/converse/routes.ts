@@ -3,9 +3,9 @@
  * Both read and act through the API with the caller's own token (lib/converse/api.ts).
  */
 import type { Principal } from '../auth/tokens.ts';
-import { inputOf, type Routes } from '../edge/http-types.ts';
-import { json } from '../edge/response.ts';
 import { payloadTooLarge } from '../errors.ts';
+import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { json } from '../lambda-kit/response.ts';
 import { MAX_CONVERSE_TEXT } from '../registry/platform-converse.ts';
 import { type Answer, answer } from './answers.ts';
 import type { ApiCall } from './api.ts';

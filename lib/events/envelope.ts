@@ -7,8 +7,8 @@ import { monotonicFactory } from 'ulidx';
 const ulid = monotonicFactory();
 
 import * as z from 'zod/mini';
+import type { Metadata } from '../entity-metadata/index.ts';
 import { eventDetailType } from '../limits/index.ts';
-import type { Metadata } from '../metadata/index.ts';
 import { ROLES, type Role } from '../registry/types.ts';
 
 export const ENVELOPE_VERSION = '1.0.0';

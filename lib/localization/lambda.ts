@@ -4,12 +4,12 @@
  */
 import { entityWriterEnv, translationEnv } from '../config/functions.ts';
 import { config } from '../config.ts';
-import { consumerHandler } from '../edge/consumer.ts';
-import { lazy, once } from '../edge/lazy.ts';
-import { serviceHandler } from '../edge/service-handler.ts';
-import { serviceLambda } from '../edge/service-lambda.ts';
-import { otherStores } from '../edge/wiring.ts';
-import { pricingRules } from '../metadata/pricing-rules.ts';
+import { pricingRules } from '../entity-metadata/pricing-rules.ts';
+import { consumerHandler } from '../lambda-kit/consumer.ts';
+import { serviceLambda } from '../lambda-kit/dispatch.ts';
+import { serviceHandler } from '../lambda-kit/entity-service.ts';
+import { lazy, once } from '../lambda-kit/lazy.ts';
+import { otherStores } from '../lambda-kit/wiring.ts';
 import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
 import { priceRoutes } from './prices.ts';

@@ -15,7 +15,7 @@
  * since (field hash differs). Nothing to translate → no write, hence no event loop.
  */
 import { createHash } from 'node:crypto';
-import { idempotencyKey, type Metadata } from '../metadata/index.ts';
+import { idempotencyKey, type Metadata } from '../entity-metadata/index.ts';
 
 export const DEFAULT_SOURCE_LOCALE = 'en';
 /** Fields and locales handled per entity (beyond: ignored, logged). */

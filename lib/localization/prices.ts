@@ -1,13 +1,14 @@
 /**
  * `GET /api/localization/prices?sku=&currency=&country=`: the effective location-based price
- * (lib/metadata/pricing.ts): a country rule beats a region rule beats a global one; 404
+ * (lib/entity-metadata/pricing.ts): a country rule beats a region rule beats a global one; 404
  * naming the sku when none applies.
  */
-import { inputOf, type Routes } from '../edge/http-types.ts';
-import { json } from '../edge/response.ts';
+
+import { resolvePrice } from '../entity-metadata/pricing.ts';
+import type { PricingRuleReader } from '../entity-metadata/pricing-rules.ts';
 import { notFound } from '../errors.ts';
-import { resolvePrice } from '../metadata/pricing.ts';
-import type { PricingRuleReader } from '../metadata/pricing-rules.ts';
+import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { json } from '../lambda-kit/response.ts';
 
 interface PriceQuery {
   sku: string;

@@ -10,9 +10,10 @@
  * Provider failure: nothing is written and the error is rethrown, so the event is retried
  * (Lambda's asynchronous retries) and finally lands in the service's dead-letter queue.
  */
+
+import type { Metadata } from '../entity-metadata/index.ts';
 import { isTemporaError } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
-import type { Metadata } from '../metadata/index.ts';
 import { logger, metrics } from '../observability.ts';
 import type { EntityStore } from '../store/entity-store.ts';
 import { planTranslations, readLocalization, translationUpdate } from './plan.ts';

@@ -4,11 +4,11 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type * as z from 'zod/mini';
-import { inputOf, type Routes } from '../edge/http-types.ts';
-import { json } from '../edge/response.ts';
 import { buildEnvelope } from '../events/envelope.ts';
 import { emit } from '../events/outbox.ts';
 import { toEntry } from '../events/publisher.ts';
+import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { json } from '../lambda-kit/response.ts';
 import { assertEventEntry } from '../limits/index.ts';
 import type { eventBodySchema } from '../registry/schemas.ts';
 

@@ -3,11 +3,11 @@
  * consumer that applies the feature rules of lib/notification/rules.ts. Both use the one
  * entity store (and policy cache) of the kit's wiring.
  */
-import { consumerHandler } from '../edge/consumer.ts';
-import { lazy } from '../edge/lazy.ts';
-import { serviceHandler } from '../edge/service-handler.ts';
-import { serviceLambda } from '../edge/service-lambda.ts';
-import { serviceStore } from '../edge/wiring.ts';
+import { consumerHandler } from '../lambda-kit/consumer.ts';
+import { serviceLambda } from '../lambda-kit/dispatch.ts';
+import { serviceHandler } from '../lambda-kit/entity-service.ts';
+import { lazy } from '../lambda-kit/lazy.ts';
+import { serviceStore } from '../lambda-kit/wiring.ts';
 import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
 import { NotificationService } from './service.ts';

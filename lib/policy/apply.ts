@@ -3,8 +3,8 @@
  * (how much metadata a response shows).
  */
 import type { Principal } from '../auth/tokens.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 import { forbidden } from '../errors.ts';
-import type { Metadata } from '../metadata/index.ts';
 import type { ResolvedPolicy } from './matrix.ts';
 
 /**

@@ -2,7 +2,7 @@
  * ISO 8601 durations (`P90D`, `P1Y2M`, `PT15S`) added to an instant with calendar arithmetic
  * in UTC: years and months move the calendar, weeks/days/hours/minutes/seconds are exact.
  */
-import { ISO_DURATION_RE as RE } from '../metadata/constants.ts';
+import { ISO_DURATION_RE as RE } from '../entity-metadata/constants.ts';
 
 export function isFiniteRetention(retention: string): boolean {
   return retention !== 'forever' && RE.test(retention);

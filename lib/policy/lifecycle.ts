@@ -8,8 +8,8 @@
  *   cancelled by `policy_override` (e.g. `POST /api/campaigns/{id}/extend`).
  */
 
+import type { Metadata } from '../entity-metadata/index.ts';
 import { MIN_LEAD_MS, type SchedulePayload } from '../events/schedule.ts';
-import type { Metadata } from '../metadata/index.ts';
 import type { Role, ServiceDefinition } from '../registry/types.ts';
 import { addDuration, isFiniteRetention } from './duration.ts';
 import type { Policy } from './matrix.ts';

@@ -3,7 +3,7 @@
  * exposure. These are the contract's seed rows and the documented safe default for a
  * missing row.
  */
-import type { ValidationMode } from '../metadata/index.ts';
+import type { ValidationMode } from '../entity-metadata/index.ts';
 import type { Role } from '../registry/types.ts';
 
 export type Access = 'full' | 'internal' | 'self+admin';

@@ -1,6 +1,6 @@
 /**
  * The in-Lambda read cache: entries live `ttlMs` (0 disables the cache) and the cache holds
- * at most `maxEntries` (oldest inserted evicted first). The datasource clears it on every
+ * at most `maxEntries` (oldest inserted evicted first). The records service clears it on every
  * write made through this Lambda instance; other instances see a change once their entry
  * expires, i.e. within the TTL.
  */

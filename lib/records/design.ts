@@ -1,11 +1,11 @@
 /**
- * The datasource's deployable shape, free of runtime dependencies so that infra can import
+ * The records service's deployable shape, free of runtime dependencies so that infra can import
  * it at synth time: the HTTP routes (declared in lib/registry/platform.ts) and the records
  * table (keys and indexes).
  */
 
-/** API Gateway route keys served by the metadata datasource Lambda (declared in the registry, base layer). */
-export { DATASOURCE_ROUTES } from '../registry/platform.ts';
+/** API Gateway route keys served by the records service Lambda (declared in the registry, base layer). */
+export { RECORDS_ROUTES } from '../registry/platform.ts';
 
 /** DynamoDB attribute type of a key attribute (`S` = string, as `dynamodb.AttributeType.STRING`). */
 export type KeyAttributeType = 'S';

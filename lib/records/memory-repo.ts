@@ -1,5 +1,5 @@
 /**
- * An in-memory {@link RecordRepo} with DynamoDB's semantics where the datasource relies on
+ * An in-memory {@link RecordRepo} with DynamoDB's semantics where the records service relies on
  * them: conditional writes, key order of the table and of both GSIs, FilterExpression applied
  * after `Limit`, paging with `lastKey`, projection. For unit tests and local experiments.
  */

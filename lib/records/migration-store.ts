@@ -3,7 +3,7 @@
  * row per migration (its request, status, counts, reports) and one `backup#<type>#<name>` row
  * per matched record (the record as it was before the migration changed it, and the version
  * the migration wrote). Events go to the Nexus outbox; a migration row is created in the same
- * transaction as its `metadata.migration.started` event, conditional on the id being new.
+ * transaction as its `records.migration.started` event, conditional on the id being new.
  */
 import {
   type DynamoDBDocumentClient,

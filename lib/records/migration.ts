@@ -1,12 +1,12 @@
 /**
- * Migrations of records, the pure part (docs/datasource.md "Migrations"): the request's
+ * Migrations of records, the pure part (docs/records.md "Migrations"): the request's
  * shape, the operations (`set`, `unset`, `rename`, `merge` on a dotted path into `metadata`,
  * or `set` of a top-level field), and what they do to one record, validated as any write is.
  */
 import * as z from 'zod/mini';
+import { deepMerge, type Metadata, parseMetadata } from '../entity-metadata/index.ts';
+import { PRICING_RULE_TYPE, pricingRuleIssues } from '../entity-metadata/pricing.ts';
 import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
-import { deepMerge, type Metadata, parseMetadata } from '../metadata/index.ts';
-import { PRICING_RULE_TYPE, pricingRuleIssues } from '../metadata/pricing.ts';
 import { type MetadataRecord, STATES } from '../registry/records.ts';
 import {
   migrationIdent as ident,

@@ -1,8 +1,8 @@
 /**
- * Migrations of records (docs/datasource.md "Migrations"):
+ * Migrations of records (docs/records.md "Migrations"):
  *
  * - `plan` (POST): validate the request, read every matched record, run the operations on
- *   each in memory → a dry-run report, or (apply) the migration row + `metadata.migration.started`
+ *   each in memory → a dry-run report, or (apply) the migration row + `records.migration.started`
  *   in one transaction (409 when the id was used), answered 202;
  * - `run` (the started event, from Nexus): back up every matched record, then change them in
  *   batches, each write conditional on the version read (a concurrent edit is re-read and
@@ -17,7 +17,7 @@
  * Lambda's 15 minutes, so a row still `running` {@link RUN_LIMIT_MS} after its claim is
  * interrupted: whoever looks at it next (GET, a rollback request, a redelivered started
  * event) marks it `failed` with the reason, once (a conditional write), with its
- * `metadata.migration.failed` event. Not resumed: a second run would back up records the
+ * `records.migration.failed` event. Not resumed: a second run would back up records the
  * first one had already changed. Its backups stay: the records of its finished batches can be
  * rolled back (those of the batch it died in carry no migrated version, so a rollback skips
  * them; their backups hold what they were).
@@ -27,7 +27,7 @@
  * written again. A row `rolling_back` whose rollback was claimed (or, never claimed, requested)
  * longer than {@link RUN_LIMIT_MS} ago is taken over by whoever looks at it next (GET, a
  * rollback request): one conditional write swaps the dead claim for a new one, and only its
- * winner emits `metadata.migration.rollback_requested` again, carrying that claim
+ * winner emits `records.migration.rollback_requested` again, carrying that claim
  * (`resume_claim`), which the rollback run may take over.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -58,11 +58,11 @@ import { fromItem } from './records.ts';
 import { type RecordRepo, WriteConflictError } from './store.ts';
 
 export const MIGRATION_EVENTS = {
-  started: 'metadata.migration.started',
-  completed: 'metadata.migration.completed',
-  failed: 'metadata.migration.failed',
-  rollbackRequested: 'metadata.migration.rollback_requested',
-  rolledBack: 'metadata.migration.rolled_back',
+  started: 'records.migration.started',
+  completed: 'records.migration.completed',
+  failed: 'records.migration.failed',
+  rollbackRequested: 'records.migration.rollback_requested',
+  rolledBack: 'records.migration.rolled_back',
 } as const;
 
 /** A run claimed longer ago than this is dead: Lambda's 15-minute limit plus a margin. */
@@ -482,11 +482,11 @@ export class Migrations {
   ): EventEnvelope {
     return buildEnvelope({
       type,
-      service: 'metadata',
+      service: 'records',
       environment: this.deps.environment,
       correlationId: meta.correlationId,
       actor: { id: meta.actor.sub, role: meta.actor.role },
-      entity: { type: 'metadata_migration', id: row.id, version: 0 },
+      entity: { type: 'records_migration', id: row.id, version: 0 },
       payload: { migration_id: row.id, ...payload },
     });
   }

@@ -17,8 +17,8 @@
  * page's records with BatchGetItem.
  */
 import { decodeCursor, encodeCursor } from '../aws/dynamodb.ts';
+import { idempotencyKey } from '../entity-metadata/index.ts';
 import { badRequest, validationError } from '../errors.ts';
-import { idempotencyKey } from '../metadata/index.ts';
 import { type MetadataRecord, type RecordKey, refOf, STATES } from '../registry/records.ts';
 import { type ListQuery, type SortKey, VISIBLE_STATES } from '../registry/records-query.ts';
 import { BY_NAMESPACE_INDEX, BY_STATE_INDEX } from './design.ts';
@@ -242,19 +242,19 @@ export function positionOf(record: object, order: readonly SortKey[]): CursorPos
   return out;
 }
 
-/** Datasource cursors carry the query's fingerprint; the scope only separates them from other lists'. */
-const DATASOURCE_CURSOR_SCOPE = 'metadata-records';
+/** Records cursors carry the query's fingerprint; the scope only separates them from other lists'. */
+const RECORDS_CURSOR_SCOPE = 'metadata-records';
 
 export function encodeListCursor(plan: QueryPlan, position: CursorPosition): string {
   return encodeCursor(
     { v: 1, q: plan.fingerprint, k: JSON.stringify(plan.order.map((k) => position[k.field])) },
-    DATASOURCE_CURSOR_SCOPE,
+    RECORDS_CURSOR_SCOPE,
   );
 }
 
 /** Decode a cursor of this plan (400 `query.cursor` for a foreign, altered or other query's cursor). */
 export function decodeListCursor(plan: QueryPlan, cursor: string): CursorPosition {
-  const raw = decodeCursor(cursor, DATASOURCE_CURSOR_SCOPE);
+  const raw = decodeCursor(cursor, RECORDS_CURSOR_SCOPE);
   const bad = (message: string) => validationError([{ path: 'query.cursor', message }]);
   if (raw.v !== 1 || typeof raw.q !== 'string' || typeof raw.k !== 'string')
     throw bad('is not a cursor returned by this API');

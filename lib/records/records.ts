@@ -3,9 +3,15 @@
  * metadata validated in the record's mode. The store's bookkeeping attribute `type_name`
  * is added and removed here too.
  */
+
+import {
+  type Metadata,
+  mergeMetadata,
+  parseMetadata,
+  type ValidationMode,
+} from '../entity-metadata/index.ts';
+import { PRICING_RULE_TYPE, pricingRuleIssues } from '../entity-metadata/pricing.ts';
 import { conflict, validationError } from '../errors.ts';
-import { type Metadata, mergeMetadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
-import { PRICING_RULE_TYPE, pricingRuleIssues } from '../metadata/pricing.ts';
 import {
   DEFAULT_NAMESPACE,
   DEFAULT_SCOPE,

@@ -8,8 +8,9 @@
  * - Write-time checks follow every `extends` link whatever the strategy (a strategy can change
  *   later; a structural cycle is rejected either way).
  */
+
+import { type Metadata, mergeMetadata } from '../entity-metadata/index.ts';
 import type { FieldIssue } from '../errors.ts';
-import { type Metadata, mergeMetadata } from '../metadata/index.ts';
 import { type RecordKey, refOf, type Strategy } from '../registry/records.ts';
 
 /** Most `extends` links followed from a record (so a chain holds at most 11 records). */

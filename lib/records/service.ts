@@ -1,5 +1,5 @@
 /**
- * The metadata datasource protocol over a {@link RecordRepo}: reads (cached), effective
+ * The records protocol over a {@link RecordRepo}: reads (cached), effective
  * resolution, query, save with on_conflict and optimistic locking, delete, bulk, export and
  * import. Routes (handler.ts) only authorise, parse the path and call these.
  */
@@ -7,8 +7,8 @@
 import { ulid } from 'ulidx';
 import type { Principal } from '../auth/tokens.ts';
 import { backoffDelay } from '../aws/batch.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 import { conflict, notFound, TemporaError, validationError } from '../errors.ts';
-import type { Metadata } from '../metadata/index.ts';
 import {
   type BulkBody,
   type ImportBody,
@@ -58,7 +58,7 @@ export const EXPORT_FORMAT = 'tempora.metadata/v1';
 /** Largest export body (JSON bytes of the records); beyond it the export continues with `next_cursor`. */
 export const MAX_EXPORT_BYTES = MAX_PAGE_BYTES;
 
-export interface DatasourceOptions {
+export interface RecordsOptions {
   /** Re-read-and-retry attempts after a version conflict without If-Match (default 3). */
   maxConflictRetries?: number;
   /** Read cache TTL in ms (default 5000; 0 disables). */
@@ -85,7 +85,7 @@ export interface BulkReport {
   results: OpResult[];
 }
 
-export class DatasourceService {
+export class RecordsService {
   private readonly records: TtlCache<MetadataRecord>;
   private readonly effectives: TtlCache<EffectiveView>;
   private readonly maxRetries: number;
@@ -95,7 +95,7 @@ export class DatasourceService {
 
   constructor(
     readonly repo: RecordRepo,
-    opts: DatasourceOptions = {},
+    opts: RecordsOptions = {},
   ) {
     this.records = new TtlCache(opts.cacheTtlMs);
     this.effectives = new TtlCache(opts.cacheTtlMs);

@@ -1,5 +1,5 @@
 /**
- * DynamoDB I/O of the datasource behind a narrow interface ({@link RecordRepo}) so the
+ * DynamoDB I/O of the records service behind a narrow interface ({@link RecordRepo}) so the
  * protocol logic runs unchanged over an in-memory repo in unit tests.
  *
  * - single writes are conditional on `version` (optimistic locking) or on absence (create);

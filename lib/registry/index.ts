@@ -135,7 +135,7 @@ export function getPlatformService(name: string) {
   return p;
 }
 
-/** API Gateway's `$default` route: any path or method no other route declares (lib/edge/catch-all.ts). */
+/** API Gateway's `$default` route: any path or method no other route declares (lib/lambda-kit/catch-all.ts). */
 export const catchAllRoute: RouteDefinition = {
   method: 'GET',
   path: '$default',

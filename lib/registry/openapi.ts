@@ -13,7 +13,7 @@ type Json = Record<string, unknown>;
 
 const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
-/** The `Idempotency-Key` header of the routes declared `idempotent` (lib/edge/middleware/idempotency.ts). */
+/** The `Idempotency-Key` header of the routes declared `idempotent` (lib/lambda-kit/middleware/idempotency.ts). */
 const IDEMPOTENCY_KEY_PARAM: Json = {
   name: 'Idempotency-Key',
   in: 'header',

@@ -52,8 +52,8 @@ export { broadcast, converse, scheduler };
 
 const RECORD_EXAMPLE = { metadata: { tags: ['pricing', 'eu'] } };
 
-/** The metadata datasource's routes (reads for every role, writes and export for operators). */
-export const DATASOURCE_ROUTES: readonly RouteDefinition[] = [
+/** The records service's routes (reads for every role, writes and export for operators). */
+export const RECORDS_ROUTES: readonly RouteDefinition[] = [
   {
     method: 'GET',
     path: '/api/metadata',
@@ -213,19 +213,19 @@ export const nexus: PlatformServiceDefinition = {
   integrationPoints: ['amadeus'],
 };
 
-export const metadata: PlatformServiceDefinition = {
-  name: 'metadata',
-  description: 'The metadata datasource protocol: typed records, queries, bulk, export/import, extends.',
-  folder: 'metadata',
-  routes: DATASOURCE_ROUTES,
+export const records: PlatformServiceDefinition = {
+  name: 'records',
+  description: 'The records protocol: typed records, queries, bulk, export/import, extends.',
+  folder: 'records',
+  routes: RECORDS_ROUTES,
   // A migration and its rollback run in the background, started by their own events.
-  consumes: ['metadata.migration.started', 'metadata.migration.rollback_requested'],
+  consumes: ['records.migration.started', 'records.migration.rollback_requested'],
   emits: [
-    'metadata.migration.started',
-    'metadata.migration.completed',
-    'metadata.migration.failed',
-    'metadata.migration.rollback_requested',
-    'metadata.migration.rolled_back',
+    'records.migration.started',
+    'records.migration.completed',
+    'records.migration.failed',
+    'records.migration.rollback_requested',
+    'records.migration.rolled_back',
   ],
   capabilities: ['metadata records', 'bulk operations', 'export/import', 'inheritance', 'migrations'],
   dependencies: [],
@@ -298,7 +298,7 @@ export const amadeus: PlatformServiceDefinition = {
 export const platform: readonly PlatformServiceDefinition[] = [
   nexus,
   scheduler,
-  metadata,
+  records,
   broadcast,
   amadeus,
   converse,

@@ -1,7 +1,7 @@
 /**
- * The query strings of the metadata datasource's list routes (`GET /api/metadata`,
+ * The query strings of the records service's list routes (`GET /api/metadata`,
  * `GET /api/metadata/export`), declared here (base) so the registry names them, the kit
- * validates them and the datasource receives a parsed {@link ListQuery}. A mistake is a 400
+ * validates them and the records service receives a parsed {@link ListQuery}. A mistake is a 400
  * naming `query.<name>`.
  */
 import * as z from 'zod/mini';

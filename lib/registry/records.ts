@@ -1,14 +1,14 @@
 /**
- * Records of the metadata datasource and the request shapes of its routes (zod v4), declared
- * here (base) so the registry's DATASOURCE_ROUTES name them and the kit enforces them.
+ * Records of the records service and the request shapes of its routes (zod v4), declared
+ * here (base) so the registry's RECORDS_ROUTES name them and the kit enforces them.
  *
  * A record is unique per (type, name). `metadata` is validated separately with
  * `parseMetadata`, in the mode named by the record's `validation` field, because an update
  * merges it into the stored document first.
  */
 import * as z from 'zod/mini';
+import { type Metadata, parseMetadata, type ValidationMode } from '../entity-metadata/index.ts';
 import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
-import { type Metadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
 import { documentedAs } from './schemas.ts';
 
 /** Format of type, name, namespace and scope. */

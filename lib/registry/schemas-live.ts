@@ -27,7 +27,7 @@ export const MAX_SCORE_COUNTERS = 16;
 
 /**
  * Named counters posted with a score (`scores.<name>` in a ranking formula): name → delta.
- * Names are identifiers (lib/metadata/formula.ts `COUNTER_NAME_RE`).
+ * Names are identifiers (lib/entity-metadata/formula.ts `COUNTER_NAME_RE`).
  */
 export const scoreCountersSchema = z.catchall(z.object({}), scoreDeltaSchema).check(
   z.refine((r) => Object.keys(r).length <= MAX_SCORE_COUNTERS, `at most ${MAX_SCORE_COUNTERS} counters`),

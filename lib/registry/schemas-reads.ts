@@ -4,8 +4,8 @@
  * them (broadcast, the scheduler) does not bundle them; lib/registry/index.ts exports both.
  */
 import * as z from 'zod/mini';
+import { countrySchema, currencySchema, pricedBySchema, skuSchema } from '../entity-metadata/pricing.ts';
 import { indexKeyString } from '../limits/index.ts';
-import { countrySchema, currencySchema, pricedBySchema, skuSchema } from '../metadata/pricing.ts';
 
 export { pricedBySchema };
 
@@ -107,7 +107,7 @@ export const priceQuerySchema = z.strictObject({
   country: z.optional(countrySchema),
 });
 
-/** A resolved price (lib/metadata/pricing.ts `resolvePrice`). */
+/** A resolved price (lib/entity-metadata/pricing.ts `resolvePrice`). */
 export const priceSchema = z.object({
   sku: z.string(),
   currency: z.string(),

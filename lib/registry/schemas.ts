@@ -4,8 +4,8 @@
  * imports the one definition.
  */
 import * as z from 'zod/mini';
+import { ISO_DURATION_RE } from '../entity-metadata/constants.ts';
 import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
-import { ISO_DURATION_RE } from '../metadata/constants.ts';
 import { ROLES } from './types.ts';
 
 const documentation = new WeakMap<z.ZodMiniType, z.ZodMiniType>();

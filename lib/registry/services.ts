@@ -6,8 +6,8 @@
  * entity stores read these declarations and must not bundle those routes' schemas.
  */
 import * as z from 'zod/mini';
+import { countrySchema, currencySchema, pricedBySchema, skuSchema } from '../entity-metadata/pricing.ts';
 import { jsonObject } from '../limits/index.ts';
-import { countrySchema, currencySchema, pricedBySchema, skuSchema } from '../metadata/pricing.ts';
 import { ADMIN, ALL, type CrudOperation, OPS, type Role, type ServiceDefinition } from './types.ts';
 
 /** Role access per CRUD operation: reads by `read`, writes by `write` (policy access applies on top). */

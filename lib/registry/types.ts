@@ -1,6 +1,6 @@
 import type { z } from 'zod/mini';
 import { ROLES, type Role } from '../config/auth.ts';
-import type { ServiceNamespace } from '../metadata/namespaces.ts';
+import type { ServiceNamespace } from '../entity-metadata/namespaces.ts';
 
 /** Caller roles (declared with the token settings, lib/config/auth.ts: tokens, envelopes and policy keys use them). */
 export { ROLES, type Role };
@@ -78,7 +78,7 @@ export interface RouteDefinition {
   example?: unknown;
   /**
    * The route creates or adds (a retry would apply it twice): it takes an `Idempotency-Key`
-   * header, and a retry with the same key replays the first answer (lib/edge/middleware/idempotency.ts).
+   * header, and a retry with the same key replays the first answer (lib/lambda-kit/middleware/idempotency.ts).
    */
   idempotent?: boolean;
 }

@@ -4,8 +4,8 @@
  * declaration (lib/registry/platform-scheduler.ts), enforced by the kit.
  */
 
-import { inputOf, type Routes } from '../edge/http-types.ts';
-import { json } from '../edge/response.ts';
+import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { json } from '../lambda-kit/response.ts';
 import { MAX_PAGE_SIZE } from '../registry/schemas.ts';
 import type { CancellationBody, IntentSearchQuery, RescheduleBody } from '../registry/schemas-scheduler.ts';
 import type { IntentCancellations } from './cancellations.ts';

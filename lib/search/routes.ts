@@ -3,9 +3,10 @@
  * of the `search` collection (saved searches). The query is the registry's declaration
  * (lib/registry/search.ts), parsed by the kit: bad input is a 400 naming the parameter.
  */
-import { type HttpRequest, inputOf, type Routes } from '../edge/http-types.ts';
-import { json } from '../edge/response.ts';
-import type { ServiceDeps } from '../edge/service-handler.ts';
+
+import type { ServiceDeps } from '../lambda-kit/entity-service.ts';
+import { type HttpRequest, inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { json } from '../lambda-kit/response.ts';
 import { ownOnly } from '../policy/apply.ts';
 import {
   DEFAULT_SEARCH_LIMIT,

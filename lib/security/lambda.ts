@@ -4,12 +4,12 @@
  */
 import { documentClient } from '../aws/clients.ts';
 import { config } from '../config.ts';
-import { consumerHandler } from '../edge/consumer.ts';
-import { inputOf, type Routes } from '../edge/http-types.ts';
-import { lazy, once } from '../edge/lazy.ts';
-import { json } from '../edge/response.ts';
-import { type ServiceDeps, serviceHandler } from '../edge/service-handler.ts';
-import { serviceLambda } from '../edge/service-lambda.ts';
+import { consumerHandler } from '../lambda-kit/consumer.ts';
+import { serviceLambda } from '../lambda-kit/dispatch.ts';
+import { type ServiceDeps, serviceHandler } from '../lambda-kit/entity-service.ts';
+import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { lazy, once } from '../lambda-kit/lazy.ts';
+import { json } from '../lambda-kit/response.ts';
 import { metrics } from '../observability.ts';
 import { type AuditQuery, getService } from '../registry/index.ts';
 import { AuditLog } from './audit.ts';

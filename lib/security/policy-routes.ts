@@ -4,8 +4,8 @@
  */
 
 import type * as z from 'zod/mini';
-import { inputOf, type Routes } from '../edge/http-types.ts';
-import { json } from '../edge/response.ts';
+import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { json } from '../lambda-kit/response.ts';
 import { defaultPolicy, policyId } from '../policy/matrix.ts';
 import type { PolicyStore } from '../policy/store.ts';
 import type { policyKeySchema, policySchema } from '../registry/schemas.ts';

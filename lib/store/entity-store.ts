@@ -12,13 +12,13 @@
  * This class orchestrates the parts: ./validate.ts (who may, which body, which transaction),
  * ./commit.ts (the transaction), ./read.ts (loads, lists, the view an actor sees), over the
  * model of ./model.ts. HTTP inputs (If-Match, list query strings) are parsed at the edge
- * (lib/edge/input.ts).
+ * (lib/lambda-kit/input.ts).
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulidx';
 import type { Principal } from '../auth/tokens.ts';
+import { appendAudit, mergeMetadata, parseMetadata } from '../entity-metadata/index.ts';
 import { isTemporaError, notFound } from '../errors.ts';
-import { appendAudit, mergeMetadata, parseMetadata } from '../metadata/index.ts';
 import { checkAccess } from '../policy/apply.ts';
 import { retentionRole } from '../policy/lifecycle.ts';
 import type { ResolvedPolicy } from '../policy/matrix.ts';

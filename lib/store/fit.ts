@@ -13,8 +13,9 @@
  *   it (a patch down, an archive, any scheduler write) always goes through, so an entity at the
  *   cap can always be patched down, archived and deleted.
  */
+
+import { MAX_METADATA_BYTES, type Metadata, metadataSize } from '../entity-metadata/index.ts';
 import { payloadTooLarge } from '../errors.ts';
-import { MAX_METADATA_BYTES, type Metadata, metadataSize } from '../metadata/index.ts';
 
 /** Room the stored document keeps for the platform's bookkeeping (audit trail, intent summary). */
 export const PLATFORM_RESERVE_BYTES = 2048;

@@ -4,7 +4,7 @@
  * (partition `<entity>#tag#<value>#<state>`, sort `<created_at>#<id>`), written in the same
  * transaction as the entity, so "campaigns tagged launch" is a Query, never a Scan.
  */
-import type { Metadata } from '../metadata/index.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 
 /** Limits that keep one write within DynamoDB's 100-action transaction. */
 export const MAX_TAGS = 24;

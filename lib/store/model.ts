@@ -3,8 +3,8 @@
  * intent planner), the stored row and the public view, and the server-owned attributes.
  */
 import type { Principal } from '../auth/tokens.ts';
+import type { Metadata } from '../entity-metadata/index.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import type { Metadata } from '../metadata/index.ts';
 import { plannedIntents, retentionIntent } from '../policy/lifecycle.ts';
 import { type PolicyKey, type ResolvedPolicy, resolvePolicy } from '../policy/matrix.ts';
 

@@ -5,6 +5,12 @@
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import {
+  idempotencyKey,
+  type Metadata,
+  parseMetadata,
+  type ValidationMode,
+} from '../entity-metadata/index.ts';
+import {
   badRequest,
   conflict,
   type FieldIssue,
@@ -19,7 +25,6 @@ import { outboxPut } from '../events/outbox.ts';
 import { toEntry } from '../events/publisher.ts';
 import type { SchedulePayload } from '../events/schedule.ts';
 import { assertEventEntry } from '../limits/index.ts';
-import { idempotencyKey, type Metadata, parseMetadata, type ValidationMode } from '../metadata/index.ts';
 import type { ResolvedPolicy } from '../policy/matrix.ts';
 import type { CrudOperation, ServiceDefinition, VerbDefinition } from '../registry/types.ts';
 import { fitMetadata } from './fit.ts';

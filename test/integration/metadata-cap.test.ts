@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { MAX_METADATA_BYTES, type Metadata, metadataSize } from '../../lib/metadata/index.ts';
+import { MAX_METADATA_BYTES, type Metadata, metadataSize } from '../../lib/entity-metadata/index.ts';
 import { clientPart, MAX_CLIENT_METADATA_BYTES } from '../../lib/store/fit.ts';
 import { api, entityRow, eventually, masterRow } from './support/client.ts';
 

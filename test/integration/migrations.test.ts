@@ -183,7 +183,7 @@ describe('migrations of records', () => {
         );
         const types = new Set(r.body.items.map((i) => i.type));
         return ['started', 'completed', 'rollback_requested', 'rolled_back'].every((t) =>
-          types.has(`metadata.migration.${t}`),
+          types.has(`records.migration.${t}`),
         )
           ? true
           : undefined;

@@ -110,7 +110,7 @@ describe('location-based pricing', () => {
       'query.currency',
     ]);
 
-    // A pricing rule that is not a rule is refused by the datasource, naming the field.
+    // A pricing rule that is not a rule is refused by the records service, naming the field.
     const both = await rule(`bad-${run}`, {
       sku: SKU,
       currency: 'EUR',

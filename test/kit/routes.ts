@@ -1,12 +1,12 @@
 /**
  * Calling a route's handler as the kit would: the registry's declaration enforced first (roles,
- * path, query and body schemas; lib/edge/middleware/declared.ts), then the handler with the
+ * path, query and body schemas; lib/lambda-kit/middleware/declared.ts), then the handler with the
  * parsed input; a success answer must match the route's declared response schema (as the
  * integration suite checks on the deployed stack). For unit tests of a service's routes without a
  * Lambda event.
  */
-import { enforceDeclaration, type HttpRequest, type Routes } from '../../lib/edge/http.ts';
-import type { HttpResponse } from '../../lib/edge/response.ts';
+import { enforceDeclaration, type HttpRequest, type Routes } from '../../lib/lambda-kit/http.ts';
+import type { HttpResponse } from '../../lib/lambda-kit/response.ts';
 import { routeKey } from '../../lib/registry/index.ts';
 import type { RouteDefinition } from '../../lib/registry/types.ts';
 

@@ -43,7 +43,7 @@ describe('the live registry', () => {
     expect(PLATFORM_SERVICE_NAMES).toEqual([
       'nexus',
       'scheduler',
-      'metadata',
+      'records',
       'broadcast',
       'amadeus',
       'converse',

@@ -23,8 +23,8 @@ import {
   PUBLISH_RESOURCE_TYPE,
 } from '../../lib/amadeus/lambda.ts';
 import type { EntityEdgeChange } from '../../lib/amadeus/store.ts';
-import type { HttpRequest } from '../../lib/edge/http.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
+import type { HttpRequest } from '../../lib/lambda-kit/http.ts';
 import { getPlatformService } from '../../lib/registry/index.ts';
 import { callDeclared } from '../kit/routes.ts';
 

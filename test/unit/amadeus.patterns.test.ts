@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { diffPatternEdges, entitiesUsingPattern, patternEdges } from '../../lib/amadeus/index.ts';
-import { parseMetadata } from '../../lib/metadata/index.ts';
+import { parseMetadata } from '../../lib/entity-metadata/index.ts';
 
 describe('patternEdges', () => {
   it('turns metadata.knowledge_graph into a uses_pattern edge and one depends_on edge per dependency', () => {

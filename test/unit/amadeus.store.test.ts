@@ -15,8 +15,8 @@ import {
   supersedes,
   versionSk,
 } from '../../lib/amadeus/store.ts';
+import type { Metadata } from '../../lib/entity-metadata/index.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
-import type { Metadata } from '../../lib/metadata/index.ts';
 import { KNOWN_SERVICES } from '../fixtures/amadeus/known-graph.ts';
 import { DynamoModel } from '../kit/dynamodb-model.ts';
 import { envelopeOf } from '../kit/events.ts';

@@ -12,9 +12,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
-import { enforceDeclaration } from '../../lib/edge/http.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
+import { enforceDeclaration } from '../../lib/lambda-kit/http.ts';
 import { type AuditQuery, getService } from '../../lib/registry/index.ts';
 import { AUDIT_INDEXES, AuditLog } from '../../lib/security/audit.ts';
 import { FakeDdb as KitDdb } from '../kit/dynamodb.ts';

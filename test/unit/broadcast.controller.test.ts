@@ -9,8 +9,8 @@ import type { CampaignSnapshot } from '../../lib/broadcast/phase.ts';
 import type { TickerItem } from '../../lib/broadcast/ticker-item.ts';
 import type { TickerStore } from '../../lib/broadcast/ticker-state.ts';
 import { TICKER_STALE_MS, TickerWatch } from '../../lib/broadcast/ticker-watch.ts';
+import type { Metadata } from '../../lib/entity-metadata/index.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
-import type { Metadata } from '../../lib/metadata/index.ts';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const ID = '01JCAMPAIGN0000000000000000';

@@ -14,7 +14,7 @@ import {
 } from '../../lib/broadcast/leaderboard.ts';
 import { executionArn } from '../../lib/broadcast/machine.ts';
 import { broadcastSettings, tickerSettings } from '../../lib/broadcast/settings.ts';
-import { parseFormula } from '../../lib/metadata/formula.ts';
+import { parseFormula } from '../../lib/entity-metadata/formula.ts';
 
 describe('rankTop', () => {
   it('highest score first, ties by user id, cut at n', () => {

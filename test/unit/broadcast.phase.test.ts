@@ -7,7 +7,7 @@ import {
   frequencyOf,
   tickerVerdict,
 } from '../../lib/broadcast/phase.ts';
-import type { Metadata } from '../../lib/metadata/index.ts';
+import type { Metadata } from '../../lib/entity-metadata/index.ts';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -9,7 +9,7 @@ import type { CampaignSnapshot } from '../../lib/broadcast/phase.ts';
 import { FixedWindowRateLimiter, MemoryWindowStore } from '../../lib/broadcast/rate-limit.ts';
 import { mayWatch } from '../../lib/broadcast/watch-access.ts';
 import { type WebSocketEvent, webSocketHandler } from '../../lib/broadcast/ws.ts';
-import { isWsEvent } from '../../lib/edge/ws.ts';
+import { isWsEvent } from '../../lib/lambda-kit/ws.ts';
 import { resolvePolicy } from '../../lib/policy/matrix.ts';
 
 const CAMPAIGN = '01JCAMPAIGN0000000000000000';

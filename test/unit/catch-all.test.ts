@@ -1,4 +1,4 @@
-/** The `$default` route's function (lib/edge/catch-all.ts): 404 and 405 + Allow in the contract shape. */
+/** The `$default` route's function (lib/lambda-kit/catch-all.ts): 404 and 405 + Allow in the contract shape. */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 
@@ -7,7 +7,7 @@ vi.hoisted(() => {
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 });
 
-import { allowedMethods, catchAllHandler, pathMatches } from '../../lib/edge/catch-all.ts';
+import { allowedMethods, catchAllHandler, pathMatches } from '../../lib/lambda-kit/catch-all.ts';
 
 const handler = catchAllHandler();
 const call = async (method: string, rawPath: string) =>

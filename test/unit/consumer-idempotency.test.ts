@@ -1,5 +1,5 @@
 /**
- * The consumer kit's idempotency middleware (lib/edge/consumer.ts): a duplicate that finds the
+ * The consumer kit's idempotency middleware (lib/lambda-kit/consumer.ts): a duplicate that finds the
  * first delivery still in progress must not delete that delivery's record (else Lambda's retry
  * of the duplicate would run the handler again); any other error releases the record as
  * Powertools does.
@@ -9,7 +9,7 @@ import { IDEMPOTENCY_KEY } from '@aws-lambda-powertools/commons';
 import { IdempotencyAlreadyInProgressError } from '@aws-lambda-powertools/idempotency';
 import type { Request } from '@middy/core';
 import { describe, expect, it, vi } from 'vitest';
-import { envelopeIdempotency } from '../../lib/edge/consumer.ts';
+import { envelopeIdempotency } from '../../lib/lambda-kit/consumer.ts';
 
 function requestWith(error: Error) {
   const handleMiddyOnError = vi.fn(async () => {});

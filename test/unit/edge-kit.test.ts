@@ -13,11 +13,11 @@ vi.hoisted(() => {
   });
 });
 
-import { consumerHandler } from '../../lib/edge/consumer.ts';
-import { lazy, once } from '../../lib/edge/lazy.ts';
-import { type WsResult, wsHandler } from '../../lib/edge/ws.ts';
 import { forbidden } from '../../lib/errors.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
+import { consumerHandler } from '../../lib/lambda-kit/consumer.ts';
+import { lazy, once } from '../../lib/lambda-kit/lazy.ts';
+import { type WsResult, wsHandler } from '../../lib/lambda-kit/ws.ts';
 import { logger } from '../../lib/observability.ts';
 import { bridgeEventOf, envelopeOf, lambdaContext } from '../kit/events.ts';
 

@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../lib/aws/dynamodb.ts';
+import { MAX_METADATA_BYTES } from '../../lib/entity-metadata/index.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { envelopeSchema } from '../../lib/events/envelope.ts';
-import { MAX_METADATA_BYTES } from '../../lib/metadata/index.ts';
 import type { Access, ResolvedPolicy } from '../../lib/policy/matrix.ts';
 import { getService } from '../../lib/registry/index.ts';
 import {

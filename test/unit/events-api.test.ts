@@ -5,10 +5,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
-import type { HttpRequest } from '../../lib/edge/http.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { ENVELOPE_VERSION, type EventEnvelope, envelopeSchema } from '../../lib/events/envelope.ts';
 import { OUTBOX_TTL_SECONDS } from '../../lib/events/outbox.ts';
+import type { HttpRequest } from '../../lib/lambda-kit/http.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
 import { getPlatformService } from '../../lib/registry/index.ts';
 import { FakeDdb } from '../kit/dynamodb.ts';

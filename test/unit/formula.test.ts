@@ -10,8 +10,8 @@ import {
   formulaProblem,
   type Participant,
   parseFormula,
-} from '../../lib/metadata/formula.ts';
-import { parseMetadata } from '../../lib/metadata/index.ts';
+} from '../../lib/entity-metadata/formula.ts';
+import { parseMetadata } from '../../lib/entity-metadata/index.ts';
 
 const ada: Participant = { score: 10, scores: { referrals: 3 }, joined_at: 1_700_000_000 };
 const value = (src: string, p: Participant = ada): number => evaluateFormula(parseFormula(src), p);
@@ -285,7 +285,7 @@ describe('ranking formula: no input reaches JavaScript evaluation (fast-check)',
   });
 
   it('the module holds no eval, Function or computed property access by formula text', () => {
-    const source = readFileSync(new URL('../../lib/metadata/formula.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../../lib/entity-metadata/formula.ts', import.meta.url), 'utf8');
     const code = source.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
     expect(code).not.toMatch(
       /\beval\s*\(|\bFunction\s*\(|new\s+Function|globalThis|require\s*\(|import\s*\(/,

@@ -19,9 +19,9 @@ const savedEnv = vi.hoisted(() => {
 
 import { SourceUnavailable } from '../../lib/auth/refreshing.ts';
 import { mintToken } from '../../lib/auth/tokens.ts';
-import { type HttpRequest, httpHandler, MAX_BODY_BYTES, type Routes } from '../../lib/edge/http.ts';
-import { json } from '../../lib/edge/response.ts';
 import { conflict, TemporaError } from '../../lib/errors.ts';
+import { type HttpRequest, httpHandler, MAX_BODY_BYTES, type Routes } from '../../lib/lambda-kit/http.ts';
+import { json } from '../../lib/lambda-kit/response.ts';
 import { logger } from '../../lib/observability.ts';
 import type { RouteDefinition } from '../../lib/registry/types.ts';
 import { FakeIdp } from '../kit/idp.ts';

@@ -4,8 +4,8 @@
  * proven on the deployed stack: test/integration/idempotency.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { idempotencyKeyOf } from '../../lib/edge/middleware/idempotency.ts';
 import { isTemporaError } from '../../lib/errors.ts';
+import { idempotencyKeyOf } from '../../lib/lambda-kit/middleware/idempotency.ts';
 import { gatewayRoutes, routeKey } from '../../lib/registry/index.ts';
 import { openApiDocument } from '../../lib/registry/openapi.ts';
 

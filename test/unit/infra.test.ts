@@ -77,14 +77,14 @@ const BROADCAST_TABLE = {
  * Functions the stack runs besides one per registry service, by construct path under the
  * stack: the Nexus outbox publisher (also POST /api/events), the platform health check
  * behind GET /api/health, the deploy-time setup custom resources (policy seed rows, bus
- * archive), the scheduler and the metadata datasource.
+ * archive), the scheduler and the records service.
  */
 const PLATFORM_FUNCTIONS = [
   'Nexus/Publisher',
   'PlatformHealth',
   'PlatformSetup',
   'SchedulerService',
-  'MetadataDatasource',
+  'RecordsService',
   'Broadcast/Service',
   'Broadcast/TickerFunction',
   'Broadcast/EventsAuthorizer',
@@ -97,7 +97,7 @@ const PLATFORM_FUNCTIONS = [
 const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
   nexus: 'Nexus/Publisher',
   scheduler: 'SchedulerService',
-  metadata: 'MetadataDatasource',
+  records: 'RecordsService',
   broadcast: 'Broadcast/Service',
   amadeus: 'Amadeus/Service',
   converse: 'Converse/Service',
@@ -491,8 +491,8 @@ describe('Lambda functions', () => {
     expect(stacks[1]?.dependencies).toContain(stacks[0]);
   });
 
-  it('the datasource knows its records table; the setup function the policies table', () => {
-    expect(fnAt('MetadataDatasource').vars).toMatchObject({
+  it('the records service knows its records table; the setup function the policies table', () => {
+    expect(fnAt('RecordsService').vars).toMatchObject({
       TEMPORA_ENV: ENV,
       RECORDS_TABLE: { Ref: tableId(json, PLATFORM_TABLE.records) },
       JWT_SECRET_ID: { Ref: sharedIds(json).secret },
@@ -507,13 +507,7 @@ describe('Lambda functions', () => {
     const ref = { Ref: tableId(json, PLATFORM_TABLE.idempotency) };
     const serving = new Set([
       ...registry.filter((s) => serviceRoutes(s).some((r) => r.idempotent)).map((s) => s.name),
-      ...[
-        'MetadataDatasource',
-        'Nexus/Publisher',
-        'SchedulerService',
-        'Broadcast/Service',
-        'Converse/Service',
-      ],
+      ...['RecordsService', 'Nexus/Publisher', 'SchedulerService', 'Broadcast/Service', 'Converse/Service'],
     ]);
     expect(serving.size).toBeGreaterThan(10);
     for (const label of serving) expect(fnAt(label).vars.IDEMPOTENCY_TABLE, label).toEqual(ref);
@@ -1080,9 +1074,9 @@ describe('least privilege', () => {
     ).toEqual([]);
   });
 
-  it('the datasource: its records table and indexes, its migrations table, the outbox, its DLQ', () => {
+  it('the records service: its records table and indexes, its migrations table, the outbox, its DLQ', () => {
     const records = tableId(json, PLATFORM_TABLE.records);
-    const fn = fnAt('MetadataDatasource');
+    const fn = fnAt('RecordsService');
     const dlq = asyncDlqOf(fn);
     expect(dlq).toBeDefined();
     expect(

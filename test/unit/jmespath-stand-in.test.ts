@@ -1,5 +1,5 @@
 /**
- * lib/edge/jmespath/ stands in for @aws-lambda-powertools/jmespath in every bundle
+ * lib/lambda-kit/jmespath/ stands in for @aws-lambda-powertools/jmespath in every bundle
  * (infra/bundling.ts): it must give what the real library gives for every expression lib/
  * hands Powertools idempotency, and refuse anything that is not a plain field path.
  */
@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLE } from '../../infra/bundling.ts';
-import { search } from '../../lib/edge/jmespath/index.ts';
+import { search } from '../../lib/lambda-kit/jmespath/index.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 // The real library, as Powertools idempotency resolves it (its own nested copy).
@@ -49,7 +49,7 @@ const samples: unknown[] = [
 
 describe('the JMESPath stand-in of the bundles', () => {
   it('is what infra/bundling.ts swaps in', () => {
-    expect(LAMBDA_BUNDLE.alias['@aws-lambda-powertools/jmespath']).toBe('./lib/edge/jmespath');
+    expect(LAMBDA_BUNDLE.alias['@aws-lambda-powertools/jmespath']).toBe('./lib/lambda-kit/jmespath');
   });
 
   it('evaluates every expression lib/ uses exactly as @aws-lambda-powertools/jmespath does', () => {

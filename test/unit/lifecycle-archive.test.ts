@@ -1,7 +1,7 @@
 /** Archive after end: the grace comes from the campaign's own `archive_after`, else the registry. */
 import { describe, expect, it } from 'vitest';
-import type { Metadata } from '../../lib/metadata/index.ts';
-import { parseMetadata } from '../../lib/metadata/index.ts';
+import type { Metadata } from '../../lib/entity-metadata/index.ts';
+import { parseMetadata } from '../../lib/entity-metadata/index.ts';
 import { archiveIntent } from '../../lib/policy/lifecycle.ts';
 import { getService } from '../../lib/registry/index.ts';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { type Metadata, mergeMetadata, parseMetadata } from '../../lib/entity-metadata/index.ts';
 import { conflict, validationError } from '../../lib/errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../../lib/events/envelope.ts';
 import {
@@ -17,7 +18,6 @@ import {
   TranslationProviderError,
 } from '../../lib/localization/provider.ts';
 import { LOCALIZATION_ACTOR, LocalizationService } from '../../lib/localization/service.ts';
-import { type Metadata, mergeMetadata, parseMetadata } from '../../lib/metadata/index.ts';
 import { getService, registry } from '../../lib/registry/index.ts';
 import type { EntityStore } from '../../lib/store/entity-store.ts';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, idempotencyKey } from '../../lib/metadata/index.ts';
+import { canonicalJson, idempotencyKey } from '../../lib/entity-metadata/index.ts';
 
 /** Rebuild `value` with every object's keys in a seeded random order. */
 function shuffleKeys(value: unknown, seed: number): unknown {

@@ -7,7 +7,7 @@ import {
   type Metadata,
   mergeMetadata,
   parseMetadata,
-} from '../../lib/metadata/index.ts';
+} from '../../lib/entity-metadata/index.ts';
 
 const FORBIDDEN = ['__proto__', 'constructor', 'prototype'];
 

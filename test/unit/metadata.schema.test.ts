@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod/mini';
-import { type FieldIssue, isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import {
   MAX_FREQUENCY_HZ,
   MAX_METADATA_BYTES,
@@ -8,7 +7,8 @@ import {
   parseMetadata,
   registerNamespace,
   type ValidationMode,
-} from '../../lib/metadata/index.ts';
+} from '../../lib/entity-metadata/index.ts';
+import { type FieldIssue, isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { FULL_CAMPAIGN_METADATA as campaignExample } from '../fixtures/metadata.ts';
 
 /** Run `fn`, expect a TemporaError, return it. */

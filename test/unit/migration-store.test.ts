@@ -23,7 +23,7 @@ const storeAnswering = (error?: Error) => {
 describe('DynamoMigrationStore.create', () => {
   it('writes the row and its started event in one transaction', async () => {
     const { ddb, store } = storeAnswering();
-    await store.create(row, envelopeOf({ type: 'metadata.migration.started' }));
+    await store.create(row, envelopeOf({ type: 'records.migration.started' }));
     expect(ddb.transactions).toHaveLength(1);
     expect(ddb.transactions[0]).toHaveLength(2);
   });

@@ -3,7 +3,7 @@
  * the registry); the registry's services name theirs from it. Both sides computed from the code.
  */
 import { describe, expect, it } from 'vitest';
-import { knownNamespaces, parseMetadata, SERVICE_NAMESPACES } from '../../lib/metadata/index.ts';
+import { knownNamespaces, parseMetadata, SERVICE_NAMESPACES } from '../../lib/entity-metadata/index.ts';
 import { registry } from '../../lib/registry/index.ts';
 
 describe('service namespaces', () => {

@@ -9,9 +9,9 @@ import {
   summarize,
 } from '../../lib/analytics/counters.ts';
 import { summaryQuerySchema } from '../../lib/analytics/routes.ts';
+import type { Metadata } from '../../lib/entity-metadata/index.ts';
 import { conflict } from '../../lib/errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../../lib/events/envelope.ts';
-import type { Metadata } from '../../lib/metadata/index.ts';
 import {
   MAX_RECIPIENTS,
   notificationId,

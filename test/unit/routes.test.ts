@@ -9,12 +9,12 @@ import { analyticsRoutes } from '../../lib/analytics/routes.ts';
 import { broadcastRoutes } from '../../lib/broadcast/http.ts';
 import { orderRoutes } from '../../lib/commerce/routes.ts';
 import { converseRoutes } from '../../lib/converse/routes.ts';
-import { bindRoutes, type Routes } from '../../lib/edge/http.ts';
-import { platformHealthHandler } from '../../lib/edge/platform-health.ts';
-import { entityRoutes } from '../../lib/edge/service-handler.ts';
+import { entityRoutes } from '../../lib/lambda-kit/entity-service.ts';
+import { bindRoutes, type Routes } from '../../lib/lambda-kit/http.ts';
+import { platformHealthHandler } from '../../lib/lambda-kit/platform-health.ts';
 import { priceRoutes } from '../../lib/localization/prices.ts';
 import { eventRoutes } from '../../lib/nexus/index.ts';
-import { datasourceRoutes } from '../../lib/records/handler.ts';
+import { recordsRoutes } from '../../lib/records/lambda.ts';
 import { allRoutes, httpFunctions, registry, routeKey, serviceRoutes } from '../../lib/registry/index.ts';
 import type { RouteDefinition } from '../../lib/registry/types.ts';
 import { schedulerRoutes } from '../../lib/scheduler/routes.ts';
@@ -52,8 +52,8 @@ function handlersOf(folder: string): Routes {
       return eventRoutes(stub, 'outbox', 'test');
     case 'scheduler':
       return schedulerRoutes(stub);
-    case 'metadata':
-      return datasourceRoutes(stub, () => stub);
+    case 'records':
+      return recordsRoutes(stub, () => stub);
     case 'broadcast':
       return broadcastRoutes(stub);
     case 'amadeus':

@@ -3,8 +3,8 @@
  * contract, the intents the platform plans by itself, and ISO 8601 durations.
  */
 import { describe, expect, it } from 'vitest';
+import type { Metadata } from '../../lib/entity-metadata/index.ts';
 import { ACTIONS, MIN_LEAD_MS, schedulePayloadSchema } from '../../lib/events/schedule.ts';
-import type { Metadata } from '../../lib/metadata/index.ts';
 import { addDuration, isFiniteRetention } from '../../lib/policy/duration.ts';
 import {
   ARCHIVE_PATTERN,

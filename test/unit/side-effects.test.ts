@@ -1,6 +1,6 @@
 /**
  * package.json `sideEffects` tells esbuild that lib/ modules only declare things, so a module
- * whose exports a Lambda never uses is left out of its bundle (e.g. the datasource's route
+ * whose exports a Lambda never uses is left out of its bundle (e.g. the records service's route
  * schemas in every other function). That holds only while lib/ modules run nothing at import
  * time: every top-level statement that is not a declaration must be in a file listed there.
  */

@@ -4,14 +4,14 @@
  * write that does not grow it always goes through.
  */
 import { describe, expect, it } from 'vitest';
-import { isTemporaError } from '../../lib/errors.ts';
 import {
   appendAudit,
   MAX_AUDIT_HISTORY,
   MAX_METADATA_BYTES,
   type Metadata,
   metadataSize,
-} from '../../lib/metadata/index.ts';
+} from '../../lib/entity-metadata/index.ts';
+import { isTemporaError } from '../../lib/errors.ts';
 import { clientPart, fitMetadata, MAX_CLIENT_METADATA_BYTES } from '../../lib/store/fit.ts';
 
 /** Metadata whose client part is exactly `bytes` long. */

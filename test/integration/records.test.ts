@@ -1,5 +1,5 @@
 /**
- * The metadata datasource over HTTPS: CRUD with on_conflict and If-Match, queries (filters,
+ * The records service over HTTPS: CRUD with on_conflict and If-Match, queries (filters,
  * sort, pagination, field selection), bulk writes (1,000 records, invalid ones, the 100-action
  * transactional limit), export → delete all → import round trip, extends/merge resolution.
  * Every run uses its own types and namespaces, so reruns never collide.
@@ -103,7 +103,7 @@ const strip = (r: Rec) => {
   return rest;
 };
 
-describe('metadata datasource: save, read, delete', () => {
+describe('records service: save, read, delete', () => {
   const type = T('object');
 
   it('creates (201), updates by deep merge, honours on_conflict and If-Match, deletes', async () => {
@@ -217,7 +217,7 @@ describe('metadata datasource: save, read, delete', () => {
   });
 });
 
-describe('metadata datasource: query', () => {
+describe('records service: query', () => {
   const ns = T('q');
   const types = [T('qa'), T('qb')];
 
@@ -273,7 +273,7 @@ describe('metadata datasource: query', () => {
   });
 });
 
-describe('metadata datasource: bulk, export and import', () => {
+describe('records service: bulk, export and import', () => {
   const ns = T('bulk');
   const type = T('bulkrec');
   const operations = Array.from({ length: 1000 }, (_, i) => ({
@@ -398,7 +398,7 @@ describe('metadata datasource: bulk, export and import', () => {
   });
 });
 
-describe('metadata datasource: extends and merge', () => {
+describe('records service: extends and merge', () => {
   const type = T('layout');
 
   it('resolves the chain base first, stops at replace, rejects cycles and missing bases', async () => {

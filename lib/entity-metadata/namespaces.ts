@@ -12,7 +12,7 @@ import { FORMULA_MAX_LENGTH, formulaProblem } from './formula.ts';
 export { ISO_DURATION_RE } from './constants.ts';
 
 /**
- * `service_specific.campaign.ranking.formula`: how the leaderboard ranks (lib/metadata/formula.ts);
+ * `service_specific.campaign.ranking.formula`: how the leaderboard ranks (lib/entity-metadata/formula.ts);
  * a bad formula is a 400 naming its first bad token and that token's position.
  */
 export const rankingFormulaSchema = z.string().check(

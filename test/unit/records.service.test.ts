@@ -2,15 +2,15 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type * as z from 'zod/mini';
 import type { Principal } from '../../lib/auth/tokens.ts';
+import { canonicalJson } from '../../lib/entity-metadata/index.ts';
 import { toFieldIssues, validationError } from '../../lib/errors.ts';
-import { canonicalJson } from '../../lib/metadata/index.ts';
 import { TtlCache } from '../../lib/records/cache.ts';
-import { loadDatasourceConfig } from '../../lib/records/config.ts';
-import { datasourceRoutes } from '../../lib/records/handler.ts';
-import { DATASOURCE_ROUTES } from '../../lib/records/index.ts';
+import { loadRecordsConfig } from '../../lib/records/config.ts';
+import { RECORDS_ROUTES } from '../../lib/records/index.ts';
+import { recordsRoutes } from '../../lib/records/lambda.ts';
 import { MemoryRecordRepo } from '../../lib/records/memory-repo.ts';
 import { parseListQuery } from '../../lib/records/query.ts';
-import { DatasourceService } from '../../lib/records/service.ts';
+import { RecordsService } from '../../lib/records/service.ts';
 import { WriteConflictError } from '../../lib/records/store.ts';
 import {
   bulkBodySchema,
@@ -31,7 +31,7 @@ let ids = 0;
 function setup(opts: { repo?: MemoryRecordRepo; maxConflictRetries?: number; cacheTtlMs?: number } = {}) {
   const repo = opts.repo ?? new MemoryRecordRepo();
   let clock = Date.parse('2025-03-01T00:00:00Z');
-  const svc = new DatasourceService(repo, {
+  const svc = new RecordsService(repo, {
     now: () => {
       clock += 1000;
       return new Date(clock);
@@ -52,22 +52,22 @@ function declared<T>(schema: z.ZodMiniType, value: unknown, prefix = ''): T {
 }
 
 /**
- * The service as its routes call it: bodies and query strings parsed with DATASOURCE_ROUTES'
+ * The service as its routes call it: bodies and query strings parsed with RECORDS_ROUTES'
  * declared schemas first (so these tests cover the declarations and the service together).
  */
-type Declared = Omit<DatasourceService, 'save' | 'bulk' | 'importRecords' | 'exportRecords'> & {
+type Declared = Omit<RecordsService, 'save' | 'bulk' | 'importRecords' | 'exportRecords'> & {
   save(
     key: RecordKey,
     body: unknown,
     opts: { onConflict?: OnConflict; ifMatch?: number },
     actor: Principal,
-  ): ReturnType<DatasourceService['save']>;
-  bulk(body: unknown, actor: Principal): ReturnType<DatasourceService['bulk']>;
-  importRecords(body: unknown, actor: Principal): ReturnType<DatasourceService['importRecords']>;
-  exportRecords(query?: Record<string, string>): ReturnType<DatasourceService['exportRecords']>;
+  ): ReturnType<RecordsService['save']>;
+  bulk(body: unknown, actor: Principal): ReturnType<RecordsService['bulk']>;
+  importRecords(body: unknown, actor: Principal): ReturnType<RecordsService['importRecords']>;
+  exportRecords(query?: Record<string, string>): ReturnType<RecordsService['exportRecords']>;
 };
-function throughDeclarations(svc: DatasourceService): Declared {
-  const through = Object.create(svc) as DatasourceService;
+function throughDeclarations(svc: RecordsService): Declared {
+  const through = Object.create(svc) as RecordsService;
   return Object.assign(through, {
     save: async (
       key: RecordKey,
@@ -710,15 +710,15 @@ function request(
 
 describe('routes', () => {
   const { raw: svc } = setup();
-  const routes = datasourceRoutes(svc, () => {
-    throw new Error('migrations are tested in datasource.migration.test.ts');
+  const routes = recordsRoutes(svc, () => {
+    throw new Error('migrations are tested in records.migration.test.ts');
   });
   const call = (k: string, req: ReturnType<typeof request>) => {
-    return callDeclared(DATASOURCE_ROUTES, routes, k, req);
+    return callDeclared(RECORDS_ROUTES, routes, k, req);
   };
 
-  it('serves exactly DATASOURCE_ROUTES', () => {
-    expect(Object.keys(routes).sort()).toEqual(DATASOURCE_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+  it('serves exactly RECORDS_ROUTES', () => {
+    expect(Object.keys(routes).sort()).toEqual(RECORDS_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 
   it('reads for every role; writes and export for admin and service only (403 with details.rule)', async () => {
@@ -787,26 +787,26 @@ describe('config', () => {
   it('requires RECORDS_TABLE and validates the numeric settings', () => {
     const required = { RECORDS_TABLE: 't', MIGRATIONS_TABLE: 'm', OUTBOX_TABLE: 'o', TEMPORA_ENV: 'test' };
     const tables = { table: 't', migrationsTable: 'm', outboxTable: 'o', environment: 'test' };
-    expect(() => loadDatasourceConfig({})).toThrow(/RECORDS_TABLE/);
-    expect(() => loadDatasourceConfig({ RECORDS_TABLE: 't' })).toThrow(/MIGRATIONS_TABLE/);
-    expect(loadDatasourceConfig(required)).toEqual({
+    expect(() => loadRecordsConfig({})).toThrow(/RECORDS_TABLE/);
+    expect(() => loadRecordsConfig({ RECORDS_TABLE: 't' })).toThrow(/MIGRATIONS_TABLE/);
+    expect(loadRecordsConfig(required)).toEqual({
       ...tables,
       cacheTtlMs: 5000,
       maxConflictRetries: 3,
     });
     expect(
-      loadDatasourceConfig({
+      loadRecordsConfig({
         ...required,
-        DATASOURCE_CACHE_TTL_MS: '0',
-        DATASOURCE_CONFLICT_RETRIES: '5',
+        RECORDS_CACHE_TTL_MS: '0',
+        RECORDS_CONFLICT_RETRIES: '5',
       }),
     ).toEqual({
       ...tables,
       cacheTtlMs: 0,
       maxConflictRetries: 5,
     });
-    expect(() => loadDatasourceConfig({ ...required, DATASOURCE_CACHE_TTL_MS: 'soon' })).toThrow(
-      /DATASOURCE_CACHE_TTL_MS/,
+    expect(() => loadRecordsConfig({ ...required, RECORDS_CACHE_TTL_MS: 'soon' })).toThrow(
+      /RECORDS_CACHE_TTL_MS/,
     );
   });
 });

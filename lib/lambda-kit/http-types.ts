@@ -1,6 +1,6 @@
 /**
  * The types an HTTP route sees and the per-invocation state the HTTP middlewares of
- * lib/edge/middleware/ hand to each other (through the Lambda context, as middy does).
+ * lib/lambda-kit/middleware/ hand to each other (through the Lambda context, as middy does).
  */
 import type { Request } from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -65,6 +65,6 @@ export function stateOf(request: HttpMiddyRequest): NonNullable<TemporaContext['
 export function inputOf<P = unknown, Q = unknown, B = unknown>(
   req: HttpRequest,
 ): { params: P; query: Q; body: B } {
-  if (!req.input) throw new Error('route called without its declaration enforced (lib/edge/http.ts)');
+  if (!req.input) throw new Error('route called without its declaration enforced (lib/lambda-kit/http.ts)');
   return req.input as { params: P; query: Q; body: B };
 }

@@ -1,20 +1,20 @@
 /**
- * The metadata datasource's routes as the registry declares them (DATASOURCE_ROUTES): every
+ * The records service's routes as the registry declares them (RECORDS_ROUTES): every
  * route's input is parsed by the kit from its declaration (a mistake is a 400 naming the field,
  * never a 5xx), every answer has a declared schema, and the handler holds no parsing of its own.
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
-import { enforceDeclaration } from '../../lib/edge/http.ts';
 import { isTemporaError } from '../../lib/errors.ts';
+import { enforceDeclaration } from '../../lib/lambda-kit/http.ts';
 import { routeKey } from '../../lib/registry/index.ts';
-import { DATASOURCE_ROUTES } from '../../lib/registry/platform.ts';
+import { RECORDS_ROUTES } from '../../lib/registry/platform.ts';
 
 const admin: Principal = { sub: 'dev-admin', role: 'admin' };
 
 const route = (key: string) => {
-  const r = DATASOURCE_ROUTES.find((d) => routeKey(d) === key);
+  const r = RECORDS_ROUTES.find((d) => routeKey(d) === key);
   if (!r) throw new Error(`no route ${key}`);
   return r;
 };
@@ -44,9 +44,9 @@ const parsed = (key: string, raw: { params?: unknown; query?: unknown; body?: un
 
 const KEY = { type: 'config', name: 'pricing-eu' };
 
-describe('DATASOURCE_ROUTES declarations', () => {
+describe('RECORDS_ROUTES declarations', () => {
   it('declare a response for every answer with a body, a body schema wherever a body is taken, and path schemas for every template', () => {
-    for (const r of DATASOURCE_ROUTES) {
+    for (const r of RECORDS_ROUTES) {
       const key = routeKey(r);
       if (r.status !== 204) expect(r.response, `${key} response`).toBeDefined();
       if (r.method === 'POST' || r.method === 'PUT') {
@@ -60,7 +60,7 @@ describe('DATASOURCE_ROUTES declarations', () => {
   });
 
   it('every request example parses with its route’s body schema', () => {
-    for (const r of DATASOURCE_ROUTES)
+    for (const r of RECORDS_ROUTES)
       if (r.body) expect(r.body.safeParse(r.example).success, routeKey(r)).toBe(true);
   });
 
@@ -177,7 +177,7 @@ describe('DATASOURCE_ROUTES declarations', () => {
   });
 
   it('the handler parses nothing itself: it reads the input the kit parsed', async () => {
-    const src = await readFile(new URL('../../lib/records/handler.ts', import.meta.url), 'utf8');
+    const src = await readFile(new URL('../../lib/records/lambda.ts', import.meta.url), 'utf8');
     expect(src).not.toMatch(
       /parseQuery|parseListQuery|parseKeyParams|safeParse|req\.query|req\.body|req\.params/,
     );

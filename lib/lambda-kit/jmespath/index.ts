@@ -2,7 +2,7 @@
  * What a bundled Lambda gets in place of `@aws-lambda-powertools/jmespath` (infra/bundling.ts
  * aliases it to this folder): Powertools idempotency evaluates its `eventKeyJmesPath` and
  * `payloadValidationJmesPath` with it, and Tempora's are plain field paths (`key`, `request`,
- * `id`: lib/edge/middleware/idempotency.ts, lib/edge/consumer.ts). A full JMESPath parser and
+ * `id`: lib/lambda-kit/middleware/idempotency.ts, lib/lambda-kit/consumer.ts). A full JMESPath parser and
  * interpreter is ~22 KB minified in every bundle; this is a dotted-path lookup. Anything else
  * throws, so an expression this cannot evaluate fails loudly (test/unit/jmespath-stand-in.test.ts
  * checks it against the real library). Outside a bundle (tests, scripts) the real one applies.
@@ -14,7 +14,7 @@ const FIELD_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 export function search(expression: string, data: unknown, _options?: unknown): unknown {
   if (!FIELD_PATH.test(expression)) {
     throw new Error(
-      `JMESPath expression "${expression}" is not a plain field path: lib/edge/jmespath/ stands in for @aws-lambda-powertools/jmespath in bundles`,
+      `JMESPath expression "${expression}" is not a plain field path: lib/lambda-kit/jmespath/ stands in for @aws-lambda-powertools/jmespath in bundles`,
     );
   }
   let value: unknown = data;

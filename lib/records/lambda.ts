@@ -1,26 +1,26 @@
 /**
- * The HTTP routes of the metadata datasource (thin: roles, path, query and body are the
+ * The HTTP routes of the records service (thin: roles, path, query and body are the
  * registry's declaration, enforced by the kit; call the service, shape the response) and the
  * Lambda handler.
  */
 import type { Principal } from '../auth/tokens.ts';
 import { documentClient } from '../aws/clients.ts';
-import { consumerHandler } from '../edge/consumer.ts';
-import { httpHandler } from '../edge/http.ts';
-import { type HttpRequest, inputOf, type Routes } from '../edge/http-types.ts';
-import { parseIfMatch } from '../edge/input.ts';
-import { lazy, once } from '../edge/lazy.ts';
-import { json } from '../edge/response.ts';
-import { serviceLambda } from '../edge/service-lambda.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import { DATASOURCE_ROUTES } from '../registry/platform.ts';
+import { consumerHandler } from '../lambda-kit/consumer.ts';
+import { serviceLambda } from '../lambda-kit/dispatch.ts';
+import { httpHandler } from '../lambda-kit/http.ts';
+import { type HttpRequest, inputOf, type Routes } from '../lambda-kit/http-types.ts';
+import { parseIfMatch } from '../lambda-kit/input.ts';
+import { lazy, once } from '../lambda-kit/lazy.ts';
+import { json } from '../lambda-kit/response.ts';
+import { RECORDS_ROUTES } from '../registry/platform.ts';
 import type { BulkBody, GetQuery, ImportBody, PutBody, PutQuery, RecordKey } from '../registry/records.ts';
 import type { MigrationRequest, RollbackRequest } from '../registry/records-migration.ts';
 import type { ExportQuery, ListQuery } from '../registry/records-query.ts';
-import { loadDatasourceConfig } from './config.ts';
+import { loadRecordsConfig } from './config.ts';
 import { DynamoMigrationStore } from './migration-store.ts';
 import { MIGRATION_EVENTS, Migrations } from './migrations.ts';
-import { DatasourceService, type EffectiveView } from './service.ts';
+import { type EffectiveView, RecordsService } from './service.ts';
 import { DynamoRecordRepo } from './store.ts';
 
 /** The caller (the kit has already checked the role the registry declares for the route). */
@@ -44,10 +44,10 @@ const effectiveView = (v: EffectiveView) =>
   );
 
 /**
- * The routes, keyed by API Gateway route key (exactly {@link DATASOURCE_ROUTES}); each reads the
+ * The routes, keyed by API Gateway route key (exactly {@link RECORDS_ROUTES}); each reads the
  * input the kit parsed with the route's declared schemas.
  */
-export function datasourceRoutes(svc: DatasourceService, migrations: () => Migrations): Routes {
+export function recordsRoutes(svc: RecordsService, migrations: () => Migrations): Routes {
   return {
     'POST /api/metadata/migrations': {
       handler: async (req) => {
@@ -126,13 +126,13 @@ const resumeClaimOf = (e: EventEnvelope): string | undefined =>
   typeof e.payload?.resume_claim === 'string' ? e.payload.resume_claim : undefined;
 
 /**
- * The Lambda handler: `export const handler = datasourceHandler();` (reads its env at cold
+ * The Lambda handler: `export const handler = recordsHandler();` (reads its env at cold
  * start): the HTTP routes, and the migration events that run a migration or its rollback.
  * Wiring is lazy: an HTTP request builds the record service, an event the migrations, each on
  * first use.
  */
-export function datasourceHandler() {
-  const cfg = loadDatasourceConfig();
+export function recordsHandler() {
+  const cfg = loadRecordsConfig();
   const repo = once(() => new DynamoRecordRepo(documentClient(), cfg.table));
   const migrations = once(
     () =>
@@ -144,11 +144,11 @@ export function datasourceHandler() {
   );
   return serviceLambda({
     http: lazy(() => {
-      const svc = new DatasourceService(repo(), {
+      const svc = new RecordsService(repo(), {
         cacheTtlMs: cfg.cacheTtlMs,
         maxConflictRetries: cfg.maxConflictRetries,
       });
-      return httpHandler(DATASOURCE_ROUTES, datasourceRoutes(svc, migrations));
+      return httpHandler(RECORDS_ROUTES, recordsRoutes(svc, migrations));
     }),
     // Each run claims its migration once: a redelivered event does nothing (a resumed rollback
     // takes over the claim its event carries).

@@ -1,6 +1,6 @@
 /**
  * Reads the active `pricing_rule` records of some skus from the records table (the
- * datasource's table, partition key `type`): one Query of the `pricing_rule` partition,
+ * records service's table, partition key `type`): one Query of the `pricing_rule` partition,
  * filtered by sku and state, paged to the end. Read-only; a function using it is granted
  * `dynamodb:Query` on that table only (registry need `pricing-rules`).
  */

@@ -1,3 +1,0 @@
-import { datasourceHandler } from '../../lib/records/handler.ts';
-
-export const handler = datasourceHandler();

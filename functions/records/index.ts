@@ -1,0 +1,3 @@
+import { recordsHandler } from '../../lib/records/lambda.ts';
+
+export const handler = recordsHandler();
