@@ -31,7 +31,7 @@ import {
   queryPages,
 } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE } from '../registry/schemas-reads.ts';
+import { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE } from './contract.ts';
 import {
   type GraphDiff,
   type GraphHistory,
@@ -43,9 +43,6 @@ import {
 import { diffPatternEdges, entitiesUsingPattern, type PatternEdge, patternEdges } from './patterns.ts';
 import { compare } from './services.ts';
 import type { KnowledgeGraph } from './types.ts';
-
-/** Resource type of the publish-on-deploy custom resource (infra creates it, the Lambda answers it). */
-export const PUBLISH_RESOURCE_TYPE = 'Custom::TemporaKnowledgeGraph';
 
 /** Partition of the version items. */
 export const KG_PK = 'kg';
