@@ -8,6 +8,7 @@
  */
 
 export type { MetadataRecord, RecordKey } from '../registry/records.ts';
+export { summarize } from './bulk.ts';
 export {
   BY_NAMESPACE_INDEX,
   BY_STATE_INDEX,

@@ -16,11 +16,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevTokens } from '../../lib/auth/tokens.ts';
 import { loadLocalConfig, localPaths } from '../../localstack/config.ts';
+import { type JwtAuthorizedApi, jwtAuthorizedApi } from '../../localstack/jwt-authorizer.ts';
 import { readLocalOutputs, writeLocalOutputs } from '../../localstack/outputs.ts';
 import { readSecret } from '../../localstack/stack.ts';
 import { api, eventually } from './support/client.ts';
 import { EventsClient, liveJoin } from './support/events-client.ts';
-import { type JwtAuthorizedApi, jwtAuthorizedApi } from './support/jwt-authorizer.ts';
 import {
   forgedIdpTokens,
   idpToken,
