@@ -29,12 +29,12 @@ import {
 } from './contract.ts';
 import { buildGraph, getServiceNode } from './graph.ts';
 import type { VersionRecord, VersionSummary } from './history.ts';
+import { DynamoGraphHistory } from './history-store.ts';
 import { impact } from './impact.ts';
 import { toMermaid } from './mermaid.ts';
 import { allServices } from './services.ts';
 import {
   type ApplyOutcome,
-  DynamoGraphHistory,
   DynamoPatternStore,
   type EntityEdgeChange,
   entityChangeOf,

@@ -1,7 +1,8 @@
 /**
- * The request schemas routes declare (lib/registry/routes.ts): they live here, in base, so the
+ * The request schemas common to many routes (ids, a collection's list query, event types, the
+ * policy matrix's rows, the error shape): they live here, in base, so the contracts and the
  * registry can name them and every layer above (the kit validating, the store, the services)
- * imports the one definition.
+ * imports the one definition. A schema one service owns lives in that service's contract.
  */
 import * as z from 'zod/mini';
 import { ISO_DURATION_RE } from '../entity-metadata/constants.ts';
