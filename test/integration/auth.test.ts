@@ -15,7 +15,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevTokens } from '../../lib/auth/tokens.ts';
-import { loadLocalConfig, localPaths } from '../../localstack/config.ts';
+import { loadLocalConfig } from '../../localstack/config.ts';
 import { readLocalOutputs, writeLocalOutputs } from '../../localstack/outputs.ts';
 import { readSecret } from '../../localstack/stack.ts';
 import { api, eventually } from './support/client.ts';
@@ -241,7 +241,7 @@ describe.concurrent('key rotation', () => {
     // Other test files read the dev tokens: after the platform key's rotation, tokens of the new
     // key, in the outputs file the suite reads (everything else in it as it was: the Event API,
     // the dead-letter queues).
-    const file = process.env.TEMPORA_OUTPUTS || localPaths().outputsFile;
+    const file = process.env.TEMPORA_OUTPUTS || loadLocalConfig().paths.outputsFile;
     const outputs = readLocalOutputs(file);
     const secretArn = outputs.stackOutputs.JwtSecretArn ?? '';
     outputs.tokens = await mintDevTokens(await readSecret(cfg.endpoint, cfg.region, secretArn));
