@@ -236,11 +236,11 @@ async function onEmulator(): Promise<HttpFigures | undefined> {
   process.env.TEMPORA_OUTPUTS ??= `${import.meta.dirname}/../.local/outputs.json`;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // The same throwaway JWT-authorized API and local IdP tokens the integration tests use.
-  const { localPaths, loadLocalConfig } = await import('../localstack/config.ts');
+  const { loadLocalConfig } = await import('../localstack/config.ts');
   const { readLocalOutputs } = await import('../localstack/outputs.ts');
   const { jwtAuthorizedApi } = await import('../localstack/jwt-authorizer.ts');
   const { mintIssuerToken, newIssuerKey, requireIssuer } = await import('../localstack/oidc.ts');
-  const out = readLocalOutputs(process.env.TEMPORA_OUTPUTS || localPaths().outputsFile);
+  const out = readLocalOutputs(process.env.TEMPORA_OUTPUTS || loadLocalConfig().paths.outputsFile);
   const issuer = requireIssuer(loadLocalConfig());
   const edge = await jwtAuthorizedApi('GET /api/notifications', issuer.issuer, ['tempora-local']);
   try {

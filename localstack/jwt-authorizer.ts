@@ -5,12 +5,12 @@
  * built through the management API so the dev stack (which trusts HS256 too, so has no authorizer)
  * can be measured against it (test/integration/auth.test.ts, bench/auth.ts).
  */
-import { localPaths } from './config.ts';
+import { loadLocalConfig } from './config.ts';
 import { type LocalOutputs, readLocalOutputs } from './outputs.ts';
 
-/** The local platform's outputs (the file named by `TEMPORA_OUTPUTS`, else `.local/outputs.json`). */
+/** The local platform's outputs (the file named by `TEMPORA_OUTPUTS`, else the platform's own). */
 const loadOutputs = (): LocalOutputs =>
-  readLocalOutputs(process.env.TEMPORA_OUTPUTS || localPaths().outputsFile);
+  readLocalOutputs(process.env.TEMPORA_OUTPUTS || loadLocalConfig().paths.outputsFile);
 
 interface ApiGatewayObject {
   [key: string]: unknown;
