@@ -9,7 +9,7 @@ import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { respond } from '../aws/cfn-response.ts';
 import { documentClient } from '../aws/clients.ts';
-import { defineEnv, VARS as V } from '../config/env.ts';
+import { amadeusEnv } from '../config/functions.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { consumerHandler } from '../lambda-kit/consumer.ts';
 import { directHandler } from '../lambda-kit/direct.ts';
@@ -244,14 +244,12 @@ export function amadeusLambda(deps: AmadeusDeps) {
   });
 }
 
-const graphEnv = defineEnv({ kgTable: V.kgTable, kgCacheTtlMs: V.kgCacheTtlMs });
-
 /** Dependencies from the environment: `KG_TABLE` (set by infra/constructs/amadeus.ts). */
 export function depsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   ddb: DynamoDBDocumentClient = documentClient(),
 ): AmadeusDeps {
-  const { kgTable: table, kgCacheTtlMs: ttl } = graphEnv.parse(env);
+  const { kgTable: table, kgCacheTtlMs: ttl } = amadeusEnv.read(env);
   let built: KnowledgeGraph | undefined;
   return {
     history: new DynamoGraphHistory(ddb, table),
