@@ -25,7 +25,7 @@ export class ApiStack extends StatelessStack {
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
-    const { prefix, retention, removalPolicy, environment } = props.settings;
+    const { prefix, retention, removalPolicy } = props.settings;
     const accessLogs = new logs.LogGroup(this, 'HttpApiAccessLogs', { retention, removalPolicy });
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       apiName: `${prefix}-api`,
@@ -54,7 +54,7 @@ export class ApiStack extends StatelessStack {
     });
 
     // --- $default: unknown paths and methods → the contract's 404 / 405 ---------------------
-    new CatchAll(this, 'CatchAll', { api: this.httpApi, environment, retention });
+    new CatchAll(this, 'CatchAll', { api: this.httpApi, retention });
 
     new CfnOutput(this, 'HttpApiId', { value: this.httpApi.apiId });
     new CfnOutput(this, 'HttpApiEndpoint', { value: this.httpApi.apiEndpoint });

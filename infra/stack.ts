@@ -45,6 +45,7 @@ import {
 import { Nexus } from './constructs/nexus.ts';
 import { horizonSettings, Materializer } from './constructs/scheduler-horizon.ts';
 import { addEnvironment, ServiceFunction } from './constructs/service-function.ts';
+import { SetupProvider } from './constructs/setup-provider.ts';
 import { StatelessStack, type StatelessStackProps, stateful } from './data-stack.ts';
 import type { Settings } from './settings.ts';
 
@@ -120,8 +121,12 @@ export class TemporaStack extends StatelessStack {
       environment: platformSetupEnv.render({ environment: env, policiesTable: policies.tableName }),
     });
     grantTable(setup.fn, policies, ['dynamodb:PutItem']);
+    const { serviceToken } = new SetupProvider(stateful(this), 'PlatformSetupProvider', {
+      onEvent: setup.fn,
+      retention,
+    });
     new CustomResource(stateful(this), 'PolicySeedRows', {
-      serviceToken: setup.fn.functionArn,
+      serviceToken,
       resourceType: 'Custom::TemporaPolicySeed',
       properties: { seeds: JSON.stringify(SEED_POLICIES) },
     });
@@ -142,7 +147,7 @@ export class TemporaStack extends StatelessStack {
       new iam.PolicyStatement({ actions: ['events:CreateArchive'], resources: [nexus.bus.eventBusArn] }),
     );
     new CustomResource(stateful(this), 'NexusArchive', {
-      serviceToken: setup.fn.functionArn,
+      serviceToken,
       resourceType: 'Custom::TemporaBusArchive',
       properties: {
         name: archiveName,

@@ -1,6 +1,5 @@
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { CdkCustomResourceResponse, CloudFormationCustomResourceEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { respond } from '../../lib/aws/cfn-response.ts';
 import { documentClient, eventBridgeClient } from '../../lib/aws/clients.ts';
 import { config } from '../../lib/config.ts';
 import { deleteArchive, ensureArchive } from '../../lib/events/archive.ts';
@@ -18,35 +17,30 @@ const archiveProps = z.object({
 });
 
 /**
- * Deploy-time setup, as CloudFormation custom resources:
+ * Deploy-time setup, as CloudFormation custom resources behind CDK's Provider framework
+ * (infra/stack.ts), which answers CloudFormation: the handler returns the resource's physical
+ * id, and a throw fails the resource with its message.
  * - Custom::TemporaPolicySeed: the contract's seed rows of the policy matrix, never overwriting;
  * - Custom::TemporaBusArchive: the Nexus event archive.
  */
 export const handler = directHandler(
-  async (event: CloudFormationCustomResourceEvent): Promise<void> => {
-    let physicalId = event.RequestType === 'Create' ? event.LogicalResourceId : event.PhysicalResourceId;
-    try {
-      if (event.ResourceType === 'Custom::TemporaPolicySeed') {
-        physicalId = 'tempora-policy-seed';
-        const written =
-          event.RequestType === 'Delete'
-            ? 0
-            : await seedPolicies(new PolicyStore(config().policiesTable, documentClient()));
-        logger.info('policy seed', { requestType: event.RequestType, written });
-      } else if (event.ResourceType === 'Custom::TemporaBusArchive') {
-        const spec = archiveProps.parse(event.ResourceProperties);
-        physicalId = spec.name;
-        if (event.RequestType === 'Delete') await deleteArchive(eventBridgeClient(), spec.name);
-        else await ensureArchive(eventBridgeClient(), spec);
-        logger.info('bus archive', { requestType: event.RequestType, name: spec.name });
-      } else {
-        throw new Error(`Unknown resource type ${event.ResourceType}`);
-      }
-      await respond(event, { ok: true, physicalId });
-    } catch (e) {
-      logger.error('platform setup failed', { error: e as Error });
-      await respond(event, { ok: false, physicalId, reason: (e as Error).message });
+  async (event: CloudFormationCustomResourceEvent): Promise<CdkCustomResourceResponse> => {
+    if (event.ResourceType === 'Custom::TemporaPolicySeed') {
+      const written =
+        event.RequestType === 'Delete'
+          ? 0
+          : await seedPolicies(new PolicyStore(config().policiesTable, documentClient()));
+      logger.info('policy seed', { requestType: event.RequestType, written });
+      return { PhysicalResourceId: 'tempora-policy-seed' };
     }
+    if (event.ResourceType === 'Custom::TemporaBusArchive') {
+      const spec = archiveProps.parse(event.ResourceProperties);
+      if (event.RequestType === 'Delete') await deleteArchive(eventBridgeClient(), spec.name);
+      else await ensureArchive(eventBridgeClient(), spec);
+      logger.info('bus archive', { requestType: event.RequestType, name: spec.name });
+      return { PhysicalResourceId: spec.name };
+    }
+    throw new Error(`Unknown resource type ${event.ResourceType}`);
   },
   // Deploy-time only: no application metrics to flush.
   { metrics: false },

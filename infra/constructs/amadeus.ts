@@ -15,6 +15,7 @@ import { platform } from '../../lib/registry/index.ts';
 import { stateful } from '../data-stack.ts';
 import { consumerRule, deadLetterQueue, grantTable, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
+import { SetupProvider } from './setup-provider.ts';
 
 export interface AmadeusProps {
   /** `tempora-<env>`: the table is `<prefix>-_amadeus`. */
@@ -106,7 +107,8 @@ export class Amadeus extends Construct {
     // Publish on deploy: a new version whenever the registry's graph hash changes.
     this.graphHash = buildGraph(allServices(), { now: () => new Date(0) }).hash;
     new CustomResource(this, 'Publish', {
-      serviceToken: fn.functionArn,
+      serviceToken: new SetupProvider(this, 'PublishProvider', { onEvent: fn, retention: props.retention })
+        .serviceToken,
       resourceType: PUBLISH_RESOURCE_TYPE,
       properties: { hash: this.graphHash, format: KG_FORMAT },
     });

@@ -3,11 +3,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { catchAllEnv } from '../../lib/config/functions.ts';
 import { ServiceFunction } from './service-function.ts';
 
 export interface CatchAllProps {
   api: apigwv2.HttpApi;
-  environment: string;
   retention: logs.RetentionDays;
 }
 
@@ -26,7 +26,7 @@ export class CatchAll extends Construct {
       serviceName: 'catch-all',
       retention: props.retention,
       memorySize: 256,
-      environment: { TEMPORA_ENV: props.environment },
+      environment: catchAllEnv.render({}),
     }).fn;
     new apigwv2.HttpRoute(this, 'DefaultRoute', {
       httpApi: props.api,

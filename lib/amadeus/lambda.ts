@@ -5,11 +5,10 @@
  * whose registry changed, or by hand with `{ "kind": "amadeus.publish" }`.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
+import type { CdkCustomResourceResponse, CloudFormationCustomResourceEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { respond } from '../aws/cfn-response.ts';
 import { documentClient } from '../aws/clients.ts';
-import { defineEnv, VARS as V } from '../config/env.ts';
+import { amadeusEnv } from '../config/functions.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { consumerHandler } from '../lambda-kit/consumer.ts';
 import { directHandler } from '../lambda-kit/direct.ts';
@@ -192,39 +191,37 @@ export const isCustomResourceEvent = (
   typeof e.ResourceType === 'string';
 
 /**
- * The publish-on-deploy custom resource. Create and Update publish (the resource's `hash`
- * property is the graph hash computed at synthesis, so CloudFormation updates it exactly when
- * the registry changed); Delete keeps the history. Always answers CloudFormation, never throws.
+ * The publish-on-deploy custom resource, behind CDK's Provider framework (which answers
+ * CloudFormation: a throw fails the resource with its message). Create and Update publish (the
+ * resource's `hash` property is the graph hash computed at synthesis, so CloudFormation updates
+ * it exactly when the registry changed); Delete keeps the history.
  */
 export async function onCustomResource(
   deps: Pick<AmadeusDeps, 'history' | 'build'>,
   event: CloudFormationCustomResourceEvent,
-  send: typeof respond = respond,
-): Promise<void> {
-  const physicalId = PUBLISH_PHYSICAL_ID;
+): Promise<CdkCustomResourceResponse> {
+  const PhysicalResourceId = PUBLISH_PHYSICAL_ID;
+  if (event.ResourceType !== PUBLISH_RESOURCE_TYPE)
+    throw new Error(`Unknown resource type ${event.ResourceType}`);
+  if (event.RequestType === 'Delete') {
+    logger.info('knowledge graph resource deleted: history kept');
+    return { PhysicalResourceId };
+  }
+  const expected = event.ResourceProperties.hash;
   try {
-    if (event.ResourceType !== PUBLISH_RESOURCE_TYPE)
-      throw new Error(`Unknown resource type ${event.ResourceType}`);
-    if (event.RequestType === 'Delete') {
-      logger.info('knowledge graph resource deleted: history kept');
-      await send(event, { ok: true, physicalId });
-      return;
-    }
-    const expected = event.ResourceProperties.hash;
     const out = await publish(deps);
     if (typeof expected === 'string' && expected !== out.record.hash)
       logger.warn('published hash differs from the synthesized one', {
         expected,
         published: out.record.hash,
       });
-    await send(event, {
-      ok: true,
-      physicalId,
-      data: { Version: String(out.record.version), Hash: out.record.hash, Created: String(out.created) },
-    });
+    return {
+      PhysicalResourceId,
+      Data: { Version: String(out.record.version), Hash: out.record.hash, Created: String(out.created) },
+    };
   } catch (e) {
     logger.error('knowledge graph publication failed', { error: e as Error });
-    await send(event, { ok: false, physicalId, reason: (e as Error).message });
+    throw e;
   }
 }
 
@@ -244,14 +241,12 @@ export function amadeusLambda(deps: AmadeusDeps) {
   });
 }
 
-const graphEnv = defineEnv({ kgTable: V.kgTable, kgCacheTtlMs: V.kgCacheTtlMs });
-
 /** Dependencies from the environment: `KG_TABLE` (set by infra/constructs/amadeus.ts). */
 export function depsFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   ddb: DynamoDBDocumentClient = documentClient(),
 ): AmadeusDeps {
-  const { kgTable: table, kgCacheTtlMs: ttl } = graphEnv.parse(env);
+  const { kgTable: table, kgCacheTtlMs: ttl } = amadeusEnv.read(env);
   let built: KnowledgeGraph | undefined;
   return {
     history: new DynamoGraphHistory(ddb, table),

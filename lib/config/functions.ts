@@ -67,6 +67,9 @@ export const publisherEnv = defineEnv({
   outboxTable: V.outboxTable,
 });
 
+/** The HTTP API's `$default` route (functions/catch-all): answers from the registry, reads nothing. */
+export const catchAllEnv = defineEnv({});
+
 /** Deploy-time setup (policy seed rows). */
 export const platformSetupEnv = defineEnv({ environment: V.environment, policiesTable: V.policiesTable });
 

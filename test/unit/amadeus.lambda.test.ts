@@ -238,33 +238,23 @@ describe('publish on deploy (custom resource)', () => {
 
   it('Create publishes version 1, Update with the same graph publishes nothing, Delete keeps the history', async () => {
     const { d, mem } = deps({ published: false });
-    const send = vi.fn(async () => {});
-    await onCustomResource(d, cfn('Create'), send);
-    expect(send).toHaveBeenLastCalledWith(expect.anything(), {
-      ok: true,
-      physicalId: PUBLISH_PHYSICAL_ID,
-      data: { Version: '1', Hash: GRAPH.hash, Created: 'true' },
+    expect(await onCustomResource(d, cfn('Create'))).toEqual({
+      PhysicalResourceId: PUBLISH_PHYSICAL_ID,
+      Data: { Version: '1', Hash: GRAPH.hash, Created: 'true' },
     });
-    await onCustomResource(d, cfn('Update'), send);
-    expect(send).toHaveBeenLastCalledWith(expect.anything(), {
-      ok: true,
-      physicalId: PUBLISH_PHYSICAL_ID,
-      data: { Version: '1', Hash: GRAPH.hash, Created: 'false' },
+    expect(await onCustomResource(d, cfn('Update'))).toEqual({
+      PhysicalResourceId: PUBLISH_PHYSICAL_ID,
+      Data: { Version: '1', Hash: GRAPH.hash, Created: 'false' },
     });
-    await onCustomResource(d, cfn('Delete'), send);
-    expect(send).toHaveBeenLastCalledWith(expect.anything(), { ok: true, physicalId: PUBLISH_PHYSICAL_ID });
+    expect(await onCustomResource(d, cfn('Delete'))).toEqual({ PhysicalResourceId: PUBLISH_PHYSICAL_ID });
     expect(await mem.list()).toHaveLength(1);
   });
 
-  it('answers FAILED (never throws) on an unknown resource type or a storage error', async () => {
+  it('fails (the Provider framework answers FAILED with the message) on an unknown resource type or a storage error', async () => {
     const { d } = deps({ published: false });
-    const send = vi.fn(async () => {});
-    await onCustomResource(d, cfn('Create', 'Custom::Other'), send);
-    expect(send).toHaveBeenLastCalledWith(expect.anything(), {
-      ok: false,
-      physicalId: PUBLISH_PHYSICAL_ID,
-      reason: 'Unknown resource type Custom::Other',
-    });
+    await expect(onCustomResource(d, cfn('Create', 'Custom::Other'))).rejects.toThrow(
+      'Unknown resource type Custom::Other',
+    );
     const broken = {
       ...d,
       history: {
@@ -274,11 +264,6 @@ describe('publish on deploy (custom resource)', () => {
         },
       },
     };
-    await onCustomResource(broken, cfn('Update'), send);
-    expect(send).toHaveBeenLastCalledWith(expect.anything(), {
-      ok: false,
-      physicalId: PUBLISH_PHYSICAL_ID,
-      reason: 'table missing',
-    });
+    await expect(onCustomResource(broken, cfn('Update'))).rejects.toThrow('table missing');
   });
 });

@@ -93,6 +93,15 @@ const PLATFORM_FUNCTIONS = [
   'Console/Function',
   'Converse/Service',
 ];
+/**
+ * CDK's custom-resource Provider framework functions (CDK's code): each calls one Tempora
+ * function for its custom resources and answers CloudFormation (infra/constructs/setup-provider.ts).
+ */
+const PROVIDER_FUNCTIONS: Record<string, string> = {
+  'PlatformSetupProvider/Provider/framework-onEvent/Resource': 'PlatformSetup',
+  'Amadeus/PublishProvider/Provider/framework-onEvent/Resource': 'Amadeus/Service',
+};
+const isProvider = (f: FnInfo): boolean => f.path in PROVIDER_FUNCTIONS;
 /** The function (construct path) serving each platform service of lib/registry/platform.ts. */
 const PLATFORM_SERVICE_FUNCTION: Record<string, string> = {
   nexus: 'Nexus/Publisher',
@@ -409,9 +418,20 @@ const consumers = () => consumerDefs().map((c) => ({ ...c, fn: fnLabelled(fns, c
 describe('Lambda functions', () => {
   it('one per registry service plus the platform functions, nothing else', () => {
     expect(fns.map((f) => f.label).sort()).toEqual(
-      [...registry.map((s) => s.name), ...PLATFORM_FUNCTIONS].sort(),
+      [...registry.map((s) => s.name), ...PLATFORM_FUNCTIONS, ...Object.keys(PROVIDER_FUNCTIONS)].sort(),
     );
   });
+
+  it.each(Object.entries(PROVIDER_FUNCTIONS))(
+    'the Provider framework function %s calls %s, and only it',
+    (path, handler) => {
+      const provider = fnAt(path);
+      const target = `${fnAt(handler).id}.Arn`;
+      expect(render(provider.vars.USER_ON_EVENT_FUNCTION_ARN)).toBe(target);
+      const invokes = grantsOf(json, provider).filter((g) => g.action === 'lambda:InvokeFunction');
+      expect(new Set(invokes.map((g) => g.resource.replace(/:\*$/, '')))).toEqual(new Set([target]));
+    },
+  );
 
   it('every platform service of lib/registry/platform.ts has its function in the stack', () => {
     expect(platform.map((p) => p.name).sort()).toEqual(Object.keys(PLATFORM_SERVICE_FUNCTION).sort());
@@ -421,7 +441,7 @@ describe('Lambda functions', () => {
 
   it('all run nodejs22.x on arm64 with active tracing', () => {
     expect(fns.length).toBeGreaterThan(registry.length);
-    for (const f of fns) {
+    for (const f of fns.filter((x) => !isProvider(x))) {
       expect({
         fn: f.path,
         runtime: f.props.Runtime,
@@ -830,10 +850,11 @@ describe('Nexus', () => {
   });
 });
 
-describe('deploy-time setup (custom resources on the platform-setup function)', () => {
+describe('deploy-time setup (custom resources on the platform-setup function, through the Provider framework)', () => {
+  const setupProvider = () => `${fnAt('PlatformSetupProvider/Provider/framework-onEvent/Resource').id}.Arn`;
   it('seeds the policy matrix with the contract rows', () => {
     const [, seed] = onlyResource(json, 'Custom::TemporaPolicySeed');
-    expect(render(seed.ServiceToken)).toBe(`${fnAt('PlatformSetup').id}.Arn`);
+    expect(render(seed.ServiceToken)).toBe(setupProvider());
     expect(JSON.parse(seed.seeds as string)).toEqual(SEED_POLICIES);
   });
 
@@ -841,7 +862,7 @@ describe('deploy-time setup (custom resources on the platform-setup function)', 
     const [, archive] = onlyResource(json, 'Custom::TemporaBusArchive');
     const bus = onlyResource(json, 'AWS::Events::EventBus')[0];
     const { ServiceToken, ...props } = archive;
-    expect(render(ServiceToken)).toBe(`${fnAt('PlatformSetup').id}.Arn`);
+    expect(render(ServiceToken)).toBe(setupProvider());
     expect({ ...props, busArn: render(props.busArn) }).toEqual({
       name: `${PREFIX}-nexus`,
       busArn: `${bus}.Arn`,
@@ -953,7 +974,7 @@ describe('HTTP API', () => {
     const fn = fnAt('CatchAll/Function');
     expect(exactGrantViolations(grantsOf(json, fn), { ...XRAY })).toEqual([]);
     expect(Object.keys(fn.vars).sort()).toEqual(
-      ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TEMPORA_ENV', 'TEMPORA_SERVICE'].sort(),
+      ['POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME', 'TEMPORA_SERVICE'].sort(),
     );
   });
 
@@ -1258,6 +1279,9 @@ describe('Amadeus', () => {
     const [, kg] = onlyResource(json, 'Custom::TemporaKnowledgeGraph');
     expect(typeof kg.hash).toBe('string');
     expect(String(kg.hash)).toMatch(/^[0-9a-f]{64}$/);
+    expect(render(kg.ServiceToken)).toBe(
+      `${fnAt('Amadeus/PublishProvider/Provider/framework-onEvent/Resource').id}.Arn`,
+    );
   });
 });
 
