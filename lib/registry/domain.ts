@@ -7,7 +7,7 @@
 
 import { DOMAIN_NAMES, declared, SEARCHABLE_TYPES } from './declared.ts';
 import { DOMAIN_ROUTES } from './domain-routes.ts';
-import { searchRoute } from './search.ts';
+import { searchRoute } from '../search/contract.ts';
 import { localization, search, security } from './services.ts';
 import type { ServiceDefinition } from './types.ts';
 

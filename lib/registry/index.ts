@@ -10,7 +10,6 @@ export { SEARCH_FIELDS, SEARCHABLE_TYPES } from './domain.ts';
 export { type PlatformServiceDefinition, platform } from './platform.ts';
 export * from './schemas.ts';
 export * from './schemas-reads.ts';
-export * from './search.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
 export { routeKey };

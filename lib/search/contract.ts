@@ -1,15 +1,16 @@
 /**
- * `GET /api/search`, declared from the registry: which entity types the index covers comes from
- * each service's `searchFields` (lib/registry/domain.ts derives the list), and the query the route
- * accepts — with `q` a search, without it the saved-search collection's list — is parsed here, so
- * the search Lambda's handler receives typed input. `tokenize` lives here because the route's
- * limits are counted in its words; the index (lib/search) uses the same function.
+ * The search service's contract (SDK-free): `GET /api/search` and its tokenizer. Which entity
+ * types the index covers comes from each service's `searchFields` (lib/registry/declared.ts
+ * derives the list; the registry passes it in), and the query the route accepts — with `q` a
+ * search, without it the saved-search collection's list — is parsed here, so the search Lambda's
+ * handler receives typed input. `tokenize` lives here because the route's limits are counted in
+ * its words; the index (lib/search/search-index.ts) uses the same function.
  */
 import * as z from 'zod/mini';
 import { indexKeyString } from '../limits/index.ts';
-import { entitySchema, pageOf } from './responses.ts';
-import { documentedAs, listQuerySchema } from './schemas.ts';
-import type { Role, RouteDefinition } from './types.ts';
+import { entitySchema, pageOf } from '../registry/responses.ts';
+import { documentedAs, listQuerySchema } from '../registry/schemas.ts';
+import type { Role, RouteDefinition } from '../registry/types.ts';
 
 /** Longest term kept (longer words are cut to this length). */
 export const MAX_TERM_LENGTH = 32;
