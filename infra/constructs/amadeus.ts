@@ -10,7 +10,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { buildGraph } from '../../lib/amadeus/graph.ts';
 import { allServices } from '../../lib/amadeus/services.ts';
-import { PUBLISH_RESOURCE_TYPE } from '../../lib/amadeus/store.ts';
+import { PUBLISH_RESOURCE_TYPE } from '../../lib/amadeus/table.ts';
 import { KG_FORMAT } from '../../lib/amadeus/types.ts';
 import { amadeusEnv } from '../../lib/config/functions.ts';
 import { platform } from '../../lib/registry/index.ts';
@@ -36,7 +36,7 @@ export interface AmadeusProps {
 
 /**
  * Amadeus, the knowledge graph service: one table (`_amadeus`: versions, pattern members,
- * entities' edges; see lib/amadeus/store.ts), one Lambda serving the registry's `/api/kg`
+ * entities' edges; see lib/amadeus/table.ts), one Lambda serving the registry's `/api/kg`
  * routes and consuming every Nexus event, and the `Custom::TemporaKnowledgeGraph` resource
  * that publishes the graph on deploy. Its `hash` property is the graph hash of the registry
  * being deployed, so CloudFormation updates it (and a version is published) exactly when the
@@ -77,9 +77,10 @@ export class Amadeus extends Construct {
     }).fn;
     this.fn = fn;
 
-    // Least privilege: exactly what lib/amadeus/store.ts calls (Query: versions and pattern
-    // members; GetItem: an entity's edges; PutItem: a version, an edges item, a member;
-    // DeleteItem: a member, in the edges transaction). No Scan, no UpdateItem, no index.
+    // Least privilege: exactly what lib/amadeus/graph-versions.ts and pattern-store.ts call
+    // (Query: versions and pattern members; GetItem: an entity's edges; PutItem: a version, an
+    // edges item, a member; DeleteItem: a member, in the edges transaction). No Scan, no
+    // UpdateItem, no index.
     grantTable(fn, this.table, [
       'dynamodb:GetItem',
       'dynamodb:PutItem',

@@ -26,23 +26,18 @@ import {
   type kgPatternParamsSchema,
   type kgPatternQuerySchema,
 } from '../registry/index.ts';
+import { type EntityEdgeChange, entityChangeOf } from './entity-edges.ts';
 import { buildGraph, getServiceNode } from './graph.ts';
+import { DynamoGraphHistory } from './graph-versions.ts';
 import type { VersionRecord, VersionSummary } from './history.ts';
 import { impact } from './impact.ts';
 import { toMermaid } from './mermaid.ts';
+import { type ApplyOutcome, DynamoPatternStore, type PatternMember } from './pattern-store.ts';
 import { allServices } from './services.ts';
-import {
-  type ApplyOutcome,
-  DynamoGraphHistory,
-  DynamoPatternStore,
-  type EntityEdgeChange,
-  entityChangeOf,
-  type PatternMember,
-  PUBLISH_RESOURCE_TYPE,
-} from './store.ts';
+import { PUBLISH_RESOURCE_TYPE } from './table.ts';
 import type { KnowledgeGraph } from './types.ts';
 
-export { PUBLISH_RESOURCE_TYPE } from './store.ts';
+export { PUBLISH_RESOURCE_TYPE } from './table.ts';
 
 /** Physical id of that resource: constant, so an update never replaces (and deletes) it. */
 export const PUBLISH_PHYSICAL_ID = 'tempora-knowledge-graph';

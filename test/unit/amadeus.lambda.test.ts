@@ -22,7 +22,7 @@ import {
   PUBLISH_PHYSICAL_ID,
   PUBLISH_RESOURCE_TYPE,
 } from '../../lib/amadeus/lambda.ts';
-import type { EntityEdgeChange } from '../../lib/amadeus/store.ts';
+import type { EntityEdgeChange } from '../../lib/amadeus/entity-edges.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import type { HttpRequest } from '../../lib/lambda-kit/http.ts';
 import { getPlatformService } from '../../lib/registry/index.ts';

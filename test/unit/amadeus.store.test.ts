@@ -1,20 +1,14 @@
 /**
- * lib/amadeus/store.ts against the kit's in-memory DynamoDB (test/kit/dynamodb-model.ts), told
+ * lib/amadeus/graph-versions.ts and pattern-store.ts against the kit's in-memory DynamoDB (test/kit/dynamodb-model.ts), told
  * exactly the condition expressions the store writes with.
  */
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { type EntityEdgeChange, entityChangeOf, supersedes } from '../../lib/amadeus/entity-edges.ts';
+import { DynamoGraphHistory } from '../../lib/amadeus/graph-versions.ts';
 import { buildGraph, diffGraphs, type KgServiceInput } from '../../lib/amadeus/index.ts';
-import {
-  DynamoGraphHistory,
-  DynamoPatternStore,
-  EMPTY_EDGES_TTL_SECONDS,
-  type EntityEdgeChange,
-  entityChangeOf,
-  MAX_PATTERN_BYTES,
-  supersedes,
-  versionSk,
-} from '../../lib/amadeus/store.ts';
+import { DynamoPatternStore } from '../../lib/amadeus/pattern-store.ts';
+import { EMPTY_EDGES_TTL_SECONDS, MAX_PATTERN_BYTES, versionSk } from '../../lib/amadeus/table.ts';
 import type { Metadata } from '../../lib/entity-metadata/index.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import { KNOWN_SERVICES } from '../fixtures/amadeus/known-graph.ts';
