@@ -11,8 +11,8 @@ import { serviceHandler } from '../lambda-kit/entity-service.ts';
 import { lazy, once } from '../lambda-kit/lazy.ts';
 import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
-import { SearchIndex } from './search-index.ts';
 import { searchRoutes } from './routes.ts';
+import { SearchIndex } from './search-index.ts';
 
 const index = once(() => new SearchIndex(documentClient(), searchIndexEnv.current().searchIndexTable));
 

@@ -9,7 +9,11 @@ import { type HttpRequest, inputOf, type Routes } from '../lambda-kit/http-types
 import { json } from '../lambda-kit/response.ts';
 import { ownOnly } from '../policy/apply.ts';
 import { registry } from '../registry/index.ts';
-import { DEFAULT_SEARCH_LIMIT, type SearchRouteQuery, searchQuerySchema as searchQueryOver } from './contract.ts';
+import {
+  DEFAULT_SEARCH_LIMIT,
+  type SearchRouteQuery,
+  searchQuerySchema as searchQueryOver,
+} from './contract.ts';
 import { SEARCHABLE_TYPES } from './fields.ts';
 import type { SearchIndex, Visibility } from './search-index.ts';
 
