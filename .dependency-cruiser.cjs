@@ -161,4 +161,7 @@ module.exports = {
 };
 
 // For .dependency-cruiser-folders.cjs (not enumerable: not part of this configuration).
-Object.defineProperties(module.exports, { CONTRACT: { value: CONTRACT }, NO_FOLDER_CYCLES: { value: NO_FOLDER_CYCLES } });
+Object.defineProperties(module.exports, {
+  CONTRACT: { value: CONTRACT },
+  NO_FOLDER_CYCLES: { value: NO_FOLDER_CYCLES },
+});

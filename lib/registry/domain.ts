@@ -5,9 +5,9 @@
  * service's extra routes (lib/registry/domain-routes.ts) joined in.
  */
 
+import { searchRoute } from '../search/contract.ts';
 import { DOMAIN_NAMES, declared, SEARCHABLE_TYPES } from './declared.ts';
 import { DOMAIN_ROUTES } from './domain-routes.ts';
-import { searchRoute } from '../search/contract.ts';
 import { localization, search, security } from './services.ts';
 import type { ServiceDefinition } from './types.ts';
 

@@ -4,6 +4,7 @@
  * of their own, imported by the scheduler's declaration (lib/registry/platform-scheduler.ts) only.
  */
 import * as z from 'zod/mini';
+import { MAX_QUERY_VALUE_BYTES } from '../limits/http.ts';
 import { intentSchema } from './intent-schema.ts';
 import { ACTIONS, eventTypeSchema, INTENT_STATUSES, MAX_PAGE_SIZE } from './schemas.ts';
 
@@ -48,7 +49,8 @@ export const intentSearchQuerySchema = z
   .strictObject({
     ...intentFilterShape,
     limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE))),
-    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+    // Every query value is capped at MAX_QUERY_VALUE_BYTES before routing: declare that cap.
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_QUERY_VALUE_BYTES))),
   })
   .check(orderedRange);
 export type IntentSearchQuery = z.output<typeof intentSearchQuerySchema>;

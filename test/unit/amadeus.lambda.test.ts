@@ -4,6 +4,7 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
+import type { EntityEdgeChange } from '../../lib/amadeus/entity-edges.ts';
 import {
   allServices,
   buildGraph,
@@ -22,7 +23,6 @@ import {
   PUBLISH_PHYSICAL_ID,
   PUBLISH_RESOURCE_TYPE,
 } from '../../lib/amadeus/lambda.ts';
-import type { EntityEdgeChange } from '../../lib/amadeus/entity-edges.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import type { HttpRequest } from '../../lib/lambda-kit/http.ts';
 import { getPlatformService } from '../../lib/registry/index.ts';
