@@ -2,13 +2,9 @@
  * The version history of the knowledge graph on DynamoDB (a {@link GraphHistory}; the table's
  * design: ./table.ts): one item per version under `pk = "kg"`.
  */
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure, isTransactionConflict, queryPages } from '../aws/dynamodb.ts';
+import { PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { queryPages } from '../aws/dynamodb.ts';
+import { DynamoStore } from './dynamo-store.ts';
 import {
   type GraphDiff,
   type GraphHistory,
@@ -17,7 +13,7 @@ import {
   type VersionRecord,
   type VersionSummary,
 } from './history.ts';
-import { KG_PK, type StoreOptions, versionSk } from './table.ts';
+import { KG_PK, versionSk } from './table.ts';
 import type { KnowledgeGraph } from './types.ts';
 
 /** Largest version item written (DynamoDB's limit is 400 KB). */
@@ -40,19 +36,7 @@ interface VersionItem {
  * version n+1 with `attribute_not_exists(pk)`; when another publisher won that number it
  * re-reads and tries again, so concurrent deploys can neither overwrite nor skip a version.
  */
-export class DynamoGraphHistory implements GraphHistory {
-  private readonly now: () => Date;
-  private readonly maxAttempts: number;
-
-  constructor(
-    private readonly ddb: DynamoDBDocumentClient,
-    private readonly table: string,
-    opts: StoreOptions = {},
-  ) {
-    this.now = opts.now ?? (() => new Date());
-    this.maxAttempts = opts.maxAttempts ?? 5;
-  }
-
+export class DynamoGraphHistory extends DynamoStore implements GraphHistory {
   async latest(): Promise<VersionRecord | undefined> {
     const out = await this.ddb.send(
       new QueryCommand({
@@ -89,7 +73,7 @@ export class DynamoGraphHistory implements GraphHistory {
         );
         return { record, created: true };
       } catch (e) {
-        if (!(isConditionFailure(e) || isTransactionConflict(e)) || attempt >= this.maxAttempts) throw e;
+        if (!this.retries(e, attempt)) throw e;
       }
     }
   }

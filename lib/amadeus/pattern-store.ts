@@ -6,13 +6,13 @@
  * at-least-once and out-of-order delivery are harmless without an idempotency table.
  */
 import {
-  type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { decodeCursor, encodeCursor, isConditionFailure, isTransactionConflict } from '../aws/dynamodb.ts';
+import { decodeCursor, encodeCursor } from '../aws/dynamodb.ts';
+import { DynamoStore } from './dynamo-store.ts';
 import { type EntityEdgeChange, supersedes } from './entity-edges.ts';
 import { diffPatternEdges, entitiesUsingPattern, type PatternEdge } from './patterns.ts';
 import { compare } from './services.ts';
@@ -24,7 +24,6 @@ import {
   MAX_PATTERN_PAGE,
   memberSk,
   patternPk,
-  type StoreOptions,
 } from './table.ts';
 
 /** An entity using a pattern, as `GET /api/kg/patterns/{pattern}` lists it. */
@@ -64,19 +63,7 @@ const dependenciesOf = (edges: readonly PatternEdge[]): string[] =>
     .sort(compare);
 
 /** The pattern members (pk `pattern#…`) and every entity's current edges. */
-export class DynamoPatternStore {
-  private readonly now: () => Date;
-  private readonly maxAttempts: number;
-
-  constructor(
-    private readonly ddb: DynamoDBDocumentClient,
-    private readonly table: string,
-    opts: StoreOptions = {},
-  ) {
-    this.now = opts.now ?? (() => new Date());
-    this.maxAttempts = opts.maxAttempts ?? 5;
-  }
-
+export class DynamoPatternStore extends DynamoStore {
   /** The stored edges of an entity, with the version they come from. */
   async edgesOf(
     type: string,
@@ -115,7 +102,7 @@ export class DynamoPatternStore {
         await this.ddb.send(new TransactWriteCommand({ TransactItems: items.writes }));
         return { applied: true, put: items.put, removed: items.removed };
       } catch (e) {
-        if (!(isConditionFailure(e) || isTransactionConflict(e)) || attempt >= this.maxAttempts) throw e;
+        if (!this.retries(e, attempt)) throw e;
       }
     }
   }
