@@ -15,7 +15,7 @@
  */
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SearchDoc } from '../lib/search/fields.ts';
-import { SearchIndex } from '../lib/search/index.ts';
+import { SearchIndex } from '../lib/search/search-index.ts';
 import { tokenize } from '../lib/search/text.ts';
 import { batchPut, type Emulator, emulator, percentile, tempTable } from './emulator.ts';
 import { printTable, rng } from './lib.ts';

@@ -16,106 +16,23 @@
  * live.close();
  * ```
  */
-import {
-  type LeaderboardRow,
-  type NoticeFrame,
-  readFrame,
-  type StateFrame,
-  type TransportFrame,
-} from './frames.ts';
-import {
-  type Conn,
-  type ConnEvents,
-  openEvents,
-  openWebSocket,
-  type WebSocketConstructor,
-} from './sockets.ts';
-import { type Gap, LiveTracker, type Via } from './tracker.ts';
+import { type LeaderboardRow, readFrame, type TransportFrame } from './frames.ts';
+import { errorText, FATAL, getCampaign, isJoin, openJoin } from './join.ts';
+import { type JoinInfo, type LiveClient, LiveError, type LiveOptions, type LiveStatus } from './live-api.ts';
+import type { Conn, ConnEvents } from './sockets.ts';
+import { LiveTracker } from './tracker.ts';
 
 export type { DeltaFrame, LeaderboardRow, NoticeFrame, StateFrame, TransportFrame } from './frames.ts';
+export {
+  type FetchLike,
+  type JoinInfo,
+  type LiveClient,
+  LiveError,
+  type LiveOptions,
+  type LiveStatus,
+} from './live-api.ts';
 export type { SocketLike, WebSocketConstructor } from './sockets.ts';
 export type { Gap, Via } from './tracker.ts';
-
-/** `connecting` (first join), `live` (frames can flow), `reconnecting` (lost; backing off), `closed`. */
-export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';
-
-/** What this module needs of `fetch`. */
-export type FetchLike = (
-  url: string,
-  init: { headers: Record<string, string> },
-) => Promise<{ status: number; json(): Promise<unknown> }>;
-
-/** The answer of `GET /api/campaigns/{id}/live`. */
-export interface JoinInfo {
-  transport: 'websocket' | 'events';
-  token: string;
-  websocket: { url: string };
-  events?: { realtime_url: string; http_host: string; channel: string };
-  /** The campaign's latest frame's `seq` (absent before its first frame). */
-  seq?: number;
-}
-
-export interface LiveOptions {
-  campaignId: string;
-  /** The caller's API token (bearer for `/live` and `/state`); the sockets get `/live`'s live token. */
-  token: string;
-  /** The HTTP API's base URL (`''`: the page's own origin). */
-  apiUrl?: string;
-  /** `user_id` on the websocket transport (default: the live token's `sub`). */
-  userId?: string;
-  /** `delta`: `campaign.delta` frames (the `frames=delta` query, the `…/delta` channel). Default `full`. */
-  frames?: 'full' | 'delta';
-  /** The state at each new `seq` (a delta already applied): its leaderboard and the full frame. */
-  onState?: (leaderboard: LeaderboardRow[], frame: StateFrame, via: Via) => void;
-  /** Frames were lost (see {@link Gap}). */
-  onGap?: (gap: Gap) => void;
-  onStatus?: (status: LiveStatus) => void;
-  /** `broadcast.started` / `broadcast.stopped`. */
-  onNotice?: (notice: NoticeFrame) => void;
-  /** What went wrong: a failed join or snapshot, a refusal that ends the client. */
-  onError?: (error: LiveError) => void;
-  /** Defaults to `globalThis.WebSocket` (Node 20 has none: pass `ws`'s). */
-  WebSocket?: WebSocketConstructor;
-  /** Defaults to `globalThis.fetch`. */
-  fetch?: FetchLike;
-  /** Map a URL the server gave (e.g. to the page's own host on the emulator). */
-  rewriteUrl?: (url: string, transport: 'websocket' | 'events') => string;
-  /** Reconnect delays: `min(maxMs, initialMs · 2^attempt)`, of which a random half (default 500 ms, 30 s). */
-  backoff?: { initialMs?: number; maxMs?: number };
-  /** Random source in [0, 1) for the jitter (default `Math.random`). */
-  random?: () => number;
-  /** Websocket keep-alive ping period (default 5 min; API Gateway's idle timeout is 10). */
-  pingMs?: number;
-  /** Least time between two snapshot fetches (default 1 s). */
-  snapshotEveryMs?: number;
-}
-
-export class LiveError extends Error {
-  constructor(
-    message: string,
-    /** The HTTP status, when an answer said it. */
-    readonly status?: number,
-    /** The client gave up (a refusal that retrying cannot change). */
-    readonly fatal = false,
-  ) {
-    super(message);
-    this.name = 'LiveError';
-  }
-}
-
-export interface LiveClient {
-  readonly status: LiveStatus;
-  /** The last `seq` delivered. */
-  readonly seq: number | undefined;
-  readonly leaderboard: readonly LeaderboardRow[] | undefined;
-  /** The transport of the current connection. */
-  readonly transport: 'websocket' | 'events' | undefined;
-  /** Counters: frames read, ignored (bad, duplicate or stale), gaps, snapshots fetched, reconnects. */
-  readonly stats: { frames: number; ignored: number; gaps: number; snapshots: number; reconnects: number };
-  close(): void;
-}
-
-const FATAL = new Set([400, 401, 403, 404]);
 
 /** Start following campaign `options.campaignId`'s live frames. */
 export function connectLive(options: LiveOptions): LiveClient {
@@ -175,22 +92,6 @@ class Live implements LiveClient {
     this.#o.onStatus?.(s);
   }
 
-  #url(path: string): string {
-    return `${this.#o.apiUrl ?? ''}/api/campaigns/${encodeURIComponent(this.#o.campaignId)}/${path}`;
-  }
-
-  async #get(path: string): Promise<{ status: number; body: unknown }> {
-    const f = this.#o.fetch ?? (globalThis.fetch as unknown as FetchLike);
-    const res = await f(this.#url(path), { headers: { authorization: `Bearer ${this.#o.token}` } });
-    let body: unknown;
-    try {
-      body = await res.json();
-    } catch {
-      body = undefined;
-    }
-    return { status: res.status, body };
-  }
-
   /** Fail `error`: a fatal one ends the client, any other is retried after the backoff. */
   #fail(error: LiveError): void {
     this.#o.onError?.(error);
@@ -202,7 +103,7 @@ class Live implements LiveClient {
   async #connect(): Promise<void> {
     let join: JoinInfo;
     try {
-      const r = await this.#get('live');
+      const r = await getCampaign(this.#o, 'live');
       if (this.#closed) return;
       if (r.status !== 200 || !isJoin(r.body)) {
         const fatal = FATAL.has(r.status);
@@ -238,49 +139,17 @@ class Live implements LiveClient {
 
   /** Open `join`'s transport (on the websocket, resuming from the held `seq`). */
   #open(join: JoinInfo): Conn | undefined {
-    const WS = this.#o.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!WS) {
-      this.#fail(new LiveError('no WebSocket implementation: pass options.WebSocket', undefined, true));
-      return undefined;
-    }
-    const rewrite = this.#o.rewriteUrl ?? ((u: string) => u);
-    const delta = this.#o.frames === 'delta';
-    let conn: Conn | undefined;
+    let conn: Conn | LiveError | undefined;
+    const opened = () => (conn instanceof LiveError ? undefined : conn);
     const events: ConnEvents = {
-      onLive: () => this.#onLive(conn),
-      onMessage: (v) => this.#onMessage(conn, v),
-      onClose: (reason) => this.#onClose(conn, reason),
+      onLive: () => this.#onLive(opened()),
+      onMessage: (v) => this.#onMessage(opened(), v),
+      onClose: (reason) => this.#onClose(opened(), reason),
     };
-    if (join.transport === 'events' && join.events) {
-      const e = join.events;
-      conn = openEvents(
-        WS,
-        {
-          realtimeUrl: rewrite(e.realtime_url, 'events'),
-          httpHost: e.http_host,
-          channel: delta ? `${e.channel}/delta` : e.channel,
-          token: join.token,
-        },
-        events,
-        this.#timers,
-      );
-    } else {
-      const q = new URLSearchParams({
-        campaign_id: this.#o.campaignId,
-        user_id: this.#o.userId ?? subOf(join.token) ?? '',
-        token: join.token,
-      });
-      const held = this.#tracker.seq;
-      if (held !== undefined) q.set('last_seq', String(held));
-      if (delta) q.set('frames', 'delta');
-      const base = rewrite(join.websocket.url, 'websocket');
-      conn = openWebSocket(
-        WS,
-        `${base}${base.includes('?') ? '&' : '?'}${q}`,
-        events,
-        this.#timers,
-        this.#o.pingMs ?? 300_000,
-      );
+    conn = openJoin(this.#o, join, this.#tracker.seq, events, this.#timers);
+    if (conn instanceof LiveError) {
+      this.#fail(conn);
+      return undefined;
     }
     return conn;
   }
@@ -386,7 +255,7 @@ class Live implements LiveClient {
     this.#snapshotInFlight = true;
     this.#snapshotAt = Date.now();
     try {
-      const r = await this.#get('state');
+      const r = await getCampaign(this.#o, 'state');
       if (this.#closed) return;
       if (r.status === 404) return; // no frame yet: the stream's first one will do
       const frame = r.status === 200 ? readFrame(r.body, this.#o.campaignId) : undefined;
@@ -407,36 +276,7 @@ class Live implements LiveClient {
   }
 }
 
-function isJoin(v: unknown): v is JoinInfo {
-  const j = v as Partial<JoinInfo> | undefined;
-  return (
-    typeof j === 'object' &&
-    j !== null &&
-    (j.transport === 'websocket' || j.transport === 'events') &&
-    typeof j.token === 'string' &&
-    typeof j.websocket?.url === 'string'
-  );
-}
-
 const isCampaignFrame = (v: unknown): boolean =>
   typeof v === 'object' &&
   v !== null &&
   /^(campaign|broadcast)\./.test(String((v as { type?: unknown }).type));
-
-function errorText(body: unknown): string {
-  const m = (body as { error?: { message?: unknown } } | undefined)?.error?.message;
-  return typeof m === 'string' ? `: ${m}` : '';
-}
-
-/** The `sub` claim of a JWT (not verified: the server does). */
-function subOf(token: string): string | undefined {
-  const part = token.split('.')[1];
-  if (!part) return undefined;
-  try {
-    const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
-    const claims = JSON.parse(atob(b64.padEnd(Math.ceil(b64.length / 4) * 4, '='))) as { sub?: unknown };
-    return typeof claims.sub === 'string' ? claims.sub : undefined;
-  } catch {
-    return undefined;
-  }
-}

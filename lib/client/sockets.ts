@@ -31,7 +31,7 @@ export interface ConnEvents {
   onClose(reason: string): void;
 }
 
-interface Timers {
+export interface Timers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
 }

@@ -37,5 +37,7 @@ export function parseIfMatch(header: string | undefined): number | undefined {
 }
 
 /** The query string of `GET /api/<collection>` (a {@link ListQuery} once parsed): declared in the registry. */
+import type { listQuerySchema } from '../registry/schemas.ts';
+
 export { listQuerySchema } from '../registry/schemas.ts';
-export type { ListQuery } from '../registry/search.ts';
+export type ListQuery = z.output<typeof listQuerySchema>;

@@ -6,10 +6,10 @@
  */
 
 import { localization } from '../localization/contract.ts';
+import { searchRoute } from '../search/contract.ts';
 import { security } from '../security/contract.ts';
 import { DOMAIN_NAMES, declared, SEARCHABLE_TYPES } from './declared.ts';
 import { DOMAIN_ROUTES } from './domain-routes.ts';
-import { searchRoute } from './search.ts';
 import { search } from './services.ts';
 import type { ServiceDefinition } from './types.ts';
 

@@ -16,7 +16,6 @@ export {
 export { type PlatformServiceDefinition, platform } from './platform.ts';
 export { routeKey } from './route-key.ts';
 export * from './schemas.ts';
-export * from './search.ts';
 export { stateSchema } from './services.ts';
 export type * from './types.ts';
 export { OPS } from './types.ts';

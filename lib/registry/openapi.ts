@@ -95,6 +95,17 @@ function operation(r: RouteDefinition, tag: string): Json {
       : {}),
     responses: {
       [status]: success,
+      ...Object.fromEntries(
+        Object.entries(r.alsoAnswers ?? {}).map(([code, a]) => [
+          code,
+          {
+            description: a.description,
+            ...(a.response
+              ? { content: { 'application/json': { schema: jsonSchemaOf(a.response, 'output') } } }
+              : {}),
+          },
+        ]),
+      ),
       ...(r.public ? {} : { '401': { $ref: '#/components/responses/Error' } }),
       ...(r.roles ? { '403': { $ref: '#/components/responses/Error' } } : {}),
       ...(r.idempotent

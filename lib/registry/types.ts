@@ -72,6 +72,12 @@ export interface RouteDefinition {
   /** Success status and response body (for the reference and the integration tests' check). */
   status?: number;
   response?: z.ZodMiniType;
+  /**
+   * The route's other non-error answers, besides `status`: status → what it means and its body
+   * (e.g. 200 for a dry run of a 202 route, 304 for a conditional GET). An answer a route gives
+   * is declared here or in `status`; the OpenAPI lists them and the integration suite checks it.
+   */
+  alsoAnswers?: Readonly<Record<number, { description: string; response?: z.ZodMiniType }>>;
   /** Media type of the success response (default `application/json`; `response` then parses the text). */
   mediaType?: 'application/json' | 'text/plain';
   /** A realistic request body the live API accepts (required when the route takes a body). */

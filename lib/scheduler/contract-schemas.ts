@@ -5,6 +5,7 @@
  * scheduler's declaration (./contract.ts) and its own code.
  */
 import * as z from 'zod/mini';
+import { MAX_QUERY_VALUE_BYTES } from '../limits/http.ts';
 import { eventTypeSchema, MAX_PAGE_SIZE } from '../registry/schemas.ts';
 import { ACTIONS, INTENT_STATUSES } from './contract-schedule.ts';
 
@@ -74,7 +75,8 @@ export const intentSearchQuerySchema = z
   .strictObject({
     ...intentFilterShape,
     limit: z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(MAX_PAGE_SIZE))),
-    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+    // Every query value is capped at MAX_QUERY_VALUE_BYTES before routing: declare that cap.
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_QUERY_VALUE_BYTES))),
   })
   .check(orderedRange);
 export type IntentSearchQuery = z.output<typeof intentSearchQuerySchema>;

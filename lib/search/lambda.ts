@@ -1,7 +1,7 @@
 /**
  * The search service's Lambda: `GET /api/search?q=` runs a search (without `q` it stays the
  * saved-search list of the contract's `search` collection), the saved-search CRUD, and the
- * Nexus consumer that keeps the index current (lib/search/index.ts).
+ * Nexus consumer that keeps the index current (./search-index.ts).
  */
 import { documentClient } from '../aws/clients.ts';
 import { searchIndexEnv } from '../config/functions.ts';
@@ -11,8 +11,8 @@ import { serviceHandler } from '../lambda-kit/entity-service.ts';
 import { lazy, once } from '../lambda-kit/lazy.ts';
 import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
-import { SearchIndex } from './index.ts';
 import { searchRoutes } from './routes.ts';
+import { SearchIndex } from './search-index.ts';
 
 const index = once(() => new SearchIndex(documentClient(), searchIndexEnv.current().searchIndexTable));
 

@@ -1,28 +1,28 @@
 /**
  * `GET /api/search`: with `q`, a search across entity types; without it, the contract's list
  * of the `search` collection (saved searches). The query is the registry's declaration
- * (lib/registry/search.ts), parsed by the kit: bad input is a 400 naming the parameter.
+ * (./contract.ts), parsed by the kit: bad input is a 400 naming the parameter.
  */
 
 import type { ServiceDeps } from '../lambda-kit/entity-service.ts';
 import { type HttpRequest, inputOf, type Routes } from '../lambda-kit/http-types.ts';
 import { json } from '../lambda-kit/response.ts';
 import { ownOnly } from '../policy/apply.ts';
+import { registry } from '../registry/index.ts';
 import {
   DEFAULT_SEARCH_LIMIT,
-  registry,
   type SearchRouteQuery,
   searchQuerySchema as searchQueryOver,
-} from '../registry/index.ts';
+} from './contract.ts';
 import { SEARCHABLE_TYPES } from './fields.ts';
-import type { SearchIndex, Visibility } from './index.ts';
+import type { SearchIndex, Visibility } from './search-index.ts';
 
 export {
   DEFAULT_SEARCH_LIMIT as DEFAULT_LIMIT,
   MAX_QUERY_LENGTH,
   MAX_QUERY_TERMS,
   MAX_SEARCH_LIMIT as MAX_LIMIT,
-} from '../registry/index.ts';
+} from './contract.ts';
 
 /** The query of a search (with `q`) over the searchable types, as the registry declares it. */
 export const searchQuerySchema = searchQueryOver(SEARCHABLE_TYPES);

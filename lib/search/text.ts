@@ -3,8 +3,8 @@
  * for one-typo matching (SymSpell), and the edit distance that confirms a candidate.
  */
 
-/** Longest term kept and the tokenizer: shared with the route's query (lib/registry/search.ts). */
-export { MAX_TERM_LENGTH, tokenize } from '../registry/search.ts';
+/** Longest term kept and the tokenizer: shared with the route's query (./contract.ts). */
+export { MAX_TERM_LENGTH, tokenize } from './contract.ts';
 
 /** Terms indexed per entity, at most. */
 export const MAX_TERMS_PER_ENTITY = 32;

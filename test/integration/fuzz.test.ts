@@ -5,9 +5,14 @@
  * (forged bearer tokens among them: `alg: none`, HS256 signed with the issuer's public key, an unknown
  * kid, expired, wrong audience or issuer, tampered, over 8 KB, a role claim that maps to nothing, a
  * platform token of another key; none is ever accepted on a protected route). Each answer must be:
- * never a 5xx; on a 4xx, the contract's error shape `{ error: { code, message } }`; and nothing
- * written (outbox, master, metadata records, policies and intents hold as many items after the
- * run as before, and no write was accepted).
+ * never a 5xx; on a 4xx, the contract's error shape `{ error: { code, message } }`; a status the
+ * route's OpenAPI `responses` declare, with the declared body (support/response-check.ts); and
+ * nothing written (outbox, master, metadata records, policies and intents hold as many items
+ * after the run as before, and no write was accepted).
+ *
+ * Then, deterministically, the declared length of every query parameter the OpenAPI gives a
+ * `maxLength`: one character over it is a 400 naming `query.<name>`; exactly at it is never
+ * refused for its length.
  *
  * Bounded for CI: FUZZ_RUNS cases (default 2,000) and FUZZ_BUDGET_MS (default 100 s), whichever
  * comes first. Prints the number of cases tried and of 5xx seen.
@@ -23,9 +28,11 @@ import {
   routeKey,
   serviceRoutes,
 } from '../../lib/registry/index.ts';
+import { openApiDocument } from '../../lib/registry/openapi.ts';
 import { countItems, outboxRows } from './support/client.ts';
 import { forgedIdpTokens, idpToken } from './support/oidc.ts';
 import { loadOutputs } from './support/outputs.ts';
+import { responseProblems } from './support/response-check.ts';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
 const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 100_000);
@@ -436,6 +443,15 @@ describe('hostile input on every declared route', () => {
         const key = routeKey(c.route);
         const report = (problem: string) =>
           findings.push({ route: key, status, url: url.slice(0, 300), body: text.slice(0, 300), problem });
+        let json: unknown;
+        try {
+          json = text ? JSON.parse(text) : undefined;
+        } catch {
+          json = undefined;
+        }
+        // A declared route answers only what its OpenAPI declares, in the declared shape.
+        for (const problem of responseProblems(c.route.method, new URL(url).pathname, status, json, text))
+          report(problem.slice(0, 300));
         const forgedToken = (FORGED as readonly string[]).includes(c.headers.auth);
         if (forgedToken && status < 400 && c.route.public !== true) report('forged token accepted');
         if (status >= 500) {
@@ -468,5 +484,86 @@ describe('hostile input on every declared route', () => {
     const seen = new Map<string, Finding>();
     for (const f of findings) seen.set(`${f.route} ${f.status} ${f.problem}`, f);
     expect([...seen.values()], `${findings.length} findings`).toEqual([]);
+  });
+});
+
+// --- Declared lengths -------------------------------------------------------------------------
+
+interface LengthCase {
+  route: RouteDefinition;
+  name: string;
+  maxLength: number;
+}
+
+/** The `maxLength` a parameter's schema declares (directly, or in one of its `anyOf`/`allOf`/`oneOf`). */
+function maxLengthOf(schema: Record<string, unknown> | undefined): number | undefined {
+  if (!schema) return undefined;
+  if (typeof schema.maxLength === 'number') return schema.maxLength;
+  for (const k of ['anyOf', 'allOf', 'oneOf'])
+    for (const sub of (schema[k] as Record<string, unknown>[] | undefined) ?? []) {
+      const m = maxLengthOf(sub);
+      if (m !== undefined) return m;
+    }
+  return undefined;
+}
+
+/** Every query parameter of every declared route whose OpenAPI schema has a `maxLength`. */
+const LENGTH_CASES: LengthCase[] = (() => {
+  const spec = openApiDocument();
+  return ROUTES.flatMap((route) => {
+    const op = spec.paths[route.path]?.[route.method.toLowerCase()] as
+      | { parameters?: Array<{ name: string; in: string; schema?: Record<string, unknown> }> }
+      | undefined;
+    return (op?.parameters ?? []).flatMap((p) => {
+      const maxLength = p.in === 'query' ? maxLengthOf(p.schema) : undefined;
+      return maxLength === undefined ? [] : [{ route, name: p.name, maxLength }];
+    });
+  });
+})();
+
+/** A refusal that is about length (zod's `Too big`, the registry's `at most N characters/bytes`). */
+const LENGTH_WORDS = /too big|too long|at most \d+ (characters|bytes)|<=\s*\d+ characters/i;
+
+describe('declared lengths on every query parameter', () => {
+  it('over maxLength: a 400 naming the parameter; at maxLength: never refused for its length', {
+    timeout: 120_000,
+  }, async () => {
+    const out = loadOutputs();
+    const problems: string[] = [];
+    // A search's `q` is what puts `GET /api/search` in search mode: each of its parameters is
+    // tried in its own mode (with `q=x` for the search ones), the others without.
+    const SEARCH_MODE = new Set(['type']);
+    for (const c of LENGTH_CASES) {
+      const path = c.route.path.replace(/\{[^}]+\}/g, 'fuzz-length');
+      for (const [length, over] of [
+        [c.maxLength + 1, true],
+        [c.maxLength, false],
+      ] as const) {
+        const extra = c.route.path === '/api/search' && SEARCH_MODE.has(c.name) ? '&q=x' : '';
+        const url = `${out.httpApiUrl}${path}?${c.name}=${'a'.repeat(length)}${extra}`;
+        const res = await fetch(url, {
+          method: c.route.method,
+          headers: { authorization: `Bearer ${out.tokens.admin}` },
+          signal: AbortSignal.timeout(30_000),
+        });
+        const text = await res.text();
+        let body: { error?: { details?: { issues?: Array<{ path?: string; message?: string }> } } } = {};
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON: the checks below report it
+        }
+        const named = (body.error?.details?.issues ?? []).filter((i) => i.path === `query.${c.name}`);
+        const where = `${routeKey(c.route)} ${c.name} (maxLength ${c.maxLength}) × ${length} → ${res.status}`;
+        if (over && (res.status !== 400 || named.length === 0))
+          problems.push(`${where}: expected a 400 naming query.${c.name}: ${text.slice(0, 200)}`);
+        if (!over && named.some((i) => LENGTH_WORDS.test(i.message ?? '')))
+          problems.push(`${where}: refused for its length at the declared limit: ${text.slice(0, 200)}`);
+        if (res.status >= 500) problems.push(`${where}: 5xx`);
+      }
+    }
+    console.log(`declared lengths: ${LENGTH_CASES.length} query parameters, each at and over its maxLength`);
+    expect(LENGTH_CASES.length).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
   });
 });

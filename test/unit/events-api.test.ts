@@ -1,5 +1,5 @@
 /**
- * `POST /api/events` (lib/nexus/index.ts): who may put an event on the bus, what is refused,
+ * `POST /api/events` (lib/nexus/events-route.ts): who may put an event on the bus, what is refused,
  * and the one outbox write a success makes, over a fake DocumentClient (test/kit).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';

@@ -314,6 +314,16 @@ describe('GET /api/search declared in the registry (derived from searchFields)',
     expect(parse({ limit: '101' })?.error?.issues.map((i) => i.path)).toEqual([['limit']]);
   });
 
+  it('holds every parameter to its documented limits in either mode; the other mode parameters are refused, named', () => {
+    const paths = (q: Record<string, string>) => parse(q)?.error?.issues.map((i) => i.path.join('.'));
+    // The fuzzer's finding: without q, an over-long `type` was not read at all (200).
+    expect(paths({ type: 't'.repeat(257) })).toEqual(['type']);
+    expect(paths({ q: 'x', cursor: 'c'.repeat(2049) })).toEqual(['cursor']);
+    expect(paths({ type: 'campaign' })).toEqual(['type']);
+    expect(paths({ q: 'x', cursor: 'abc', state: 'active' })).toEqual(['state', 'cursor']);
+    expect(parse({ q: 'x', type: 'campaign' })?.success).toBe(true);
+  });
+
   it('the index fields, the searchable types and the consumed events all come from the registry', () => {
     const declared = registry.filter((s) => s.searchFields?.length);
     expect(SEARCHABLE_TYPES).toEqual(declared.map((s) => s.entity));

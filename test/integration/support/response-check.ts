@@ -1,10 +1,13 @@
 /**
- * The integration suite's check of every response against the API's declared response schemas
- * (the zod schemas lib/registry/openapi.ts turns into the OpenAPI document's response schemas):
- * a response of a declared route with its success status must match the route's `response`; an
- * error must have the contract's error shape. `api()` throws on a mismatch.
+ * The integration suite's check of every response against the API's declared responses (the
+ * OpenAPI document lib/registry/openapi.ts generates, and the zod schemas it turns into its
+ * response schemas): a response of a declared route must have a status the route's OpenAPI
+ * `responses` list (its success `status`, its `alsoAnswers`, or a 4XX/5XX error); with a
+ * declared body, match it; an error must have the contract's error shape. `api()` throws on a
+ * mismatch, and the fuzz suite reports one.
  */
-import { allRoutes } from '../../../lib/registry/index.ts';
+import { allRoutes, routeKey } from '../../../lib/registry/index.ts';
+import { openApiDocument } from '../../../lib/registry/openapi.ts';
 import { errorSchema } from '../../../lib/registry/schemas.ts';
 import type { RouteDefinition } from '../../../lib/registry/types.ts';
 
@@ -14,6 +17,21 @@ const matchers = allRoutes().map((r) => ({
   // Literal routes win over templated ones (`/api/metadata/export` over `/api/metadata/{type}/{name}`).
   literal: !r.path.includes('{'),
 }));
+
+const spec = openApiDocument();
+
+/** The statuses the route's OpenAPI operation declares (`200`, `304`, `4XX` …). */
+export function declaredStatuses(route: RouteDefinition): string[] {
+  const op = spec.paths[route.path]?.[route.method.toLowerCase()] as { responses?: object } | undefined;
+  if (!op?.responses) throw new Error(`${routeKey(route)} is not in the OpenAPI document`);
+  return Object.keys(op.responses);
+}
+
+/** Whether the OpenAPI declares `status` for `route` (exactly, or by its `NXX` range). */
+export function isDeclaredStatus(route: RouteDefinition, status: number): boolean {
+  const declared = declaredStatuses(route);
+  return declared.includes(String(status)) || declared.includes(`${Math.floor(status / 100)}XX`);
+}
 
 export function routeOf(method: string, path: string): RouteDefinition | undefined {
   const p = path.split('?')[0] ?? '';
@@ -35,12 +53,17 @@ export function responseProblems(
   const route = routeOf(method, path);
   if (!route) return [];
   const where = `${method} ${path} → ${status}`;
+  if (!isDeclaredStatus(route, status))
+    return [
+      `${where}: status ${status} is not declared (the OpenAPI lists ${declaredStatuses(route).join(', ')})`,
+    ];
   if (status >= 400) {
     const r = errorSchema.safeParse(body);
     return r.success ? [] : [`${where}: not the contract error shape: ${r.error.message}`];
   }
   const expected = route.status ?? (route.method === 'DELETE' ? 204 : 200);
-  if (status !== expected || !route.response) return [];
-  const r = route.response.safeParse(route.mediaType === 'text/plain' ? text : body);
+  const schema = status === expected ? route.response : route.alsoAnswers?.[status]?.response;
+  if (!schema) return [];
+  const r = schema.safeParse(route.mediaType === 'text/plain' && status === expected ? text : body);
   return r.success ? [] : [`${where}: does not match the declared response: ${r.error.message}`];
 }

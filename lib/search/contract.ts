@@ -1,15 +1,16 @@
 /**
- * `GET /api/search`, declared from the registry: which entity types the index covers comes from
- * each service's `searchFields` (lib/registry/domain.ts derives the list), and the query the route
- * accepts — with `q` a search, without it the saved-search collection's list — is parsed here, so
- * the search Lambda's handler receives typed input. `tokenize` lives here because the route's
- * limits are counted in its words; the index (lib/search) uses the same function.
+ * The search service's contract (SDK-free): `GET /api/search` and its tokenizer. Which entity
+ * types the index covers comes from each service's `searchFields` (lib/registry/declared.ts
+ * derives the list; the registry passes it in), and the query the route accepts — with `q` a
+ * search, without it the saved-search collection's list — is parsed here, so the search Lambda's
+ * handler receives typed input. `tokenize` lives here because the route's limits are counted in
+ * its words; the index (lib/search/search-index.ts) uses the same function.
  */
 import * as z from 'zod/mini';
 import { indexKeyString } from '../limits/index.ts';
-import { entitySchema, pageOf } from './responses.ts';
-import { documentedAs, listQuerySchema } from './schemas.ts';
-import type { Role, RouteDefinition } from './types.ts';
+import { entitySchema, pageOf } from '../registry/responses.ts';
+import { documentedAs, listQuerySchema } from '../registry/schemas.ts';
+import type { Role, RouteDefinition } from '../registry/types.ts';
 
 /** Longest term kept (longer words are cut to this length). */
 export const MAX_TERM_LENGTH = 32;
@@ -89,7 +90,10 @@ export type SearchRouteQuery = ({ mode: 'search' } & SearchQuery) | ({ mode: 'li
 
 /**
  * The query of `GET /api/search`: with `q`, {@link searchQuerySchema}; without it, the
- * collection's {@link listQuerySchema}. Every parameter of both is documented in the OpenAPI.
+ * collection's {@link listQuerySchema}. Every parameter of both is documented in the OpenAPI, and
+ * every one the client sends is held to its documented limits, whichever mode it is in; a
+ * parameter of the other mode (`type` without `q`, `cursor` with it…) is a 400 naming it, never
+ * silently ignored.
  */
 export function searchRouteQuerySchema(types: readonly string[]) {
   const search = searchQuerySchema(types);
@@ -100,16 +104,29 @@ export function searchRouteQuerySchema(types: readonly string[]) {
       .optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)))
       .check(z.describe(`page size: at most ${MAX_SEARCH_LIMIT} with q, 100 without`)),
   });
+  const searchOnly = Object.keys(search.shape).filter((k) => !(k in listQuerySchema.shape));
+  const listOnly = Object.keys(listQuerySchema.shape).filter((k) => !(k in search.shape));
   const dispatch = z.pipe(
     z.record(z.string(), z.unknown()),
     z.transform((q, ctx): SearchRouteQuery => {
       const isSearch = q.q !== undefined;
-      const r = (isSearch ? search : listQuerySchema).safeParse(q);
-      if (!r.success) {
-        for (const i of r.error.issues)
-          ctx.issues.push({ code: 'custom', path: i.path, message: i.message, input: q });
-        return z.NEVER;
-      }
+      const foreign = isSearch ? listOnly : searchOnly;
+      const limits = documented.safeParse(q).error?.issues ?? [];
+      const issues = [
+        ...limits,
+        ...foreign
+          .filter((k) => q[k] !== undefined && !limits.some((i) => i.path[0] === k))
+          .map((k) => ({
+            path: [k],
+            message: isSearch
+              ? 'applies to the saved-search list (without q), not to a search'
+              : 'applies to a search: only with q',
+          })),
+      ];
+      const r = issues.length ? undefined : (isSearch ? search : listQuerySchema).safeParse(q);
+      for (const i of [...issues, ...(r?.error?.issues ?? [])])
+        ctx.issues.push({ code: 'custom', path: i.path, message: i.message, input: q });
+      if (!r?.success) return z.NEVER;
       return isSearch
         ? { mode: 'search', ...(r.data as SearchQuery) }
         : { mode: 'list', ...(r.data as ListQuery) };
@@ -148,7 +165,7 @@ export function searchRoute(types: readonly string[], roles: readonly Role[]): R
     method: 'GET',
     path: '/api/search',
     summary:
-      'With q: search the entities (type, tag, feature, limit), best first. Without q: list saved searches (filters: state, tag, feature; cursor pagination).',
+      'With q: search the entities (type, tag, feature, limit), best first. Without q: list saved searches (filters: state, tag, feature, broadcasting; cursor pagination). A parameter of the other mode is a 400 naming it.',
     rule: 'search.list',
     roles,
     query: searchRouteQuerySchema(types),
