@@ -35,13 +35,18 @@ import type { Principal } from '../auth/tokens.ts';
 import { BATCH_GET_LIMIT, chunk } from '../aws/batch.ts';
 import { badRequest, conflict, notFound, validationError } from '../errors.ts';
 import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
-import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
-import type { RollbackRequest } from '../registry/records-migration.ts';
+import {
+  type MetadataRecord,
+  MIGRATION_EVENTS,
+  type MigrationRequest,
+  type RecordKey,
+  type RollbackRequest,
+  refOf,
+} from './contract.ts';
 import {
   MAX_MIGRATION_RECORDS,
   MAX_REPORTED_FAILURES,
   MIGRATION_CONFIRM_THRESHOLD,
-  type MigrationRequest,
   matchesFilter,
   migrateRecord,
   PREVIEW_SIZE,
@@ -56,14 +61,6 @@ import {
 import { type PartitionRead, partitionPages } from './query.ts';
 import { fromItem } from './records.ts';
 import { type RecordRepo, WriteConflictError } from './store.ts';
-
-export const MIGRATION_EVENTS = {
-  started: 'records.migration.started',
-  completed: 'records.migration.completed',
-  failed: 'records.migration.failed',
-  rollbackRequested: 'records.migration.rollback_requested',
-  rolledBack: 'records.migration.rolled_back',
-} as const;
 
 /** A run claimed longer ago than this is dead: Lambda's 15-minute limit plus a margin. */
 export const RUN_LIMIT_MS = 16 * 60_000;

@@ -19,26 +19,17 @@
 import { decodeCursor, encodeCursor } from '../aws/dynamodb.ts';
 import { idempotencyKey } from '../entity-metadata/index.ts';
 import { badRequest, validationError } from '../errors.ts';
-import { type MetadataRecord, type RecordKey, refOf, STATES } from '../registry/records.ts';
-import { type ListQuery, type SortKey, VISIBLE_STATES } from '../registry/records-query.ts';
-import { BY_NAMESPACE_INDEX, BY_STATE_INDEX } from './design.ts';
-
-/** The query parameters, declared in the registry (lib/registry/records-query.ts). */
-export {
-  DEFAULT_PAGE_SIZE,
+import {
+  BY_NAMESPACE_INDEX,
+  BY_STATE_INDEX,
   type ListQuery,
-  MAX_FIELDS,
-  MAX_FILTER_VALUES,
-  MAX_PAGE_SIZE,
-  MAX_SORT_KEYS,
-  parseFields,
-  parseListQuery,
-  parseSort,
-  SORTABLE_FIELDS,
-  type SortableField,
+  type MetadataRecord,
+  type RecordKey,
+  refOf,
   type SortKey,
+  STATES,
   VISIBLE_STATES,
-} from '../registry/records-query.ts';
+} from './contract.ts';
 
 /** Most records a query sorted in memory may match. */
 export const MAX_SORT_SET = 10_000;

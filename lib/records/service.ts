@@ -10,19 +10,6 @@ import { backoffDelay } from '../aws/batch.ts';
 import type { Metadata } from '../entity-metadata/index.ts';
 import { conflict, notFound, TemporaError, validationError } from '../errors.ts';
 import {
-  type BulkBody,
-  type ImportBody,
-  type MetadataRecord,
-  type OnConflict,
-  type PutBody,
-  parseRef,
-  type RecordKey,
-  refOf,
-  STATES,
-  writeInputOf,
-} from '../registry/records.ts';
-import type { ExportQuery } from '../registry/records-query.ts';
-import {
   batchWritesOf,
   buildResults,
   type OpResult,
@@ -36,13 +23,25 @@ import {
 } from './bulk.ts';
 import { TtlCache } from './cache.ts';
 import { DEFAULT_CONFLICT_RETRIES } from './config.ts';
+import type { ExportQuery, ListQuery } from './contract.ts';
+import {
+  type BulkBody,
+  type ImportBody,
+  type MetadataRecord,
+  type OnConflict,
+  type PutBody,
+  parseRef,
+  type RecordKey,
+  refOf,
+  STATES,
+  writeInputOf,
+} from './contract.ts';
 import {
   type CursorPosition,
   cutToBudget,
   decodeListCursor,
   encodeListCursor,
   jsonBytes,
-  type ListQuery,
   MAX_PAGE_BYTES,
   nativePage,
   planQuery,

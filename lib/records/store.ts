@@ -27,8 +27,13 @@ import {
 } from '../aws/dynamodb.ts';
 import { errorName } from '../aws/errors.ts';
 import { badRequest } from '../errors.ts';
-import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
-import { RECORDS_TABLE_DESIGN, TYPE_NAME_ATTRIBUTE } from './design.ts';
+import {
+  type MetadataRecord,
+  RECORDS_TABLE_DESIGN,
+  type RecordKey,
+  refOf,
+  TYPE_NAME_ATTRIBUTE,
+} from './contract.ts';
 import type { PartitionPage, PartitionQuery } from './query.ts';
 import { fromItem, toItem } from './records.ts';
 

@@ -94,6 +94,19 @@ function operation(r: RouteDefinition, tag: string): Json {
       : {}),
     responses: {
       [status]: success,
+      ...Object.fromEntries(
+        (r.alsoAnswers ?? []).map((a) => [
+          String(a.status),
+          {
+            description: a.description,
+            content: {
+              [r.mediaType ?? 'application/json']: {
+                schema: a.response ? jsonSchemaOf(a.response, 'output') : {},
+              },
+            },
+          },
+        ]),
+      ),
       ...(r.public ? {} : { '401': { $ref: '#/components/responses/Error' } }),
       ...(r.roles ? { '403': { $ref: '#/components/responses/Error' } } : {}),
       ...(r.idempotent

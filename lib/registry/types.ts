@@ -72,6 +72,12 @@ export interface RouteDefinition {
   /** Success status and response body (for the reference and the integration tests' check). */
   status?: number;
   response?: z.ZodMiniType;
+  /**
+   * Other success answers of the route, each with its own body (e.g. a dry run's 200 beside a
+   * start's 202): the OpenAPI document lists them, the suites check a response against the one
+   * of its status (lib/registry/route-key.ts `successOf`).
+   */
+  alsoAnswers?: ReadonlyArray<{ status: number; description: string; response?: z.ZodMiniType }>;
   /** Media type of the success response (default `application/json`; `response` then parses the text). */
   mediaType?: 'application/json' | 'text/plain';
   /** A realistic request body the live API accepts (required when the route takes a body). */

@@ -13,9 +13,9 @@ import {
   chunk,
   sendInChunks,
 } from '../../lib/aws/batch.ts';
-import { RECORDS_TABLE_DESIGN } from '../../lib/records/index.ts';
+import type { MetadataRecord } from '../../lib/records/contract.ts';
+import { RECORDS_TABLE_DESIGN } from '../../lib/records/contract.ts';
 import { DynamoRecordRepo, WriteConflictError } from '../../lib/records/store.ts';
-import type { MetadataRecord } from '../../lib/registry/records.ts';
 import { FakeDdb } from '../kit/dynamodb.ts';
 
 const rec = (i: number): MetadataRecord => ({

@@ -5,6 +5,7 @@
  * error must have the contract's error shape. `api()` throws on a mismatch.
  */
 import { allRoutes } from '../../../lib/registry/index.ts';
+import { successOf } from '../../../lib/registry/route-key.ts';
 import { errorSchema } from '../../../lib/registry/schemas.ts';
 import type { RouteDefinition } from '../../../lib/registry/types.ts';
 
@@ -39,8 +40,8 @@ export function responseProblems(
     const r = errorSchema.safeParse(body);
     return r.success ? [] : [`${where}: not the contract error shape: ${r.error.message}`];
   }
-  const expected = route.status ?? (route.method === 'DELETE' ? 204 : 200);
-  if (status !== expected || !route.response) return [];
-  const r = route.response.safeParse(route.mediaType === 'text/plain' ? text : body);
+  const response = successOf(route, status)?.response;
+  if (!response) return [];
+  const r = response.safeParse(route.mediaType === 'text/plain' ? text : body);
   return r.success ? [] : [`${where}: does not match the declared response: ${r.error.message}`];
 }

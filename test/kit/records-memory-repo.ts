@@ -4,10 +4,21 @@
  * after `Limit`, paging with `lastKey`, projection. For unit tests and local experiments.
  */
 
-import { type MetadataRecord, type RecordKey, refOf, typeNameOf } from '../registry/records.ts';
-import { BY_NAMESPACE_INDEX, BY_STATE_INDEX } from './design.ts';
-import type { PartitionPage, PartitionQuery } from './query.ts';
-import { type BatchWrite, type RecordRepo, type TxAction, WriteConflictError } from './store.ts';
+import {
+  BY_NAMESPACE_INDEX,
+  BY_STATE_INDEX,
+  type MetadataRecord,
+  type RecordKey,
+  refOf,
+  typeNameOf,
+} from '../../lib/records/contract.ts';
+import type { PartitionPage, PartitionQuery } from '../../lib/records/query.ts';
+import {
+  type BatchWrite,
+  type RecordRepo,
+  type TxAction,
+  WriteConflictError,
+} from '../../lib/records/store.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);
 

@@ -1,8 +1,9 @@
 /**
- * The query strings of the records service's list routes (`GET /api/metadata`,
- * `GET /api/metadata/export`), declared here (base) so the registry names them, the kit
- * validates them and the records service receives a parsed {@link ListQuery}. A mistake is a 400
- * naming `query.<name>`.
+ * The records service's contract, part 3: the query grammar of its list routes
+ * (`GET /api/metadata`, `GET /api/metadata/export`): filters, sort, page size, cursor, field
+ * selection. The one grammar: the kit validates query strings with it, the service receives a
+ * parsed {@link ListQuery} and lib/records/query.ts only executes it. A mistake is a 400 naming
+ * `query.<name>`. SDK-free (see contract.ts).
  */
 import * as z from 'zod/mini';
 import { type FieldIssue, toFieldIssues, validationError } from '../errors.ts';
@@ -13,7 +14,7 @@ import {
   RECORD_FIELDS,
   type RecordState,
   STATES,
-} from './records.ts';
+} from './contract-record.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
