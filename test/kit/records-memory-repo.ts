@@ -16,6 +16,7 @@ import type { PartitionPage, PartitionQuery } from '../../lib/records/query.ts';
 import {
   type BatchWrite,
   type RecordRepo,
+  type RecordStamp,
   type TxAction,
   WriteConflictError,
 } from '../../lib/records/store.ts';
@@ -41,6 +42,16 @@ export class MemoryRecordRepo implements RecordRepo {
     this.count('get');
     const r = this.records.get(refOf(key));
     return r ? clone(r) : undefined;
+  }
+
+  async stamps(keys: readonly RecordKey[]): Promise<Map<string, RecordStamp>> {
+    this.count('stamps');
+    const out = new Map<string, RecordStamp>();
+    for (const k of keys) {
+      const r = this.records.get(refOf(k));
+      if (r) out.set(refOf(k), { id: r.id, version: r.version });
+    }
+    return out;
   }
 
   private check(key: RecordKey, expectedVersion: number | null): boolean {

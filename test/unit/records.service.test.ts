@@ -311,7 +311,7 @@ describe('extends and effective metadata', () => {
     expect(cleared.record).not.toHaveProperty('extends');
   });
 
-  it('caches reads for the TTL and drops the cache on every write', async () => {
+  it('serves reads from the cache once checked (full reads: leaf once, base once) and drops it on every write', async () => {
     const { svc, repo } = setup();
     await svc.save(key('base'), { metadata: { tags: ['v1'] } }, {}, admin);
     await svc.save(key('leaf'), { extends: 'base' }, {}, admin);
