@@ -6,19 +6,8 @@
  * (docs/contract.md "Reads that see your own writes").
  */
 import { EXPORT_FORMAT, type ExportQuery, type ListQuery, type MetadataRecord, STATES } from './contract.ts';
-import {
-  type CursorPosition,
-  cutToBudget,
-  decodeListCursor,
-  encodeListCursor,
-  jsonBytes,
-  MAX_PAGE_BYTES,
-  nativePage,
-  planQuery,
-  positionOf,
-  selectFields,
-  sortedPage,
-} from './query.ts';
+import { cutToBudget, jsonBytes, MAX_PAGE_BYTES, nativePage, selectFields, sortedPage } from './pages.ts';
+import { type CursorPosition, decodeListCursor, encodeListCursor, planQuery, positionOf } from './query.ts';
 import type { RecordRepo } from './store.ts';
 
 /** Largest export body (JSON bytes of the records); beyond it the export continues with `next_cursor`. */

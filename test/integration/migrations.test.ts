@@ -8,7 +8,7 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { type MetadataRecord, RECORD_FIELDS, SERVER_FIELDS } from '../../lib/records/contract.ts';
-import { RUN_LIMIT_MS } from '../../lib/records/migrations.ts';
+import { RUN_LIMIT_MS } from '../../lib/records/migration-context.ts';
 import { toItem } from '../../lib/records/records.ts';
 import { api, dynamo, eventually, table } from './support/client.ts';
 

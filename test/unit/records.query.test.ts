@@ -9,17 +9,14 @@ import {
   parseSort,
   type RecordState,
 } from '../../lib/records/contract.ts';
+import { cutToBudget, nativePage, selectFields, sortedPage } from '../../lib/records/pages.ts';
 import {
   comparator,
-  cutToBudget,
   decodeListCursor,
   encodeListCursor,
-  nativePage,
   partitionBound,
   planQuery,
   positionOf,
-  selectFields,
-  sortedPage,
 } from '../../lib/records/query.ts';
 import { MemoryRecordRepo } from '../kit/records-memory-repo.ts';
 
