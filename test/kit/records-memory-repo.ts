@@ -23,6 +23,25 @@ import {
 
 const clone = <T>(v: T): T => structuredClone(v);
 
+/** A stored record for tests: `type/name` and the rest defaulted (override any field). */
+export const aRecord = (over: Partial<MetadataRecord> & { name: string }): MetadataRecord => ({
+  id: `id-${over.name}`,
+  type: 'object',
+  namespace: 'crm',
+  scope: 'platform',
+  metadata: {},
+  strategy: 'merge',
+  validation: 'strict',
+  owner: 'o',
+  state: 'active',
+  version: 1,
+  created_by: 'a',
+  created_at: '2025-01-01T00:00:00Z',
+  updated_by: 'a',
+  updated_at: '2025-01-01T00:00:00Z',
+  ...over,
+});
+
 export class MemoryRecordRepo implements RecordRepo {
   readonly records = new Map<string, MetadataRecord>();
   /** Calls made, by method name (for assertions). */

@@ -7,26 +7,10 @@
 import { describe, expect, it } from 'vitest';
 import type { MetadataRecord } from '../../lib/records/contract.ts';
 import { RecordReads } from '../../lib/records/reads.ts';
-import { MemoryRecordRepo } from '../kit/records-memory-repo.ts';
+import { aRecord, MemoryRecordRepo } from '../kit/records-memory-repo.ts';
 
-const record = (name: string, over: Partial<MetadataRecord> = {}): MetadataRecord => ({
-  id: `id-${name}`,
-  type: 'config',
-  name,
-  namespace: 'default',
-  scope: 'platform',
-  metadata: { tags: [name] },
-  strategy: 'merge',
-  validation: 'strict',
-  owner: 'o',
-  state: 'active',
-  version: 1,
-  created_by: 'a',
-  created_at: '2026-01-01T00:00:00Z',
-  updated_by: 'a',
-  updated_at: '2026-01-01T00:00:00Z',
-  ...over,
-});
+const record = (name: string, over: Partial<MetadataRecord> = {}): MetadataRecord =>
+  aRecord({ type: 'config', name, metadata: { tags: [name] }, ...over });
 
 const key = (name: string) => ({ type: 'config', name });
 
