@@ -235,15 +235,19 @@ async function onEmulator(): Promise<HttpFigures | undefined> {
   if (!em) return undefined;
   process.env.TEMPORA_OUTPUTS ??= `${import.meta.dirname}/../.local/outputs.json`;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  // Test support: the same throwaway JWT-authorized API and IdP tokens the integration tests use.
-  const { loadOutputs } = await import('../test/integration/support/outputs.ts');
-  const { jwtAuthorizedApi } = await import('../test/integration/support/jwt-authorizer.ts');
-  const { idpToken, issuerUrl, strangerKey } = await import('../test/integration/support/oidc.ts');
-  const out = loadOutputs();
-  const edge = await jwtAuthorizedApi('GET /api/notifications', issuerUrl(), ['tempora-local']);
+  // The same throwaway JWT-authorized API and local IdP tokens the integration tests use.
+  const { loadLocalConfig } = await import('../localstack/config.ts');
+  const { readLocalOutputs } = await import('../localstack/outputs.ts');
+  const { jwtAuthorizedApi } = await import('../localstack/jwt-authorizer.ts');
+  const { mintIssuerToken, newIssuerKey, requireIssuer } = await import('../localstack/oidc.ts');
+  const out = readLocalOutputs(process.env.TEMPORA_OUTPUTS || loadLocalConfig().paths.outputsFile);
+  const issuer = requireIssuer(loadLocalConfig());
+  const edge = await jwtAuthorizedApi('GET /api/notifications', issuer.issuer, ['tempora-local']);
   try {
+    const idpToken = (req: { sub: string; role: 'user'; key?: Awaited<ReturnType<typeof newIssuerKey>> }) =>
+      mintIssuerToken(issuer, { ttlSeconds: 600, ...req });
     const idp = await idpToken({ sub: 'bench', role: 'user' });
-    const forged = await idpToken({ sub: 'bench', role: 'user', key: await strangerKey() });
+    const forged = await idpToken({ sub: 'bench', role: 'user', key: await newIssuerKey('RS256') });
     const get = async (base: string, path: string, token?: string) => {
       const t0 = performance.now();
       const r = await fetch(`${base}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});

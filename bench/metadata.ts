@@ -3,7 +3,7 @@
  * JSON round trip of the same document, plus the idempotency key.
  */
 import { idempotencyKey, type Metadata, mergeMetadata, parseMetadata } from '../lib/entity-metadata/index.ts';
-import { FULL_CAMPAIGN_METADATA as CAMPAIGN_DOC } from '../test/fixtures/metadata.ts';
+import { FULL_CAMPAIGN_METADATA as CAMPAIGN_DOC } from './fixtures/metadata.ts';
 import { type Measurement, measure, printTable } from './lib.ts';
 
 const PATCH: Metadata = { scheduling: { frequency: 10 }, tags: ['ovasabi', 'launch', 'summer2025', 'hot'] };

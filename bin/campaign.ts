@@ -8,14 +8,15 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync }
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  allServices,
+  buildGraph,
   CAMPAIGN_DOC_PATTERN,
   CAMPAIGN_DOC_RE,
   planCampaign,
   readCampaignDoc,
   renderCampaignDoc,
   slugOf,
-} from '../lib/amadeus/campaign-doc.ts';
-import { allServices, buildGraph } from '../lib/amadeus/index.ts';
+} from '../lib/amadeus/index.ts';
 import { loadLocalConfig } from '../localstack/config.ts';
 import { readLocalOutputs } from '../localstack/outputs.ts';
 import { type CliIo, runCommand, UsageError } from './command.ts';

@@ -14,7 +14,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
-import { campaignDeltaFrameSchema, campaignStateFrameSchema } from '../lib/broadcast/frame.ts';
+import { campaignDeltaFrameSchema, campaignStateFrameSchema } from '../lib/broadcast/index.ts';
 import { metadataSchemaFor } from '../lib/entity-metadata/schema.ts';
 import { envelopeSchema } from '../lib/events/envelope.ts';
 import { schedulePayloadSchema } from '../lib/events/schedule.ts';

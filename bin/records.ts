@@ -6,7 +6,7 @@
  * Exit codes: 0 ok, 1 records failed or the API/stack failed, 2 usage error or bad input.
  */
 import { randomUUID } from 'node:crypto';
-import { summarize } from '../lib/records/bulk.ts';
+import { summarize } from '../lib/records/index.ts';
 import { loadLocalConfig } from '../localstack/config.ts';
 import { platformOutputs } from '../localstack/stack.ts';
 import { mintLocalToken } from '../localstack/token.ts';

@@ -18,7 +18,7 @@ import {
   serviceEnv,
 } from '../lib/config/functions.ts';
 import { SEED_POLICIES } from '../lib/policy/matrix.ts';
-import { RECORDS_TABLE_DESIGN } from '../lib/records/contract.ts';
+import { RECORDS_TABLE_DESIGN } from '../lib/records/index.ts';
 import {
   CONSOLE_ROUTES,
   HEALTH_ROUTES,

@@ -9,6 +9,7 @@
  * | `TEMPORA_ENV`          | `dev`        | Stack environment: deploys `Tempora-<env>` with `-c env=<env>` |
  * | `TEMPORA_LOCAL_START_TIMEOUT` | `60`  | Seconds to wait for the emulator to become healthy          |
  * | `PERSIST_STATE`        | (unset)      | `1`: the embedded MiniStack saves its state in `.local/state/` when it stops and loads it when it starts |
+ * | `TEMPORA_LOCAL_DIR`    | `.local`     | Where this platform's files go (logs, pid, outputs, cloud assembly), relative to the repository: a second emulator on another port needs its own |
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,8 +134,9 @@ export function loadLocalConfig(
   if (!/^[a-z][a-z0-9-]*$/.test(environment)) {
     throw new Error(`TEMPORA_ENV must be lower-case letters, digits and dashes, got "${environment}"`);
   }
+  const localDir = env.TEMPORA_LOCAL_DIR?.trim();
   return {
-    paths: localPaths(root),
+    paths: localPaths(root, localDir ? resolve(root, localDir) : undefined),
     endpoint: externalUrl ? normalizeEndpoint(externalUrl) : `http://127.0.0.1:${port}`,
     external: Boolean(externalUrl),
     persistState: env.PERSIST_STATE?.trim() === '1',

@@ -34,7 +34,7 @@ import {
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
 import { eventApiEndpoints } from '../lib/aws/live-endpoints.ts';
-import { EVENTS_NAMESPACE } from '../lib/broadcast/channels.ts';
+import { EVENTS_NAMESPACE } from '../lib/broadcast/contract-tables.ts';
 import { eventApiEnv } from '../lib/config/functions-live.ts';
 import type { LocalConfig } from './config.ts';
 import { LocalError, step } from './progress.ts';

@@ -4,7 +4,7 @@
  * ministack==<pin>` (then each of EMULATOR_PACKAGES, and `cfn-lint==<pin>` for `npm run lint:cfn`);
  * skipped when the pinned versions are installed.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CFN_LINT_VERSION, EMULATOR_PACKAGES, type LocalConfig, MINISTACK_VERSION } from './config.ts';
 import { capture, runLogged } from './proc.ts';
@@ -49,10 +49,47 @@ function systemPython(): string {
  * first use); returns the venv's Python. Prints progress only when it has to install.
  */
 export async function ensureVenvPackage(cfg: LocalConfig, name: string, version: string): Promise<string> {
+  const python = venvPython(cfg.paths.venvDir);
+  if (installedVersion(python, name) === version) return python;
+  // Two commands of one checkout may start at once (npm test brings up two platforms): one
+  // installs, the other waits and then finds the package there.
+  return withVenvLock(cfg.paths.venvDir, () => installVenvPackage(cfg, name, version));
+}
+
+/** A stale lock (its holder died) is taken over after this long. */
+const LOCK_STALE_MS = 10 * 60_000;
+
+async function withVenvLock<T>(venvDir: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${venvDir}.lock`;
+  mkdirSync(dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      if (age > LOCK_STALE_MS) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function installVenvPackage(cfg: LocalConfig, name: string, version: string): Promise<string> {
   const { venvDir, pipLog, localDir, root } = cfg.paths;
   const python = venvPython(venvDir);
   const current = installedVersion(python, name);
-  if (current === version) return python;
+  if (current === version) return python; // installed by the lock's previous holder
 
   mkdirSync(localDir, { recursive: true });
   const s = step(

@@ -3,7 +3,7 @@ import * as appsync from 'aws-cdk-lib/aws-appsync';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { EVENTS_NAMESPACE } from '../../lib/broadcast/channels.ts';
+import { EVENTS_NAMESPACE } from '../../lib/broadcast/contract-tables.ts';
 
 export interface BroadcastEventsProps {
   /** `tempora-<env>`: prefix of physical names. */

@@ -12,8 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { SCORE_INDEX } from '../../lib/broadcast/leaderboard.ts';
-import { RUNNING_ATTRIBUTE, RUNNING_INDEX } from '../../lib/broadcast/ticker-item.ts';
+import { RUNNING_ATTRIBUTE, RUNNING_INDEX, SCORE_INDEX } from '../../lib/broadcast/contract-tables.ts';
 import {
   broadcastEnv,
   eventApiEnv,

@@ -5,7 +5,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { converseEnv } from '../../lib/config/functions.ts';
-import { converse } from '../../lib/registry/platform-converse.ts';
+import { converse } from '../../lib/converse/contract.ts';
 import { grantTable, pitrTable } from './helpers.ts';
 import { ServiceFunction } from './service-function.ts';
 

@@ -11,7 +11,7 @@ import {
   searchIndexEnv,
   translationEnv,
 } from '../../lib/config/functions.ts';
-import { PROVIDER_NAMES, type ProviderName } from '../../lib/localization/names.ts';
+import { PROVIDER_NAMES, type ProviderName } from '../../lib/localization/contract.ts';
 import type { PlatformNeed, ServiceDefinition } from '../../lib/registry/types.ts';
 import { stateful } from '../data-stack.ts';
 import { grantEntityStore, grantTable, pitrTable, type SharedTables } from './helpers.ts';

@@ -4,6 +4,17 @@
  * pattern edges. See docs/amadeus.md.
  */
 export {
+  CAMPAIGN_DOC_PARTS,
+  CAMPAIGN_DOC_PATTERN,
+  CAMPAIGN_DOC_RE,
+  type CampaignDocInput,
+  type CampaignPlan,
+  planCampaign,
+  readCampaignDoc,
+  renderCampaignDoc,
+  slugOf,
+} from './campaign-doc.ts';
+export {
   type ConsistencyOptions,
   type ConsistencyReport,
   checkConsistency,

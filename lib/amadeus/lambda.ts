@@ -18,31 +18,31 @@ import { httpHandler } from '../lambda-kit/http.ts';
 import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
 import { json, text } from '../lambda-kit/response.ts';
 import { logger, metrics } from '../observability.ts';
+import { getPlatformService } from '../registry/index.ts';
 import {
-  getPlatformService,
   type kgDiagramQuerySchema,
   type kgHistoryQuerySchema,
   type kgNameParamsSchema,
   type kgPatternParamsSchema,
   type kgPatternQuerySchema,
-} from '../registry/index.ts';
+  PUBLISH_RESOURCE_TYPE,
+} from './contract.ts';
 import { buildGraph, getServiceNode } from './graph.ts';
 import type { VersionRecord, VersionSummary } from './history.ts';
+import { DynamoGraphHistory } from './history-store.ts';
 import { impact } from './impact.ts';
 import { toMermaid } from './mermaid.ts';
 import { allServices } from './services.ts';
 import {
   type ApplyOutcome,
-  DynamoGraphHistory,
   DynamoPatternStore,
   type EntityEdgeChange,
   entityChangeOf,
   type PatternMember,
-  PUBLISH_RESOURCE_TYPE,
 } from './store.ts';
 import type { KnowledgeGraph } from './types.ts';
 
-export { PUBLISH_RESOURCE_TYPE } from './store.ts';
+export { PUBLISH_RESOURCE_TYPE };
 
 /** Physical id of that resource: constant, so an update never replaces (and deletes) it. */
 export const PUBLISH_PHYSICAL_ID = 'tempora-knowledge-graph';

@@ -1,5 +1,5 @@
 /**
- * Amadeus on DynamoDB: the published versions of the knowledge graph (a {@link GraphHistory})
+ * Amadeus on DynamoDB: the published versions of the knowledge graph (./history-store.ts)
  * and the entities' pattern edges (`metadata.knowledge_graph`), in one table keyed by
  * `pk` (S) and `sk` (S) with the TTL attribute `expires_at`:
  *
@@ -17,47 +17,21 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
-  type QueryCommandInput,
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import {
-  decodeCursor,
-  encodeCursor,
-  isConditionFailure,
-  isTransactionConflict,
-  queryPages,
-} from '../aws/dynamodb.ts';
+import { decodeCursor, encodeCursor, isConditionFailure, isTransactionConflict } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE } from '../registry/schemas-reads.ts';
-import {
-  type GraphDiff,
-  type GraphHistory,
-  historyLimit,
-  nextVersionRecord,
-  type VersionRecord,
-  type VersionSummary,
-} from './history.ts';
+import { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE } from './contract.ts';
 import { diffPatternEdges, entitiesUsingPattern, type PatternEdge, patternEdges } from './patterns.ts';
 import { compare } from './services.ts';
-import type { KnowledgeGraph } from './types.ts';
 
-/** Resource type of the publish-on-deploy custom resource (infra creates it, the Lambda answers it). */
-export const PUBLISH_RESOURCE_TYPE = 'Custom::TemporaKnowledgeGraph';
-
-/** Partition of the version items. */
-export const KG_PK = 'kg';
-/** Sort key of version `n`: zero-padded, so string order is version order. */
-export const versionSk = (version: number): string => String(version).padStart(10, '0');
 export const patternPk = (pattern: string): string => `pattern#${pattern}`;
 export const memberSk = (type: string, id: string): string => `${type}#${id}`;
 export const entityPk = (type: string, id: string): string => `entity#${type}#${id}`;
 export const ENTITY_SK = 'edges';
 
-/** Largest version item written (DynamoDB's limit is 400 KB). */
-const MAX_VERSION_ITEM_BYTES = 380 * 1024;
 /** How long an entity's edges item without edges is kept (deleted, or no knowledge_graph). */
 export const EMPTY_EDGES_TTL_SECONDS = 30 * 24 * 3600;
 /** Default and largest page of pattern members; largest pattern name (declared with the route). */
@@ -65,149 +39,13 @@ export const DEFAULT_PATTERN_PAGE = MAX_PATTERN_PAGE;
 export { MAX_PATTERN_BYTES, MAX_PATTERN_PAGE };
 
 /** A lost race worth retrying: a condition that no longer held, or a concurrent transaction. */
-const isRetryableConflict = (e: unknown): boolean => isConditionFailure(e) || isTransactionConflict(e);
-
-// ---------------------------------------------------------------------------------------
-// Version history
-
-interface VersionItem {
-  pk: string;
-  sk: string;
-  version: number;
-  hash: string;
-  published_at: string;
-  /** JSON of the graph as published. */
-  graph?: string;
-  /** JSON of the diff from the previous version; `null` text for version 1. */
-  changes_from_previous: string;
-}
+export const isRetryableConflict = (e: unknown): boolean => isConditionFailure(e) || isTransactionConflict(e);
 
 export interface StoreOptions {
   /** Clock (publication times, TTLs). Default: now. */
   now?: () => Date;
   /** Attempts when a conditional write loses a race (default 5). */
   maxAttempts?: number;
-}
-
-/**
- * The version history on DynamoDB: one item per version under `pk = "kg"`. `append` writes
- * version n+1 with `attribute_not_exists(pk)`; when another publisher won that number it
- * re-reads and tries again, so concurrent deploys can neither overwrite nor skip a version.
- */
-export class DynamoGraphHistory implements GraphHistory {
-  private readonly now: () => Date;
-  private readonly maxAttempts: number;
-
-  constructor(
-    private readonly ddb: DynamoDBDocumentClient,
-    private readonly table: string,
-    opts: StoreOptions = {},
-  ) {
-    this.now = opts.now ?? (() => new Date());
-    this.maxAttempts = opts.maxAttempts ?? 5;
-  }
-
-  async latest(): Promise<VersionRecord | undefined> {
-    const out = await this.ddb.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': KG_PK },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    const item = out.Items?.[0] as VersionItem | undefined;
-    return item ? toRecord(item) : undefined;
-  }
-
-  async append(graph: KnowledgeGraph): Promise<{ record: VersionRecord; created: boolean }> {
-    for (let attempt = 1; ; attempt += 1) {
-      const latest = await this.latest();
-      const record = nextVersionRecord(latest, graph, this.now());
-      if (!record) return { record: latest!, created: false };
-      const item = toItem(record);
-      const size = Buffer.byteLength(JSON.stringify(item), 'utf8');
-      if (size > MAX_VERSION_ITEM_BYTES)
-        throw new Error(
-          `Knowledge graph version ${record.version} is ${size} bytes; the item limit is 400 KB`,
-        );
-      try {
-        await this.ddb.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        return { record, created: true };
-      } catch (e) {
-        if (!isRetryableConflict(e) || attempt >= this.maxAttempts) throw e;
-      }
-    }
-  }
-
-  /** Up to `limit` full versions (graph included), newest first. */
-  async list(limit?: number): Promise<VersionRecord[]> {
-    const items = await this.query(historyLimit(limit), false);
-    return items.map(toRecord);
-  }
-
-  /** Up to `limit` versions without their graphs (what `GET /api/kg/history` lists), newest first. */
-  async summaries(limit?: number): Promise<VersionSummary[]> {
-    const items = await this.query(historyLimit(limit), true);
-    return items.map(toSummary);
-  }
-
-  /** Newest `limit` version items, following pages (a page stops at 1 MB). */
-  private async query(limit: number, withoutGraph: boolean): Promise<VersionItem[]> {
-    const items: VersionItem[] = [];
-    const input: QueryCommandInput = {
-      TableName: this.table,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': KG_PK },
-      ScanIndexForward: false,
-      Limit: limit,
-      ...(withoutGraph
-        ? {
-            ProjectionExpression: 'pk, sk, #v, #h, published_at, changes_from_previous',
-            ExpressionAttributeNames: { '#v': 'version', '#h': 'hash' },
-          }
-        : {}),
-    };
-    for await (const page of queryPages<VersionItem>(this.ddb, input)) {
-      items.push(...page.items);
-      if (items.length >= limit) break;
-    }
-    return items.slice(0, limit);
-  }
-}
-
-function toItem(r: VersionRecord): VersionItem {
-  return {
-    pk: KG_PK,
-    sk: versionSk(r.version),
-    version: r.version,
-    hash: r.hash,
-    published_at: r.published_at,
-    graph: JSON.stringify(r.graph),
-    changes_from_previous: JSON.stringify(r.changes_from_previous),
-  };
-}
-
-function toSummary(i: VersionItem): VersionSummary {
-  return {
-    version: Number(i.version),
-    hash: i.hash,
-    published_at: i.published_at,
-    changes_from_previous: JSON.parse(i.changes_from_previous ?? 'null') as GraphDiff | null,
-  };
-}
-
-function toRecord(i: VersionItem): VersionRecord {
-  if (i.graph === undefined) throw new Error(`Knowledge graph version ${i.version} has no graph`);
-  return { ...toSummary(i), graph: JSON.parse(i.graph) as KnowledgeGraph };
 }
 
 // ---------------------------------------------------------------------------------------

@@ -71,8 +71,8 @@ export interface KgEventNode {
   consumers: string[];
 }
 
-/** Version of the graph's JSON shape (bump on an incompatible change of these types). */
-export const KG_FORMAT = 1;
+/** Version of the graph's JSON shape (bump on an incompatible change of these types): ./contract.ts. */
+export { KG_FORMAT } from './contract.ts';
 
 export interface KnowledgeGraph {
   /** Shape version, {@link KG_FORMAT}. */

@@ -19,7 +19,7 @@ export const MAX_VALUE_LENGTH = 128;
 /** Markers outlive EventBridge's 24 h retry window and Lambda's 6 h async event age. */
 export const MARKER_TTL_SECONDS = 8 * 24 * 3600;
 /** Widest summary range (declared with the route). */
-export { MAX_RANGE_DAYS } from '../registry/schemas-reads.ts';
+export { MAX_RANGE_DAYS } from './contract-routes.ts';
 
 export type CounterKind = 'total' | 'type' | 'tag' | 'feature';
 

@@ -4,10 +4,10 @@
  */
 import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
 import { json } from '../lambda-kit/response.ts';
-import type { SummaryQuery } from '../registry/schemas-reads.ts';
+import type { SummaryQuery } from './contract-routes.ts';
 import type { AnalyticsCounters } from './service.ts';
 
-export { summaryQuerySchema } from '../registry/schemas-reads.ts';
+export { summaryQuerySchema } from './contract-routes.ts';
 
 export function analyticsRoutes(counters: AnalyticsCounters): Routes {
   return {

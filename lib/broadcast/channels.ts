@@ -12,7 +12,9 @@
  * the `websocket` transport.
  */
 
-export const EVENTS_NAMESPACE = 'campaigns';
+import { EVENTS_NAMESPACE } from './contract-tables.ts';
+
+export { EVENTS_NAMESPACE };
 
 const SEGMENT = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?$/;
 

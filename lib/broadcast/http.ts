@@ -1,5 +1,5 @@
 /**
- * HTTP routes of the broadcast service (lib/registry/platform-broadcast.ts):
+ * HTTP routes of the broadcast service (lib/broadcast/contract.ts):
  * - `POST /api/campaigns/{id}/scores` `{ user, delta, scores? }` (named counters) → 200 `{ campaign_id, user, score }`:
  *   admins and services update anyone's score, a user only their own; 404 for an unknown
  *   campaign; the update is atomic and emits `campaign.score`.
@@ -16,8 +16,8 @@ import { forbidden, notFound, toFieldIssues, validationError } from '../errors.t
 import type { HealthReport } from '../health.ts';
 import type { Routes } from '../lambda-kit/http-types.ts';
 import { json } from '../lambda-kit/response.ts';
-import { scoreBodySchema } from '../registry/schemas-live.ts';
 import { CAMPAIGN_ID_RE, type CampaignReader } from './campaigns.ts';
+import { scoreBodySchema } from './contract.ts';
 import type { JoinInfo } from './join.ts';
 import type { LeaderboardStore } from './leaderboard.ts';
 

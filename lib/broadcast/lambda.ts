@@ -19,7 +19,7 @@ import { httpHandler } from '../lambda-kit/http.ts';
 import { lazy } from '../lambda-kit/lazy.ts';
 import { isWsEvent, wsHandler } from '../lambda-kit/ws.ts';
 import { logger } from '../observability.ts';
-import { broadcast as declaration } from '../registry/platform-broadcast.ts';
+import { broadcast as declaration } from './contract.ts';
 import { START_PATTERN } from './events.ts';
 import { broadcastRoutes } from './http.ts';
 import { LIVE_TOKEN_TTL_SECONDS, mintLiveToken } from './live-token.ts';

@@ -28,10 +28,11 @@ import { cancellationCodes, queryAll } from '../aws/dynamodb.ts';
 import { evaluateFormula, type FormulaNode, parseFormula } from '../entity-metadata/formula.ts';
 import type { Metadata } from '../entity-metadata/index.ts';
 import { outboxPut } from '../events/outbox.ts';
+import { SCORE_INDEX } from './contract-tables.ts';
 import { broadcastEnvelope } from './events.ts';
 import type { LeaderboardEntry } from './frame.ts';
 
-export const SCORE_INDEX = 'by_score';
+export { SCORE_INDEX };
 export const DEFAULT_TOP_N = 10;
 export const MAX_TOP_N = 100;
 

@@ -9,13 +9,13 @@
  * Errors: { "type": "error", "code", "message", "id"? } with code one of {@link ErrorCode}.
  */
 import * as z from 'zod/mini';
-import { scoreDeltaSchema } from '../registry/schemas-live.ts';
+import { scoreDeltaSchema } from './contract.ts';
 import { rfc3339Of, type Timestamp } from './frame.ts';
 
 /** Largest inbound message accepted, in UTF-8 bytes (API Gateway's own frame limit is 32 KB). */
 export const MAX_INBOUND_BYTES = 4096;
 /** The leaderboard's user id and score delta, declared once in the registry. */
-export { MAX_SCORE_DELTA, scoreDeltaSchema, userIdSchema } from '../registry/schemas-live.ts';
+export { MAX_SCORE_DELTA, scoreDeltaSchema, userIdSchema } from './contract.ts';
 
 export type ErrorCode =
   | 'message_too_large'

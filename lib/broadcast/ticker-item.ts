@@ -29,13 +29,9 @@ import type { TransportKind } from './transport.ts';
 
 export const TICKER_SK = 'ticker';
 
-/**
- * The sparse index of running tickers (the sweep's list): a ticker item carries
- * `RUNNING_ATTRIBUTE` only while it is running, so the index holds exactly those items, keys
- * only (the heartbeat rewrites the attribute's unchanged value, which leaves the index alone).
- */
-export const RUNNING_INDEX = 'by_running';
-export const RUNNING_ATTRIBUTE = 'running_ticker';
+// The sparse index of running tickers (the sweep's list) is declared in ./contract-tables.ts: a
+// ticker item carries RUNNING_ATTRIBUTE only while it is running, so the index holds exactly
+// those items, keys only (the heartbeat rewrites the attribute's unchanged value).
 
 /** How often a burst writes its `alive_at` (and `seq`) to the ticker item. */
 export const ALIVE_EVERY_MS = 1_000;

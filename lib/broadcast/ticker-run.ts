@@ -8,7 +8,8 @@ import { type DynamoDBDocumentClient, TransactWriteCommand, UpdateCommand } from
 import { applied } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
-import { tickerKey as key, RUNNING_ATTRIBUTE, TICKER_SK, type TickerTransport } from './ticker-item.ts';
+import { RUNNING_ATTRIBUTE } from './contract-tables.ts';
+import { tickerKey as key, TICKER_SK, type TickerTransport } from './ticker-item.ts';
 
 export class TickerRun {
   constructor(

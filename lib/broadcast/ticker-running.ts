@@ -5,7 +5,8 @@
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { queryAll } from '../aws/dynamodb.ts';
-import { RUNNING_ATTRIBUTE, RUNNING_INDEX, TICKER_SK, type TickerItem } from './ticker-item.ts';
+import { RUNNING_ATTRIBUTE, RUNNING_INDEX } from './contract-tables.ts';
+import { TICKER_SK, type TickerItem } from './ticker-item.ts';
 
 /** Ticker items the sweep reads at once. */
 const LIST_CONCURRENCY = 25;

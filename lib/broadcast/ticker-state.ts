@@ -12,13 +12,8 @@ import {
 import { applied } from '../aws/dynamodb.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
-import {
-  tickerKey as key,
-  parseTickerItem,
-  RUNNING_ATTRIBUTE,
-  TICKER_SK,
-  type TickerItem,
-} from './ticker-item.ts';
+import { RUNNING_ATTRIBUTE } from './contract-tables.ts';
+import { tickerKey as key, parseTickerItem, TICKER_SK, type TickerItem } from './ticker-item.ts';
 
 export class TickerStore {
   constructor(

@@ -1,13 +1,13 @@
 /**
  * Orders priced by location (issue 15): an order item without `unit_price` gets the effective
- * price of its sku in the order's currency for the buyer's `country` (lib/entity-metadata/pricing.ts:
+ * price of its sku in the order's currency for the buyer's `country` (lib/commerce/contract.ts:
  * country rule, else region, else global), and `priced_by` names the rule record that priced
  * it. `priced_by` is the service's to write: a client sending it gets a 400.
  */
 
-import { countrySchema, currencySchema, resolvePrice, skuSchema } from '../entity-metadata/pricing.ts';
-import type { PricingRuleReader } from '../entity-metadata/pricing-rules.ts';
+import { countrySchema, currencySchema, resolvePrice, skuSchema } from '../commerce/contract.ts';
 import { type FieldIssue, validationError } from '../errors.ts';
+import type { PricingRuleReader } from '../store/pricing-rules.ts';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -3,12 +3,12 @@
  * `unit_price`, ./pricing.ts); the rest of the collection is the kit's (lib/lambda-kit/entity-service.ts).
  */
 
-import type { PricingRuleReader } from '../entity-metadata/pricing-rules.ts';
 import type { ServiceDeps } from '../lambda-kit/entity-service.ts';
 import type { HttpRequest, Routes } from '../lambda-kit/http-types.ts';
 import { parseIfMatch } from '../lambda-kit/input.ts';
 import { json } from '../lambda-kit/response.ts';
 import type { RequestContext } from '../store/model.ts';
+import type { PricingRuleReader } from '../store/pricing-rules.ts';
 import { priceOrderItems } from './pricing.ts';
 
 const ctxOf = (req: HttpRequest): RequestContext => {

@@ -8,9 +8,9 @@ import { converseEnv } from '../config/functions.ts';
 import { serviceLambda } from '../lambda-kit/dispatch.ts';
 import { httpHandler } from '../lambda-kit/http.ts';
 import { declared } from '../registry/declared.ts';
-import { converse as declaration } from '../registry/platform-converse.ts';
 import { fetchApi } from './api.ts';
 import { ConfirmationStore } from './confirmations.ts';
+import { converse as declaration } from './contract.ts';
 import { converseRoutes } from './routes.ts';
 
 type HttpHandler = ReturnType<typeof httpHandler>;

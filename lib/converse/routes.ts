@@ -1,16 +1,16 @@
 /**
- * `POST /api/converse` and `POST /api/converse/confirm` (lib/registry/platform-converse.ts).
+ * `POST /api/converse` and `POST /api/converse/confirm` (lib/converse/contract.ts).
  * Both read and act through the API with the caller's own token (lib/converse/api.ts).
  */
 import type { Principal } from '../auth/tokens.ts';
 import { payloadTooLarge } from '../errors.ts';
 import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
 import { json } from '../lambda-kit/response.ts';
-import { MAX_CONVERSE_TEXT } from '../registry/platform-converse.ts';
 import { type Answer, answer } from './answers.ts';
 import type { ApiCall } from './api.ts';
 import { apiReader } from './api.ts';
 import type { ConfirmationStore } from './confirmations.ts';
+import { MAX_CONVERSE_TEXT } from './contract.ts';
 
 export interface ConverseDeps {
   call: ApiCall;

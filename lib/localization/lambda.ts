@@ -4,7 +4,6 @@
  */
 import { entityWriterEnv, translationEnv } from '../config/functions.ts';
 import { config } from '../config.ts';
-import { pricingRules } from '../entity-metadata/pricing-rules.ts';
 import { consumerHandler } from '../lambda-kit/consumer.ts';
 import { serviceLambda } from '../lambda-kit/dispatch.ts';
 import { serviceHandler } from '../lambda-kit/entity-service.ts';
@@ -12,6 +11,7 @@ import { lazy, once } from '../lambda-kit/lazy.ts';
 import { otherStores } from '../lambda-kit/wiring.ts';
 import { metrics } from '../observability.ts';
 import { getService } from '../registry/index.ts';
+import { pricingRules } from '../store/pricing-rules.ts';
 import { priceRoutes } from './prices.ts';
 import { providerFromConfig } from './provider.ts';
 import { LocalizationService } from './service.ts';

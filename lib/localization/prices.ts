@@ -1,14 +1,14 @@
 /**
  * `GET /api/localization/prices?sku=&currency=&country=`: the effective location-based price
- * (lib/entity-metadata/pricing.ts): a country rule beats a region rule beats a global one; 404
+ * (lib/commerce/contract.ts): a country rule beats a region rule beats a global one; 404
  * naming the sku when none applies.
  */
 
-import { resolvePrice } from '../entity-metadata/pricing.ts';
-import type { PricingRuleReader } from '../entity-metadata/pricing-rules.ts';
+import { resolvePrice } from '../commerce/contract.ts';
 import { notFound } from '../errors.ts';
 import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
 import { json } from '../lambda-kit/response.ts';
+import type { PricingRuleReader } from '../store/pricing-rules.ts';
 
 interface PriceQuery {
   sku: string;

@@ -12,7 +12,7 @@
  */
 import { type TranslateClient, TranslateTextCommand } from '@aws-sdk/client-translate';
 import { translateClient } from '../aws/clients.ts';
-import { PROVIDER_NAMES, type ProviderName } from './names.ts';
+import { PROVIDER_NAMES, type ProviderName } from './contract.ts';
 
 export { PROVIDER_NAMES, type ProviderName };
 

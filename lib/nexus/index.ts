@@ -10,7 +10,7 @@ import { toEntry } from '../events/publisher.ts';
 import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
 import { json } from '../lambda-kit/response.ts';
 import { assertEventEntry } from '../limits/index.ts';
-import type { eventBodySchema } from '../registry/schemas.ts';
+import type { eventBodySchema } from './contract.ts';
 
 export function eventRoutes(
   ddb: DynamoDBDocumentClient,

@@ -4,8 +4,8 @@
  * or `set` of a top-level field), and what they do to one record, validated as any write is.
  */
 import * as z from 'zod/mini';
+import { PRICING_RULE_TYPE, pricingRuleIssues } from '../commerce/contract.ts';
 import { deepMerge, type Metadata, parseMetadata } from '../entity-metadata/index.ts';
-import { PRICING_RULE_TYPE, pricingRuleIssues } from '../entity-metadata/pricing.ts';
 import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
 import {
   migrationIdent as ident,

@@ -4,13 +4,13 @@
  * is added and removed here too.
  */
 
+import { PRICING_RULE_TYPE, pricingRuleIssues } from '../commerce/contract.ts';
 import {
   type Metadata,
   mergeMetadata,
   parseMetadata,
   type ValidationMode,
 } from '../entity-metadata/index.ts';
-import { PRICING_RULE_TYPE, pricingRuleIssues } from '../entity-metadata/pricing.ts';
 import { conflict, validationError } from '../errors.ts';
 import {
   DEFAULT_NAMESPACE,

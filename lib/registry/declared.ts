@@ -1,24 +1,16 @@
 /**
- * The domain services as declared in lib/registry/services.ts, in declaration order. Add a
- * service here. This is what the entity stores read (table, entity, fields, access, verbs): the
- * services' routes and the lists derived from all of them are joined in lib/registry/domain.ts,
- * which entity stores do not import.
+ * The domain services as declared (a service with code of its own in its contract,
+ * lib/<service>/contract.ts; the others in lib/registry/services.ts), in declaration order. Add
+ * a service here. This is what the entity stores read (table, entity, fields, access, verbs):
+ * the services' routes and the lists derived from all of them are joined in
+ * lib/registry/domain.ts, which entity stores do not import.
  */
-import {
-  admin,
-  analytics,
-  campaign,
-  commerce,
-  content,
-  localization,
-  moderation,
-  notification,
-  referral,
-  search,
-  security,
-  talent,
-  user,
-} from './services.ts';
+import { analytics } from '../analytics/contract.ts';
+import { commerce } from '../commerce/contract.ts';
+import { localization } from '../localization/contract.ts';
+import { notification } from '../notification/contract.ts';
+import { security } from '../security/contract.ts';
+import { admin, campaign, content, moderation, referral, search, talent, user } from './services.ts';
 import type { ServiceDefinition } from './types.ts';
 
 export const declared: readonly ServiceDefinition[] = [

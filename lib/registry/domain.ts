@@ -5,10 +5,12 @@
  * service's extra routes (lib/registry/domain-routes.ts) joined in.
  */
 
+import { localization } from '../localization/contract.ts';
+import { security } from '../security/contract.ts';
 import { DOMAIN_NAMES, declared, SEARCHABLE_TYPES } from './declared.ts';
 import { DOMAIN_ROUTES } from './domain-routes.ts';
 import { searchRoute } from './search.ts';
-import { localization, search, security } from './services.ts';
+import { search } from './services.ts';
 import type { ServiceDefinition } from './types.ts';
 
 export { DOMAIN_NAMES, SEARCH_FIELDS, SEARCHABLE_TYPES } from './declared.ts';

@@ -5,7 +5,8 @@
  * docs/openapi.json by `npm run docs:openapi` (with docs/api.md).
  */
 import * as z from 'zod/mini';
-import { httpFunctions, routeKey } from './index.ts';
+import { httpFunctions } from './gateway.ts';
+import { routeKey } from './route-key.ts';
 import { documentationOf, errorSchema } from './schemas.ts';
 import type { RouteDefinition } from './types.ts';
 

@@ -1,11 +1,12 @@
 /**
- * The request schemas routes declare (lib/registry/routes.ts): they live here, in base, so the
+ * The request schemas common to many routes (ids, a collection's list query, event types, the
+ * policy matrix's rows, the error shape): they live here, in base, so the contracts and the
  * registry can name them and every layer above (the kit validating, the store, the services)
- * imports the one definition.
+ * imports the one definition. A schema one service owns lives in that service's contract.
  */
 import * as z from 'zod/mini';
 import { ISO_DURATION_RE } from '../entity-metadata/constants.ts';
-import { idString, indexKeyString, jsonObject } from '../limits/index.ts';
+import { indexKeyString } from '../limits/index.ts';
 import { ROLES } from './types.ts';
 
 const documentation = new WeakMap<z.ZodMiniType, z.ZodMiniType>();
@@ -55,22 +56,6 @@ export const eventTypeSchema = z
     z.regex(/^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$/, 'must be a dotted lower-case event type'),
   );
 
-/** `POST /api/events`: an event an operator puts on the bus. */
-export const eventBodySchema = z.strictObject({
-  type: eventTypeSchema,
-  /** Emitting service, e.g. `billing-sync` → source `tempora.billing-sync`; default `api`. */
-  service: z._default(
-    z.string().check(z.regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a lower-case service name')),
-    'api',
-  ),
-  entity: z.strictObject({
-    type: z.string().check(z.minLength(1), z.maxLength(64)),
-    id: idString(),
-    version: z._default(z.number().check(z.int(), z.nonnegative(), z.lte(Number.MAX_SAFE_INTEGER)), 0),
-  }),
-  payload: z.optional(jsonObject()),
-});
-
 /** ISO 8601 duration (date and time parts, e.g. P90D, P1Y, PT12H) or `forever`. */
 export const retentionSchema = z.union([
   z.literal('forever'),
@@ -97,7 +82,7 @@ export const policyKeySchema = z.object({
 
 export const policyListQuerySchema = z.object({ environment: z.optional(policyEnvironmentSchema) });
 
-export * from './schemas-live.ts';
+export * from './schemas-health.ts';
 
 /** The contract's error shape, every 4xx/5xx. */
 export const errorSchema = z.object({
@@ -107,36 +92,3 @@ export const errorSchema = z.object({
     details: z.optional(z.unknown()),
   }),
 });
-
-/** What a scheduler intent does when it fires. */
-export const ACTIONS = ['delete', 'archive', 'run_pattern'] as const;
-export type IntentAction = (typeof ACTIONS)[number];
-
-/** Where an intent is in its life (only a `scheduled` one can be cancelled). */
-export const INTENT_STATUSES = ['scheduled', 'executing', 'cancelled', 'executed', 'failed'] as const;
-export type IntentStatus = (typeof INTENT_STATUSES)[number];
-
-/**
- * The `scheduler.schedule` payload of the contract (`POST /api/scheduler/intents`, or the event
- * on the bus): what to do to which entity, when, and which events cancel it.
- */
-export const schedulePayloadSchema = z.strictObject({
-  action: z.enum(ACTIONS),
-  run_at: z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' }),
-  pattern: z
-    .string()
-    .check(
-      z.trim(),
-      z.minLength(1, 'must not be empty'),
-      z.maxLength(64),
-      z.regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'must be letters, digits, dots, dashes or underscores'),
-    ),
-  cancel_on: z._default(z.array(eventTypeSchema).check(z.maxLength(20)), []),
-  entity: z.strictObject({
-    type: z.string().check(z.minLength(1), z.maxLength(64)),
-    id: z.string().check(z.minLength(1), z.maxLength(128)),
-  }),
-  payload: z.optional(z.record(z.string(), z.unknown())),
-});
-
-export type SchedulePayload = z.infer<typeof schedulePayloadSchema>;

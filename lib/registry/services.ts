@@ -1,37 +1,19 @@
 /**
- * The thirteen domain services of the platform (seed 001's service table): one entry each.
- * Capabilities, dependencies and integration points come from that table; `fields` is each
- * entity's own schema (metadata and system fields are common to all). A service's HTTP routes
- * besides its collection are declared in lib/registry/domain-routes.ts, apart from these: the
- * entity stores read these declarations and must not bundle those routes' schemas.
+ * The domain services that have no code of their own (seed 001's service table): their
+ * collection, served by the Lambda kit's entity service, is all they are, so their declaration
+ * is their contract. A service with code of its own declares itself in lib/<service>/contract.ts
+ * (security, commerce, localization, analytics, notification); lib/registry/declared.ts lists
+ * them all. Capabilities, dependencies and integration points come from seed 001's table;
+ * `fields` is each entity's own schema (metadata and system fields are common to all).
  */
 import * as z from 'zod/mini';
-import { countrySchema, currencySchema, pricedBySchema, skuSchema } from '../entity-metadata/pricing.ts';
-import { jsonObject } from '../limits/index.ts';
-import { ADMIN, ALL, type CrudOperation, OPS, type Role, type ServiceDefinition } from './types.ts';
+import { access, idField, stateField, text } from './fields.ts';
+import { ADMIN, ALL, OPS, type ServiceDefinition } from './types.ts';
 
-/** Role access per CRUD operation: reads by `read`, writes by `write` (policy access applies on top). */
-const access = (
-  read: readonly Role[],
-  write: readonly Role[],
-  create = write,
-): Record<CrudOperation, readonly Role[]> => ({
-  create,
-  read,
-  list: read,
-  update: write,
-  delete: write,
-});
+export { stateSchema } from './fields.ts';
 
-const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
-const id = z.string().check(z.minLength(1), z.maxLength(128));
-
-/** Entity `state`: free-form lower-case word (active, inactive, archived, …). */
-export const stateSchema = z
-  .string()
-  .check(z.regex(/^[a-z][a-z_]{0,31}$/, 'must be a lower-case word (a-z, _), at most 32 chars'));
-
-const state = z.optional(stateSchema);
+const id = idField;
+const state = stateField;
 
 export const user: ServiceDefinition = {
   name: 'user',
@@ -66,31 +48,6 @@ export const user: ServiceDefinition = {
   integrationPoints: ['notification', 'nexus'],
   emits: [],
   consumes: [],
-};
-
-export const notification: ServiceDefinition = {
-  name: 'notification',
-  description: 'Multi-channel notifications, templates, real-time delivery.',
-  entity: 'notification',
-  collection: 'notifications',
-  table: 'service_notification_main',
-  category: 'notification',
-  fields: z.strictObject({
-    user_id: id,
-    channel: z.enum(['email', 'sms', 'push', 'in_app']),
-    title: text(200),
-    body: z.optional(z.string().check(z.maxLength(4000))),
-    read: z.optional(z.boolean()),
-    state,
-  }),
-  access: access(ALL, OPS),
-  verbs: [],
-  capabilities: ['multi-channel', 'templates', 'real-time', 'streaming'],
-  dependencies: ['user'],
-  integrationPoints: ['nexus'],
-  emits: [],
-  // The triggers of the feature rules in lib/notification/rules.ts (a unit test keeps them in step).
-  consumes: ['campaign.created', 'campaign.updated', 'referral.created', 'user.created'],
 };
 
 export const campaign: ServiceDefinition = {
@@ -146,31 +103,6 @@ export const referral: ServiceDefinition = {
   consumes: [],
 };
 
-export const security: ServiceDefinition = {
-  name: 'security',
-  description:
-    'Policies, audit and compliance: owns the policy matrix and the immutable audit trail of every event.',
-  entity: 'audit',
-  collection: 'security/audits',
-  table: 'service_security_audit',
-  category: 'security',
-  // Audit records are written from the bus only; no client creates them.
-  fields: z.strictObject({}),
-  access: access(OPS, OPS),
-  verbs: [],
-  crud: false,
-  tableIndexes: [
-    { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'at_sk' },
-    { name: 'by_type', partitionKey: 'type', sortKey: 'at_sk' },
-  ],
-  needs: ['policies:write'],
-  capabilities: ['policies', 'audit', 'compliance'],
-  dependencies: [], // every other domain service: derived in lib/registry/domain.ts
-  integrationPoints: ['nexus'],
-  emits: [],
-  consumes: ['*'],
-};
-
 export const content: ServiceDefinition = {
   name: 'content',
   description: 'Articles, micro-posts, video, comments, reactions and full-text search feeds.',
@@ -193,72 +125,6 @@ export const content: ServiceDefinition = {
   dependencies: ['user', 'notification', 'search', 'moderation'],
   integrationPoints: ['nexus', 'analytics'],
   emits: [],
-  consumes: [],
-};
-
-export const commerce: ServiceDefinition = {
-  name: 'commerce',
-  description: 'Orders, payments and billing.',
-  entity: 'order',
-  collection: 'orders',
-  table: 'service_commerce_order',
-  category: 'commerce',
-  namespace: 'commerce',
-  fields: z.strictObject({
-    customer_id: id,
-    currency: currencySchema,
-    /** The buyer's country: items without `unit_price` are priced for it (lib/commerce/pricing.ts). */
-    country: z.optional(countrySchema),
-    items: z
-      .array(
-        z.strictObject({
-          sku: skuSchema,
-          quantity: z.number().check(z.int(), z.positive(), z.lte(10_000)),
-          /** Omitted: the resolved location-based price (GET /api/localization/prices). */
-          unit_price: z.optional(z.number().check(z.nonnegative())),
-          /** Set by the service when it priced the item (read-only for clients). */
-          priced_by: z.optional(pricedBySchema),
-        }),
-      )
-      .check(z.minLength(1), z.maxLength(100)),
-    state,
-  }),
-  access: access(ALL, ALL),
-  verbs: [],
-  needs: ['pricing-rules'],
-  capabilities: ['orders', 'payments', 'billing', 'location-based pricing'],
-  dependencies: ['user'],
-  integrationPoints: ['nexus'],
-  emits: [],
-  consumes: [],
-};
-
-export const localization: ServiceDefinition = {
-  name: 'localization',
-  description: 'i18n and translation jobs.',
-  entity: 'localization_job',
-  collection: 'localization/jobs',
-  table: 'service_localization_job',
-  category: 'localization',
-  namespace: 'localization',
-  fields: z.strictObject({
-    source_locale: z.string().check(z.minLength(2), z.maxLength(35)),
-    target_locales: z
-      .array(z.string().check(z.minLength(2), z.maxLength(35)))
-      .check(z.minLength(1), z.maxLength(50)),
-    entity_type: z.optional(z.string().check(z.maxLength(64))),
-    entity_id: z.optional(id),
-    state,
-  }),
-  access: access(ALL, OPS),
-  verbs: [],
-  capabilities: ['i18n', 'translation', 'location-based pricing'],
-  dependencies: [],
-  integrationPoints: ['user', 'content', 'commerce'],
-  needs: ['entities:write', 'translation', 'pricing-rules'],
-  emits: ['localization.translated'],
-  // Every entity's created/updated (any entity may carry service_specific.localization.scripts):
-  // derived in lib/registry/domain.ts.
   consumes: [],
 };
 
@@ -305,31 +171,6 @@ export const admin: ServiceDefinition = {
   integrationPoints: ['security', 'nexus'],
   emits: [],
   consumes: [],
-};
-
-export const analytics: ServiceDefinition = {
-  name: 'analytics',
-  description: 'Events, usage and reporting.',
-  entity: 'analytics_event',
-  collection: 'analytics/events',
-  table: 'service_analytics_event',
-  category: 'analytics',
-  fields: z.strictObject({
-    name: z.string().check(z.regex(/^[a-z][a-z0-9_.]{0,127}$/, 'must be a dotted lower-case event name')),
-    user_id: z.optional(id),
-    // Free-form, stored in the entity row: the stores' limits (numbers, depth, Unicode) apply.
-    properties: z.optional(jsonObject()),
-    occurred_at: z.optional(z.iso.datetime({ offset: true })),
-    state,
-  }),
-  access: access(OPS, OPS, ALL),
-  verbs: [],
-  capabilities: ['events', 'usage', 'reporting'],
-  dependencies: ['user', 'content'],
-  integrationPoints: ['nexus'],
-  needs: ['analytics-counters'],
-  emits: [],
-  consumes: ['*'],
 };
 
 export const moderation: ServiceDefinition = {

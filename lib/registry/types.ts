@@ -48,7 +48,7 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /**
  * One HTTP route, declared once: API Gateway's route (`routeKey` = `${method} ${path}`), who may
- * call it, what it takes and answers. The Lambda kit (lib/edge) enforces `roles` and validates
+ * call it, what it takes and answers. The Lambda kit (lib/lambda-kit) enforces `roles` and validates
  * `params`, `query` and `body` from it before the handler runs; infra builds the gateway route
  * from it; the OpenAPI document (lib/registry/openapi.ts) is generated from it.
  */
@@ -105,7 +105,7 @@ export interface ServiceDefinition {
   table: string;
   /** Policy category of the service's entities. */
   category: string;
-  /** The `service_specific` namespace the service owns, if any (one of lib/metadata's SERVICE_NAMESPACES). */
+  /** The `service_specific` namespace the service owns, if any (one of lib/entity-metadata's SERVICE_NAMESPACES). */
   namespace?: ServiceNamespace;
   /** zod schema of the entity's own fields (everything but metadata and system fields). */
   fields: z.ZodMiniObject;

@@ -27,14 +27,14 @@ import { applied, isConditionFailure } from '../aws/dynamodb.ts';
 import { conflict, notFound, validationError } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { outboxPut } from '../events/outbox.ts';
-import { CANCELLATION_EVENTS } from '../registry/platform-scheduler.ts';
+import { CANCELLATION_EVENTS } from './contract.ts';
 import {
   CANCEL_CONFIRM_THRESHOLD,
   CANCEL_PREVIEW_SIZE,
   type CancellationBody,
   type CancellationJob,
   type IntentFilter,
-} from '../registry/schemas-scheduler.ts';
+} from './contract-schemas.ts';
 import { intentView } from './intent.ts';
 import type { IntentSearch } from './search.ts';
 import type { SchedulerService } from './service.ts';

@@ -10,7 +10,7 @@
  *   `deferred_key`; the materializer reads the ones due within the horizon.
  */
 import type { SchedulePayload } from '../events/schedule.ts';
-import type { IntentStatus } from '../registry/schemas.ts';
+import type { IntentStatus } from './contract-schedule.ts';
 
 export type { IntentStatus };
 

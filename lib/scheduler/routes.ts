@@ -1,14 +1,14 @@
 /**
  * `/api/scheduler/intents…`: schedule (202), search, summary, reschedule, cancel one, cancel
  * many (a dry run or a job) and a job's progress. Roles and input are the registry's
- * declaration (lib/registry/platform-scheduler.ts), enforced by the kit.
+ * declaration (lib/scheduler/contract.ts), enforced by the kit.
  */
 
 import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
 import { json } from '../lambda-kit/response.ts';
 import { MAX_PAGE_SIZE } from '../registry/schemas.ts';
-import type { CancellationBody, IntentSearchQuery, RescheduleBody } from '../registry/schemas-scheduler.ts';
 import type { IntentCancellations } from './cancellations.ts';
+import type { CancellationBody, IntentSearchQuery, RescheduleBody } from './contract-schemas.ts';
 import { intentView } from './intent.ts';
 import type { IntentSearch, summarize } from './search.ts';
 import type { SchedulerService } from './service.ts';

@@ -18,8 +18,8 @@
  */
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { decodeCursor, encodeCursor, queryPages } from '../aws/dynamodb.ts';
-import { INTENT_STATUSES } from '../registry/schemas.ts';
-import type { IntentFilter } from '../registry/schemas-scheduler.ts';
+import { INTENT_STATUSES } from './contract-schedule.ts';
+import type { IntentFilter } from './contract-schemas.ts';
 import { INDEX, type IntentRecord } from './intent.ts';
 
 type Key = Record<string, string | number>;

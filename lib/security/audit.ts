@@ -7,7 +7,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } fro
 import { decodeCursor, encodeCursor, isConditionFailure } from '../aws/dynamodb.ts';
 import { notFound } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
-import type { AuditQuery } from '../registry/schemas-reads.ts';
+import type { AuditQuery } from './contract-routes.ts';
 
 export const AUDIT_INDEXES = {
   byEntity: { name: 'by_entity', partitionKey: 'entity_id', sortKey: 'at_sk' },
@@ -28,7 +28,7 @@ export interface AuditRecord {
   recorded_at: string;
 }
 
-export { auditQuerySchema } from '../registry/schemas-reads.ts';
+export { auditQuerySchema } from './contract-routes.ts';
 
 export class AuditLog {
   constructor(

@@ -11,8 +11,9 @@ import { inputOf, type Routes } from '../lambda-kit/http-types.ts';
 import { lazy, once } from '../lambda-kit/lazy.ts';
 import { json } from '../lambda-kit/response.ts';
 import { metrics } from '../observability.ts';
-import { type AuditQuery, getService } from '../registry/index.ts';
+import { getService } from '../registry/index.ts';
 import { AuditLog } from './audit.ts';
+import type { AuditQuery } from './contract-routes.ts';
 import { policyRoutes } from './policy-routes.ts';
 
 const audit = once(() => new AuditLog(config().entityTable, documentClient()));

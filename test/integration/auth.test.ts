@@ -15,12 +15,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mintDevTokens } from '../../lib/auth/tokens.ts';
-import { loadLocalConfig, localPaths } from '../../localstack/config.ts';
+import { loadLocalConfig } from '../../localstack/config.ts';
+import { type JwtAuthorizedApi, jwtAuthorizedApi } from '../../localstack/jwt-authorizer.ts';
 import { readLocalOutputs, writeLocalOutputs } from '../../localstack/outputs.ts';
 import { readSecret } from '../../localstack/stack.ts';
 import { api, eventually } from './support/client.ts';
 import { EventsClient, liveJoin } from './support/events-client.ts';
-import { type JwtAuthorizedApi, jwtAuthorizedApi } from './support/jwt-authorizer.ts';
 import {
   forgedIdpTokens,
   idpToken,
@@ -241,7 +241,7 @@ describe.concurrent('key rotation', () => {
     // Other test files read the dev tokens: after the platform key's rotation, tokens of the new
     // key, in the outputs file the suite reads (everything else in it as it was: the Event API,
     // the dead-letter queues).
-    const file = process.env.TEMPORA_OUTPUTS || localPaths().outputsFile;
+    const file = process.env.TEMPORA_OUTPUTS || loadLocalConfig().paths.outputsFile;
     const outputs = readLocalOutputs(file);
     const secretArn = outputs.stackOutputs.JwtSecretArn ?? '';
     outputs.tokens = await mintDevTokens(await readSecret(cfg.endpoint, cfg.region, secretArn));
@@ -314,7 +314,8 @@ describe.concurrent('key rotation', () => {
     const before = await mint();
     expect(await as(before)).toBe(200);
 
-    const rotated = await tempora('auth', 'rotate', '--grace', '20s');
+    // A window long enough for the five CLI runs below on a loaded machine (each ~2–5 s there).
+    const rotated = await tempora('auth', 'rotate', '--grace', '40s');
     expect(rotated.code, rotated.output).toBe(0);
     expect(rotated.stdout).toMatch(/stays valid until/);
     const status = await tempora('auth', 'status');
@@ -330,7 +331,7 @@ describe.concurrent('key rotation', () => {
     // The window ends: the old key's tokens are refused, the new ones keep working.
     await eventually(
       async () => ((await as(before)) === 401 ? true : undefined),
-      45_000,
+      70_000,
       'the grace window to end',
     );
     expect(await as(after)).toBe(200);

@@ -4,16 +4,15 @@
  */
 import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { DynamoGraphHistory, versionSk } from '../../lib/amadeus/history-store.ts';
 import { buildGraph, diffGraphs, type KgServiceInput } from '../../lib/amadeus/index.ts';
 import {
-  DynamoGraphHistory,
   DynamoPatternStore,
   EMPTY_EDGES_TTL_SECONDS,
   type EntityEdgeChange,
   entityChangeOf,
   MAX_PATTERN_BYTES,
   supersedes,
-  versionSk,
 } from '../../lib/amadeus/store.ts';
 import type { Metadata } from '../../lib/entity-metadata/index.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';

@@ -15,8 +15,9 @@ import type { Principal } from '../../lib/auth/tokens.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import { enforceDeclaration } from '../../lib/lambda-kit/http.ts';
-import { type AuditQuery, getService } from '../../lib/registry/index.ts';
+import { getService } from '../../lib/registry/index.ts';
 import { AUDIT_INDEXES, AuditLog } from '../../lib/security/audit.ts';
+import type { AuditQuery } from '../../lib/security/contract-routes.ts';
 import { FakeDdb as KitDdb } from '../kit/dynamodb.ts';
 import { envelopeOf } from '../kit/events.ts';
 

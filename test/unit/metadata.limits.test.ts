@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { FULL_CAMPAIGN_METADATA } from '../../bench/fixtures/metadata.ts';
 import { parseMetadata, type ValidationMode } from '../../lib/entity-metadata/index.ts';
 import { isTemporaError, type TemporaError } from '../../lib/errors.ts';
 import { checkJsonLimits, MAX_INDEXED_VALUE_BYTES, MAX_METADATA_DEPTH } from '../../lib/limits/index.ts';
-import { FULL_CAMPAIGN_METADATA } from '../fixtures/metadata.ts';
 
 /** The field issues parseMetadata reports (fails the test if it accepts the input). */
 function rejected(input: unknown, mode: ValidationMode = 'strict'): Array<{ path: string; message: string }> {

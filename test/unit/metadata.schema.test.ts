@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod/mini';
+import { FULL_CAMPAIGN_METADATA as campaignExample } from '../../bench/fixtures/metadata.ts';
 import {
   MAX_FREQUENCY_HZ,
   MAX_METADATA_BYTES,
@@ -9,7 +10,6 @@ import {
   type ValidationMode,
 } from '../../lib/entity-metadata/index.ts';
 import { type FieldIssue, isTemporaError, type TemporaError } from '../../lib/errors.ts';
-import { FULL_CAMPAIGN_METADATA as campaignExample } from '../fixtures/metadata.ts';
 
 /** Run `fn`, expect a TemporaError, return it. */
 function failure(fn: () => unknown): TemporaError {

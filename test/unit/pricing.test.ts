@@ -1,15 +1,15 @@
 /** Location-based pricing: resolution order, the region list, rule validation, order pricing. */
 import { describe, expect, it } from 'vitest';
-import { priceOrderItems } from '../../lib/commerce/pricing.ts';
 import {
   pricingRuleIssues,
   REGIONS,
   regionOf,
   resolvePrice,
   type StoredRule,
-} from '../../lib/entity-metadata/pricing.ts';
-import type { PricingRuleReader } from '../../lib/entity-metadata/pricing-rules.ts';
+} from '../../lib/commerce/contract.ts';
+import { priceOrderItems } from '../../lib/commerce/pricing.ts';
 import { isTemporaError } from '../../lib/errors.ts';
+import type { PricingRuleReader } from '../../lib/store/pricing-rules.ts';
 
 const rules: StoredRule[] = [
   { name: 'tee-global', version: 1, rule: { sku: 'TEE', currency: 'EUR', amount: 10 } },

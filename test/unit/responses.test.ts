@@ -4,6 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
+  impactReportSchema,
+  kgHistorySchema,
+  kgServiceSchema,
+  knowledgeGraphSchema,
+  mermaidSchema,
+} from '../../lib/amadeus/contract.ts';
+import {
   allServices,
   buildGraph,
   getServiceNode,
@@ -12,24 +19,16 @@ import {
   summarize,
   toMermaid,
 } from '../../lib/amadeus/index.ts';
+import { analyticsSummarySchema } from '../../lib/analytics/contract-routes.ts';
 import { daySummary, summarize as summarizeDays } from '../../lib/analytics/counters.ts';
 import { buildEnvelope } from '../../lib/events/envelope.ts';
+import { envelopeResponseSchema } from '../../lib/nexus/contract.ts';
 import { defaultPolicy } from '../../lib/policy/matrix.ts';
 import { routeKey } from '../../lib/registry/index.ts';
 import { openApiDocument } from '../../lib/registry/openapi.ts';
 import { platform } from '../../lib/registry/platform.ts';
-import {
-  analyticsSummarySchema,
-  auditRecordSchema,
-  envelopeResponseSchema,
-  impactReportSchema,
-  kgHistorySchema,
-  kgServiceSchema,
-  knowledgeGraphSchema,
-  mermaidSchema,
-  openApiSchema,
-  policyMatrixSchema,
-} from '../../lib/registry/responses.ts';
+import { openApiSchema } from '../../lib/registry/responses.ts';
+import { auditRecordSchema, policyMatrixSchema } from '../../lib/security/contract-routes.ts';
 
 const graph = buildGraph(allServices());
 

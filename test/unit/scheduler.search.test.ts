@@ -5,9 +5,9 @@
  */
 import { QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { INTENT_STATUSES } from '../../lib/registry/schemas.ts';
-import { cancellationBodySchema } from '../../lib/registry/schemas-scheduler.ts';
 import { IntentCancellations, STEP_INTENTS } from '../../lib/scheduler/cancellations.ts';
+import { INTENT_STATUSES } from '../../lib/scheduler/contract-schedule.ts';
+import { cancellationBodySchema } from '../../lib/scheduler/contract-schemas.ts';
 import type { IntentRecord } from '../../lib/scheduler/intent.ts';
 import { IntentSearch, planSearch, summarize } from '../../lib/scheduler/search.ts';
 import type { SchedulerService } from '../../lib/scheduler/service.ts';

@@ -1,8 +1,8 @@
 /**
  * The local platform's coordinates for integration tests: URLs, table names, dev tokens.
- * Written by the global setup (or `npm run local`) to `.local/outputs.json`.
+ * Written by the global setup (or `npm run local`) to `.local/outputs.json` (or `TEMPORA_LOCAL_DIR`).
  */
-import { localPaths } from '../../../localstack/config.ts';
+import { loadLocalConfig } from '../../../localstack/config.ts';
 import { type LocalOutputs, readLocalOutputs } from '../../../localstack/outputs.ts';
 
 export type { DevTokens, LocalOutputs } from '../../../localstack/outputs.ts';
@@ -10,10 +10,11 @@ export type { DevTokens, LocalOutputs } from '../../../localstack/outputs.ts';
 let cached: LocalOutputs | undefined;
 
 /**
- * Contents of the outputs file named by `TEMPORA_OUTPUTS` (set by the global setup),
- * else `.local/outputs.json`. Read once per test process.
+ * Contents of the outputs file named by `TEMPORA_OUTPUTS` (a test with its own emulator sets
+ * it), else the platform's (`.local/outputs.json`, or under the project's `TEMPORA_LOCAL_DIR`).
+ * Read once per test process.
  */
 export function loadOutputs(): LocalOutputs {
-  cached ??= readLocalOutputs(process.env.TEMPORA_OUTPUTS || localPaths().outputsFile);
+  cached ??= readLocalOutputs(process.env.TEMPORA_OUTPUTS || loadLocalConfig().paths.outputsFile);
   return cached;
 }

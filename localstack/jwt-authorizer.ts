@@ -3,9 +3,14 @@
  * on one route, integrated with the deployed function that serves that route on the stack's own
  * API: the configuration infra/constructs/edge-auth.ts deploys for a stack trusting one issuer,
  * built through the management API so the dev stack (which trusts HS256 too, so has no authorizer)
- * can be measured against it.
+ * can be measured against it (test/integration/auth.test.ts, bench/auth.ts).
  */
-import { loadOutputs } from './outputs.ts';
+import { loadLocalConfig } from './config.ts';
+import { type LocalOutputs, readLocalOutputs } from './outputs.ts';
+
+/** The local platform's outputs (the file named by `TEMPORA_OUTPUTS`, else the platform's own). */
+const loadOutputs = (): LocalOutputs =>
+  readLocalOutputs(process.env.TEMPORA_OUTPUTS || loadLocalConfig().paths.outputsFile);
 
 interface ApiGatewayObject {
   [key: string]: unknown;

@@ -1,11 +1,53 @@
 /**
- * The broadcast platform service's declaration, in a module of its own so the broadcast
- * Lambda bundles only its own routes' schemas, not the whole registry (lib/registry/platform.ts
- * lists it with the others).
+ * The broadcast service's contract (SDK-free): its routes and their schemas (scores, campaign
+ * ids), the events it emits and consumes. Its table and channel names are in
+ * ./contract-tables.ts. The broadcast Lambda imports this module, not the registry, so it
+ * bundles only its own routes' schemas; lib/registry/platform.ts lists it with the others.
  */
 import * as z from 'zod/mini';
-import { campaignIdParamsSchema, healthSchema, scoreBodySchema } from './schemas-live.ts';
-import { type PlatformServiceDefinition, ROLES } from './types.ts';
+import { healthSchema } from '../registry/schemas-health.ts';
+import { type PlatformServiceDefinition, ROLES } from '../registry/types.ts';
+
+/** Largest |delta| of one score update. */
+export const MAX_SCORE_DELTA = 1_000_000;
+
+/** A user id as the leaderboard keeps it. */
+export const userIdSchema = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_.@:-]{1,128}$/, 'must be 1-128 letters, digits or _ . @ : -'));
+
+/** A score change: a finite number, at most {@link MAX_SCORE_DELTA} either way. */
+export const scoreDeltaSchema = z
+  .number({ error: 'must be a number' })
+  .check(
+    z.gte(-MAX_SCORE_DELTA, { error: `must be ≥ -${MAX_SCORE_DELTA}` }),
+    z.lte(MAX_SCORE_DELTA, { error: `must be ≤ ${MAX_SCORE_DELTA}` }),
+  );
+
+/** Most named counters one score post may change. */
+export const MAX_SCORE_COUNTERS = 16;
+
+/**
+ * Named counters posted with a score (`scores.<name>` in a ranking formula): name → delta.
+ * Names are identifiers (lib/entity-metadata/formula.ts `COUNTER_NAME_RE`).
+ */
+export const scoreCountersSchema = z.catchall(z.object({}), scoreDeltaSchema).check(
+  z.refine((r) => Object.keys(r).length <= MAX_SCORE_COUNTERS, `at most ${MAX_SCORE_COUNTERS} counters`),
+  z.refine(
+    (r) => Object.keys(r).every((k) => /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(k)),
+    'counter names must be identifiers of 1-64 characters',
+  ),
+);
+
+/** `POST /api/campaigns/{id}/scores`. */
+export const scoreBodySchema = z.strictObject({
+  user: userIdSchema,
+  delta: scoreDeltaSchema,
+  scores: z.optional(scoreCountersSchema),
+});
+export const campaignIdParamsSchema = z.object({
+  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a campaign id')),
+});
 
 export const broadcast: PlatformServiceDefinition = {
   name: 'broadcast',

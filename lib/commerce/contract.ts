@@ -1,15 +1,20 @@
 /**
- * Location-based pricing (seed 001's Babel service): pricing rules are metadata records of
- * type `pricing_rule` whose `metadata.custom_rules` is one rule
- * `{ sku, currency, amount, country?, region? }`. The effective price of a sku in a currency
- * for a country is the rule for that country, else the rule for the country's region, else
- * the global rule (neither country nor region). See docs/localization.md.
+ * The commerce service's contract (SDK-free): its orders collection as the entity stores and the
+ * registry read it, and location-based pricing (seed 001's Babel service), which commerce owns.
  *
- * Pure (resolution, the region list, the rule's shape) plus a reader of the records table.
- * Shared by the localization service (`GET /api/localization/prices`) and the commerce
- * service (orders priced at creation), which is why it lives in the base layer.
+ * Pricing rules are records of type `pricing_rule` (the records service's table) whose
+ * `metadata.custom_rules` is one rule `{ sku, currency, amount, country?, region? }`. The
+ * effective price of a sku in a currency for a country is the rule for that country, else the
+ * rule for the country's region, else the global rule (neither country nor region). See
+ * docs/localization.md.
+ *
+ * Pure (the rule's shape, the region list, resolution): localization (`GET
+ * /api/localization/prices`) and records (which validates a `pricing_rule` record) import this
+ * contract, never commerce's code; the reader of the rules is lib/store/pricing-rules.ts.
  */
 import * as z from 'zod/mini';
+import { access, idField, stateField } from '../registry/fields.ts';
+import { ALL, type ServiceDefinition } from '../registry/types.ts';
 
 export const PRICING_RULE_TYPE = 'pricing_rule';
 
@@ -159,3 +164,40 @@ export const pricedBySchema = z.strictObject({
   version: z.number().check(z.int(), z.positive()),
   level: z.enum(['country', 'region', 'global']),
 });
+
+export const commerce: ServiceDefinition = {
+  name: 'commerce',
+  description: 'Orders, payments and billing.',
+  entity: 'order',
+  collection: 'orders',
+  table: 'service_commerce_order',
+  category: 'commerce',
+  namespace: 'commerce',
+  fields: z.strictObject({
+    customer_id: idField,
+    currency: currencySchema,
+    /** The buyer's country: items without `unit_price` are priced for it (lib/commerce/pricing.ts). */
+    country: z.optional(countrySchema),
+    items: z
+      .array(
+        z.strictObject({
+          sku: skuSchema,
+          quantity: z.number().check(z.int(), z.positive(), z.lte(10_000)),
+          /** Omitted: the resolved location-based price (GET /api/localization/prices). */
+          unit_price: z.optional(z.number().check(z.nonnegative())),
+          /** Set by the service when it priced the item (read-only for clients). */
+          priced_by: z.optional(pricedBySchema),
+        }),
+      )
+      .check(z.minLength(1), z.maxLength(100)),
+    state: stateField,
+  }),
+  access: access(ALL, ALL),
+  verbs: [],
+  needs: ['pricing-rules'],
+  capabilities: ['orders', 'payments', 'billing', 'location-based pricing'],
+  dependencies: ['user'],
+  integrationPoints: ['nexus'],
+  emits: [],
+  consumes: [],
+};

@@ -3,13 +3,18 @@
  * records service's table, partition key `type`): one Query of the `pricing_rule` partition,
  * filtered by sku and state, paged to the end. Read-only; a function using it is granted
  * `dynamodb:Query` on that table only (registry need `pricing-rules`).
+ *
+ * In the store layer (core), not in a service: commerce (orders priced at creation) and
+ * localization (`GET /api/localization/prices`) both read the rules, services never import each
+ * other, and what it reads is the records table by its documented key design (a partition per
+ * record type). The rule's shape and its resolution are pure, in commerce's contract.
  */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../aws/batch.ts';
 import { documentClient } from '../aws/clients.ts';
 import { IN_LIMIT, inList, queryAll } from '../aws/dynamodb.ts';
+import { PRICING_RULE_TYPE, pricingRuleSchema, type StoredRule } from '../commerce/contract.ts';
 import { pricingEnv } from '../config/functions.ts';
-import { PRICING_RULE_TYPE, pricingRuleSchema, type StoredRule } from './pricing.ts';
 
 export class PricingRuleReader {
   constructor(

@@ -1,10 +1,10 @@
 /**
- * The converse platform service's declaration ("ask Tempora", docs/converse.md): questions in,
+ * The converse service's contract (SDK-free): "ask Tempora", docs/converse.md. Questions in,
  * answers from the intents, the audit trail and the knowledge graph out, read with the caller's
  * own token; actions proposed with a confirmation token and performed only on confirmation.
  */
 import * as z from 'zod/mini';
-import { ALL, type PlatformServiceDefinition } from './types.ts';
+import { ALL, type PlatformServiceDefinition } from '../registry/types.ts';
 
 /** Longest question, in characters (a longer one is a 413). */
 export const MAX_CONVERSE_TEXT = 2000;

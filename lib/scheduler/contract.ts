@@ -1,21 +1,23 @@
 /**
- * The scheduler platform service's declaration, in a module of its own so the scheduler
- * Lambda bundles only its own routes' schemas, not the whole registry (lib/registry/platform.ts
- * lists it with the others).
+ * The scheduler's contract (SDK-free): its routes, the events it emits, what it consumes. The
+ * schemas are in ./contract-schedule.ts (the `scheduler.schedule` payload any service sends) and
+ * ./contract-schemas.ts (its routes' shapes). The scheduler Lambda imports this module, not the
+ * registry, so it bundles only its own routes' schemas; lib/registry/platform.ts lists it.
  */
-import { intentSchema } from './intent-schema.ts';
-import { healthSchema, schedulePayloadSchema } from './schemas.ts';
+import { healthSchema } from '../registry/schemas-health.ts';
+import { OPS, type PlatformServiceDefinition } from '../registry/types.ts';
+import { schedulePayloadSchema } from './contract-schedule.ts';
 import {
   cancellationBodySchema,
   cancellationIdParamsSchema,
   cancellationJobSchema,
   intentIdParamsSchema,
   intentPageSchema,
+  intentSchema,
   intentSearchQuerySchema,
   intentSummarySchema,
   rescheduleBodySchema,
-} from './schemas-scheduler.ts';
-import { OPS, type PlatformServiceDefinition } from './types.ts';
+} from './contract-schemas.ts';
 
 /** Every event the scheduler emits about an intent (each is in the entity's audit story). */
 export const INTENT_EVENTS = [

@@ -1,11 +1,37 @@
 /**
- * The scheduler's request and response schemas beyond `scheduler.schedule` (lib/registry/schemas.ts):
- * intent search filters, the summary, a reschedule, a bulk cancellation and its job. In a module
- * of their own, imported by the scheduler's declaration (lib/registry/platform-scheduler.ts) only.
+ * The scheduler's contract, part two: the request and response schemas of its routes beyond
+ * `scheduler.schedule` (./contract-schedule.ts): an intent as the API answers it, intent search
+ * filters, the summary, a reschedule, a bulk cancellation and its job. Imported by the
+ * scheduler's declaration (./contract.ts) and its own code.
  */
 import * as z from 'zod/mini';
-import { intentSchema } from './intent-schema.ts';
-import { ACTIONS, eventTypeSchema, INTENT_STATUSES, MAX_PAGE_SIZE } from './schemas.ts';
+import { eventTypeSchema, MAX_PAGE_SIZE } from '../registry/schemas.ts';
+import { ACTIONS, INTENT_STATUSES } from './contract-schedule.ts';
+
+/** A scheduler intent (lib/scheduler/service.ts `IntentRecord`). */
+export const intentSchema = z.object({
+  id: z.string(),
+  entity_type: z.string(),
+  entity_id: z.string(),
+  action: z.enum(ACTIONS),
+  pattern: z.string(),
+  run_at: z.string(),
+  cancel_on: z.array(z.string()),
+  payload: z.optional(z.record(z.string(), z.unknown())),
+  status: z.enum(INTENT_STATUSES),
+  generation: z.number().check(z.int()),
+  attempts: z.number().check(z.int()),
+  lease_until: z.number(),
+  schedule_name: z.string(),
+  /** `created`: its EventBridge Scheduler schedule exists; `deferred`: kept in the table until it enters the horizon. */
+  schedule: z.enum(['created', 'deferred']),
+  correlation_id: z.string(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  reason: z.optional(z.string()),
+  /** The bulk cancellation that cancelled it. */
+  job_id: z.optional(z.string()),
+});
 
 const rfc3339 = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 date-time' });
 /** A pattern, as `scheduler.schedule` takes it. */
