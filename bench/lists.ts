@@ -6,9 +6,9 @@
  *   versus one PutItem per record.
  */
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { MetadataRecord } from '../lib/records/contract.ts';
 import { DynamoRecordRepo } from '../lib/records/store.ts';
 import { getService } from '../lib/registry/index.ts';
-import type { MetadataRecord } from '../lib/registry/records.ts';
 import { EntityStore, staticPolicies } from '../lib/store/entity-store.ts';
 import { indexRows } from '../lib/store/indexes.ts';
 import { batchPut, emulator, percentile, tempTable } from './emulator.ts';

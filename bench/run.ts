@@ -9,6 +9,7 @@ import { runBroadcastDeltaBench } from './broadcast-delta.ts';
 import { runBundleBench } from './bundles.ts';
 import { runListsBench } from './lists.ts';
 import { runMetadataBench } from './metadata.ts';
+import { runRecordsCacheBench } from './records-cache.ts';
 import { runSchedulerBench } from './scheduler.ts';
 import { runSearchBench } from './search.ts';
 
@@ -17,6 +18,7 @@ const benches: Array<[string, () => Promise<unknown>]> = [
   ['metadata', runMetadataBench],
   ['bundles', runBundleBench],
   ['lists', runListsBench],
+  ['records-cache', runRecordsCacheBench],
   ['scheduler', runSchedulerBench],
   ['search', runSearchBench],
   ['broadcast', runBroadcastBench],

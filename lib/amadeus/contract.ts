@@ -133,7 +133,7 @@ export const amadeus: PlatformServiceDefinition = {
       summary: 'The knowledge graph of services (ETag, If-None-Match).',
       roles: ALL,
       response: knowledgeGraphSchema,
-      alsoAnswers: { 304: { description: 'Not modified: If-None-Match names the current version' } },
+      alsoAnswers: [{ status: 304, description: 'Not modified: If-None-Match names the current version' }],
     },
     {
       method: 'GET',

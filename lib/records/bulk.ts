@@ -23,13 +23,10 @@ import {
   type WriteInput,
   withoutServerFields,
   writeInputOf,
-} from '../registry/records.ts';
+} from './contract.ts';
 import { applyWrite, type WriteContext, type WriteOutcome } from './records.ts';
 import { checkExtends, MAX_CHAIN_DEPTH } from './resolve.ts';
 import type { BatchWrite, RecordRepo, TxAction } from './store.ts';
-
-/** The request limits, declared with the bodies (lib/registry/records.ts). */
-export { MAX_BULK_OPERATIONS, MAX_TRANSACTIONAL_OPERATIONS } from '../registry/records.ts';
 
 export type OpOutcome = WriteOutcome | 'deleted' | 'not_found';
 

@@ -1,8 +1,8 @@
 /**
  * The in-Lambda read cache: entries live `ttlMs` (0 disables the cache) and the cache holds
- * at most `maxEntries` (oldest inserted evicted first). The records service clears it on every
- * write made through this Lambda instance; other instances see a change once their entry
- * expires, i.e. within the TTL.
+ * at most `maxEntries` (oldest inserted evicted first). It only stores: whether an entry may be
+ * served is its user's decision (the records service checks each against the table's current
+ * stamp first: lib/records/reads.ts).
  */
 export const DEFAULT_CACHE_TTL_MS = 5000;
 export const DEFAULT_CACHE_MAX_ENTRIES = 1000;
@@ -44,6 +44,10 @@ export class TtlCache<V> {
     const v = await load();
     if (v !== undefined) this.set(key, v);
     return v;
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 
   clear(): void {

@@ -13,13 +13,20 @@ import { type HttpRequest, inputOf, type Routes } from '../lambda-kit/http-types
 import { parseIfMatch } from '../lambda-kit/input.ts';
 import { lazy, once } from '../lambda-kit/lazy.ts';
 import { json } from '../lambda-kit/response.ts';
-import { RECORDS_ROUTES } from '../registry/platform.ts';
-import type { BulkBody, GetQuery, ImportBody, PutBody, PutQuery, RecordKey } from '../registry/records.ts';
-import type { MigrationRequest, RollbackRequest } from '../registry/records-migration.ts';
-import type { ExportQuery, ListQuery } from '../registry/records-query.ts';
 import { loadRecordsConfig } from './config.ts';
+import type {
+  BulkBody,
+  ExportQuery,
+  GetQuery,
+  ImportBody,
+  ListQuery,
+  PutBody,
+  PutQuery,
+  RecordKey,
+} from './contract.ts';
+import { MIGRATION_EVENTS, type MigrationRequest, RECORDS_ROUTES, type RollbackRequest } from './contract.ts';
 import { DynamoMigrationStore } from './migration-store.ts';
-import { MIGRATION_EVENTS, Migrations } from './migrations.ts';
+import { Migrations } from './migrations.ts';
 import { type EffectiveView, RecordsService } from './service.ts';
 import { DynamoRecordRepo } from './store.ts';
 

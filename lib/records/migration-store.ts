@@ -15,8 +15,7 @@ import { applied, batchWriteAll, inList, queryAll } from '../aws/dynamodb.ts';
 import { conflict } from '../errors.ts';
 import type { EventEnvelope } from '../events/envelope.ts';
 import { emit, outboxPut } from '../events/outbox.ts';
-import type { MetadataRecord, RecordKey } from '../registry/records.ts';
-import type { MigrationRequest } from './migration.ts';
+import type { MetadataRecord, MigrationRequest, RecordKey } from './contract.ts';
 
 export type MigrationStatus = 'running' | 'completed' | 'failed' | 'rolling_back' | 'rolled_back';
 

@@ -7,13 +7,14 @@ import * as z from 'zod/mini';
 import { PRICING_RULE_TYPE, pricingRuleIssues } from '../commerce/contract.ts';
 import { deepMerge, type Metadata, parseMetadata } from '../entity-metadata/index.ts';
 import { type FieldIssue, isTemporaError, toFieldIssues } from '../errors.ts';
-import { type MetadataRecord, STATES } from '../registry/records.ts';
 import {
   migrationIdent as ident,
+  type MetadataRecord,
   type MigrationOperation,
   type MigrationRequest,
+  STATES,
   type TopLevel,
-} from '../registry/records-migration.ts';
+} from './contract.ts';
 
 /** More matched records than this needs `confirm_large: true`. */
 export const MIGRATION_CONFIRM_THRESHOLD = 1_000;
@@ -23,16 +24,6 @@ export const MAX_MIGRATION_RECORDS = 5_000;
 export const PREVIEW_SIZE = 10;
 /** Records failing validation listed by a dry run or a refused apply. */
 export const MAX_REPORTED_FAILURES = 50;
-
-/** The request's shape, declared with the route (lib/registry/records-migration.ts). */
-export {
-  type MigrationOperation,
-  type MigrationRequest,
-  migrationParamsSchema,
-  migrationRequestSchema,
-  operationSchema,
-  rollbackRequestSchema,
-} from '../registry/records-migration.ts';
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

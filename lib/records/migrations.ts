@@ -30,72 +30,20 @@
  * winner emits `records.migration.rollback_requested` again, carrying that claim
  * (`resume_claim`), which the rollback run may take over.
  */
-import { isDeepStrictEqual } from 'node:util';
-import type { Principal } from '../auth/tokens.ts';
-import { BATCH_GET_LIMIT, chunk } from '../aws/batch.ts';
 import { badRequest, conflict, notFound, validationError } from '../errors.ts';
-import { buildEnvelope, type EventEnvelope } from '../events/envelope.ts';
-import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
-import type { RollbackRequest } from '../registry/records-migration.ts';
+import { MIGRATION_EVENTS, type MigrationRequest, type RollbackRequest } from './contract.ts';
 import {
   MAX_MIGRATION_RECORDS,
   MAX_REPORTED_FAILURES,
   MIGRATION_CONFIRM_THRESHOLD,
-  type MigrationRequest,
-  matchesFilter,
   migrateRecord,
   PREVIEW_SIZE,
 } from './migration.ts';
-import {
-  type BackupRow,
-  MAX_REPORTED,
-  type MigrationReportEntry,
-  type MigrationRow,
-  type MigrationStore,
-} from './migration-store.ts';
-import { type PartitionRead, partitionPages } from './query.ts';
-import { fromItem } from './records.ts';
-import { type RecordRepo, WriteConflictError } from './store.ts';
+import { MIGRATIONS_ACTOR, type RequestMeta, RUN_LIMIT_MS } from './migration-context.ts';
+import { MigrationRuns } from './migration-run.ts';
+import type { MigrationRow } from './migration-store.ts';
 
-export const MIGRATION_EVENTS = {
-  started: 'records.migration.started',
-  completed: 'records.migration.completed',
-  failed: 'records.migration.failed',
-  rollbackRequested: 'records.migration.rollback_requested',
-  rolledBack: 'records.migration.rolled_back',
-} as const;
-
-/** A run claimed longer ago than this is dead: Lambda's 15-minute limit plus a margin. */
-export const RUN_LIMIT_MS = 16 * 60_000;
-
-/** The actor of what the platform does on its own (an interrupted run marked failed). */
-export const MIGRATIONS_ACTOR: RequestMeta['actor'] = { sub: 'metadata-migrations', role: 'service' };
-
-/** Records changed at the same time within a batch. */
-const WRITE_CONCURRENCY = 8;
-/** Re-read-and-retry attempts after a concurrent edit, before the record is reported. */
-const CONFLICT_RETRIES = 3;
-
-export interface MigrationDeps {
-  repo: RecordRepo;
-  store: MigrationStore;
-  environment: string;
-  now?: () => Date;
-}
-
-export interface RequestMeta {
-  actor: Principal;
-  correlationId: string;
-}
-
-const keyOf = (r: RecordKey): RecordKey => ({ type: r.type, name: r.name });
-
-export class Migrations {
-  private readonly now: () => Date;
-  constructor(private readonly deps: MigrationDeps) {
-    this.now = deps.now ?? (() => new Date());
-  }
-
+export class Migrations extends MigrationRuns {
   /**
    * POST /api/metadata/migrations: a dry-run report (200) or the started migration (202). The
    * request is parsed by the route's declared schema; what needs the records is checked here.
@@ -216,27 +164,6 @@ export class Migrations {
     return { ...row, rollback_claimed_at: resumeClaim };
   }
 
-  /**
-   * A row `running` whose claim is older than {@link RUN_LIMIT_MS}: its run died. Marked
-   * `failed` (only by the caller whose conditional write wins) with its event; returns the
-   * row as it now is.
-   */
-  private async failIfInterrupted(row: MigrationRow, meta: RequestMeta): Promise<MigrationRow> {
-    if (row.status !== 'running' || row.run_claimed_at === undefined) return row;
-    const now = this.now();
-    if (!(now.getTime() - Date.parse(row.run_claimed_at) > RUN_LIMIT_MS)) return row;
-    const error =
-      `interrupted: the run started at ${row.run_claimed_at} never finished (its function crashed or ` +
-      `timed out); ${row.counts.changed} record(s) of its finished batches were changed and can be ` +
-      'rolled back; records of the batch it was in may be changed too (every matched record has a backup)';
-    const failed = { status: 'failed' as const, finished_at: now.toISOString(), error };
-    if (await this.deps.store.update(row.id, failed, { status: ['running'] })) {
-      await this.deps.store.emit([this.event(MIGRATION_EVENTS.failed, row, meta, { error })]);
-      return { ...row, ...failed };
-    }
-    return (await this.deps.store.get(row.id)) ?? row;
-  }
-
   /** POST /api/metadata/migrations/{id}/rollback: 202, the rollback runs from its event. */
   async requestRollback(id: string, body: RollbackRequest, meta: RequestMeta): Promise<unknown> {
     const found = await this.deps.store.get(id);
@@ -269,249 +196,10 @@ export class Migrations {
     ]);
     return view(next);
   }
-
-  /** The started event: back up and change every matched record (once per migration). */
-  async run(id: string, meta: RequestMeta): Promise<void> {
-    const claimed = await this.deps.store.update(
-      id,
-      { run_claimed_at: this.now().toISOString(), started_at: this.now().toISOString() },
-      { status: ['running'], unsetField: 'run_claimed_at' },
-    );
-    if (!claimed) {
-      // Redelivered, or not running any more; or its run died long ago.
-      const stuck = await this.deps.store.get(id);
-      if (stuck) await this.failIfInterrupted(stuck, meta);
-      return;
-    }
-    const row = await this.deps.store.get(id);
-    if (!row) return;
-    try {
-      const records = await this.matched(row.filter);
-      const counts = { ...row.counts, matched: records.length };
-      const reported: MigrationReportEntry[] = [];
-      const report = (k: RecordKey, reason: string) => {
-        if (reported.length < MAX_REPORTED) reported.push({ type: k.type, name: k.name, reason });
-      };
-      // Backup first: every matched record as read, before any is changed.
-      await this.deps.store.putBackups(
-        id,
-        records.map((r) => ({ key: keyOf(r), record: r })),
-      );
-      for (const batch of chunk(records, 25 * WRITE_CONCURRENCY)) {
-        const migrated: BackupRow[] = [];
-        await pool(batch, WRITE_CONCURRENCY, async (r) => {
-          const out = await this.migrateOne(id, r, row, meta.actor.sub);
-          if (out.kind === 'changed') {
-            counts.changed++;
-            migrated.push({ key: keyOf(r), record: out.original, migrated_version: out.version });
-          } else if (out.kind === 'unchanged') counts.unchanged++;
-          else if (out.kind === 'conflict') {
-            counts.conflicts++;
-            report(r, out.reason);
-          } else {
-            counts.failed++;
-            report(r, out.reason);
-          }
-          if (out.kind !== 'unchanged' && out.retries) counts.retried += out.retries;
-        });
-        // The backup rows learn the version the migration wrote (rollback checks it).
-        await this.deps.store.putBackups(id, migrated);
-        await this.deps.store.update(id, { counts, reported });
-      }
-      const finished = this.now().toISOString();
-      await this.deps.store.update(id, { status: 'completed', finished_at: finished, counts, reported });
-      await this.deps.store.emit([this.event(MIGRATION_EVENTS.completed, row, meta, { counts })]);
-    } catch (e) {
-      const error = `${(e as Error).name}: ${(e as Error).message}`;
-      await this.deps.store.update(id, { status: 'failed', finished_at: this.now().toISOString(), error });
-      await this.deps.store.emit([this.event(MIGRATION_EVENTS.failed, row, meta, { error })]);
-    }
-  }
-
-  /** One record: migrate and write conditionally; on a concurrent edit re-read (and re-back-up) and retry. */
-  private async migrateOne(
-    id: string,
-    first: MetadataRecord,
-    row: MigrationRow,
-    actor: string,
-  ): Promise<
-    | { kind: 'changed'; original: MetadataRecord; version: number; retries: number }
-    | { kind: 'unchanged'; retries: number }
-    | { kind: 'conflict' | 'failed'; reason: string; retries: number }
-  > {
-    let current: MetadataRecord | undefined = first;
-    for (let attempt = 0; ; attempt++) {
-      if (!current) return { kind: 'conflict', reason: 'deleted during the migration', retries: attempt };
-      if (!matchesFilter(current, row.filter))
-        return {
-          kind: 'conflict',
-          reason: 'no longer matches the filter (changed during the migration)',
-          retries: attempt,
-        };
-      if (attempt > 0) await this.deps.store.putBackups(id, [{ key: keyOf(current), record: current }]);
-      const out = migrateRecord(current, row.operations);
-      if (out.kind === 'unchanged') return { kind: 'unchanged', retries: attempt };
-      if (out.kind === 'invalid')
-        return {
-          kind: 'failed',
-          reason: `fails validation after the operations: ${out.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
-          retries: attempt,
-        };
-      const next: MetadataRecord = {
-        ...out.record,
-        version: current.version + 1,
-        updated_by: actor,
-        updated_at: this.now().toISOString(),
-      };
-      try {
-        await this.deps.repo.put(next, current.version);
-        return { kind: 'changed', original: current, version: next.version, retries: attempt };
-      } catch (e) {
-        if (!(e instanceof WriteConflictError)) throw e;
-        if (attempt >= CONFLICT_RETRIES)
-          return {
-            kind: 'conflict',
-            reason: `changed concurrently ${attempt + 1} times; not migrated`,
-            retries: attempt,
-          };
-        current = await this.deps.repo.get(keyOf(current));
-      }
-    }
-  }
-
-  /**
-   * The rollback event: restore every record the migration changed (once per request; a
-   * resumed one, with `resumeClaim`, takes over the claim its event carries).
-   */
-  async rollback(id: string, meta: RequestMeta, resumeClaim?: string): Promise<void> {
-    const claimed = await this.deps.store.update(
-      id,
-      { rollback_claimed_at: this.now().toISOString() },
-      {
-        status: ['rolling_back'],
-        unsetField: 'rollback_claimed_at',
-        ...(resumeClaim === undefined ? {} : { orClaimIs: resumeClaim }),
-      },
-    );
-    if (!claimed) return;
-    const row = await this.deps.store.get(id);
-    if (!row?.rollback) return;
-    const rb = { ...row.rollback };
-    const reported: MigrationReportEntry[] = [];
-    const backups = (await this.deps.store.backups(id)).filter((b) => b.migrated_version !== undefined);
-    // A batch at a time: the records as they are now (one BatchGetItem per 100, not a read
-    // each), then their restores.
-    for (const part of chunk(backups, BATCH_GET_LIMIT)) {
-      const found = await this.deps.repo.batchGet(part.map((b) => b.key));
-      await pool(part, WRITE_CONCURRENCY, async (b) => {
-        const current = found.get(refOf(b.key));
-        // Restored already (by an interrupted run of this rollback, or by hand): nothing to write.
-        if (current && sameContent(current, b.record)) {
-          rb.restored++;
-          return;
-        }
-        const changedSince = current?.version !== b.migrated_version;
-        if (changedSince && !rb.force) {
-          rb.conflicts++;
-          if (reported.length < MAX_REPORTED)
-            reported.push({
-              ...b.key,
-              reason: current
-                ? `changed after the migration (version ${current.version}, migration wrote ${b.migrated_version}); not restored (force: true overwrites)`
-                : 'deleted after the migration; not restored (force: true recreates it)',
-            });
-          return;
-        }
-        const restored: MetadataRecord = {
-          ...b.record,
-          version: (current?.version ?? 0) + 1,
-          updated_by: meta.actor.sub,
-          updated_at: this.now().toISOString(),
-        };
-        try {
-          await this.deps.repo.put(restored, current ? current.version : null);
-          rb.restored++;
-        } catch (e) {
-          if (!(e instanceof WriteConflictError)) throw e;
-          rb.conflicts++;
-          if (reported.length < MAX_REPORTED)
-            reported.push({ ...b.key, reason: 'changed while being restored; not restored' });
-        }
-      });
-    }
-    const done = { ...rb, reported, finished_at: this.now().toISOString() };
-    await this.deps.store.update(id, { status: 'rolled_back', rollback: done });
-    await this.deps.store.emit([
-      this.event(MIGRATION_EVENTS.rolledBack, row, meta, {
-        restored: done.restored,
-        conflicts: done.conflicts,
-        force: done.force,
-      }),
-    ]);
-  }
-
-  /** Every record the filter matches (type partition, consistent reads, filters on the rest). */
-  private async matched(filter: MigrationRequest['filter'], limit?: number): Promise<MetadataRecord[]> {
-    const out: MetadataRecord[] = [];
-    const query: PartitionRead = {
-      partition: { index: 'table', value: filter.type },
-      filters: {
-        ...(filter.namespace ? { namespace: [filter.namespace] } : {}),
-        ...(filter.scope ? { scope: [filter.scope] } : {}),
-        ...(filter.state ? { state: [filter.state] } : {}),
-      },
-      descending: false,
-    };
-    for await (const items of partitionPages(
-      (q) => this.deps.repo.queryPartition(q),
-      query,
-      () => limit,
-    )) {
-      out.push(...items);
-      if (limit && out.length >= limit) break;
-      if (out.length > MAX_MIGRATION_RECORDS) break;
-    }
-    return out;
-  }
-
-  private event(
-    type: string,
-    row: Pick<MigrationRow, 'id'>,
-    meta: RequestMeta,
-    payload: Record<string, unknown>,
-  ): EventEnvelope {
-    return buildEnvelope({
-      type,
-      service: 'records',
-      environment: this.deps.environment,
-      correlationId: meta.correlationId,
-      actor: { id: meta.actor.sub, role: meta.actor.role },
-      entity: { type: 'records_migration', id: row.id, version: 0 },
-      payload: { migration_id: row.id, ...payload },
-    });
-  }
 }
 
 /** What the API shows of a migration row (no claim bookkeeping). */
 function view(row: MigrationRow): Record<string, unknown> {
   const { run_claimed_at: _r, rollback_claimed_at: _b, ...rest } = row;
   return rest;
-}
-
-async function pool<T>(items: readonly T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
-}
-
-/**
- * The same record but for what every write changes (version, updated_by, updated_at); both
- * read as the store reads a record (absent and null fields alike).
- */
-function sameContent(a: MetadataRecord, b: MetadataRecord): boolean {
-  const { version: _av, updated_by: _ab, updated_at: _aa, ...restA } = fromItem({ ...a });
-  const { version: _bv, updated_by: _bb, updated_at: _ba, ...restB } = fromItem({ ...b });
-  return isDeepStrictEqual(restA, restB);
 }

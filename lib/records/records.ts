@@ -23,10 +23,10 @@ import {
   RECORD_FIELDS,
   type RecordKey,
   refOf,
+  TYPE_NAME_ATTRIBUTE,
   typeNameOf,
   type WriteInput,
-} from '../registry/records.ts';
-import { TYPE_NAME_ATTRIBUTE } from './design.ts';
+} from './contract.ts';
 
 export type WriteOutcome = 'created' | 'updated' | 'replaced' | 'skipped';
 

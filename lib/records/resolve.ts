@@ -11,7 +11,7 @@
 
 import { type Metadata, mergeMetadata } from '../entity-metadata/index.ts';
 import type { FieldIssue } from '../errors.ts';
-import { type RecordKey, refOf, type Strategy } from '../registry/records.ts';
+import { type RecordKey, refOf, type Strategy } from './contract.ts';
 
 /** Most `extends` links followed from a record (so a chain holds at most 11 records). */
 export const MAX_CHAIN_DEPTH = 10;

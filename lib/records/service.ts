@@ -1,27 +1,13 @@
 /**
- * The records protocol over a {@link RecordRepo}: reads (cached), effective
- * resolution, query, save with on_conflict and optimistic locking, delete, bulk, export and
- * import. Routes (handler.ts) only authorise, parse the path and call these.
+ * The records protocol over a {@link RecordRepo}: reads by key (strongly consistent, through a
+ * checked cache: reads.ts), queries and export (listing.ts), save with on_conflict and
+ * optimistic locking, delete, bulk and import. Routes (lambda.ts) only shape the answers.
  */
 
 import { ulid } from 'ulidx';
 import type { Principal } from '../auth/tokens.ts';
 import { backoffDelay } from '../aws/batch.ts';
-import type { Metadata } from '../entity-metadata/index.ts';
 import { conflict, notFound, TemporaError, validationError } from '../errors.ts';
-import {
-  type BulkBody,
-  type ImportBody,
-  type MetadataRecord,
-  type OnConflict,
-  type PutBody,
-  parseRef,
-  type RecordKey,
-  refOf,
-  STATES,
-  writeInputOf,
-} from '../registry/records.ts';
-import type { ExportQuery } from '../registry/records-query.ts';
 import {
   batchWritesOf,
   buildResults,
@@ -34,44 +20,36 @@ import {
   summarize,
   txActionsOf,
 } from './bulk.ts';
-import { TtlCache } from './cache.ts';
 import { DEFAULT_CONFLICT_RETRIES } from './config.ts';
 import {
-  type CursorPosition,
-  cutToBudget,
-  decodeListCursor,
-  encodeListCursor,
-  jsonBytes,
+  type BulkBody,
+  type ExportQuery,
+  type ImportBody,
   type ListQuery,
-  MAX_PAGE_BYTES,
-  nativePage,
-  planQuery,
-  positionOf,
-  selectFields,
-  sortedPage,
-} from './query.ts';
+  type MetadataRecord,
+  type OnConflict,
+  type PutBody,
+  parseRef,
+  type RecordKey,
+  refOf,
+  writeInputOf,
+} from './contract.ts';
+import { exportRecords, queryRecords, type RecordExport } from './listing.ts';
+import { type EffectiveView, RecordReads } from './reads.ts';
 import { applyWrite, type WriteContext, type WriteOutcome } from './records.ts';
-import { checkExtends, effectiveMetadata, type ResolveWarning, resolveChain } from './resolve.ts';
+import { checkExtends } from './resolve.ts';
 import { type RecordRepo, WriteConflictError } from './store.ts';
 
-export const EXPORT_FORMAT = 'tempora.metadata/v1';
-/** Largest export body (JSON bytes of the records); beyond it the export continues with `next_cursor`. */
-export const MAX_EXPORT_BYTES = MAX_PAGE_BYTES;
+export type { EffectiveView };
 
 export interface RecordsOptions {
   /** Re-read-and-retry attempts after a version conflict without If-Match (default 3). */
   maxConflictRetries?: number;
-  /** Read cache TTL in ms (default 5000; 0 disables). */
+  /** How long an instance keeps a read to check before serving it, in ms (default 5000; 0 disables). */
   cacheTtlMs?: number;
   now?: () => Date;
   newId?: () => string;
   sleep?: (ms: number) => Promise<void>;
-}
-
-export interface EffectiveView {
-  record: MetadataRecord;
-  effective_metadata: Metadata;
-  resolution: { chain: string[]; warnings: ResolveWarning[] };
 }
 
 export interface SaveResult {
@@ -86,8 +64,7 @@ export interface BulkReport {
 }
 
 export class RecordsService {
-  private readonly records: TtlCache<MetadataRecord>;
-  private readonly effectives: TtlCache<EffectiveView>;
+  private readonly reads: RecordReads;
   private readonly maxRetries: number;
   private readonly now: () => Date;
   private readonly newId: () => string;
@@ -97,112 +74,43 @@ export class RecordsService {
     readonly repo: RecordRepo,
     opts: RecordsOptions = {},
   ) {
-    this.records = new TtlCache(opts.cacheTtlMs);
-    this.effectives = new TtlCache(opts.cacheTtlMs);
+    this.reads = new RecordReads(repo, opts.cacheTtlMs);
     this.maxRetries = opts.maxConflictRetries ?? DEFAULT_CONFLICT_RETRIES;
     this.now = opts.now ?? (() => new Date());
     this.newId = opts.newId ?? (() => ulid());
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** Drop every cached read (after any write: a record's change reaches every record extending it). */
+  /** Drop every cached read (after this instance's own writes). */
   invalidate(): void {
-    this.records.clear();
-    this.effectives.clear();
+    this.reads.invalidate();
   }
 
   // -------------------------------------------------------------------------------------
   // Reads
   // -------------------------------------------------------------------------------------
 
-  /** A record by key through the cache, or undefined. */
-  async find(key: RecordKey): Promise<MetadataRecord | undefined> {
-    return this.records.getOrLoad(refOf(key), () => this.repo.get(key, true));
+  /** A record by key as stored now, or undefined. */
+  find(key: RecordKey): Promise<MetadataRecord | undefined> {
+    return this.reads.find(key);
   }
 
-  /** A record by key (404 when absent). */
-  async get(key: RecordKey): Promise<MetadataRecord> {
-    const r = await this.find(key);
-    if (!r) throw notFound(`Metadata record ${refOf(key)} not found`, { type: key.type, name: key.name });
-    return r;
+  /** A record by key as stored now (404 when absent). */
+  get(key: RecordKey): Promise<MetadataRecord> {
+    return this.reads.get(key);
   }
 
-  /** The record with its effective metadata along the extends chain (cached). */
-  async effective(key: RecordKey): Promise<EffectiveView> {
-    const ref = refOf(key);
-    const cached = this.effectives.get(ref);
-    if (cached) return cached;
-    const record = await this.get(key);
-    const { chain, warnings } = await resolveChain(record, (r) => this.find(parseRef(r)));
-    const view: EffectiveView = {
-      record,
-      effective_metadata: effectiveMetadata(chain),
-      resolution: { chain: chain.map(refOf), warnings },
-    };
-    this.effectives.set(ref, view);
-    return view;
+  /** The record with its effective metadata along the extends chain, as stored now. */
+  effective(key: RecordKey): Promise<EffectiveView> {
+    return this.reads.effective(key);
   }
 
-  async query(q: ListQuery): Promise<{ items: Record<string, unknown>[]; next_cursor: string | null }> {
-    const plan = planQuery(q);
-    const position = q.cursor ? decodeListCursor(plan, q.cursor) : undefined;
-    const fetch = this.repo.queryPartition.bind(this.repo);
-    const page = plan.native
-      ? await nativePage(plan, position, q.pageSize, fetch)
-      : await sortedPage(plan, position, q.pageSize, fetch, (keys) => this.repo.batchGet(keys));
-    const views = page.items.map((r) => selectFields(r, q.fields));
-    const kept = cutToBudget(views, MAX_PAGE_BYTES);
-    const more = page.more || kept.length < views.length;
-    const last = kept.length > 0 ? page.items[kept.length - 1] : undefined;
-    const next: CursorPosition | undefined = last ? positionOf(last, plan.order) : page.tail;
-    return { items: kept, next_cursor: more && next ? encodeListCursor(plan, next) : null };
+  query(q: ListQuery): Promise<{ items: Record<string, unknown>[]; next_cursor: string | null }> {
+    return queryRecords(this.repo, q);
   }
 
-  /** Every record matching `type`/`namespace` (all states), in (type, name) order. */
-  async exportRecords(q: ExportQuery = {}): Promise<{
-    format: string;
-    exported_at: string;
-    count: number;
-    records: MetadataRecord[];
-    next_cursor: string | null;
-  }> {
-    const { type: types, namespace: namespaces } = q;
-    const plan = planQuery(
-      {
-        ...(types ? { types } : {}),
-        ...(namespaces ? { namespaces } : {}),
-        states: [...STATES],
-        includeArchived: true,
-        sort: [],
-      },
-      'export',
-    );
-    let position = q.cursor ? decodeListCursor(plan, q.cursor) : undefined;
-    const records: MetadataRecord[] = [];
-    let bytes = 0;
-    let truncated = false;
-    const fetch = this.repo.queryPartition.bind(this.repo);
-    for (;;) {
-      const page = await nativePage(plan, position, 1000, fetch);
-      for (const r of page.items) {
-        const size = jsonBytes(r) + 1;
-        if (records.length > 0 && bytes + size > MAX_EXPORT_BYTES) {
-          truncated = true;
-          break;
-        }
-        bytes += size;
-        records.push(r);
-        position = positionOf(r, plan.order);
-      }
-      if (truncated || !page.more) break;
-    }
-    return {
-      format: EXPORT_FORMAT,
-      exported_at: this.now().toISOString(),
-      count: records.length,
-      records,
-      next_cursor: truncated && position ? encodeListCursor(plan, position) : null,
-    };
+  exportRecords(q: ExportQuery = {}): Promise<RecordExport> {
+    return exportRecords(this.repo, q, this.now());
   }
 
   // -------------------------------------------------------------------------------------

@@ -27,8 +27,13 @@ import {
 } from '../aws/dynamodb.ts';
 import { errorName } from '../aws/errors.ts';
 import { badRequest } from '../errors.ts';
-import { type MetadataRecord, type RecordKey, refOf } from '../registry/records.ts';
-import { RECORDS_TABLE_DESIGN, TYPE_NAME_ATTRIBUTE } from './design.ts';
+import {
+  type MetadataRecord,
+  RECORDS_TABLE_DESIGN,
+  type RecordKey,
+  refOf,
+  TYPE_NAME_ATTRIBUTE,
+} from './contract.ts';
 import type { PartitionPage, PartitionQuery } from './query.ts';
 import { fromItem, toItem } from './records.ts';
 
@@ -56,8 +61,16 @@ export type TxAction =
   | { put: MetadataRecord; expectedVersion: number | null }
   | { delete: RecordKey; expectedVersion: number };
 
+/** What identifies a stored record's content: a write bumps `version`; a record created again gets a new `id`. */
+export interface RecordStamp {
+  id: string;
+  version: number;
+}
+
 export interface RecordRepo {
   get(key: RecordKey, consistent?: boolean): Promise<MetadataRecord | undefined>;
+  /** The stamps of the records that exist, keyed by `type/name` (consistent reads of `id` and `version` only). */
+  stamps(keys: readonly RecordKey[]): Promise<Map<string, RecordStamp>>;
   /** `expectedVersion`: number = must equal the stored version; null = must not exist. Throws WriteConflictError. */
   put(record: MetadataRecord, expectedVersion: number | null): Promise<void>;
   /** Delete if the stored version equals `expectedVersion`. Throws WriteConflictError. */
@@ -91,6 +104,26 @@ export class DynamoRecordRepo implements RecordRepo {
       new GetCommand({ TableName: this.table, Key: keyOf(key), ConsistentRead: consistent }),
     );
     return out.Item ? fromItem(out.Item) : undefined;
+  }
+
+  async stamps(keys: readonly RecordKey[]): Promise<Map<string, RecordStamp>> {
+    const projection = {
+      ProjectionExpression: '#pk, #sk, #id, #version',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK, '#id': 'id', '#version': 'version' },
+      ConsistentRead: true,
+    };
+    const [only] = keys;
+    const items =
+      keys.length === 1 && only
+        ? [
+            (await this.ddb.send(new GetCommand({ TableName: this.table, Key: keyOf(only), ...projection })))
+              .Item,
+          ]
+        : await batchGetAll(this.ddb, this.table, keys.map(keyOf), projection, this.retry);
+    const out = new Map<string, RecordStamp>();
+    for (const item of items)
+      if (item) out.set(`${item[PK]}/${item[SK]}`, { id: String(item.id), version: Number(item.version) });
+    return out;
   }
 
   async put(record: MetadataRecord, expectedVersion: number | null): Promise<void> {

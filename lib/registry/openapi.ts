@@ -96,13 +96,15 @@ function operation(r: RouteDefinition, tag: string): Json {
     responses: {
       [status]: success,
       ...Object.fromEntries(
-        Object.entries(r.alsoAnswers ?? {}).map(([code, a]) => [
-          code,
+        (r.alsoAnswers ?? []).map((a) => [
+          String(a.status),
           {
             description: a.description,
-            ...(a.response
-              ? { content: { 'application/json': { schema: jsonSchemaOf(a.response, 'output') } } }
-              : {}),
+            content: {
+              [r.mediaType ?? 'application/json']: {
+                schema: a.response ? jsonSchemaOf(a.response, 'output') : {},
+              },
+            },
           },
         ]),
       ),

@@ -73,11 +73,11 @@ export interface RouteDefinition {
   status?: number;
   response?: z.ZodMiniType;
   /**
-   * The route's other non-error answers, besides `status`: status → what it means and its body
-   * (e.g. 200 for a dry run of a 202 route, 304 for a conditional GET). An answer a route gives
-   * is declared here or in `status`; the OpenAPI lists them and the integration suite checks it.
+   * Other success answers of the route, each with its own body (e.g. a dry run's 200 beside a
+   * start's 202): the OpenAPI document lists them, the suites check a response against the one
+   * of its status (lib/registry/route-key.ts `successOf`).
    */
-  alsoAnswers?: Readonly<Record<number, { description: string; response?: z.ZodMiniType }>>;
+  alsoAnswers?: ReadonlyArray<{ status: number; description: string; response?: z.ZodMiniType }>;
   /** Media type of the success response (default `application/json`; `response` then parses the text). */
   mediaType?: 'application/json' | 'text/plain';
   /** A realistic request body the live API accepts (required when the route takes a body). */

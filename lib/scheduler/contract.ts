@@ -114,9 +114,13 @@ export const scheduler: PlatformServiceDefinition = {
       body: cancellationBodySchema,
       status: 202,
       response: cancellationJobSchema,
-      alsoAnswers: {
-        200: { description: 'A dry run: the count and the first 20', response: cancellationPreviewSchema },
-      },
+      alsoAnswers: [
+        {
+          status: 200,
+          description: 'A dry run: the count and the first 20',
+          response: cancellationPreviewSchema,
+        },
+      ],
       example: {
         filter: { pattern: 'campaign-archive', entity_type: 'campaign' },
         reason: 'campaign archiving paused',

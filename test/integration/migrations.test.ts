@@ -7,9 +7,9 @@
  */
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { RUN_LIMIT_MS } from '../../lib/records/migrations.ts';
+import { type MetadataRecord, RECORD_FIELDS, SERVER_FIELDS } from '../../lib/records/contract.ts';
+import { RUN_LIMIT_MS } from '../../lib/records/migration-context.ts';
 import { toItem } from '../../lib/records/records.ts';
-import { type MetadataRecord, RECORD_FIELDS, SERVER_FIELDS } from '../../lib/registry/records.ts';
 import { api, dynamo, eventually, table } from './support/client.ts';
 
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -8,6 +8,7 @@
 import { enforceDeclaration, type HttpRequest, type Routes } from '../../lib/lambda-kit/http.ts';
 import type { HttpResponse } from '../../lib/lambda-kit/response.ts';
 import { routeKey } from '../../lib/registry/index.ts';
+import { successOf } from '../../lib/registry/route-key.ts';
 import type { RouteDefinition } from '../../lib/registry/types.ts';
 
 export async function callDeclared(
@@ -25,10 +26,10 @@ export async function callDeclared(
     body: req.body,
   });
   const res = await route.handler({ ...req, input, ...(def.body ? { body: input.body } : {}) });
-  const expected = def.status ?? (def.method === 'DELETE' ? 204 : 200);
-  if (def.response && res.statusCode === expected) {
+  const response = successOf(def, res.statusCode)?.response;
+  if (response) {
     const raw = typeof res.body === 'string' ? res.body : '';
-    const parsed = def.response.safeParse(def.mediaType === 'text/plain' ? raw : JSON.parse(raw));
+    const parsed = response.safeParse(def.mediaType === 'text/plain' ? raw : JSON.parse(raw));
     if (!parsed.success)
       throw new Error(`${key} → ${res.statusCode}: not the declared response: ${parsed.error.message}`);
   }

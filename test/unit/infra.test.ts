@@ -12,7 +12,7 @@ import { EntityTable } from '../../infra/constructs/entity-table.ts';
 import { horizonSettings } from '../../infra/constructs/scheduler-horizon.ts';
 import type { TemporaStack } from '../../infra/stack.ts';
 import { SEED_POLICIES } from '../../lib/policy/matrix.ts';
-import { RECORDS_TABLE_DESIGN } from '../../lib/records/design.ts';
+import { RECORDS_TABLE_DESIGN } from '../../lib/records/contract.ts';
 import {
   CONSOLE_ROUTES,
   gatewayRoutes,

@@ -8,8 +8,8 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../../lib/auth/tokens.ts';
 import { isTemporaError } from '../../lib/errors.ts';
 import { enforceDeclaration } from '../../lib/lambda-kit/http.ts';
+import { RECORDS_ROUTES } from '../../lib/records/contract.ts';
 import { routeKey } from '../../lib/registry/index.ts';
-import { RECORDS_ROUTES } from '../../lib/registry/platform.ts';
 
 const admin: Principal = { sub: 'dev-admin', role: 'admin' };
 

@@ -5,22 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
-import { MemoryRecordRepo } from '../../lib/records/memory-repo.ts';
+import { type MetadataRecord, MIGRATION_EVENTS } from '../../lib/records/contract.ts';
+import { MIGRATIONS_ACTOR, RUN_LIMIT_MS } from '../../lib/records/migration-context.ts';
 import type {
   BackupRow,
   MigrationRow,
   MigrationStore,
   UpdateCondition,
 } from '../../lib/records/migration-store.ts';
-import {
-  MIGRATION_EVENTS,
-  MIGRATIONS_ACTOR,
-  Migrations,
-  RUN_LIMIT_MS,
-} from '../../lib/records/migrations.ts';
+import { Migrations } from '../../lib/records/migrations.ts';
 import type { RecordRepo } from '../../lib/records/store.ts';
-import type { MetadataRecord } from '../../lib/registry/records.ts';
 import { migrationRow } from '../kit/migrations.ts';
+import { MemoryRecordRepo } from '../kit/records-memory-repo.ts';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();

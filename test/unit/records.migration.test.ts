@@ -1,7 +1,8 @@
 /** The pure part of migrations: operations on one record, validation, the request's shape. */
 import { describe, expect, it } from 'vitest';
-import { matchesFilter, migrateRecord, migrationRequestSchema } from '../../lib/records/migration.ts';
-import type { MetadataRecord } from '../../lib/registry/records.ts';
+import type { MetadataRecord } from '../../lib/records/contract.ts';
+import { migrationRequestSchema } from '../../lib/records/contract.ts';
+import { matchesFilter, migrateRecord } from '../../lib/records/migration.ts';
 
 const record = (metadata: Record<string, unknown>, extra: Partial<MetadataRecord> = {}): MetadataRecord =>
   ({

@@ -1,24 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { encodeCursor } from '../../lib/aws/dynamodb.ts';
 import { isTemporaError } from '../../lib/errors.ts';
-import { MemoryRecordRepo } from '../../lib/records/memory-repo.ts';
 import {
-  comparator,
-  cutToBudget,
-  decodeListCursor,
-  encodeListCursor,
   type ListQuery,
-  nativePage,
+  type MetadataRecord,
   parseFields,
   parseListQuery,
   parseSort,
+  type RecordState,
+} from '../../lib/records/contract.ts';
+import { cutToBudget, nativePage, selectFields, sortedPage } from '../../lib/records/pages.ts';
+import {
+  comparator,
+  decodeListCursor,
+  encodeListCursor,
   partitionBound,
   planQuery,
   positionOf,
-  selectFields,
-  sortedPage,
 } from '../../lib/records/query.ts';
-import type { MetadataRecord, RecordState } from '../../lib/registry/records.ts';
+import { MemoryRecordRepo } from '../kit/records-memory-repo.ts';
 
 function issuesOf(fn: () => unknown): Array<{ path: string; message: string }> {
   try {

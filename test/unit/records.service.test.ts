@@ -6,21 +6,21 @@ import { canonicalJson } from '../../lib/entity-metadata/index.ts';
 import { toFieldIssues, validationError } from '../../lib/errors.ts';
 import { TtlCache } from '../../lib/records/cache.ts';
 import { loadRecordsConfig } from '../../lib/records/config.ts';
-import { RECORDS_ROUTES } from '../../lib/records/index.ts';
-import { recordsRoutes } from '../../lib/records/lambda.ts';
-import { MemoryRecordRepo } from '../../lib/records/memory-repo.ts';
-import { parseListQuery } from '../../lib/records/query.ts';
-import { RecordsService } from '../../lib/records/service.ts';
-import { WriteConflictError } from '../../lib/records/store.ts';
 import {
   bulkBodySchema,
   importBodySchema,
   type MetadataRecord,
   type OnConflict,
+  parseListQuery,
+  RECORDS_ROUTES,
   type RecordKey,
+  recordExportQuerySchema,
   recordPutBodySchema,
-} from '../../lib/registry/records.ts';
-import { recordExportQuerySchema } from '../../lib/registry/records-query.ts';
+} from '../../lib/records/contract.ts';
+import { recordsRoutes } from '../../lib/records/lambda.ts';
+import { RecordsService } from '../../lib/records/service.ts';
+import { WriteConflictError } from '../../lib/records/store.ts';
+import { MemoryRecordRepo } from '../kit/records-memory-repo.ts';
 import { callDeclared } from '../kit/routes.ts';
 
 const admin: Principal = { sub: 'dev-admin', role: 'admin' };
@@ -311,7 +311,7 @@ describe('extends and effective metadata', () => {
     expect(cleared.record).not.toHaveProperty('extends');
   });
 
-  it('caches reads for the TTL and drops the cache on every write', async () => {
+  it('serves reads from the cache once checked (full reads: leaf once, base once) and drops it on every write', async () => {
     const { svc, repo } = setup();
     await svc.save(key('base'), { metadata: { tags: ['v1'] } }, {}, admin);
     await svc.save(key('leaf'), { extends: 'base' }, {}, admin);

@@ -13,28 +13,13 @@ import {
   chunk,
   sendInChunks,
 } from '../../lib/aws/batch.ts';
-import { RECORDS_TABLE_DESIGN } from '../../lib/records/index.ts';
+import type { MetadataRecord } from '../../lib/records/contract.ts';
+import { RECORDS_TABLE_DESIGN } from '../../lib/records/contract.ts';
 import { DynamoRecordRepo, WriteConflictError } from '../../lib/records/store.ts';
-import type { MetadataRecord } from '../../lib/registry/records.ts';
 import { FakeDdb } from '../kit/dynamodb.ts';
+import { aRecord } from '../kit/records-memory-repo.ts';
 
-const rec = (i: number): MetadataRecord => ({
-  id: `id${i}`,
-  type: 'object',
-  name: `r${i}`,
-  namespace: 'crm',
-  scope: 'platform',
-  metadata: {},
-  strategy: 'merge',
-  validation: 'strict',
-  owner: 'o',
-  state: 'active',
-  version: 1,
-  created_by: 'a',
-  created_at: '2025-01-01T00:00:00Z',
-  updated_by: 'a',
-  updated_at: '2025-01-01T00:00:00Z',
-});
+const rec = (i: number): MetadataRecord => aRecord({ id: `id${i}`, name: `r${i}` });
 
 const noSleep = { sleep: async () => {}, random: () => 0.5 };
 

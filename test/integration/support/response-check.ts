@@ -8,6 +8,7 @@
  */
 import { allRoutes, routeKey } from '../../../lib/registry/index.ts';
 import { openApiDocument } from '../../../lib/registry/openapi.ts';
+import { successOf } from '../../../lib/registry/route-key.ts';
 import { errorSchema } from '../../../lib/registry/schemas.ts';
 import type { RouteDefinition } from '../../../lib/registry/types.ts';
 
@@ -61,9 +62,8 @@ export function responseProblems(
     const r = errorSchema.safeParse(body);
     return r.success ? [] : [`${where}: not the contract error shape: ${r.error.message}`];
   }
-  const expected = route.status ?? (route.method === 'DELETE' ? 204 : 200);
-  const schema = status === expected ? route.response : route.alsoAnswers?.[status]?.response;
-  if (!schema) return [];
-  const r = schema.safeParse(route.mediaType === 'text/plain' && status === expected ? text : body);
+  const response = successOf(route, status)?.response;
+  if (!response) return [];
+  const r = response.safeParse(route.mediaType === 'text/plain' ? text : body);
   return r.success ? [] : [`${where}: does not match the declared response: ${r.error.message}`];
 }

@@ -1,11 +1,7 @@
 /**
- * The records service's deployable shape, free of runtime dependencies so that infra can import
- * it at synth time: the HTTP routes (declared in lib/registry/platform.ts) and the records
- * table (keys and indexes).
+ * The records service's contract, part 5: the records table (keys and indexes), free of
+ * runtime dependencies so that infra builds it at synth time.
  */
-
-/** API Gateway route keys served by the records service Lambda (declared in the registry, base layer). */
-export { RECORDS_ROUTES } from '../registry/platform.ts';
 
 /** DynamoDB attribute type of a key attribute (`S` = string, as `dynamodb.AttributeType.STRING`). */
 export type KeyAttributeType = 'S';

@@ -1,11 +1,13 @@
 /**
- * The query strings of the records service's list routes (`GET /api/metadata`,
- * `GET /api/metadata/export`), declared here (base) so the registry names them, the kit
- * validates them and the records service receives a parsed {@link ListQuery}. A mistake is a 400
- * naming `query.<name>`.
+ * The records service's contract, part 3: the query grammar of its list routes
+ * (`GET /api/metadata`, `GET /api/metadata/export`): filters, sort, page size, cursor, field
+ * selection. The one grammar: the kit validates query strings with it, the service receives a
+ * parsed {@link ListQuery} and lib/records/query.ts only executes it. A mistake is a 400 naming
+ * `query.<name>`. SDK-free (see contract.ts).
  */
 import * as z from 'zod/mini';
 import { type FieldIssue, toFieldIssues, validationError } from '../errors.ts';
+import { MAX_QUERY_VALUE_BYTES } from '../limits/http.ts';
 import {
   IDENT_MESSAGE,
   IDENT_RE,
@@ -13,7 +15,7 @@ import {
   RECORD_FIELDS,
   type RecordState,
   STATES,
-} from './records.ts';
+} from './contract-record.ts';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 100;
@@ -119,7 +121,7 @@ export const recordListQuerySchema = z.pipe(
           z.lte(MAX_PAGE_SIZE, { error: `must be at most ${MAX_PAGE_SIZE}` }),
         ),
     ),
-    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+    cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_QUERY_VALUE_BYTES))),
     fields: z.optional(parsedParam(parseFields, 2000)),
     include_archived: z.optional(z.enum(['true', 'false'], { error: 'must be "true" or "false"' })),
   }),
@@ -143,7 +145,7 @@ export const recordListQuerySchema = z.pipe(
 export const recordExportQuerySchema = z.strictObject({
   type: z.optional(csv(identItem)),
   namespace: z.optional(csv(identItem)),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_QUERY_VALUE_BYTES))),
 });
 export type ExportQuery = z.output<typeof recordExportQuerySchema>;
 

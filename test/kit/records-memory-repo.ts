@@ -4,12 +4,43 @@
  * after `Limit`, paging with `lastKey`, projection. For unit tests and local experiments.
  */
 
-import { type MetadataRecord, type RecordKey, refOf, typeNameOf } from '../registry/records.ts';
-import { BY_NAMESPACE_INDEX, BY_STATE_INDEX } from './design.ts';
-import type { PartitionPage, PartitionQuery } from './query.ts';
-import { type BatchWrite, type RecordRepo, type TxAction, WriteConflictError } from './store.ts';
+import {
+  BY_NAMESPACE_INDEX,
+  BY_STATE_INDEX,
+  type MetadataRecord,
+  type RecordKey,
+  refOf,
+  typeNameOf,
+} from '../../lib/records/contract.ts';
+import type { PartitionPage, PartitionQuery } from '../../lib/records/query.ts';
+import {
+  type BatchWrite,
+  type RecordRepo,
+  type RecordStamp,
+  type TxAction,
+  WriteConflictError,
+} from '../../lib/records/store.ts';
 
 const clone = <T>(v: T): T => structuredClone(v);
+
+/** A stored record for tests: `type/name` and the rest defaulted (override any field). */
+export const aRecord = (over: Partial<MetadataRecord> & { name: string }): MetadataRecord => ({
+  id: `id-${over.name}`,
+  type: 'object',
+  namespace: 'crm',
+  scope: 'platform',
+  metadata: {},
+  strategy: 'merge',
+  validation: 'strict',
+  owner: 'o',
+  state: 'active',
+  version: 1,
+  created_by: 'a',
+  created_at: '2025-01-01T00:00:00Z',
+  updated_by: 'a',
+  updated_at: '2025-01-01T00:00:00Z',
+  ...over,
+});
 
 export class MemoryRecordRepo implements RecordRepo {
   readonly records = new Map<string, MetadataRecord>();
@@ -30,6 +61,16 @@ export class MemoryRecordRepo implements RecordRepo {
     this.count('get');
     const r = this.records.get(refOf(key));
     return r ? clone(r) : undefined;
+  }
+
+  async stamps(keys: readonly RecordKey[]): Promise<Map<string, RecordStamp>> {
+    this.count('stamps');
+    const out = new Map<string, RecordStamp>();
+    for (const k of keys) {
+      const r = this.records.get(refOf(k));
+      if (r) out.set(refOf(k), { id: r.id, version: r.version });
+    }
+    return out;
   }
 
   private check(key: RecordKey, expectedVersion: number | null): boolean {

@@ -1,10 +1,19 @@
 /**
- * The request shapes of record migrations (`POST /api/metadata/migrations`, its rollback and
- * status), declared here (base) so the registry names them and the kit enforces them; what the
- * operations do is lib/records/migration.ts.
+ * The records service's contract, part 4: record migrations (`POST /api/metadata/migrations`,
+ * its rollback and status): request shapes, views, and the events a migration emits. What the
+ * operations do is lib/records/migration.ts. SDK-free (see contract.ts).
  */
 import * as z from 'zod/mini';
-import { IDENT_MESSAGE, IDENT_RE, STATES } from './records.ts';
+import { IDENT_MESSAGE, IDENT_RE, STATES } from './contract-record.ts';
+
+/** The events of a migration, on the Nexus bus (the service consumes `started` and `rollback_requested` to run them). */
+export const MIGRATION_EVENTS = {
+  started: 'records.migration.started',
+  completed: 'records.migration.completed',
+  failed: 'records.migration.failed',
+  rollbackRequested: 'records.migration.rollback_requested',
+  rolledBack: 'records.migration.rolled_back',
+} as const;
 
 /** Top-level fields a `set` may write (the rest are keys, bookkeeping or checked links). */
 export const TOP_LEVEL = ['namespace', 'scope', 'state', 'owner'] as const;
@@ -136,6 +145,4 @@ export const migrationDryRunSchema = z.object({
   confirm_large_required: z.optional(z.literal(true)),
 });
 
-/** `POST /api/metadata/migrations`: 202 with the started migration, or 200 with a dry run's report. */
-export const migrationStartSchema = z.union([migrationViewSchema, migrationDryRunSchema]);
 export type RollbackRequest = z.output<typeof rollbackRequestSchema>;
