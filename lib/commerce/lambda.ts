@@ -2,7 +2,11 @@
 
 import { pricingRules } from '../entity-metadata/pricing-rules.ts';
 import { serviceHandler } from '../lambda-kit/entity-service.ts';
+import { lazy } from '../lambda-kit/lazy.ts';
 import { getService } from '../registry/index.ts';
 import { orderRoutes } from './routes.ts';
 
-export const handler = serviceHandler(getService('commerce'), (deps) => orderRoutes(deps, pricingRules));
+// Built on the first invocation, not at import: the handler reads the function's configuration.
+export const handler = lazy(() =>
+  serviceHandler(getService('commerce'), (deps) => orderRoutes(deps, pricingRules)),
+);
