@@ -39,7 +39,6 @@ export {
   type GraphDiff,
   type GraphHistory,
   historyLimit,
-  InMemoryGraphHistory,
   isEmptyDiff,
   nextVersionRecord,
   type ServiceChanges,

@@ -3,13 +3,13 @@ import {
   buildGraph,
   diffGraphs,
   historyLimit,
-  InMemoryGraphHistory,
   isEmptyDiff,
   type KgServiceInput,
   summarize,
 } from '../../lib/amadeus/index.ts';
 import { registry } from '../../lib/registry/index.ts';
 import { KNOWN_SERVICES } from '../fixtures/amadeus/known-graph.ts';
+import { InMemoryGraphHistory } from '../kit/graph-history.ts';
 
 const edit = (name: string, change: Partial<KgServiceInput>): KgServiceInput[] =>
   KNOWN_SERVICES.map((s) => (s.name === name ? { ...s, ...change } : s));

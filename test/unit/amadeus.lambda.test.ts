@@ -4,14 +4,7 @@
  */
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  allServices,
-  buildGraph,
-  InMemoryGraphHistory,
-  impact,
-  type KnowledgeGraph,
-  summarize,
-} from '../../lib/amadeus/index.ts';
+import { allServices, buildGraph, impact, type KnowledgeGraph, summarize } from '../../lib/amadeus/index.ts';
 import {
   type AmadeusDeps,
   amadeusRoutes,
@@ -26,6 +19,7 @@ import type { EntityEdgeChange } from '../../lib/amadeus/store.ts';
 import type { EventEnvelope } from '../../lib/events/envelope.ts';
 import type { HttpRequest } from '../../lib/lambda-kit/http.ts';
 import { getPlatformService } from '../../lib/registry/index.ts';
+import { InMemoryGraphHistory } from '../kit/graph-history.ts';
 import { callDeclared } from '../kit/routes.ts';
 
 const GRAPH = buildGraph(allServices(), { now: () => new Date('2025-06-01T00:00:00Z') });

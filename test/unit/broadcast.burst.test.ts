@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { runBurst, successorOf } from '../../lib/broadcast/burst.ts';
 import type { BurstOptions, BurstPorts } from '../../lib/broadcast/burst-ports.ts';
-import { FakeClock } from '../../lib/broadcast/clock.ts';
 import type { PostResult } from '../../lib/broadcast/fanout.ts';
 import { joinInfo } from '../../lib/broadcast/join.ts';
 import type { TickInput, TickOutput } from '../../lib/broadcast/machine.ts';
 import { type CampaignSnapshot, executionName } from '../../lib/broadcast/phase.ts';
 import { runShardBurst } from '../../lib/broadcast/shard-burst.ts';
+import { FakeClock } from '../kit/fake-clock.ts';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const ID = '01JCAMPAIGN0000000000000000';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   FixedWindowRateLimiter,
-  MemoryWindowStore,
   type ResetResult,
   verdictOf,
   type WindowCounterStore,
 } from '../../lib/broadcast/rate-limit.ts';
+import { MemoryWindowStore } from '../kit/memory-window-store.ts';
 
 function limiter(limit = 100) {
   let now = 10_000;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../lib/broadcast/clock.ts';
 import { effectiveHz, type RunTicksOptions, runTicks, type Tick } from '../../lib/broadcast/ticker.ts';
+import { FakeClock } from '../kit/fake-clock.ts';
 
 /** Start a burst on a fake clock, recording every tick. */
 function start(clock: FakeClock, opts: Partial<RunTicksOptions> & { durationMs: number }) {

@@ -6,11 +6,12 @@ import { describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../lib/broadcast/connections.ts';
 import type { PostResult } from '../../lib/broadcast/fanout.ts';
 import type { CampaignSnapshot } from '../../lib/broadcast/phase.ts';
-import { FixedWindowRateLimiter, MemoryWindowStore } from '../../lib/broadcast/rate-limit.ts';
+import { FixedWindowRateLimiter } from '../../lib/broadcast/rate-limit.ts';
 import { mayWatch } from '../../lib/broadcast/watch-access.ts';
 import { type WebSocketEvent, webSocketHandler } from '../../lib/broadcast/ws.ts';
 import { isWsEvent } from '../../lib/lambda-kit/ws.ts';
 import { resolvePolicy } from '../../lib/policy/matrix.ts';
+import { MemoryWindowStore } from '../kit/memory-window-store.ts';
 
 const CAMPAIGN = '01JCAMPAIGN0000000000000000';
 

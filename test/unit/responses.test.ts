@@ -7,7 +7,6 @@ import {
   allServices,
   buildGraph,
   getServiceNode,
-  InMemoryGraphHistory,
   impact,
   summarize,
   toMermaid,
@@ -30,6 +29,7 @@ import {
   openApiSchema,
   policyMatrixSchema,
 } from '../../lib/registry/responses.ts';
+import { InMemoryGraphHistory } from '../kit/graph-history.ts';
 
 const graph = buildGraph(allServices());
 
