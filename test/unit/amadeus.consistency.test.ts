@@ -11,7 +11,6 @@ import {
   declarationOf,
   externalNames,
   type KgServiceInput,
-  PLATFORM_SERVICE_NAMES,
 } from '../../lib/amadeus/index.ts';
 import { registry } from '../../lib/registry/index.ts';
 import { BROKEN_SERVICES, EXPECTED_PROBLEMS } from '../fixtures/amadeus/broken-registry.ts';
@@ -40,14 +39,6 @@ describe('the live registry', () => {
       expect(strict.problems.map((p) => p.message)).toContain(
         'campaign integrates with unknown service "nexus"',
       );
-    expect(PLATFORM_SERVICE_NAMES).toEqual([
-      'nexus',
-      'scheduler',
-      'records',
-      'broadcast',
-      'amadeus',
-      'converse',
-    ]);
   });
 
   it('declares each allowed cycle with a reason, and every declaration matches a real cycle', () => {

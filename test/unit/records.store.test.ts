@@ -13,7 +13,6 @@ import {
   chunk,
   sendInChunks,
 } from '../../lib/aws/batch.ts';
-import { RECORDS_TABLE_DESIGN } from '../../lib/records/index.ts';
 import { DynamoRecordRepo, WriteConflictError } from '../../lib/records/store.ts';
 import type { MetadataRecord } from '../../lib/registry/records.ts';
 import { FakeDdb } from '../kit/dynamodb.ts';
@@ -43,15 +42,6 @@ function fakeClient(reply: (cmd: unknown, call: number) => unknown) {
   const db: FakeDdb = new FakeDdb((cmd) => reply(cmd, db.sent.length));
   return { client: db.client, sent: db.sent };
 }
-
-describe('RECORDS_TABLE_DESIGN', () => {
-  it('keys the table by (type, name) and has at most two GSIs, sorted by type_name', () => {
-    expect(RECORDS_TABLE_DESIGN.partitionKey).toEqual({ name: 'type', type: 'S' });
-    expect(RECORDS_TABLE_DESIGN.sortKey).toEqual({ name: 'name', type: 'S' });
-    expect(RECORDS_TABLE_DESIGN.globalSecondaryIndexes.length).toBeLessThanOrEqual(2);
-    for (const g of RECORDS_TABLE_DESIGN.globalSecondaryIndexes) expect(g.sortKey.name).toBe('type_name');
-  });
-});
 
 describe('chunking and retry of unprocessed items', () => {
   it('chunks by the size limit', () => {
