@@ -1,5 +1,5 @@
 /**
- * The Lambda kit's consumer and WebSocket handlers (lib/edge): what each middleware stack
+ * The Lambda kit's consumer and WebSocket handlers (lib/lambda-kit): what each middleware stack
  * does with a valid, an invalid and a failing invocation.
  */
 import { describe, expect, it, vi } from 'vitest';
