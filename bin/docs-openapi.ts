@@ -2,7 +2,7 @@
  * `npm run docs:openapi`: writes docs/openapi.json (the OpenAPI 3.1 document generated from the
  * registry's route declarations, lib/registry/openapi.ts) and docs/api.md (a readable reference
  * generated from it: one section per service, each route's method, path, roles, summary and
- * request example). `test/unit/openapi.test.ts` fails when either file drifts.
+ * request example). `test/unit/registry/openapi.test.ts` fails when either file drifts.
  */
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';

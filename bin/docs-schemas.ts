@@ -3,7 +3,7 @@
  * of the event envelope, the metadata document, the error shape, every event type and the live
  * frames (campaign.state, campaign.delta) to
  * docs/schemas/, generated from the zod schemas with zod v4's `z.toJSONSchema`.
- * `test/unit/docs-schemas.test.ts` fails when the files drift from what this generates.
+ * `test/unit/docs/docs-schemas.test.ts` fails when the files drift from what this generates.
  *
  * Event payloads come from the code's own zod schemas where it has one (entity fields from the
  * registry, `scheduler.schedule`); the payloads built inline by the scheduler, broadcast and

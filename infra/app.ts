@@ -18,6 +18,6 @@ buildTempora(app, {
 // cdk-nag: every synth is checked against the AWS Solutions rules; accepted findings are
 // acknowledged with a reason in the stack, anything new fails the synth. Deploys to the local
 // emulator pass `-c nag=false` (~20 s a synth): npm test runs cdk-nag on dev and prod
-// (npm run lint:cfn) and on the test stacks (test/unit/infra.test.ts).
+// (npm run lint:cfn) and on the test stacks (test/unit/infra/infra.test.ts).
 if (String(app.node.tryGetContext('nag')) !== 'false')
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));

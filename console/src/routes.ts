@@ -1,4 +1,4 @@
-/** The console's hash routes (pure: unit-tested in test/unit/console.test.ts). */
+/** The console's hash routes (pure: unit-tested in test/unit/console/console.test.ts). */
 export type RouteState =
   | { view: 'graph' }
   | { view: 'campaign'; id: string }

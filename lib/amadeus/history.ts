@@ -62,9 +62,9 @@ export interface VersionRecord {
 export type VersionSummary = Omit<VersionRecord, 'graph'>;
 
 /**
- * Storage of the published versions. Implementations: {@link InMemoryGraphHistory} (tests,
- * CLI) and a DynamoDB one (one item per version, written with a condition on the version
- * number so that concurrent publishers cannot both create the same version).
+ * Storage of the published versions: `DynamoGraphHistory` (./store.ts), one item per version,
+ * written with a condition on the version number so that concurrent publishers cannot both create
+ * the same version; an in-memory one for unit tests (test/kit/graph-history.ts).
  */
 export interface GraphHistory {
   /** The newest version, if any. */
@@ -174,33 +174,4 @@ export function summarize(record: VersionRecord): VersionSummary {
 export function historyLimit(limit: number | undefined, max = 100): number {
   if (limit === undefined || !Number.isFinite(limit)) return DEFAULT_HISTORY_LIMIT;
   return Math.min(max, Math.max(1, Math.trunc(limit)));
-}
-
-/** In-memory history for tests and the CLI; keeps every version (or the newest `keep`). */
-export class InMemoryGraphHistory implements GraphHistory {
-  private readonly records: VersionRecord[] = [];
-  private readonly now: () => Date;
-  private readonly keep: number;
-
-  constructor(opts: { now?: () => Date; keep?: number } = {}) {
-    this.now = opts.now ?? (() => new Date());
-    this.keep = opts.keep ?? Number.POSITIVE_INFINITY;
-  }
-
-  async latest(): Promise<VersionRecord | undefined> {
-    return this.records.at(-1);
-  }
-
-  async append(graph: KnowledgeGraph): Promise<{ record: VersionRecord; created: boolean }> {
-    const latest = this.records.at(-1);
-    const record = nextVersionRecord(latest, graph, this.now());
-    if (!record) return { record: latest!, created: false };
-    this.records.push(record);
-    if (this.records.length > this.keep) this.records.splice(0, this.records.length - this.keep);
-    return { record, created: true };
-  }
-
-  async list(limit?: number): Promise<VersionRecord[]> {
-    return this.records.slice(-historyLimit(limit)).reverse();
-  }
 }

@@ -50,7 +50,6 @@ export {
   type GraphDiff,
   type GraphHistory,
   historyLimit,
-  InMemoryGraphHistory,
   isEmptyDiff,
   nextVersionRecord,
   type ServiceChanges,

@@ -5,7 +5,7 @@
  * Why not jose here (it signs tokens in the tools and tests): its verification path with JWK
  * import costs ~19 KB in every Lambda bundle, and the largest bundles had 1-2 KB left of their
  * 400 KB; these ~2 KB do the same on node:crypto (native RSA/ECDSA/EdDSA, constant-time HMAC).
- * test/unit/auth.jws.test.ts checks every verdict against jose's, on random and forged tokens.
+ * test/unit/auth/jws.test.ts checks every verdict against jose's, on random and forged tokens.
  */
 import {
   createHmac,

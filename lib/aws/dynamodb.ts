@@ -189,24 +189,30 @@ export async function batchWriteAll(
  */
 const CURSOR_MAC_BYTES = 16;
 const CURSOR_INFO = 'tempora/pagination-cursor/v1';
-/** Used only until a secret is installed (unit tests, direct invocations): never a Lambda's HTTP path. */
-let cursorKey: Buffer = Buffer.from(hkdfSync('sha256', 'tempora-unkeyed', '', CURSOR_INFO, 32));
+const cursorKeyOf = (secret: string): Buffer => Buffer.from(hkdfSync('sha256', secret, '', CURSOR_INFO, 32));
+/**
+ * Derived on first use, not at import. Until a secret is installed (unit tests, direct
+ * invocations; never a Lambda's HTTP path), the key of a fixed unkeyed secret.
+ */
+let cursorKey: Buffer | undefined;
 let cursorSecret: string | undefined;
 
 /** Install the stack's secret (idempotent; the key is re-derived only when the secret changes). */
 export function setCursorSecret(secret: string): void {
   if (secret === cursorSecret) return;
-  cursorKey = Buffer.from(hkdfSync('sha256', secret, '', CURSOR_INFO, 32));
+  cursorKey = cursorKeyOf(secret);
   cursorSecret = secret;
 }
 
-const macOf = (scope: string, payload: string): Buffer =>
-  createHmac('sha256', cursorKey)
+function macOf(scope: string, payload: string): Buffer {
+  cursorKey ??= cursorKeyOf('tempora-unkeyed');
+  return createHmac('sha256', cursorKey)
     .update(scope)
     .update('\n')
     .update(payload)
     .digest()
     .subarray(0, CURSOR_MAC_BYTES);
+}
 
 const cursorSchema = z.record(z.string(), z.union([z.string(), z.number()]));
 

@@ -4,7 +4,7 @@
  * on every request, but fills it only when endpoint discovery is enabled (it is not: Tempora
  * never sets `endpointDiscoveryEnabled` nor `AWS_ENABLE_ENDPOINT_DISCOVERY`). The SDK's cache is
  * an LRU from mnemonist (~7.5 KB minified with its iterator helpers, in every bundle); this
- * is the same cache on a Map, bounded first-in first-out. test/unit/endpoint-cache.test.ts runs
+ * is the same cache on a Map, bounded first-in first-out. test/unit/aws/endpoint-cache.test.ts runs
  * the same operations on both. Outside a bundle (tests, scripts) the SDK's own applies.
  */
 

@@ -4,7 +4,7 @@
  * `import()` only for operations that stream events (e.g. Lambda's InvokeWithResponseStream);
  * esbuild inlines that import into the single-file bundle, ~19 KB minified (the event-stream
  * codec, its CRC32 and SHA-256) in every function. None of the clients Tempora bundles has such
- * an operation (test/unit/no-event-streams.test.ts builds the bundles and checks each client in them), so this throws a
+ * an operation (test/unit/aws/no-event-streams.test.ts builds the bundles and checks each client in them), so this throws a
  * clear error instead of ever being reached. Outside a bundle (tests, scripts) the real one applies.
  */
 

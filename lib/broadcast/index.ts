@@ -10,7 +10,7 @@ export { PostBudget, type PostBudgetOptions } from './budget.ts';
 export { Burst, runBurst, successorOf } from './burst.ts';
 export type { BurstOptions, BurstPorts } from './burst-ports.ts';
 export { campaignOfChannel, channelOf, EVENTS_NAMESPACE } from './channels.ts';
-export { type Clock, FakeClock, systemClock } from './clock.ts';
+export { type Clock, systemClock } from './clock.ts';
 export { EventPublisher, type Publish, PublishError, type PublishResult } from './events-publish.ts';
 export { EventsTransport } from './events-transport.ts';
 export {
@@ -47,7 +47,7 @@ export {
   frequencyOf,
   tickerVerdict,
 } from './phase.ts';
-export { FixedWindowRateLimiter, MemoryWindowStore, type WindowCounterStore } from './rate-limit.ts';
+export { FixedWindowRateLimiter, type WindowCounterStore } from './rate-limit.ts';
 export { runShardBurst, type ShardDeps, type ShardRunOptions } from './shard-burst.ts';
 export { connectionsOfShard, shardCountFor, shardOf } from './shards.ts';
 export { capToShare, PostingShare, type ShareLedger } from './share.ts';

@@ -88,7 +88,7 @@ const API = { service: 'states', endpointPrefix: 'states', envId: 'SFN' } as con
  * The ticker state machine over Step Functions' JSON API (awsJson1_0): three operations sent as
  * signed requests (lib/aws/signed-request.ts) rather than through `@aws-sdk/client-sfn`, whose
  * client and protocol cost the broadcast and ticker bundles 23 KB each for these three calls
- * (the broadcast bundle sits at the 400 KB cap). `test/unit/broadcast.machine.test.ts` checks
+ * (the broadcast bundle sits at the 400 KB cap). `test/unit/broadcast/machine.test.ts` checks
  * every request against what the SDK client sends for the same input.
  */
 export class StepFunctionsTicker implements TickerMachine {

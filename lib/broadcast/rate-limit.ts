@@ -25,7 +25,7 @@
 export type IncrementResult<T> = { count: number; record: T } | 'stale' | 'missing';
 export type ResetResult<T> = { count: 1; record: T } | 'conflict' | 'missing';
 
-/** Where the counters live (DynamoDB in Lambdas, a Map in tests). */
+/** Where the counters live (DynamoDB in Lambdas, a Map in tests: test/kit/memory-window-store.ts). */
 export interface WindowCounterStore<T> {
   /** `count += 1` when the stored window equals `window`: 'stale' when it differs, 'missing' for an unknown key. */
   increment(key: string, window: number): Promise<IncrementResult<T>>;
@@ -92,35 +92,5 @@ export class FixedWindowRateLimiter<T> {
     }
     // Three lost races in a row means a window change under heavy contention: refuse this one.
     throw new Error(`rate limiter: could not count a message of ${key} (contention)`);
-  }
-}
-
-/** An in-memory store with the DynamoDB store's semantics (tests, benchmarks). */
-export class MemoryWindowStore<T> implements WindowCounterStore<T> {
-  readonly #items = new Map<string, { window: number; count: number; record: T }>();
-
-  add(key: string, record: T): void {
-    this.#items.set(key, { window: -1, count: 0, record });
-  }
-
-  delete(key: string): void {
-    this.#items.delete(key);
-  }
-
-  async increment(key: string, window: number): Promise<IncrementResult<T>> {
-    const item = this.#items.get(key);
-    if (item === undefined) return 'missing';
-    if (item.window !== window) return 'stale';
-    item.count += 1;
-    return { count: item.count, record: item.record };
-  }
-
-  async reset(key: string, window: number): Promise<ResetResult<T>> {
-    const item = this.#items.get(key);
-    if (item === undefined) return 'missing';
-    if (item.window >= window) return 'conflict';
-    item.window = window;
-    item.count = 1;
-    return { count: 1, record: item.record };
   }
 }

@@ -57,7 +57,7 @@ export const encodeLabel = (value: string): string =>
  * (the smithy signer's `getSigningKey` derives it). Measured on the bench: ~49 µs of CPU per
  * request through `SignatureV4.sign` (request cloning, header canonicalisation, an HMAC of
  * the credentials per call to look its key cache up, a dozen awaits), a few µs here.
- * `test/unit/broadcast.signed-post.test.ts` proves the output equal to `SignatureV4.sign`.
+ * `test/unit/broadcast/signed-post.test.ts` proves the output equal to `SignatureV4.sign`.
  */
 export class PostSigner {
   readonly #region: string;

@@ -3,7 +3,7 @@
  * ./functions-live.ts) its Lambda reads, which infra writes in full, and the ones infra adds
  * only where the registry says the function needs them (an idempotent route, a consumer's
  * `entities:write`, …). The base variables (`baseEnv`) are on every function.
- * test/unit/config-declared.test.ts compares each synthesized function with this table.
+ * test/unit/config/declared.test.ts compares each synthesized function with this table.
  * Importable by infra/ and tests; no function bundles it.
  */
 import type { EnvVar } from './env.ts';

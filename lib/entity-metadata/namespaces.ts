@@ -93,7 +93,7 @@ export type CommerceNamespace = z.infer<typeof commerceNamespace>;
  * The `service_specific` namespaces of the platform's services, by name: the one list. The
  * registry does not repeat it: a service's `namespace` (lib/registry/types.ts) is typed as a key
  * of this map, and a unit test checks that every namespace here is owned by exactly the registry
- * service of that name (test/unit/namespaces.test.ts). Metadata is below the registry, so the
+ * service of that name (test/unit/entity-metadata/namespaces.test.ts). Metadata is below the registry, so the
  * registry is built from this list rather than the other way round.
  */
 export const SERVICE_NAMESPACES = {

@@ -5,7 +5,7 @@
  * Three REST-JSON operations (CreateSchedule, UpdateSchedule, DeleteSchedule) sent as signed
  * requests (lib/aws/signed-request.ts), not through `@aws-sdk/client-scheduler`: the client and
  * its REST-JSON protocol cost the scheduler bundle 32.5 KB for these three calls, and that
- * bundle sits at the 400 KB cap. `test/unit/scheduler.schedules.test.ts` checks every request
+ * bundle sits at the 400 KB cap. `test/unit/scheduler/schedules.test.ts` checks every request
  * against what the SDK client sends for the same input.
  */
 import { randomUUID } from 'node:crypto';

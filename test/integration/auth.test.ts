@@ -124,7 +124,7 @@ describe('identity-provider tokens on the dev stack', () => {
     };
     // Refused: no role (403 from the function), a wrong audience (401), another user's token (403).
     // MiniStack answers every refused $connect with HTTP 403 (AWS passes the function's status
-    // on): test/unit/broadcast.ws.test.ts checks the status of each refusal.
+    // on): test/unit/broadcast/ws.test.ts checks the status of each refusal.
     expect(await opens(await idpToken({ sub, claims: { groups: ['guests'] } }))).toBe(false);
     expect(await opens(await idpToken({ sub, role: 'user', claims: { aud: 'someone-else' } }))).toBe(false);
     expect(await opens(await idpToken({ sub, role: 'user' }), 'someone-else')).toBe(false);

@@ -509,7 +509,7 @@ describe('connections, edges and bad input', () => {
  * On its own, after the scenarios above: the emulator runs a function's WebSocket
  * invocations one at a time (~70-140 ms each), so a flood would delay the other
  * scenarios' handshakes. (On the emulator a flood cannot reach 100 messages a second for
- * the same reason: the limiter's verdicts are covered by test/unit/broadcast.rate-limit.test.ts.)
+ * the same reason: the limiter's verdicts are covered by test/unit/broadcast/rate-limit.test.ts.)
  */
 describe('a flood of messages', () => {
   it('answers each message with a pong or one rate_limited error per window; the connection and the broadcast go on', async () => {

@@ -1,4 +1,4 @@
-/** How the Ask view tabulates an answer's facts (pure: unit-tested in test/unit/console.test.ts). */
+/** How the Ask view tabulates an answer's facts (pure: unit-tested in test/unit/console/console.test.ts). */
 
 /** A fact of `POST /api/converse`: a kind and the fields of that kind. */
 export type Fact = Record<string, unknown> & { kind: string };

@@ -1,5 +1,5 @@
 /**
- * The services graph laid out so it can be read (unit-tested in test/unit/console.test.ts).
+ * The services graph laid out so it can be read (unit-tested in test/unit/console/console.test.ts).
  *
  * Drawn naively, every service points at the bus and the shared services (nexus, security,
  * user): a hairball. Here those hubs become **rails**: a service linked, either way, to at least

@@ -1,6 +1,6 @@
 /**
  * The services graph as the console draws it: relations, rails, what a focus lights up, edge
- * paths (pure, no layout library: unit-tested in test/unit/console.test.ts). The layout itself
+ * paths (pure, no layout library: unit-tested in test/unit/console/console.test.ts). The layout itself
  * is graph-layout.ts.
  */
 /** What the layout needs of a service of `GET /api/kg`. */

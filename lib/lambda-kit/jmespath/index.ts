@@ -4,7 +4,7 @@
  * `payloadValidationJmesPath` with it, and Tempora's are plain field paths (`key`, `request`,
  * `id`: lib/lambda-kit/middleware/idempotency.ts, lib/lambda-kit/consumer.ts). A full JMESPath parser and
  * interpreter is ~22 KB minified in every bundle; this is a dotted-path lookup. Anything else
- * throws, so an expression this cannot evaluate fails loudly (test/unit/jmespath-stand-in.test.ts
+ * throws, so an expression this cannot evaluate fails loudly (test/unit/lambda-kit/jmespath-stand-in.test.ts
  * checks it against the real library). Outside a bundle (tests, scripts) the real one applies.
  * Measured for issue 25: bundling the real library instead takes localization and broadcast to
  * 411 KB, scheduler to 406 and health to 405 (+23 KB each, over the 400 KB budget).
