@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLE } from '../../../infra/bundling.ts';
-import { search } from '../../../lib/lambda-kit/jmespath/index.ts';
+import { search } from '../../../lib/lambda-kit/jmespath/search.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 // The real library, as Powertools idempotency resolves it (its own nested copy).
