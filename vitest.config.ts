@@ -58,6 +58,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          // Every core (vitest's default leaves one free): on a 2-core runner 119 s → 77 s.
+          maxWorkers: '100%',
         },
       },
       {
