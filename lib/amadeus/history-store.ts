@@ -4,12 +4,7 @@
  * zero-padded to 10 digits, holding `version`, `hash`, `published_at`, `graph` and
  * `changes_from_previous` (both JSON text, so key order survives).
  */
-import {
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { queryPages } from '../aws/dynamodb.ts';
 import {
   type GraphDiff,
@@ -19,7 +14,7 @@ import {
   type VersionRecord,
   type VersionSummary,
 } from './history.ts';
-import { isRetryableConflict, type StoreOptions } from './store.ts';
+import { AmadeusTableStore, isRetryableConflict } from './store.ts';
 import type { KnowledgeGraph } from './types.ts';
 
 /** Partition of the version items. */
@@ -47,19 +42,7 @@ interface VersionItem {
  * version n+1 with `attribute_not_exists(pk)`; when another publisher won that number it
  * re-reads and tries again, so concurrent deploys can neither overwrite nor skip a version.
  */
-export class DynamoGraphHistory implements GraphHistory {
-  private readonly now: () => Date;
-  private readonly maxAttempts: number;
-
-  constructor(
-    private readonly ddb: DynamoDBDocumentClient,
-    private readonly table: string,
-    opts: StoreOptions = {},
-  ) {
-    this.now = opts.now ?? (() => new Date());
-    this.maxAttempts = opts.maxAttempts ?? 5;
-  }
-
+export class DynamoGraphHistory extends AmadeusTableStore implements GraphHistory {
   async latest(): Promise<VersionRecord | undefined> {
     const out = await this.ddb.send(
       new QueryCommand({

@@ -48,6 +48,21 @@ export interface StoreOptions {
   maxAttempts?: number;
 }
 
+/** What the Amadeus table's stores share: its client and name, the clock, the retry budget. */
+export abstract class AmadeusTableStore {
+  protected readonly now: () => Date;
+  protected readonly maxAttempts: number;
+
+  constructor(
+    protected readonly ddb: DynamoDBDocumentClient,
+    protected readonly table: string,
+    opts: StoreOptions = {},
+  ) {
+    this.now = opts.now ?? (() => new Date());
+    this.maxAttempts = opts.maxAttempts ?? 5;
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Pattern edges
 
@@ -133,19 +148,7 @@ const dependenciesOf = (edges: readonly PatternEdge[]): string[] =>
     .sort(compare);
 
 /** The pattern members (pk `pattern#…`) and every entity's current edges. */
-export class DynamoPatternStore {
-  private readonly now: () => Date;
-  private readonly maxAttempts: number;
-
-  constructor(
-    private readonly ddb: DynamoDBDocumentClient,
-    private readonly table: string,
-    opts: StoreOptions = {},
-  ) {
-    this.now = opts.now ?? (() => new Date());
-    this.maxAttempts = opts.maxAttempts ?? 5;
-  }
-
+export class DynamoPatternStore extends AmadeusTableStore {
   /** The stored edges of an entity, with the version they come from. */
   async edgesOf(
     type: string,
