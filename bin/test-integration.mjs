@@ -9,39 +9,21 @@
  * so the wall time is the longer column, not the sum. Each line is printed as it comes,
  * prefixed with its column. With AWS_ENDPOINT_URL (one emulator you run) both columns would
  * deploy the same stacks into it at once, so they run one after the other. Extra arguments go to
- * both vitest commands. Plain Node, no dependencies; the exit code is the first non-zero one.
+ * both vitest commands. Plain Node, no dependencies (./side-by-side.mjs); the exit code is the first non-zero one.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { runSideBySide } from './side-by-side.mjs';
 
 const extra = process.argv.slice(2);
-const columns = [
+const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+const jobs = [
   ['first', ['--project', 'integration', '--project', 'integration-serial']],
   ['second', ['--project', 'integration-isolated']],
-];
-const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
+].map(([name, args]) => ({ name, command: npx, args: ['vitest', 'run', ...args, ...extra] }));
 
-const run = ([name, args]) =>
-  new Promise((resolve) => {
-    const started = Date.now();
-    const child = spawn(npx, ['vitest', 'run', ...args, ...extra], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      shell: process.platform === 'win32',
-    });
-    const prefix = `[${name}] `;
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${prefix}${line}\n`));
-    }
-    child.on('close', (code) => {
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      console.log(
-        `[test-integration] ${name}: ${code === 0 ? 'ok' : `failed (exit ${code})`} in ${seconds} s`,
-      );
-      resolve(code ?? 1);
-    });
-  });
-
-const codes = [];
-if (process.env.AWS_ENDPOINT_URL) for (const c of columns) codes.push(await run(c));
-else codes.push(...(await Promise.all(columns.map(run))));
-process.exit(codes.find((c) => c !== 0) ?? 0);
+process.exit(
+  await runSideBySide(jobs, {
+    stream: true,
+    label: 'test-integration',
+    sequential: Boolean(process.env.AWS_ENDPOINT_URL),
+  }),
+);
